@@ -1,0 +1,65 @@
+"""Command line of the ledger and the analytics: ``python -m analytics COMMAND``.
+
+``main(argv)`` builds the parser from the modules in ``analytics.commands`` and runs one
+command. Errors print one clear line per problem on standard error and give a non-zero exit
+code; tests call ``main([...])`` directly.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from pathlib import Path
+
+from analytics.filters import FilterError
+from analytics.ledger import LedgerError
+from analytics.settings import DEFAULT_DB_PATH, SettingsError, load_settings
+
+COMMAND_MODULES = (
+    "analytics.commands.ledger_commands",
+)
+
+
+class CommandError(Exception):
+    """A command failed for a reason the user can fix; the message says what and where."""
+
+
+def stderr_progress(message: str, fraction: float) -> None:
+    """Progress of long work, on standard error so that standard output stays clean."""
+    print(f"[{fraction:4.0%}] {message}", file=sys.stderr, flush=True)
+
+
+def database_path(args: argparse.Namespace) -> tuple[Path, bool]:
+    """The ledger path from --db, else LEDGER_DB, else the default; and whether it is the default."""
+    if getattr(args, "db", None):
+        return Path(args.db), False
+    path = load_settings().db_path
+    return path, Path(path).resolve() == DEFAULT_DB_PATH.resolve()
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with every subcommand."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--db", metavar="PATH", help="ledger file (default: $LEDGER_DB or data/ledger.duckdb)")
+    parser = argparse.ArgumentParser(
+        prog="python -m analytics",
+        description="Ledger and analytics of party-to-party exchanges.",
+    )
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for module_name in COMMAND_MODULES:
+        importlib.import_module(module_name).register(subparsers, common)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one command; returns the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.handler(args) or 0)
+    except (CommandError, LedgerError, FilterError, SettingsError, ValueError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:
+        return 0

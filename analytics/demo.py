@@ -1,0 +1,357 @@
+"""Deterministic generator of the synthetic demo ledger.
+
+Called by ``ledger.create_ledger`` (``python -m analytics init --demo``) on first run and in
+smoke tests. The shape follows the public facts in ``../shared/domain.md``: sparse and
+communist-dominated before 1978, widening after the 1978 reform, more than 400 parties in
+more than 140 countries by 2003, growth after 2012, a 2017 high-level dialogue and a 2021
+online summit with hundreds of parties under one event id, and the 2020-2021 move online.
+Party names are invented so that no invented meeting is attributed to a real organisation.
+Everything is vectorised with NumPy; the same seed always gives the same ledger.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from analytics import vocab
+
+FIRST_YEAR = 1951
+LAST_YEAR = 2025
+MIN_ROWS = 5_000
+CHUNK_ROWS = 1_000_000
+
+# Countries whose parties are not foreign counterparts in this ledger.
+EXCLUDED_COUNTRIES = ("CHN", "HKG", "MAC", "TWN")
+# Cumulative number of countries engaged by the end of each year (interpolated between).
+COUNTRY_JOIN_CURVE = {1951: 6, 1956: 22, 1965: 42, 1977: 58, 1985: 105, 1990: 122, 2003: 156, 2012: 178, 2025: 192}
+LATIN_AMERICA = "Latin America and the Caribbean"
+
+QUALIFIERS = {
+    "communist": ["Communist", "Workers'", "Proletarian", "Red Banner"],
+    "socialist": ["Socialist", "Workers' Socialist", "Popular Left", "United Left"],
+    "social_democratic": ["Social Democratic", "Labour", "Democratic Labour", "Social Labour"],
+    "national_democratic": ["National Democratic", "Patriotic", "People's", "Liberation"],
+    "liberal": ["Liberal", "Free Democratic", "Civic", "Reform"],
+    "conservative": ["Conservative", "Christian Democratic", "National Union", "Heritage"],
+    "green": ["Green", "Ecological", "Green Future"],
+    "other": ["Centre", "Citizens'", "Regional", "Independent"],
+}
+NOUNS = [
+    "Dawn", "Horizon", "Compass", "Meridian", "Harvest", "Beacon", "Keystone", "Lantern", "Bridge",
+    "Anchor", "Summit", "Crossroads", "Covenant", "Tide", "Cedar", "Flame", "Orchard", "River",
+    "Pillar", "Mosaic", "Harmony", "Evergreen", "Sunrise", "Frontier", "Hearth", "Granary",
+]
+PARTY_TYPES = ["Party", "Party", "Party", "Movement", "Alliance", "Front", "Union", "Congress", "League"]
+ORG_TYPES = ["Network of Parties", "Forum of Parties", "Association of Parties", "Council of Parties", "Conference of Parties"]
+
+# Relative share of each family among a region's parties (international_org excluded).
+FAMILY_MIX = {
+    "Africa": [6, 8, 10, 40, 10, 12, 2, 12],
+    "Asia": [12, 10, 8, 30, 12, 16, 3, 9],
+    "Europe": [10, 10, 26, 2, 16, 24, 8, 4],
+    LATIN_AMERICA: [12, 22, 14, 18, 12, 14, 2, 6],
+    "Northern America": [4, 6, 16, 0, 30, 30, 8, 6],
+    "Oceania": [4, 6, 26, 10, 14, 26, 6, 8],
+}
+COUNTRY_FAMILIES = [f for f in vocab.PARTY_FAMILIES if f != "international_org"]
+EARLY_FAMILIES = {"communist": 6.0, "socialist": 2.5, "national_democratic": 0.6}
+
+ERA_BOUNDS = (1978, 2012, 2020, 2022)  # pre-reform | reform | new era | pandemic | after
+FORMS_BY_ERA = {
+    # high_level, working, study, theory, economic, cultural, multilateral, virtual, other
+    0: [0.34, 0.30, 0.10, 0.16, 0.00, 0.05, 0.00, 0.00, 0.05],
+    1: [0.25, 0.30, 0.20, 0.08, 0.07, 0.06, 0.00, 0.00, 0.04],
+    2: [0.22, 0.28, 0.22, 0.10, 0.08, 0.06, 0.00, 0.02, 0.02],
+    3: [0.04, 0.07, 0.02, 0.04, 0.02, 0.01, 0.00, 0.79, 0.01],
+    4: [0.20, 0.27, 0.20, 0.10, 0.08, 0.05, 0.00, 0.08, 0.02],
+}
+TOPICS = {
+    "high_level_visit": ["State of bilateral relations", "Party-to-party cooperation agreement", "Exchange of views on the international situation"],
+    "working_visit": ["Working consultations", "Preparation of a leadership visit", "Follow-up of cooperation projects"],
+    "study_trip": ["Governance experience", "Poverty reduction", "Party building", "Rural development", "Urban planning"],
+    "theoretical_discussion": ["Theory of party building", "Development paths", "Modernisation and reform"],
+    "economic_cooperation": ["Trade and investment", "Infrastructure cooperation", "Agricultural cooperation"],
+    "cultural_exchange": ["Youth exchange", "Media and culture", "Think-tank dialogue"],
+    "multilateral_meeting": ["Multilateral dialogue"],
+    "virtual_meeting": ["Online consultation", "Video conference on cooperation"],
+    "other": ["Courtesy call", "Exchange of messages"],
+}
+
+
+def _era(years: np.ndarray) -> np.ndarray:
+    return np.searchsorted(np.array(ERA_BOUNDS), years, side="right")
+
+
+def bilateral_weights() -> pd.Series:
+    """Relative number of bilateral exchanges per year at the default size."""
+    years = np.arange(FIRST_YEAR, LAST_YEAR + 1)
+    anchors = {1951: 18, 1960: 40, 1965: 40, 1966: 18, 1976: 20, 1977: 35, 1978: 55, 1984: 140, 1989: 190,
+               1991: 170, 2002: 300, 2011: 370, 2012: 430, 2019: 650, 2020: 230, 2021: 330, 2022: 470, 2025: 620}
+    values = np.interp(years, list(anchors), list(anchors.values()))
+    return pd.Series(values, index=years)
+
+
+def _curve(year_values: dict[int, int], years: np.ndarray) -> np.ndarray:
+    return np.interp(years, list(year_values), list(year_values.values()))
+
+
+def _make_parties(countries: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
+    """Invented parties, each with a family, a country, a first-contact year and a weight."""
+    countries = countries[~countries["iso3"].isin(EXCLUDED_COUNTRIES)].reset_index(drop=True)
+    is_state = countries.get("un_status", pd.Series("member", index=countries.index)).isin(["member", "observer"])
+    # Engagement order: states first, in random order; territories may join late or never.
+    order_key = rng.random(len(countries)) + np.where(is_state, 0.0, 1.0)
+    ordered = countries.iloc[np.argsort(order_key, kind="stable")].reset_index(drop=True)
+    ranks = np.arange(1, len(ordered) + 1)
+    curve_years = np.arange(FIRST_YEAR, LAST_YEAR + 1)
+    joined_by = _curve(COUNTRY_JOIN_CURVE, curve_years)
+    join_year = curve_years[np.minimum(np.searchsorted(joined_by, ranks, side="left"), len(curve_years) - 1)]
+    join_year = np.where(ranks > joined_by[-1], 9999, join_year)
+    # Latin America: about 30 parties engaged in the 1970s and 60 in the 1980s (domain brief).
+    latin = (ordered["region"] == LATIN_AMERICA).to_numpy()
+    latin_ranks = np.cumsum(latin)
+    latin_join = np.select([latin_ranks <= 10, latin_ranks <= 19, latin_ranks <= 31], [1964, 1972, 1986], default=9999)
+    latin_join = np.where(latin_join < 9999, latin_join + rng.integers(0, 8, len(ordered)), 9999)
+    join_year = np.where(latin & is_state.iloc[np.argsort(order_key, kind="stable")].to_numpy(), latin_join, join_year)
+
+    rows = []
+    for index, country in ordered.iterrows():
+        joined = int(join_year[index])
+        count = 1 + int(rng.integers(1, 6)) if joined < 9999 else int(rng.integers(1, 3))
+        mix = np.array(FAMILY_MIX[country["region"]], dtype=float)
+        families = list(rng.choice(COUNTRY_FAMILIES, size=count, p=mix / mix.sum()))
+        if joined < 1978:
+            families[0] = "communist" if rng.random() < 0.8 else "socialist"
+        used_names: set[str] = set()
+        for position, family in enumerate(families):
+            name = _party_name(family, rng, used_names)
+            if position == 0:
+                first = joined
+            else:
+                earliest = max(joined, 1978 if family not in EARLY_FAMILIES else joined)
+                first = earliest + int(rng.exponential(9.0))
+            rows.append((name, country["iso3"], family, first, country["region"]))
+    for _ in range(26):
+        qualifier = rng.choice(["Progressive", "Democratic", "Left", "Centrist", "Labour", "Green", "Conservative", "Socialist"])
+        name = f"{qualifier} {rng.choice(NOUNS)} {rng.choice(ORG_TYPES)}"
+        while any(r[0] == name and r[1] is None for r in rows):
+            name = f"{qualifier} {rng.choice(NOUNS)} {rng.choice(ORG_TYPES)}"
+        rows.append((name, None, "international_org", 1982 + int(rng.exponential(14.0)), vocab.INTERNATIONAL_BUCKET))
+    parties = pd.DataFrame(rows, columns=["name", "country_iso3", "family", "first_year", "region"])
+    parties["first_year"] = parties["first_year"].where(parties["first_year"] <= LAST_YEAR, 9999)
+    parties["weight"] = rng.gamma(1.5, 1.0, len(parties))
+    parties["governing"] = np.clip(rng.beta(4.0, 2.0, len(parties)) + np.where(parties["family"] == "national_democratic", 0.15, 0.0), 0, 0.97)
+    parties["party_id"] = np.arange(1, len(parties) + 1, dtype=np.int32)
+    return parties
+
+
+def _party_name(family: str, rng: np.random.Generator, used: set[str]) -> str:
+    while True:
+        qualifier = rng.choice(QUALIFIERS[family])
+        noun = rng.choice(NOUNS)
+        if rng.random() < 0.15:
+            name = f"{qualifier} Party of the {noun}"
+        else:
+            name = f"{qualifier} {noun} {rng.choice(PARTY_TYPES)}"
+        if name not in used:
+            used.add(name)
+            return str(name)
+
+
+def _family_multiplier(families: np.ndarray, year: int) -> np.ndarray:
+    if year < 1978:
+        return np.array([EARLY_FAMILIES.get(f, 0.2) for f in families])
+    if year < 1990:
+        return np.array([1.6 if f in ("communist", "socialist") else 1.0 for f in families])
+    return np.ones(len(families))
+
+
+def _pick_participants(rng, parties, year, size, countries_at_least=0):
+    """Party ids for one multilateral event, without repeats, spread over countries."""
+    active = parties[parties["first_year"] <= year]
+    size = min(size, len(active))
+    chosen: list[int] = []
+    if countries_at_least:
+        per_country = active.dropna(subset=["country_iso3"]).groupby("country_iso3")["party_id"].first()
+        picks = rng.choice(per_country.to_numpy(), size=min(countries_at_least, len(per_country)), replace=False)
+        chosen = list(picks)
+    rest = active[~active["party_id"].isin(chosen)]
+    weights = rest["weight"].to_numpy()
+    extra = rng.choice(rest["party_id"].to_numpy(), size=max(size - len(chosen), 0), replace=False, p=weights / weights.sum())
+    return np.concatenate([np.array(chosen, dtype=np.int64), extra.astype(np.int64)])
+
+
+def _events(parties: pd.DataFrame, rng: np.random.Generator, scale: float) -> pd.DataFrame:
+    """Multilateral events: the two big ones of the brief, plus seminars that grow with time."""
+    frames = []
+    dialogue = _pick_participants(rng, parties, 2017, 330, countries_at_least=125)
+    frames.append(pd.DataFrame({"party_id": dialogue, "year": 2017, "event_id": "EV-2017-HLD", "day": 333,
+                                "form": "multilateral_meeting", "direction": "inbound"}))
+    summit = _pick_participants(rng, parties, 2021, 520, countries_at_least=140)
+    frames.append(pd.DataFrame({"party_id": summit, "year": 2021, "event_id": "EV-2021-SUMMIT", "day": 186,
+                                "form": "virtual_meeting", "direction": "virtual"}))
+    per_year = {1985: 1, 1999: 2, 2000: 3, 2011: 5, 2012: 8, 2019: 12, 2020: 6, 2021: 6, 2022: 8, 2025: 10}
+    years = np.arange(1985, LAST_YEAR + 1)
+    counts = np.rint(np.interp(years, list(per_year), list(per_year.values())) * scale).astype(int)
+    event_years = np.repeat(years, counts)
+    sizes = np.clip(rng.geometric(1 / 14, len(event_years)) + 4, 5, 60)
+    numbers = np.concatenate([np.arange(1, c + 1) for c in counts]) if len(counts) else np.array([], int)
+    event_ids = np.char.add(np.char.add("EV-", event_years.astype(str)), np.char.add("-", np.char.zfill(numbers.astype(str), 5)))
+    rows_year = np.repeat(event_years, sizes)
+    rows_event = np.repeat(event_ids, sizes)
+    rows_day = np.repeat(rng.integers(0, 365, len(event_years)), sizes)
+    # Participants drawn per year among active parties; repeats inside one event are dropped below.
+    party_ids = np.empty(len(rows_year), dtype=np.int64)
+    for year in np.unique(rows_year):
+        mask = rows_year == year
+        active = parties[parties["first_year"] <= year]
+        weights = active["weight"].to_numpy()
+        party_ids[mask] = rng.choice(active["party_id"].to_numpy(), size=int(mask.sum()), p=weights / weights.sum())
+    online = (rows_year >= 2020) & (rows_year <= 2021)
+    frames.append(pd.DataFrame({
+        "party_id": party_ids, "year": rows_year, "event_id": rows_event, "day": rows_day,
+        "form": np.where(online, "virtual_meeting", "multilateral_meeting"),
+        "direction": np.where(online, "virtual", np.where(rng.random(len(rows_year)) < 0.7, "inbound", "third_country")),
+    }))
+    events = pd.concat(frames, ignore_index=True)
+    return events.drop_duplicates(["event_id", "party_id"], ignore_index=True)
+
+
+def _bilateral(parties: pd.DataFrame, rng: np.random.Generator, total: int) -> pd.DataFrame:
+    weights = bilateral_weights()
+    exact = weights / weights.sum() * total
+    counts = np.floor(exact).astype(int)
+    remainder = total - counts.sum()
+    counts.iloc[np.argsort(-(exact - counts).to_numpy(), kind="stable")[:remainder]] += 1
+    party_ids, years = [], []
+    for year, count in counts.items():
+        active = parties[parties["first_year"] <= year]
+        if count == 0 or active.empty:
+            continue
+        weights_now = active["weight"].to_numpy() * _family_multiplier(active["family"].to_numpy(), year)
+        party_ids.append(rng.choice(active["party_id"].to_numpy(), size=count, p=weights_now / weights_now.sum()))
+        years.append(np.full(count, year))
+    return pd.DataFrame({"party_id": np.concatenate(party_ids), "year": np.concatenate(years)})
+
+
+def _choose(rng, codes, probabilities, size):
+    probabilities = np.asarray(probabilities, dtype=float)
+    return rng.choice(np.asarray(codes, dtype=object), size=size, p=probabilities / probabilities.sum())
+
+
+def _attributes(rows: pd.DataFrame, parties: pd.DataFrame, rng: np.random.Generator, seed: int) -> pd.DataFrame:
+    """Fill form, direction, level, status, date, size, topic and source for every row."""
+    n = len(rows)
+    years = rows["year"].to_numpy()
+    era = _era(years)
+    form = rows["form"].to_numpy(dtype=object).copy()
+    missing_form = pd.isna(form)
+    for era_index, probabilities in FORMS_BY_ERA.items():
+        mask = missing_form & (era == era_index)
+        form[mask] = _choose(rng, vocab.FORMS, probabilities, int(mask.sum()))
+    direction = rows["direction"].to_numpy(dtype=object).copy()
+    missing_direction = pd.isna(direction)
+    direction[missing_direction] = _choose(rng, ["inbound", "outbound", "third_country"], [0.55, 0.35, 0.10], int(missing_direction.sum()))
+    direction[form == "virtual_meeting"] = "virtual"
+
+    level = _choose(rng, vocab.LEVELS, [0.06, 0.36, 0.48, 0.10], n)
+    high = form == "high_level_visit"
+    level[high] = _choose(rng, ["leader", "senior"], [0.6, 0.4], int(high.sum()))
+    early_unknown = (years < 1990) & (rng.random(n) < 0.2)
+    level[early_unknown] = "unknown"
+
+    by_id = parties.set_index("party_id")
+    governing = by_id.loc[rows["party_id"], "governing"].to_numpy()
+    is_org = (by_id.loc[rows["party_id"], "family"] == "international_org").to_numpy()
+    draw = rng.random(n)
+    status = np.select(
+        [draw < governing * 0.72, draw < governing, draw < governing + (1 - governing) * 0.9],
+        ["ruling", "coalition", "opposition"], default="other",
+    ).astype(object)
+    status[(years < 1990) & (rng.random(n) < 0.15)] = "unknown"
+    status[is_org] = "other"
+
+    day = rows["day"].to_numpy(dtype=float)
+    day = np.where(np.isnan(day), rng.integers(0, 365, n), day).astype(int)
+    dates = (years - 1970).astype("datetime64[Y]").astype("datetime64[D]") + day.astype("timedelta64[D]")
+    precision_draw = rng.random(n)
+    precision = np.select(
+        [(years < 1978) & (precision_draw < 0.10), (years < 1978) & (precision_draw < 0.40),
+         (years < 2000) & (precision_draw < 0.03), (years < 2000) & (precision_draw < 0.15)],
+        ["year", "month", "year", "month"], default="day",
+    ).astype(object)
+    is_event = rows["event_id"].notna().to_numpy()
+    precision[is_event] = "day"
+    dates = np.where(precision == "month", dates.astype("datetime64[M]").astype("datetime64[D]"), dates)
+    dates = np.where(precision == "year", dates.astype("datetime64[Y]").astype("datetime64[D]"), dates)
+
+    size = np.where(high, rng.integers(5, 31, n), rng.integers(2, 13, n)).astype(float)
+    size[rng.random(n) < np.where(years < 1990, 0.4, 0.1)] = np.nan
+
+    topic = np.empty(n, dtype=object)
+    for code, choices in TOPICS.items():
+        mask = form == code
+        topic[mask] = rng.choice(np.asarray(choices, dtype=object), size=int(mask.sum()))
+    return pd.DataFrame({
+        "date": dates,
+        "date_precision": pd.Categorical(precision, categories=vocab.DATE_PRECISIONS),
+        "party_id": rows["party_id"].to_numpy(dtype=np.int32),
+        "party_status": pd.Categorical(status, categories=vocab.PARTY_STATUSES),
+        "form": pd.Categorical(form, categories=vocab.FORMS),
+        "direction": pd.Categorical(direction, categories=vocab.DIRECTIONS),
+        "level": pd.Categorical(level, categories=vocab.LEVELS),
+        "event_id": pd.Categorical(rows["event_id"].to_numpy(dtype=object)),
+        "delegation_size": pd.array(size, dtype="Int32"),
+        "topic": pd.Categorical(topic),
+        "source": pd.Categorical(np.full(n, f"Synthetic demo data (seed {seed})", dtype=object)),
+    })
+
+
+def default_rows() -> int:
+    """Size of the default demo ledger."""
+    return 20_000
+
+
+def generate_demo(con, *, rows: int | None = None, seed: int = 1951, progress=None) -> int:
+    """Fill an empty ledger (schema and countries loaded) with demo data; returns rows written."""
+    rows = default_rows() if rows is None else int(rows)
+    if rows < MIN_ROWS:
+        raise ValueError(f"--rows must be at least {MIN_ROWS:,} so that the demo ledger keeps its calibration facts.")
+    report = progress or (lambda message, fraction: None)
+    rng = np.random.default_rng(seed)
+    countries = con.execute("SELECT * FROM countries ORDER BY iso3").df()
+    report("Inventing parties", 0.02)
+    parties = _make_parties(countries, rng)
+    scale = rows / default_rows()
+    engaged = parties[parties["first_year"] <= LAST_YEAR]
+    first_contacts = pd.DataFrame({"party_id": engaged["party_id"].to_numpy(), "year": engaged["first_year"].to_numpy()})
+    report("Planning multilateral events", 0.05)
+    events = _events(parties, rng, scale)
+    bilateral_total = rows - len(first_contacts) - len(events)
+    if bilateral_total < 0:
+        raise ValueError(f"--rows must be at least {len(first_contacts) + len(events):,} for this seed.")
+    report("Drawing bilateral exchanges", 0.10)
+    bilateral = _bilateral(parties, rng, bilateral_total)
+    plan = pd.concat([first_contacts, bilateral, events], ignore_index=True)
+    report("Filling in dates, forms and levels", 0.25)
+    table = _attributes(plan, parties, rng, seed)
+    table = table.sort_values(["date", "party_id"], kind="stable", ignore_index=True)
+    table.insert(0, "exchange_id", np.arange(1, len(table) + 1, dtype=np.int64))
+
+    party_table = parties[["party_id", "name", "country_iso3", "family"]]
+    con.register("demo_parties", party_table)
+    con.execute("INSERT INTO parties (party_id, name, country_iso3, family) SELECT * FROM demo_parties")
+    con.unregister("demo_parties")
+    columns = ", ".join(table.columns)
+    for start in range(0, len(table), CHUNK_ROWS):
+        chunk = table.iloc[start:start + CHUNK_ROWS]
+        con.register("demo_chunk", chunk)
+        con.execute(f"INSERT INTO exchanges ({columns}) SELECT {columns} FROM demo_chunk")
+        con.unregister("demo_chunk")
+        report(f"Writing exchanges {min(start + CHUNK_ROWS, len(table)):,} / {len(table):,}", 0.3 + 0.7 * min(start + CHUNK_ROWS, len(table)) / len(table))
+    con.execute(
+        "INSERT OR REPLACE INTO meta VALUES ('is_demo', 'true'), ('demo_seed', ?), ('demo_rows', ?)",
+        [str(seed), str(len(table))],
+    )
+    return len(table)

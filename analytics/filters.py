@@ -1,0 +1,206 @@
+"""The one set of filters every metric, chart, page, export and CLI command takes.
+
+A ``Filters`` value is immutable and hashable (so it can key a cache). Values within one
+dimension are OR-ed, dimensions are AND-ed, an empty dimension means no restriction.
+``Filters.where()`` compiles it to a parameterised WHERE clause over the ``exchange_rows``
+view: user values only ever travel as parameters. ``Filters.validated()`` rejects unknown
+codes with a message listing the valid ones.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields, replace
+
+from analytics import vocab
+from analytics.reference import countries as reference_countries
+
+DEFAULT_FIRST_YEAR = 1978
+
+
+class FilterError(ValueError):
+    """A filter value that is not a known code, region, country or year."""
+
+
+# Filter field -> column of the exchange_rows view. Identifiers come only from this table.
+DIMENSION_COLUMNS: dict[str, str] = {
+    "regions": "region",
+    "subregions": "subregion",
+    "countries": "country_iso3",
+    "families": "party_family",
+    "statuses": "party_status",
+    "forms": "form",
+    "directions": "direction",
+    "levels": "level",
+}
+CODE_DIMENSIONS: dict[str, tuple[str, ...]] = {
+    "families": vocab.PARTY_FAMILIES,
+    "statuses": vocab.PARTY_STATUSES,
+    "forms": vocab.FORMS,
+    "directions": vocab.DIRECTIONS,
+    "levels": vocab.LEVELS,
+}
+# Short words used in the URL and the CLI for each dimension.
+DIMENSION_PARAMS: dict[str, str] = {
+    "regions": "region",
+    "subregions": "subregion",
+    "countries": "country",
+    "families": "family",
+    "statuses": "status",
+    "forms": "form",
+    "directions": "direction",
+    "levels": "level",
+}
+
+
+def region_names() -> tuple[str, ...]:
+    """Valid region values: the six regions and the international organisations bucket."""
+    return vocab.REGIONS + (vocab.INTERNATIONAL_BUCKET,)
+
+
+def subregion_names() -> tuple[str, ...]:
+    """Valid sub-region values, from the reference countries, plus the international bucket."""
+    return tuple(sorted(set(reference_countries()["subregion"]))) + (vocab.INTERNATIONAL_BUCKET,)
+
+
+def country_codes() -> tuple[str, ...]:
+    """Valid ISO3 codes."""
+    return tuple(reference_countries()["iso3"])
+
+
+def _canonical(values: tuple[str, ...], valid: tuple[str, ...], what: str, fold=str.casefold) -> tuple[str, ...]:
+    by_key = {fold(v): v for v in valid}
+    result, unknown = [], []
+    for value in values:
+        match = by_key.get(fold(str(value).strip()))
+        (result.append(match) if match else unknown.append(value))
+    if unknown:
+        shown = ", ".join(valid) if len(valid) <= 40 else ", ".join(valid[:40]) + ", ..."
+        raise FilterError(f"Unknown {what}: {', '.join(map(repr, unknown))}. Valid values: {shown}")
+    return tuple(dict.fromkeys(result))
+
+
+@dataclass(frozen=True)
+class Filters:
+    """A slice of the ledger. Years are inclusive; ``None`` means the default window."""
+
+    year_from: int | None = None
+    year_to: int | None = None
+    regions: tuple[str, ...] = ()
+    subregions: tuple[str, ...] = ()
+    countries: tuple[str, ...] = ()
+    families: tuple[str, ...] = ()
+    statuses: tuple[str, ...] = ()
+    forms: tuple[str, ...] = ()
+    directions: tuple[str, ...] = ()
+    levels: tuple[str, ...] = ()
+    party: str | None = None
+
+    def __post_init__(self):
+        for name in DIMENSION_COLUMNS:
+            value = getattr(self, name)
+            if isinstance(value, str):
+                value = (value,)
+            object.__setattr__(self, name, tuple(value))
+
+    def validated(self) -> Filters:
+        """The same filters with codes checked and names made canonical; raises FilterError."""
+        for bound in ("year_from", "year_to"):
+            year = getattr(self, bound)
+            if year is not None and not (1900 <= int(year) <= 2200):
+                raise FilterError(f"{bound.replace('_', ' ')} {year} is not a plausible year (1900 to 2200).")
+        if self.year_from is not None and self.year_to is not None and self.year_from > self.year_to:
+            raise FilterError(f"The year range is empty: from {self.year_from} is after to {self.year_to}.")
+        changes = {
+            "regions": _canonical(self.regions, region_names(), "region"),
+            "subregions": _canonical(self.subregions, subregion_names(), "sub-region"),
+            "countries": _canonical(self.countries, country_codes(), "country code (ISO3)"),
+        }
+        for name, valid in CODE_DIMENSIONS.items():
+            changes[name] = _canonical(getattr(self, name), valid, name[:-1] if name != "families" else "party family")
+        party = self.party.strip() if self.party else None
+        return replace(self, party=party or None, **changes)
+
+    def where(self, *, include_years: bool = True, default_first_year: int | None = None) -> tuple[str, list]:
+        """(SQL condition, parameters) over ``exchange_rows``; ``TRUE`` when nothing is set."""
+        clauses: list[str] = []
+        params: list = []
+        if include_years:
+            first = self.year_from if self.year_from is not None else default_first_year
+            if first is not None:
+                clauses.append("year >= ?")
+                params.append(int(first))
+            if self.year_to is not None:
+                clauses.append("year <= ?")
+                params.append(int(self.year_to))
+        for name, column in DIMENSION_COLUMNS.items():
+            values = getattr(self, name)
+            if values:
+                clauses.append(f"{column} IN ({', '.join('?' for _ in values)})")
+                params.extend(values)
+        if self.party:
+            clauses.append("lower(party) = lower(?)")
+            params.append(self.party)
+        return (" AND ".join(clauses) if clauses else "TRUE"), params
+
+    def with_years(self, year_from: int | None, year_to: int | None) -> Filters:
+        """The same filters over another year range."""
+        return replace(self, year_from=year_from, year_to=year_to)
+
+    def is_empty(self) -> bool:
+        """True when no dimension and no year bound is set."""
+        return self == Filters()
+
+    def describe(self) -> str:
+        """The filters in words, for captions and exported images: 'All exchanges' when none."""
+        parts = []
+        if self.year_from is not None or self.year_to is not None:
+            parts.append(f"{self.year_from or 'start'}–{self.year_to or 'latest'}")
+        words = {"regions": "Region", "subregions": "Sub-region", "countries": "Country", "families": "Family",
+                 "statuses": "Status", "forms": "Form", "directions": "Direction", "levels": "Level"}
+        for name, word in words.items():
+            values = getattr(self, name)
+            if values:
+                shown = [vocab.label(v) for v in values] if name in CODE_DIMENSIONS else list(values)
+                parts.append(f"{word}: {', '.join(shown)}")
+        if self.party:
+            parts.append(f"Party: {self.party}")
+        return "; ".join(parts) if parts else "All exchanges"
+
+    def to_params(self) -> dict[str, list[str]]:
+        """URL query / JSON form: short names to lists of strings (empty dimensions left out)."""
+        params: dict[str, list[str]] = {}
+        if self.year_from is not None:
+            params["from"] = [str(self.year_from)]
+        if self.year_to is not None:
+            params["to"] = [str(self.year_to)]
+        for name, short in DIMENSION_PARAMS.items():
+            if getattr(self, name):
+                params[short] = list(getattr(self, name))
+        if self.party:
+            params["party"] = [self.party]
+        return params
+
+    @classmethod
+    def from_params(cls, params: dict[str, list[str] | str]) -> Filters:
+        """Inverse of ``to_params``; validates, so bad values raise FilterError."""
+        def values(key):
+            raw = params.get(key, [])
+            return [raw] if isinstance(raw, str) else list(raw)
+
+        def year(key):
+            raw = values(key)
+            if not raw or raw[0] in ("", None):
+                return None
+            try:
+                return int(raw[0])
+            except ValueError:
+                raise FilterError(f"{key!r} must be a year, not {raw[0]!r}.") from None
+
+        kwargs = {name: tuple(values(short)) for name, short in DIMENSION_PARAMS.items()}
+        party = values("party")
+        return cls(year_from=year("from"), year_to=year("to"), party=party[0] if party else None, **kwargs).validated()
+
+
+def filter_field_names() -> tuple[str, ...]:
+    """Every field of Filters, in order."""
+    return tuple(f.name for f in fields(Filters))

@@ -1,0 +1,489 @@
+"""The exchange ledger: one DuckDB file, its schema and migrations, and the only place that
+opens it.
+
+Every other module gets a connection from here. Writes never touch the live file: a writer
+takes a lock file, copies the ledger, writes the copy in one transaction, checkpoints it and
+renames it over the original. So a reader (the dashboard) is never blocked by DuckDB's
+single-writer lock, and a crash or a kill at any moment leaves the ledger exactly as before
+or exactly as after. Each write raises ``ledger_version`` in the ``meta`` table and gives the
+file a new identity, which is what the caches key on.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import fcntl
+import getpass
+import os
+import shutil
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from analytics import vocab
+from analytics.reference import countries as reference_countries
+
+SCHEMA_VERSION = 2
+LOCK_TIMEOUT_S = 30.0
+
+Progress = Callable[[str, float], None]
+
+
+class LedgerError(Exception):
+    """A ledger problem with a message a user can act on."""
+
+
+class LedgerNotFoundError(LedgerError):
+    """No ledger file at the given path."""
+
+
+class LedgerExistsError(LedgerError):
+    """Refusing to overwrite an existing ledger."""
+
+
+class LedgerBusyError(LedgerError):
+    """Another process holds the ledger (or its write lock) for too long."""
+
+
+def _in(codes: tuple[str, ...]) -> str:
+    return vocab.sql_in_list(codes)
+
+
+# Each step takes the schema from version i to i + 1. Never edit a released step: add one.
+MIGRATIONS: list[list[str]] = [
+    [
+        "CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)",
+        f"""CREATE TABLE countries (
+            iso3 VARCHAR PRIMARY KEY CHECK (regexp_full_match(iso3, '[A-Z]{{3}}')),
+            iso2 VARCHAR NOT NULL,
+            m49 VARCHAR NOT NULL,
+            name VARCHAR NOT NULL UNIQUE,
+            common_name VARCHAR NOT NULL,
+            region VARCHAR NOT NULL CHECK (region IN {_in(vocab.REGIONS)}),
+            subregion VARCHAR NOT NULL
+        )""",
+        f"""CREATE TABLE parties (
+            party_id INTEGER PRIMARY KEY,
+            name VARCHAR NOT NULL CHECK (length(trim(name)) > 0 AND name = trim(name)),
+            country_iso3 VARCHAR REFERENCES countries (iso3),
+            family VARCHAR NOT NULL CHECK (family IN {_in(vocab.PARTY_FAMILIES)}),
+            CHECK (country_iso3 IS NOT NULL OR family = 'international_org')
+        )""",
+        # NULL country (an international organisation) must also be unique by name.
+        "CREATE UNIQUE INDEX parties_name_country ON parties (name, coalesce(country_iso3, ''))",
+        f"""CREATE TABLE exchanges (
+            exchange_id BIGINT PRIMARY KEY,
+            date DATE NOT NULL,
+            date_precision VARCHAR NOT NULL CHECK (date_precision IN {_in(vocab.DATE_PRECISIONS)}),
+            party_id INTEGER NOT NULL REFERENCES parties (party_id),
+            party_status VARCHAR NOT NULL DEFAULT 'unknown' CHECK (party_status IN {_in(vocab.PARTY_STATUSES)}),
+            form VARCHAR NOT NULL CHECK (form IN {_in(vocab.FORMS)}),
+            direction VARCHAR NOT NULL CHECK (direction IN {_in(vocab.DIRECTIONS)}),
+            level VARCHAR NOT NULL DEFAULT 'unknown' CHECK (level IN {_in(vocab.LEVELS)}),
+            event_id VARCHAR CHECK (event_id IS NULL OR length(trim(event_id)) > 0),
+            delegation_size INTEGER CHECK (delegation_size IS NULL OR delegation_size > 0),
+            topic VARCHAR,
+            source VARCHAR,
+            CHECK (date_precision = 'day'
+                   OR (date_precision = 'month' AND day(date) = 1)
+                   OR (date_precision = 'year' AND day(date) = 1 AND month(date) = 1))
+        )""",
+    ],
+    [
+        """CREATE TABLE import_batches (
+            batch_id INTEGER PRIMARY KEY,
+            file_name VARCHAR NOT NULL,
+            sha256 VARCHAR NOT NULL CHECK (regexp_full_match(sha256, '[0-9a-f]{64}')),
+            sheet VARCHAR,
+            rows_read INTEGER NOT NULL CHECK (rows_read >= 0),
+            rows_written INTEGER NOT NULL CHECK (rows_written >= 0),
+            rows_rejected INTEGER NOT NULL CHECK (rows_rejected >= 0),
+            imported_at TIMESTAMP NOT NULL,
+            imported_by VARCHAR,
+            undone_at TIMESTAMP
+        )""",
+        "ALTER TABLE exchanges ADD COLUMN batch_id INTEGER",
+        "ALTER TABLE parties ADD COLUMN batch_id INTEGER",
+        # One row per exchange with everything the filters and metrics need.
+        f"""CREATE VIEW exchange_rows AS
+            SELECT e.exchange_id, e.date, e.date_precision, CAST(year(e.date) AS INTEGER) AS year,
+                   e.party_id, p.name AS party, p.country_iso3, p.family AS party_family,
+                   coalesce(c.name, '') AS country,
+                   coalesce(c.region, '{vocab.INTERNATIONAL_BUCKET}') AS region,
+                   coalesce(c.subregion, '{vocab.INTERNATIONAL_BUCKET}') AS subregion,
+                   e.party_status, e.form, e.direction, e.level, e.event_id,
+                   coalesce(e.event_id, 'row:' || CAST(e.exchange_id AS VARCHAR)) AS event_key,
+                   e.delegation_size, e.topic, e.source, e.batch_id
+            FROM exchanges e
+            JOIN parties p USING (party_id)
+            LEFT JOIN countries c ON c.iso3 = p.country_iso3""",
+    ],
+]
+assert len(MIGRATIONS) == SCHEMA_VERSION
+
+
+def _wrap(error: duckdb.Error, path: Path | None = None) -> LedgerError:
+    text = str(error)
+    where = f" ({path})" if path else ""
+    if "lock" in text.lower() and "conflicting" in text.lower():
+        return LedgerBusyError(
+            f"The ledger{where} is locked by another process. Close other programs that opened it "
+            "directly (a DuckDB shell, a notebook) and try again."
+        )
+    return LedgerError(f"Ledger error{where}: {text}")
+
+
+def schema_version(con: duckdb.DuckDBPyConnection) -> int:
+    """Schema version recorded in the file (0 for a file without the meta table)."""
+    has_meta = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'meta'"
+    ).fetchone()[0]
+    if not has_meta:
+        return 0
+    row = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    return int(row[0]) if row else 0
+
+
+def migrate(con: duckdb.DuckDBPyConnection, target: int = SCHEMA_VERSION) -> int:
+    """Apply the missing migration steps up to ``target``; returns the version reached."""
+    current = schema_version(con)
+    if current > SCHEMA_VERSION:
+        raise LedgerError(
+            f"This ledger has schema version {current}, newer than this program's {SCHEMA_VERSION}: "
+            "update the program."
+        )
+    for step in range(current, target):
+        for statement in MIGRATIONS[step]:
+            con.execute(statement)
+        con.execute(
+            "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(step + 1)]
+        )
+    return max(current, target)
+
+
+def get_meta(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """All key/value pairs of the meta table."""
+    return dict(con.execute("SELECT key, value FROM meta").fetchall())
+
+
+def set_meta(con: duckdb.DuckDBPyConnection, **values: object) -> None:
+    """Set meta keys (values stored as text)."""
+    for key, value in values.items():
+        con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [key, str(value)])
+
+
+def is_demo(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether the ledger holds synthetic demo data."""
+    row = con.execute("SELECT value FROM meta WHERE key = 'is_demo'").fetchone()
+    return bool(row) and row[0] == "true"
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
+
+
+def _load_countries(con: duckdb.DuckDBPyConnection) -> None:
+    table = reference_countries()[["iso3", "iso2", "m49", "name", "common_name", "region", "subregion"]]
+    con.register("reference_countries", table)
+    try:
+        con.execute("INSERT INTO countries SELECT * FROM reference_countries")
+    finally:
+        con.unregister("reference_countries")
+
+
+def _temp_path(path: Path) -> Path:
+    return path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+
+
+def _remove_database_files(path: Path) -> None:
+    for candidate in (path, Path(str(path) + ".wal")):
+        with contextlib.suppress(FileNotFoundError):
+            candidate.unlink()
+
+
+@contextlib.contextmanager
+def _write_lock(path: Path, timeout_s: float = LOCK_TIMEOUT_S) -> Iterator[None]:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lock_path = path.with_name(f".{path.name}.lock")
+    with open(lock_path, "a+") as handle:
+        deadline = time.monotonic() + timeout_s
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise LedgerBusyError(
+                        f"Another import or init is writing the ledger {path}; try again when it ends."
+                    ) from None
+                time.sleep(0.05)
+        try:
+            # Whoever holds the lock is the only writer: leftovers are from a killed writer.
+            for stale in path.parent.glob(f".{path.name}.*.tmp*"):
+                with contextlib.suppress(FileNotFoundError):
+                    stale.unlink()
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _commit_file(temp: Path, path: Path) -> None:
+    with open(temp, "rb") as handle:
+        os.fsync(handle.fileno())
+    os.replace(temp, path)
+    directory = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(directory)
+    finally:
+        os.close(directory)
+
+
+@contextlib.contextmanager
+def write_transaction(path: Path | str) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-write connection on a copy of the ledger, inside one transaction.
+
+    On normal exit the transaction commits, ``ledger_version`` goes up by one and the copy
+    replaces the ledger atomically; on any exception nothing changes.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise LedgerNotFoundError(f"No ledger at {path}. Create one with: python -m analytics init --db {path}")
+    with _write_lock(path):
+        temp = _temp_path(path)
+        try:
+            shutil.copyfile(path, temp)
+            con = duckdb.connect(str(temp))
+            try:
+                migrate(con)
+                con.execute("BEGIN TRANSACTION")
+                yield con
+                version = int(get_meta(con).get("ledger_version", "0")) + 1
+                set_meta(con, ledger_version=version, updated_at=_now())
+                con.execute("COMMIT")
+                con.execute("CHECKPOINT")
+            except duckdb.Error as error:
+                raise _wrap(error, path) from error
+            finally:
+                con.close()
+            _commit_file(temp, path)
+        finally:
+            _remove_database_files(temp)
+
+
+def create_ledger(
+    path: Path | str,
+    *,
+    demo: bool = True,
+    rows: int | None = None,
+    seed: int = 1951,
+    force: bool = False,
+    progress: Progress | None = None,
+) -> Path:
+    """Create a ledger file: the schema, the countries, and demo data unless ``demo`` is False.
+
+    Refuses to replace an existing file unless ``force``; the new file appears atomically.
+    """
+    path = Path(path)
+    if path.exists() and not force:
+        raise LedgerExistsError(f"A ledger already exists at {path}; add --force to replace it (its data will be lost).")
+    with _write_lock(path):
+        temp = _temp_path(path)
+        _remove_database_files(temp)
+        try:
+            con = duckdb.connect(str(temp))
+            try:
+                migrate(con)
+                _load_countries(con)
+                set_meta(con, ledger_version=1, created_at=_now(), updated_at=_now(), is_demo="false")
+                if demo:
+                    from analytics.demo import generate_demo
+
+                    generate_demo(con, rows=rows, seed=seed, progress=progress)
+                con.execute("CHECKPOINT")
+            except duckdb.Error as error:
+                raise _wrap(error, path) from error
+            finally:
+                con.close()
+            _commit_file(temp, path)
+        finally:
+            _remove_database_files(temp)
+    return path
+
+
+def connect_read_only(path: Path | str, *, retry_s: float = 5.0) -> duckdb.DuckDBPyConnection:
+    """A read-only connection; waits up to ``retry_s`` if another process holds a write lock."""
+    path = Path(path)
+    if not path.exists():
+        raise LedgerNotFoundError(f"No ledger at {path}. Create one with: python -m analytics init --db {path}")
+    deadline = time.monotonic() + retry_s
+    while True:
+        try:
+            con = duckdb.connect(str(path), read_only=True)
+            break
+        except duckdb.Error as error:
+            wrapped = _wrap(error, path)
+            if not isinstance(wrapped, LedgerBusyError) or time.monotonic() > deadline:
+                raise wrapped from error
+            time.sleep(0.1)
+    try:
+        found = schema_version(con)
+    except duckdb.Error as error:
+        con.close()
+        raise _wrap(error, path) from error
+    if found != SCHEMA_VERSION:
+        con.close()
+        raise LedgerError(
+            f"The ledger {path} has schema version {found}, this program expects {SCHEMA_VERSION}; "
+            "open it with prepare_ledger() (any CLI command does) to migrate it."
+        )
+    return con
+
+
+def prepare_ledger(path: Path | str, *, is_default: bool = False, progress: Progress | None = None, seed: int = 1951) -> Path:
+    """Make ``path`` ready to read: create the demo ledger if it is the missing default, migrate an old one."""
+    path = Path(path)
+    if not path.exists():
+        if not is_default:
+            raise LedgerNotFoundError(f"No ledger at {path}. Create one with: python -m analytics init --db {path}")
+        create_ledger(path, demo=True, seed=seed, progress=progress)
+        return path
+    try:
+        con = duckdb.connect(str(path), read_only=True)
+    except duckdb.Error as error:
+        raise _wrap(error, path) from error
+    try:
+        found = schema_version(con)
+    finally:
+        con.close()
+    if found == 0:
+        raise LedgerError(f"{path} is not a ledger made by this program (no schema version).")
+    if found < SCHEMA_VERSION:
+        with write_transaction(path):
+            pass  # write_transaction migrates the copy before its transaction starts
+    elif found > SCHEMA_VERSION:
+        raise LedgerError(f"The ledger {path} has schema version {found}, newer than this program's {SCHEMA_VERSION}.")
+    return path
+
+
+def file_signature(path: Path | str) -> tuple[int, int, int]:
+    """(inode, mtime ns, size) of the ledger file: changes on every write, costs one stat."""
+    stat = os.stat(path)
+    return (stat.st_ino, stat.st_mtime_ns, stat.st_size)
+
+
+class LedgerReader:
+    """A long-lived process's read-only access to a ledger that other processes may rewrite.
+
+    ``connection()`` returns a connection to the current file, reopening it when a writer has
+    replaced the file. Queries should take their own cursor: ``reader.connection().cursor()``.
+    """
+
+    def __init__(self, path: Path | str):
+        self.path = Path(path)
+        self._lock = threading.Lock()
+        self._con: duckdb.DuckDBPyConnection | None = None
+        self._signature: tuple[int, int, int] | None = None
+
+    def signature(self) -> tuple[int, int, int]:
+        """The file's current identity (see ``file_signature``)."""
+        return file_signature(self.path)
+
+    def connection(self) -> duckdb.DuckDBPyConnection:
+        """A read-only connection to the ledger as it is now."""
+        with self._lock:
+            signature = self.signature()
+            if self._con is None or signature != self._signature:
+                if self._con is not None:
+                    # DuckDB caches one instance per path: the old one must be closed before
+                    # a new connection can see the replaced file.
+                    self._con.close()
+                    self._con = None
+                self._con = connect_read_only(self.path)
+                self._signature = signature
+            return self._con
+
+    def close(self) -> None:
+        """Close the connection, if open."""
+        with self._lock:
+            if self._con is not None:
+                self._con.close()
+                self._con = None
+
+
+@dataclass(frozen=True)
+class LedgerInfo:
+    """What ``python -m analytics info`` prints."""
+
+    path: str
+    exchanges: int
+    events: int
+    parties: int
+    countries: int
+    first_year: int | None
+    last_year: int | None
+    is_demo: bool
+    schema_version: int
+    ledger_version: int
+    last_import: str | None
+
+
+def ledger_info(con: duckdb.DuckDBPyConnection, path: Path | str = "") -> LedgerInfo:
+    """Totals and metadata of a ledger."""
+    exchanges, events, parties, countries, first, last = con.execute(
+        """SELECT count(*),
+                  count(DISTINCT coalesce(e.event_id, 'row:' || e.exchange_id)),
+                  count(DISTINCT e.party_id),
+                  count(DISTINCT p.country_iso3),
+                  min(year(e.date)), max(year(e.date))
+           FROM exchanges e JOIN parties p USING (party_id)"""
+    ).fetchone()
+    meta = get_meta(con)
+    batch = con.execute(
+        """SELECT batch_id, file_name, imported_at, rows_written, undone_at FROM import_batches
+           ORDER BY imported_at DESC, batch_id DESC LIMIT 1"""
+    ).fetchone()
+    last_import = None
+    if batch:
+        last_import = f"batch {batch[0]}: {batch[1]} at {batch[2]:%Y-%m-%d %H:%M}, {batch[3]} rows"
+        if batch[4] is not None:
+            last_import += f" (undone {batch[4]:%Y-%m-%d %H:%M})"
+    return LedgerInfo(
+        path=str(path),
+        exchanges=exchanges,
+        events=events,
+        parties=parties,
+        countries=countries,
+        first_year=first,
+        last_year=last,
+        is_demo=meta.get("is_demo") == "true",
+        schema_version=int(meta.get("schema_version", 0)),
+        ledger_version=int(meta.get("ledger_version", 0)),
+        last_import=last_import,
+    )
+
+
+def content_hash(con: duckdb.DuckDBPyConnection) -> str:
+    """MD5 of every exchange with its party, independent of row ids and insertion order."""
+    return con.execute(
+        r"""SELECT md5(coalesce(string_agg(line, chr(10) ORDER BY line), '')) FROM (
+              SELECT concat_ws('|', e.date, e.date_precision, p.name, coalesce(p.country_iso3, '\N'),
+                               p.family, e.party_status, e.form, e.direction, e.level,
+                               coalesce(e.event_id, '\N'), coalesce(CAST(e.delegation_size AS VARCHAR), '\N'),
+                               coalesce(e.topic, '\N'), coalesce(e.source, '\N')) AS line
+              FROM exchanges e JOIN parties p USING (party_id))"""
+    ).fetchone()[0]
+
+
+def current_user(configured: str = "") -> str:
+    """Name recorded with an import: the configured one, else the login name."""
+    if configured:
+        return configured
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"

@@ -1,0 +1,91 @@
+"""Reference data shipped in ``data/``: countries with their UN M49 region and sub-region,
+name aliases used to match an imported ``country`` column, and the era markers of time charts.
+
+Read by the ledger (to fill the countries table), the importer (name matching) and the charts
+(era markers). Provenance of the files: ``data/README.md``.
+"""
+
+from __future__ import annotations
+
+import csv
+import unicodedata
+from functools import lru_cache
+from pathlib import Path
+
+import pandas as pd
+
+from analytics.settings import DATA_DIR
+
+COUNTRIES_CSV = DATA_DIR / "countries.csv"
+ALIASES_CSV = DATA_DIR / "country_aliases.csv"
+ERAS_CSV = DATA_DIR / "eras.csv"
+
+
+class ReferenceDataError(ValueError):
+    """A reference file is missing or malformed."""
+
+
+@lru_cache(maxsize=1)
+def countries() -> pd.DataFrame:
+    """The countries table: iso3, iso2, m49, name, common_name, region, subregion."""
+    # keep_default_na=False: Namibia's ISO2 code is the string "NA", not a missing value.
+    frame = pd.read_csv(COUNTRIES_CSV, dtype=str, keep_default_na=False)
+    return frame
+
+
+def _fold(text: str) -> str:
+    """Case-, accent- and space-insensitive key for matching country names."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " ".join(stripped.casefold().replace("\u2019", "'").split())
+
+
+@lru_cache(maxsize=1)
+def country_lookup() -> dict[str, str]:
+    """Folded name, common name, alias, ISO3 or ISO2 -> ISO3."""
+    lookup: dict[str, str] = {}
+    table = countries()
+    for row in table.itertuples(index=False):
+        for key in (row.iso3, row.name, row.common_name):
+            lookup.setdefault(_fold(key), row.iso3)
+    if ALIASES_CSV.exists():
+        with ALIASES_CSV.open(encoding="utf-8", newline="") as handle:
+            for row in csv.DictReader(handle):
+                lookup.setdefault(_fold(row["alias"]), row["iso3"].strip().upper())
+    return lookup
+
+
+def match_country(text: str) -> str | None:
+    """ISO3 code for a country given as ISO3 or an English name or alias; None when unknown."""
+    if text is None:
+        return None
+    return country_lookup().get(_fold(str(text)))
+
+
+def country_names() -> list[str]:
+    """Every name a country may be given by, for suggestions on a misspelling."""
+    return sorted({name for name in countries()["name"]} | {name for name in countries()["common_name"]})
+
+
+def eras(path: Path | None = None) -> pd.DataFrame:
+    """Era markers for time charts: columns year (int), label, description.
+
+    Users may edit ``data/eras.csv``; a malformed file raises ReferenceDataError naming the line.
+    """
+    path = path or ERAS_CSV
+    try:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    except FileNotFoundError:
+        return pd.DataFrame({"year": pd.Series(dtype="int64"), "label": [], "description": []})
+    missing = {"year", "label"} - set(frame.columns)
+    if missing:
+        raise ReferenceDataError(f"{path}: missing column(s) {', '.join(sorted(missing))}")
+    years = pd.to_numeric(frame["year"], errors="coerce")
+    bad = years.isna()
+    if bad.any():
+        line = int(bad.idxmax()) + 2
+        raise ReferenceDataError(f"{path}, line {line}: year {frame.loc[bad.idxmax(), 'year']!r} is not a year")
+    frame["year"] = years.astype("int64")
+    if "description" not in frame.columns:
+        frame["description"] = ""
+    return frame[["year", "label", "description"]].sort_values("year", ignore_index=True)

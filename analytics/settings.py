@@ -1,0 +1,66 @@
+"""Settings of the dashboard and the command line, declared as data.
+
+Each setting has a default, a help text and one environment variable that overrides it;
+``load_settings()`` reads them. The README lists every variable (a test checks it).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DATA_DIR = PROJECT_ROOT / "data"
+DEFAULT_DB_PATH = DATA_DIR / "ledger.duckdb"
+
+
+class SettingsError(ValueError):
+    """An environment variable holds a value the setting cannot take."""
+
+
+def _setting(default, env: str, help: str):
+    return field(default=default, metadata={"env": env, "help": help})
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Run-time settings; see ``SETTINGS_HELP`` in the README for each variable."""
+
+    db_path: Path = _setting(
+        DEFAULT_DB_PATH, "LEDGER_DB", "Path of the DuckDB ledger file (created with demo data when the default one is missing)."
+    )
+    upload_limit_mb: int = _setting(
+        50, "LEDGER_UPLOAD_LIMIT_MB", "Largest import file accepted by the Data page, in megabytes."
+    )
+    earliest_year: int = _setting(
+        1921, "LEDGER_EARLIEST_YEAR", "Imported dates before this year are rejected (default: the party's founding)."
+    )
+    demo_seed: int = _setting(1951, "LEDGER_DEMO_SEED", "Seed of the demo ledger created on first run.")
+    browser_path: str = _setting(
+        "", "LEDGER_BROWSER", "Chromium-family browser used for PNG/SVG/PDF export (empty: let Kaleido find one)."
+    )
+    user: str = _setting("", "LEDGER_USER", "Name recorded with each import batch (empty: the login name).")
+
+
+def load_settings(environ: dict[str, str] | None = None) -> Settings:
+    """Settings with each environment override applied; a bad value raises SettingsError."""
+    environ = os.environ if environ is None else environ
+    values = {}
+    for setting in fields(Settings):
+        raw = environ.get(setting.metadata["env"])
+        if raw is None or raw == "":
+            continue
+        kind = type(setting.default)
+        try:
+            values[setting.name] = Path(raw).expanduser() if kind is not str and issubclass(kind, Path) else kind(raw)
+        except ValueError:
+            raise SettingsError(
+                f"{setting.metadata['env']}={raw!r} is not a valid {kind.__name__}: {setting.metadata['help']}"
+            ) from None
+    return Settings(**values)
+
+
+def settings_help() -> list[tuple[str, str, str]]:
+    """(environment variable, default, help) for every setting, for docs and --help."""
+    return [(f.metadata["env"], str(f.default), f.metadata["help"]) for f in fields(Settings)]

@@ -1,0 +1,35 @@
+"""Shared fixtures: tiny ledgers in tmp_path, and one demo ledger per test session."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from analytics.ledger import create_ledger
+from tests.ledgers import build_ledger
+
+OUTPUT_DIR = Path(__file__).resolve().parent.parent / "test-output"
+
+
+@pytest.fixture
+def make_ledger(tmp_path):
+    """Factory: make_ledger(rows, name='ledger.duckdb', demo=False) -> path of a new ledger."""
+    def factory(rows, name="ledger.duckdb", demo=False):
+        return build_ledger(tmp_path / name, rows, demo=demo)
+    return factory
+
+
+@pytest.fixture(scope="session")
+def demo_ledger(tmp_path_factory) -> Path:
+    """The default demo ledger (seed 1951), built once per session. Do not write to it."""
+    path = tmp_path_factory.mktemp("demo") / "demo.duckdb"
+    create_ledger(path, demo=True, seed=1951)
+    return path
+
+
+@pytest.fixture(scope="session")
+def output_dir() -> Path:
+    """Folder for test artefacts kept after the run (screenshots, exports)."""
+    OUTPUT_DIR.mkdir(exist_ok=True)
+    return OUTPUT_DIR
