@@ -183,39 +183,52 @@ def _pick_participants(rng, parties, year, size, countries_at_least=0):
 
 
 def _events(parties: pd.DataFrame, rng: np.random.Generator, scale: float) -> pd.DataFrame:
-    """Multilateral events: the two big ones of the brief, plus seminars that grow with time."""
-    frames = []
+    """Multilateral events: the two big ones of the brief, plus seminars that grow with time.
+
+    Returns one row per participant with integer codes (form, direction, event); the event id
+    strings are in ``attrs["event_ids"]``.
+    """
+    multilateral = vocab.FORMS.index("multilateral_meeting")
+    virtual_form = vocab.FORMS.index("virtual_meeting")
+    inbound, third, virtual = (vocab.DIRECTIONS.index(d) for d in ("inbound", "third_country", "virtual"))
     dialogue = _pick_participants(rng, parties, 2017, 330, countries_at_least=125)
-    frames.append(pd.DataFrame({"party_id": dialogue, "year": 2017, "event_id": "EV-2017-HLD", "day": 333,
-                                "form": "multilateral_meeting", "direction": "inbound"}))
     summit = _pick_participants(rng, parties, 2021, 520, countries_at_least=140)
-    frames.append(pd.DataFrame({"party_id": summit, "year": 2021, "event_id": "EV-2021-SUMMIT", "day": 186,
-                                "form": "virtual_meeting", "direction": "virtual"}))
     per_year = {1985: 1, 1999: 2, 2000: 3, 2011: 5, 2012: 8, 2019: 12, 2020: 6, 2021: 6, 2022: 8, 2025: 10}
     years = np.arange(1985, LAST_YEAR + 1)
     counts = np.rint(np.interp(years, list(per_year), list(per_year.values())) * scale).astype(int)
     event_years = np.repeat(years, counts)
+    numbers = np.concatenate([np.arange(1, c + 1) for c in counts])
+    event_ids = ["EV-2017-HLD", "EV-2021-SUMMIT"] + [f"EV-{y}-{n:05d}" for y, n in zip(event_years.tolist(), numbers.tolist(), strict=True)]
     sizes = np.clip(rng.geometric(1 / 14, len(event_years)) + 4, 5, 60)
-    numbers = np.concatenate([np.arange(1, c + 1) for c in counts]) if len(counts) else np.array([], int)
-    event_ids = np.char.add(np.char.add("EV-", event_years.astype(str)), np.char.add("-", np.char.zfill(numbers.astype(str), 5)))
     rows_year = np.repeat(event_years, sizes)
-    rows_event = np.repeat(event_ids, sizes)
+    rows_event = np.repeat(np.arange(2, len(event_years) + 2), sizes)
     rows_day = np.repeat(rng.integers(0, 365, len(event_years)), sizes)
     # Participants drawn per year among active parties; repeats inside one event are dropped below.
     party_ids = np.empty(len(rows_year), dtype=np.int64)
-    for year in np.unique(rows_year):
-        mask = rows_year == year
-        active = parties[parties["first_year"] <= year]
-        weights = active["weight"].to_numpy()
-        party_ids[mask] = rng.choice(active["party_id"].to_numpy(), size=int(mask.sum()), p=weights / weights.sum())
+    starts = np.searchsorted(rows_year, years)
+    stops = np.searchsorted(rows_year, years, side="right")
+    for year, first, last in zip(years, starts, stops, strict=True):
+        if last > first:
+            active = parties[parties["first_year"] <= year]
+            weights = active["weight"].to_numpy()
+            party_ids[first:last] = rng.choice(active["party_id"].to_numpy(), size=last - first, p=weights / weights.sum())
     online = (rows_year >= 2020) & (rows_year <= 2021)
-    frames.append(pd.DataFrame({
-        "party_id": party_ids, "year": rows_year, "event_id": rows_event, "day": rows_day,
-        "form": np.where(online, "virtual_meeting", "multilateral_meeting"),
-        "direction": np.where(online, "virtual", np.where(rng.random(len(rows_year)) < 0.7, "inbound", "third_country")),
-    }))
-    events = pd.concat(frames, ignore_index=True)
-    return events.drop_duplicates(["event_id", "party_id"], ignore_index=True)
+    seminars = pd.DataFrame({
+        "party_id": party_ids, "year": rows_year, "event_code": rows_event, "day": rows_day,
+        "form_code": np.where(online, virtual_form, multilateral),
+        "direction_code": np.where(online, virtual, np.where(rng.random(len(rows_year)) < 0.7, inbound, third)),
+    })
+    big = pd.DataFrame({
+        "party_id": np.concatenate([dialogue, summit]),
+        "year": np.repeat([2017, 2021], [len(dialogue), len(summit)]),
+        "event_code": np.repeat([0, 1], [len(dialogue), len(summit)]),
+        "day": np.repeat([333, 186], [len(dialogue), len(summit)]),
+        "form_code": np.repeat([multilateral, virtual_form], [len(dialogue), len(summit)]),
+        "direction_code": np.repeat([inbound, virtual], [len(dialogue), len(summit)]),
+    })
+    events = pd.concat([big, seminars], ignore_index=True).drop_duplicates(["event_code", "party_id"], ignore_index=True)
+    events.attrs["event_ids"] = event_ids
+    return events
 
 
 def _bilateral(parties: pd.DataFrame, rng: np.random.Generator, total: int) -> pd.DataFrame:
@@ -235,76 +248,84 @@ def _bilateral(parties: pd.DataFrame, rng: np.random.Generator, total: int) -> p
     return pd.DataFrame({"party_id": np.concatenate(party_ids), "year": np.concatenate(years)})
 
 
-def _choose(rng, codes, probabilities, size):
+def _choose(rng, count, probabilities, size):
+    """Codes 0..count-1 drawn with the given probabilities."""
     probabilities = np.asarray(probabilities, dtype=float)
-    return rng.choice(np.asarray(codes, dtype=object), size=size, p=probabilities / probabilities.sum())
+    return rng.choice(count, size=size, p=probabilities / probabilities.sum())
+
+
+def _categorical(codes, categories) -> pd.Categorical:
+    return pd.Categorical.from_codes(np.asarray(codes), categories=list(categories))
 
 
 def _attributes(rows: pd.DataFrame, parties: pd.DataFrame, rng: np.random.Generator, seed: int) -> pd.DataFrame:
-    """Fill form, direction, level, status, date, size, topic and source for every row."""
+    """Fill form, direction, level, status, date, size, topic and source for every row.
+
+    Works on integer codes throughout (strings only as categories) so 10 million rows stay fast.
+    """
     n = len(rows)
     years = rows["year"].to_numpy()
     era = _era(years)
-    form = rows["form"].to_numpy(dtype=object).copy()
-    missing_form = pd.isna(form)
+    form = rows["form_code"].to_numpy().astype(np.int16)
     for era_index, probabilities in FORMS_BY_ERA.items():
-        mask = missing_form & (era == era_index)
-        form[mask] = _choose(rng, vocab.FORMS, probabilities, int(mask.sum()))
-    direction = rows["direction"].to_numpy(dtype=object).copy()
-    missing_direction = pd.isna(direction)
-    direction[missing_direction] = _choose(rng, ["inbound", "outbound", "third_country"], [0.55, 0.35, 0.10], int(missing_direction.sum()))
-    direction[form == "virtual_meeting"] = "virtual"
+        mask = (form < 0) & (era == era_index)
+        form[mask] = _choose(rng, len(vocab.FORMS), probabilities, int(mask.sum()))
+    virtual_form = vocab.FORMS.index("virtual_meeting")
+    high_form = vocab.FORMS.index("high_level_visit")
+    direction = rows["direction_code"].to_numpy().astype(np.int16)
+    missing_direction = direction < 0
+    direction[missing_direction] = _choose(rng, 3, [0.55, 0.35, 0.10], int(missing_direction.sum()))
+    direction[form == virtual_form] = vocab.DIRECTIONS.index("virtual")
 
-    level = _choose(rng, vocab.LEVELS, [0.06, 0.36, 0.48, 0.10], n)
-    high = form == "high_level_visit"
-    level[high] = _choose(rng, ["leader", "senior"], [0.6, 0.4], int(high.sum()))
-    early_unknown = (years < 1990) & (rng.random(n) < 0.2)
-    level[early_unknown] = "unknown"
+    level = _choose(rng, len(vocab.LEVELS), [0.06, 0.36, 0.48, 0.10], n)
+    high = form == high_form
+    level[high] = _choose(rng, 2, [0.6, 0.4], int(high.sum()))  # leader, senior
+    level[(years < 1990) & (rng.random(n) < 0.2)] = vocab.LEVELS.index("unknown")
 
-    by_id = parties.set_index("party_id")
-    governing = by_id.loc[rows["party_id"], "governing"].to_numpy()
-    is_org = (by_id.loc[rows["party_id"], "family"] == "international_org").to_numpy()
+    party_index = rows["party_id"].to_numpy() - 1  # party ids are 1..n in order
+    governing = parties["governing"].to_numpy()[party_index]
+    is_org = (parties["family"].to_numpy() == "international_org")[party_index]
     draw = rng.random(n)
     status = np.select(
         [draw < governing * 0.72, draw < governing, draw < governing + (1 - governing) * 0.9],
-        ["ruling", "coalition", "opposition"], default="other",
-    ).astype(object)
-    status[(years < 1990) & (rng.random(n) < 0.15)] = "unknown"
-    status[is_org] = "other"
+        [vocab.PARTY_STATUSES.index(code) for code in ("ruling", "coalition", "opposition")],
+        default=vocab.PARTY_STATUSES.index("other"),
+    )
+    status[(years < 1990) & (rng.random(n) < 0.15)] = vocab.PARTY_STATUSES.index("unknown")
+    status[is_org] = vocab.PARTY_STATUSES.index("other")
 
-    day = rows["day"].to_numpy(dtype=float)
-    day = np.where(np.isnan(day), rng.integers(0, 365, n), day).astype(int)
+    day = rows["day"].to_numpy()
+    day = np.where(day < 0, rng.integers(0, 365, n), day)
     dates = (years - 1970).astype("datetime64[Y]").astype("datetime64[D]") + day.astype("timedelta64[D]")
     precision_draw = rng.random(n)
-    precision = np.select(
+    precision = np.select(  # codes of DATE_PRECISIONS: day 0, month 1, year 2
         [(years < 1978) & (precision_draw < 0.10), (years < 1978) & (precision_draw < 0.40),
          (years < 2000) & (precision_draw < 0.03), (years < 2000) & (precision_draw < 0.15)],
-        ["year", "month", "year", "month"], default="day",
-    ).astype(object)
-    is_event = rows["event_id"].notna().to_numpy()
-    precision[is_event] = "day"
-    dates = np.where(precision == "month", dates.astype("datetime64[M]").astype("datetime64[D]"), dates)
-    dates = np.where(precision == "year", dates.astype("datetime64[Y]").astype("datetime64[D]"), dates)
+        [2, 1, 2, 1], default=0,
+    )
+    precision[rows["event_code"].to_numpy() >= 0] = 0
+    dates = np.where(precision == 1, dates.astype("datetime64[M]").astype("datetime64[D]"), dates)
+    dates = np.where(precision == 2, dates.astype("datetime64[Y]").astype("datetime64[D]"), dates)
 
     size = np.where(high, rng.integers(5, 31, n), rng.integers(2, 13, n)).astype(float)
     size[rng.random(n) < np.where(years < 1990, 0.4, 0.1)] = np.nan
 
-    topic = np.empty(n, dtype=object)
-    for code, choices in TOPICS.items():
-        mask = form == code
-        topic[mask] = rng.choice(np.asarray(choices, dtype=object), size=int(mask.sum()))
+    topics = [topic for code in vocab.FORMS for topic in TOPICS[code]]
+    topic_counts = np.array([len(TOPICS[code]) for code in vocab.FORMS])
+    topic_offsets = np.concatenate([[0], np.cumsum(topic_counts)[:-1]])
+    topic = topic_offsets[form] + np.floor(rng.random(n) * topic_counts[form]).astype(int)
     return pd.DataFrame({
         "date": dates,
-        "date_precision": pd.Categorical(precision, categories=vocab.DATE_PRECISIONS),
+        "date_precision": _categorical(precision, vocab.DATE_PRECISIONS),
         "party_id": rows["party_id"].to_numpy(dtype=np.int32),
-        "party_status": pd.Categorical(status, categories=vocab.PARTY_STATUSES),
-        "form": pd.Categorical(form, categories=vocab.FORMS),
-        "direction": pd.Categorical(direction, categories=vocab.DIRECTIONS),
-        "level": pd.Categorical(level, categories=vocab.LEVELS),
-        "event_id": pd.Categorical(rows["event_id"].to_numpy(dtype=object)),
+        "party_status": _categorical(status, vocab.PARTY_STATUSES),
+        "form": _categorical(form, vocab.FORMS),
+        "direction": _categorical(direction, vocab.DIRECTIONS),
+        "level": _categorical(level, vocab.LEVELS),
+        "event_id": _categorical(rows["event_code"].to_numpy(), rows.attrs["event_ids"]),
         "delegation_size": pd.array(size, dtype="Int32"),
-        "topic": pd.Categorical(topic),
-        "source": pd.Categorical(np.full(n, f"Synthetic demo data (seed {seed})", dtype=object)),
+        "topic": _categorical(topic, topics),
+        "source": _categorical(np.zeros(n, dtype=np.int8), [f"Synthetic demo data (seed {seed})"]),
     })
 
 
@@ -333,10 +354,15 @@ def generate_demo(con, *, rows: int | None = None, seed: int = 1951, progress=No
         raise ValueError(f"--rows must be at least {len(first_contacts) + len(events):,} for this seed.")
     report("Drawing bilateral exchanges", 0.10)
     bilateral = _bilateral(parties, rng, bilateral_total)
-    plan = pd.concat([first_contacts, bilateral, events], ignore_index=True)
+    plan = pd.concat([first_contacts, bilateral], ignore_index=True)
+    plan = plan.assign(form_code=-1, direction_code=-1, event_code=-1, day=-1)
+    plan = pd.concat([plan, events], ignore_index=True)
+    plan.attrs["event_ids"] = events.attrs["event_ids"]
     report("Filling in dates, forms and levels", 0.25)
     table = _attributes(plan, parties, rng, seed)
-    table = table.sort_values(["date", "party_id"], kind="stable", ignore_index=True)
+    # Ids in year order; a full date sort of 10 million rows costs more than it gives.
+    order = np.argsort(plan["year"].to_numpy(), kind="stable")
+    table = table.take(order).reset_index(drop=True)
     table.insert(0, "exchange_id", np.arange(1, len(table) + 1, dtype=np.int64))
 
     party_table = parties[["party_id", "name", "country_iso3", "family"]]

@@ -1,0 +1,98 @@
+"""The ledger commands of the CLI: init and info, help on every command, layering."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from analytics import cli
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_init_empty_then_refuses_to_overwrite(tmp_path, capsys):
+    db = tmp_path / "l.duckdb"
+    assert cli.main(["init", "--empty", "--db", str(db)]) == 0
+    assert "Created empty ledger" in capsys.readouterr().out
+    before = db.read_bytes()
+    assert cli.main(["init", "--db", str(db)]) == 2
+    assert "--force" in capsys.readouterr().err
+    assert db.read_bytes() == before
+
+
+def test_init_demo_with_rows_and_seed_then_info(tmp_path, capsys):
+    db = tmp_path / "demo.duckdb"
+    assert cli.main(["init", "--rows", "6000", "--seed", "4", "--db", str(db)]) == 0
+    captured = capsys.readouterr()
+    assert "Writing exchanges 6,000 / 6,000" in captured.err  # progress on stderr
+    assert cli.main(["info", "--db", str(db)]) == 0
+    out = capsys.readouterr().out
+    assert "Exchanges:      6,000" in out
+    assert "DEMO" in out
+    assert "Years:          1951–2025" in out
+    assert "Schema version: 2" in out
+    assert "Last import:    none" in out
+
+
+def test_info_on_hand_built_ledger(make_ledger, capsys):
+    db = make_ledger([
+        {"date": "1990-01-02", "party": "A", "country": "PER", "event_id": "E1"},
+        {"date": "1992-03", "party": "B", "country": "PER", "event_id": "E1"},
+        {"date": "1995", "party": "A", "country": "BOL"},
+    ])
+    assert cli.main(["info", "--db", str(db)]) == 0
+    out = capsys.readouterr().out
+    assert "Exchanges:      3\n" in out
+    assert "Events:         2\n" in out
+    assert "Parties:        3\n" in out
+    assert "Countries:      2\n" in out
+    assert "Years:          1990–1995" in out
+    assert "real (imported)" in out
+
+
+def test_info_on_missing_non_default_ledger_is_an_error(tmp_path, capsys):
+    assert cli.main(["info", "--db", str(tmp_path / "missing.duckdb")]) == 2
+    assert "No ledger at" in capsys.readouterr().err
+    assert not (tmp_path / "missing.duckdb").exists()
+
+
+def test_ledger_db_environment_variable(make_ledger, monkeypatch, capsys):
+    db = make_ledger([{"date": "2000-01-01", "party": "A"}])
+    monkeypatch.setenv("LEDGER_DB", str(db))
+    assert cli.main(["info"]) == 0
+    assert str(db) in capsys.readouterr().out
+
+
+def test_rows_with_empty_is_refused(tmp_path, capsys):
+    assert cli.main(["init", "--empty", "--rows", "10", "--db", str(tmp_path / "x.duckdb")]) == 2
+    assert "--rows only applies" in capsys.readouterr().err
+
+
+def subcommands() -> list[str]:
+    parser = cli.build_parser()
+    action = next(a for a in parser._actions if a.dest == "command")
+    return sorted(action.choices)
+
+
+@pytest.mark.parametrize("command", subcommands())
+def test_every_command_has_help(command, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main([command, "--help"])
+    assert exit_info.value.code == 0
+    assert "--db" in capsys.readouterr().out
+
+
+def test_cli_does_not_load_streamlit():
+    code = "import sys, analytics.cli; analytics.cli.build_parser(); print('streamlit' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "False"
+
+
+def test_python_dash_m_entry_point(tmp_path):
+    db = tmp_path / "e.duckdb"
+    result = subprocess.run([sys.executable, "-m", "analytics", "init", "--empty", "--db", str(db)],
+                            cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0 and db.exists()

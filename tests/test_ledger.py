@@ -1,0 +1,179 @@
+"""The ledger schema, its constraints, migrations and the copy-on-write writer."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import duckdb
+import pytest
+
+from analytics import ledger
+from analytics.ledger import (
+    LedgerError,
+    LedgerExistsError,
+    LedgerNotFoundError,
+    connect_read_only,
+    content_hash,
+    create_ledger,
+    write_transaction,
+)
+
+ROW = "INSERT INTO exchanges (exchange_id, date, date_precision, party_id, party_status, form, direction, level) VALUES "
+
+
+@pytest.fixture
+def ledger_with_party(make_ledger):
+    return make_ledger([{"date": "2001-05-02", "party": "Cedar Party", "country": "NAM"}])
+
+
+def read(path, sql):
+    con = connect_read_only(path)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
+@pytest.mark.parametrize(
+    ("column", "bad_value"),
+    [("party_status", "governing"), ("form", "dinner"), ("direction", "sideways"), ("level", "boss"),
+     ("date_precision", "week")],
+)
+def test_schema_rejects_each_bad_exchange_code(ledger_with_party, column, bad_value):
+    values = {"party_status": "ruling", "form": "working_visit", "direction": "inbound", "level": "senior",
+              "date_precision": "day"}
+    values[column] = bad_value
+    before = read(ledger_with_party, "SELECT count(*) FROM exchanges")
+    with pytest.raises(LedgerError, match="CHECK constraint"), write_transaction(ledger_with_party) as con:
+        con.execute(ROW + "(99, DATE '2002-01-01', ?, 1, ?, ?, ?, ?)",
+                    [values["date_precision"], values["party_status"], values["form"], values["direction"], values["level"]])
+    assert read(ledger_with_party, "SELECT count(*) FROM exchanges") == before == [(1,)]
+
+
+def test_schema_rejects_bad_family_and_region(ledger_with_party):
+    with pytest.raises(LedgerError, match="CHECK constraint"), write_transaction(ledger_with_party) as con:
+        con.execute("INSERT INTO parties (party_id, name, country_iso3, family) VALUES (7, 'X', 'FRA', 'royalist')")
+    with pytest.raises(LedgerError, match="CHECK constraint"), write_transaction(ledger_with_party) as con:
+        con.execute("INSERT INTO countries VALUES ('ZZZ', 'ZZ', '999', 'Nowhere', 'Nowhere', 'Atlantis', 'Deep')")
+
+
+def test_schema_rejects_duplicate_party_same_country_but_allows_other_country(ledger_with_party):
+    with pytest.raises(LedgerError, match="(?i)duplicate|unique"), write_transaction(ledger_with_party) as con:
+        con.execute("INSERT INTO parties (party_id, name, country_iso3, family) VALUES (2, 'Cedar Party', 'NAM', 'liberal')")
+    with write_transaction(ledger_with_party) as con:
+        con.execute("INSERT INTO parties (party_id, name, country_iso3, family) VALUES (2, 'Cedar Party', 'PER', 'liberal')")
+    assert read(ledger_with_party, "SELECT count(*) FROM parties WHERE name = 'Cedar Party'") == [(2,)]
+
+
+def test_schema_rejects_duplicate_international_organisation(ledger_with_party):
+    with write_transaction(ledger_with_party) as con:
+        con.execute("INSERT INTO parties (party_id, name, country_iso3, family) VALUES (5, 'Harbour Forum', NULL, 'international_org')")
+    with pytest.raises(LedgerError, match="(?i)duplicate|unique"), write_transaction(ledger_with_party) as con:
+        con.execute("INSERT INTO parties (party_id, name, country_iso3, family) VALUES (6, 'Harbour Forum', NULL, 'international_org')")
+
+
+def test_schema_requires_country_unless_international_org(ledger_with_party):
+    with pytest.raises(LedgerError, match="CHECK constraint"), write_transaction(ledger_with_party) as con:
+        con.execute("INSERT INTO parties (party_id, name, country_iso3, family) VALUES (5, 'Stateless', NULL, 'liberal')")
+
+
+def test_schema_rejects_exchange_with_unknown_party_or_country(ledger_with_party):
+    with pytest.raises(LedgerError, match="(?i)foreign key"), write_transaction(ledger_with_party) as con:
+        con.execute(ROW + "(99, DATE '2002-01-01', 'day', 42, 'ruling', 'working_visit', 'inbound', 'senior')")
+    with pytest.raises(LedgerError, match="(?i)foreign key"), write_transaction(ledger_with_party) as con:
+        con.execute("INSERT INTO parties (party_id, name, country_iso3, family) VALUES (5, 'P', 'XXX', 'liberal')")
+
+
+def test_schema_requires_date_and_first_day_for_coarse_precision(ledger_with_party):
+    with pytest.raises(LedgerError, match="(?i)NOT NULL"), write_transaction(ledger_with_party) as con:
+        con.execute(ROW + "(99, NULL, 'day', 1, 'ruling', 'working_visit', 'inbound', 'senior')")
+    with pytest.raises(LedgerError, match="CHECK constraint"), write_transaction(ledger_with_party) as con:
+        con.execute(ROW + "(99, DATE '2002-03-05', 'month', 1, 'ruling', 'working_visit', 'inbound', 'senior')")
+
+
+def test_failed_write_leaves_file_byte_identical(ledger_with_party):
+    before = ledger_with_party.read_bytes()
+    with pytest.raises(RuntimeError), write_transaction(ledger_with_party) as con:
+        con.execute(ROW + "(2, DATE '2002-01-01', 'day', 1, 'ruling', 'working_visit', 'inbound', 'senior')")
+        raise RuntimeError("crash in the middle of an import")
+    assert ledger_with_party.read_bytes() == before
+    assert not list(ledger_with_party.parent.glob(".*.tmp*"))
+
+
+def test_write_raises_ledger_version_and_changes_signature(ledger_with_party):
+    version_before = int(read(ledger_with_party, "SELECT value FROM meta WHERE key = 'ledger_version'")[0][0])
+    signature_before = ledger.file_signature(ledger_with_party)
+    with write_transaction(ledger_with_party) as con:
+        con.execute(ROW + "(2, DATE '2002-01-01', 'day', 1, 'ruling', 'working_visit', 'inbound', 'senior')")
+    assert int(read(ledger_with_party, "SELECT value FROM meta WHERE key = 'ledger_version'")[0][0]) == version_before + 1
+    assert ledger.file_signature(ledger_with_party) != signature_before
+
+
+def test_reader_sees_a_write_made_while_it_was_open(ledger_with_party):
+    reader = ledger.LedgerReader(ledger_with_party)
+    assert reader.connection().cursor().execute("SELECT count(*) FROM exchanges").fetchone() == (1,)
+    with write_transaction(ledger_with_party) as con:
+        con.execute(ROW + "(2, DATE '2002-01-01', 'day', 1, 'ruling', 'working_visit', 'inbound', 'senior')")
+    assert reader.connection().cursor().execute("SELECT count(*) FROM exchanges").fetchone() == (2,)
+    reader.close()
+
+
+def test_create_refuses_to_overwrite_without_force(tmp_path):
+    path = create_ledger(tmp_path / "l.duckdb", demo=False)
+    before = path.read_bytes()
+    with pytest.raises(LedgerExistsError, match="--force"):
+        create_ledger(path, demo=False)
+    assert path.read_bytes() == before
+    create_ledger(path, demo=False, force=True)
+    assert read(path, "SELECT count(*) FROM exchanges") == [(0,)]
+
+
+def test_missing_ledger_is_a_clear_error(tmp_path):
+    with pytest.raises(LedgerNotFoundError, match="python -m analytics init"):
+        connect_read_only(tmp_path / "nope.duckdb")
+
+
+def test_version_one_ledger_is_migrated_with_its_rows(tmp_path):
+    path = tmp_path / "old.duckdb"
+    con = duckdb.connect(str(path))
+    ledger.migrate(con, target=1)
+    ledger._load_countries(con)
+    ledger.set_meta(con, ledger_version=1, is_demo="false")
+    con.execute("INSERT INTO parties VALUES (1, 'Old Party', 'VNM', 'communist')")
+    con.execute(ROW + "(1, DATE '1980-06-01', 'month', 1, 'ruling', 'study_trip', 'outbound', 'working')")
+    con.close()
+    with pytest.raises(LedgerError, match="schema version 1"):
+        connect_read_only(path)
+    ledger.prepare_ledger(path)
+    assert read(path, "SELECT value FROM meta WHERE key = 'schema_version'") == [(str(ledger.SCHEMA_VERSION),)]
+    assert read(path, "SELECT party, country, year, batch_id FROM exchange_rows") == [("Old Party", "Viet Nam", 1980, None)]
+    assert read(path, "SELECT count(*) FROM import_batches") == [(0,)]
+
+
+def test_newer_schema_is_refused(tmp_path):
+    path = create_ledger(tmp_path / "new.duckdb", demo=False)
+    with write_transaction(path) as con:
+        con.execute("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
+    with pytest.raises(LedgerError, match="newer"):
+        ledger.prepare_ledger(path)
+
+
+def test_content_hash_ignores_ids_and_order_but_not_content(make_ledger):
+    rows = [{"date": "2001-05-02", "party": "A", "country": "PER"}, {"date": "1999", "party": "B", "country": None,
+                                                                    "family": "international_org"}]
+    first = make_ledger(rows, name="a.duckdb")
+    reordered = make_ledger(list(reversed(rows)), name="b.duckdb")
+    changed = make_ledger([rows[0], {**rows[1], "date": "1999-02"}], name="c.duckdb")
+    hashes = [read(p, "SELECT 1") and content_hash(connect_read_only(p)) for p in (first, reordered, changed)]
+    assert hashes[0] == hashes[1]
+    assert hashes[0] != hashes[2]
+
+
+def test_exchange_rows_view_buckets_international_organisations(make_ledger):
+    path = make_ledger([{"date": "2010-01-05", "party": "Forum", "country": None, "family": "international_org"},
+                        {"date": "2010", "party": "Lantern Party", "country": "PER", "event_id": "EV-1"}])
+    rows = read(path, "SELECT party, country, region, subregion, event_key, date, date_precision FROM exchange_rows ORDER BY party")
+    assert rows == [
+        ("Forum", "", "International organisations", "International organisations", "row:1", dt.date(2010, 1, 5), "day"),
+        ("Lantern Party", "Peru", "Latin America and the Caribbean", "South America", "EV-1", dt.date(2010, 1, 1), "year"),
+    ]

@@ -1,0 +1,60 @@
+"""Reference countries and their matching."""
+
+from __future__ import annotations
+
+import pytest
+
+from analytics import reference, vocab
+
+
+def test_namibia_keeps_its_iso2_code():
+    namibia = reference.countries().set_index("iso3").loc["NAM"]
+    assert namibia["iso2"] == "NA"
+    assert namibia["region"] == "Africa" and namibia["subregion"] == "Southern Africa"
+
+
+def test_every_region_present_and_valid():
+    table = reference.countries()
+    assert set(table["region"]) == set(vocab.REGIONS)
+    assert table["iso3"].is_unique and table["name"].is_unique
+    assert (table == "").drop(columns=["m49"]).sum().sum() == 0  # only Kosovo lacks an M49 code
+
+
+def test_un_members_and_observers():
+    table = reference.countries()
+    assert (table["un_status"] == "member").sum() == 193
+    assert set(table.loc[table["un_status"] == "observer", "iso3"]) == {"PSE", "VAT"}
+
+
+@pytest.mark.parametrize(
+    ("region", "subregion"),
+    [("Africa", "Eastern Africa"), ("Asia", "South-eastern Asia"), ("Europe", "Northern Europe"),
+     ("Latin America and the Caribbean", "Caribbean"), ("Northern America", "Northern America"),
+     ("Oceania", "Melanesia")],
+)
+def test_subregions_sit_in_their_region(region, subregion):
+    table = reference.countries()
+    assert set(table.loc[table["subregion"] == subregion, "region"]) == {region}
+
+
+@pytest.mark.parametrize(
+    ("text", "iso3"),
+    [("Viet Nam", "VNM"), ("vietnam", "VNM"), ("Russian Federation", "RUS"), ("Russia", "RUS"),
+     ("Lao People's Democratic Republic", "LAO"), ("Laos", "LAO"), ("United Republic of Tanzania", "TZA"),
+     ("tanzania", "TZA"), ("  côte d'ivoire ", "CIV"), ("Cote d'Ivoire", "CIV"), ("nam", "NAM"), ("Namibia", "NAM"),
+     ("Atlantis", None), ("", None)],
+)
+def test_match_country(text, iso3):
+    assert reference.match_country(text) == iso3
+
+
+def test_eras_file_loads_in_order():
+    eras = reference.eras()
+    assert list(eras["year"]) == [1978, 1982, 1989, 2002, 2012, 2017, 2020]
+
+
+def test_bad_eras_file_names_the_line(tmp_path):
+    bad = tmp_path / "eras.csv"
+    bad.write_text("year,label\n1978,Reform\nsoon,Later\n")
+    with pytest.raises(reference.ReferenceDataError, match="line 3"):
+        reference.eras(bad)
