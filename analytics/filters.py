@@ -9,7 +9,9 @@ codes with a message listing the valid ones.
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass, fields, replace
+from functools import lru_cache
 
 from analytics import vocab
 from analytics.reference import countries as reference_countries
@@ -39,6 +41,14 @@ CODE_DIMENSIONS: dict[str, tuple[str, ...]] = {
     "directions": vocab.DIRECTIONS,
     "levels": vocab.LEVELS,
 }
+# What an unknown code is called in an error message.
+CODE_WORDS: dict[str, str] = {
+    "families": "party family",
+    "statuses": "status",
+    "forms": "form",
+    "directions": "direction",
+    "levels": "level",
+}
 # Short words used in the URL and the CLI for each dimension.
 DIMENSION_PARAMS: dict[str, str] = {
     "regions": "region",
@@ -57,11 +67,13 @@ def region_names() -> tuple[str, ...]:
     return vocab.REGIONS + (vocab.INTERNATIONAL_BUCKET,)
 
 
+@lru_cache(maxsize=1)
 def subregion_names() -> tuple[str, ...]:
     """Valid sub-region values, from the reference countries, plus the international bucket."""
     return tuple(sorted(set(reference_countries()["subregion"]))) + (vocab.INTERNATIONAL_BUCKET,)
 
 
+@lru_cache(maxsize=1)
 def country_codes() -> tuple[str, ...]:
     """Valid ISO3 codes."""
     return tuple(reference_countries()["iso3"])
@@ -75,7 +87,13 @@ def _canonical(values: tuple[str, ...], valid: tuple[str, ...], what: str, fold=
         (result.append(match) if match else unknown.append(value))
     if unknown:
         shown = ", ".join(valid) if len(valid) <= 40 else ", ".join(valid[:40]) + ", ..."
-        raise FilterError(f"Unknown {what}: {', '.join(map(repr, unknown))}. Valid values: {shown}")
+        hints = []
+        for value in unknown:
+            close = difflib.get_close_matches(fold(str(value).strip()), list(by_key), n=3, cutoff=0.6)
+            if close:
+                hints.append(f"for {value!r} did you mean {' or '.join(repr(by_key[c]) for c in close)}?")
+        hint = f" ({'; '.join(hints)})" if hints else ""
+        raise FilterError(f"Unknown {what}: {', '.join(map(repr, unknown))}{hint}. Valid values: {shown}")
     return tuple(dict.fromkeys(result))
 
 
@@ -104,21 +122,28 @@ class Filters:
 
     def validated(self) -> Filters:
         """The same filters with codes checked and names made canonical; raises FilterError."""
+        years = {}
         for bound in ("year_from", "year_to"):
             year = getattr(self, bound)
-            if year is not None and not (1900 <= int(year) <= 2200):
-                raise FilterError(f"{bound.replace('_', ' ')} {year} is not a plausible year (1900 to 2200).")
-        if self.year_from is not None and self.year_to is not None and self.year_from > self.year_to:
-            raise FilterError(f"The year range is empty: from {self.year_from} is after to {self.year_to}.")
+            if year is not None:
+                try:
+                    year = int(str(year).strip())
+                except ValueError:
+                    raise FilterError(f"{bound.replace('_', ' ')} must be a year such as 1990, not {year!r}.") from None
+                if not (1900 <= year <= 2200):
+                    raise FilterError(f"{bound.replace('_', ' ')} {year} is not a plausible year (1900 to 2200).")
+            years[bound] = year
+        if years["year_from"] is not None and years["year_to"] is not None and years["year_from"] > years["year_to"]:
+            raise FilterError(f"The year range is empty: from {years['year_from']} is after to {years['year_to']}.")
         changes = {
             "regions": _canonical(self.regions, region_names(), "region"),
             "subregions": _canonical(self.subregions, subregion_names(), "sub-region"),
             "countries": _canonical(self.countries, country_codes(), "country code (ISO3)"),
         }
         for name, valid in CODE_DIMENSIONS.items():
-            changes[name] = _canonical(getattr(self, name), valid, name[:-1] if name != "families" else "party family")
+            changes[name] = _canonical(getattr(self, name), valid, CODE_WORDS[name])
         party = self.party.strip() if self.party else None
-        return replace(self, party=party or None, **changes)
+        return replace(self, party=party or None, **years, **changes)
 
     def where(self, *, include_years: bool = True, default_first_year: int | None = None) -> tuple[str, list]:
         """(SQL condition, parameters) over ``exchange_rows``; ``TRUE`` when nothing is set."""

@@ -407,6 +407,17 @@ class LedgerReader:
                 self._signature = signature
             return self._con
 
+    def run(self, function: Callable, *args, **kwargs):
+        """``function(connection, *args, **kwargs)`` on the current ledger.
+
+        Retried once when another thread swapped the connection underneath it (a writer
+        replaced the file mid-query), so a reader never fails on an import's completion.
+        """
+        try:
+            return function(self.connection(), *args, **kwargs)
+        except duckdb.ConnectionException:
+            return function(self.connection(), *args, **kwargs)
+
     def close(self) -> None:
         """Close the connection, if open."""
         with self._lock:

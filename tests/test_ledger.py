@@ -177,3 +177,22 @@ def test_exchange_rows_view_buckets_international_organisations(make_ledger):
         ("Forum", "", "International organisations", "International organisations", "row:1", dt.date(2010, 1, 5), "day"),
         ("Lantern Party", "Peru", "Latin America and the Caribbean", "South America", "EV-1", dt.date(2010, 1, 1), "year"),
     ]
+
+
+def test_reader_run_survives_connection_swapped_by_another_thread(ledger_with_party):
+    reader = ledger.LedgerReader(ledger_with_party)
+    stale = reader.connection()
+    calls = []
+
+    def count(con):
+        calls.append(con)
+        if len(calls) == 1:
+            # Another thread saw a new file and closed this connection mid-query.
+            with write_transaction(ledger_with_party) as writer:
+                writer.execute(ROW + "(2, DATE '2002-01-01', 'day', 1, 'ruling', 'working_visit', 'inbound', 'senior')")
+            reader.connection()
+        return con.cursor().execute("SELECT count(*) FROM exchanges").fetchone()[0]
+
+    assert reader.run(count) == 2
+    assert calls[0] is stale and calls[1] is not stale
+    reader.close()

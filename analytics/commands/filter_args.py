@@ -1,0 +1,73 @@
+"""The filter flags shared by every command that reads a slice of the ledger (``metric``,
+``export``, ``briefing``): ``add_filter_arguments(parser)`` adds them and
+``filters_from_args(args)`` turns the parsed values into a validated ``Filters``.
+
+Each dimension flag may be repeated: values of one flag are OR-ed, different flags AND-ed.
+Years are parsed here (not by argparse) so that a bad year is reported like any other bad
+value: one line on standard error and exit code 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from analytics import vocab
+from analytics.filters import FilterError, Filters
+from analytics.reference import match_country
+
+# (flag, Filters field, metavar, help)
+DIMENSION_FLAGS: tuple[tuple[str, str, str, str], ...] = (
+    ("--region", "regions", "NAME", "region, any case: " + ", ".join((*vocab.REGIONS, vocab.INTERNATIONAL_BUCKET))),
+    ("--subregion", "subregions", "NAME", "UN M49 sub-region, e.g. 'South America', 'Eastern Africa'"),
+    ("--country", "countries", "ISO3", "country as ISO3 code (or English name), e.g. FRA"),
+    ("--family", "families", "CODE", "party family: " + ", ".join(vocab.PARTY_FAMILIES)),
+    ("--status", "statuses", "CODE", "party status at the time: " + ", ".join(vocab.PARTY_STATUSES)),
+    ("--form", "forms", "CODE", "form of exchange: " + ", ".join(vocab.FORMS)),
+    ("--direction", "directions", "CODE", "direction: " + ", ".join(vocab.DIRECTIONS)),
+    ("--level", "levels", "CODE", "level of the lead participant: " + ", ".join(vocab.LEVELS)),
+)
+
+
+def add_filter_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add --from, --to, the dimension flags and --party to ``parser`` (in an argument group)."""
+    group = parser.add_argument_group(
+        "filters", "Each flag may be repeated: values of one flag are OR-ed, different flags AND-ed."
+    )
+    group.add_argument("--from", dest="year_from", metavar="YEAR", help="first year (default 1978)")
+    group.add_argument("--to", dest="year_to", metavar="YEAR", help="last year (default: the last year with data)")
+    for flag, field, metavar, help_text in DIMENSION_FLAGS:
+        group.add_argument(flag, dest=f"filter_{field}", action="append", default=[], metavar=metavar, help=help_text)
+    group.add_argument(
+        "--party", dest="filter_party", action="append", default=[], metavar="NAME",
+        help="one party, by name (any case); the same name in two countries matches both, add --country to pick one",
+    )
+
+
+def _year(text: str | None, flag: str) -> int | None:
+    if text is None or str(text).strip() == "":
+        return None
+    try:
+        return int(str(text).strip())
+    except ValueError:
+        raise FilterError(f"{flag} must be a year such as 1990, not {text!r}.") from None
+
+
+def _country(text: str) -> str:
+    """ISO3 as given, or the ISO3 of an English name or alias; unknown text is left for validation."""
+    matched = match_country(text)
+    return matched if matched and len(str(text).strip()) != 3 else str(text).strip()
+
+
+def filters_from_args(args: argparse.Namespace) -> Filters:
+    """The validated Filters of parsed arguments; raises FilterError with the valid values."""
+    parties = [p for p in getattr(args, "filter_party", []) if p and p.strip()]
+    if len(set(parties)) > 1:
+        raise FilterError(f"Give --party once: the filters hold one party (got {', '.join(map(repr, parties))}).")
+    values = {field: tuple(getattr(args, f"filter_{field}", []) or ()) for _, field, _, _ in DIMENSION_FLAGS}
+    values["countries"] = tuple(_country(c) for c in values["countries"])
+    return Filters(
+        year_from=_year(getattr(args, "year_from", None), "--from"),
+        year_to=_year(getattr(args, "year_to", None), "--to"),
+        party=parties[0] if parties else None,
+        **values,
+    ).validated()

@@ -1,0 +1,836 @@
+"""The metrics: every number the dashboard, the exports and the CLI show, one function each.
+
+Each metric is ``function(con, filters, **options) -> pandas.DataFrame``. ``con`` is a DuckDB
+connection (or cursor), a ``LedgerReader`` or a ledger path; every query takes its own cursor.
+All grouping and counting runs in DuckDB SQL over the ``exchange_rows`` view with
+``Filters.where()``; pandas only shapes the small result (shares, change, rolling means). No
+metric loads the ledger itself into pandas. ``METRICS`` maps the CLI names
+(``exchanges-per-year``, ``by-family``, ...) to the functions, and ``cached()`` is the plain
+memo the CLI and the exports use (the UI caches with ``st.cache_data`` in ``pages/common.py``).
+Definitions, columns and edge cases of every metric: ``docs/metrics.md``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import difflib
+import inspect
+import math
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from analytics import vocab
+from analytics.filters import DEFAULT_FIRST_YEAR, FilterError, Filters
+from analytics.ledger import LedgerError, LedgerReader, connect_read_only, file_signature
+
+INTERNATIONAL = vocab.INTERNATIONAL_BUCKET
+
+# Dimension name (also the result column) -> SQL expression over exchange_rows. Identifiers
+# only ever come from this table. An international organisation has country_iso3 ''.
+DIMENSIONS: dict[str, str] = {
+    "party_family": "party_family",
+    "party_status": "party_status",
+    "form": "form",
+    "direction": "direction",
+    "level": "level",
+    "region": "region",
+    "subregion": "subregion",
+    "country_iso3": "coalesce(country_iso3, '')",
+}
+# Cross tables also take the year.
+CROSS_DIMENSIONS: dict[str, str] = {**DIMENSIONS, "year": "year"}
+# Other names accepted for a dimension (CLI words and Filters field names).
+DIMENSION_ALIASES: dict[str, str] = {
+    "family": "party_family",
+    "families": "party_family",
+    "status": "party_status",
+    "statuses": "party_status",
+    "forms": "form",
+    "directions": "direction",
+    "levels": "level",
+    "regions": "region",
+    "sub_region": "subregion",
+    "subregions": "subregion",
+    "country": "country_iso3",
+    "countries": "country_iso3",
+    "iso3": "country_iso3",
+    "years": "year",
+}
+# Columns that travel with a dimension in by_subregion / by_country.
+COMPANIONS: dict[str, tuple[str, ...]] = {
+    "subregion": ("region",),
+    "country_iso3": ("country", "region", "subregion"),
+}
+# Measure -> aggregate over exchange_rows. Events: distinct event ids plus one per row without
+# one (the same as count(DISTINCT event_key), several times faster on large ledgers).
+MEASURES: dict[str, str] = {
+    "exchanges": "count(*)",
+    "events": "(count(DISTINCT event_id) + count(*) FILTER (WHERE event_id IS NULL))",
+    "parties": "count(DISTINCT party_id)",
+    "countries": "count(DISTINCT country_iso3)",
+}
+
+
+def _measure(name: str, condition: str) -> str:
+    """The aggregate of a measure restricted to rows meeting ``condition`` (SQL with ``?`` only)."""
+    if name == "events":
+        return (f"(count(DISTINCT event_id) FILTER (WHERE {condition}) "
+                f"+ count(*) FILTER (WHERE event_id IS NULL AND {condition}))")
+    return f"{MEASURES[name]} FILTER (WHERE {condition})"
+KPIS: tuple[str, ...] = ("exchanges", "events", "parties", "countries")
+LEVELS: tuple[str, ...] = (
+    "large increase",
+    "moderate increase",
+    "little change",
+    "moderate decrease",
+    "large decrease",
+    "too small to class",
+)
+LEADERBOARD_KINDS: tuple[str, ...] = ("country", "party")
+CACHE_SIZE = 64
+
+
+class MetricError(ValueError):
+    """A metric asked for with an unknown name, dimension, option or period."""
+
+
+class MetricQueryError(LedgerError):
+    """DuckDB failed while computing a metric."""
+
+
+Source = duckdb.DuckDBPyConnection | LedgerReader | str | Path
+
+
+# --------------------------------------------------------------------------- plumbing
+
+
+@contextlib.contextmanager
+def _opened(source: Source) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A connection for ``source``; a path is opened read-only and closed afterwards."""
+    if isinstance(source, LedgerReader):
+        yield source.connection()
+    elif isinstance(source, str | Path):
+        con = connect_read_only(source)
+        try:
+            yield con
+        finally:
+            con.close()
+    else:
+        yield source
+
+
+def _query(con: duckdb.DuckDBPyConnection, sql: str, params: list) -> pd.DataFrame:
+    """Run one query on its own cursor and return the (small) result."""
+    cursor = con.cursor()
+    try:
+        return cursor.execute(sql, params).fetchdf()
+    except duckdb.Error as error:
+        raise MetricQueryError(f"Could not compute the metric: {error}") from error
+    finally:
+        cursor.close()
+
+
+def _prepared(filters: Filters | None) -> Filters:
+    return (filters or Filters()).validated()
+
+
+def _ints(frame: pd.DataFrame, columns) -> pd.DataFrame:
+    for column in columns:
+        frame[column] = frame[column].fillna(0).astype("int64")
+    return frame
+
+
+def _pct(change: pd.Series, base: pd.Series) -> pd.Series:
+    """change / base in percent; NaN where the base is zero."""
+    base = base.astype("float64")
+    return (change.astype("float64") / base.where(base != 0)) * 100.0
+
+
+def _share(count: pd.Series, total) -> pd.Series:
+    """count / total as a fraction; NaN where the total is zero."""
+    count = count.astype("float64")
+    if isinstance(total, pd.Series):
+        total = total.astype("float64")
+        return count / total.where(total != 0)
+    return count / float(total) if total else count * math.nan
+
+
+def _international_names(frame: pd.DataFrame) -> pd.DataFrame:
+    """Name the country-less bucket: country_iso3 '' gets country 'International organisations'."""
+    if "country" in frame.columns and "country_iso3" in frame.columns:
+        frame.loc[frame["country_iso3"] == "", "country"] = INTERNATIONAL
+    return frame
+
+
+def resolve_dimension(name: str, *, allow_year: bool = False) -> str:
+    """The canonical dimension name for ``name`` (aliases like 'family' accepted); raises MetricError."""
+    valid = CROSS_DIMENSIONS if allow_year else DIMENSIONS
+    key = str(name).strip().lower().replace("-", "_") if name is not None else ""
+    key = DIMENSION_ALIASES.get(key, key)
+    if key not in valid:
+        raise MetricError(f"Unknown dimension {name!r}. Valid dimensions: {', '.join(valid)}")
+    return key
+
+
+def _years(value, what: str) -> tuple[int, int]:
+    """A (first, last) year pair from a tuple or 'YYYY-YYYY' / 'YYYY' text; raises MetricError."""
+    if isinstance(value, str):
+        parts = [p.strip() for p in value.split("-")] if value.count("-") == 1 else [value.strip()] * 2
+    else:
+        try:
+            parts = list(value)
+        except TypeError:
+            parts = [value, value]
+    try:
+        first, last = (int(str(p)) for p in parts)
+    except ValueError:
+        raise MetricError(f"{what} must be a year range such as 1990-1999, not {value!r}.") from None
+    for year in (first, last):
+        if not 1900 <= year <= 2200:
+            raise MetricError(f"{what}: {year} is not a plausible year (1900 to 2200).")
+    if first > last:
+        raise MetricError(f"{what} is empty: {first} is after {last}.")
+    return first, last
+
+
+def window(con: Source, filters: Filters | None) -> tuple[int, int]:
+    """The years a metric covers: (year_from or 1978, year_to or the last year with data).
+
+    The last year with data is taken under the non-year filters. When nothing matches, or the
+    data ends before the start, the window is the single start year. When only ``year_to`` is
+    set and it is before 1978, the window starts at the first year with data (or ``year_to``).
+    """
+    filters = _prepared(filters)
+    if filters.year_from is not None and filters.year_to is not None:
+        return filters.year_from, filters.year_to
+    where, params = filters.where(include_years=False)
+    with _opened(con) as con:
+        first, last = _query(
+            con, f"SELECT min(year) AS first, max(year) AS last FROM exchange_rows WHERE {where}", params
+        ).iloc[0]
+    first = None if pd.isna(first) else int(first)
+    last = None if pd.isna(last) else int(last)
+    start = filters.year_from if filters.year_from is not None else DEFAULT_FIRST_YEAR
+    if filters.year_from is None and filters.year_to is not None and filters.year_to < start:
+        start = min(first, filters.year_to) if first is not None else filters.year_to
+    end = filters.year_to if filters.year_to is not None else (last if last is not None else start)
+    return start, max(start, end)
+
+
+def previous_window(first: int, last: int) -> tuple[int, int]:
+    """The window of equal length just before (first, last)."""
+    length = last - first + 1
+    return first - length, first - 1
+
+
+def _grid(
+    con: duckdb.DuckDBPyConnection,
+    filters: Filters,
+    dims: list[str],
+    years: tuple[int, int],
+    *,
+    measures: tuple[str, ...] = ("exchanges",),
+    companions: bool = False,
+) -> pd.DataFrame:
+    """Counts for every combination of ``dims`` (zeros included), ordered.
+
+    ``filters`` must carry the year bounds. A year dimension runs over ``years``; any other
+    dimension over the values present in the filtered rows, largest first.
+    """
+    where, params = filters.where()
+    keys = [(dim, CROSS_DIMENSIONS[dim]) for dim in dims]
+    key_sql = ", ".join(f'{expr} AS "{dim}"' for dim, expr in keys)
+    measure_sql = ", ".join(f'{MEASURES[m]} AS "{m}"' for m in measures)
+    ctes = [
+        f"filtered AS (SELECT * FROM exchange_rows WHERE {where})",
+        f"counts AS (SELECT {key_sql}, {measure_sql} FROM filtered GROUP BY ALL)",
+    ]
+    order, select, joins = [], [], []
+    for i, (dim, expr) in enumerate(keys):
+        alias = f"d{i}"
+        if dim == "year":
+            ctes.append(f'{alias} AS (SELECT CAST(range AS INTEGER) AS "year" FROM range(?, ?))')
+            params = [*params, years[0], years[1] + 1]
+            order.append(f'{alias}."year"')
+        else:
+            extra = "".join(
+                f', any_value({CROSS_DIMENSIONS.get(c, c)}) AS "{c}"' for c in COMPANIONS.get(dim, ()) if companions
+            )
+            ctes.append(f'{alias} AS (SELECT {expr} AS "{dim}", count(*) AS n{extra} FROM filtered GROUP BY 1)')
+            order.extend([f"{alias}.n DESC", f'{alias}."{dim}"'])
+        select.append(f'{alias}."{dim}"')
+        if companions and dim != "year":
+            select.extend(f'{alias}."{c}"' for c in COMPANIONS.get(dim, ()))
+        joins.append(f'c."{dim}" = {alias}."{dim}"')
+    select.extend(f'coalesce(c."{m}", 0) AS "{m}"' for m in measures)
+    froms = " CROSS JOIN ".join(f"d{i}" for i in range(len(keys)))
+    sql = (
+        f"WITH {', '.join(ctes)} SELECT {', '.join(select)} FROM {froms} "
+        f"LEFT JOIN counts c ON {' AND '.join(joins)} ORDER BY {', '.join(order)}"
+    )
+    frame = _query(con, sql, params)
+    if "year" in frame.columns:
+        frame["year"] = frame["year"].astype("int64")
+    return _ints(frame, measures)
+
+
+def _in_window(con, filters: Filters) -> tuple[Filters, tuple[int, int]]:
+    years = window(con, filters)
+    return filters.with_years(*years), years
+
+
+# --------------------------------------------------------------------------- metrics
+
+
+def exchanges_per_year(con: Source, filters: Filters | None = None) -> pd.DataFrame:
+    """Exchanges, events, parties and countries per year, with year-over-year change and a 3-year mean.
+
+    Columns: year, exchanges, events, parties, countries, exchanges_change, exchanges_change_pct,
+    exchanges_rolling3. Every year of the window is present, zeros included. The change and the
+    rolling mean look at the years before the window too, so they do not depend on where it starts.
+    """
+    filters = _prepared(filters)
+    with _opened(con) as con:
+        first, last = window(con, filters)
+        lead = (first - 2, last)
+        frame = _grid(con, filters.with_years(*lead), ["year"], lead, measures=KPIS)
+    counts = frame["exchanges"]
+    frame["exchanges_change"] = counts.diff()
+    frame["exchanges_change_pct"] = _pct(frame["exchanges_change"], counts.shift(1))
+    frame["exchanges_rolling3"] = counts.rolling(3).mean()
+    frame = frame.iloc[2:].reset_index(drop=True)
+    frame["exchanges_change"] = frame["exchanges_change"].astype("int64")
+    return frame
+
+
+def breakdown(con: Source, filters: Filters | None, dimension: str, per_year: bool = False) -> pd.DataFrame:
+    """Exchanges and share by one dimension, overall or per year (long format).
+
+    Columns: <dimension>, exchanges, share; per year: year, <dimension>, exchanges, share, where
+    the share is of that year's exchanges and every (year, value) pair is present, zeros included.
+    """
+    return _breakdown(con, filters, resolve_dimension(dimension), per_year)
+
+
+def _breakdown(con, filters, dimension: str, per_year: bool, *, measures=("exchanges",), companions=False):
+    filters = _prepared(filters)
+    with _opened(con) as con:
+        filters, years = _in_window(con, filters)
+        dims = ["year", dimension] if per_year else [dimension]
+        frame = _grid(con, filters, dims, years, measures=measures, companions=companions)
+    if per_year:
+        frame["share"] = _share(frame["exchanges"], frame.groupby("year")["exchanges"].transform("sum"))
+    else:
+        frame["share"] = _share(frame["exchanges"], frame["exchanges"].sum())
+    rest = [c for c in measures if c != "exchanges"]
+    head = [c for c in frame.columns if c not in ("exchanges", "share", *rest)]
+    frame = frame[[*head, "exchanges", "share", *rest]]
+    return _international_names(frame)
+
+
+def by_family(con: Source, filters: Filters | None = None, per_year: bool = False) -> pd.DataFrame:
+    """Exchanges and share by party family (ideology). Columns: party_family, exchanges, share."""
+    return _breakdown(con, filters, "party_family", per_year)
+
+
+def by_status(con: Source, filters: Filters | None = None, per_year: bool = False) -> pd.DataFrame:
+    """Exchanges and share by the party's status at the time. Columns: party_status, exchanges, share."""
+    return _breakdown(con, filters, "party_status", per_year)
+
+
+def by_form(con: Source, filters: Filters | None = None, per_year: bool = False) -> pd.DataFrame:
+    """Exchanges and share by form of exchange. Columns: form, exchanges, share."""
+    return _breakdown(con, filters, "form", per_year)
+
+
+def by_direction(con: Source, filters: Filters | None = None, per_year: bool = False) -> pd.DataFrame:
+    """Exchanges and share by direction. Columns: direction, exchanges, share."""
+    return _breakdown(con, filters, "direction", per_year)
+
+
+def by_level(con: Source, filters: Filters | None = None, per_year: bool = False) -> pd.DataFrame:
+    """Exchanges and share by level of the lead participant. Columns: level, exchanges, share."""
+    return _breakdown(con, filters, "level", per_year)
+
+
+def by_region(con: Source, filters: Filters | None = None, per_year: bool = False) -> pd.DataFrame:
+    """Exchanges and share by region; international organisations form their own bucket. Columns: region, exchanges, share."""
+    return _breakdown(con, filters, "region", per_year)
+
+
+def by_subregion(con: Source, filters: Filters | None = None, per_year: bool = False) -> pd.DataFrame:
+    """Exchanges and share by sub-region, with its region. Columns: subregion, region, exchanges, share."""
+    return _breakdown(con, filters, "subregion", per_year, companions=True)
+
+
+def by_country(
+    con: Source, filters: Filters | None = None, per_year: bool = False, top: int | None = None
+) -> pd.DataFrame:
+    """Exchanges, share, events and parties by country; international organisations are the row with country_iso3 ''.
+
+    Columns: country_iso3, country, region, subregion, exchanges, share, events, parties
+    (per year: a year column first, share of that year). ``top`` keeps the N largest countries
+    (shares stay shares of all exchanges).
+    """
+    frame = _breakdown(con, filters, "country_iso3", per_year, measures=("exchanges", "events", "parties"), companions=True)
+    if top is not None:
+        top = _positive(top, "top")
+        if per_year:
+            keep = (
+                frame.groupby("country_iso3", sort=False)["exchanges"].sum().sort_values(ascending=False, kind="stable")
+            )
+            frame = frame[frame["country_iso3"].isin(keep.index[:top])].reset_index(drop=True)
+        else:
+            frame = frame.head(top).reset_index(drop=True)
+    return frame
+
+
+def cross_table(con: Source, filters: Filters | None, rows: str, columns: str) -> pd.DataFrame:
+    """Exchanges for every pair of two dimensions ('year' allowed), long format, zeros included.
+
+    Columns: <rows>, <columns>, exchanges, share (share of all exchanges matching the filters,
+    so the whole table sums to 1).
+    """
+    rows, columns = resolve_dimension(rows, allow_year=True), resolve_dimension(columns, allow_year=True)
+    if rows == columns:
+        raise MetricError(f"A cross table needs two different dimensions, not {rows} twice.")
+    filters = _prepared(filters)
+    with _opened(con) as con:
+        filters, years = _in_window(con, filters)
+        frame = _grid(con, filters, [rows, columns], years)
+    frame["share"] = _share(frame["exchanges"], frame["exchanges"].sum())
+    return frame
+
+
+def region_by_year(con: Source, filters: Filters | None = None) -> pd.DataFrame:
+    """Region x year cross table. Columns: region, year, exchanges, share."""
+    return cross_table(con, filters, "region", "year")
+
+
+def family_by_year(con: Source, filters: Filters | None = None) -> pd.DataFrame:
+    """Party family x year cross table. Columns: party_family, year, exchanges, share."""
+    return cross_table(con, filters, "party_family", "year")
+
+
+def family_by_region(con: Source, filters: Filters | None = None) -> pd.DataFrame:
+    """Party family x region cross table. Columns: party_family, region, exchanges, share."""
+    return cross_table(con, filters, "party_family", "region")
+
+
+def first_contacts(con: Source, filters: Filters | None = None) -> pd.DataFrame:
+    """Parties and countries engaged for the first time each year, and the cumulative distinct totals.
+
+    Columns: year, new_parties, new_countries, cumulative_parties, cumulative_countries. The
+    non-year filters decide which exchanges count; the window only decides which years are
+    shown, so the cumulative totals include every contact before the window.
+    """
+    filters = _prepared(filters)
+    with _opened(con) as con:
+        first, last = window(con, filters)
+        where, params = filters.where(include_years=False)
+        firsts = _query(
+            con,
+            f"""WITH filtered AS (SELECT party_id, country_iso3, year FROM exchange_rows WHERE {where} AND year <= ?),
+                     parties AS (SELECT min(year) AS year FROM filtered GROUP BY party_id),
+                     countries AS (SELECT min(year) AS year FROM filtered WHERE country_iso3 IS NOT NULL
+                                   GROUP BY country_iso3),
+                     p AS (SELECT year, count(*) AS n FROM parties GROUP BY year),
+                     c AS (SELECT year, count(*) AS n FROM countries GROUP BY year)
+                SELECT coalesce(p.year, c.year) AS year, coalesce(p.n, 0) AS new_parties,
+                       coalesce(c.n, 0) AS new_countries
+                FROM p FULL OUTER JOIN c ON p.year = c.year ORDER BY 1""",
+            [*params, last],
+        )
+    start = min([first, *firsts["year"].astype("int64").tolist()])
+    frame = (
+        firsts.astype({"year": "int64"})
+        .set_index("year")
+        .reindex(range(start, last + 1), fill_value=0)
+        .rename_axis("year")
+        .reset_index()
+    )
+    frame = _ints(frame, ["new_parties", "new_countries"])
+    frame["cumulative_parties"] = frame["new_parties"].cumsum()
+    frame["cumulative_countries"] = frame["new_countries"].cumsum()
+    return frame[frame["year"] >= first].reset_index(drop=True)
+
+
+def leaderboard(
+    con: Source, filters: Filters | None = None, kind: str = "country", top: int = 10, international: bool = True
+) -> pd.DataFrame:
+    """The top N countries or parties by exchanges in the window, with change against the previous window.
+
+    Columns: rank, country_iso3, country, [party,] exchanges, share, last_date, previous_exchanges,
+    change, change_pct, last_date_precision. Ties share a rank; the previous window has the same
+    length and ends the year before the window starts. ``international=False`` leaves the
+    international organisations (country_iso3 '') out of the ranking; shares stay shares of all
+    exchanges.
+    """
+    kind = str(kind).strip().lower()
+    if kind not in LEADERBOARD_KINDS:
+        raise MetricError(f"Unknown leaderboard kind {kind!r}. Valid kinds: {', '.join(LEADERBOARD_KINDS)}")
+    top = _positive(top, "top")
+    filters = _prepared(filters)
+    with _opened(con) as con:
+        first, last = window(con, filters)
+        before, _ = previous_window(first, last)
+        where, params = filters.where(include_years=False)
+        if kind == "country":
+            keys = "coalesce(country_iso3, '') AS country_iso3, any_value(country) AS country"
+            group, name = "1", "country"
+        else:
+            keys = "any_value(coalesce(country_iso3, '')) AS country_iso3, any_value(country) AS country, any_value(party) AS party"
+            group, name = "party_id", "party"
+        sql = f"""
+            WITH filtered AS (SELECT * FROM exchange_rows WHERE {where} AND year BETWEEN ? AND ?),
+            grouped AS (
+                SELECT {keys},
+                       count(*) FILTER (WHERE year >= ?) AS exchanges,
+                       max(date) FILTER (WHERE year >= ?) AS last_date,
+                       arg_max(date_precision, date) FILTER (WHERE year >= ?) AS last_date_precision,
+                       count(*) FILTER (WHERE year < ?) AS previous_exchanges
+                FROM filtered GROUP BY {group}),
+            shared AS (SELECT *, exchanges / sum(exchanges) OVER () AS share FROM grouped WHERE exchanges > 0),
+            ranked AS (
+                SELECT rank() OVER (ORDER BY exchanges DESC) AS rank, *
+                FROM shared WHERE ? OR country_iso3 <> '')
+            SELECT * FROM ranked ORDER BY exchanges DESC, {name}, country_iso3 LIMIT ?"""
+        frame = _query(con, sql, [*params, before, last, first, first, first, first, bool(international), top])
+    frame = _international_names(frame)
+    frame = _ints(frame, ["rank", "exchanges", "previous_exchanges"])
+    frame["share"] = frame["share"].astype("float64")
+    frame["change"] = frame["exchanges"] - frame["previous_exchanges"]
+    frame["change_pct"] = _pct(frame["change"], frame["previous_exchanges"])
+    columns = ["rank", "country_iso3", "country", *(["party"] if kind == "party" else [])]
+    columns += ["exchanges", "share", "last_date", "previous_exchanges", "change", "change_pct", "last_date_precision"]
+    return frame[columns]
+
+
+def compare_periods(
+    con: Source,
+    filters: Filters | None,
+    dimension: str,
+    period_a: tuple[int, int] | str,
+    period_b: tuple[int, int] | str,
+) -> pd.DataFrame:
+    """Exchanges by one dimension in two year ranges, with absolute and percent change, largest rise first.
+
+    Columns: <dimension>, exchanges_a, exchanges_b, change, change_pct, share_a, share_b. The
+    periods replace the filters' own year range; values absent from both periods are left out.
+    """
+    dimension = resolve_dimension(dimension)
+    period_a, period_b = _years(period_a, "period A"), _years(period_b, "period B")
+    filters = _prepared(filters)
+    where, params = filters.where(include_years=False)
+    expr = DIMENSIONS[dimension]
+    sql = f"""
+        SELECT {expr} AS "{dimension}",
+               count(*) FILTER (WHERE year BETWEEN ? AND ?) AS exchanges_a,
+               count(*) FILTER (WHERE year BETWEEN ? AND ?) AS exchanges_b
+        FROM exchange_rows
+        WHERE {where} AND (year BETWEEN ? AND ? OR year BETWEEN ? AND ?)
+        GROUP BY 1"""
+    with _opened(con) as con:
+        frame = _query(con, sql, [*period_a, *period_b, *params, *period_a, *period_b])
+    frame = _ints(frame, ["exchanges_a", "exchanges_b"])
+    frame["change"] = frame["exchanges_b"] - frame["exchanges_a"]
+    frame["change_pct"] = _pct(frame["change"], frame["exchanges_a"])
+    frame["share_a"] = _share(frame["exchanges_a"], frame["exchanges_a"].sum())
+    frame["share_b"] = _share(frame["exchanges_b"], frame["exchanges_b"].sum())
+    frame = frame.sort_values(["change", dimension], ascending=[False, True], kind="stable")
+    return frame.reset_index(drop=True)
+
+
+def classify_change(change_pct: float, window_exchanges: int, baseline_exchanges: int, min_exchanges: int) -> str:
+    """The change level of one country (see LEVELS and docs/metrics.md)."""
+    if window_exchanges + baseline_exchanges < min_exchanges:
+        return "too small to class"
+    if baseline_exchanges == 0:
+        return "large increase"
+    if change_pct > 25:
+        return "large increase"
+    if change_pct >= 10:
+        return "moderate increase"
+    if change_pct > -10:
+        return "little change"
+    if change_pct >= -25:
+        return "moderate decrease"
+    return "large decrease"
+
+
+def change_levels(
+    con: Source, filters: Filters | None = None, baseline_years: int = 5, min_exchanges: int = 5
+) -> pd.DataFrame:
+    """Per country: the window's yearly average against the average of the baseline years before it, classed.
+
+    Columns: country_iso3, country, region, window_exchanges, window_average, baseline_average,
+    change_pct, level, baseline_exchanges. Levels: large increase (> +25%), moderate increase
+    (+10% to +25%), little change (between), moderate decrease (-25% to -10%), large decrease
+    (< -25%), and "too small to class" when window and baseline together hold fewer than
+    ``min_exchanges`` exchanges.
+    """
+    baseline_years = _positive(baseline_years, "baseline years")
+    min_exchanges = _positive(min_exchanges, "min exchanges", allow_zero=True)
+    filters = _prepared(filters)
+    with _opened(con) as con:
+        first, last = window(con, filters)
+        base_first = first - baseline_years
+        where, params = filters.where(include_years=False)
+        sql = f"""
+            SELECT coalesce(country_iso3, '') AS country_iso3, any_value(country) AS country,
+                   any_value(region) AS region,
+                   count(*) FILTER (WHERE year >= ?) AS window_exchanges,
+                   count(*) FILTER (WHERE year < ?) AS baseline_exchanges
+            FROM exchange_rows WHERE {where} AND year BETWEEN ? AND ?
+            GROUP BY 1"""
+        frame = _query(con, sql, [first, first, *params, base_first, last])
+    frame = _international_names(_ints(frame, ["window_exchanges", "baseline_exchanges"]))
+    frame["window_average"] = frame["window_exchanges"] / float(last - first + 1)
+    frame["baseline_average"] = frame["baseline_exchanges"] / float(baseline_years)
+    frame["change_pct"] = _pct(frame["window_average"] - frame["baseline_average"], frame["baseline_average"])
+    frame["level"] = [
+        classify_change(pct, w, b, min_exchanges)
+        for pct, w, b in zip(frame["change_pct"], frame["window_exchanges"], frame["baseline_exchanges"], strict=True)
+    ]
+    frame["_order"] = frame["level"].map(LEVELS.index)
+    frame = frame.sort_values(
+        ["_order", "change_pct", "window_exchanges", "country_iso3"],
+        ascending=[True, False, False, True],
+        na_position="first",
+        kind="stable",
+    )
+    columns = ["country_iso3", "country", "region", "window_exchanges", "window_average", "baseline_average"]
+    return frame[[*columns, "change_pct", "level", "baseline_exchanges"]].reset_index(drop=True)
+
+
+def concentration(con: Source, filters: Filters | None = None) -> pd.DataFrame:
+    """Per year: the share of the 10 largest countries and parties, and the Herfindahl index by country.
+
+    Columns: year, exchanges, top10_country_share, top10_party_share, hhi_country. The
+    international organisations bucket counts as one "country". Shares and index are NaN in a
+    year without exchanges.
+    """
+    filters = _prepared(filters)
+    with _opened(con) as con:
+        filters, (first, last) = _in_window(con, filters)
+        where, params = filters.where()
+        sql = f"""
+            WITH filtered AS (SELECT year, coalesce(country_iso3, '') AS country, party_id
+                              FROM exchange_rows WHERE {where}),
+            c AS (SELECT year, count(*) AS n,
+                         row_number() OVER (PARTITION BY year ORDER BY count(*) DESC, country) AS r
+                  FROM filtered GROUP BY year, country),
+            p AS (SELECT year, count(*) AS n,
+                         row_number() OVER (PARTITION BY year ORDER BY count(*) DESC, party_id) AS r
+                  FROM filtered GROUP BY year, party_id),
+            cs AS (SELECT year, sum(n) AS exchanges, sum(n) FILTER (WHERE r <= 10) AS top_c,
+                          sum(n * n) AS squares FROM c GROUP BY year),
+            ps AS (SELECT year, sum(n) FILTER (WHERE r <= 10) AS top_p FROM p GROUP BY year),
+            years AS (SELECT CAST(range AS INTEGER) AS year FROM range(?, ?))
+            SELECT y.year, coalesce(cs.exchanges, 0) AS exchanges, cs.top_c, ps.top_p, cs.squares
+            FROM years y LEFT JOIN cs USING (year) LEFT JOIN ps USING (year) ORDER BY y.year"""
+        frame = _query(con, sql, [*params, first, last + 1])
+    frame = _ints(frame, ["year", "exchanges"])
+    total = frame["exchanges"].astype("float64")
+    frame["top10_country_share"] = _share(frame["top_c"].astype("float64"), total)
+    frame["top10_party_share"] = _share(frame["top_p"].astype("float64"), total)
+    frame["hhi_country"] = frame["squares"].astype("float64") / (total.where(total != 0) ** 2)
+    return frame[["year", "exchanges", "top10_country_share", "top10_party_share", "hhi_country"]]
+
+
+def kpis(con: Source, filters: Filters | None = None) -> pd.DataFrame:
+    """Exchanges, events, parties and countries in the window and in the previous window of equal length.
+
+    Columns: kpi, value, previous, change, change_pct, window_from, window_to, previous_from,
+    previous_to. One row per kpi, in the order exchanges, events, parties, countries.
+    """
+    filters = _prepared(filters)
+    with _opened(con) as con:
+        first, last = window(con, filters)
+        before, before_last = previous_window(first, last)
+        where, params = filters.where(include_years=False)
+        parts, values = [], []
+        for kpi in KPIS:
+            for suffix, condition in (("", "year >= ?"), ("_previous", "year < ?")):
+                part = _measure(kpi, condition)
+                parts.append(f'{part} AS "{kpi}{suffix}"')
+                values.extend([first] * part.count("?"))
+        sql = f"SELECT {', '.join(parts)} FROM exchange_rows WHERE {where} AND year BETWEEN ? AND ?"
+        row = _query(con, sql, [*values, *params, before, last]).iloc[0]
+    frame = pd.DataFrame(
+        {
+            "kpi": list(KPIS),
+            "value": [int(row[k]) for k in KPIS],
+            "previous": [int(row[f"{k}_previous"]) for k in KPIS],
+        }
+    )
+    frame["change"] = frame["value"] - frame["previous"]
+    frame["change_pct"] = _pct(frame["change"], frame["previous"])
+    frame["window_from"], frame["window_to"] = first, last
+    frame["previous_from"], frame["previous_to"] = before, before_last
+    return frame
+
+
+def _positive(value, what: str, *, allow_zero: bool = False) -> int:
+    try:
+        number = int(str(value).strip())
+    except ValueError:
+        raise MetricError(f"{what} must be a whole number, not {value!r}.") from None
+    if number < (0 if allow_zero else 1):
+        raise MetricError(f"{what} must be {'zero or more' if allow_zero else 'at least 1'}, not {number}.")
+    return number
+
+
+# --------------------------------------------------------------------------- registry and cache
+
+METRICS: dict[str, Callable[..., pd.DataFrame]] = {
+    "exchanges-per-year": exchanges_per_year,
+    "by-family": by_family,
+    "by-status": by_status,
+    "by-form": by_form,
+    "by-direction": by_direction,
+    "by-level": by_level,
+    "by-region": by_region,
+    "by-subregion": by_subregion,
+    "by-country": by_country,
+    "breakdown": breakdown,
+    "cross-table": cross_table,
+    "region-by-year": region_by_year,
+    "family-by-year": family_by_year,
+    "family-by-region": family_by_region,
+    "first-contacts": first_contacts,
+    "leaderboard": leaderboard,
+    "compare-periods": compare_periods,
+    "change-levels": change_levels,
+    "concentration": concentration,
+    "kpis": kpis,
+}
+
+
+def get_metric(name: str) -> Callable[..., pd.DataFrame]:
+    """The metric function registered as ``name``; raises MetricError listing the valid names."""
+    try:
+        return METRICS[name]
+    except (KeyError, TypeError):
+        close = difflib.get_close_matches(str(name), list(METRICS), n=1)
+        hint = f" Did you mean {close[0]!r}?" if close else ""
+        raise MetricError(f"Unknown metric {name!r}.{hint} Valid metrics: {', '.join(METRICS)}") from None
+
+
+def metric_options(name: str) -> dict[str, object]:
+    """Options a metric takes beyond (con, filters): name -> default (``inspect.Parameter.empty`` if required)."""
+    parameters = list(inspect.signature(get_metric(name)).parameters.values())[2:]
+    return {p.name: p.default for p in parameters}
+
+
+def metric_summary(name: str) -> str:
+    """First line of the metric's docstring."""
+    return (get_metric(name).__doc__ or "").strip().splitlines()[0]
+
+
+def compute(source: Source, name: str, filters: Filters | None = None, **options) -> pd.DataFrame:
+    """Run the metric registered as ``name``; options it does not take raise MetricError."""
+    function = get_metric(name)
+    accepted = metric_options(name)
+    unknown = sorted(set(options) - set(accepted))
+    if unknown:
+        raise MetricError(
+            f"The metric {name} does not take {', '.join(unknown)}; it takes: {', '.join(accepted) or 'no options'}."
+        )
+    missing = [k for k, v in accepted.items() if v is inspect.Parameter.empty and k not in options]
+    if missing:
+        raise MetricError(f"The metric {name} needs {', '.join(missing)}.")
+    return function(source, filters, **options)
+
+
+def _freeze(value):
+    if isinstance(value, list | tuple):
+        return tuple(_freeze(v) for v in value)
+    return value
+
+
+class _Memo:
+    """A bounded LRU of metric results keyed on (metric, filters, options, ledger file, its signature)."""
+
+    def __init__(self, size: int):
+        self.size = size
+        self._data: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = 0
+        self.misses = 0
+
+    def get(self, key):
+        with self._lock:
+            if key in self._data:
+                self._data.move_to_end(key)
+                self.hits += 1
+                return self._data[key]
+            self.misses += 1
+            return None
+
+    def put(self, key, value) -> None:
+        with self._lock:
+            self._data[key] = value
+            self._data.move_to_end(key)
+            while len(self._data) > self.size:
+                self._data.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._data.clear()
+            self.hits = self.misses = 0
+
+
+_MEMO = _Memo(CACHE_SIZE)
+
+
+def cached(source: LedgerReader | str | Path, name: str, filters: Filters | None = None, **options) -> pd.DataFrame:
+    """``compute()`` through a small LRU keyed on the ledger file's signature: a write shows at once.
+
+    Returns a copy, so callers may change the frame freely. A long-lived process that also
+    holds a ``LedgerReader`` should pass the reader: DuckDB shares one instance per path in a
+    process, so a path opened beside a reader's stale connection would read the old file.
+    """
+    path = Path(source.path if isinstance(source, LedgerReader) else source)
+    filters = _prepared(filters)
+    get_metric(name)
+    try:
+        signature = file_signature(path)
+    except FileNotFoundError:
+        raise LedgerError(f"No ledger at {path}. Create one with: python -m analytics init --db {path}") from None
+    key = (name, filters, tuple(sorted((k, _freeze(v)) for k, v in options.items())), str(path.resolve()), signature)
+    frame = _MEMO.get(key)
+    if frame is None:
+        frame = compute(source, name, filters, **options)
+        _MEMO.put(key, frame)
+    return frame.copy()
+
+
+def cache_info() -> dict[str, int]:
+    """Hits, misses and entries of the ``cached()`` memo."""
+    return {"hits": _MEMO.hits, "misses": _MEMO.misses, "entries": len(_MEMO._data), "size": _MEMO.size}
+
+
+def cache_clear() -> None:
+    """Empty the ``cached()`` memo."""
+    _MEMO.clear()
+
+
+def check_party(source: Source, filters: Filters | None) -> None:
+    """Raise FilterError when the filters name a party the ledger does not hold, suggesting close names."""
+    filters = filters or Filters()
+    if not filters.party:
+        return
+    with _opened(source) as con:
+        names = _query(con, "SELECT DISTINCT name FROM parties", [])["name"].tolist()
+    if filters.party.casefold() in {n.casefold() for n in names}:
+        return
+    folded = {n.casefold(): n for n in names}
+    close = [folded[c] for c in difflib.get_close_matches(filters.party.casefold(), list(folded), n=5, cutoff=0.6)]
+    hint = f" Close names: {', '.join(close)}." if close else ""
+    raise FilterError(f"No party named {filters.party!r} in the ledger.{hint}")

@@ -1,0 +1,213 @@
+"""``python -m analytics metric NAME``: every metric once on a small ledger, the output formats,
+and each kind of bad argument (one line on standard error, exit code 2)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import subprocess
+import sys
+
+import pytest
+
+from analytics import metrics
+from analytics.cli import main
+from tests.ledgers import build_ledger
+
+ROWS = [
+    {"date": "1980-03-10", "party": "Socialist Party"},
+    {"date": "1982-06", "party": "Socialist Party", "country": "PRT", "status": "opposition"},
+    {"date": "1982-11-05", "party": "Workers' Front", "country": "KEN", "family": "national_democratic",
+     "form": "multilateral_meeting", "direction": "third_country", "event_id": "M1"},
+    {"date": "1982-11-05", "party": "Left Network", "country": None, "family": "international_org",
+     "form": "multilateral_meeting", "direction": "third_country", "event_id": "M1"},
+    {"date": "1985", "party": "Green Union", "country": "BRA", "family": "green", "status": "coalition"},
+]
+
+# Metric -> (extra arguments, expected first columns of the CSV header)
+EVERY_METRIC = {
+    "exchanges-per-year": ([], "year,exchanges,events,parties,countries,exchanges_change"),
+    "by-family": ([], "party_family,exchanges,share"),
+    "by-status": ([], "party_status,exchanges,share"),
+    "by-form": ([], "form,exchanges,share"),
+    "by-direction": ([], "direction,exchanges,share"),
+    "by-level": ([], "level,exchanges,share"),
+    "by-region": ([], "region,exchanges,share"),
+    "by-subregion": ([], "subregion,region,exchanges,share"),
+    "by-country": ([], "country_iso3,country,region,subregion,exchanges,share,events,parties"),
+    "breakdown": (["--dimension", "level"], "level,exchanges,share"),
+    "cross-table": (["--rows", "direction", "--columns", "year"], "direction,year,exchanges,share"),
+    "region-by-year": ([], "region,year,exchanges,share"),
+    "family-by-year": ([], "party_family,year,exchanges,share"),
+    "family-by-region": ([], "party_family,region,exchanges,share"),
+    "first-contacts": ([], "year,new_parties,new_countries,cumulative_parties,cumulative_countries"),
+    "leaderboard": ([], "rank,country_iso3,country,exchanges,share,last_date,previous_exchanges,change,change_pct"),
+    "compare-periods": (["--period-a", "1980-1981", "--period-b", "1982-1985", "--dimension", "region"],
+                        "region,exchanges_a,exchanges_b,change,change_pct"),
+    "change-levels": ([], "country_iso3,country,region,window_exchanges,window_average,baseline_average,"
+                          "change_pct,level"),
+    "concentration": ([], "year,exchanges,top10_country_share,top10_party_share,hhi_country"),
+    "kpis": ([], "kpi,value,previous,change,change_pct"),
+}
+
+
+@pytest.fixture(scope="module")
+def ledger(tmp_path_factory):
+    return str(build_ledger(tmp_path_factory.mktemp("cli") / "cli.duckdb", ROWS))
+
+
+def run(capsys, *argv):
+    code = main(["metric", *argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_every_metric_is_covered():
+    assert set(EVERY_METRIC) == set(metrics.METRICS)
+
+
+@pytest.mark.parametrize("name", list(EVERY_METRIC))
+def test_every_metric_prints_csv_with_its_header(capsys, ledger, name):
+    extra, header = EVERY_METRIC[name]
+    code, out, err = run(capsys, name, "--db", ledger, *extra)
+    assert (code, err) == (0, "")
+    assert out.splitlines()[0].startswith(header)
+    assert len(out.splitlines()) >= 2
+
+
+def test_csv_numbers(capsys, ledger):
+    code, out, _ = run(capsys, "by-region", "--db", ledger)
+    assert code == 0
+    assert out == (
+        "region,exchanges,share\n"
+        "Europe,2,0.4\n"
+        "Africa,1,0.2\n"
+        "International organisations,1,0.2\n"
+        "Latin America and the Caribbean,1,0.2\n"
+    )
+
+
+def test_filters_on_the_command_line(capsys, ledger):
+    code, out, _ = run(capsys, "exchanges-per-year", "--db", ledger, "--from", "1982", "--to", "1982",
+                       "--region", "europe", "--region", "Africa", "--status", "ruling")
+    assert code == 0
+    assert list(csv.DictReader(io.StringIO(out)))[0]["exchanges"] == "1"  # KEN; PRT is in opposition
+
+
+def test_party_filter_matches_the_name_in_every_country(capsys, ledger):
+    code, out, _ = run(capsys, "by-country", "--db", ledger, "--party", "socialist party")
+    assert code == 0
+    assert [r["country_iso3"] for r in csv.DictReader(io.StringIO(out))] == ["FRA", "PRT"]
+
+
+def test_per_year_and_top(capsys, ledger):
+    code, out, _ = run(capsys, "by-family", "--db", ledger, "--per-year", "--from", "1985")
+    assert (code, out) == (0, "year,party_family,exchanges,share\n1985,green,1,1.0\n")
+    code, out, _ = run(capsys, "leaderboard", "--db", ledger, "--top", "2", "--kind", "party")
+    assert code == 0
+    # Five parties with one exchange each: all rank 1, by name.
+    assert [(r["rank"], r["party"]) for r in csv.DictReader(io.StringIO(out))] == [
+        ("1", "Green Union"), ("1", "Left Network")]
+
+
+def test_json_format(capsys, ledger):
+    code, out, _ = run(capsys, "leaderboard", "--db", ledger, "--format", "json", "--top", "2")
+    assert code == 0
+    records = json.loads(out)
+    assert [(r["rank"], r["country_iso3"], r["exchanges"]) for r in records] == [(1, "", 1), (1, "BRA", 1)]
+    assert records[1]["last_date"] == "1985-01-01" and records[1]["change_pct"] is None
+
+
+def test_table_format(capsys, ledger):
+    code, out, _ = run(capsys, "kpis", "--db", ledger, "--format", "table", "--from", "1982", "--to", "1985")
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0].split()[:5] == ["kpi", "value", "previous", "change", "change_pct"]
+    assert lines[1].split()[:5] == ["exchanges", "4", "1", "3", "300.0"]
+
+
+def test_empty_result_still_has_a_header(capsys, ledger):
+    code, out, _ = run(capsys, "by-family", "--db", ledger, "--country", "JPN")
+    assert (code, out) == (0, "party_family,exchanges,share\n")
+    code, out, _ = run(capsys, "by-family", "--db", ledger, "--country", "JPN", "--format", "table")
+    assert (code, out) == (0, "party_family  exchanges  share\n(no rows)\n")
+
+
+def test_demo_ledger_is_named_on_stderr(capsys, tmp_path):
+    path = build_ledger(tmp_path / "demo.duckdb", ROWS[:1], demo=True)
+    code, out, err = run(capsys, "kpis", "--db", str(path))
+    assert code == 0 and out.startswith("kpi,") and "demo ledger" in err
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["bogus"], "Unknown metric 'bogus'. Valid metrics: exchanges-per-year, by-family"),
+        (["by-regoin"], "Did you mean 'by-region'"),
+        ([], "Name a metric"),
+        (["by-family", "--family", "maoist"], "Unknown party family: 'maoist'. Valid values: communist"),
+        (["by-family", "--region", "Atlantis"], "Valid values: Africa, Asia"),
+        (["by-family", "--country", "XXX"], "Unknown country code"),
+        (["by-family", "--status", "exiled"], "Valid values: ruling"),
+        (["by-family", "--form", "dinner"], "Valid values: high_level_visit"),
+        (["by-family", "--direction", "up"], "Valid values: inbound"),
+        (["by-family", "--level", "minister"], "Valid values: leader"),
+        (["by-family", "--subregion", "Mordor"], "Unknown sub-region"),
+        (["by-family", "--from", "19x0"], "--from must be a year"),
+        (["by-family", "--to", "3000"], "not a plausible year"),
+        (["by-family", "--from", "2000", "--to", "1990"], "year range is empty"),
+        (["by-family", "--format", "xml"], "Unknown format 'xml'. Valid formats: csv, json, table"),
+        (["by-family", "--party", "Nobody Party"], "No party named 'Nobody Party'"),
+        (["by-family", "--party", "A", "--party", "B"], "Give --party once"),
+        (["kpis", "--per-year"], "--per-year does not apply to kpis"),
+        (["by-family", "--top", "3"], "--top does not apply to by-family; it applies to: by-country, leaderboard"),
+        (["leaderboard", "--top", "0"], "top must be at least 1"),
+        (["leaderboard", "--top", "many"], "top must be a whole number"),
+        (["leaderboard", "--kind", "region"], "Valid kinds: country, party"),
+        (["compare-periods", "--period-a", "1990-1999"], "compare-periods needs --dimension, --period-b"),
+        (["compare-periods", "--period-a", "1999-1990", "--period-b", "2000", "--dimension", "region"],
+         "period A is empty"),
+        (["compare-periods", "--period-a", "1990s", "--period-b", "2000", "--dimension", "region"],
+         "period A must be a year range"),
+        (["compare-periods", "--period-a", "1990", "--period-b", "2000", "--dimension", "colour"],
+         "Unknown dimension 'colour'. Valid dimensions: party_family"),
+        (["compare-periods", "--period-a", "1990", "--period-b", "2000", "--dimension", "region", "--from", "1990"],
+         "not --from/--to"),
+        (["change-levels", "--baseline-years", "0"], "baseline years must be at least 1"),
+        (["change-levels", "--min-exchanges", "-1"], "min exchanges must be zero or more"),
+        (["cross-table", "--rows", "region"], "cross-table needs --columns"),
+    ],
+)
+def test_bad_arguments(capsys, ledger, argv, message):
+    code, out, err = run(capsys, *argv, "--db", ledger)
+    assert code == 2
+    assert out == ""
+    assert err.startswith("error: ") and message in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_unknown_flag_is_an_argparse_error(capsys, ledger):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["metric", "kpis", "--db", ledger, "--regoin", "Asia"])
+    assert exit_info.value.code == 2
+    assert "unrecognized arguments: --regoin" in capsys.readouterr().err
+
+
+def test_missing_ledger(capsys, tmp_path):
+    code, _, err = run(capsys, "kpis", "--db", str(tmp_path / "none.duckdb"))
+    assert code == 2 and "No ledger at" in err
+
+
+def test_help_lists_every_metric(capsys):
+    with pytest.raises(SystemExit):
+        main(["metric", "--help"])
+    out = capsys.readouterr().out
+    for name in metrics.METRICS:
+        assert f"  {name} " in out
+
+
+def test_metrics_and_cli_do_not_import_streamlit():
+    code = "import sys, analytics.metrics, analytics.commands.metric_commands; print('streamlit' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "False"

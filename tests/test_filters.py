@@ -1,0 +1,146 @@
+"""Filters: validation, the parameterised WHERE clause, the URL form, the description, and the
+shared CLI filter flags (``analytics.commands.filter_args``)."""
+
+from __future__ import annotations
+
+import argparse
+
+import pytest
+
+from analytics.commands.filter_args import add_filter_arguments, filters_from_args
+from analytics.filters import DIMENSION_COLUMNS, FilterError, Filters, filter_field_names
+
+
+def test_empty_filters_compile_to_true():
+    assert Filters().where() == ("TRUE", [])
+    assert Filters().is_empty()
+    assert Filters().describe() == "All exchanges"
+
+
+def test_where_values_are_parameters_only():
+    hostile = "x') OR 1=1 --"
+    sql, params = Filters(regions=("Europe", "Asia"), party=hostile, year_from=1990, year_to=1999).where()
+    assert sql == "year >= ? AND year <= ? AND region IN (?, ?) AND lower(party) = lower(?)"
+    assert params == [1990, 1999, "Europe", "Asia", hostile]
+    assert hostile not in sql
+
+
+def test_where_without_years_and_default_first_year():
+    filters = Filters(year_from=1990, families=("green",))
+    assert filters.where(include_years=False) == ("party_family IN (?)", ["green"])
+    assert Filters().where(default_first_year=1978) == ("year >= ?", [1978])
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "column"),
+    [("regions", "Africa", "region"), ("subregions", "Caribbean", "subregion"), ("countries", "KEN", "country_iso3"),
+     ("families", "green", "party_family"), ("statuses", "ruling", "party_status"), ("forms", "study_trip", "form"),
+     ("directions", "virtual", "direction"), ("levels", "leader", "level")],
+)
+def test_every_dimension_compiles_to_its_column(field, value, column):
+    assert DIMENSION_COLUMNS[field] == column
+    assert Filters(**{field: (value,)}).validated().where() == (f"{column} IN (?)", [value])
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        (Filters(regions=("africa", "LATIN AMERICA AND THE CARIBBEAN")),
+         Filters(regions=("Africa", "Latin America and the Caribbean"))),
+        (Filters(regions=("international organisations",)), Filters(regions=("International organisations",))),
+        (Filters(subregions=("south america",)), Filters(subregions=("South America",))),
+        (Filters(countries=("fra", " deu ")), Filters(countries=("FRA", "DEU"))),
+        (Filters(families=("Green", "green")), Filters(families=("green",))),  # duplicates dropped
+        (Filters(party="  Socialist Party "), Filters(party="Socialist Party")),
+        (Filters(party="   "), Filters()),
+        (Filters(year_from="1990", year_to=" 1999"), Filters(year_from=1990, year_to=1999)),
+        (Filters(regions="Asia"), Filters(regions=("Asia",))),  # a single string is one value
+    ],
+)
+def test_validated_makes_values_canonical(given, expected):
+    assert given.validated() == expected
+
+
+@pytest.mark.parametrize(
+    ("filters", "message"),
+    [
+        (Filters(regions=("Atlantis",)), "Unknown region: 'Atlantis'. Valid values: Africa, Asia, Europe"),
+        (Filters(subregions=("Middle Earth",)), "Unknown sub-region"),
+        (Filters(countries=("XXX",)), r"Unknown country code \(ISO3\): 'XXX'"),
+        (Filters(families=("maoist",)), "Unknown party family: 'maoist'. Valid values: communist, socialist"),
+        (Filters(statuses=("exiled",)), "Unknown status: 'exiled'. Valid values: ruling, coalition"),
+        (Filters(forms=("dinner",)), "Unknown form: 'dinner'. Valid values: high_level_visit"),
+        (Filters(directions=("sideways",)), "Unknown direction: 'sideways'. Valid values: inbound"),
+        (Filters(levels=("minister",)), "Unknown level: 'minister'. Valid values: leader"),
+        (Filters(families=("comunist",)), "did you mean 'communist'"),
+        (Filters(year_from=1850), "not a plausible year"),
+        (Filters(year_to="19x9"), "must be a year"),
+        (Filters(year_from=2000, year_to=1990), "The year range is empty"),
+    ],
+)
+def test_validated_rejects_bad_values_listing_valid_ones(filters, message):
+    with pytest.raises(FilterError, match=message):
+        filters.validated()
+
+
+def test_params_round_trip():
+    filters = Filters(year_from=1990, year_to=2000, regions=("Europe",), countries=("FRA", "DEU"),
+                      families=("green",), statuses=("ruling",), forms=("study_trip",), directions=("inbound",),
+                      levels=("leader",), subregions=("Western Europe",), party="Green Union")
+    params = filters.to_params()
+    assert params["country"] == ["FRA", "DEU"] and params["from"] == ["1990"]
+    assert Filters.from_params(params) == filters
+    assert Filters.from_params({}) == Filters()
+    with pytest.raises(FilterError, match="'from' must be a year"):
+        Filters.from_params({"from": "soon"})
+
+
+def test_describe_in_words():
+    text = Filters(year_from=1990, regions=("Europe",), families=("social_democratic",), party="X").describe()
+    assert text == "1990–latest; Region: Europe; Family: Social democratic and labour; Party: X"
+
+
+def test_filters_are_hashable_and_fields_listed():
+    assert hash(Filters(regions=("Asia",))) == hash(Filters(regions=("Asia",)))
+    assert filter_field_names()[:2] == ("year_from", "year_to") and filter_field_names()[-1] == "party"
+
+
+# ---------------------------------------------------------------- CLI flags
+
+
+def parse(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser()
+    add_filter_arguments(parser)
+    return parser.parse_args(argv)
+
+
+def test_filters_from_args_every_flag_repeatable():
+    args = parse(["--from", "1990", "--to", "1999", "--region", "europe", "--region", "Asia",
+                  "--subregion", "Western Europe", "--country", "fra", "--country", "Germany",
+                  "--family", "green", "--status", "ruling", "--form", "study_trip", "--direction", "inbound",
+                  "--level", "leader", "--level", "senior", "--party", "Green Union"])
+    assert filters_from_args(args) == Filters(
+        year_from=1990, year_to=1999, regions=("Europe", "Asia"), subregions=("Western Europe",),
+        countries=("FRA", "DEU"), families=("green",), statuses=("ruling",), forms=("study_trip",),
+        directions=("inbound",), levels=("leader", "senior"), party="Green Union",
+    )
+
+
+def test_filters_from_args_defaults():
+    assert filters_from_args(parse([])) == Filters()
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--from", "nineteen"], "--from must be a year"),
+        (["--to", "1990.5"], "--to must be a year"),
+        (["--from", "2001", "--to", "2000"], "year range is empty"),
+        (["--country", "Narnia"], "Unknown country code"),
+        (["--party", "A", "--party", "B"], "Give --party once"),
+        (["--status", "exiled"], "Valid values: ruling"),
+    ],
+)
+def test_filters_from_args_errors(argv, message):
+    with pytest.raises(FilterError, match=message):
+        filters_from_args(parse(argv))
