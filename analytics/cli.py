@@ -18,6 +18,9 @@ from analytics.settings import DEFAULT_DB_PATH, SettingsError, load_settings
 
 COMMAND_MODULES = (
     "analytics.commands.ledger_commands",
+    "analytics.commands.metric_commands",
+    "analytics.commands.export_commands",
+    "analytics.commands.import_commands",
 )
 
 

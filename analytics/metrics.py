@@ -480,11 +480,13 @@ def leaderboard(
         first, last = window(con, filters)
         before, _ = previous_window(first, last)
         where, params = filters.where(include_years=False)
+        # The bucket is named in SQL so that ties are listed by the name the user sees.
+        shown_country = "CASE WHEN any_value(country_iso3) IS NULL THEN ? ELSE any_value(country) END AS country"
         if kind == "country":
-            keys = "coalesce(country_iso3, '') AS country_iso3, any_value(country) AS country"
+            keys = f"coalesce(country_iso3, '') AS country_iso3, {shown_country}"
             group, name = "1", "country"
         else:
-            keys = "any_value(coalesce(country_iso3, '')) AS country_iso3, any_value(country) AS country, any_value(party) AS party"
+            keys = f"any_value(coalesce(country_iso3, '')) AS country_iso3, {shown_country}, any_value(party) AS party"
             group, name = "party_id", "party"
         sql = f"""
             WITH filtered AS (SELECT * FROM exchange_rows WHERE {where} AND year BETWEEN ? AND ?),
@@ -500,8 +502,7 @@ def leaderboard(
                 SELECT rank() OVER (ORDER BY exchanges DESC) AS rank, *
                 FROM shared WHERE ? OR country_iso3 <> '')
             SELECT * FROM ranked ORDER BY exchanges DESC, {name}, country_iso3 LIMIT ?"""
-        frame = _query(con, sql, [*params, before, last, first, first, first, first, bool(international), top])
-    frame = _international_names(frame)
+        frame = _query(con, sql, [*params, before, last, INTERNATIONAL, first, first, first, first, bool(international), top])
     frame = _ints(frame, ["rank", "exchanges", "previous_exchanges"])
     frame["share"] = frame["share"].astype("float64")
     frame["change"] = frame["exchanges"] - frame["previous_exchanges"]
@@ -590,9 +591,14 @@ def change_levels(
             GROUP BY 1"""
         frame = _query(con, sql, [first, first, *params, base_first, last])
     frame = _international_names(_ints(frame, ["window_exchanges", "baseline_exchanges"]))
-    frame["window_average"] = frame["window_exchanges"] / float(last - first + 1)
+    years = last - first + 1
+    frame["window_average"] = frame["window_exchanges"] / float(years)
     frame["baseline_average"] = frame["baseline_exchanges"] / float(baseline_years)
-    frame["change_pct"] = _pct(frame["window_average"] - frame["baseline_average"], frame["baseline_average"])
+    # From the integer counts with a single division, so a change of exactly +10 % is 10.0 and is
+    # classed by its boundary (from averages, 11/3 against 10/3 gave 9.999999999999991).
+    scaled_base = (frame["baseline_exchanges"] * years).astype("float64")
+    scaled_change = (frame["window_exchanges"] * baseline_years - frame["baseline_exchanges"] * years) * 100
+    frame["change_pct"] = scaled_change.astype("float64") / scaled_base.where(scaled_base != 0)
     frame["level"] = [
         classify_change(pct, w, b, min_exchanges)
         for pct, w, b in zip(frame["change_pct"], frame["window_exchanges"], frame["baseline_exchanges"], strict=True)

@@ -115,8 +115,8 @@ def test_json_format(capsys, ledger):
     code, out, _ = run(capsys, "leaderboard", "--db", ledger, "--format", "json", "--top", "2")
     assert code == 0
     records = json.loads(out)
-    assert [(r["rank"], r["country_iso3"], r["exchanges"]) for r in records] == [(1, "", 1), (1, "BRA", 1)]
-    assert records[1]["last_date"] == "1985-01-01" and records[1]["change_pct"] is None
+    assert [(r["rank"], r["country_iso3"], r["exchanges"]) for r in records] == [(1, "BRA", 1), (1, "FRA", 1)]
+    assert records[0]["last_date"] == "1985-01-01" and records[0]["change_pct"] is None
 
 
 def test_table_format(capsys, ledger):

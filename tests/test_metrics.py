@@ -328,8 +328,8 @@ def test_leaderboard_countries(con):
     assert same(got, [
         (1, "FRA", "France", 3, 0.375, dt.date(1982, 11, 5), 0, 3, NAN, "day"),
         (2, "KEN", "Kenya", 2, 0.25, dt.date(1985, 2, 1), 1, 1, 100.0, "day"),
-        (3, "", "International organisations", 1, 0.125, dt.date(1982, 11, 5), 0, 1, NAN, "day"),
         (3, "BRA", "Brazil", 1, 0.125, dt.date(1985, 1, 1), 0, 1, NAN, "year"),
+        (3, "", "International organisations", 1, 0.125, dt.date(1982, 11, 5), 0, 1, NAN, "day"),
         (3, "PRT", "Portugal", 1, 0.125, dt.date(1982, 6, 1), 0, 1, NAN, "month"),
     ])
 
