@@ -1,0 +1,213 @@
+"""Full backup of a ledger to Parquet, and restore from such a backup.
+
+A backup is one ``.zip`` file holding a Parquet file per table (``parties``, ``exchanges``,
+``import_batches``, ``countries`` for the record, ``meta``) and ``manifest.json`` (format,
+schema version, row counts, the ledger's content hash). Any Parquet tool reads the tables once
+unzipped. Restore replaces the whole content of a ledger inside one ``write_transaction``, keeps
+every id, and checks the content hash before the new file takes the ledger's place. Called by the
+``backup`` / ``restore`` commands and the Data page's backup download.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import os
+import zipfile
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from analytics.importer import restart_transaction
+from analytics.ledger import (
+    SCHEMA_VERSION,
+    LedgerError,
+    connect_read_only,
+    content_hash,
+    create_ledger,
+    set_meta,
+    write_transaction,
+)
+
+FORMAT = "party-exchange-ledger-backup"
+FORMAT_VERSION = 1
+# Restored in this order (parents first); ``countries`` is reference data shipped with the program.
+TABLES: tuple[str, ...] = ("parties", "exchanges", "import_batches")
+SAVED_TABLES: tuple[str, ...] = (*TABLES, "countries", "meta")
+ORDER_BY = {"parties": "party_id", "exchanges": "exchange_id", "import_batches": "batch_id", "countries": "iso3", "meta": "key"}
+# Meta keys a restore carries over; versions and timestamps belong to the file being written.
+RESTORED_META = ("is_demo", "demo_seed", "demo_rows", "created_at")
+
+
+class BackupError(LedgerError):
+    """A backup file that cannot be read or restored."""
+
+
+@dataclass(frozen=True)
+class BackupInfo:
+    """What a backup holds (from its manifest)."""
+
+    path: str
+    exchanges: int
+    parties: int
+    batches: int
+    schema_version: int
+    content_hash: str
+    created_at: str
+    is_demo: bool
+
+
+def backup_bytes(ledger: Path | str) -> tuple[bytes, BackupInfo]:
+    """The backup of ``ledger`` as the bytes of a .zip file, and its manifest."""
+    con = connect_read_only(ledger)
+    try:
+        con.execute("SET enable_progress_bar = false")
+        tables = {name: con.sql(f"SELECT * FROM {name} ORDER BY {ORDER_BY[name]}").to_arrow_table() for name in SAVED_TABLES}
+        fingerprint = content_hash(con)
+    except duckdb.Error as error:
+        raise LedgerError(f"Could not back up {ledger}: {error}") from error
+    finally:
+        con.close()
+    meta = dict(zip(tables["meta"].column("key").to_pylist(), tables["meta"].column("value").to_pylist(), strict=True))
+    manifest = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "schema_version": int(meta.get("schema_version", SCHEMA_VERSION)),
+        "created_at": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
+        "ledger": Path(ledger).name,
+        "rows": {name: tables[name].num_rows for name in SAVED_TABLES},
+        "content_hash": fingerprint,
+        "is_demo": meta.get("is_demo") == "true",
+    }
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_STORED) as archive:
+        archive.writestr("manifest.json", json.dumps(manifest, indent=2))
+        for name, table in tables.items():
+            part = io.BytesIO()
+            pq.write_table(table, part, compression="zstd")
+            archive.writestr(f"{name}.parquet", part.getvalue())
+    return buffer.getvalue(), _info(manifest, "")
+
+
+def backup_ledger(ledger: Path | str, out: Path | str) -> BackupInfo:
+    """Write the backup of ``ledger`` to ``out`` (a .zip; the file appears whole or not at all)."""
+    out = Path(out)
+    data, info = backup_bytes(ledger)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    temp = out.with_name(f".{out.name}.{os.getpid()}.part")
+    try:
+        temp.write_bytes(data)
+        os.replace(temp, out)
+    finally:
+        temp.unlink(missing_ok=True)
+    return replace(info, path=str(out))
+
+
+def _info(manifest: dict, path: str) -> BackupInfo:
+    rows = manifest["rows"]
+    return BackupInfo(
+        path=path,
+        exchanges=int(rows["exchanges"]),
+        parties=int(rows["parties"]),
+        batches=int(rows["import_batches"]),
+        schema_version=int(manifest["schema_version"]),
+        content_hash=str(manifest["content_hash"]),
+        created_at=str(manifest["created_at"]),
+        is_demo=bool(manifest.get("is_demo", False)),
+    )
+
+
+def read_backup(source: Path | str | bytes) -> tuple[dict, dict[str, pa.Table]]:
+    """The manifest and tables of a backup; BackupError when it is not a readable backup."""
+    name = "the backup" if isinstance(source, bytes) else str(source)
+    try:
+        handle = io.BytesIO(source) if isinstance(source, bytes) else open(source, "rb")  # noqa: SIM115
+    except FileNotFoundError:
+        raise BackupError(f"No backup file at {source}.") from None
+    try:
+        with handle, zipfile.ZipFile(handle) as archive:
+            manifest = json.loads(archive.read("manifest.json"))
+            if manifest.get("format") != FORMAT:
+                raise BackupError(f"{name} is not a ledger backup made by this program (no {FORMAT} manifest).")
+            tables = {table: pq.read_table(io.BytesIO(archive.read(f"{table}.parquet"))) for table in (*TABLES, "meta")}
+    except (zipfile.BadZipFile, KeyError, json.JSONDecodeError, pa.ArrowException, OSError) as error:
+        raise BackupError(f"{name} is not a readable ledger backup ({error}); make one with: python -m analytics backup --out FILE") from None
+    if int(manifest.get("schema_version", 0)) > SCHEMA_VERSION:
+        raise BackupError(
+            f"{name} comes from a newer program (schema version {manifest['schema_version']}, this one reads up to {SCHEMA_VERSION}): update the program."
+        )
+    for table in TABLES:
+        expected = int(manifest["rows"][table])
+        if tables[table].num_rows != expected:
+            raise BackupError(f"{name} is damaged: {table} holds {tables[table].num_rows:,} rows, its manifest says {expected:,}.")
+    return manifest, tables
+
+
+@dataclass(frozen=True)
+class RestoreResult:
+    """What a restore replaced and wrote."""
+
+    exchanges_before: int
+    info: BackupInfo
+
+
+def restore_ledger(ledger: Path | str, source: Path | str | bytes, *, force: bool = False) -> RestoreResult:
+    """Replace the whole content of ``ledger`` by a backup, all or nothing.
+
+    Refuses to replace real (non-demo) exchanges unless ``force``. A missing ledger is created.
+    The content hash of the result must equal the backup's, else nothing changes.
+    """
+    ledger = Path(ledger)
+    manifest, tables = read_backup(source)
+    if not ledger.exists():
+        create_ledger(ledger, demo=False)
+    with write_transaction(ledger) as con:
+        before, demo = con.execute(
+            "SELECT (SELECT count(*) FROM exchanges), (SELECT count(*) FROM meta WHERE key = 'is_demo' AND value = 'true')"
+        ).fetchall()[0]
+        if before and not demo and not force:
+            raise BackupError(
+                f"The ledger {ledger} holds {before:,} real exchanges that a restore would replace: "
+                "back it up first, then add --force."
+            )
+        con.execute("SET enable_progress_bar = false")
+        con.execute("DELETE FROM exchanges")
+        restart_transaction(con)  # DuckDB deletes parents only once their children's deletion is committed
+        con.execute("DELETE FROM parties")
+        con.execute("DELETE FROM import_batches")
+        for name in TABLES:
+            _insert(con, name, tables[name])
+        meta = dict(zip(tables["meta"].column("key").to_pylist(), tables["meta"].column("value").to_pylist(), strict=True))
+        con.execute("DELETE FROM meta WHERE key IN (SELECT unnest(?))", [list(RESTORED_META)])
+        set_meta(con, **{key: meta[key] for key in RESTORED_META if key in meta}, restored_from=manifest.get("created_at", ""))
+        if "is_demo" not in meta:
+            set_meta(con, is_demo="false")
+        restored = content_hash(con)
+        if restored != manifest["content_hash"]:
+            raise BackupError(
+                f"Restore stopped, nothing changed: the restored content does not match the backup's hash "
+                f"({restored} instead of {manifest['content_hash']})."
+            )
+    return RestoreResult(exchanges_before=int(before), info=_info(manifest, "" if isinstance(source, bytes) else str(source)))
+
+
+def _insert(con: duckdb.DuckDBPyConnection, name: str, table: pa.Table) -> None:
+    columns = [row[0] for row in con.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_name = ? ORDER BY ordinal_position", [name]
+    ).fetchall()]
+    # Identifiers come from the ledger's own schema; a backup's column missing there is an error.
+    unknown = [column for column in table.column_names if column not in columns]
+    if unknown:
+        raise BackupError(f"The backup's {name} table has columns this program does not know: {', '.join(unknown)}.")
+    listed = ", ".join(f'"{column}"' for column in table.column_names)
+    con.register("restore_rows", table)
+    try:
+        con.execute(f"INSERT INTO {name} ({listed}) SELECT {listed} FROM restore_rows")
+    except duckdb.Error as error:
+        raise BackupError(f"Restore stopped, nothing changed: the backup's {name} table does not fit the ledger ({error}).") from error
+    finally:
+        con.unregister("restore_rows")

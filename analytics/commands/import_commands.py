@@ -1,0 +1,200 @@
+"""``import``, ``history``, ``undo``, ``backup``, ``restore`` and ``template``: bring a real ledger in,
+see and undo import batches, back the ledger up to Parquet and restore it.
+
+Thin handlers over ``analytics.importer`` and ``analytics.backup``. Problems go to standard error,
+one per line; ``import`` exits 0 only when every row of the file was written (or, with
+``--dry-run``, would be), 1 when rows were rejected, 2 when the file or the ledger cannot be used.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from analytics import cli
+from analytics.backup import backup_ledger, restore_ledger
+from analytics.commands.ledger_commands import ready_ledger
+from analytics.importer import (
+    ImportFileError,
+    batch_history,
+    import_file,
+    problem_lines,
+    undo_batch,
+    write_template,
+)
+from analytics.ledger import connect_read_only, prepare_ledger
+
+# Files above this size report their progress on standard error.
+PROGRESS_FROM_BYTES = 5_000_000
+
+
+def register(subparsers, common: argparse.ArgumentParser) -> None:
+    command = subparsers.add_parser(
+        "import", parents=[common], help="import a ledger file (CSV, Excel or Parquet)",
+        description="Check a CSV, Excel (.xlsx) or Parquet file against the ledger format (docs/ledger-format.md) "
+        "and write it as one batch, all or nothing. Every problem is listed on standard error with its "
+        "spreadsheet row. A missing ledger is created empty.",
+    )
+    command.add_argument("file", help="the file to import")
+    command.add_argument("--sheet", metavar="NAME", help="sheet of an Excel workbook (default: the first)")
+    command.add_argument("--dry-run", action="store_true", help="check only; write nothing")
+    command.add_argument(
+        "--skip-invalid", action="store_true",
+        help="write the valid rows and save the rejected ones with their reasons to FILE.rejected.csv",
+    )
+    command.add_argument("--force", action="store_true", help="import a file already imported (same SHA-256)")
+    command.set_defaults(handler=run_import)
+
+    history = subparsers.add_parser(
+        "history", parents=[common], help="list the import batches",
+        description="Every import batch, newest first: time, user, file, rows read, written and rejected, undone or not.",
+    )
+    history.set_defaults(handler=run_history)
+
+    undo = subparsers.add_parser(
+        "undo", parents=[common], help="remove the rows of one import batch",
+        description="Remove exactly the exchanges of one batch (and the parties it created that have no exchange "
+        "left). The batch stays in the history, marked as undone.",
+    )
+    undo.add_argument("batch_id", type=int, metavar="BATCH_ID", help="batch number (see: history)")
+    undo.set_defaults(handler=run_undo)
+
+    backup = subparsers.add_parser(
+        "backup", parents=[common], help="back the ledger up to Parquet",
+        description="Write the whole ledger to a .zip of Parquet files (one per table) with a manifest.",
+    )
+    backup.add_argument("--out", required=True, metavar="FILE", help="backup file to write (.zip)")
+    backup.set_defaults(handler=run_backup)
+
+    restore = subparsers.add_parser(
+        "restore", parents=[common], help="replace the ledger by a backup",
+        description="Replace the whole content of the ledger by a backup made with 'backup', all or nothing.",
+    )
+    restore.add_argument("file", help="backup file (.zip)")
+    restore.add_argument("--force", action="store_true", help="replace a ledger that holds real (imported) exchanges")
+    restore.set_defaults(handler=run_restore)
+
+    template = subparsers.add_parser(
+        "template", parents=[common], help="write the import template (CSV or Excel)",
+        description="Write an empty import template: .csv (the header row) or .xlsx (with code lists and examples).",
+    )
+    template.add_argument("--out", required=True, metavar="FILE", help="template file to write (.csv or .xlsx)")
+    template.set_defaults(handler=run_template)
+
+
+def _count(number: int, one: str, many: str) -> str:
+    return f"{number:,} {one if number == 1 else many}"
+
+
+def _err(line: str) -> None:
+    print(line, file=sys.stderr)
+
+
+def run_import(args) -> int:
+    path, _ = cli.database_path(args)
+    if path.exists():
+        prepare_ledger(path)
+    source = Path(args.file)
+    large = source.is_file() and source.stat().st_size > PROGRESS_FROM_BYTES
+    try:
+        result = import_file(
+            source, path, sheet=args.sheet, dry_run=args.dry_run, skip_invalid=args.skip_invalid,
+            force=args.force, progress=cli.stderr_progress if large else None,
+        )
+    except ImportFileError as error:
+        for line in error.lines:
+            _err(f"error: {line}")
+        return 2
+    for note in result.notes:
+        _err(f"warning: {note}")
+    for line in problem_lines(result.problems):
+        _err(line)
+    rejected = result.rows_rejected
+    if args.dry_run:
+        if result.is_demo_ledger:
+            _err("warning: the ledger holds demo data; switch to an empty ledger before importing "
+                 "(python -m analytics init --empty --force).")
+        if result.previous_batch is not None:
+            _err(f"warning: this file was already imported as batch {result.previous_batch}; importing it again needs --force.")
+        print(f"Dry run: {result.rows_read:,} rows read, {result.rows_valid:,} valid, {rejected:,} with errors; nothing written.")
+        return 0 if result.complete else 1
+    if not result.written:
+        advice = f" Fix them, or add --skip-invalid to import the {result.rows_valid:,} valid rows." if result.rows_valid else ""
+        print(f"Nothing written: {rejected:,} of {result.rows_read:,} rows have errors (listed on standard error).{advice}")
+        return 1
+    print(
+        f"Imported {result.rows_written:,} of {result.rows_read:,} rows from {result.file_name} as batch "
+        f"{result.batch_id} ({_count(result.new_parties, 'new party', 'new parties')})."
+    )
+    if rejected:
+        print(f"{_count(rejected, 'row', 'rows')} rejected; saved with the reasons in {result.rejected_path}")
+        return 1
+    return 0
+
+
+def run_history(args) -> int:
+    path = ready_ledger(args)
+    con = connect_read_only(path)
+    try:
+        batches = batch_history(con.cursor())
+    finally:
+        con.close()
+    if batches.empty:
+        print("No import batches yet.")
+        return 0
+    print(f"{'batch':>5}  {'imported at (UTC)':<17}  {'by':<12} {'read':>9} {'written':>9} {'rejected':>9}  {'undone':<16}  file")
+    for row in batches.itertuples(index=False):
+        undone = f"{row.undone_at:%Y-%m-%d %H:%M}" if row.undone_at is not None and not _isnull(row.undone_at) else ""
+        sheet = f" [{row.sheet}]" if row.sheet else ""
+        print(
+            f"{row.batch_id:>5}  {row.imported_at:%Y-%m-%d %H:%M}  {str(row.imported_by or ''):<12} {row.rows_read:>9,} "
+            f"{row.rows_written:>9,} {row.rows_rejected:>9,}  {undone:<16}  {row.file_name}{sheet}"
+        )
+    return 0
+
+
+def _isnull(value) -> bool:
+    try:
+        return value != value  # NaT and NaN are not equal to themselves
+    except TypeError:
+        return False
+
+
+def run_undo(args) -> int:
+    path = ready_ledger(args)
+    done = undo_batch(path, args.batch_id)
+    print(
+        f"Undid batch {done.batch_id} ({done.file_name}): removed {_count(done.exchanges_removed, 'exchange', 'exchanges')} "
+        f"and {_count(done.parties_removed, 'party', 'parties')}."
+    )
+    return 0
+
+
+def run_backup(args) -> int:
+    path = ready_ledger(args)
+    info = backup_ledger(path, args.out)
+    print(
+        f"Backed up {info.exchanges:,} exchanges, {info.parties:,} parties and {info.batches:,} import batches "
+        f"to {info.path}"
+    )
+    return 0
+
+
+def run_restore(args) -> int:
+    path, _ = cli.database_path(args)
+    if path.exists():
+        prepare_ledger(path)
+    done = restore_ledger(path, args.file, force=args.force)
+    info = done.info
+    print(
+        f"Restored {info.exchanges:,} exchanges, {info.parties:,} parties and {info.batches:,} import batches "
+        f"from {args.file} (backup of {info.created_at}) into {path}; it replaced {done.exchanges_before:,} exchanges."
+    )
+    return 0
+
+
+def run_template(args) -> int:
+    written = write_template(args.out)
+    print(f"Wrote the import template to {written}")
+    return 0

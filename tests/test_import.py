@@ -1,0 +1,529 @@
+"""The importer: reading, header matching, vectorised validation, writing a batch, undo, export
+round trips, formula neutralisation and the templates (analytics/importer.py)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from analytics import importer
+from analytics.importer import (
+    BatchError,
+    DemoLedgerError,
+    DuplicateFileError,
+    ImportFileError,
+    check_rows,
+    commit_import,
+    import_file,
+    prepare_import,
+    read_table,
+    undo_batch,
+)
+from analytics.ledger import connect_read_only, content_hash, create_ledger
+from analytics.settings import PROJECT_ROOT
+
+HEADER = "date,party,country,party_family,form,direction"
+
+
+def csv_bytes(*rows: str, header: str = HEADER) -> bytes:
+    return ("\n".join([header, *rows]) + "\n").encode("utf-8")
+
+
+def problems_of(data: bytes, **kwargs) -> list[tuple[int, str, str]]:
+    """(row, column, reason) of every error of a file checked without a ledger."""
+    table = read_table(data, "test.csv")
+    checked = check_rows(table, earliest_year=1921, today=dt.date(2025, 6, 30), **kwargs)
+    result = importer._result(checked, importer._empty_problems(), None, False)
+    errors = result.errors
+    return list(zip(errors["row"], errors["column"], errors["reason"], strict=True))
+
+
+def query(path, sql, params=None):
+    con = connect_read_only(path)
+    try:
+        return con.execute(sql, params or []).fetchall()
+    finally:
+        con.close()
+
+
+def ledger_hash(path) -> str:
+    con = connect_read_only(path)
+    try:
+        return content_hash(con)
+    finally:
+        con.close()
+
+
+@pytest.fixture
+def empty_ledger(tmp_path):
+    return create_ledger(tmp_path / "ledger.duckdb", demo=False)
+
+
+def write(tmp_path, name: str, data: bytes):
+    path = tmp_path / name
+    path.write_bytes(data)
+    return path
+
+
+# ---------------------------------------------------------------- reading and headers
+
+
+def test_headers_match_without_case_spaces_or_bom_and_extra_columns_are_ignored():
+    data = "\ufeff DATE , Party,Country,Party family,FORM,direction ,Notes\n2001-05-02,A,FRA,socialist,working_visit,inbound,x\n"
+    table = read_table(data.encode("utf-8"), "x.csv")
+    assert list(table.frame.columns) == ["date", "party", "country", "party_family", "form", "direction", "Notes"]
+    assert table.notes == ["column 'Notes' is not part of the ledger format and is ignored."]
+    assert table.rows.tolist() == [2]
+
+
+def test_columns_without_header_are_dropped_with_a_note_when_they_hold_values():
+    table = read_table(csv_bytes("2001,A,FRA,socialist,other,inbound,x,", header=HEADER + ",,"), "x.csv")
+    assert list(table.frame.columns) == HEADER.split(",")
+    assert table.notes == ["column 7 has values but no header; it is ignored."]
+
+
+def test_duplicate_header_is_an_error():
+    with pytest.raises(ImportFileError, match="columns 1 and 7 are both 'date'"):
+        read_table(csv_bytes("2001,A,FRA,socialist,other,inbound,2002", header=HEADER + ",Date"), "x.csv")
+
+
+def test_missing_column_suggests_the_near_header():
+    with pytest.raises(ImportFileError) as raised:
+        read_table(b"dat,party,country,party_family,form,direction\n2001,A,FRA,socialist,other,inbound\n", "x.csv")
+    assert raised.value.lines == ["x.csv: required column 'date' is missing (is 'dat' meant to be 'date'?)."]
+
+
+@pytest.mark.parametrize(
+    ("separator", "text"),
+    [(",", "date,party,country,party_family,form,direction\n2001,A,FRA,socialist,other,inbound\n"),
+     (";", "date;party;country;party_family;form;direction\n2001;A, B;FRA;socialist;other;inbound\n"),
+     ("\t", "date\tparty\tcountry\tparty_family\tform\tdirection\n2001\tA, B\tFRA\tsocialist\tother\tinbound\n")],
+)
+def test_separator_is_detected(separator, text):
+    table = read_table(text.encode("utf-8"), "x.csv")
+    assert table.frame.shape == (1, 6)
+    assert table.frame["country"].tolist() == ["FRA"]
+
+
+def test_row_numbers_count_blank_rows_and_quoted_line_breaks_like_a_spreadsheet():
+    data = csv_bytes(
+        '2001,A,FRA,socialist,other,inbound',
+        '',
+        ',,,,,',
+        '2002,"Two\nlines",FRA,socialist,other,inbound',
+        '2003,C,FRA,nonsense,other,inbound',
+    )
+    table = read_table(data, "x.csv")
+    assert table.rows.tolist() == [2, 5, 6]
+    assert problems_of(data) == [(6, "party_family", "not a party_family code (valid: communist, socialist, "
+                                  "social_democratic, national_democratic, liberal, conservative, green, "
+                                  "international_org, other)")]
+
+
+def test_excel_first_sheet_named_sheet_and_date_cells_at_their_precision():
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = "Notes"
+    sheet.append(["nothing here"])
+    data_sheet = workbook.create_sheet("Ledger")
+    data_sheet.append(["date", "party", "country", "party_family", "form", "direction", "delegation_size"])
+    data_sheet.append([dt.datetime(2001, 5, 2), "A", "FRA", "socialist", "other", "inbound", 3.0])
+    data_sheet.append([dt.datetime(2001, 5, 1), "A", "FRA", "socialist", "other", "inbound", None])
+    data_sheet["A3"].number_format = "mmm-yy"
+    data_sheet.append([1999, "A", "FRA", "socialist", "other", "inbound", 4])
+    data_sheet.append([])
+    data_sheet.append(["2004-07", "A", "FRA", "socialist", "other", "inbound", None])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    with pytest.raises(ImportFileError, match="required column 'date' is missing"):
+        read_table(buffer.getvalue(), "book.xlsx")
+    with pytest.raises(ImportFileError, match="has no sheet 'Nope'; its sheets are: Notes, Ledger"):
+        read_table(buffer.getvalue(), "book.xlsx", sheet="Nope")
+    table = read_table(buffer.getvalue(), "book.xlsx", sheet="Ledger")
+    assert table.frame["date"].tolist() == ["2001-05-02", "2001-05", "1999", "2004-07"]
+    assert table.frame["delegation_size"].tolist() == ["3", "", "4", ""]
+    assert table.rows.tolist() == [2, 3, 4, 6]
+    assert table.sheet == "Ledger"
+    assert importer.sheet_names(buffer.getvalue()) == ["Notes", "Ledger"]
+
+
+def test_parquet_columns_are_read_as_text():
+    frame = pd.DataFrame({
+        "date": [dt.date(2001, 5, 2), dt.date(1999, 1, 1)],
+        "party": ["A", "B"], "country": ["FRA", None], "party_family": ["socialist", "international_org"],
+        "form": ["other", "other"], "direction": ["inbound", "virtual"], "delegation_size": [3.0, None],
+    })
+    buffer = io.BytesIO()
+    frame.to_parquet(buffer, index=False)
+    table = read_table(buffer.getvalue(), "x.parquet")
+    assert table.frame["date"].tolist() == ["2001-05-02", "1999-01-01"]
+    assert table.frame["country"].tolist() == ["FRA", ""]
+    assert table.frame["delegation_size"].tolist() == ["3", ""]
+    assert table.rows.tolist() == [2, 3]
+
+
+def test_windows_1252_file_is_read_with_a_warning():
+    data = (HEADER + "\n2001,Société Générale des Partis,FRA,socialist,other,inbound\n").encode("cp1252")
+    table = read_table(data, "x.csv")
+    assert table.frame["party"].tolist() == ["Société Générale des Partis"]
+    assert table.notes == ["x.csv is not UTF-8; it was read as Windows-1252 (Western European). "
+                           "Check accented names in the preview, or save the file as CSV UTF-8."]
+
+
+def test_utf16_with_bom_is_read():
+    data = (HEADER.replace(",", "\t") + "\n2001\tÉcole\tFRA\tsocialist\tother\tinbound\n").encode("utf-16")
+    assert read_table(data, "x.txt").frame["party"].tolist() == ["École"]
+
+
+# ---------------------------------------------------------------- validation of values
+
+
+@pytest.mark.parametrize(
+    ("value", "date", "precision"),
+    [("2001-05-02", dt.date(2001, 5, 2), "day"), ("2001-05", dt.date(2001, 5, 1), "month"),
+     ("2001", dt.date(2001, 1, 1), "year"), (" 2001-5-2 ", dt.date(2001, 5, 2), "day"),
+     ("2001-05-02 00:00:00", dt.date(2001, 5, 2), "day"), ("1921", dt.date(1921, 1, 1), "year"),
+     ("2025-06", dt.date(2025, 6, 1), "month")],
+)
+def test_valid_dates_keep_their_precision(value, date, precision):
+    checked = check_rows(read_table(csv_bytes(f"{value},A,FRA,socialist,other,inbound"), "x.csv"),
+                         earliest_year=1921, today=dt.date(2025, 6, 30))
+    assert checked.problems.empty
+    assert checked.clean["date"].iloc[0] == pd.Timestamp(date)
+    assert checked.clean["date_precision"].iloc[0] == precision
+
+
+@pytest.mark.parametrize(
+    ("value", "reason"),
+    [("02/05/2001", "not a date: write YYYY-MM-DD, YYYY-MM or YYYY"),
+     ("May 2001", "not a date: write YYYY-MM-DD, YYYY-MM or YYYY"),
+     ("2001-13", "not a calendar date (check the month and the day)"),
+     ("2001-02-30", "not a calendar date (check the month and the day)"),
+     ("1920-12-31", "before 1921, the earliest year accepted (LEDGER_EARLIEST_YEAR)"),
+     ("2025-07", "in the future (today is 2025-06-30)"),
+     ("2999", "in the future (today is 2025-06-30)"),
+     ("", "required value is missing")],
+)
+def test_bad_dates(value, reason):
+    assert problems_of(csv_bytes(f"{value},A,FRA,socialist,other,inbound")) == [(2, "date", reason)]
+
+
+@pytest.mark.parametrize(
+    ("form", "stored"),
+    [("working_visit", "working_visit"), ("Working Visit", "working_visit"), ("working-visit", "working_visit"),
+     (" STUDY_TRIP ", "study_trip")],
+)
+def test_codes_match_without_case_and_with_spaces_for_underscores(form, stored):
+    checked = check_rows(read_table(csv_bytes(f"2001,A,FRA,socialist,{form},inbound"), "x.csv"), earliest_year=1921)
+    assert checked.problems.empty
+    assert checked.clean["form"].iloc[0] == stored
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "suggestion"),
+    [("form", "workng_visit", "working_visit"), ("form", "visit", "high_level_visit or working_visit"),
+     ("party_family", "socialst", "socialist"), ("direction", "inbond", "inbound"),
+     ("party_status", "rulling", "ruling"), ("level", "leeder", "leader"), ("form", "dinner", "")],
+)
+def test_wrong_codes_get_the_closest_valid_ones(column, value, suggestion):
+    row = {"date": "2001", "party": "A", "country": "FRA", "party_family": "socialist", "form": "other",
+           "direction": "inbound", "party_status": "", "level": ""}
+    row[column] = value
+    data = ("date,party,country,party_family,form,direction,party_status,level\n" + ",".join(row.values()) + "\n").encode()
+    prepared = prepare_import(data, "x.csv", "/nonexistent/ledger.duckdb")
+    problems = prepared.result.problems
+    assert problems[["row", "column", "value", "suggestion"]].values.tolist() == [[2, column, value, suggestion]]
+
+
+@pytest.mark.parametrize(
+    ("country", "iso3"),
+    [("VNM", "VNM"), ("Viet Nam", "VNM"), ("vietnam", "VNM"), ("Russian Federation", "RUS"), ("Russia", "RUS"),
+     ("Lao People's Democratic Republic", "LAO"), ("Laos", "LAO"), ("United Republic of Tanzania", "TZA"),
+     ("Tanzania", "TZA"), ("cote d'ivoire", "CIV"), ("Côte d’Ivoire", "CIV")],
+)
+def test_countries_by_code_name_or_alias(country, iso3):
+    checked = check_rows(read_table(csv_bytes(f'2001,A,"{country}",socialist,other,inbound'), "x.csv"), earliest_year=1921)
+    assert checked.problems.empty
+    assert checked.clean["country_iso3"].iloc[0] == iso3
+
+
+def test_unknown_country_gets_suggestions_and_missing_country_only_for_international_orgs():
+    data = csv_bytes("2001,A,Frnace,socialist,other,inbound", "2001,B,,socialist,other,inbound",
+                     "2001,C,,international_org,other,virtual")
+    prepared = prepare_import(data, "x.csv", "/nonexistent/ledger.duckdb")
+    assert prepared.result.problems[["row", "column", "suggestion"]].values.tolist() == [
+        [2, "country", "France (FRA)"], [3, "country", ""]]
+    assert prepared.result.problems["reason"].iloc[1].startswith("required value is missing (only an international")
+    assert prepared.result.rows_valid == 1
+
+
+@pytest.mark.parametrize(
+    ("size", "stored", "reason"),
+    [("12", 12, None), ("12.0", 12, None), ("", None, None),
+     ("abc", None, "not a number (delegation size counts people)"),
+     ("0", None, "delegation size must be a whole number of people from 1 to 100,000"),
+     ("-3", None, "delegation size must be a whole number of people from 1 to 100,000"),
+     ("2.5", None, "delegation size must be a whole number of people from 1 to 100,000"),
+     ("1e9", None, "delegation size must be a whole number of people from 1 to 100,000")],
+)
+def test_delegation_size(size, stored, reason):
+    data = csv_bytes(f"2001,A,FRA,socialist,other,inbound,{size}", header=HEADER + ",delegation_size")
+    checked = check_rows(read_table(data, "x.csv"), earliest_year=1921)
+    value = checked.clean["delegation_size"].iloc[0]
+    assert (None if pd.isna(value) else int(value)) == stored
+    assert checked.problems["reason"].tolist() == ([reason] if reason else [])
+
+
+def test_party_with_two_families_in_the_file_rejects_all_its_rows():
+    data = csv_bytes("2001,Dawn Party,FRA,socialist,other,inbound", "2002,Dawn Party,FRA,communist,other,inbound",
+                     "2003,Dawn Party,DEU,communist,other,inbound", "2004,Dawn Party,FRA,socialist,study_trip,inbound")
+    message = "the party is given with more than one family in this file: socialist (row 2), communist (row 3)"
+    assert problems_of(data) == [(2, "party_family", message), (3, "party_family", message), (5, "party_family", message)]
+
+
+def test_exact_duplicates_inside_the_file_name_the_first_row():
+    data = csv_bytes("2001-05,A,FRA,socialist,other,inbound", "2001-05,A,France,Socialist,other,inbound",
+                     "2001-05,A,FRA,socialist,other,outbound")
+    assert problems_of(data) == [(3, "(row)", "exact duplicate of row 2")]
+
+
+def test_formula_cells_are_warnings_and_kept_as_text_and_apostrophe_marker_is_removed():
+    data = csv_bytes('2001,=HYPERLINK("http://x"),FRA,socialist,other,inbound,@SUM(A1),-lead,\'+1',
+                     header=HEADER + ",topic,source,event_id")
+    checked = check_rows(read_table(data, "x.csv"), earliest_year=1921)
+    assert (checked.problems["severity"] == "warning").all()
+    assert checked.problems["column"].tolist() == ["party", "event_id", "topic", "source"]
+    row = checked.clean.iloc[0]
+    assert (row["party"], row["topic"], row["source"], row["event_id"]) == ('=HYPERLINK("http://x")', "@SUM(A1)", "-lead", "+1")
+
+
+def test_too_long_text_cell_is_an_error_showing_a_short_value():
+    data = csv_bytes("2001,A,FRA,socialist,other,inbound," + "x" * 40_000, header=HEADER + ",topic")
+    problems = prepare_import(data, "x.csv", "/nonexistent/ledger.duckdb").result.problems
+    assert problems["reason"].tolist() == ["longer than 32,767 characters (the most a spreadsheet cell holds): 40,000 characters"]
+    assert problems["value"].iloc[0] == "x" * 60 + "… (40,000 characters)"
+
+
+# ---------------------------------------------------------------- against the ledger and writing
+
+
+def test_family_against_the_ledger_and_rows_already_in_the_ledger(make_ledger):
+    path = make_ledger([{"date": "2001-05-02", "party": "Dawn Party", "country": "FRA", "family": "socialist",
+                         "form": "working_visit", "direction": "inbound"}])
+    data = csv_bytes("2001-05-02,Dawn Party,France,socialist,working_visit,inbound",
+                     "2001-05,Dawn Party,FRA,socialist,working_visit,inbound",
+                     "2001-05-02,Dawn Party,FRA,socialist,working_visit,outbound", header=HEADER)
+    problems = prepare_import(data, "x.csv", path).result.problems
+    assert problems[["row", "column", "reason", "suggestion"]].values.tolist() == [
+        [2, "(row)", "already in the ledger (exchange 1, batch none)", "remove the row, or undo that batch first"],
+    ]
+    other_family = csv_bytes("2002,Dawn Party,FRA,communist,other,inbound", "2002,Dawn Party,DEU,communist,other,inbound")
+    problems = prepare_import(other_family, "y.csv", path).result.problems
+    assert problems[["row", "column", "value", "reason", "suggestion"]].values.tolist() == [
+        [2, "party_family", "communist", "the party is already in the ledger with family socialist", "socialist"],
+    ]
+
+
+def test_import_writes_one_batch_with_new_parties(empty_ledger, tmp_path):
+    data = csv_bytes("2001-05-02,Dawn Party,FRA,socialist,working_visit,inbound,e1,5",
+                     "2001-05,Dawn Party,France,socialist,study_trip,outbound,,",
+                     "1985,Harbour Forum,,international_org,other,virtual,e1,",
+                     header=HEADER + ",event_id,delegation_size")
+    result = import_file(write(tmp_path, "mine.csv", data), empty_ledger, user="analyst")
+    assert (result.written, result.batch_id, result.rows_written, result.new_parties) == (True, 1, 3, 2)
+    assert query(empty_ledger, """SELECT e.exchange_id, e.date, e.date_precision, p.name, p.country_iso3, p.family,
+                                         e.party_status, e.level, e.event_id, e.delegation_size, e.batch_id, p.batch_id
+                                  FROM exchanges e JOIN parties p USING (party_id) ORDER BY exchange_id""") == [
+        (1, dt.date(2001, 5, 2), "day", "Dawn Party", "FRA", "socialist", "unknown", "unknown", "e1", 5, 1, 1),
+        (2, dt.date(2001, 5, 1), "month", "Dawn Party", "FRA", "socialist", "unknown", "unknown", None, None, 1, 1),
+        (3, dt.date(1985, 1, 1), "year", "Harbour Forum", None, "international_org", "unknown", "unknown", "e1", None, 1, 1),
+    ]
+    batch = query(empty_ledger, "SELECT batch_id, file_name, sha256, sheet, rows_read, rows_written, rows_rejected, "
+                                "imported_by, undone_at FROM import_batches")
+    assert batch == [(1, "mine.csv", importer.hashlib.sha256(data).hexdigest(), None, 3, 3, 0, "analyst", None)]
+    assert query(empty_ledger, "SELECT value FROM meta WHERE key = 'ledger_version'") == [("2",)]
+
+
+def test_any_error_writes_nothing(empty_ledger, tmp_path):
+    before = ledger_hash(empty_ledger)
+    path = write(tmp_path, "mine.csv", csv_bytes("2001,A,FRA,socialist,other,inbound", "2001,B,FRA,socialist,dinner,inbound"))
+    result = import_file(path, empty_ledger)
+    assert (result.written, result.rows_read, result.rows_valid) == (False, 2, 1)
+    assert ledger_hash(empty_ledger) == before
+    assert query(empty_ledger, "SELECT count(*) FROM import_batches") == [(0,)]
+    assert not (tmp_path / "mine.csv.rejected.csv").exists()
+
+
+def test_skip_invalid_writes_valid_rows_and_saves_rejected_ones_with_reasons(empty_ledger, tmp_path):
+    path = write(tmp_path, "mine.csv", csv_bytes(
+        "2001,A,FRA,socialist,other,inbound,=1+1", "2001,B,FRA,socialist,dinner,inbound,=2+2",
+        "2999,C,Frnace,socialist,other,inbound,", header=HEADER + ",topic"))
+    result = import_file(path, empty_ledger, skip_invalid=True)
+    assert (result.written, result.rows_written, result.rows_rejected) == (True, 1, 2)
+    assert query(empty_ledger, "SELECT rows_read, rows_written, rows_rejected FROM import_batches") == [(3, 1, 2)]
+    assert result.rejected_path == tmp_path / "mine.csv.rejected.csv"
+    rejected = pd.read_csv(result.rejected_path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    assert list(rejected.columns) == ["row", *HEADER.split(","), "topic", "reason"]
+    assert rejected["row"].tolist() == ["3", "4"]
+    assert rejected["topic"].tolist() == ["'=2+2", ""]
+    assert rejected["reason"].iloc[0].startswith("form: not a form code")
+    assert rejected["reason"].iloc[1].startswith("date: in the future")
+    assert "; country: not a known country" in rejected["reason"].iloc[1]
+
+
+def test_same_file_twice_is_refused_unless_forced_and_allowed_after_undo(empty_ledger, tmp_path):
+    path = write(tmp_path, "mine.csv", csv_bytes("2001,A,FRA,socialist,other,inbound"))
+    assert import_file(path, empty_ledger).batch_id == 1
+    before = ledger_hash(empty_ledger)
+    with pytest.raises(DuplicateFileError, match=r"mine.csv was already imported as batch 1 .*add --force"):
+        import_file(path, empty_ledger)
+    forced = import_file(path, empty_ledger, force=True)
+    assert not forced.written
+    assert forced.errors["reason"].tolist() == ["already in the ledger (exchange 1, batch 1)"]
+    assert ledger_hash(empty_ledger) == before
+    undo_batch(empty_ledger, 1)
+    assert import_file(path, empty_ledger).batch_id == 2
+
+
+def test_undo_removes_exactly_the_batch_and_the_parties_it_alone_used(empty_ledger, tmp_path):
+    first = write(tmp_path, "first.csv", csv_bytes("2001,A,FRA,socialist,other,inbound", "2001,B,FRA,liberal,other,inbound"))
+    second = write(tmp_path, "second.csv", csv_bytes("2002,A,FRA,socialist,other,inbound", "2002,C,DEU,green,other,inbound"))
+    import_file(first, empty_ledger)
+    after_first = ledger_hash(empty_ledger)
+    import_file(second, empty_ledger)
+    undone = undo_batch(empty_ledger, 2)
+    assert (undone.exchanges_removed, undone.parties_removed, undone.file_name) == (2, 1, "second.csv")
+    assert ledger_hash(empty_ledger) == after_first
+    assert query(empty_ledger, "SELECT name FROM parties ORDER BY name") == [("A",), ("B",)]
+    assert query(empty_ledger, "SELECT batch_id, undone_at IS NOT NULL FROM import_batches ORDER BY 1") == [(1, False), (2, True)]
+    # A party created by batch 1 and used by batch 3 stays when batch 1 is undone.
+    import_file(write(tmp_path, "third.csv", csv_bytes("2003,B,FRA,liberal,other,inbound")), empty_ledger)
+    assert undo_batch(empty_ledger, 1).parties_removed == 1
+    assert query(empty_ledger, "SELECT p.name, e.date FROM exchanges e JOIN parties p USING (party_id)") == [
+        ("B", dt.date(2003, 1, 1))]
+    with pytest.raises(BatchError, match="Batch 1 \\(first.csv\\) was already undone"):
+        undo_batch(empty_ledger, 1)
+    with pytest.raises(BatchError, match="There is no batch 9; batches: 1, 2, 3"):
+        undo_batch(empty_ledger, 9)
+
+
+def test_demo_ledger_is_never_mixed_with_real_rows(make_ledger, tmp_path):
+    path = make_ledger([{"date": "2001", "party": "Invented"}], demo=True)
+    before = ledger_hash(path)
+    prepared = prepare_import(csv_bytes("2001,A,FRA,socialist,other,inbound"), "x.csv", path)
+    assert prepared.result.is_demo_ledger
+    with pytest.raises(DemoLedgerError, match="holds synthetic demo data"):
+        commit_import(prepared, path)
+    assert ledger_hash(path) == before
+
+
+def test_missing_ledger_is_created_empty_by_an_import(tmp_path):
+    target = tmp_path / "new.duckdb"
+    result = import_file(write(tmp_path, "x.csv", csv_bytes("2001,A,FRA,socialist,other,inbound")), target)
+    assert result.written
+    assert query(target, "SELECT value FROM meta WHERE key = 'is_demo'") == [("false",)]
+
+
+def test_checks_against_the_ledger_run_again_at_write_time(empty_ledger, tmp_path):
+    prepared = prepare_import(csv_bytes("2001,A,FRA,socialist,other,inbound"), "late.csv", empty_ledger)
+    assert prepared.result.rows_valid == 1
+    import_file(write(tmp_path, "early.csv", csv_bytes("2001,A,FRA,socialist,other,inbound", "2002,A,FRA,socialist,other,inbound")), empty_ledger)
+    late = commit_import(prepared, empty_ledger)
+    assert not late.written
+    assert late.errors["reason"].tolist() == ["already in the ledger (exchange 1, batch 1)"]
+
+
+def test_progress_is_reported_in_order(empty_ledger, tmp_path):
+    seen = []
+    import_file(write(tmp_path, "x.csv", csv_bytes("2001,A,FRA,socialist,other,inbound")), empty_ledger,
+                progress=lambda message, fraction: seen.append(fraction))
+    assert seen == sorted(seen)
+    assert (seen[0], seen[-1]) == (0.0, 1.0)
+
+
+def test_twenty_thousand_rows_import_and_count(empty_ledger, tmp_path):
+    rows = [f"{1950 + i % 70}-{1 + i % 12:02d}-{1 + i % 28:02d},Party {i % 300},{['FRA', 'BRA', 'VNM'][i % 3]},"
+            f"socialist,working_visit,inbound,ev{i}" for i in range(20_000)]
+    result = import_file(write(tmp_path, "big.csv", csv_bytes(*rows, header=HEADER + ",event_id")), empty_ledger)
+    assert (result.rows_written, result.new_parties) == (20_000, 300)
+    assert query(empty_ledger, "SELECT count(*), count(DISTINCT party_id), max(exchange_id) FROM exchanges") == [(20_000, 300, 20_000)]
+
+
+# ---------------------------------------------------------------- export round trips and formulas
+
+
+@pytest.mark.parametrize("value", ["=1+1", "+1", "-lead", "@SUM(A1)", "\tx", "\rx"])
+def test_safe_cell_prefixes_formula_starts(value):
+    assert importer.safe_cell(value) == "'" + value
+
+
+@pytest.mark.parametrize("value", ["Dawn", "", "a=b", 5, -3, None, "'=quoted"])
+def test_safe_cell_leaves_other_values(value):
+    assert importer.safe_cell(value) == value
+
+
+def test_safe_frame_neutralises_text_columns_and_headers_only():
+    frame = pd.DataFrame({"=h": ["=1", "ok", None], "n": [-1, 2, 3]})
+    safe = importer.safe_frame(frame)
+    assert list(safe.columns) == ["'=h", "n"]
+    assert safe["'=h"].tolist()[:2] == ["'=1", "ok"]
+    assert pd.isna(safe["'=h"].iloc[2])
+    assert safe["n"].tolist() == [-1, 2, 3]
+
+
+def test_write_xlsx_stores_formula_text_as_text(tmp_path):
+    target = tmp_path / "x.xlsx"
+    importer.write_xlsx(pd.DataFrame({"topic": ["=1+1", "plain"], "n": [1, 2]}), target)
+    sheet = openpyxl.load_workbook(target).active
+    assert (sheet["A2"].value, sheet["A2"].data_type, sheet["A2"].quotePrefix) == ("=1+1", "s", True)
+    assert (sheet["A3"].value, sheet["B3"].value) == ("plain", 2)
+
+
+ROUND_TRIP_ROWS = [
+    {"date": "2001-05-02", "party": "Dawn Party", "country": "FRA", "family": "socialist", "event_id": "ev-1",
+     "delegation_size": 4, "topic": "=HYPERLINK(\"http://x\")", "source": "Robert'); DROP TABLE exchanges;--"},
+    {"date": "2001-05", "party": "Dawn Party", "country": "FRA", "family": "socialist", "form": "study_trip"},
+    {"date": "1985", "party": "Harbour Forum", "country": None, "family": "international_org",
+     "direction": "virtual", "level": "unknown", "status": "other", "topic": "-minus, \"quoted\"\nsecond line"},
+    {"date": "2019-12-31", "party": "Partido Unión Cívica", "country": "CIV", "family": "liberal", "topic": "@mention"},
+]
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx", ".parquet"])
+def test_export_then_import_into_an_empty_ledger_gives_the_same_content(make_ledger, tmp_path, suffix):
+    source = make_ledger(ROUND_TRIP_ROWS, name="source.duckdb")
+    con = connect_read_only(source)
+    try:
+        rows = importer.ledger_rows(con)
+        expected = content_hash(con)
+    finally:
+        con.close()
+    exported = importer.write_rows(rows, tmp_path / f"export{suffix}")
+    target = create_ledger(tmp_path / "target.duckdb", demo=False)
+    result = import_file(exported, target)
+    assert (result.written, result.rows_written, len(result.errors)) == (True, 4, 0)
+    assert ledger_hash(target) == expected
+
+
+# ---------------------------------------------------------------- templates
+
+
+def test_shipped_csv_template_is_the_generated_one():
+    assert (PROJECT_ROOT / "data" / "template.csv").read_bytes() == importer.template_csv()
+    assert importer.template_csv().decode().strip().split(",") == list(importer.COLUMNS)
+
+
+def test_excel_template_has_the_columns_code_lists_and_importable_examples(tmp_path, empty_ledger):
+    data = importer.template_xlsx()
+    workbook = openpyxl.load_workbook(io.BytesIO(data))
+    assert workbook.sheetnames == ["Ledger", "Codes", "Examples"]
+    assert [cell.value for cell in workbook["Ledger"][1]] == list(importer.COLUMNS)
+    assert [cell.value for cell in workbook["Codes"]["C"] if cell.value] == ["form", *importer.vocab.FORMS]
+    with pytest.raises(ImportFileError, match="has a header row but no data rows"):
+        read_table(data, "template.xlsx")
+    result = import_file(write(tmp_path, "template.xlsx", data), empty_ledger, sheet="Examples")
+    assert (result.rows_written, len(result.errors)) == (3, 0)
