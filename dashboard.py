@@ -1,18 +1,52 @@
 """Streamlit entry of the dashboard: ``streamlit run dashboard.py``.
 
-Shows the title, the demo-data badge and the headline KPI row read from the ledger.
+Sets up the page, draws the shared filters in the sidebar (kept in the URL, see
+``pages/common.py``) and routes to the pages with ``st.navigation``: Overview (the default),
+Trends, Party types, Regions, Compare, Explorer, Profiles, and Data and Briefing when their
+page files are present.
 """
+
+from pathlib import Path
 
 import streamlit as st
 
+from analytics.ledger import LedgerError
 from pages import common
 
-st.set_page_config(page_title="Party-to-party exchanges", page_icon="🌐", layout="wide")
-st.title("Party-to-party exchanges")
-common.demo_badge()
-info = common.info()
-exchanges, parties, countries, span = st.columns(4)
-exchanges.metric("Exchanges", f"{info.exchanges:,}")
-parties.metric("Parties", f"{info.parties:,}")
-countries.metric("Countries", f"{info.countries:,}")
-span.metric("Years", f"{info.first_year}–{info.last_year}" if info.first_year else "—")
+ROOT = Path(__file__).resolve().parent
+# (page file, title, icon, section)
+PAGES: tuple[tuple[str, str, str, str], ...] = (
+    ("pages/overview.py", "Overview", ":material/dashboard:", "Analysis"),
+    ("pages/trends.py", "Trends", ":material/show_chart:", "Analysis"),
+    ("pages/party_types.py", "Party types", ":material/groups:", "Analysis"),
+    ("pages/regions.py", "Regions", ":material/public:", "Analysis"),
+    ("pages/compare.py", "Compare", ":material/compare_arrows:", "Analysis"),
+    ("pages/explorer.py", "Explorer", ":material/table_view:", "Analysis"),
+    ("pages/profiles.py", "Profiles", ":material/badge:", "Analysis"),
+    ("pages/data.py", "Data", ":material/upload_file:", "Ledger"),
+    ("pages/briefing.py", "Briefing", ":material/slideshow:", "Ledger"),
+)
+
+
+def navigation() -> st.navigation:
+    """The page menu; pages whose file does not exist (yet) are left out."""
+    sections: dict[str, list[st.Page]] = {}
+    for path, title, icon, section in PAGES:
+        if (ROOT / path).exists():
+            # url_path = the file name, as Streamlit's old pages/ mode names it: a deep link on a
+            # fresh server then finds its page (see pages/common.ensure_entry).
+            page = st.Page(path, title=title, icon=icon, url_path=Path(path).stem, default=path == PAGES[0][0])
+            sections.setdefault(section, []).append(page)
+    return st.navigation(sections)
+
+
+st.set_page_config(page_title="Party-to-party exchanges", page_icon="🌐", layout="wide",
+                   initial_sidebar_state="expanded")
+with common.entry_run():
+    router = navigation()
+    try:
+        common.filters_sidebar()
+    except LedgerError as error:
+        st.error(f"**The ledger cannot be opened.** {error}", icon=":material/error:")
+        st.stop()
+    router.run()

@@ -1,0 +1,351 @@
+"""The catalog of every chart the dashboard shows: its name, title, page and builder.
+
+A ``ChartSpec.build(con, filters, **options)`` runs the metric behind the chart
+(``analytics.metrics``, ``analytics.explore``) and draws it with the builder from
+``analytics.charts``, returning the figure and the DataFrame behind it. ``build_chart`` is
+what the pages, the export module and the CLI call: it adds the line saying which filters
+and years the chart covers and the footnote with the source and "Demo data". Nothing here
+imports streamlit; the pages cache ``build_chart`` results in ``pages/common.py``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+import duckdb
+import pandas as pd
+import plotly.graph_objects as go
+
+from analytics import charts, explore, metrics, vocab
+from analytics.filters import Filters
+from analytics.reference import countries as reference_countries
+from analytics.reference import eras
+
+DEFAULT_SOURCE = "Party-to-party exchange ledger"
+DEMO_NOTE = "Demo data (synthetic, invented parties)"
+MOVERS_SPAN = 5  # years in each period of the default comparison (latest N years against the N before)
+COMPARE_DIMENSIONS = ("region", "subregion", "country_iso3", "party_family", "party_status", "form", "direction",
+                      "level")
+
+Build = Callable[..., tuple[go.Figure, pd.DataFrame]]
+
+
+class ChartNotFoundError(KeyError):
+    """A chart name that is not in the catalog."""
+
+    def __str__(self) -> str:
+        return f"Unknown chart {self.args[0]!r}. Charts: {', '.join(CHARTS)}"
+
+
+@dataclass(frozen=True)
+class ChartSpec:
+    """One chart: a kebab-case ``name``, a ``title`` saying what is counted, the ``page`` it is
+    shown on, and ``build(con, filters, **options) -> (figure, data)``."""
+
+    name: str
+    title: str
+    page: str
+    build: Build
+    description: str = ""
+    own_years: bool = False  # the chart picks its own years (periods, latest years): the caption leaves them out
+
+
+# ---------------------------------------------------------------------------------------------
+# Options shared by several charts
+
+
+def period_label(period: tuple[int, int]) -> str:
+    """'2016–2020' (or '2020' for a single year)."""
+    first, last = period
+    return str(first) if first == last else f"{first}–{last}"
+
+
+def default_periods(con: duckdb.DuckDBPyConnection, filters: Filters, span: int = MOVERS_SPAN
+                    ) -> tuple[tuple[int, int], tuple[int, int]] | None:
+    """The latest ``span`` years of the filters' window and the ``span`` years before them
+    (shorter when the window is short); None when the window is empty."""
+    first, last = metrics.window(con, filters)
+    if first is None or last is None:
+        return None
+    span = max(1, min(span, (last - first + 1) // 2))
+    period_b = (last - span + 1, last)
+    period_a = (period_b[0] - span, period_b[0] - 1)
+    return period_a, period_b
+
+
+def _with_country_names(df: pd.DataFrame) -> pd.DataFrame:
+    """Add a ``country`` name column to a frame keyed on country_iso3 (a lookup, not a group-by)."""
+    names = dict(zip(reference_countries()["iso3"], reference_countries()["name"], strict=True))
+    return df.assign(country=[names.get(code, vocab.INTERNATIONAL_BUCKET if not code else code)
+                              for code in df["country_iso3"].fillna("")])
+
+
+def short_country_names(df: pd.DataFrame) -> pd.DataFrame:
+    """A copy with ``country`` in its common short form ('United Kingdom', 'DR Congo'), for chart
+    labels; the data returned with a chart keeps the official names."""
+    if "country" not in df.columns or "country_iso3" not in df.columns:
+        return df
+    short = dict(zip(reference_countries()["iso3"], reference_countries()["common_name"], strict=True))
+    return df.assign(country=[short.get(code, name) for code, name in zip(df["country_iso3"].fillna(""),
+                                                                           df["country"], strict=True)])
+
+
+# ---------------------------------------------------------------------------------------------
+# Builders: metric -> chart
+
+
+def _exchanges_per_year(con, filters: Filters, **_):
+    df = metrics.exchanges_per_year(con, filters)
+    return charts.exchanges_per_year_chart(df, eras()), df
+
+
+def _activity_per_year(con, filters: Filters, **_):
+    df = metrics.exchanges_per_year(con, filters)
+    return charts.activity_per_year_chart(df, eras()), df
+
+
+def _per_year(dimension: str, *, share: bool = False) -> Build:
+    def build(con, filters: Filters, **_):
+        df = metrics.breakdown(con, filters, dimension, per_year=True)
+        return charts.breakdown_per_year_chart(df, dimension, share=share, eras=eras()), df
+    return build
+
+
+def _status_share(con, filters: Filters, **_):
+    df = metrics.breakdown(con, filters, "party_status", per_year=True)
+    fig = charts.share_lines_chart(df, "party_status", codes=("ruling", "coalition", "opposition"),
+                                   title="Share of exchanges per year with ruling, coalition and opposition parties",
+                                   eras=eras())
+    return fig, df
+
+
+def _breakdown(dimension: str) -> Build:
+    def build(con, filters: Filters, **_):
+        df = metrics.breakdown(con, filters, dimension)
+        return charts.breakdown_bar_chart(df, dimension), df
+    return build
+
+
+def _first_contacts(con, filters: Filters, **_):
+    df = metrics.first_contacts(con, filters)
+    return charts.first_contacts_chart(df, eras()), df
+
+
+def _concentration(con, filters: Filters, **_):
+    df = metrics.concentration(con, filters)
+    return charts.concentration_chart(df), df
+
+
+def _family_by_region(con, filters: Filters, **_):
+    df = metrics.cross_table(con, filters, "party_family", "region")
+    fig = charts.heatmap_chart(df, "party_family", "region", title="Exchanges by party family and region")
+    return fig, df
+
+
+def _region_by_year(con, filters: Filters, **_):
+    df = metrics.cross_table(con, filters, "region", "year")
+    fig = charts.heatmap_chart(df, "region", "year", title="Exchanges per year by region")
+    return fig, df
+
+
+def _top_parties_by_family(con, filters: Filters, *, top: int = 5, **_):
+    df = explore.top_parties_per_family(con, filters, top=top)
+    return charts.top_parties_by_family_chart(short_country_names(df)), df
+
+
+def _world_map(con, filters: Filters, *, height: int = 480, **_):
+    df = metrics.by_country(con, filters)
+    return charts.world_map_chart(short_country_names(df), height=height), df
+
+
+def _regions(con, filters: Filters, **_):
+    df = metrics.by_region(con, filters)
+    return charts.breakdown_bar_chart(df, "region"), df
+
+
+def _subregions(con, filters: Filters, **_):
+    df = metrics.by_subregion(con, filters)
+    return charts.subregion_bar_chart(df), df
+
+
+def change_window(con: duckdb.DuckDBPyConnection, filters: Filters, years: int = MOVERS_SPAN) -> Filters:
+    """The filters of a change-level map: their own years when the start is chosen, else the
+    latest ``years`` years of the window (comparing 1978 to now against 1973-1977 says little)."""
+    if filters.year_from is not None:
+        return filters
+    first, last = metrics.window(con, filters)
+    return filters.with_years(max(first, last - years + 1), last)
+
+
+def _change_levels(con, filters: Filters, *, baseline_years: int = MOVERS_SPAN, **_):
+    filters = change_window(con, filters, baseline_years)
+    first, last = metrics.window(con, filters)
+    df = metrics.change_levels(con, filters, baseline_years=baseline_years)
+    window_label = period_label((first, last))
+    baseline_label = period_label((first - baseline_years, first - 1))
+    fig = charts.change_level_map_chart(
+        short_country_names(df), title=f"Change by country: yearly exchanges in {window_label} against {baseline_label}",
+        baseline_label=baseline_label)
+    return fig, df
+
+
+def _leaderboard(kind: str) -> Build:
+    def build(con, filters: Filters, *, top: int = 10, **_):
+        # The international organisations are not a country: they stay out of the country ranking.
+        df = metrics.leaderboard(con, filters, kind=kind, top=top, international=kind == "party")
+        if "region" not in df.columns and "country_iso3" in df.columns:
+            regions = dict(zip(reference_countries()["iso3"], reference_countries()["region"], strict=True))
+            df = df.assign(region=[regions.get(c, vocab.INTERNATIONAL_BUCKET) for c in df["country_iso3"].fillna("")])
+        title = f"Top {top} countries by exchanges" if kind == "country" else f"Top {top} parties by exchanges"
+        return charts.leaderboard_chart(short_country_names(df), kind, title=title), df
+    return build
+
+
+def _periods(con, filters, period_a, period_b):
+    if period_a is None or period_b is None:
+        periods = default_periods(con, filters)
+        if periods is None:
+            return None, None
+        period_a, period_b = periods
+    return tuple(period_a), tuple(period_b)
+
+
+def _compare_frame(con, filters, dimension, period_a, period_b) -> pd.DataFrame:
+    if dimension not in COMPARE_DIMENSIONS:
+        raise ValueError(f"Cannot compare by {dimension!r}; choose one of {', '.join(COMPARE_DIMENSIONS)}")
+    df = metrics.compare_periods(con, filters, dimension, period_a, period_b)
+    if dimension == "country_iso3":
+        df = _with_country_names(df)
+    return df
+
+
+def _compare(con, filters: Filters, *, dimension: str = "region", period_a=None, period_b=None, **_):
+    period_a, period_b = _periods(con, filters, period_a, period_b)
+    if period_a is None:
+        return charts.empty_figure("Exchanges in two periods"), pd.DataFrame()
+    df = _compare_frame(con, filters, dimension, period_a, period_b)
+    fig = charts.compare_periods_chart(short_country_names(df), dimension, period_label(period_a),
+                                       period_label(period_b))
+    return fig, df
+
+
+def _movers(default_dimension: str, default_top: int, prefix: str | None = None) -> Build:
+    def build(con, filters: Filters, *, dimension: str = default_dimension, period_a=None, period_b=None,
+              top: int = default_top, **_):
+        period_a, period_b = _periods(con, filters, period_a, period_b)
+        if period_a is None:
+            return charts.empty_figure("Biggest changes between two periods"), pd.DataFrame()
+        title = f"{prefix}: {period_label(period_b)} vs {period_label(period_a)}" if prefix else None
+        df = _compare_frame(con, filters, dimension, period_a, period_b)
+        fig = charts.movers_chart(short_country_names(df), dimension, period_label(period_a),
+                                  period_label(period_b), top=top, title=title)
+        return fig, df
+    return build
+
+
+def _pivot(con, filters: Filters, *, rows: str = "region", columns: str = "year", measure: str = "exchanges", **_):
+    df = explore.pivot(con, filters, rows, columns, measure)
+    return charts.heatmap_chart(df, rows, columns, value=measure), df
+
+
+# ---------------------------------------------------------------------------------------------
+# The catalog
+
+_SPECS = [
+    ChartSpec("exchanges-per-year", "Exchanges per year", "Overview", _exchanges_per_year,
+              "Exchanges per year with the 3-year rolling mean and era markers."),
+    ChartSpec("world-map", "Exchanges by country", "Overview", _world_map,
+              "World map of exchanges per country; international organisations are off the map."),
+    ChartSpec("top-movers", "Top movers by country", "Overview", _movers("country_iso3", 8, "Top movers"),
+              "Countries whose exchanges rose or fell most: the latest five years against the five before.",
+              own_years=True),
+    ChartSpec("activity-per-year", "Exchanges, events, parties and countries per year", "Trends",
+              _activity_per_year),
+    ChartSpec("forms-per-year", "Exchanges per year by form", "Trends", _per_year("form")),
+    ChartSpec("directions-per-year", "Exchanges per year by direction", "Trends", _per_year("direction")),
+    ChartSpec("levels-per-year", "Exchanges per year by level", "Trends", _per_year("level")),
+    ChartSpec("first-contacts", "First contacts: new and cumulative parties and countries", "Trends",
+              _first_contacts),
+    ChartSpec("concentration", "Share of exchanges with the top 10 countries and parties", "Trends",
+              _concentration),
+    ChartSpec("families-per-year", "Exchanges per year by party family", "Party types", _per_year("party_family")),
+    ChartSpec("families-share-per-year", "Share of exchanges per year by party family", "Party types",
+              _per_year("party_family", share=True)),
+    ChartSpec("status-share-per-year", "Share of exchanges with ruling, coalition and opposition parties",
+              "Party types", _status_share),
+    ChartSpec("family-by-region", "Exchanges by party family and region", "Party types", _family_by_region),
+    ChartSpec("top-parties-by-family", "Top parties in each party family", "Party types", _top_parties_by_family),
+    ChartSpec("regions", "Exchanges by region", "Regions", _regions),
+    ChartSpec("subregions", "Exchanges by sub-region", "Regions", _subregions),
+    ChartSpec("region-by-year", "Exchanges per year by region", "Regions", _region_by_year),
+    ChartSpec("change-level-map", "Change against the baseline, by country", "Regions", _change_levels,
+              "Each country's exchanges in the window against its yearly average in the baseline years before.",
+              own_years=True),
+    ChartSpec("top-countries", "Top countries by exchanges", "Regions", _leaderboard("country")),
+    ChartSpec("compare-periods", "Exchanges in two periods", "Compare", _compare, own_years=True),
+    ChartSpec("compare-movers", "Biggest changes between two periods", "Compare", _movers("region", 15),
+              own_years=True),
+    ChartSpec("pivot", "Pivot of the filtered exchanges", "Explorer", _pivot),
+    ChartSpec("by-form", "Exchanges by form", "Profiles", _breakdown("form")),
+    ChartSpec("by-level", "Exchanges by level", "Profiles", _breakdown("level")),
+    ChartSpec("by-status", "Exchanges by party status", "Profiles", _breakdown("party_status")),
+    ChartSpec("by-direction", "Exchanges by direction", "Profiles", _breakdown("direction")),
+    ChartSpec("by-family", "Exchanges by party family", "Profiles", _breakdown("party_family")),
+    ChartSpec("top-parties", "Top parties by exchanges", "Profiles", _leaderboard("party")),
+]
+CHARTS: dict[str, ChartSpec] = {spec.name: spec for spec in _SPECS}
+
+
+def filters_caption(con: duckdb.DuckDBPyConnection | None, filters: Filters, *, years: bool = True) -> str:
+    """The filters in words with the actual year window and country names (e.g. '1978–2025;
+    Region: Africa; Country: Kenya'). ``years=False`` (or no connection) leaves the years as set."""
+    short = dict(zip(reference_countries()["iso3"], reference_countries()["common_name"], strict=True))
+    named = replace(filters, countries=tuple(short.get(code, code) for code in filters.countries))
+    if not years:
+        return named.with_years(None, None).describe()
+    if con is None:
+        return named.describe()
+    first, last = metrics.window(con, filters)
+    return named.with_years(first, last).describe()
+
+
+def footnote(source: str = DEFAULT_SOURCE, *, is_demo: bool) -> str:
+    """'Source: …' and, for demo data, a second line 'Demo data (…)', for the bottom of a chart."""
+    parts = [f"Source: {source}"]
+    if is_demo:
+        parts.append(DEMO_NOTE)
+    return "\n".join(parts)
+
+
+def build_chart(
+    con: duckdb.DuckDBPyConnection,
+    name: str,
+    filters: Filters,
+    *,
+    is_demo: bool,
+    source: str = DEFAULT_SOURCE,
+    window: tuple[int, int] | None = None,
+    **options,
+) -> tuple[go.Figure, pd.DataFrame]:
+    """The named chart for these filters, titled, captioned with the filters and footnoted with
+    the source (and "Demo data" when ``is_demo``), with the DataFrame behind it.
+
+    ``window``: the filters' (first, last) year when the caller knows it already (saves a query).
+    """
+    try:
+        spec = CHARTS[name]
+    except KeyError:
+        raise ChartNotFoundError(name) from None
+    fig, data = spec.build(con, filters, **options)
+    if window is not None and not spec.own_years:
+        caption = filters_caption(None, filters.with_years(*window))
+    else:
+        caption = filters_caption(con, filters, years=not spec.own_years)
+    charts.annotate(fig, subtitle=caption, footnote=footnote(source, is_demo=is_demo))
+    return fig, data
+
+
+def charts_for_page(page: str) -> list[ChartSpec]:
+    """The catalog entries whose home is ``page``, in catalog order."""
+    return [spec for spec in _SPECS if spec.page == page]

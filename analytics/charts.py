@@ -1,0 +1,1025 @@
+"""Chart builders: one function per figure, each ``DataFrame -> plotly Figure``, no I/O, no UI.
+
+Every builder takes the DataFrame a metric returns (``analytics.metrics``) and draws it with
+the shared template ``"ledger"`` registered here: a colour-blind-safe palette (Okabe-Ito and
+Paul Tol's "muted" set), one fixed colour per party family, region and vocabulary code that
+is the same on every chart, and fonts installed on the machine (DejaVu Sans, Liberation Sans;
+no web fonts). Builders give the figure a title that says what is counted; ``annotate`` adds
+the line saying for which filters and the footnote with the source and "Demo data".
+The chart catalog (``analytics.chart_catalog``) pairs each builder with its metric; the
+pages and the exports draw through the catalog. Tests read ``fig.data`` and ``fig.layout``.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+import plotly.io as pio
+
+from analytics import vocab
+
+TEMPLATE = "ledger"
+FONT_FAMILY = "DejaVu Sans, Liberation Sans, Arial, sans-serif"
+TEXT_COLOUR = "#1b1f24"
+MUTED_TEXT = "#5b6470"
+GRID_COLOUR = "#e3e6ea"
+ACCENT = "#1f4e79"  # the app's primary colour (.streamlit/config.toml)
+ROLLING_COLOUR = "#E69F00"
+RISE_COLOUR = "#0072B2"  # Okabe-Ito blue
+FALL_COLOUR = "#D55E00"  # Okabe-Ito vermillion
+PERIOD_A_COLOUR = "#9aa5b1"
+PERIOD_B_COLOUR = "#1f4e79"
+# Sequential scale for counts (light to dark blue; readable for every colour vision).
+def _scale(colours: Sequence[str]) -> list[list]:
+    """A plotly colorscale [[position, colour], ...] from evenly spaced colours (written out in
+    full: the figures are not validated, and plotly.js does not read a bare list of colours)."""
+    return [[i / (len(colours) - 1), c] for i, c in enumerate(colours)]
+
+
+SEQUENTIAL = _scale(["#f4f8fb", "#c6dbef", "#8fbbd9", "#4a8fc0", "#1f5f99", "#0b3766"])
+# Maps: the lowest count is still clearly blue, so it never reads as "no exchange" (grey land).
+MAP_SCALE = _scale(["#cfe1f2", "#9ec4e4", "#6aa5d2", "#3b7fb9", "#1a5590", "#0b3766"])
+NO_DATA_LAND = "#e9ebee"
+EMPTY_MESSAGE = "No exchanges match these filters."
+
+# One colour per code, the same on every chart. Paul Tol's "muted" palette for the nine families.
+FAMILY_COLOURS: dict[str, str] = {
+    "communist": "#882255",
+    "socialist": "#CC6677",
+    "social_democratic": "#AA4499",
+    "national_democratic": "#999933",
+    "liberal": "#DDCC77",
+    "conservative": "#332288",
+    "green": "#117733",
+    "international_org": "#88CCEE",
+    "other": "#BBBBBB",
+}
+# Okabe-Ito for the six regions; grey for the international organisations bucket.
+REGION_COLOURS: dict[str, str] = {
+    "Africa": "#E69F00",
+    "Asia": "#D55E00",
+    "Europe": "#0072B2",
+    "Latin America and the Caribbean": "#009E73",
+    "Northern America": "#56B4E9",
+    "Oceania": "#CC79A7",
+    vocab.INTERNATIONAL_BUCKET: "#999999",
+}
+STATUS_COLOURS: dict[str, str] = {
+    "ruling": "#0072B2",
+    "coalition": "#56B4E9",
+    "opposition": "#E69F00",
+    "other": "#CC79A7",
+    "unknown": "#BBBBBB",
+}
+FORM_COLOURS: dict[str, str] = {
+    "high_level_visit": "#332288",
+    "working_visit": "#88CCEE",
+    "study_trip": "#44AA99",
+    "theoretical_discussion": "#117733",
+    "economic_cooperation": "#999933",
+    "cultural_exchange": "#DDCC77",
+    "multilateral_meeting": "#CC6677",
+    "virtual_meeting": "#AA4499",
+    "other": "#BBBBBB",
+}
+DIRECTION_COLOURS: dict[str, str] = {
+    "inbound": "#0072B2",
+    "outbound": "#E69F00",
+    "third_country": "#009E73",
+    "virtual": "#CC79A7",
+}
+LEVEL_COLOURS: dict[str, str] = {
+    "leader": "#882255",
+    "senior": "#CC6677",
+    "working": "#DDCC77",
+    "unknown": "#BBBBBB",
+}
+DIMENSION_COLOURS: dict[str, dict[str, str]] = {
+    "party_family": FAMILY_COLOURS,
+    "party_status": STATUS_COLOURS,
+    "form": FORM_COLOURS,
+    "direction": DIRECTION_COLOURS,
+    "level": LEVEL_COLOURS,
+    "region": REGION_COLOURS,
+}
+# Order of categories in legends and stacks: the vocabulary order.
+DIMENSION_ORDER: dict[str, tuple[str, ...]] = {
+    **vocab.VOCABULARIES,
+    "region": vocab.REGIONS + (vocab.INTERNATIONAL_BUCKET,),
+}
+DIMENSION_NAMES: dict[str, str] = {
+    "party_family": "Party family",
+    "party_status": "Party status",
+    "form": "Form",
+    "direction": "Direction",
+    "level": "Level",
+    "region": "Region",
+    "subregion": "Sub-region",
+    "country_iso3": "Country",
+    "country": "Country",
+    "party": "Party",
+    "year": "Year",
+}
+FALLBACK_COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#999933", "#882255")
+MEASURE_NAMES = {"exchanges": "Exchanges", "events": "Events", "parties": "Parties", "countries": "Countries"}
+
+
+def _register_template() -> None:
+    axis = dict(
+        gridcolor=GRID_COLOUR,
+        linecolor="#b8bec6",
+        zerolinecolor="#b8bec6",
+        ticks="outside",
+        tickcolor="#b8bec6",
+        title=dict(standoff=8, font=dict(size=12, color=MUTED_TEXT)),
+        automargin=True,
+    )
+    template = go.layout.Template()
+    template.layout = go.Layout(
+        font=dict(family=FONT_FAMILY, size=13, color=TEXT_COLOUR),
+        title=dict(x=0, xanchor="left", xref="container", pad=dict(l=12), font=dict(size=17, color=TEXT_COLOUR)),
+        paper_bgcolor="white",
+        plot_bgcolor="white",
+        colorway=list(FALLBACK_COLOURS),
+        xaxis=dict(axis, showgrid=False),  # no thousands separator here: years are on x
+        yaxis=dict(axis, showgrid=True, separatethousands=True),
+        # Legends stand at the right of the plot: plotly widens the margin to fit them, where a
+        # legend above the plot would collide with a two-line title when it wraps.
+        legend=dict(
+            orientation="v", x=1.01, xanchor="left", y=1.0, yanchor="top", font=dict(size=12), title=dict(text=""),
+            traceorder="normal", itemclick="toggleothers", itemdoubleclick="toggle",
+        ),
+        hoverlabel=dict(font=dict(family=FONT_FAMILY, size=12), bgcolor="white", bordercolor="#8f98a3"),
+        margin=dict(l=12, r=16, t=96, b=64),
+        separators=".,",
+        bargap=0.18,
+        geo=dict(
+            showframe=False,
+            showcoastlines=False,
+            showland=True,
+            landcolor=NO_DATA_LAND,
+            showcountries=True,
+            countrycolor="white",
+            countrywidth=0.5,
+            showocean=False,
+            showlakes=False,
+            bgcolor="white",
+            projection=dict(type="natural earth"),
+        ),
+        coloraxis=dict(colorbar=dict(thickness=12, outlinewidth=0, tickfont=dict(size=11))),
+    )
+    pio.templates[TEMPLATE] = template
+
+
+_register_template()
+# Every figure carries the template itself (not plotly's process-wide default, which Streamlit
+# sets to its own theme when it loads).
+_TEMPLATE_JSON = pio.templates[TEMPLATE].to_plotly_json()
+
+
+# ---------------------------------------------------------------------------------------------
+# Shared helpers
+
+
+def colour(dimension: str, code: str, index: int = 0) -> str:
+    """The fixed colour of a code (a family, region, status, form, direction or level)."""
+    colours = DIMENSION_COLOURS.get(dimension, {})
+    return colours.get(code, FALLBACK_COLOURS[index % len(FALLBACK_COLOURS)])
+
+
+def category_label(dimension: str, code: str) -> str:
+    """What a category is called on a chart: the vocabulary label, or the value itself."""
+    if code is None or (isinstance(code, float) and math.isnan(code)):
+        return "(none)"
+    if dimension == "country_iso3" and code == "":
+        return vocab.INTERNATIONAL_BUCKET
+    return vocab.label(str(code)) if dimension in vocab.VOCABULARIES else str(code)
+
+
+def ordered_categories(dimension: str, present: Sequence[str]) -> list[str]:
+    """The codes present, in vocabulary order (unknown codes last, in their given order)."""
+    order = DIMENSION_ORDER.get(dimension, ())
+    present = list(dict.fromkeys(present))
+    known = [code for code in order if code in present]
+    return known + [code for code in present if code not in order]
+
+
+def _expand(props: dict) -> dict:
+    """Plotly's "magic underscore" keys as nested dicts: {'xaxis_title_text': 'E'} ->
+    {'xaxis': {'title': {'text': 'E'}}} (no plotly property name has an underscore)."""
+    out: dict = {}
+    for key, value in props.items():
+        *parents, last = key.split("_")
+        node = out
+        for part in parents:
+            node = node.setdefault(part, {})
+        node[last] = _expand(value) if isinstance(value, dict) else value
+    return out
+
+
+def _merge(target: dict, update: dict) -> dict:
+    for key, value in update.items():
+        if isinstance(value, dict) and isinstance(target.get(key), dict):
+            _merge(target[key], value)
+        else:
+            target[key] = value
+    return target
+
+
+class _Draft:
+    """A figure being drawn, as plain dicts: a plotly ``Figure`` validates and copies on every
+    ``add_*``/``update_layout`` call, which cost 30 to 150 ms per chart; this costs about one.
+    ``figure()`` wraps the result without validation; tests/test_charts.py validates every
+    catalog chart strictly instead."""
+
+    def __init__(self, layout: dict):
+        self.data: list[dict] = []
+        self.layout = {"template": _TEMPLATE_JSON, **_expand(layout)}
+
+    def add(self, kind: str, **props) -> None:
+        """One trace of type ``kind`` (bar, scatter, heatmap, choropleth); columns become lists."""
+        self.data.append({"type": kind, **_expand({key: _plain(value) for key, value in props.items()})})
+
+    def update_layout(self, update: dict | None = None, **props) -> None:
+        _merge(self.layout, _expand({**(update or {}), **props}))
+
+    def add_annotation(self, **props) -> None:
+        self.layout.setdefault("annotations", []).append(_expand(props))
+
+    def update_geos(self, **props) -> None:
+        _merge(self.layout.setdefault("geo", {}), _expand(props))
+
+    def figure(self) -> go.Figure:
+        return go.Figure({"data": self.data, "layout": self.layout}, _validate=False)
+
+
+def _new_figure(title: str, *, height: int = 440, layout: dict | None = None) -> _Draft:
+    """A new chart with its title (what is counted); the template is the process default."""
+    return _Draft(dict(height=height, title=dict(text=_escape(title)), **(layout or {})))
+
+
+def _plain(value):
+    """Columns and arrays as plain lists (the figure is not validated, so nothing converts them)."""
+    if isinstance(value, pd.DataFrame):
+        return value.to_numpy().tolist()
+    if isinstance(value, pd.Series | pd.Index | np.ndarray):
+        return value.tolist()
+    return value
+
+
+def _add(fig: _Draft, kind: str, **props) -> None:
+    """Add one trace of type ``kind`` (bar, scatter, heatmap, choropleth) from plain values."""
+    fig.add(kind, **props)
+
+
+def _escape(text: str) -> str:
+    return html.escape(str(text), quote=False)
+
+
+def empty_figure(title: str, message: str = EMPTY_MESSAGE, *, height: int = 320) -> go.Figure:
+    """A figure that says there is nothing to draw (no axes, one centred message)."""
+    fig = _new_figure(title, height=height)
+    fig.update_layout(xaxis=dict(visible=False), yaxis=dict(visible=False))
+    fig.add_annotation(
+        text=_escape(message), x=0.5, y=0.5, xref="paper", yref="paper", showarrow=False,
+        font=dict(size=15, color=MUTED_TEXT),
+    )
+    fig.update_layout(meta={"empty": True})
+    return fig.figure()
+
+
+def is_empty(fig: go.Figure) -> bool:
+    """True for a figure made by ``empty_figure``."""
+    return isinstance(fig.layout.meta, dict) and bool(fig.layout.meta.get("empty"))
+
+
+def _clickable(fig: _Draft, dimension: str, source: str, index: int = 0) -> None:
+    """Record where a clicked point's key is: ``source`` is 'customdata' (item ``index``),
+    'meta' (the trace's meta), 'locations' or 'y'. Read back by ``selection_key``."""
+    fig.layout.setdefault("meta", {})["click"] = {"dimension": dimension, "source": source, "index": index}
+
+
+def click_dimension(fig: go.Figure) -> str | None:
+    """The dimension a click on this figure selects (region, party_family, country_iso3, party...)."""
+    meta = fig.layout.meta
+    return meta["click"]["dimension"] if isinstance(meta, dict) and "click" in meta else None
+
+
+def selection_key(fig: go.Figure, point: dict) -> str | None:
+    """The code of the clicked point (a region, family, ISO3 code, party key...), or None.
+
+    ``point`` is one item of ``st.plotly_chart``'s selection: only its ``curve_number`` and
+    ``point_index`` (or ``point_number``) are used, so the key comes from the figure itself.
+    """
+    meta = fig.layout.meta
+    if not isinstance(meta, dict) or "click" not in meta:
+        return None
+    click = meta["click"]
+    curve = point.get("curve_number", point.get("curveNumber"))
+    index = point.get("point_index", point.get("point_number", point.get("pointIndex", point.get("pointNumber"))))
+    if curve is None or not 0 <= int(curve) < len(fig.data):
+        return None
+    trace = fig.data[int(curve)]
+    if click["source"] == "meta":
+        return None if trace.meta is None else str(trace.meta)
+    if index is None:
+        return None
+    index = int(index)
+    source = click["source"]
+    values = trace[source] if source in ("customdata", "locations", "y") and source in trace else None
+    if values is None or not 0 <= index < len(values):
+        return None
+    value = values[index]
+    if click["source"] == "customdata":
+        value = value[click["index"]]
+    return None if value is None else str(value)
+
+
+def annotate(fig: go.Figure, *, subtitle: str = "", footnote: str = "") -> go.Figure:
+    """Add the filters line under the title and the source/demo footnote under the plot."""
+    title = fig.layout.title.text or ""
+    title = title.split("<br>")[0]
+    if subtitle:
+        title += f"<br><span style='font-size:12.5px;color:{MUTED_TEXT}'>{_escape(subtitle)}</span>"
+    fig.update_layout(title=dict(text=title))
+    if footnote:
+        # Under the plot: left-aligned when a legend stands at the right (it may run on under the
+        # legend), else right-aligned (it may run left under the axis labels); never off the figure.
+        is_map = any(trace.type == "choropleth" for trace in fig.data)
+        titled = any(axis.title.text for axis in fig.select_xaxes())
+        shift = -24 if is_map else (-50 if titled else -32)
+        left = _has_legend(fig)
+        lines = footnote.split("\n")
+        fig.add_annotation(
+            text="<br>".join(_escape(line) for line in lines), name="footnote", xref="paper", yref="paper", x=0 if left else 1, y=0,
+            xanchor="left" if left else "right", yanchor="top", yshift=shift, showarrow=False,
+            align="left" if left else "right", font=dict(size=11, color=MUTED_TEXT),
+        )
+        margin_b = fig.layout.margin.b if fig.layout.margin.b is not None else 64
+        fig.update_layout(margin=dict(b=max(margin_b, -shift + 10 + 14 * len(lines))))
+    return fig
+
+
+def _has_legend(fig: go.Figure) -> bool:
+    if fig.layout.showlegend is False:
+        return False
+    shown = [t for t in fig.data if t.showlegend is not False and t.type != "heatmap"]
+    return len(shown) >= 2 or any(t.showlegend for t in fig.data)
+
+
+def footnote_text(fig: go.Figure) -> str:
+    """The footnote of an annotated figure as plain text, lines joined by ' · ' ('' when none)."""
+    for note in fig.layout.annotations:
+        if note.name == "footnote":
+            return html.unescape(note.text.replace("<br>", " · "))
+    return ""
+
+
+def _year_ticks(fig: _Draft, years: int, *, axes: Sequence[str] = ("",)) -> None:
+    """Whole years on the x axes: every year on a short span, else plotly's spacing for the width
+    (a fixed 5-year step would crowd and tilt the labels in a half-width chart)."""
+    ticks = dict(dtick=1, tickformat="d") if years <= 12 else dict(tickformat="d", nticks=8, tickangle=0)
+    fig.update_layout({f"xaxis{suffix}": ticks for suffix in axes})
+
+
+def add_era_markers(fig: _Draft, eras: pd.DataFrame | None, years: Sequence[int], *,
+                    axes: Sequence[str] = ("",), labels: bool = True) -> None:
+    """Dotted vertical lines with short labels at the eras inside the plotted years.
+
+    ``axes``: the x-axis suffixes to mark ('' for x, '2' for x2, ...); labels go on the first.
+    Shapes are added in one layout update (``add_vline`` is slow for many markers).
+    """
+    if eras is None or eras.empty or not len(years):
+        return
+    first, last = min(years), max(years)
+    shown = eras[(eras["year"] >= first) & (eras["year"] <= last)].reset_index(drop=True)
+    shapes, notes = list(fig.layout.get("shapes", [])), list(fig.layout.get("annotations", []))
+    for i, era in shown.iterrows():
+        year = int(era["year"])
+        for axis in axes:
+            shapes.append(dict(type="line", x0=year, x1=year, xref=f"x{axis}", y0=0, y1=1, yref=f"y{axis} domain",
+                               line=dict(color="#7d8793", width=1, dash="dot"), layer="below"))
+        if labels:
+            notes.append(dict(
+                x=year, y=1.0 if i % 2 == 0 else 0.935, xref=f"x{axes[0]}", yref=f"y{axes[0]} domain",
+                yanchor="top", xanchor="left", text=_escape(era["label"]), showarrow=False, xshift=2,
+                font=dict(size=10, color=MUTED_TEXT), bgcolor="rgba(255,255,255,0.8)",
+                hovertext=_escape(f"{year}: {era.get('description') or era['label']}"),
+            ))
+    if shapes:
+        fig.update_layout(shapes=shapes, annotations=notes)
+
+
+ERA_HEADROOM = 1.18  # the y range leaves this much room above the data for the era labels
+
+
+def _headroom(fig: _Draft, top: float, *, share: bool = False) -> None:
+    """Raise the y range so the era labels at the top of the plot do not cover the data."""
+    if share:
+        fig.update_layout(yaxis=dict(range=[0, ERA_HEADROOM * top], tickvals=[0, 0.25, 0.5, 0.75, 1.0]))
+    else:
+        fig.update_layout(yaxis=dict(range=[0, ERA_HEADROOM * max(float(top), 1.0)]))
+
+
+def _pct(value) -> str:
+    """A percent change as the metrics give it (e.g. 12.5 for +12.5 %) in words: '+13%'."""
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    return f"{value:+.0f}%"
+
+
+def _fmt_int(value) -> str:
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    return f"{int(value):,}"
+
+
+# ---------------------------------------------------------------------------------------------
+# Time series
+
+
+def exchanges_per_year_chart(
+    df: pd.DataFrame, eras: pd.DataFrame | None = None, *, rolling: bool = True, title: str = "Exchanges per year"
+) -> go.Figure:
+    """Bars of exchanges per year, the 3-year rolling mean as a line, era markers.
+
+    ``df``: ``metrics.exchanges_per_year`` (year, exchanges, events, parties, countries,
+    exchanges_change, exchanges_change_pct, exchanges_rolling3).
+    """
+    if df.empty or df["exchanges"].sum() == 0:
+        return empty_figure(title)
+    fig = _new_figure(title)
+    custom = df[["events", "parties", "countries"]].to_numpy()
+    change = [_pct(v) for v in df.get("exchanges_change_pct", pd.Series([None] * len(df)))]
+    custom = [[*row, ch] for row, ch in zip(custom.tolist(), change, strict=True)]
+    _add(
+        fig, "bar",
+        x=df["year"], y=df["exchanges"], name="Exchanges", marker_color=ACCENT, customdata=custom,
+        hovertemplate=(
+            "<b>%{x}</b><br>%{y:,} exchanges<br>%{customdata[0]:,} events · %{customdata[1]:,} parties · "
+            "%{customdata[2]:,} countries<br>Change on previous year: %{customdata[3]}<extra></extra>"
+        ),
+    )
+    if rolling and "exchanges_rolling3" in df and len(df) >= 3:
+        _add(
+        fig, "scatter",
+            x=df["year"], y=df["exchanges_rolling3"], name="3-year rolling mean", mode="lines",
+            line=dict(color=ROLLING_COLOUR, width=2.5),
+            hovertemplate="<b>%{x}</b><br>3-year rolling mean: %{y:,.1f}<extra></extra>",
+        )
+    add_era_markers(fig, eras, df["year"].tolist())
+    if eras is not None and not eras.empty:
+        _headroom(fig, max(df["exchanges"].max(), df.get("exchanges_rolling3", df["exchanges"]).max()))
+    fig.update_layout(yaxis_title_text="Exchanges", hovermode="closest")
+    _year_ticks(fig, len(df))
+    return fig.figure()
+
+
+ACTIVITY_MEASURES = (
+    ("exchanges", "Exchanges"),
+    ("events", "Events"),
+    ("parties", "Distinct parties"),
+    ("countries", "Distinct countries"),
+)
+
+
+def _panels(fig: _Draft, rows: list[tuple[float, float]], cols: list[tuple[float, float]],
+            titles: Sequence[str], *, share_x: bool = True) -> list[str]:
+    """Lay out a grid of subplots by hand (``make_subplots`` is slow); returns each panel's
+    axis suffix ('' , '2', ...) row by row. ``rows`` and ``cols`` are (start, end) domains."""
+    layout, notes, suffixes = {}, list(fig.layout.get("annotations", [])), []
+    for r, ydomain in enumerate(rows):
+        for c, xdomain in enumerate(cols):
+            n = r * len(cols) + c + 1
+            suffix = "" if n == 1 else str(n)
+            suffixes.append(suffix)
+            layout[f"xaxis{suffix}"] = dict(domain=list(xdomain), anchor=f"y{suffix}",
+                                            **({"matches": "x"} if share_x and n > 1 else {}))
+            layout[f"yaxis{suffix}"] = dict(domain=list(ydomain), anchor=f"x{suffix}", rangemode="tozero",
+                                            separatethousands=True)
+            if n - 1 < len(titles):
+                notes.append(dict(text=_escape(titles[n - 1]), x=xdomain[0], y=ydomain[1], xref="paper",
+                                  yref="paper", xanchor="left", yanchor="bottom", showarrow=False,
+                                  font=dict(size=12, color=MUTED_TEXT)))
+    fig.update_layout(annotations=notes, **layout)
+    return suffixes
+
+
+def activity_per_year_chart(df: pd.DataFrame, eras: pd.DataFrame | None = None) -> go.Figure:
+    """Small multiples of exchanges, events, parties and countries per year."""
+    title = "Exchanges, events, parties and countries per year"
+    if df.empty or df["exchanges"].sum() == 0:
+        return empty_figure(title)
+    fig = _new_figure(title, height=520, layout=dict(showlegend=False))
+    suffixes = _panels(fig, [(0.58, 1.0), (0.0, 0.42)], [(0.0, 0.46), (0.54, 1.0)],
+                       [label for _, label in ACTIVITY_MEASURES])
+    for suffix, (column, label) in zip(suffixes, ACTIVITY_MEASURES, strict=True):
+        _add(
+            fig, "scatter", x=df["year"], y=df[column], mode="lines", name=label, line=dict(color=ACCENT, width=2),
+            fill="tozeroy", fillcolor="rgba(31,78,121,0.12)", xaxis=f"x{suffix}", yaxis=f"y{suffix}",
+            hovertemplate=f"<b>%{{x}}</b><br>%{{y:,}} {label.lower()}<extra></extra>",
+        )
+    add_era_markers(fig, eras, df["year"].tolist(), axes=tuple(suffixes), labels=False)
+    _year_ticks(fig, len(df), axes=suffixes)
+    return fig.figure()
+
+
+def breakdown_per_year_chart(
+    df: pd.DataFrame,
+    dimension: str,
+    *,
+    share: bool = False,
+    title: str | None = None,
+    eras: pd.DataFrame | None = None,
+) -> go.Figure:
+    """Stacked bars per year by category (counts, or 100% shares when ``share``).
+
+    ``df``: ``metrics.breakdown(..., per_year=True)`` (year, <dimension>, exchanges, share).
+    """
+    name = DIMENSION_NAMES.get(dimension, dimension).lower()
+    title = title or (f"Share of exchanges per year by {name}" if share else f"Exchanges per year by {name}")
+    if df.empty or df["exchanges"].sum() == 0:
+        return empty_figure(title)
+    fig = _new_figure(title, height=470)
+    years = sorted(df["year"].unique())
+    all_counts = df.pivot(index="year", columns=dimension, values="exchanges").reindex(years).fillna(0)
+    all_shares = df.pivot(index="year", columns=dimension, values="share").reindex(years).fillna(0)
+    for i, code in enumerate(ordered_categories(dimension, df[dimension].tolist())):
+        counts, shares = all_counts[code], all_shares[code]
+        label = category_label(dimension, code)
+        _add(
+            fig, "bar",
+            x=years, y=shares if share else counts, name=label, marker_color=colour(dimension, code, i),
+            customdata=list(zip(counts.astype(int), shares, strict=True)),
+            meta=code,
+            hovertemplate=(
+                f"<b>%{{x}}</b> · {_escape(label)}<br>%{{customdata[0]:,}} exchanges<br>"
+                "%{customdata[1]:.1%} of the year<extra></extra>"
+            ),
+        )
+    fig.update_layout(barmode="stack", bargap=0.08, yaxis_title_text="Share of exchanges" if share else "Exchanges",
+                      legend=dict(traceorder="reversed"))  # the legend reads top-down like the stack
+    if share:
+        fig.update_layout(yaxis=dict(tickformat=".0%", range=[0, 1]))
+    add_era_markers(fig, eras, years)
+    if eras is not None and not eras.empty:
+        _headroom(fig, 1.0 if share else df.groupby("year")["exchanges"].sum().max(), share=share)
+    _year_ticks(fig, len(years))
+    _clickable(fig, dimension, "meta")
+    return fig.figure()
+
+
+def share_lines_chart(
+    df: pd.DataFrame, dimension: str, *, codes: Sequence[str] | None = None, title: str | None = None,
+    eras: pd.DataFrame | None = None,
+) -> go.Figure:
+    """Lines of each category's share of the year's exchanges (e.g. ruling vs opposition)."""
+    name = DIMENSION_NAMES.get(dimension, dimension).lower()
+    title = title or f"Share of exchanges per year by {name}"
+    if df.empty or df["exchanges"].sum() == 0:
+        return empty_figure(title)
+    fig = _new_figure(title)
+    years = sorted(df["year"].unique())
+    present = ordered_categories(dimension, df[dimension].tolist())
+    all_counts = df.pivot(index="year", columns=dimension, values="exchanges").reindex(years).fillna(0)
+    all_shares = df.pivot(index="year", columns=dimension, values="share").reindex(years).fillna(0)
+    for i, code in enumerate(c for c in present if codes is None or c in codes):
+        label = category_label(dimension, code)
+        _add(
+            fig, "scatter",
+            x=years, y=all_shares[code], name=label, mode="lines", meta=code,
+            line=dict(color=colour(dimension, code, i), width=2.5),
+            customdata=all_counts[code].astype(int),
+            hovertemplate=(
+                f"<b>%{{x}}</b> · {_escape(label)}<br>%{{y:.1%}} of the year's exchanges"
+                "<br>%{customdata:,} exchanges<extra></extra>"
+            ),
+        )
+    fig.update_layout(yaxis=dict(tickformat=".0%", rangemode="tozero"))
+    fig.update_layout(yaxis_title_text="Share of exchanges", hovermode="x unified")
+    add_era_markers(fig, eras, years)
+    if eras is not None and not eras.empty:
+        shown = df[df[dimension].isin(codes)] if codes is not None else df
+        _headroom(fig, float(shown["share"].max()))
+    _year_ticks(fig, len(years))
+    _clickable(fig, dimension, "meta")
+    return fig.figure()
+
+
+def first_contacts_chart(df: pd.DataFrame, eras: pd.DataFrame | None = None) -> go.Figure:
+    """First contacts in two panels: distinct parties and countries met so far (lines, top) and
+    those met for the first time each year (bars, bottom).
+
+    ``df``: ``metrics.first_contacts`` (year, new_parties, new_countries, cumulative_parties,
+    cumulative_countries).
+    """
+    title = "First contacts: parties and countries met"
+    if df.empty or (df["new_parties"].sum() == 0 and df["cumulative_parties"].max() == 0):
+        return empty_figure(title)
+    fig = _new_figure(title, height=500, layout=dict(barmode="group", bargap=0.15))
+    top, bottom = _panels(fig, [(0.52, 1.0), (0.0, 0.4)], [(0.0, 1.0)], ["Distinct so far", "New in the year"])
+    for column, name, shade, dash in (("parties", "Parties", ACCENT, "solid"),
+                                      ("countries", "Countries", "#999933", "dash")):
+        _add(fig, "scatter", x=df["year"], y=df[f"cumulative_{column}"], name=name, legendgroup=column,
+             mode="lines", line=dict(color=shade, width=2.5, dash=dash), xaxis=f"x{top}", yaxis=f"y{top}",
+             hovertemplate=f"<b>%{{x}}</b><br>%{{y:,}} distinct {column} met so far<extra></extra>")
+        _add(fig, "bar", x=df["year"], y=df[f"new_{column}"], name=f"New {column}", legendgroup=column,
+             showlegend=False, marker=dict(color=shade), opacity=0.85 if column == "parties" else 0.7,
+             xaxis=f"x{bottom}", yaxis=f"y{bottom}",
+             hovertemplate=f"<b>%{{x}}</b><br>%{{y:,}} {column} met for the first time<extra></extra>")
+    add_era_markers(fig, eras, df["year"].tolist(), axes=(top, bottom), labels=False)
+    _year_ticks(fig, len(df), axes=(top, bottom))
+    fig.update_layout({f"xaxis{top}": dict(showticklabels=False)})  # the panels share the years below
+    return fig.figure()
+
+
+def concentration_chart(df: pd.DataFrame) -> go.Figure:
+    """Share of each year's exchanges held by the top 10 countries and top 10 parties.
+
+    ``df``: ``metrics.concentration`` (year, exchanges, top10_country_share, top10_party_share,
+    hhi_country).
+    """
+    title = "Share of each year's exchanges with the top 10"
+    if df.empty or df["exchanges"].sum() == 0:
+        return empty_figure(title)
+    fig = _new_figure(title, height=400)
+    hhi = df["hhi_country"].fillna(0)
+    _add(fig, "scatter", x=df["year"], y=df["top10_country_share"], name="Top 10 countries", mode="lines",
+                    line=dict(color="#0072B2", width=2.5), customdata=hhi,
+                    hovertemplate="<b>%{x}</b><br>Top 10 countries: %{y:.1%}<br>HHI (countries): "
+                                  "%{customdata:.3f}<extra></extra>")
+    _add(fig, "scatter", x=df["year"], y=df["top10_party_share"], name="Top 10 parties", mode="lines",
+                    line=dict(color="#CC79A7", width=2.5),
+                    hovertemplate="<b>%{x}</b><br>Top 10 parties: %{y:.1%}<extra></extra>")
+    fig.update_layout(yaxis=dict(tickformat=".0%", range=[0, 1.02], title=dict(text="Share of the year's exchanges")))
+    _year_ticks(fig, len(df))
+    return fig.figure()
+
+
+# ---------------------------------------------------------------------------------------------
+# Categories
+
+
+def breakdown_bar_chart(df: pd.DataFrame, dimension: str, *, title: str | None = None, top: int | None = None
+                        ) -> go.Figure:
+    """Horizontal bars of exchanges per category, largest on top, each in its fixed colour.
+
+    ``df``: ``metrics.breakdown`` (<dimension>, exchanges, share).
+    """
+    name = DIMENSION_NAMES.get(dimension, dimension).lower()
+    title = title or f"Exchanges by {name}"
+    if df.empty or df["exchanges"].sum() == 0:
+        return empty_figure(title)
+    data = df.sort_values("exchanges", ascending=False)
+    if top:
+        data = data.head(top)
+    data = data.iloc[::-1]
+    labels = [category_label(dimension, code) for code in data[dimension]]
+    colours = [colour(dimension, code, i) for i, code in enumerate(data[dimension])]
+    fig = _new_figure(title, height=max(260, 120 + 30 * len(data)))
+    _add(
+        fig, "bar",
+        x=data["exchanges"], y=labels, orientation="h", marker_color=colours, customdata=data[[dimension, "share"]],
+        text=[f"{v:,}" for v in data["exchanges"]], textposition="outside", cliponaxis=False, showlegend=False,
+        hovertemplate="<b>%{y}</b><br>%{x:,} exchanges<br>%{customdata[1]:.1%} of the total<extra></extra>",
+    )
+    fig.update_layout(xaxis=dict(visible=False), yaxis_showgrid=False, margin=dict(r=60))
+    _clickable(fig, dimension, "customdata", 0)
+    return fig.figure()
+
+
+def subregion_bar_chart(df: pd.DataFrame, *, title: str = "Exchanges by sub-region") -> go.Figure:
+    """Horizontal bars per sub-region, coloured by region, grouped by region.
+
+    ``df``: ``metrics.by_subregion`` (subregion, region, exchanges, share).
+    """
+    if df.empty or df["exchanges"].sum() == 0:
+        return empty_figure(title)
+    regions = ordered_categories("region", df["region"].tolist())
+    data = df.assign(_order=df["region"].map({r: i for i, r in enumerate(regions)}))
+    data = data.sort_values(["_order", "exchanges"], ascending=[False, True])
+    fig = _new_figure(title, height=max(300, 140 + 24 * len(data)))
+    for i, region in enumerate(regions):
+        part = data[data["region"] == region]
+        _add(
+            fig, "bar",
+            x=part["exchanges"], y=part["subregion"], orientation="h", name=region, meta=region, showlegend=False,
+            marker_color=colour("region", region, i), customdata=part[["subregion", "region", "share"]],
+            text=[f"{v:,}" for v in part["exchanges"]], textposition="outside", cliponaxis=False,
+            hovertemplate="<b>%{y}</b> (%{customdata[1]})<br>%{x:,} exchanges<br>%{customdata[2]:.1%} of the total"
+                          "<extra></extra>",
+        )
+    fig.update_layout(xaxis=dict(visible=False), yaxis=dict(categoryorder="array",
+                      categoryarray=data["subregion"].tolist()), margin=dict(r=60))
+    _clickable(fig, "subregion", "customdata", 0)
+    return fig.figure()
+
+
+def leaderboard_chart(df: pd.DataFrame, kind: str = "country", *, title: str | None = None) -> go.Figure:
+    """Horizontal bars of the top countries or parties, coloured by region, with the change on
+    the previous period in the hover.
+
+    ``df``: ``metrics.leaderboard`` (rank, country_iso3, country, [party], exchanges, share,
+    last_date, previous_exchanges, change, change_pct; region when present).
+    """
+    title = title or ("Top countries by exchanges" if kind == "country" else "Top parties by exchanges")
+    if df.empty or df["exchanges"].sum() == 0:
+        return empty_figure(title)
+    data = df.sort_values("exchanges", ascending=True)
+    labels = _entity_labels(data, kind)
+    regions = data["region"] if "region" in data else pd.Series([""] * len(data), index=data.index)
+    parties = ([party_key(c, p) for c, p in zip(data["country_iso3"].fillna(""), data["party"], strict=True)]
+               if kind == "party" else [""] * len(data))
+    custom = list(zip(
+        data["country_iso3"].fillna(""), data["share"], [_fmt_int(v) for v in data.get("previous_exchanges", [])],
+        [_pct(v) for v in data.get("change_pct", [None] * len(data))], regions, parties, strict=False,
+    ))
+    fig = _new_figure(title, height=max(280, 130 + 30 * len(data)))
+    _add(
+        fig, "bar",
+        x=data["exchanges"], y=labels, orientation="h", showlegend=False, customdata=custom,
+        marker_color=[colour("region", r or vocab.INTERNATIONAL_BUCKET) for r in regions],
+        text=[f"{v:,}" for v in data["exchanges"]], textposition="outside", cliponaxis=False,
+        hovertemplate="<b>%{y}</b><br>%{x:,} exchanges (%{customdata[1]:.1%})<br>Previous period: %{customdata[2]}"
+                      " (%{customdata[3]})<extra></extra>",
+    )
+    fig.update_layout(xaxis=dict(visible=False), margin=dict(r=60))
+    if kind == "party":
+        _clickable(fig, "party", "customdata", 5)
+    else:
+        _clickable(fig, "country_iso3", "customdata", 0)
+    return fig.figure()
+
+
+def party_key(iso3: str, party: str) -> str:
+    """One string naming a party (name + country): 'FRA:Socialist Party', ':Name' for an organisation."""
+    return f"{iso3 or ''}:{party}"
+
+
+def _entity_labels(data: pd.DataFrame, kind: str) -> list[str]:
+    countries = [c if c else vocab.INTERNATIONAL_BUCKET for c in data["country"].fillna("")]
+    if kind == "party":
+        return [f"{p} ({c})" for p, c in zip(data["party"], countries, strict=True)]
+    return countries
+
+
+def top_parties_by_family_chart(df: pd.DataFrame, *, title: str = "Top parties in each party family") -> go.Figure:
+    """Horizontal bars of the top parties of each family, grouped and coloured by family.
+
+    ``df``: party_family, party, country, country_iso3, exchanges, share (share of the family's
+    exchanges).
+    """
+    if df.empty or df["exchanges"].sum() == 0:
+        return empty_figure(title)
+    families = ordered_categories("party_family", df["party_family"].tolist())
+    fig = _new_figure(title, height=max(320, 140 + 22 * len(df)))
+    order: list[str] = []
+    for i, family in enumerate(families):
+        part = df[df["party_family"] == family].sort_values("exchanges", ascending=True)
+        labels = _entity_labels(part, "party")
+        order = labels + order
+        _add(
+            fig, "bar",
+            x=part["exchanges"], y=labels, orientation="h", name=category_label("party_family", family), meta=family,
+            marker_color=colour("party_family", family, i),
+            customdata=list(zip([party_key(c, p) for c, p in zip(part["country_iso3"].fillna(""), part["party"],
+                                                                  strict=True)],
+                                part["country_iso3"].fillna(""), part["share"], strict=True)),
+            hovertemplate="<b>%{y}</b><br>%{x:,} exchanges<br>%{customdata[2]:.1%} of the family's exchanges"
+                          "<extra></extra>",
+        )
+    fig.update_layout(xaxis_title_text="Exchanges", xaxis_showgrid=True, xaxis_separatethousands=True, xaxis_nticks=5,
+                      yaxis=dict(categoryorder="array", categoryarray=order[::-1], tickfont=dict(size=11)))
+    _clickable(fig, "party", "customdata", 0)
+    return fig.figure()
+
+
+TIME_DIMENSIONS = ("year", "decade")
+
+
+def _heat_order(df: pd.DataFrame, dimension: str, value: str) -> list:
+    """Heatmap order of one axis: time ascending, vocabularies in their order, else largest first."""
+    if dimension in TIME_DIMENSIONS:
+        return sorted(df[dimension].unique())
+    if dimension in DIMENSION_ORDER:
+        return ordered_categories(dimension, df[dimension].tolist())
+    return list(df.groupby(dimension)[value].sum().sort_values(ascending=False, kind="stable").index)
+
+
+def _axis_label(dimension: str, code) -> str:
+    if dimension == "decade":
+        return f"{code}s"
+    return str(code) if dimension == "year" else category_label(dimension, code)
+
+
+def _wrap(label: str, width: int = 14) -> str:
+    """A long category label on two lines (at the space nearest the middle), for x axes."""
+    if len(label) <= width or " " not in label:
+        return label
+    middle = len(label) / 2
+    cut = min((i for i, ch in enumerate(label) if ch == " "), key=lambda i: abs(i - middle))
+    return label[:cut] + "<br>" + label[cut + 1:]
+
+
+def heatmap_chart(
+    df: pd.DataFrame, rows: str, columns: str, *, value: str = "exchanges", title: str | None = None,
+    share_of: str = "the total",
+) -> go.Figure:
+    """A heatmap of ``value`` for each (row, column) pair, with exact counts and shares on hover.
+
+    ``df``: long form (<rows>, <columns>, value[, share]) as ``metrics.cross_table`` returns.
+    """
+    measure = MEASURE_NAMES.get(value, value)
+    title = title or f"{measure} by {DIMENSION_NAMES.get(rows, rows).lower()} and " \
+                     f"{DIMENSION_NAMES.get(columns, columns).lower()}"
+    if df.empty or df[value].sum() == 0:
+        return empty_figure(title)
+    row_codes, col_codes = _heat_order(df, rows, value), _heat_order(df, columns, value)
+    grid = df.pivot_table(index=rows, columns=columns, values=value, aggfunc="sum", fill_value=0)
+    grid = grid.reindex(index=row_codes, columns=col_codes, fill_value=0)
+    if "share" in df:
+        shares = df.pivot_table(index=rows, columns=columns, values="share", aggfunc="sum", fill_value=0)
+        shares = shares.reindex(index=row_codes, columns=col_codes, fill_value=0).to_numpy()
+    else:
+        total = grid.to_numpy().sum()
+        shares = grid.to_numpy() / total if total else grid.to_numpy() * 0.0
+    row_labels = [_axis_label(rows, c) for c in row_codes]
+    col_labels = [_wrap(_axis_label(columns, c)) for c in col_codes]
+    height = max(320, 150 + 28 * len(row_labels))
+    fig = _new_figure(title, height=min(height, 900))
+    _add(
+        fig, "heatmap",
+        z=grid.to_numpy(), x=col_labels, y=row_labels, colorscale=SEQUENTIAL, xgap=1, ygap=1,
+        customdata=shares, colorbar=dict(title=dict(text=measure, side="right"), thickness=12, outlinewidth=0),
+        hovertemplate=f"<b>%{{y}}</b> · %{{x}}<br>%{{z:,}} {measure.lower()}<br>%{{customdata:.1%}} of {share_of}"
+                      "<extra></extra>",
+    )
+    fig.update_layout(xaxis=dict(showgrid=False, type="category"), yaxis=dict(showgrid=False, autorange="reversed",
+                                                                              type="category"))
+    if columns not in TIME_DIMENSIONS:
+        # Category labels above the plot, level and wrapped: the footnote keeps the space below.
+        fig.update_layout(xaxis=dict(side="top", tickangle=0))
+    if columns == "year" and len(col_labels) > 20:
+        fig.update_layout(xaxis=dict(tickangle=0, tickmode="array", tickvals=[c for c in col_labels if int(c) % 5 == 0]))
+    return fig.figure()
+
+
+def compare_periods_chart(df: pd.DataFrame, dimension: str, label_a: str, label_b: str, *, top: int = 20
+                          ) -> go.Figure:
+    """Two periods side by side: paired horizontal bars per category (largest in either on top).
+
+    ``df``: ``metrics.compare_periods`` (<dimension>, exchanges_a, exchanges_b, change, change_pct).
+    """
+    title = f"Exchanges by {DIMENSION_NAMES.get(dimension, dimension).lower()}: {label_a} and {label_b}"
+    if df.empty or (df["exchanges_a"].sum() == 0 and df["exchanges_b"].sum() == 0):
+        return empty_figure(title)
+    data = df.assign(_size=df[["exchanges_a", "exchanges_b"]].max(axis=1))
+    data = data.sort_values("_size", ascending=False).head(top).iloc[::-1]
+    labels = _category_labels(data, dimension)
+    fig = _new_figure(title, height=max(300, 140 + 36 * len(data)))
+    change = [_pct(v) for v in data["change_pct"]]
+    for column, name, shade in (("exchanges_a", label_a, PERIOD_A_COLOUR), ("exchanges_b", label_b, PERIOD_B_COLOUR)):
+        _add(
+            fig, "bar",
+            x=data[column], y=labels, orientation="h", name=name, marker_color=shade,
+            customdata=list(zip(data["change"], change, strict=True)),
+            hovertemplate=f"<b>%{{y}}</b><br>{_escape(name)}: %{{x:,}} exchanges<br>Change: %{{customdata[0]:+,}} "
+                          "(%{customdata[1]})<extra></extra>",
+        )
+    fig.update_layout(barmode="group", bargap=0.25, xaxis_title_text="Exchanges", xaxis_showgrid=True, xaxis_separatethousands=True, xaxis_nticks=5,
+                      legend=dict(traceorder="normal"))
+    return fig.figure()
+
+
+def _category_labels(data: pd.DataFrame, dimension: str) -> list[str]:
+    if dimension == "country_iso3" and "country" in data:
+        return [c if c else vocab.INTERNATIONAL_BUCKET for c in data["country"].fillna("")]
+    return [category_label(dimension, code) for code in data[dimension]]
+
+
+def movers_chart(df: pd.DataFrame, dimension: str, label_a: str, label_b: str, *, top: int = 10,
+                 title: str | None = None) -> go.Figure:
+    """The biggest rises and falls between two periods: diverging bars, sorted by change.
+
+    ``df``: ``metrics.compare_periods`` (<dimension>, exchanges_a, exchanges_b, change, change_pct).
+    """
+    name = DIMENSION_NAMES.get(dimension, dimension).lower()
+    title = title or f"Biggest changes by {name}: {label_b} vs {label_a}"
+    if df.empty or (df["exchanges_a"].sum() == 0 and df["exchanges_b"].sum() == 0):
+        return empty_figure(title)
+    data = df[df["change"] != 0]
+    if data.empty:
+        return empty_figure(title, "No change between the two periods for these filters.")
+    rises = data[data["change"] > 0].nlargest(top, "change")
+    falls = data[data["change"] < 0].nsmallest(top, "change")
+    data = pd.concat([falls, rises]).sort_values("change")
+    labels = _category_labels(data, dimension)
+    fig = _new_figure(title, height=max(300, 140 + 26 * len(data)))
+    _add(
+        fig, "bar",
+        x=data["change"], y=labels, orientation="h", showlegend=False,
+        marker_color=[RISE_COLOUR if v > 0 else FALL_COLOUR for v in data["change"]],
+        customdata=list(zip(data["exchanges_a"], data["exchanges_b"], [_pct(v) for v in data["change_pct"]],
+                            data[dimension], strict=True)),
+        text=[f"{v:+,}" for v in data["change"]], textposition="outside", cliponaxis=False,
+        hovertemplate=f"<b>%{{y}}</b><br>{_escape(label_a)}: %{{customdata[0]:,}}<br>{_escape(label_b)}: "
+                      "%{customdata[1]:,}<br>Change: %{x:+,} (%{customdata[2]})<extra></extra>",
+    )
+    fig.update_layout(xaxis_title_text="Change in exchanges", xaxis_showgrid=True, xaxis_separatethousands=True, xaxis_nticks=5, xaxis_zeroline=True,
+                      margin=dict(r=60, l=12))
+    if (data["change"] < 0).any():
+        # Labels of falls sit left of their bars: keep them clear of the category names.
+        digits = max(len(f"{v:+,}") for v in data["change"])
+        fig.update_layout(yaxis=dict(ticklabelstandoff=8 + 8 * digits))
+    _clickable(fig, dimension, "customdata", 3)
+    return fig.figure()
+
+
+# ---------------------------------------------------------------------------------------------
+# Maps
+
+
+def world_map_chart(df: pd.DataFrame, *, title: str = "Exchanges by country", height: int = 480) -> go.Figure:
+    """A choropleth of exchanges per country (ISO3); international organisations are off the map
+    and their count is said in a note.
+
+    ``df``: ``metrics.by_country`` (country_iso3, country, region, subregion, exchanges, share,
+    events, parties).
+    """
+    if df.empty or df["exchanges"].sum() == 0:
+        return empty_figure(title, height=min(height, 360))
+    on_map = df[df["country_iso3"].fillna("") != ""]
+    off_map = int(df.loc[df["country_iso3"].fillna("") == "", "exchanges"].sum())
+    fig = _new_figure(title, height=height)
+    _add(
+        fig, "choropleth",
+        locations=on_map["country_iso3"], locationmode="ISO-3", z=on_map["exchanges"],
+        text=on_map["country"], colorscale=MAP_SCALE, marker=dict(line=dict(color="white", width=0.4)),
+        customdata=on_map[["share", "parties", "events", "region"]],
+        colorbar=dict(title=dict(text="Exchanges", side="top", font=dict(size=11)), thickness=10, len=0.55,
+                      x=0.0, xanchor="left", y=0.02, yanchor="bottom", outlinewidth=0, tickfont=dict(size=10)),
+        hovertemplate="<b>%{text}</b> (%{customdata[3]})<br>%{z:,} exchanges · %{customdata[0]:.1%} of the total"
+                      "<br>%{customdata[1]:,} parties · %{customdata[2]:,} events<extra></extra>",
+    )
+    fig.update_layout(margin=dict(l=0, r=0, t=88, b=48))
+    fig.update_geos(fitbounds="locations")
+    if off_map:
+        fig.add_annotation(
+            text=f"Off the map: {off_map:,} exchanges with international organisations",
+            xref="paper", yref="paper", x=0, y=0, xanchor="left", yanchor="top", showarrow=False,
+            font=dict(size=11, color=MUTED_TEXT),
+        )
+    _clickable(fig, "country_iso3", "locations")
+    return fig.figure()
+
+
+# The levels of metrics.change_levels, from rise to fall (blue to orange, colour-blind safe).
+CHANGE_LEVEL_COLOURS: dict[str, str] = {
+    "large increase": "#0072B2",
+    "moderate increase": "#7fb3dc",
+    "little change": "#c9ced4",
+    "moderate decrease": "#f0b66e",
+    "large decrease": "#D55E00",
+    "too small to class": "#f2f2f2",
+}
+
+
+def change_level_map_chart(df: pd.DataFrame, *, title: str | None = None, baseline_label: str = "baseline",
+                           height: int = 480) -> go.Figure:
+    """A choropleth of each country's change level against its baseline (one colour per level).
+
+    ``df``: ``metrics.change_levels`` (country_iso3, country, region, window_exchanges,
+    window_average, baseline_average, change_pct, level).
+    """
+    title = title or f"Change against the {baseline_label}, by country"
+    data = df[df["country_iso3"].fillna("") != ""] if not df.empty else df
+    if data.empty:
+        return empty_figure(title, "Too few exchanges to compare with a baseline for these filters.",
+                            height=min(height, 360))
+    fig = _new_figure(title, height=height)
+    present = list(dict.fromkeys(data["level"]))
+    levels = [lv for lv in CHANGE_LEVEL_COLOURS if lv in present] + [lv for lv in present
+                                                                     if lv not in CHANGE_LEVEL_COLOURS]
+    for i, level in enumerate(levels):
+        part = data[data["level"] == level]
+        shade = CHANGE_LEVEL_COLOURS.get(level, FALLBACK_COLOURS[i % len(FALLBACK_COLOURS)])
+        _add(
+        fig, "choropleth",
+            locations=part["country_iso3"], locationmode="ISO-3", z=[1] * len(part), name=str(level).capitalize(),
+            text=part["country"], showscale=False, showlegend=True, colorscale=[[0, shade], [1, shade]],
+            marker=dict(line=dict(color="white", width=0.4)), meta=level,
+            customdata=list(zip(part["window_exchanges"], part["window_average"], part["baseline_average"],
+                                [_pct(v) for v in part["change_pct"]], strict=True)),
+            hovertemplate="<b>%{text}</b>: " + _escape(str(level)) + "<br>%{customdata[0]:,} exchanges in the window"
+                          " (%{customdata[1]:,.1f} a year)<br>Baseline: %{customdata[2]:,.1f} a year<br>Change: "
+                          "%{customdata[3]}<extra></extra>",
+        )
+    fig.update_layout(margin=dict(l=0, r=0, t=110, b=48), legend=dict(y=1.0, yanchor="bottom"))
+    fig.update_geos(fitbounds="locations")
+    _clickable(fig, "country_iso3", "locations")
+    return fig.figure()

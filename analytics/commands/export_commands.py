@@ -1,0 +1,212 @@
+"""``export`` and ``briefing``: one chart to a file, or a slide deck / PDF pack of several.
+
+Thin commands: they read the filters, open the ledger read-only and hand off to
+``analytics.export`` and ``analytics.briefing`` (the same functions the app's download
+buttons call). Image formats, decks and packs need a Chromium-family browser; without one
+the command exits with code 2 and one sentence saying what to install.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+from pathlib import Path
+
+from analytics import cli
+from analytics.commands.filter_args import add_filter_arguments, filters_from_args
+from analytics.export import ExportError
+
+
+def register(subparsers, common: argparse.ArgumentParser) -> None:
+    from analytics.export import FORMATS
+
+    formats = ", ".join(FORMATS)
+    export = subparsers.add_parser(
+        "export", parents=[common], help="export one chart as PNG, SVG, PDF, HTML, CSV or Excel",
+        description=f"Export one chart to a file. The format follows the extension of --out ({formats}) "
+        "or --format. Images carry the title, the filters in words, the source, the date and, for demo "
+        "data, the 'Demo data' mark. 'export --list' lists the chart names.",
+    )
+    export.add_argument("chart", nargs="?", metavar="CHART", help="chart name (see --list)")
+    export.add_argument("--list", action="store_true", help="list the chart names and exit")
+    export.add_argument("--out", metavar="FILE",
+                        help="output file; a directory (or a path ending in /) gets the default name "
+                        "<chart>_<date>.<ext>")
+    export.add_argument("--format", choices=list(FORMATS), help="format when --out is a directory "
+                        "(default: from the extension; png for a directory)")
+    export.add_argument("--width", type=int, metavar="W", help="image width in CSS pixels (default 1200)")
+    export.add_argument("--height", type=int, metavar="H",
+                        help="image height in CSS pixels (default: the chart's height plus the footer, at least 540)")
+    export.add_argument("--scale", type=float, metavar="S", help="pixel density (default 2 for PNG, 1 otherwise)")
+    add_filter_arguments(export)
+    export.set_defaults(handler=_guarded(run_export))
+
+    briefing = subparsers.add_parser(
+        "briefing", parents=[common], help="build a slide deck (.pptx) or PDF pack (.pdf) of several charts",
+        description="Build a 16:9 PowerPoint deck or a PDF pack: a title page, then one chart per page with "
+        "its title, filters, notes, source, date and page number. Charts come from --charts or from a "
+        "briefing file saved by the Briefing page (--spec). Filter flags replace the briefing's own "
+        "filters; charts saved with their own filters keep them.",
+    )
+    source = briefing.add_mutually_exclusive_group(required=True)
+    source.add_argument("--charts", metavar="A,B,C", help="comma-separated chart names (see 'export --list')")
+    source.add_argument("--spec", metavar="FILE", help="briefing file (JSON) saved from the Briefing page")
+    briefing.add_argument("--out", metavar="FILE", required=True, help="output file: .pptx or .pdf")
+    briefing.add_argument("--title", help="title of the briefing (default: the spec's, else 'Briefing')")
+    briefing.add_argument("--subtitle", help="subtitle shown on the title page")
+    briefing.add_argument("--save-spec", metavar="FILE", help="also write the briefing file (JSON) used")
+    add_filter_arguments(briefing)
+    briefing.set_defaults(handler=_guarded(run_briefing))
+
+
+def _guarded(handler):
+    """The handler with export errors turned into the CLI's one-line errors (exit code 2)."""
+    def run(args) -> int:
+        try:
+            return handler(args)
+        except ExportError as error:
+            raise cli.CommandError(str(error)) from None
+    return run
+
+
+def _chart_names() -> dict:
+    from analytics.chart_catalog import CHARTS
+
+    return CHARTS
+
+
+def _check_chart(name: str) -> None:
+    charts = _chart_names()
+    if name not in charts:
+        raise cli.CommandError(f"Unknown chart {name!r}. Charts: {', '.join(charts)} (see 'export --list').")
+
+
+def run_list() -> int:
+    charts = _chart_names()
+    width = max(len(name) for name in charts)
+    for spec in charts.values():
+        print(f"{spec.name:<{width}}  {spec.page:<12} {spec.title}")
+    return 0
+
+
+def _output_path(args, chart: str) -> tuple[Path, str]:
+    from analytics import export
+
+    out = Path(args.out)
+    if args.out.endswith(("/", os.sep)) or out.is_dir():
+        fmt = args.format or "png"
+        return out / export.file_name(chart, fmt), fmt
+    fmt = export.format_for_path(out)
+    if args.format and args.format != fmt:
+        raise cli.CommandError(f"--format {args.format} does not match the extension of {out.name}; drop one.")
+    return out, fmt
+
+
+def _write(path: Path, data: bytes) -> None:
+    """Write atomically: a reader never sees half a file."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        temp.write_bytes(data)
+        os.replace(temp, path)
+    except OSError as error:
+        raise cli.CommandError(f"Cannot write {path}: {error.strerror or error}") from None
+
+
+def run_export(args) -> int:
+    from analytics import export
+    from analytics.chart_catalog import build_chart, filters_caption
+    from analytics.commands.ledger_commands import ready_ledger
+    from analytics.ledger import connect_read_only, is_demo
+
+    if args.list:
+        return run_list()
+    if not args.chart:
+        raise cli.CommandError("Name a chart to export (see 'python -m analytics export --list').")
+    if not args.out:
+        raise cli.CommandError("Give --out FILE; the format follows its extension.")
+    _check_chart(args.chart)
+    path, fmt = _output_path(args, args.chart)
+    renderer = None
+    try:
+        if export.FORMATS[fmt].needs_browser:
+            renderer = export.ImageRenderer()
+            renderer.warm_up()  # the browser starts while the chart is computed
+        filters = filters_from_args(args)
+        con = connect_read_only(ready_ledger(args))
+        try:
+            demo = is_demo(con)
+            fig, data = build_chart(con.cursor(), args.chart, filters, is_demo=demo)
+            meta = export.chart_meta(args.chart, fig, filters=filters_caption(con.cursor(), filters), is_demo=demo)
+        finally:
+            con.close()
+        content = export.export_chart(fig, data, meta, fmt, width=args.width, height=args.height, scale=args.scale,
+                                      renderer=renderer)
+    finally:
+        if renderer is not None:
+            renderer.close()
+    _write(path, content)
+    detail = ""
+    if fmt in ("png", "svg", "pdf"):
+        width, height = export.image_size(fig, args.width, args.height)
+        scale = args.scale if args.scale is not None else export.FORMATS[fmt].default_scale
+        detail = f", {round(width * scale)} x {round(height * scale)} px" if fmt == "png" else f", {width} x {height}"
+    elif fmt in ("csv", "xlsx"):
+        detail = f", {len(data):,} rows"
+    print(f"Wrote {args.chart} ({fmt.upper()}{detail}{', demo data' if demo else ''}) to {path}")
+    return 0
+
+
+def run_briefing(args) -> int:
+    from analytics import briefing, export
+    from analytics.commands.ledger_commands import ready_ledger
+    from analytics.ledger import connect_read_only, is_demo
+
+    started = time.perf_counter()
+    fmt = briefing.briefing_format(args.out)
+    spec = _briefing_spec(args)
+    renderer = export.ImageRenderer()  # BrowserMissingError here, before any work
+    renderer.warm_up()  # the browser starts while the ledger is opened and the charts computed
+    try:
+        if args.save_spec:
+            _write(Path(args.save_spec), spec.to_json().encode("utf-8"))
+        con = connect_read_only(ready_ledger(args))
+        try:
+            content = briefing.build_briefing(con, spec, fmt, is_demo=is_demo(con), renderer=renderer)
+        finally:
+            con.close()
+    finally:
+        renderer.close()
+    _write(Path(args.out), content)
+    print(f"Wrote {briefing.FORMATS[fmt]} ({len(spec.items) + 1} pages: title and {len(spec.items)} charts) "
+          f"to {args.out} in {time.perf_counter() - started:.1f} s")
+    return 0
+
+
+def _briefing_spec(args):
+    """The briefing to build: from --spec or --charts, with --title, --subtitle and the filter
+    flags applied."""
+    from dataclasses import replace
+
+    from analytics import briefing
+
+    charts = list(_chart_names())
+    if args.spec:
+        spec = briefing.load_spec(args.spec, known_charts=charts)
+    else:
+        names = [n.strip() for n in args.charts.split(",") if n.strip()]
+        if not names:
+            raise cli.CommandError("--charts is empty: give chart names separated by commas.")
+        for name in names:
+            _check_chart(name)
+        spec = briefing.spec_for_charts(names)
+    changes = {}
+    if args.title is not None:
+        changes["title"] = args.title.strip() or "Briefing"
+    if args.subtitle is not None:
+        changes["subtitle"] = args.subtitle.strip()
+    flags = filters_from_args(args)
+    if not flags.is_empty():
+        changes["filters"] = flags
+    return replace(spec, **changes) if changes else spec

@@ -1,0 +1,731 @@
+"""Chart export: one pure module with a registry of formats, used by the pages' export menus,
+the Briefing page, ``analytics.briefing`` and the ``export`` command alike.
+
+``FORMATS`` maps each format (png, svg, pdf, html, csv, xlsx) to its extension, MIME type and
+writer. Images come from Plotly's Kaleido driving a local Chromium-family browser; an
+``ImageRenderer`` keeps one browser open for a whole batch (a browser start costs seconds,
+a render a fraction of one), and ``shared_renderer()`` keeps one per process for the app.
+Every exported chart is stamped with its title, the filters in words, the source, the
+export date and, for demo data, a visible "Demo data" mark (``stamp``). HTML exports are
+self-contained (plotly.js and the world outline embedded) and work with no network; CSV and
+Excel exports carry the same metadata and neutralise spreadsheet formulas. Nothing here
+imports streamlit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import atexit
+import csv
+import datetime as dt
+import html
+import io
+import json
+import os
+import re
+import threading
+import time
+import unicodedata
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from analytics.settings import PROJECT_ROOT, load_settings
+
+TOPOJSON_DIR = PROJECT_ROOT / "static" / "topojson"
+DEFAULT_SOURCE = "Party-to-party exchange ledger"
+DEMO_MARK = "Demo data"
+DEMO_NOTE = "Demo data: synthetic ledger with invented parties"
+BROWSER_MISSING = (
+    "Image export (PNG, SVG, PDF, slide decks) needs a Chromium-family browser: install it with "
+    "`apt-get install chromium` or set LEDGER_BROWSER to the browser's path."
+)
+DEFAULT_WIDTH = 1200
+MIN_HEIGHT = 540
+RENDER_TIMEOUT_S = 90.0
+SHARED_IDLE_S = 600.0
+RELOAD_EVERY = 25
+MUTED = "#5b6470"
+DEMO_COLOUR = "#b3261e"
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+class ExportError(Exception):
+    """An export failed for a reason the user can act on; the message says what to do."""
+
+
+class BrowserMissingError(ExportError):
+    """No Chromium-family browser to render images with."""
+
+    def __init__(self, detail: str = ""):
+        super().__init__(BROWSER_MISSING + (f" ({detail})" if detail else ""))
+
+
+# ---------------------------------------------------------------------------------------------
+# What an export says about itself
+
+
+@dataclass(frozen=True)
+class ChartMeta:
+    """The labels every export carries: chart name (for the file name), title, filters in
+    words, source, demo flag and export date."""
+
+    name: str
+    title: str
+    filters: str = "All exchanges"
+    source: str = DEFAULT_SOURCE
+    is_demo: bool = False
+    exported: dt.date = field(default_factory=dt.date.today)
+
+    def footer(self) -> str:
+        """'Source: … · Exported YYYY-MM-DD' (the demo mark is drawn separately)."""
+        return f"Source: {self.source} · Exported {self.exported.isoformat()}"
+
+    def rows(self) -> list[tuple[str, str]]:
+        """(label, value) pairs written at the top of CSV files and on the Excel 'About' sheet."""
+        return [
+            ("Title", self.title),
+            ("Filters", self.filters),
+            ("Source", self.source),
+            ("Exported", self.exported.isoformat()),
+            ("Data", DEMO_NOTE if self.is_demo else "Real ledger data"),
+        ]
+
+    def file_name(self, fmt: str) -> str:
+        """Safe file name: ``<chart>_<date>.<ext>``."""
+        return file_name(self.name, fmt, self.exported)
+
+
+def slug(text: str) -> str:
+    """Lower-case ASCII letters, digits and single hyphens only: safe on every file system."""
+    decomposed = unicodedata.normalize("NFKD", str(text))
+    folded = "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+    folded = folded.encode("ascii", "ignore").decode("ascii")
+    cleaned = re.sub(r"[^a-z0-9]+", "-", folded).strip("-")
+    return cleaned[:80].strip("-") or "chart"
+
+
+def file_name(name: str, fmt: str, day: dt.date | None = None) -> str:
+    """``exchanges-per-year_2026-11-28.png``: what the chart is and the date, only [a-z0-9_.-]."""
+    day = day or dt.date.today()
+    extension = FORMATS[fmt].extension if fmt in FORMATS else slug(fmt)
+    return f"{slug(name)}_{day.isoformat()}.{extension}"
+
+
+def plain_text(markup: str | None) -> str:
+    """Plotly title markup to plain text: tags removed, entities unescaped, spaces folded."""
+    if not markup:
+        return ""
+    text = re.sub(r"<br\s*/?>", " ", str(markup), flags=re.IGNORECASE)
+    text = re.sub(r"<[^>]+>", "", text)
+    return " ".join(html.unescape(text).split())
+
+
+def figure_title(fig: go.Figure) -> str:
+    """The first line of the figure's title, as plain text."""
+    text = fig.layout.title.text or ""
+    return plain_text(re.split(r"<br\s*/?>", text, maxsplit=1, flags=re.IGNORECASE)[0])
+
+
+def figure_caption(fig: go.Figure) -> str:
+    """The line under the title (the filters in words, as ``build_chart`` writes it), or ''."""
+    parts = re.split(r"<br\s*/?>", fig.layout.title.text or "", maxsplit=1, flags=re.IGNORECASE)
+    return plain_text(parts[1]) if len(parts) > 1 else ""
+
+
+def chart_meta(
+    name: str,
+    fig: go.Figure,
+    *,
+    filters: str | None = None,
+    is_demo: bool,
+    source: str = DEFAULT_SOURCE,
+    title: str | None = None,
+    exported: dt.date | None = None,
+) -> ChartMeta:
+    """Meta of a figure made by ``chart_catalog.build_chart``: its own title and filter line
+    unless given."""
+    return ChartMeta(
+        name=name,
+        title=title or figure_title(fig) or name.replace("-", " ").capitalize(),
+        filters=filters or figure_caption(fig) or "All exchanges",
+        source=source,
+        is_demo=is_demo,
+        exported=exported or dt.date.today(),
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Stamping a figure
+
+
+def _margin(fig: go.Figure, side: str, default: int) -> int:
+    value = getattr(fig.layout.margin, side)
+    if value is None and fig.layout.template is not None and fig.layout.template.layout is not None:
+        value = getattr(fig.layout.template.layout.margin, side)
+    return int(value) if value is not None else default
+
+
+def _has_x_title(fig: go.Figure) -> bool:
+    return any(
+        axis.title is not None and axis.title.text
+        for axis in fig.select_xaxes()
+        if axis.side != "top"
+    )
+
+
+def stamp(fig: go.Figure, meta: ChartMeta, *, slide: bool = False) -> go.Figure:
+    """A copy of ``fig`` labelled for export.
+
+    Full mode: the title, the filters line under it, the footer (source and export date) and,
+    for demo data, a red "Demo data" mark at the top right. Slide mode (decks and PDF packs,
+    where the slide itself carries title, filters, source and date): no title and no footer,
+    tighter margins and a larger font, but the demo mark stays on the picture.
+    """
+    out = go.Figure(fig)
+    kept = [a for a in out.layout.annotations if a.name not in ("footnote", "export-footer", "demo-mark")]
+    out.layout.annotations = kept
+    top = _margin(out, "t", 96)
+    bottom = _margin(out, "b", 64)
+    if slide:
+        top = 56
+        out.update_layout(title=dict(text=""), margin=dict(t=top), font=dict(size=16))
+    else:
+        title = html.escape(meta.title, quote=False)
+        caption = html.escape(meta.filters, quote=False)
+        out.update_layout(
+            title=dict(text=f"{title}<br><span style='font-size:12.5px;color:{MUTED}'>{caption}</span>"),
+            margin=dict(t=max(top, 88)),
+        )
+        top = max(top, 88)
+        shift = 58 if _has_x_title(out) else 40
+        bottom = max(bottom, shift + 30)
+        out.update_layout(margin=dict(b=bottom))
+        out.add_annotation(
+            text=html.escape(meta.footer(), quote=False), name="export-footer", xref="paper", yref="paper",
+            x=0, y=0, xanchor="left", yanchor="top", yshift=-shift, showarrow=False, align="left",
+            font=dict(size=11, color=MUTED),
+        )
+    if meta.is_demo:
+        out.add_annotation(
+            text=f"<b>{DEMO_MARK}</b> · synthetic, invented parties", name="demo-mark", xref="paper",
+            yref="paper", x=1, y=1, xanchor="right", yanchor="top", yshift=top - 8, showarrow=False,
+            font=dict(size=13, color=DEMO_COLOUR), bgcolor="rgba(255,255,255,0.85)",
+        )
+    return out
+
+
+def image_size(fig: go.Figure, width: int | None = None, height: int | None = None) -> tuple[int, int]:
+    """Width and height in CSS pixels: given ones, else 1200 wide and the figure's own height
+    plus room for the footer (at least 540)."""
+    own = fig.layout.height or 500
+    return int(width or DEFAULT_WIDTH), int(height or max(MIN_HEIGHT, int(own) + 40))
+
+
+# ---------------------------------------------------------------------------------------------
+# The browser
+
+
+def find_browser() -> str | None:
+    """Path of the browser Kaleido will use: LEDGER_BROWSER if set (None when it is not an
+    executable file), else what Kaleido finds on this machine."""
+    configured = load_settings().browser_path
+    if configured:
+        path = Path(configured).expanduser()
+        return str(path) if path.is_file() and os.access(path, os.X_OK) else None
+    return _found_browser()
+
+
+@lru_cache(maxsize=1)
+def _found_browser() -> str | None:
+    from choreographer.browsers.chromium import Chromium
+
+    try:
+        found = Chromium.find_browser(skip_local=False)
+    except Exception:  # best effort: any failure means "not found"
+        return None
+    return found if found and Path(found).is_file() else None
+
+
+def browser_available() -> bool:
+    """Whether PNG, SVG, PDF and slide exports can run here."""
+    return find_browser() is not None
+
+
+def require_browser() -> str:
+    """The browser path, or BrowserMissingError with the sentence saying what to install."""
+    path = find_browser()
+    if path is None:
+        configured = load_settings().browser_path
+        raise BrowserMissingError(f"LEDGER_BROWSER={configured} is not an executable file" if configured else "")
+    return path
+
+
+@dataclass(frozen=True)
+class ImageJob:
+    """One image to render: a (stamped) figure, a format and its size."""
+
+    fig: go.Figure
+    fmt: str = "png"
+    width: int = DEFAULT_WIDTH
+    height: int = 675
+    scale: float = 1.0
+
+
+@lru_cache(maxsize=1)
+def _kaleido_class():
+    """Kaleido, reloading its page every ``RELOAD_EVERY`` figures instead of after each one.
+
+    Kaleido reloads its page (and parses plotly.js again) after every figure, which is about
+    40% of the time of a batch; each figure is drawn in a fresh element and purged after, so
+    the pictures are the same byte for byte (checked for PNG and PDF). The periodic reload
+    keeps memory in check. Should a future Kaleido rename the hook, it simply reloads every
+    time again.
+    """
+    import kaleido
+
+    class BatchKaleido(kaleido.Kaleido):
+        _since_reload = 0
+
+        async def _return_kaleido_tab(self, tab) -> None:
+            self._since_reload += 1
+            if self._since_reload >= RELOAD_EVERY:
+                self._since_reload = 0
+                await tab.reload()
+            await self.tabs_ready.put(tab)
+
+    return BatchKaleido
+
+
+class ImageRenderer:
+    """One headless browser kept open for many renders.
+
+    Use as a context manager (``with ImageRenderer() as r: r.render(jobs)``). Kaleido is
+    asynchronous; the renderer runs its event loop on a private thread, so it can be called
+    from any thread (Streamlit sessions, deferred downloads, the CLI).
+    """
+
+    def __init__(self, browser: str | None = None, *, timeout_s: float = RENDER_TIMEOUT_S, tabs: int = 1):
+        self.tabs = tabs
+        self.browser = browser or require_browser()
+        self.timeout_s = timeout_s
+        self._lock = threading.Lock()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._kaleido = None
+        self._warming: threading.Thread | None = None
+        self.last_used = time.monotonic()
+
+    def __enter__(self) -> ImageRenderer:
+        self.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    @property
+    def running(self) -> bool:
+        return self._kaleido is not None
+
+    def warm_up(self) -> None:
+        """Start the browser on a background thread and return at once; ``render`` waits for it."""
+        if self._kaleido is None and not (self._warming and self._warming.is_alive()):
+            self._warming = threading.Thread(target=self._warm, name="kaleido-warm-up", daemon=True)
+            self._warming.start()
+
+    def _warm(self) -> None:
+        try:
+            self.start()
+        except Exception:  # render() starts again and reports the error to its caller
+            pass
+
+    def start(self) -> None:
+        """Start the browser (a few seconds); does nothing when it runs already."""
+        with self._lock:
+            if self._kaleido is not None:
+                return
+            loop = asyncio.new_event_loop()
+            thread = threading.Thread(target=loop.run_forever, name="kaleido-renderer", daemon=True)
+            thread.start()
+            self._loop, self._thread = loop, thread
+            try:
+                self._kaleido = self._call(self._open(), self.timeout_s)
+            except BaseException as error:
+                self._stop_loop()
+                if isinstance(error, ExportError):
+                    raise
+                raise ExportError(f"The browser at {self.browser} did not start for image export: {error}") from error
+
+    async def _open(self):
+        from choreographer.errors import ChromeNotFoundError
+
+        try:
+            renderer = _kaleido_class()(n=self.tabs, timeout=self.timeout_s, mathjax=False, path=self.browser)
+        except ChromeNotFoundError as error:
+            raise BrowserMissingError(str(self.browser)) from error
+        await renderer.open()
+        return renderer
+
+    def _call(self, coroutine, timeout: float):
+        assert self._loop is not None
+        return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result(timeout)
+
+    def render(self, jobs: Sequence[ImageJob]) -> list[bytes]:
+        """The bytes of each job's image, in order, all through this one browser."""
+        if not jobs:
+            return []
+        if self._kaleido is None:
+            self.start()
+        self.last_used = time.monotonic()
+        topojson = TOPOJSON_DIR.resolve().as_uri() + "/"
+
+        async def batch():
+            return await asyncio.gather(*(
+                self._kaleido.calc_fig(
+                    job.fig,
+                    opts={"format": job.fmt, "width": job.width, "height": job.height, "scale": job.scale},
+                    topojson=topojson,
+                )
+                for job in jobs
+            ))
+
+        try:
+            result = self._call(batch(), self.timeout_s * len(jobs))
+        except Exception as error:
+            raise ExportError(f"Image export failed: {error}") from error
+        finally:
+            self.last_used = time.monotonic()
+        return list(result)
+
+    def _stop_loop(self) -> None:
+        if self._loop is not None:
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            if self._thread is not None:
+                self._thread.join(timeout=10)
+            self._loop.close()
+        self._loop = self._thread = self._kaleido = None
+
+    def close(self) -> None:
+        """Close the browser and its thread."""
+        with self._lock:
+            if self._kaleido is not None:
+                try:
+                    self._call(self._kaleido.close(), 30)
+                except Exception:  # a browser that died already: nothing left to close
+                    pass
+            self._stop_loop()
+
+
+_shared: ImageRenderer | None = None
+_shared_lock = threading.Lock()
+
+
+def shared_renderer() -> ImageRenderer:
+    """The process-wide renderer of the app: started on first use, closed after ten idle
+    minutes (and at exit), restarted when needed."""
+    global _shared
+    with _shared_lock:
+        if _shared is None or _shared.browser != require_browser():
+            if _shared is not None:
+                _shared.close()
+            _shared = ImageRenderer()
+            _start_idle_watch()
+            atexit.register(_shared.close)
+        return _shared
+
+
+def _start_idle_watch() -> None:
+    def watch():
+        while True:
+            time.sleep(30)
+            with _shared_lock:
+                renderer = _shared
+                if renderer is None:
+                    return
+                if renderer.running and time.monotonic() - renderer.last_used > SHARED_IDLE_S:
+                    renderer.close()
+
+    threading.Thread(target=watch, name="kaleido-idle-watch", daemon=True).start()
+
+
+def render_images(jobs: Sequence[ImageJob], renderer: ImageRenderer | None = None) -> list[bytes]:
+    """Render jobs through ``renderer``, or through a browser opened for this batch only."""
+    if renderer is not None:
+        try:
+            return renderer.render(jobs)
+        except ExportError:
+            if renderer is _shared:  # the app's browser may have died: one fresh try
+                renderer.close()
+                return renderer.render(jobs)
+            raise
+    with ImageRenderer() as own:
+        return own.render(jobs)
+
+
+# ---------------------------------------------------------------------------------------------
+# Documents and data
+
+
+def _has_geo(fig: go.Figure) -> bool:
+    return any(trace.type in ("choropleth", "scattergeo") for trace in fig.data)
+
+
+@lru_cache(maxsize=4)
+def _topojson_script(name: str) -> str:
+    """JavaScript that puts one outline into plotly.js's topojson cache, so it is never fetched."""
+    data = (TOPOJSON_DIR / f"{name}.json").read_text(encoding="utf-8")
+    data = json.dumps(json.loads(data), separators=(",", ":")).replace("</", "<\\/")
+    return (
+        "window.PlotlyGeoAssets = window.PlotlyGeoAssets || {topojson: {}};\n"
+        "window.PlotlyGeoAssets.topojson = window.PlotlyGeoAssets.topojson || {};\n"
+        f"window.PlotlyGeoAssets.topojson[{json.dumps(name)}] = {data};\n"
+    )
+
+
+@lru_cache(maxsize=1)
+def _plotly_js() -> str:
+    from plotly.offline import get_plotlyjs
+
+    return get_plotlyjs()
+
+
+def to_html(fig: go.Figure, meta: ChartMeta) -> bytes:
+    """A self-contained interactive page: plotly.js and the world outline are embedded, so it
+    opens with no network (a closed network, a file share, an e-mail attachment)."""
+    stamped = stamp(fig, meta)
+    stamped.update_layout(width=None, autosize=True)
+    height = int(stamped.layout.height or 500) + 40
+    stamped.update_layout(height=height)
+    div = stamped.to_html(
+        full_html=False,
+        include_plotlyjs=False,
+        div_id="chart",
+        default_width="100%",
+        default_height=f"{height}px",
+        config={
+            "displaylogo": False,
+            "responsive": True,
+            "topojsonURL": "./",
+            "toImageButtonOptions": {"filename": Path(meta.file_name("png")).stem, "scale": 2},
+        },
+    )
+    geo = ""
+    if _has_geo(stamped):
+        geo = "\n".join(_topojson_script(path.stem) for path in sorted(TOPOJSON_DIR.glob("*.json")))
+    title = html.escape(meta.title + (f" ({DEMO_MARK})" if meta.is_demo else ""))
+    page = (
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+        f"<title>{title}</title>\n"
+        f"<meta name=\"description\" content=\"{html.escape(meta.filters)} · {html.escape(meta.footer())}\">\n"
+        "<style>body{margin:0;padding:12px;font-family:'DejaVu Sans','Liberation Sans',Arial,sans-serif;}</style>\n"
+        f"<script>{_plotly_js()}</script>\n"
+        f"<script>{geo}</script>\n"
+        f"</head>\n<body>\n{div}\n</body>\n</html>\n"
+    )
+    return page.encode("utf-8")
+
+
+def neutralise(value):
+    """A cell value safe to open in a spreadsheet: text starting with = + - @ (or a tab or
+    carriage return) gets a leading apostrophe so it is never run as a formula."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def safe_frame(data: pd.DataFrame) -> pd.DataFrame:
+    """The frame with every text cell and column name neutralised (numbers untouched)."""
+    out = data.copy()
+    out.columns = [neutralise(str(c)) for c in out.columns]
+    for column in out.columns:
+        series = out[column]
+        if series.dtype == object or pd.api.types.is_string_dtype(series):
+            out[column] = series.map(neutralise).astype(object)
+    return out
+
+
+def to_csv(data: pd.DataFrame, meta: ChartMeta) -> bytes:
+    """The data behind the chart as UTF-8 CSV (with a byte-order mark for Excel): first lines
+    ``# Title: …``, ``# Filters: …``, ``# Source: …``, ``# Exported: …``, ``# Data: …``, then
+    the table with its header row."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    for label, value in meta.rows():
+        writer.writerow([f"# {label}: {value}"])
+    safe_frame(data).to_csv(buffer, index=False, lineterminator="\n")
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+def _cell(value):
+    """A pandas/numpy value as something openpyxl stores (None for missing)."""
+    if value is None or (not isinstance(value, str | bytes) and pd.api.types.is_scalar(value) and pd.isna(value)):
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.tz_localize(None).to_pydatetime() if value.tzinfo else value.to_pydatetime()
+    if hasattr(value, "item") and not isinstance(value, str):
+        return value.item()
+    if isinstance(value, int | float | bool | str | dt.date | dt.datetime):
+        return value
+    return str(value)
+
+
+def _as_text(sheet) -> None:
+    """Store every cell that looks like a formula as plain text with Excel's quote prefix:
+    Excel and LibreOffice show it and never evaluate it."""
+    for row in sheet.iter_rows():
+        for cell in row:
+            if isinstance(cell.value, str) and cell.value.startswith(_FORMULA_START):
+                cell.data_type = "s"
+                cell.quotePrefix = True
+
+
+def to_xlsx(data: pd.DataFrame, meta: ChartMeta) -> bytes:
+    """An Excel workbook: sheet 'Data' (the table, header on row 1, frozen) and sheet 'About'
+    (title, filters, source, export date and the demo mark). Text that starts like a formula
+    is stored as text, never as a formula."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Data"
+    sheet.append([str(c) for c in data.columns])
+    for values in data.itertuples(index=False, name=None):
+        sheet.append([_cell(v) for v in values])
+    sheet.freeze_panes = "A2"
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for cells in sheet.iter_cols(max_row=min(sheet.max_row, 200)):
+        longest = max((len(str(c.value)) for c in cells if c.value is not None), default=8)
+        sheet.column_dimensions[cells[0].column_letter].width = min(max(10, longest + 2), 60)
+    about = book.create_sheet("About")
+    for label, value in meta.rows():
+        about.append([label, value])
+    about["B1"].font = Font(bold=True)
+    if meta.is_demo:
+        about["B5"].font = Font(bold=True, color="B3261E")
+    about.column_dimensions["A"].width = 12
+    about.column_dimensions["B"].width = 80
+    for each in (sheet, about):
+        _as_text(each)
+    book.properties.title = meta.title
+    book.properties.subject = meta.filters
+    book.properties.creator = meta.source
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+# ---------------------------------------------------------------------------------------------
+# The registry
+
+
+@dataclass(frozen=True)
+class ExportFormat:
+    """One export format: its key, file extension, MIME type, menu label and whether it
+    needs the browser. Document and data formats carry their writer; image formats are
+    rendered in batches by Kaleido."""
+
+    key: str
+    extension: str
+    mime: str
+    label: str
+    description: str
+    needs_browser: bool
+    write: Callable[[go.Figure, pd.DataFrame, ChartMeta], bytes] | None = None
+    default_scale: float = 1.0
+
+
+FORMATS: dict[str, ExportFormat] = {
+    f.key: f
+    for f in (
+        ExportFormat("png", "png", "image/png", "PNG image", "picture at 2x scale, for slides and documents", True,
+                     default_scale=2.0),
+        ExportFormat("svg", "svg", "image/svg+xml", "SVG vector", "vector picture that scales without blur", True),
+        ExportFormat("pdf", "pdf", "application/pdf", "PDF", "one vector page, for print", True),
+        ExportFormat("html", "html", "text/html", "Interactive HTML",
+                     "self-contained interactive chart that opens offline", False,
+                     write=lambda fig, data, meta: to_html(fig, meta)),
+        ExportFormat("csv", "csv", "text/csv", "CSV data", "the numbers behind the chart", False,
+                     write=lambda fig, data, meta: to_csv(data, meta)),
+        ExportFormat("xlsx", "xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                     "Excel data", "the numbers behind the chart, with an About sheet", False,
+                     write=lambda fig, data, meta: to_xlsx(data, meta)),
+    )
+}
+IMAGE_FORMATS = tuple(key for key, f in FORMATS.items() if f.needs_browser)
+
+
+def format_for_path(path: str | Path) -> str:
+    """The format key from a file's extension; ExportError listing the known ones otherwise."""
+    extension = Path(path).suffix.lower().lstrip(".")
+    extension = {"htm": "html", "jpeg": "jpg"}.get(extension, extension)
+    if extension not in FORMATS:
+        raise ExportError(
+            f"Cannot tell the format of {str(path)!r} from its extension: use one of "
+            + ", ".join(f".{f.extension}" for f in FORMATS.values())
+        )
+    return extension
+
+
+@dataclass(frozen=True)
+class ExportRequest:
+    """One chart to export in one format; size and scale default per format."""
+
+    fig: go.Figure
+    data: pd.DataFrame
+    meta: ChartMeta
+    fmt: str
+    width: int | None = None
+    height: int | None = None
+    scale: float | None = None
+
+
+def _check(request: ExportRequest) -> ExportFormat:
+    if request.fmt not in FORMATS:
+        raise ExportError(f"Unknown export format {request.fmt!r}; formats: {', '.join(FORMATS)}")
+    for what, value in (("width", request.width), ("height", request.height)):
+        if value is not None and not 100 <= int(value) <= 8000:
+            raise ExportError(f"{what} {value} is out of range: give 100 to 8000 pixels.")
+    if request.scale is not None and not 0.25 <= float(request.scale) <= 8:
+        raise ExportError(f"scale {request.scale} is out of range: give 0.25 to 8.")
+    return FORMATS[request.fmt]
+
+
+def export_many(requests: Sequence[ExportRequest], renderer: ImageRenderer | None = None) -> list[bytes]:
+    """The bytes of every request, in order; all images go through one browser."""
+    formats = [_check(r) for r in requests]
+    results: list[bytes | None] = [None] * len(requests)
+    jobs, where = [], []
+    for i, (request, fmt) in enumerate(zip(requests, formats, strict=True)):
+        if fmt.needs_browser:
+            width, height = image_size(request.fig, request.width, request.height)
+            scale = float(request.scale) if request.scale is not None else fmt.default_scale
+            jobs.append(ImageJob(stamp(request.fig, request.meta), fmt.key, width, height, scale))
+            where.append(i)
+        else:
+            results[i] = fmt.write(request.fig, request.data, request.meta)
+    if jobs:
+        for i, image in zip(where, render_images(jobs, renderer), strict=True):
+            results[i] = image
+    return [r if r is not None else b"" for r in results]
+
+
+def export_chart(
+    fig: go.Figure,
+    data: pd.DataFrame,
+    meta: ChartMeta,
+    fmt: str,
+    *,
+    width: int | None = None,
+    height: int | None = None,
+    scale: float | None = None,
+    renderer: ImageRenderer | None = None,
+) -> bytes:
+    """One chart in one format (see ``FORMATS``); images need a browser (``BrowserMissingError``)."""
+    request = ExportRequest(fig, data, meta, fmt, width, height, scale)
+    return export_many([request], renderer)[0]

@@ -1,0 +1,246 @@
+"""Briefing builder: pick charts (each following the current filters or with its own saved
+filters), set a title, a subtitle and notes per chart, order them, and download a 16:9
+PowerPoint deck or a PDF pack; save and load the briefing as a small JSON file so a monthly
+briefing is rebuilt in one click.
+
+The page only keeps the list in the session and calls ``analytics.briefing`` (the same code as
+the ``briefing`` command); the deck and the pack are built when their button is clicked.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from analytics import briefing, chart_catalog, export
+from analytics.filters import DEFAULT_FIRST_YEAR, DIMENSION_PARAMS, FilterError, Filters
+from pages import common
+from pages.export_menu import BRIEFING_ITEMS_KEY, add_to_briefing
+
+TITLE_KEY = "briefing_title"
+SUBTITLE_KEY = "briefing_subtitle"
+CHOICE_KEY = "briefing_choice"
+SAVE_FILTERS_KEY = "briefing_save_filters"
+UPLOAD_KEY = "briefing_upload"
+PREVIEW_KEY = "briefing_preview"
+MESSAGE_KEY = "briefing_message"
+CHARTS = chart_catalog.CHARTS
+
+
+def _notes_key(item: dict) -> str:
+    return f"briefing_notes_{item['id']}"
+
+
+def _items() -> list[dict]:
+    return st.session_state.setdefault(BRIEFING_ITEMS_KEY, [])
+
+
+def _item_filters(item: dict) -> Filters | None:
+    if item.get("filters") is None:
+        return None
+    try:
+        return Filters.from_params(item["filters"])
+    except FilterError:
+        return None
+
+
+def _spec(current: Filters) -> briefing.BriefingSpec:
+    """The briefing as built on this page (notes read from their boxes)."""
+    items = tuple(
+        briefing.BriefingItem(
+            chart=item["chart"],
+            filters=_item_filters(item),
+            notes=st.session_state.get(_notes_key(item), item.get("notes", "")) or "",
+            options=item.get("options") or {},
+        )
+        for item in _items()
+        if item["chart"] in CHARTS
+    )
+    return briefing.BriefingSpec(
+        title=st.session_state.get(TITLE_KEY) or "Briefing",
+        subtitle=st.session_state.get(SUBTITLE_KEY) or "",
+        filters=current,
+        items=items,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Callbacks (run before the page redraws)
+
+
+def _add_chosen(current: Filters) -> None:
+    saved = current if st.session_state.get(SAVE_FILTERS_KEY) else None
+    for name in st.session_state.get(CHOICE_KEY) or []:
+        add_to_briefing(name, saved)
+    st.session_state[CHOICE_KEY] = []
+
+
+def _move(index: int, step: int) -> None:
+    items = _items()
+    target = index + step
+    if 0 <= target < len(items):
+        items[index], items[target] = items[target], items[index]
+
+
+def _remove(index: int) -> None:
+    item = _items().pop(index)
+    st.session_state.pop(_notes_key(item), None)
+
+
+def _set_filters(index: int, filters: Filters | None) -> None:
+    _items()[index]["filters"] = filters.to_params() if filters is not None else None
+
+
+def _clear() -> None:
+    for item in _items():
+        st.session_state.pop(_notes_key(item), None)
+    st.session_state[BRIEFING_ITEMS_KEY] = []
+
+
+def _apply_filters(filters: Filters) -> None:
+    """Put a loaded briefing's filters into the sidebar (callbacks run before it is drawn)."""
+    common.reset_filters()
+    for name in DIMENSION_PARAMS:
+        if getattr(filters, name):
+            common.set_filter(name, getattr(filters, name))
+    if filters.party:
+        common.set_filter("party", [filters.party])
+    first, last = common.year_bounds()
+    start = filters.year_from if filters.year_from is not None else max(DEFAULT_FIRST_YEAR, first)
+    end = filters.year_to if filters.year_to is not None else last
+    st.session_state[common.YEARS_KEY] = (start, max(start, end))
+
+
+def _load() -> None:
+    upload = st.session_state.get(UPLOAD_KEY)
+    if upload is None:
+        return
+    try:
+        spec = briefing.BriefingSpec.from_json(upload.getvalue(), known_charts=list(CHARTS))
+    except briefing.BriefingError as error:
+        st.session_state[MESSAGE_KEY] = ("error", f"{upload.name} was not loaded: {error}")
+        return
+    _clear()
+    st.session_state[TITLE_KEY] = spec.title
+    st.session_state[SUBTITLE_KEY] = spec.subtitle
+    for item in spec.items:
+        add_to_briefing(item.chart, item.filters, item.notes)
+        added = _items()[-1]
+        added["options"] = dict(item.options)
+        st.session_state[_notes_key(added)] = item.notes
+    _apply_filters(spec.filters)
+    st.session_state[MESSAGE_KEY] = ("success", f"Loaded {upload.name}: {len(spec.items)} charts.")
+
+
+# ---------------------------------------------------------------------------------------------
+# The page
+
+current = common.page_header(
+    "Briefing",
+    "Pick charts, order them, add notes, and download a slide deck or a PDF pack. "
+    "Save the briefing file to rebuild it next month in one click.",
+)
+browser = export.browser_available()
+if not browser:
+    st.warning(export.BROWSER_MISSING + " Until then you can still save the briefing file.", icon=":material/error:")
+message = st.session_state.pop(MESSAGE_KEY, None)
+if message:
+    (st.error if message[0] == "error" else st.success)(message[1])
+
+st.session_state.setdefault(TITLE_KEY, "Briefing")
+st.session_state.setdefault(SUBTITLE_KEY, "")
+left, right = st.columns(2)
+left.text_input("Title", key=TITLE_KEY, max_chars=briefing.MAX_TITLE)
+right.text_input("Subtitle", key=SUBTITLE_KEY, max_chars=briefing.MAX_TITLE, placeholder="e.g. Monthly update")
+
+with st.container(border=True):
+    st.markdown("**Add charts**")
+    pick, how, add = st.columns([4, 2, 1], vertical_alignment="bottom")
+    pick.multiselect(
+        "Charts", list(CHARTS), key=CHOICE_KEY, placeholder="Choose one or more charts",
+        format_func=lambda name: f"{CHARTS[name].page} · {CHARTS[name].title}",
+    )
+    how.toggle("Save the current filters with them", key=SAVE_FILTERS_KEY,
+               help="On: the charts keep today's sidebar filters. Off: they follow whatever filters are "
+                    "set when the deck is built.")
+    add.button("Add", icon=":material/add:", on_click=_add_chosen, args=(current,), width="stretch",
+               disabled=not st.session_state.get(CHOICE_KEY))
+    st.file_uploader("Or load a saved briefing file (.json)", type=["json"], key=UPLOAD_KEY, on_change=_load)
+
+items = _items()
+if not items:
+    st.info("No charts yet: add some above, or use **Export → Add to briefing** under any chart.",
+            icon=":material/slideshow:")
+else:
+    top = st.columns([3, 1])
+    top[0].markdown(f"**{len(items)} chart{'s' if len(items) != 1 else ''}**, one per page after the title page")
+    top[1].toggle("Preview charts", key=PREVIEW_KEY)
+    current_words = current.describe()
+    for index, item in enumerate(items):
+        spec = CHARTS.get(item["chart"])
+        own = _item_filters(item)
+        with st.container(border=True):
+            head, buttons = st.columns([5, 2], vertical_alignment="top")
+            title = spec.title if spec else f"{item['chart']} (no longer in the catalog: left out)"
+            head.markdown(f"**{index + 2}. {title}**")
+            if own is not None:
+                head.caption(f":material/lock: Saved filters: {own.describe()}")
+            else:
+                head.caption(f":material/sync: Current filters: {current_words}")
+            up, down, swap, drop = buttons.columns(4)
+            up.button("", icon=":material/arrow_upward:", key=f"briefing_up_{item['id']}", help="Move up",
+                      on_click=_move, args=(index, -1), disabled=index == 0)
+            down.button("", icon=":material/arrow_downward:", key=f"briefing_down_{item['id']}", help="Move down",
+                        on_click=_move, args=(index, 1), disabled=index == len(items) - 1)
+            if own is not None:
+                swap.button("", icon=":material/sync:", key=f"briefing_follow_{item['id']}",
+                            help="Follow the current filters instead", on_click=_set_filters, args=(index, None))
+            else:
+                swap.button("", icon=":material/lock:", key=f"briefing_keep_{item['id']}",
+                            help="Save the current filters with this chart", on_click=_set_filters,
+                            args=(index, current))
+            drop.button("", icon=":material/delete:", key=f"briefing_remove_{item['id']}", help="Remove",
+                        on_click=_remove, args=(index,))
+            st.session_state.setdefault(_notes_key(item), item.get("notes", ""))
+            st.text_area("Notes", key=_notes_key(item), max_chars=briefing.MAX_NOTES, height=68,
+                         placeholder="Optional: shown beside the chart and in the speaker notes")
+            if spec and st.session_state.get(PREVIEW_KEY):
+                fig, _ = common.chart(item["chart"], own if own is not None else current, **(item.get("options") or {}))
+                st.plotly_chart(fig, config=common.PLOTLY_CONFIG, key=f"briefing_preview_{item['id']}")
+    st.button("Remove all", icon=":material/clear_all:", on_click=_clear, type="tertiary")
+
+st.divider()
+spec = _spec(current)
+is_demo = common.info().is_demo
+ready = bool(spec.items)
+
+
+def _builder(fmt: str):
+    def build() -> bytes:
+        con = common.reader().connection()
+        return briefing.build_briefing(con, spec, fmt, is_demo=is_demo, current=current,
+                                       renderer=export.shared_renderer())
+    return build
+
+
+deck, pack, save = st.columns(3)
+deck.download_button(
+    "Download slide deck (PPTX)", data=_builder("pptx"), file_name=briefing.briefing_file_name(spec.title, "pptx"),
+    mime="application/vnd.openxmlformats-officedocument.presentationml.presentation", on_click="ignore",
+    disabled=not (ready and browser), icon=":material/slideshow:", type="primary", width="stretch",
+    key="briefing_download_pptx", help="16:9 deck: title slide, then one chart per slide (takes a few seconds).",
+)
+pack.download_button(
+    "Download PDF pack", data=_builder("pdf"), file_name=briefing.briefing_file_name(spec.title, "pdf"),
+    mime="application/pdf", on_click="ignore", disabled=not (ready and browser), icon=":material/picture_as_pdf:",
+    width="stretch", key="briefing_download_pdf", help="A4 landscape pages with the same content as the deck.",
+)
+save.download_button(
+    "Save briefing file (JSON)", data=spec.to_json().encode("utf-8"),
+    file_name=briefing.briefing_file_name(spec.title, "json"), mime="application/json", on_click="ignore",
+    disabled=not ready, icon=":material/save:", width="stretch", key="briefing_download_json",
+    help="Chart list, saved filters, notes and title: load it here, or build it with "
+         "`python -m analytics briefing --spec FILE --out deck.pptx`.",
+)
+if ready:
+    st.caption(f"{len(spec.items) + 1} pages · charts without saved filters use: {current.describe()}"
+               + (" · marked **Demo data**" if is_demo else ""))

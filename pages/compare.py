@@ -1,0 +1,77 @@
+"""Compare: two periods side by side for any dimension, and what moved most between them,
+with the full table to sort and download. The periods replace the sidebar's years; every
+other filter applies."""
+
+import streamlit as st
+
+from analytics import charts
+from analytics.chart_catalog import COMPARE_DIMENSIONS, period_label
+from pages import common
+
+current = common.page_header("Compare", "Two periods side by side: what grew, what shrank.")
+bounds = common.year_bounds()
+
+
+def _clamp(period: tuple[int, int]) -> tuple[int, int]:
+    first, last = (min(max(year, bounds[0]), bounds[1]) for year in period)
+    return first, max(first, last)
+
+
+found = common.call("default_periods", current) or ((bounds[1] - 9, bounds[1] - 5), (bounds[1] - 4, bounds[1]))
+defaults = (_clamp(found[0]), _clamp(found[1]))
+
+
+def _period(text: str | None, fallback: tuple[int, int]) -> tuple[int, int]:
+    try:
+        first, last = (int(part) for part in str(text).split("-"))
+    except ValueError:
+        return fallback
+    return (first, last) if bounds[0] <= first <= last <= bounds[1] else fallback
+
+
+for key, index in (("a", 0), ("b", 1)):
+    widget = f"compare_{key}"
+    if widget not in st.session_state:
+        raw = st.query_params.get(key)
+        value = _period(raw, defaults[index])
+        if raw is not None and value == defaults[index] and raw != period_label(defaults[index]).replace("–", "-"):
+            st.warning(f"Ignored `{key}={raw}` from the link: not a year range such as 2011-2015 within "
+                       f"{bounds[0]}–{bounds[1]}.", icon=":material/link_off:")
+        st.session_state[widget] = value
+
+common.url_option("by", "compare_dimension", list(COMPARE_DIMENSIONS), "region")
+controls = st.columns([1, 2, 2], gap="medium")
+dimension = controls[0].selectbox("Compare by", COMPARE_DIMENSIONS, key="compare_dimension",
+                                  format_func=lambda d: charts.DIMENSION_NAMES.get(d, d))
+period_a = controls[1].slider("Period A", bounds[0], bounds[1], key="compare_a")
+period_b = controls[2].slider("Period B", bounds[0], bounds[1], key="compare_b")
+common.write_url_option("by", dimension, "region")
+for key, period, index in (("a", period_a, 0), ("b", period_b, 1)):
+    common.write_url_option(key, f"{period[0]}-{period[1]}", f"{defaults[index][0]}-{defaults[index][1]}")
+
+options = dict(dimension=dimension, period_a=tuple(period_a), period_b=tuple(period_b))
+fig, data = common.chart("compare-periods", **options)
+if data.empty or (data["exchanges_a"].sum() == 0 and data["exchanges_b"].sum() == 0):
+    common.empty_state(f"No exchanges match these filters in {period_label(period_a)} or {period_label(period_b)}.")
+    st.stop()
+common.show_chart("compare-periods", data_table=False, **options)
+common.show_chart("compare-movers", data_table=False, **options)
+
+st.subheader("All values, sorted by change")
+table = data.rename(columns={
+    "exchanges_a": f"Exchanges {period_label(period_a)}", "exchanges_b": f"Exchanges {period_label(period_b)}",
+    "change": "Change", "change_pct": "Change %", "share_a": "Share A", "share_b": "Share B",
+})
+if dimension == "country_iso3":
+    table = table.rename(columns={"country_iso3": "ISO3", "country": "Country"})
+else:
+    table[dimension] = [charts.category_label(dimension, code) for code in table[dimension]]
+    table = table.rename(columns={dimension: charts.DIMENSION_NAMES.get(dimension, dimension)})
+st.dataframe(
+    table, hide_index=True, width="stretch",
+    column_config={"Change %": st.column_config.NumberColumn(format="%+.1f%%"),
+                   "Share A": st.column_config.NumberColumn(format="percent"),
+                   "Share B": st.column_config.NumberColumn(format="percent")},
+)
+common.download_csv(data, f"compare-{dimension}-{period_a[0]}-{period_a[1]}-vs-{period_b[0]}-{period_b[1]}",
+                    key="compare_csv", label="Download CSV")

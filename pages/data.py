@@ -1,0 +1,270 @@
+"""Data: bring the real ledger in. Upload a CSV, Excel or Parquet file, read the preview and the
+validation report (every problem with its spreadsheet row), confirm the import, follow its
+progress; see the import history and undo a batch; download the templates and a backup,
+restore one; and leave the demo data for an empty ledger.
+
+The page only draws: reading, checking and writing are ``analytics.importer`` and
+``analytics.backup``, the same functions the command line runs.
+"""
+
+import datetime as dt
+
+import streamlit as st
+
+from analytics import backup, importer
+from analytics.ledger import LedgerError, create_ledger
+from analytics.settings import load_settings
+from pages import common
+
+FLASH_KEY = "data_flash"
+PREPARED_KEY = "data_prepared"
+UNDO_KEY = "data_undo_pending"
+ROUND_KEY = "data_upload_round"
+PROBLEMS_SHOWN = 5_000
+HISTORY_SHOWN = 50
+
+
+def flash(kind: str, message: str) -> None:
+    """A message to show once, after the rerun that follows a write."""
+    st.session_state[FLASH_KEY] = (kind, message)
+
+
+def show_flash() -> None:
+    kind, message = st.session_state.pop(FLASH_KEY, (None, None))
+    if kind == "success":
+        st.success(message, icon=":material/check_circle:")
+    elif kind == "error":
+        st.error(message, icon=":material/error:")
+
+
+def progress_bar(bar):
+    """A progress callback for the importer drawing on a Streamlit progress bar."""
+    def update(message: str, fraction: float) -> None:
+        bar.progress(min(max(fraction, 0.0), 1.0), text=message)
+    return update
+
+
+def prepared_import(uploaded, sheet: str | None, path: str):
+    """The checked upload, kept in the session until the file, the sheet or the ledger changes."""
+    key = (uploaded.file_id, uploaded.name, sheet, common.ledger_version())
+    stored = st.session_state.get(PREPARED_KEY)
+    if stored and stored[0] == key:
+        return stored[1]
+    bar = st.progress(0.0, text="Reading the file")
+    try:
+        prepared = importer.prepare_import(uploaded.getvalue(), uploaded.name, path, sheet=sheet,
+                                           progress=progress_bar(bar))
+    finally:
+        bar.empty()
+    st.session_state[PREPARED_KEY] = (key, prepared)
+    return prepared
+
+
+def import_section(path: str, is_demo: bool) -> None:
+    settings = load_settings()
+    limit = settings.upload_limit_mb
+    st.subheader("Import a file")
+    st.caption(
+        f"CSV (UTF-8; comma, semicolon or tab), Excel (.xlsx) or Parquet, up to {limit} MB "
+        "(setting LEDGER_UPLOAD_LIMIT_MB; larger files: `python -m analytics import FILE`). "
+        "The columns and codes are described in docs/ledger-format.md; the templates below have them."
+    )
+    # A new key after each import empties the uploader, so the imported file is not checked again.
+    round_ = st.session_state.get(ROUND_KEY, 0)
+    uploaded = st.file_uploader("Ledger file", type=["csv", "tsv", "txt", "xlsx", "parquet"],
+                                key="data_upload" if not round_ else f"data_upload_{round_}", max_upload_size=limit)
+    if uploaded is None:
+        return
+    if uploaded.size > limit * 1024 * 1024:
+        st.error(
+            f"**{uploaded.name} is {uploaded.size / 1024 / 1024:,.1f} MB, above the upload limit of {limit} MB.** "
+            f"Import it with the command line (`python -m analytics import {uploaded.name}`), or raise "
+            "LEDGER_UPLOAD_LIMIT_MB.",
+            icon=":material/block:",
+        )
+        return
+    sheets = importer.sheet_names(uploaded.getvalue())
+    sheet = st.selectbox("Sheet", sheets, key="data_sheet") if len(sheets) > 1 else None
+    try:
+        prepared = prepared_import(uploaded, sheet, path)
+    except LedgerError as error:
+        lines = getattr(error, "lines", None) or [str(error)]
+        st.error("**This file cannot be imported.**\n\n" + "\n".join(f"- {line}" for line in lines),
+                 icon=":material/error:")
+        return
+    result = prepared.result
+
+    st.markdown(f"**Preview** of {uploaded.name}{f' (sheet {result.sheet})' if result.sheet else ''}: "
+                "the first rows as read, with their spreadsheet row numbers.")
+    st.dataframe(prepared.preview(10), hide_index=True, key="data_preview")
+    read, valid, bad, warned = st.columns(4)
+    read.metric("Rows read", f"{result.rows_read:,}")
+    valid.metric("Valid rows", f"{result.rows_valid:,}")
+    bad.metric("Rows with errors", f"{result.rows_rejected:,}")
+    warned.metric("Warnings", f"{len(result.warnings):,}")
+    for note in result.notes:
+        st.info(note, icon=":material/info:")
+
+    if len(result.problems):
+        st.markdown("**Validation report**: one line per problem; errors block their row, warnings do not.")
+        shown = result.problems.head(PROBLEMS_SHOWN)
+        st.dataframe(
+            shown, hide_index=True, key="data_problems",
+            column_config={
+                "row": st.column_config.NumberColumn("Row", format="%d"),
+                "column": "Column", "value": "Value", "reason": "Problem", "suggestion": "Suggestion",
+                "severity": "Severity",
+            },
+        )
+        if len(result.problems) > PROBLEMS_SHOWN:
+            st.caption(f"First {PROBLEMS_SHOWN:,} of {len(result.problems):,} problems; the rejected rows "
+                       "file lists every row with all its reasons.")
+        if result.rows_rejected:
+            common.download_csv(prepared.rejected_rows, f"{uploaded.name}.rejected", key="data_rejected_csv",
+                                label="Download the rejected rows with their reasons (CSV)")
+    else:
+        st.success("No problems found.", icon=":material/check_circle:")
+
+    blocked = None
+    if is_demo:
+        blocked = "The ledger holds demo data: switch to an empty ledger (at the bottom of this page) before importing."
+    elif result.rows_valid == 0:
+        blocked = "No row can be imported: fix the errors above and upload the file again."
+    force = False
+    if result.previous_batch is not None:
+        st.warning(f"This file was already imported as batch {result.previous_batch} (same content).",
+                   icon=":material/content_copy:")
+        force = st.checkbox("Import it again anyway", key="data_force")
+    skip = False
+    if result.rows_rejected and result.rows_valid:
+        skip = st.checkbox(f"Skip the {result.rows_rejected:,} rows with errors and import the "
+                           f"{result.rows_valid:,} valid rows", key="data_skip_invalid")
+        if not skip and blocked is None:
+            blocked = "Nothing is imported while a row has an error: fix the file, or tick the box to skip those rows."
+    if result.previous_batch is not None and not force and blocked is None:
+        blocked = "Tick the box above to import this file a second time."
+    if blocked:
+        st.info(blocked, icon=":material/info:")
+    count = result.rows_valid
+    if st.button(f"Import {count:,} rows", key="data_import", type="primary", disabled=blocked is not None):
+        bar = st.progress(0.6, text="Importing")
+        try:
+            done = importer.commit_import(prepared, path, skip_invalid=skip, force=force, progress=progress_bar(bar))
+        except LedgerError as error:
+            bar.empty()
+            st.error(f"**Nothing was imported.** {error}", icon=":material/error:")
+            return
+        st.session_state.pop(PREPARED_KEY, None)
+        if done.written:
+            st.session_state[ROUND_KEY] = round_ + 1
+            flash("success", f"Imported {done.rows_written:,} rows from {done.file_name} as batch {done.batch_id} "
+                             f"({done.new_parties:,} new parties). Every page now shows them.")
+        else:
+            flash("error", f"Nothing was imported: the ledger changed meanwhile and {done.rows_rejected:,} rows now "
+                           "have errors. Check the report again.")
+        st.rerun()
+
+
+def history_section(path: str) -> None:
+    st.subheader("Import history")
+    batches = importer.batch_history(common.reader().connection().cursor())
+    if batches.empty:
+        st.caption("No import yet.")
+        return
+    pending = st.session_state.get(UNDO_KEY)
+    for row in batches.head(HISTORY_SHOWN).itertuples(index=False):
+        text, action = st.columns([5, 1], vertical_alignment="center")
+        undone = row.undone_at is not None and row.undone_at == row.undone_at
+        state = f" — *undone {row.undone_at:%Y-%m-%d %H:%M}*" if undone else ""
+        text.markdown(
+            f"**Batch {row.batch_id}** · {row.file_name}{f' [{row.sheet}]' if row.sheet else ''} · "
+            f"{row.imported_at:%Y-%m-%d %H:%M} UTC{f' by {row.imported_by}' if row.imported_by else ''} · "
+            f"{row.rows_written:,} of {row.rows_read:,} rows written{state}"
+        )
+        if not undone and action.button("Undo", key=f"data_undo_{row.batch_id}", icon=":material/undo:"):
+            st.session_state[UNDO_KEY] = pending = int(row.batch_id)
+    if len(batches) > HISTORY_SHOWN:
+        st.caption(f"The {HISTORY_SHOWN} newest of {len(batches)} batches; all of them: `python -m analytics history`.")
+    if pending is None:
+        return
+    target = batches[batches["batch_id"] == pending]
+    if target.empty:
+        st.session_state.pop(UNDO_KEY, None)
+        return
+    written = int(target["rows_written"].iloc[0])
+    st.warning(f"Undo batch {pending} ({target['file_name'].iloc[0]})? Its {written:,} exchanges are removed, "
+               "and the parties it created that have no other exchange.", icon=":material/undo:")
+    yes, no = st.columns(2)
+    if yes.button(f"Yes, undo batch {pending}", key="data_undo_confirm", type="primary"):
+        st.session_state.pop(UNDO_KEY, None)
+        try:
+            done = importer.undo_batch(path, pending)
+        except LedgerError as error:
+            flash("error", f"Batch {pending} was not undone: {error}")
+        else:
+            flash("success", f"Undid batch {done.batch_id}: removed {done.exchanges_removed:,} exchanges and "
+                             f"{done.parties_removed:,} parties.")
+        st.rerun()
+    if no.button("Cancel", key="data_undo_cancel"):
+        st.session_state.pop(UNDO_KEY, None)
+        st.rerun()
+
+
+def files_section(path: str) -> None:
+    st.subheader("Templates and backup")
+    template_csv, template_xlsx, backup_zip = st.columns(3)
+    template_csv.download_button("Template (CSV)", data=importer.template_csv(), file_name="ledger-template.csv",
+                                 mime="text/csv", key="data_template_csv", on_click="ignore",
+                                 icon=":material/download:")
+    template_xlsx.download_button("Template (Excel)", data=importer.template_xlsx, file_name="ledger-template.xlsx",
+                                  mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                                  key="data_template_xlsx", on_click="ignore", icon=":material/download:")
+    backup_zip.download_button("Backup of the ledger (Parquet, .zip)", data=lambda: backup.backup_bytes(path)[0],
+                               file_name=f"ledger-backup-{dt.date.today():%Y%m%d}.zip", mime="application/zip",
+                               key="data_backup", on_click="ignore", icon=":material/backup:")
+    with st.expander("Restore a backup"):
+        st.caption("Replaces the whole ledger by a backup downloaded above (or made with "
+                   "`python -m analytics backup`). Back up the current ledger first.")
+        upload = st.file_uploader("Backup file (.zip)", type=["zip"], key="data_restore_upload")
+        sure = st.checkbox("Replace the whole ledger by this backup", key="data_restore_confirm")
+        if st.button("Restore", key="data_restore", disabled=upload is None or not sure):
+            try:
+                done = backup.restore_ledger(path, upload.getvalue(), force=True)
+            except LedgerError as error:
+                st.error(f"**Nothing was restored.** {error}", icon=":material/error:")
+            else:
+                flash("success", f"Restored {done.info.exchanges:,} exchanges from the backup of "
+                                 f"{done.info.created_at}.")
+                st.rerun()
+
+
+def switch_section(path: str) -> None:
+    st.subheader("Start your real ledger")
+    st.markdown("The ledger now holds **synthetic demo data**. Replace it by an empty ledger, then import "
+                "your own file above. The demo data can be made again at any time with "
+                "`python -m analytics init --demo --force`.")
+    sure = st.checkbox("I understand that the demo data will be deleted", key="data_switch_confirm")
+    if st.button("Replace the demo data by an empty ledger", key="data_switch", type="primary", disabled=not sure):
+        try:
+            create_ledger(path, demo=False, force=True)
+        except LedgerError as error:
+            st.error(f"**The ledger was not replaced.** {error}", icon=":material/error:")
+            return
+        st.session_state.pop(PREPARED_KEY, None)
+        flash("success", "The ledger is now empty and ready for your data.")
+        st.rerun()
+
+
+st.title("Data")
+common.demo_badge()
+show_flash()
+ledger = common.ledger_path()
+info = common.info()
+span = f", {info.first_year}–{info.last_year}" if info.first_year else ""
+st.caption(f"Ledger `{ledger}`: {info.exchanges:,} exchanges with {info.parties:,} parties in "
+           f"{info.countries:,} countries{span}. Last import: {info.last_import or 'none'}.")
+import_section(ledger, info.is_demo)
+history_section(ledger)
+files_section(ledger)
+if info.is_demo:
+    switch_section(ledger)

@@ -1,0 +1,81 @@
+"""The export menu under each chart: PNG, SVG, PDF, interactive HTML, CSV and Excel, and
+"Add to briefing".
+
+Pages call ``export_menu(name, fig, data, filters)`` right under a chart. Each download is
+generated only when its button is clicked (Streamlit's deferred download data), through
+``analytics.export`` (the same functions as the ``export`` command); images share one
+browser per app process. Where no browser is installed, the image buttons are disabled and
+one sentence says what to install; HTML and data exports still work.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from analytics import export
+from analytics.filters import Filters
+from pages import common
+
+BRIEFING_ITEMS_KEY = "briefing_items"
+BRIEFING_COUNTER_KEY = "briefing_next_id"
+ICONS = {
+    "png": ":material/image:",
+    "svg": ":material/polyline:",
+    "pdf": ":material/picture_as_pdf:",
+    "html": ":material/html:",
+    "csv": ":material/csv:",
+    "xlsx": ":material/table_view:",
+}
+
+
+def add_to_briefing(name: str, filters: Filters | None, notes: str = "") -> None:
+    """Append a chart to the briefing being built on the Briefing page (``filters`` None: it
+    follows the current filters)."""
+    items = st.session_state.setdefault(BRIEFING_ITEMS_KEY, [])
+    number = st.session_state.get(BRIEFING_COUNTER_KEY, 0) + 1
+    st.session_state[BRIEFING_COUNTER_KEY] = number
+    items.append({
+        "id": number,
+        "chart": name,
+        "filters": filters.to_params() if filters is not None else None,
+        "notes": notes,
+        "options": {},
+    })
+
+
+def _producer(fig: go.Figure, data: pd.DataFrame, meta: export.ChartMeta, fmt: str):
+    def produce() -> bytes:
+        renderer = export.shared_renderer() if export.FORMATS[fmt].needs_browser else None
+        return export.export_chart(fig, data, meta, fmt, renderer=renderer)
+    return produce
+
+
+def export_menu(name: str, fig: go.Figure, data: pd.DataFrame, filters: Filters, *, key: str | None = None) -> None:
+    """An "Export" popover under the chart ``name`` (a ``chart_catalog`` name): one download
+    button per format and a button adding the chart, with ``filters``, to the briefing.
+
+    ``fig`` and ``data`` are what ``chart_catalog.build_chart`` returned (its title and filter
+    line go on the exported image); ``key`` is needed only when one page shows the same
+    chart twice.
+    """
+    key = key or f"export_{name}"
+    meta = export.chart_meta(name, fig, filters=export.figure_caption(fig) or filters.describe(),
+                             is_demo=common.info().is_demo)
+    browser = export.browser_available()
+    with st.popover("Export", icon=":material/download:", key=f"{key}_menu"):
+        st.caption(f"**{meta.title}** · {meta.filters}")
+        for fmt in export.FORMATS.values():
+            needs_data = fmt.key in ("csv", "xlsx")
+            disabled = (fmt.needs_browser and not browser) or (needs_data and data.empty)
+            st.download_button(
+                fmt.label, data=_producer(fig, data, meta, fmt.key), file_name=meta.file_name(fmt.key),
+                mime=fmt.mime, key=f"{key}_{fmt.key}", on_click="ignore", disabled=disabled,
+                icon=ICONS.get(fmt.key), help=fmt.description, width="stretch",
+            )
+        if not browser:
+            st.caption(export.BROWSER_MISSING)
+        st.button("Add to briefing", key=f"{key}_brief", icon=":material/slideshow:", width="stretch",
+                  on_click=add_to_briefing, args=(name, filters),
+                  help="Adds this chart, with these filters saved, to the Briefing page.")

@@ -1,0 +1,33 @@
+"""Overview (the default page): KPI cards for the latest year with the change on the year
+before, the headline chart of exchanges per year with era markers, a small world map and the
+countries that moved most. Leadership's view at a glance."""
+
+import streamlit as st
+
+from pages import common
+
+current = common.page_header("Overview", "Party-to-party exchanges at a glance: how many, with whom, where.")
+whole = common.call("kpis", current).set_index("kpi")["value"]
+if whole["exchanges"] == 0:
+    common.empty_state()
+    st.stop()
+
+first, last = common.call("window", current)
+latest = common.call("kpis", current.with_years(last, last))
+NAMES = {"exchanges": "Exchanges", "events": "Events", "parties": "Parties met", "countries": "Countries"}
+for column, row in zip(st.columns(4), latest.itertuples(), strict=True):
+    change = "" if row.previous == 0 else f" ({common.percent(row.change_pct)})"
+    column.metric(f"{NAMES[row.kpi]} in {last}", f"{row.value:,}", delta=f"{row.change:+,}{change} on {last - 1}",
+                  border=True, help=f"{NAMES[row.kpi]} in {last - 1}: {row.previous:,}")
+st.caption(
+    f"**{first}–{last}:** {whole['exchanges']:,} exchanges in {whole['events']:,} events with "
+    f"{whole['parties']:,} parties in {whole['countries']:,} countries and organisations."
+)
+
+common.show_chart("exchanges-per-year")
+left, right = st.columns(2, gap="medium")
+with left:
+    common.show_chart("world-map", height=460)
+with right:
+    common.show_chart("top-movers")
+st.caption("Click a country on the map or a bar of the movers to open its profile.")

@@ -1,0 +1,29 @@
+"""Regions: the world map by country, region and sub-region bars, the region x year heatmap,
+the change-level map against a baseline, and the top countries."""
+
+import streamlit as st
+
+from pages import common
+
+current = common.page_header("Regions", "Where the partners are: regions, sub-regions and countries.")
+if not common.has_rows(current):
+    common.empty_state()
+    st.stop()
+
+common.show_chart("world-map", height=600)
+st.caption("Click a country to open its profile; click a region or sub-region bar to filter to it.")
+left, right = st.columns(2, gap="medium")
+with left:
+    common.show_chart("regions")
+with right:
+    common.show_chart("subregions")
+common.show_chart("region-by-year")
+
+st.subheader("Change against a baseline")
+common.url_option("baseline", "regions_baseline", [str(n) for n in range(1, 16)], "5")
+baseline = st.select_slider("Years in the window and in the baseline before it", [str(n) for n in range(1, 16)],
+                            key="regions_baseline",
+                            help="Without chosen years, the window is the latest years of the data.")
+common.write_url_option("baseline", baseline, "5")
+common.show_chart("change-level-map", baseline_years=int(baseline))
+common.show_chart("top-countries")

@@ -1,0 +1,245 @@
+"""A real browser against the real server: ``streamlit run dashboard.py`` on a free local port
+with a copy of the demo ledger, driven by Playwright through Debian's Chromium.
+
+Every request the page makes to an address other than this machine is aborted and recorded;
+the test fails if there was any (the dashboard must work on a closed network). For each page:
+it loads, every chart draws with data, the maps draw their countries from the locally served
+outline, no error element shows, and a screenshot goes to ``test-output/screenshots/``. A
+link with filters in its query string opens with those filters, and they survive a page
+change and a reload.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = os.environ.get("LEDGER_TEST_CHROMIUM", "/usr/bin/chromium")
+LOCAL_HOSTS = {"localhost", "127.0.0.1", "[::1]", "::1"}
+# (url path, page title, plotly charts on the page, of which maps)
+PAGES = [
+    ("", "Overview", 3, 1),
+    ("trends", "Trends", 5, 0),
+    ("party_types", "Party types", 4, 0),
+    ("regions", "Regions", 6, 2),
+    ("compare", "Compare", 2, 0),
+    ("explorer", "Explorer", 1, 0),
+    ("profiles", "Profiles", 5, 0),
+]
+LOAD_TIMEOUT_MS = 45_000
+
+sync_api = pytest.importorskip("playwright.sync_api")
+if not Path(CHROMIUM).exists():  # pragma: no cover - the setup script installs it
+    pytest.skip(f"no Chromium at {CHROMIUM} (scripts/setup.sh installs Debian's chromium)", allow_module_level=True)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(demo_ledger, tmp_path_factory):
+    """Base URL of a dashboard serving a copy of the demo ledger."""
+    ledger = tmp_path_factory.mktemp("browser") / "ledger.duckdb"
+    shutil.copyfile(demo_ledger, ledger)
+    port = _free_port()
+    env = {**os.environ, "LEDGER_DB": str(ledger)}
+    log = open(tmp_path_factory.mktemp("browser-log") / "streamlit.log", "w+")  # noqa: SIM115
+    process = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.port", str(port),
+         "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as response:
+                if response.status == 200:
+                    break
+        except OSError:
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            log.seek(0)
+            process.kill()
+            pytest.fail(f"streamlit did not start:\n{log.read()[-3000:]}")
+        time.sleep(0.3)
+    yield base
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+    log.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def outside_requests():
+    """URLs of requests to non-local addresses (each one aborted)."""
+    return []
+
+
+@pytest.fixture
+def page(browser, outside_requests):
+    context = browser.new_context(viewport={"width": 1440, "height": 1000}, device_scale_factor=1)
+
+    def route(route):
+        host = urlparse(route.request.url).hostname or ""
+        if host in LOCAL_HOSTS or route.request.url.startswith(("data:", "blob:")):
+            route.continue_()
+        else:
+            outside_requests.append(route.request.url)
+            route.abort()
+
+    context.route("**/*", route)
+    tab = context.new_page()
+    yield tab
+    context.close()
+
+
+def _wait_for_app(page, charts: int) -> None:
+    """Until the script run has finished and ``charts`` Plotly charts have drawn their data."""
+    page.wait_for_selector('[data-testid="stMain"]', timeout=LOAD_TIMEOUT_MS)
+    page.wait_for_function(
+        """(n) => {
+            const plots = [...document.querySelectorAll('.js-plotly-plot')];
+            return plots.length >= n && plots.every(p => p._fullData && p._fullData.length > 0);
+        }""",
+        arg=charts, timeout=LOAD_TIMEOUT_MS,
+    )
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=LOAD_TIMEOUT_MS
+    )
+
+
+def _summary(page) -> str:
+    """The one-line summary of the active filters under the page title."""
+    line = page.locator('[data-testid="stMarkdownContainer"]', has_text="Showing:").last
+    return line.inner_text(timeout=LOAD_TIMEOUT_MS)
+
+
+@pytest.mark.parametrize(("path", "title", "charts", "maps"), PAGES, ids=[p[1] for p in PAGES])
+def test_page_draws_offline(page, server, outside_requests, output_dir, path, title, charts, maps):
+    page.goto(f"{server}/{path}", wait_until="domcontentloaded")
+    _wait_for_app(page, charts)
+    assert page.get_by_role("heading", name=title).first.is_visible()
+    plots = page.locator(".js-plotly-plot")
+    assert plots.count() == charts
+    traces = page.evaluate("() => [...document.querySelectorAll('.js-plotly-plot')].map(p => p._fullData.length)")
+    assert all(n > 0 for n in traces), traces
+    if maps:
+        # The country shapes exist only when the outline was fetched from this server.
+        page.wait_for_function(
+            "(n) => document.querySelectorAll('.choroplethlayer path.choroplethlocation').length >= n",
+            arg=100 * maps, timeout=LOAD_TIMEOUT_MS,
+        )
+    assert page.locator('[data-testid="stException"]').count() == 0
+    assert page.locator('[data-testid="stAlertContentError"]').count() == 0
+    assert "Demo data" in page.inner_text('[data-testid="stMain"]')
+    shots = output_dir / "screenshots"
+    shots.mkdir(parents=True, exist_ok=True)
+    # Streamlit scrolls inside its main block: a viewport as tall as the page shows all of it.
+    height = page.evaluate("() => document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
+    page.set_viewport_size({"width": 1440, "height": min(int(height), 6000)})
+    page.wait_for_timeout(500)
+    page.screenshot(path=str(shots / f"{(path or 'overview').replace('-', '_')}.png"))
+    assert outside_requests == [], f"requests to outside addresses: {outside_requests}"
+
+
+def test_url_filters_survive_page_change_and_reload(page, server, outside_requests):
+    page.goto(f"{server}/regions?region=Africa&from=2000&family=communist", wait_until="domcontentloaded")
+    _wait_for_app(page, 6)
+    summary = _summary(page)
+    assert "2000–" in summary and "Region: Africa" in summary and "Family: Communist" in summary
+
+    page.locator('[data-testid="stSidebarNav"]').get_by_text("Trends", exact=True).click()
+    page.wait_for_function("() => location.pathname.endsWith('/trends')", timeout=LOAD_TIMEOUT_MS)
+    _wait_for_app(page, 5)
+    page.wait_for_function("() => location.search.includes('region=Africa')", timeout=LOAD_TIMEOUT_MS)
+    query = parse_qs(urlparse(page.url).query)
+    assert query["region"] == ["Africa"] and query["from"] == ["2000"] and query["family"] == ["communist"]
+    assert "Region: Africa" in _summary(page)
+
+    page.reload(wait_until="domcontentloaded")
+    _wait_for_app(page, 5)
+    summary = _summary(page)
+    assert "2000–" in summary and "Region: Africa" in summary and "Family: Communist" in summary
+    assert outside_requests == []
+
+
+def test_bad_link_warns_and_falls_back(page, server):
+    page.goto(f"{server}/?region=Atlantis&from=19x", wait_until="domcontentloaded")
+    _wait_for_app(page, 3)
+    text = page.inner_text('[data-testid="stMain"]')
+    assert "Ignored region=Atlantis" in text and "Ignored from=19x" in text
+    assert page.locator('[data-testid="stException"]').count() == 0
+    assert "Region:" not in _summary(page)
+
+
+def test_clicks_filter_and_open_profiles(page, server, outside_requests):
+    # A bar of the regions chart filters to its region.
+    page.goto(f"{server}/regions", wait_until="domcontentloaded")
+    _wait_for_app(page, 6)
+    regions_chart = page.locator(".js-plotly-plot").nth(1)
+    regions_chart.scroll_into_view_if_needed()
+    regions_chart.locator(".bars path").last.click(force=True)  # the top bar: the largest region
+    page.wait_for_function("() => location.search.includes('region=')", timeout=LOAD_TIMEOUT_MS)
+    region = parse_qs(urlparse(page.url).query)["region"]
+    assert len(region) == 1
+    page.wait_for_function("(r) => [...document.querySelectorAll('[data-testid=\"stMarkdownContainer\"]')]"
+                           ".some(e => e.innerText.includes('Region: ' + r))", arg=region[0], timeout=LOAD_TIMEOUT_MS)
+
+    # A country on the map opens its profile.
+    page.goto(f"{server}/", wait_until="domcontentloaded")
+    _wait_for_app(page, 3)
+    page.wait_for_function("() => document.querySelectorAll('.choroplethlocation').length > 100",
+                           timeout=LOAD_TIMEOUT_MS)
+    page.locator(".js-plotly-plot", has=page.locator(".choroplethlocation")).first.scroll_into_view_if_needed()
+    page.wait_for_timeout(300)
+    # A screen point inside the largest country shape (a bounding-box centre may be a neighbour).
+    point = page.evaluate("""() => {
+        const shapes = [...document.querySelectorAll('.choroplethlocation')]
+            .map(el => [el, el.getBoundingClientRect()])
+            .sort((a, b) => b[1].width * b[1].height - a[1].width * a[1].height);
+        for (const [el, box] of shapes.slice(0, 5)) {
+            const toShape = el.getScreenCTM().inverse();
+            for (let i = 1; i < 10; i++) for (let j = 1; j < 10; j++) {
+                const x = box.x + box.width * i / 10, y = box.y + box.height * j / 10;
+                const p = new DOMPoint(x, y).matrixTransform(toShape);
+                if (el.isPointInFill(p)) return [x, y];
+            }
+        }
+        return null;
+    }""")
+    assert point is not None
+    page.mouse.click(*point)
+    # Streamlit changes pages with history.pushState: no load event to wait for.
+    page.wait_for_function("() => location.pathname.endsWith('/profiles') && location.search.includes('profile=country')",
+                           timeout=LOAD_TIMEOUT_MS)
+    _wait_for_app(page, 4)
+    assert outside_requests == []

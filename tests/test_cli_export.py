@@ -1,0 +1,147 @@
+"""``python -m analytics export`` and ``briefing``: the files written are opened and read
+back; bad arguments and a missing browser give one line on standard error and exit code 2."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+
+import pytest
+from PIL import Image
+from pptx import Presentation
+from pypdf import PdfReader
+
+from analytics import chart_catalog, export
+from analytics.cli import main
+from tests.test_export import ROWS
+
+TODAY = dt.date.today().isoformat()
+
+
+@pytest.fixture
+def ledger(make_ledger):
+    return str(make_ledger(ROWS))
+
+
+@pytest.fixture
+def no_browser(monkeypatch, tmp_path):
+    monkeypatch.setenv("LEDGER_BROWSER", str(tmp_path / "no-such-browser"))
+
+
+def test_list_names_every_chart(capsys):
+    assert main(["export", "--list"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split()[0] for line in lines] == list(chart_catalog.CHARTS)
+    assert lines[0].split()[:2] == ["exchanges-per-year", "Overview"]
+
+
+def test_csv_export_holds_the_numbers_behind_the_chart(ledger, tmp_path, capsys):
+    out = tmp_path / "regions.csv"
+    assert main(["export", "regions", "--db", ledger, "--out", str(out), "--from", "2016"]) == 0
+    assert capsys.readouterr().out == f"Wrote regions (CSV, 4 rows) to {out}\n"
+    rows = list(csv.reader(io.StringIO(out.read_text(encoding="utf-8-sig"))))
+    assert rows[:5] == [
+        ["# Title: Exchanges by region"],
+        ["# Filters: 2016–2021"],
+        ["# Source: Party-to-party exchange ledger"],
+        [f"# Exported: {TODAY}"],
+        ["# Data: Real ledger data"],
+    ]
+    # 2016-2021: Kenya 3, France 2 + Germany 1, Brazil 2, the international organisation 1.
+    assert [row[:2] for row in rows[5:]] == [
+        ["region", "exchanges"], ["Africa", "3"], ["Europe", "3"], ["Latin America and the Caribbean", "2"],
+        ["International organisations", "1"],
+    ]
+
+
+def test_directory_output_gets_the_default_name(ledger, tmp_path, capsys):
+    assert main(["export", "by-family", "--db", ledger, "--out", f"{tmp_path}/", "--format", "xlsx",
+                 "--family", "socialist"]) == 0
+    written = tmp_path / f"by-family_{TODAY}.xlsx"
+    assert written.read_bytes()[:2] == b"PK"
+    assert str(written) in capsys.readouterr().out
+
+
+def test_demo_ledger_export_is_marked(make_ledger, tmp_path, capsys):
+    demo = str(make_ledger(ROWS, name="demo.duckdb", demo=True))
+    out = tmp_path / "map.html"
+    assert main(["export", "world-map", "--db", demo, "--out", str(out)]) == 0
+    assert "demo data" in capsys.readouterr().out
+    assert "<title>Exchanges by country (Demo data)</title>" in out.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["export", "no-such-chart", "--out", "x.png"], "Unknown chart 'no-such-chart'"),
+        (["export", "regions", "--out", "x.gif"], "Cannot tell the format of 'x.gif'"),
+        (["export", "regions"], "Give --out FILE"),
+        (["export", "--out", "x.png"], "Name a chart to export"),
+        (["export", "regions", "--out", "x.png", "--format", "svg"], "--format svg does not match"),
+        (["export", "regions", "--out", "x.csv", "--region", "Atlantis"], "Unknown region: 'Atlantis'"),
+        (["export", "regions", "--out", "x.html", "--width", "20"], "width 20 is out of range"),
+        (["briefing", "--charts", "regions", "--out", "deck.key"], "written as .pptx (slide deck) or .pdf"),
+        (["briefing", "--charts", "regions,nope", "--out", "deck.pptx"], "Unknown chart 'nope'"),
+        (["briefing", "--charts", " , ", "--out", "deck.pptx"], "--charts is empty"),
+    ],
+)
+def test_bad_arguments_exit_2_with_one_line(argv, message, ledger, tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert main([*argv, "--db", ledger]) == 2
+    err = capsys.readouterr().err
+    assert message in err
+    assert err.count("\n") == 1
+
+
+def test_bad_spec_file_exits_2(ledger, tmp_path, capsys):
+    spec = tmp_path / "spec.json"
+    spec.write_text('{"charts": ["regions"], "version": 7}', encoding="utf-8")
+    assert main(["briefing", "--spec", str(spec), "--out", str(tmp_path / "d.pptx"), "--db", ledger]) == 2
+    assert "newer than this program" in capsys.readouterr().err
+
+
+def test_missing_browser_exits_2_with_what_to_install(ledger, tmp_path, no_browser, capsys):
+    for argv in (["export", "regions", "--out", str(tmp_path / "r.png")],
+                 ["briefing", "--charts", "regions", "--out", str(tmp_path / "d.pptx")]):
+        assert main([*argv, "--db", ledger]) == 2
+        err = capsys.readouterr().err
+        assert "install it with `apt-get install chromium`" in err
+        assert err.startswith("error: Image export (PNG, SVG, PDF, slide decks) needs a Chromium-family browser")
+    assert not (tmp_path / "r.png").exists()
+    # HTML and data still work without a browser.
+    assert main(["export", "regions", "--out", str(tmp_path / "r.html"), "--db", ledger]) == 0
+    assert (tmp_path / "r.html").read_bytes().startswith(b"<!DOCTYPE html>")
+
+
+@pytest.mark.browser
+def test_png_export_has_the_requested_size(ledger, tmp_path, capsys):
+    if not export.browser_available():
+        pytest.skip(export.BROWSER_MISSING)
+    out = tmp_path / "epy.png"
+    assert main(["export", "exchanges-per-year", "--db", ledger, "--out", str(out), "--width", "800",
+                 "--height", "500", "--scale", "1.5"]) == 0
+    assert capsys.readouterr().out == f"Wrote exchanges-per-year (PNG, 1200 x 750 px) to {out}\n"
+    assert Image.open(out).size == (1200, 750)
+
+
+@pytest.mark.browser
+def test_briefing_deck_then_pack_from_the_saved_spec(ledger, tmp_path, capsys):
+    if not export.browser_available():
+        pytest.skip(export.BROWSER_MISSING)
+    deck, spec, pack = tmp_path / "deck.pptx", tmp_path / "brief.json", tmp_path / "pack.pdf"
+    assert main(["briefing", "--db", ledger, "--charts", "regions,by-family", "--out", str(deck),
+                 "--title", "Monthly", "--subtitle", "Africa", "--region", "Africa", "--save-spec", str(spec)]) == 0
+    assert "Wrote PowerPoint deck (3 pages: title and 2 charts)" in capsys.readouterr().out
+    slides = list(Presentation(deck).slides)
+    assert [s.shapes.title.text for s in slides] == ["Monthly", "Exchanges by region", "Exchanges by party family"]
+    texts = [shape.text_frame.text for shape in slides[1].shapes if shape.has_text_frame]
+    assert "Filters: 1978–2020; Region: Africa" in texts  # Kenya: 2016, 2017, 2020
+    assert json.loads(spec.read_text(encoding="utf-8"))["filters"] == {"region": ["Africa"]}
+
+    assert main(["briefing", "--db", ledger, "--spec", str(spec), "--out", str(pack)]) == 0
+    reader = PdfReader(pack)
+    assert len(reader.pages) == 3
+    assert "Monthly" in reader.pages[0].extract_text()
+    assert "Filters: 1978–2020; Region: Africa" in reader.pages[2].extract_text()

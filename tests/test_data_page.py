@@ -1,0 +1,176 @@
+"""The Data page (pages/data.py) driven with Streamlit's AppTest: upload, preview, validation
+report, confirm, history with undo, template and backup downloads, the switch from demo data
+to an empty ledger, and the refusal of an upload above the size limit."""
+
+from __future__ import annotations
+
+import io
+
+import openpyxl
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from analytics.importer import import_file
+from analytics.ledger import connect_read_only
+from analytics.settings import PROJECT_ROOT
+
+PAGE = str(PROJECT_ROOT / "pages" / "data.py")
+HEADER = "date,party,country,party_family,form,direction,topic"
+GOOD = (HEADER + "\n2001-05-02,Dawn Party,FRA,socialist,working_visit,inbound,=1+1\n"
+                 "1985,Harbour Forum,,international_org,other,virtual,\n").encode()
+MIXED = (HEADER + "\n2001,Dawn Party,FRA,socialist,working_visit,inbound,\n"
+                  "2002,Elm Party,Germny,liberal,dinner,inbound,\n"
+                  "2003,Oak Party,DEU,liberal,study_trip,outbound,\n").encode()
+
+
+def page(monkeypatch, ledger) -> AppTest:
+    monkeypatch.setenv("LEDGER_DB", str(ledger))
+    app = AppTest.from_file(PAGE, default_timeout=60)
+    app.run()
+    assert not app.exception
+    return app
+
+
+def counts(path) -> tuple[int, int, str]:
+    con = connect_read_only(path)
+    try:
+        return con.execute("""SELECT (SELECT count(*) FROM exchanges), (SELECT count(*) FROM import_batches),
+                                     (SELECT value FROM meta WHERE key = 'is_demo')""").fetchall()[0]
+    finally:
+        con.close()
+
+
+def upload(app: AppTest, name: str, data: bytes, mime: str = "text/csv") -> AppTest:
+    app.file_uploader[0].set_value((name, data, mime))
+    app.run()
+    assert not app.exception
+    return app
+
+
+def texts(elements) -> list[str]:
+    return [element.value for element in elements]
+
+
+@pytest.fixture
+def real_ledger(make_ledger):
+    return make_ledger([{"date": "1999-03", "party": "Cedar Party", "country": "NAM"}])
+
+
+def test_demo_ledger_page_shows_the_badge_and_switches_to_an_empty_ledger_after_confirmation(monkeypatch, make_ledger):
+    ledger = make_ledger([{"date": "2001", "party": "Invented Party"}], demo=True)
+    app = page(monkeypatch, ledger)
+    assert any("Demo data" in text for text in texts(app.warning))
+    assert app.button(key="data_switch").disabled  # AppTest, like a browser, cannot click it
+    assert counts(ledger) == (1, 0, "true")
+    app.checkbox(key="data_switch_confirm").check().run()
+    app.button(key="data_switch").click().run()
+    assert not app.exception
+    assert counts(ledger) == (0, 0, "false")
+    assert texts(app.success) == ["The ledger is now empty and ready for your data."]
+    assert not any("Demo data" in text for text in texts(app.warning))
+
+
+def test_upload_preview_report_confirm_and_history(monkeypatch, real_ledger):
+    app = upload(page(monkeypatch, real_ledger), "mine.csv", GOOD)
+    preview, report = app.dataframe
+    assert preview.value["party"].tolist() == ["Dawn Party", "Harbour Forum"]
+    assert preview.value["row"].tolist() == [2, 3]
+    assert report.value[["row", "column", "severity"]].values.tolist() == [[2, "topic", "warning"]]
+    assert texts(app.metric) == ["2", "2", "0", "1"]
+    button = app.button(key="data_import")
+    assert (button.label, button.disabled) == ("Import 2 rows", False)
+    button.click().run()
+    assert not app.exception
+    assert counts(real_ledger) == (3, 1, "false")
+    assert texts(app.success) == ["Imported 2 rows from mine.csv as batch 1 (2 new parties). Every page now shows them."]
+    assert texts(app.caption)[0].startswith(f"Ledger `{real_ledger}`: 3 exchanges with 3 parties in 2 countries, 1985–2001.")
+    assert any(text.startswith("**Batch 1** · mine.csv · ") and text.endswith("2 of 2 rows written")
+               for text in texts(app.markdown))
+    assert app.file_uploader[0].value is None  # the uploader is emptied after an import
+
+
+def test_rows_with_errors_block_the_import_until_skipping_them(monkeypatch, real_ledger):
+    app = upload(page(monkeypatch, real_ledger), "mixed.csv", MIXED)
+    report = app.dataframe[1].value
+    assert report[["row", "column", "value", "suggestion"]].values.tolist() == [
+        [3, "country", "Germny", "Germany (DEU)"], [3, "form", "dinner", ""]]
+    assert texts(app.metric) == ["3", "2", "1", "0"]
+    assert app.button(key="data_import").disabled
+    assert texts(app.info)[-1] == ("Nothing is imported while a row has an error: fix the file, or tick the box to "
+                                   "skip those rows.")
+    app.checkbox(key="data_skip_invalid").check().run()
+    assert not app.button(key="data_import").disabled
+    app.button(key="data_import").click().run()
+    assert not app.exception
+    assert counts(real_ledger) == (3, 1, "false")
+
+
+def test_the_same_file_again_needs_a_tick(monkeypatch, real_ledger, tmp_path):
+    (tmp_path / "mine.csv").write_bytes(GOOD)
+    import_file(tmp_path / "mine.csv", real_ledger)
+    app = upload(page(monkeypatch, real_ledger), "mine.csv", GOOD)
+    assert texts(app.warning)[-1] == "This file was already imported as batch 1 (same content)."
+    assert app.button(key="data_import").label == "Import 0 rows"
+    assert app.button(key="data_import").disabled
+
+
+def test_upload_above_the_limit_is_refused(monkeypatch, real_ledger):
+    monkeypatch.setenv("LEDGER_UPLOAD_LIMIT_MB", "1")
+    app = upload(page(monkeypatch, real_ledger), "big.csv", GOOD + b"#" * 1_200_000)
+    assert texts(app.error) == [
+        "**big.csv is 1.1 MB, above the upload limit of 1 MB.** Import it with the command line "
+        "(`python -m analytics import big.csv`), or raise LEDGER_UPLOAD_LIMIT_MB."]
+    assert not [button for button in app.button if button.key == "data_import"]
+
+
+def test_unreadable_file_gets_the_reason(monkeypatch, real_ledger):
+    app = upload(page(monkeypatch, real_ledger), "garbage.csv", bytes(range(256)) * 40)
+    assert texts(app.error) == [
+        "**This file cannot be imported.**\n\n- garbage.csv is not a text file (it contains binary data): import a "
+        "CSV (UTF-8), an Excel workbook (.xlsx) or a Parquet file."]
+
+
+def test_demo_ledger_blocks_an_import(monkeypatch, make_ledger):
+    ledger = make_ledger([{"date": "2001", "party": "Invented Party"}], demo=True)
+    app = upload(page(monkeypatch, ledger), "mine.csv", GOOD)
+    assert app.button(key="data_import").disabled
+    assert texts(app.info)[-1].startswith("The ledger holds demo data: switch to an empty ledger")
+
+
+def test_excel_workbook_offers_its_sheets(monkeypatch, real_ledger):
+    workbook = openpyxl.Workbook()
+    workbook.active.title = "Readme"
+    sheet = workbook.create_sheet("Data")
+    for line in GOOD.decode().splitlines():
+        sheet.append(line.split(","))
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    app = upload(page(monkeypatch, real_ledger), "book.xlsx", buffer.getvalue(),
+                 "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    assert app.selectbox(key="data_sheet").options == ["Readme", "Data"]
+    assert texts(app.error) == ["**This file cannot be imported.**\n\n- book.xlsx, sheet Readme, is empty: it needs a "
+                                "header row and at least one data row."]
+    app.selectbox(key="data_sheet").set_value("Data").run()
+    assert app.button(key="data_import").label == "Import 2 rows"
+
+
+def test_undo_from_the_history_after_confirmation(monkeypatch, real_ledger, tmp_path):
+    (tmp_path / "mine.csv").write_bytes(GOOD)
+    import_file(tmp_path / "mine.csv", real_ledger)
+    app = page(monkeypatch, real_ledger)
+    app.button(key="data_undo_1").click().run()
+    assert texts(app.warning)[-1].startswith("Undo batch 1 (mine.csv)? Its 2 exchanges are removed")
+    app.button(key="data_undo_cancel").click().run()
+    assert counts(real_ledger) == (3, 1, "false")
+    app.button(key="data_undo_1").click().run()
+    app.button(key="data_undo_confirm").click().run()
+    assert not app.exception
+    assert counts(real_ledger) == (1, 1, "false")
+    assert texts(app.success) == ["Undid batch 1: removed 2 exchanges and 2 parties."]
+    assert not [button for button in app.button if button.key == "data_undo_1"]
+
+
+def test_template_and_backup_downloads_are_offered(monkeypatch, real_ledger):
+    app = page(monkeypatch, real_ledger)
+    labels = [button.label for button in app.get("download_button")]
+    assert labels == ["Template (CSV)", "Template (Excel)", "Backup of the ledger (Parquet, .zip)"]

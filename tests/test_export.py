@@ -1,0 +1,446 @@
+"""Tests of ``analytics.export``: file names, stamping, the data and HTML writers, the
+browser check, and (marked ``browser``) real PNG/SVG/PDF renders opened and measured, and
+every catalog chart in every format."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+
+import pandas as pd
+import plotly.graph_objects as go
+import pytest
+from openpyxl import load_workbook
+from PIL import Image
+from pypdf import PdfReader
+
+from analytics import chart_catalog, export
+from analytics.filters import Filters
+from analytics.ledger import connect_read_only
+
+DAY = dt.date(2026, 11, 28)
+# A small ledger touching every dimension: two regions and an international organisation,
+# several families, statuses, forms, directions and levels over 2014-2021.
+ROWS = [
+    {"date": "2014-03-02", "party": "Parti A", "country": "FRA", "family": "socialist", "form": "working_visit"},
+    {"date": "2015-05-10", "party": "Parti A", "country": "FRA", "family": "socialist", "form": "study_trip"},
+    {"date": "2016-06-01", "party": "Party K", "country": "KEN", "family": "national_democratic",
+     "status": "opposition", "direction": "outbound", "level": "leader"},
+    {"date": "2017-11-30", "party": "Party K", "country": "KEN", "family": "national_democratic",
+     "form": "multilateral_meeting", "event_id": "dialogue-2017"},
+    {"date": "2017-11-30", "party": "Parti A", "country": "FRA", "family": "socialist",
+     "form": "multilateral_meeting", "event_id": "dialogue-2017"},
+    {"date": "2017-11-30", "party": "Int of Parties", "country": None, "family": "international_org",
+     "status": "other", "form": "multilateral_meeting", "event_id": "dialogue-2017"},
+    {"date": "2018-02", "party": "Partido B", "country": "BRA", "family": "communist", "level": "working"},
+    {"date": "2019", "party": "Partido B", "country": "BRA", "family": "communist", "status": "coalition"},
+    {"date": "2020-04-04", "party": "Party K", "country": "KEN", "family": "national_democratic",
+     "form": "virtual_meeting", "direction": "virtual"},
+    {"date": "2021-07-06", "party": "Green Party", "country": "DEU", "family": "green", "status": "opposition",
+     "form": "virtual_meeting", "direction": "virtual"},
+    {"date": "2021-08-09", "party": "Parti A", "country": "FRA", "family": "socialist", "form": "high_level_visit"},
+]
+
+
+def bar_figure(title: str = "Exchanges per year") -> go.Figure:
+    """A small titled bar chart, as the catalog would draw it (title, filters line, footnote)."""
+    fig = go.Figure(go.Bar(x=[2019, 2020, 2021], y=[3, 1, 2]))
+    fig.update_layout(title=dict(text=title), height=400, template="plotly")
+    return fig
+
+
+def map_figure() -> go.Figure:
+    fig = go.Figure(go.Choropleth(locations=["FRA", "KEN", "BRA"], z=[5, 3, 2], locationmode="ISO-3"))
+    fig.update_layout(title=dict(text="Exchanges by country"), height=420, template="plotly")
+    fig.update_geos(showland=True, showcountries=True)
+    return fig
+
+
+def meta(is_demo: bool = False, **changes) -> export.ChartMeta:
+    values = dict(name="exchanges-per-year", title="Exchanges per year", filters="2019–2021; Region: Europe",
+                  source="Test ledger", is_demo=is_demo, exported=DAY)
+    values.update(changes)
+    return export.ChartMeta(**values)
+
+
+def all_text(fig: go.Figure) -> str:
+    """Every text a figure draws in its layout: title and annotations."""
+    return " ".join([fig.layout.title.text or ""] + [a.text or "" for a in fig.layout.annotations])
+
+
+# ---------------------------------------------------------------------------------------------
+# Names
+
+
+@pytest.mark.parametrize(
+    ("name", "fmt", "expected"),
+    [
+        ("exchanges-per-year", "png", "exchanges-per-year_2026-11-28.png"),
+        ("world-map", "html", "world-map_2026-11-28.html"),
+        ("Top 10: parties/by région?", "csv", "top-10-parties-by-region_2026-11-28.csv"),
+        ('CON <bad> "name" *', "xlsx", "con-bad-name_2026-11-28.xlsx"),
+        ("..", "svg", "chart_2026-11-28.svg"),
+        ("Über Ümlaut", "pdf", "uber-umlaut_2026-11-28.pdf"),
+    ],
+)
+def test_file_names_say_what_and_when_in_safe_characters(name, fmt, expected):
+    produced = export.file_name(name, fmt, DAY)
+    assert produced == expected
+    assert re.fullmatch(r"[a-z0-9_.-]+", produced)
+
+
+@pytest.mark.parametrize(
+    ("path", "fmt"),
+    [("a/b/chart.PNG", "png"), ("x.svg", "svg"), ("x.pdf", "pdf"), ("x.htm", "html"), ("x.html", "html"),
+     ("x.csv", "csv"), ("x.xlsx", "xlsx")],
+)
+def test_format_follows_the_extension(path, fmt):
+    assert export.format_for_path(path) == fmt
+
+
+@pytest.mark.parametrize("path", ["chart.gif", "chart", "chart.docx"])
+def test_unknown_extension_is_refused_with_the_known_ones(path):
+    with pytest.raises(export.ExportError, match=r"\.png, \.svg, \.pdf, \.html, \.csv, \.xlsx"):
+        export.format_for_path(path)
+
+
+def test_registry_holds_the_six_formats_and_which_need_the_browser():
+    assert list(export.FORMATS) == ["png", "svg", "pdf", "html", "csv", "xlsx"]
+    assert export.IMAGE_FORMATS == ("png", "svg", "pdf")
+    assert export.FORMATS["png"].default_scale == 2.0
+
+
+def test_default_source_matches_the_catalog():
+    assert export.DEFAULT_SOURCE == chart_catalog.DEFAULT_SOURCE
+
+
+# ---------------------------------------------------------------------------------------------
+# Stamping
+
+
+def test_stamp_carries_title_filters_source_and_date_and_demo_mark():
+    stamped = export.stamp(bar_figure(), meta(is_demo=True))
+    text = all_text(stamped)
+    assert "Exchanges per year" in text
+    assert "2019–2021; Region: Europe" in text
+    assert "Source: Test ledger · Exported 2026-11-28" in text
+    assert [a.name for a in stamped.layout.annotations if "Demo data" in (a.text or "")] == ["demo-mark"]
+
+
+def test_stamp_of_real_data_has_no_demo_mark_even_if_the_figure_had_one():
+    fig = bar_figure()
+    chart_figure = fig.add_annotation(text="Source: X · Demo data: synthetic", name="footnote", showarrow=False)
+    stamped = export.stamp(chart_figure, meta(is_demo=False))
+    assert "Demo data" not in all_text(stamped)
+    assert "Exported 2026-11-28" in all_text(stamped)
+
+
+def test_stamp_escapes_markup_in_filters():
+    stamped = export.stamp(bar_figure(), meta(filters="Party: <b>A & B</b>"))
+    assert "Party: &lt;b&gt;A &amp; B&lt;/b&gt;" in stamped.layout.title.text
+
+
+def test_slide_stamp_drops_title_and_footer_but_keeps_demo_mark():
+    stamped = export.stamp(bar_figure(), meta(is_demo=True), slide=True)
+    assert not stamped.layout.title.text
+    assert "Exported" not in all_text(stamped)
+    assert "Demo data" in all_text(stamped)
+    assert stamped.layout.font.size == 16
+
+
+def test_stamp_leaves_the_original_untouched():
+    fig = bar_figure()
+    export.stamp(fig, meta(is_demo=True))
+    assert fig.layout.title.text == "Exchanges per year"
+    assert len(fig.layout.annotations) == 0
+
+
+def test_meta_from_a_catalog_figure_reads_its_title_and_filter_line(make_ledger):
+    con = connect_read_only(make_ledger(ROWS))
+    try:
+        fig, _ = chart_catalog.build_chart(con, "regions", Filters(regions=("Europe",)), is_demo=False)
+    finally:
+        con.close()
+    found = export.chart_meta("regions", fig, is_demo=False, exported=DAY)
+    assert found.title == "Exchanges by region"
+    assert found.filters == "1978–2021; Region: Europe"  # the default window starts in 1978
+    assert found.file_name("png") == "regions_2026-11-28.png"
+
+
+def test_image_size_defaults_and_overrides():
+    assert export.image_size(bar_figure()) == (1200, 540)  # 400 + 40 is below the 540 floor
+    tall = bar_figure().update_layout(height=800)
+    assert export.image_size(tall) == (1200, 840)
+    assert export.image_size(tall, 640, 360) == (640, 360)
+
+
+# ---------------------------------------------------------------------------------------------
+# Data exports
+
+DATA = pd.DataFrame({
+    "party": ["=HYPERLINK(\"http://x\")", "Parti A", "+33 1 23", "@SUM(A1)", "-dash", "plain"],
+    "exchanges": [3, -1, 2, 0, 5, 7],
+})
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("=1+1", "'=1+1"), ("+44 20", "'+44 20"), ("-x", "'-x"), ("@SUM(A1)", "'@SUM(A1)"), ("\tTab", "'\tTab"),
+     ("plain", "plain"), ("", ""), (5, 5), (-3, -3), (None, None)],
+)
+def test_neutralise(value, expected):
+    assert export.neutralise(value) == expected
+
+
+def test_csv_has_metadata_lines_then_the_table_with_formulas_neutralised():
+    text = export.to_csv(DATA, meta(is_demo=True)).decode("utf-8-sig")
+    lines = text.splitlines()
+    assert lines[:5] == [
+        "# Title: Exchanges per year",
+        "# Filters: 2019–2021; Region: Europe",
+        "# Source: Test ledger",
+        "# Exported: 2026-11-28",
+        "# Data: Demo data: synthetic ledger with invented parties",
+    ]
+    table = pd.read_csv(io.StringIO(text), skiprows=5)
+    assert list(table.columns) == ["party", "exchanges"]
+    assert list(table["party"]) == ["'=HYPERLINK(\"http://x\")", "Parti A", "'+33 1 23", "'@SUM(A1)", "'-dash", "plain"]
+    assert list(table["exchanges"]) == [3, -1, 2, 0, 5, 7]
+
+
+def test_csv_of_real_data_has_no_demo_mark():
+    text = export.to_csv(DATA, meta(is_demo=False)).decode("utf-8-sig")
+    assert "Demo data" not in text
+    assert "# Data: Real ledger data" in text
+
+
+def test_csv_metadata_with_commas_stays_one_cell():
+    text = export.to_csv(DATA, meta(filters="Region: Africa, Asia")).decode("utf-8-sig")
+    assert '"# Filters: Region: Africa, Asia"' in text
+
+
+def test_xlsx_has_data_and_about_sheets_and_never_a_formula():
+    book = load_workbook(io.BytesIO(export.to_xlsx(DATA, meta(is_demo=True))))
+    assert book.sheetnames == ["Data", "About"]
+    data = book["Data"]
+    assert [c.value for c in data[1]] == ["party", "exchanges"]
+    formula_cell = data["A2"]
+    assert formula_cell.value == '=HYPERLINK("http://x")'
+    assert formula_cell.data_type == "s"
+    assert formula_cell.quotePrefix
+    assert [data.cell(row=r, column=2).value for r in range(2, 8)] == [3, -1, 2, 0, 5, 7]
+    about = {row[0].value: row[1].value for row in book["About"].iter_rows()}
+    assert about == {
+        "Title": "Exchanges per year",
+        "Filters": "2019–2021; Region: Europe",
+        "Source": "Test ledger",
+        "Exported": "2026-11-28",
+        "Data": "Demo data: synthetic ledger with invented parties",
+    }
+
+
+def test_xlsx_of_real_data_has_no_demo_mark():
+    book = load_workbook(io.BytesIO(export.to_xlsx(DATA, meta(is_demo=False))))
+    values = [str(c.value) for sheet in book for row in sheet.iter_rows() for c in row]
+    assert not any("Demo data" in v for v in values)
+
+
+def test_xlsx_handles_missing_values_dates_and_numpy_types():
+    frame = pd.DataFrame({"party": ["A", "B"], "year": pd.array([2020, None], dtype="Int64"),
+                          "share": [0.5, float("nan")],
+                          "date": pd.to_datetime(["2020-01-02", None]).tz_localize("UTC")})
+    book = load_workbook(io.BytesIO(export.to_xlsx(frame, meta())))
+    rows = [[c.value for c in row] for row in book["Data"].iter_rows(min_row=2)]
+    assert rows == [["A", 2020, 0.5, dt.datetime(2020, 1, 2)], ["B", None, None, None]]
+
+
+# ---------------------------------------------------------------------------------------------
+# HTML (the browser test that opens it offline is in test_export_html_browser.py)
+
+
+def test_html_is_self_contained_and_labelled():
+    page = export.to_html(bar_figure(), meta(is_demo=True)).decode("utf-8")
+    assert "<script src=" not in page  # nothing loaded from elsewhere
+    assert len(page) > 3_000_000  # plotly.js itself is inside
+    assert "<title>Exchanges per year (Demo data)</title>" in page
+    assert "Exported 2026-11-28" in page
+    assert "window.PlotlyGeoAssets.topojson[" not in page  # no map: no outline embedded
+
+
+def test_html_of_a_map_embeds_the_world_outline():
+    page = export.to_html(map_figure(), meta()).decode("utf-8")
+    assert 'window.PlotlyGeoAssets.topojson["world_110m"] = {"type":"Topology"' in page
+    assert "Demo data" not in page
+
+
+# ---------------------------------------------------------------------------------------------
+# No browser
+
+
+@pytest.fixture
+def no_browser(monkeypatch, tmp_path):
+    monkeypatch.setenv("LEDGER_BROWSER", str(tmp_path / "no-such-browser"))
+
+
+def test_missing_browser_is_reported_in_one_sentence(no_browser):
+    assert not export.browser_available()
+    with pytest.raises(export.BrowserMissingError, match="install it with `apt-get install chromium`"):
+        export.export_chart(bar_figure(), DATA, meta(), "png")
+
+
+def test_html_and_data_exports_work_without_a_browser(no_browser):
+    assert export.export_chart(bar_figure(), DATA, meta(), "html").startswith(b"<!DOCTYPE html>")
+    assert export.export_chart(bar_figure(), DATA, meta(), "csv").decode("utf-8-sig").startswith("# Title:")
+    assert export.export_chart(bar_figure(), DATA, meta(), "xlsx")[:2] == b"PK"
+
+
+def test_out_of_range_sizes_are_refused():
+    with pytest.raises(export.ExportError, match="width 50 is out of range"):
+        export.export_chart(bar_figure(), DATA, meta(), "html", width=50)
+    with pytest.raises(export.ExportError, match="scale 20.0 is out of range"):
+        export.export_chart(bar_figure(), DATA, meta(), "csv", scale=20.0)
+
+
+def test_export_modules_do_not_load_streamlit():
+    code = "import sys, analytics.export, analytics.briefing; print('streamlit' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "False"
+
+
+# ---------------------------------------------------------------------------------------------
+# Real renders (Chromium through Kaleido)
+
+
+@pytest.fixture(scope="module")
+def renderer():
+    if not export.browser_available():
+        pytest.skip(export.BROWSER_MISSING)
+    with export.ImageRenderer() as shared:
+        yield shared
+
+
+@pytest.mark.browser
+def test_png_svg_pdf_open_with_the_expected_size_and_text(renderer):
+    fig = bar_figure()
+    png, svg, pdf, big = export.export_many([
+        export.ExportRequest(fig, DATA, meta(is_demo=True), "png"),
+        export.ExportRequest(fig, DATA, meta(is_demo=True), "svg"),
+        export.ExportRequest(fig, DATA, meta(is_demo=True), "pdf", width=800, height=600),
+        export.ExportRequest(fig, DATA, meta(), "png", width=640, height=360, scale=3),
+    ], renderer)
+    assert Image.open(io.BytesIO(png)).size == (2400, 1080)  # 1200 x 540 at the default 2x
+    assert Image.open(io.BytesIO(big)).size == (1920, 1080)
+    root = ET.fromstring(svg)
+    assert root.tag.endswith("svg")
+    words = " ".join(t for t in root.itertext())
+    assert "Exchanges per year" in words
+    assert "2019–2021; Region: Europe" in words
+    assert "Exported 2026-11-28" in words
+    assert "Demo data" in words
+    reader = PdfReader(io.BytesIO(pdf))
+    assert len(reader.pages) == 1
+    box = reader.pages[0].mediabox
+    assert float(box.width) == pytest.approx(600, abs=1)  # 800 CSS px at 96 per inch, in points
+    assert float(box.height) == pytest.approx(450, abs=1)
+
+
+@pytest.mark.browser
+def test_real_data_svg_has_no_demo_mark(renderer):
+    svg = export.export_chart(bar_figure(), DATA, meta(is_demo=False), "svg", renderer=renderer)
+    words = " ".join(ET.fromstring(svg).itertext())
+    assert "Exchanges per year" in words
+    assert "Demo data" not in words
+
+
+@pytest.mark.browser
+def test_map_renders_offline_with_the_local_outline(renderer):
+    svg = export.export_chart(map_figure(), DATA, meta(), "svg", renderer=renderer)
+    root = ET.fromstring(svg)
+    paths = {}
+    for group in root.iter("{http://www.w3.org/2000/svg}g"):
+        if group.get("class") in ("layer land", "choroplethlayer"):
+            paths[group.get("class")] = [p.get("d", "") for p in group.iter("{http://www.w3.org/2000/svg}path")]
+    # The three countries and the land outline come from static/topojson (no network here).
+    assert len(paths["choroplethlayer"]) == 3
+    assert sum(len(d) for d in paths["layer land"]) > 10_000
+
+
+@pytest.mark.browser
+def test_every_catalog_chart_exports_in_every_format(make_ledger, renderer):
+    path = make_ledger(ROWS, demo=True)
+    con = connect_read_only(path)
+    requests = []
+    try:
+        for name in chart_catalog.CHARTS:
+            fig, data = chart_catalog.build_chart(con.cursor(), name, Filters(), is_demo=True)
+            chart = export.chart_meta(name, fig, is_demo=True, exported=DAY)
+            for fmt in export.FORMATS:
+                # Small images keep the batch quick; sizes are checked in the test above.
+                requests.append(export.ExportRequest(fig, data, chart, fmt, width=600, height=400, scale=1))
+    finally:
+        con.close()
+    outputs = export.export_many(requests, renderer)
+    assert len(outputs) == 6 * len(chart_catalog.CHARTS)
+    for request, output in zip(requests, outputs, strict=True):
+        label = f"{request.meta.name}.{request.fmt}"
+        if request.fmt == "png":
+            assert Image.open(io.BytesIO(output)).size == (600, 400), label
+        elif request.fmt == "svg":
+            assert "Demo data" in " ".join(ET.fromstring(output).itertext()), label
+        elif request.fmt == "pdf":
+            assert len(PdfReader(io.BytesIO(output)).pages) == 1, label
+        elif request.fmt == "html":
+            assert request.meta.title.split()[0] in output.decode("utf-8"), label
+        elif request.fmt == "csv":
+            first = next(csv.reader(io.StringIO(output.decode("utf-8-sig"))))
+            assert first == [f"# Title: {request.meta.title}"], label
+        else:
+            assert load_workbook(io.BytesIO(output)).sheetnames == ["Data", "About"], label
+
+
+# ---------------------------------------------------------------------------------------------
+# The export menu under a chart (pages/export_menu.py)
+
+
+def _menu_script():
+    from analytics.filters import Filters
+    from pages import common
+    from pages.export_menu import export_menu
+
+    fig, data = common.chart("regions", Filters())
+    export_menu("regions", fig, data, Filters())
+
+
+@pytest.fixture
+def menu(make_ledger, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("LEDGER_DB", str(make_ledger(ROWS, demo=True)))
+    return AppTest.from_function(_menu_script, default_timeout=60)
+
+
+def _buttons(app) -> dict[str, bool]:
+    """Download button label -> disabled."""
+    return {b.proto.label: b.proto.disabled for b in app.get("download_button")}
+
+
+def test_export_menu_offers_every_format_and_adds_to_the_briefing(menu):
+    menu.run()
+    assert not menu.exception
+    assert _buttons(menu) == {f.label: False for f in export.FORMATS.values()}
+    menu.button(key="export_regions_brief").click().run()
+    assert [(i["chart"], i["filters"]) for i in menu.session_state["briefing_items"]] == [("regions", {})]
+
+
+def test_export_menu_without_a_browser_keeps_html_and_data(menu, monkeypatch, tmp_path):
+    monkeypatch.setenv("LEDGER_BROWSER", str(tmp_path / "none"))
+    menu.run()
+    assert not menu.exception
+    assert _buttons(menu) == {"PNG image": True, "SVG vector": True, "PDF": True, "Interactive HTML": False,
+                              "CSV data": False, "Excel data": False}
+    assert any("apt-get install chromium" in c.value for c in menu.caption)
