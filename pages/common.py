@@ -184,13 +184,15 @@ def _url_filter_params() -> dict[str, list[str]]:
 
 
 def _write_url(params: dict[str, list[str]]) -> None:
-    """Put the filter params in the URL, leaving page options (profile, pivot...) alone."""
-    for key in FILTER_URL_KEYS:
-        if key in params:
-            if st.query_params.get_all(key) != params[key]:
-                st.query_params[key] = params[key] if len(params[key]) > 1 else params[key][0]
-        elif key in st.query_params:
-            del st.query_params[key]
+    """Put the filter params in the URL, leaving page options (profile, pivot...) alone.
+
+    Written in one step: each separate change of ``st.query_params`` becomes its own entry in
+    the browser's history, and the back button must undo a filter change in one press.
+    """
+    current = {key: st.query_params.get_all(key) for key in st.query_params}
+    wanted = {**params, **{key: values for key, values in current.items() if key not in FILTER_URL_KEYS}}
+    if wanted != current:
+        st.query_params.from_dict({key: values if len(values) > 1 else values[0] for key, values in wanted.items()})
 
 
 def year_bounds() -> tuple[int, int]:

@@ -6,7 +6,7 @@ the test fails if there was any (the dashboard must work on a closed network). F
 it loads, every chart draws with data, the maps draw their countries from the locally served
 outline, no error element shows, and a screenshot goes to ``test-output/screenshots/``. A
 link with filters in its query string opens with those filters, and they survive a page
-change and a reload.
+change and a reload; the back button returns to the previous page and filters.
 """
 
 from __future__ import annotations
@@ -189,6 +189,48 @@ def test_url_filters_survive_page_change_and_reload(page, server, outside_reques
     _wait_for_app(page, 5)
     summary = _summary(page)
     assert "2000–" in summary and "Region: Africa" in summary and "Family: Communist" in summary
+    assert outside_requests == []
+
+
+def _go_back_until(page, condition: str, presses: int) -> int:
+    """Press the back button until the JS ``condition`` holds; how many presses it took."""
+    for pressed in range(1, presses + 1):
+        page.go_back()
+        try:
+            page.wait_for_function(condition, timeout=5_000)
+            return pressed
+        except sync_api.TimeoutError:
+            continue
+    raise AssertionError(f"{condition} did not hold after {presses} presses of back")
+
+
+def test_back_button_restores_page_and_filters(page, server, outside_requests):
+    page.goto(f"{server}/regions?region=Asia&from=1990", wait_until="domcontentloaded")
+    _wait_for_app(page, 6)
+    page.get_by_role("button", name="Reset filters").click()
+    page.wait_for_function("() => !location.search.includes('region=')", timeout=LOAD_TIMEOUT_MS)
+    _wait_for_app(page, 6)
+    assert "Region:" not in _summary(page)
+
+    # One filter change is one step back, with every filter of the step restored.
+    assert _go_back_until(page, "() => location.search.includes('region=Asia')", presses=1) == 1
+    _wait_for_app(page, 6)
+    page.wait_for_function("() => location.search.includes('from=1990')", timeout=LOAD_TIMEOUT_MS)
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('[data-testid=\"stMarkdownContainer\"]')]"
+        ".some(e => e.innerText.includes('1990–2025; Region: Asia'))", timeout=LOAD_TIMEOUT_MS,
+    )
+
+    # A page change: Streamlit's sidebar navigation clears the query string and the app writes
+    # the filters back, which leaves one extra history entry (streamlit/streamlit#8102).
+    page.locator('[data-testid="stSidebarNav"]').get_by_text("Trends", exact=True).click()
+    page.wait_for_function("() => location.pathname.endsWith('/trends')", timeout=LOAD_TIMEOUT_MS)
+    _wait_for_app(page, 5)
+    assert _go_back_until(page, "() => location.pathname.endsWith('/regions')", presses=2) <= 2
+    _wait_for_app(page, 6)
+    summary = _summary(page)
+    assert "1990–" in summary and "Region: Asia" in summary
+    assert page.get_by_role("heading", name="Regions").first.is_visible()
     assert outside_requests == []
 
 
