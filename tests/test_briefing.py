@@ -17,6 +17,7 @@ from pypdf import PdfReader
 from analytics import briefing, chart_catalog, export
 from analytics.filters import Filters
 from analytics.ledger import connect_read_only
+from tests.servers import dashboard_server
 from tests.test_export import ROWS
 
 DAY = dt.date(2026, 11, 28)
@@ -279,53 +280,12 @@ def test_briefing_page_without_a_browser_says_what_to_install(page, monkeypatch,
 # The real app in a real browser: charts picked on the page, deck and pack downloaded
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture
 def app_url(make_ledger, tmp_path):
-    import os
-    import subprocess
-    import sys
-    import time
-    import urllib.request
-
     if not export.browser_available():
         pytest.skip(export.BROWSER_MISSING)
-    port = _free_port()
-    env = {**os.environ, "LEDGER_DB": str(make_ledger(ROWS, demo=True))}
-    log = open(tmp_path / "streamlit.log", "w+")  # noqa: SIM115
-    process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.port", str(port), "--server.address",
-         "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-        cwd=Path(PAGE).parent.parent, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as response:
-                if response.status == 200:
-                    break
-        except OSError:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            log.seek(0)
-            pytest.fail(f"streamlit did not start:\n{log.read()[-3000:]}")
-        time.sleep(0.3)
-    yield base
-    process.terminate()
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-    log.close()
+    with dashboard_server(make_ledger(ROWS, demo=True), tmp_path / "streamlit.log") as base:
+        yield base
 
 
 @pytest.mark.browser

@@ -13,15 +13,12 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import pytest
+
+from tests.servers import dashboard_server
 
 pytestmark = pytest.mark.browser
 
@@ -45,46 +42,13 @@ if not Path(CHROMIUM).exists():  # pragma: no cover - the setup script installs 
     pytest.skip(f"no Chromium at {CHROMIUM} (scripts/setup.sh installs Debian's chromium)", allow_module_level=True)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(demo_ledger, tmp_path_factory):
     """Base URL of a dashboard serving a copy of the demo ledger."""
     ledger = tmp_path_factory.mktemp("browser") / "ledger.duckdb"
     shutil.copyfile(demo_ledger, ledger)
-    port = _free_port()
-    env = {**os.environ, "LEDGER_DB": str(ledger)}
-    log = open(tmp_path_factory.mktemp("browser-log") / "streamlit.log", "w+")  # noqa: SIM115
-    process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as response:
-                if response.status == 200:
-                    break
-        except OSError:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            log.seek(0)
-            process.kill()
-            pytest.fail(f"streamlit did not start:\n{log.read()[-3000:]}")
-        time.sleep(0.3)
-    yield base
-    process.terminate()
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-    log.close()
+    with dashboard_server(ledger, tmp_path_factory.mktemp("browser-log") / "streamlit.log") as base:
+        yield base
 
 
 @pytest.fixture(scope="module")

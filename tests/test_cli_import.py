@@ -10,7 +10,8 @@ import pytest
 
 from analytics import cli
 from analytics.importer import COLUMNS
-from analytics.ledger import connect_read_only, content_hash, create_ledger
+from analytics.ledger import connect_read_only, create_ledger
+from tests.ledgers import fingerprint
 
 HEADER = "date,party,country,party_family,form,direction"
 
@@ -19,14 +20,6 @@ def run(capsys, *argv) -> tuple[int, str, str]:
     code = cli.main([str(arg) for arg in argv])
     captured = capsys.readouterr()
     return code, captured.out, captured.err
-
-
-def fingerprint(path) -> str:
-    con = connect_read_only(path)
-    try:
-        return content_hash(con)
-    finally:
-        con.close()
 
 
 def count(path) -> int:

@@ -22,8 +22,9 @@ import pandas as pd
 import pytest
 
 from analytics.importer import import_file
-from analytics.ledger import LedgerReader, connect_read_only, content_hash
+from analytics.ledger import LedgerReader, connect_read_only
 from analytics.settings import PROJECT_ROOT
+from tests.ledgers import fingerprint
 
 ROWS = 60_000
 BASE_ROWS = [{"date": "1999-03", "party": "Cedar Party", "country": "NAM"},
@@ -45,14 +46,6 @@ def big_csv(path: Path, rows: int, prefix: str = "Party") -> Path:
     })
     frame.to_csv(path, index=False)
     return path
-
-
-def fingerprint(path) -> str:
-    con = connect_read_only(path)
-    try:
-        return content_hash(con)
-    finally:
-        con.close()
 
 
 def start_import(source: Path, ledger: Path) -> subprocess.Popen:

@@ -25,6 +25,7 @@ from analytics.importer import (
 )
 from analytics.ledger import connect_read_only, content_hash, create_ledger
 from analytics.settings import PROJECT_ROOT
+from tests.ledgers import fingerprint
 
 HEADER = "date,party,country,party_family,form,direction"
 
@@ -46,14 +47,6 @@ def query(path, sql, params=None):
     con = connect_read_only(path)
     try:
         return con.execute(sql, params or []).fetchall()
-    finally:
-        con.close()
-
-
-def ledger_hash(path) -> str:
-    con = connect_read_only(path)
-    try:
-        return content_hash(con)
     finally:
         con.close()
 
@@ -349,11 +342,11 @@ def test_import_writes_one_batch_with_new_parties(empty_ledger, tmp_path):
 
 
 def test_any_error_writes_nothing(empty_ledger, tmp_path):
-    before = ledger_hash(empty_ledger)
+    before = fingerprint(empty_ledger)
     path = write(tmp_path, "mine.csv", csv_bytes("2001,A,FRA,socialist,other,inbound", "2001,B,FRA,socialist,dinner,inbound"))
     result = import_file(path, empty_ledger)
     assert (result.written, result.rows_read, result.rows_valid) == (False, 2, 1)
-    assert ledger_hash(empty_ledger) == before
+    assert fingerprint(empty_ledger) == before
     assert query(empty_ledger, "SELECT count(*) FROM import_batches") == [(0,)]
     assert not (tmp_path / "mine.csv.rejected.csv").exists()
 
@@ -378,13 +371,13 @@ def test_skip_invalid_writes_valid_rows_and_saves_rejected_ones_with_reasons(emp
 def test_same_file_twice_is_refused_unless_forced_and_allowed_after_undo(empty_ledger, tmp_path):
     path = write(tmp_path, "mine.csv", csv_bytes("2001,A,FRA,socialist,other,inbound"))
     assert import_file(path, empty_ledger).batch_id == 1
-    before = ledger_hash(empty_ledger)
+    before = fingerprint(empty_ledger)
     with pytest.raises(DuplicateFileError, match=r"mine.csv was already imported as batch 1 .*add --force"):
         import_file(path, empty_ledger)
     forced = import_file(path, empty_ledger, force=True)
     assert not forced.written
     assert forced.errors["reason"].tolist() == ["already in the ledger (exchange 1, batch 1)"]
-    assert ledger_hash(empty_ledger) == before
+    assert fingerprint(empty_ledger) == before
     undo_batch(empty_ledger, 1)
     assert import_file(path, empty_ledger).batch_id == 2
 
@@ -393,11 +386,11 @@ def test_undo_removes_exactly_the_batch_and_the_parties_it_alone_used(empty_ledg
     first = write(tmp_path, "first.csv", csv_bytes("2001,A,FRA,socialist,other,inbound", "2001,B,FRA,liberal,other,inbound"))
     second = write(tmp_path, "second.csv", csv_bytes("2002,A,FRA,socialist,other,inbound", "2002,C,DEU,green,other,inbound"))
     import_file(first, empty_ledger)
-    after_first = ledger_hash(empty_ledger)
+    after_first = fingerprint(empty_ledger)
     import_file(second, empty_ledger)
     undone = undo_batch(empty_ledger, 2)
     assert (undone.exchanges_removed, undone.parties_removed, undone.file_name) == (2, 1, "second.csv")
-    assert ledger_hash(empty_ledger) == after_first
+    assert fingerprint(empty_ledger) == after_first
     assert query(empty_ledger, "SELECT name FROM parties ORDER BY name") == [("A",), ("B",)]
     assert query(empty_ledger, "SELECT batch_id, undone_at IS NOT NULL FROM import_batches ORDER BY 1") == [(1, False), (2, True)]
     # A party created by batch 1 and used by batch 3 stays when batch 1 is undone.
@@ -413,12 +406,12 @@ def test_undo_removes_exactly_the_batch_and_the_parties_it_alone_used(empty_ledg
 
 def test_demo_ledger_is_never_mixed_with_real_rows(make_ledger, tmp_path):
     path = make_ledger([{"date": "2001", "party": "Invented"}], demo=True)
-    before = ledger_hash(path)
+    before = fingerprint(path)
     prepared = prepare_import(csv_bytes("2001,A,FRA,socialist,other,inbound"), "x.csv", path)
     assert prepared.result.is_demo_ledger
     with pytest.raises(DemoLedgerError, match="holds synthetic demo data"):
         commit_import(prepared, path)
-    assert ledger_hash(path) == before
+    assert fingerprint(path) == before
 
 
 def test_missing_ledger_is_created_empty_by_an_import(tmp_path):
@@ -506,7 +499,7 @@ def test_export_then_import_into_an_empty_ledger_gives_the_same_content(make_led
     target = create_ledger(tmp_path / "target.duckdb", demo=False)
     result = import_file(exported, target)
     assert (result.written, result.rows_written, len(result.errors)) == (True, 4, 0)
-    assert ledger_hash(target) == expected
+    assert fingerprint(target) == expected
 
 
 # ---------------------------------------------------------------- templates

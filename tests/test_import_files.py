@@ -9,7 +9,8 @@ import codecs
 import pytest
 
 from analytics import cli, importer
-from analytics.ledger import connect_read_only, content_hash
+from analytics.ledger import connect_read_only
+from tests.ledgers import fingerprint
 
 HEADER = "date,party,country,party_family,party_status,form,direction,level,event_id,delegation_size,topic,source"
 GOOD_ROW = "2001-05-02,Dawn Party,FRA,socialist,ruling,working_visit,inbound,senior,ev-1,4,Cooperation,Report"
@@ -20,14 +21,6 @@ def ledger(make_ledger):
     """A real (non-demo) ledger with two exchanges."""
     return make_ledger([{"date": "1999-03", "party": "Cedar Party", "country": "NAM"},
                         {"date": "2000", "party": "Harbour Forum", "country": None, "family": "international_org"}])
-
-
-def fingerprint(path) -> str:
-    con = connect_read_only(path)
-    try:
-        return content_hash(con)
-    finally:
-        con.close()
 
 
 def run_import(capsys, ledger, path, *extra) -> tuple[int, str, list[str]]:

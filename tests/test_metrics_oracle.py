@@ -30,6 +30,7 @@ from analytics.cli import main
 from analytics.filters import Filters
 from analytics.ledger import connect_read_only, create_ledger, write_transaction
 from analytics.reference import countries as reference_countries
+from tests.ledgers import insert_bulk
 
 INTL = vocab.INTERNATIONAL_BUCKET
 PARTIES: tuple[tuple[str, str | None, str], ...] = (  # (name, ISO3 or None, family)
@@ -143,31 +144,10 @@ def generate(seed: int) -> list[dict]:
 
 
 def write_ledger(path: Path, rows: list[dict]) -> Path:
-    """A ledger file holding every party of PARTIES and exactly ``rows``, written in two bulk inserts."""
+    """A ledger file holding every party of PARTIES and exactly ``rows``."""
     create_ledger(path, demo=False, force=True)
-    parties = pd.DataFrame({
-        "party_id": range(1, len(PARTIES) + 1), "name": [p[0] for p in PARTIES],
-        "country_iso3": pd.Series([p[1] for p in PARTIES], dtype="object"), "family": [p[2] for p in PARTIES],
-    })
-    exchanges = pd.DataFrame({
-        "exchange_id": range(1, len(rows) + 1),
-        "date": pd.to_datetime([r["date"] for r in rows]),
-        "date_precision": [r["precision"] for r in rows],
-        "party_id": [r["party"] + 1 for r in rows],
-        "party_status": [r["party_status"] for r in rows],
-        "form": [r["form"] for r in rows],
-        "direction": [r["direction"] for r in rows],
-        "level": [r["level"] for r in rows],
-        "event_id": pd.Series([r["event_id"] for r in rows], dtype="object"),
-    })
     with write_transaction(path) as con:
-        con.register("new_parties", parties)
-        con.execute("INSERT INTO parties (party_id, name, country_iso3, family) SELECT * FROM new_parties")
-        con.register("new_exchanges", exchanges)
-        con.execute("""INSERT INTO exchanges (exchange_id, date, date_precision, party_id, party_status, form,
-                           direction, level, event_id)
-                       SELECT exchange_id, CAST(date AS DATE), date_precision, party_id, party_status, form,
-                              direction, level, event_id FROM new_exchanges""")
+        insert_bulk(con, PARTIES, rows)
     return path
 
 

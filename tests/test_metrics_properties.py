@@ -12,7 +12,6 @@ import datetime as dt
 import math
 
 import duckdb
-import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -21,6 +20,7 @@ from analytics import metrics, vocab
 from analytics.filters import Filters
 from analytics.ledger import migrate
 from analytics.reference import countries
+from tests.ledgers import insert_bulk
 
 PARTIES = [  # (name, country, family, region)
     ("Socialist Party", "FRA", "socialist", "Europe"),
@@ -101,31 +101,7 @@ def load(rows: list[dict]) -> duckdb.DuckDBPyConnection:
     con = database()
     con.execute("DELETE FROM exchanges")
     con.execute("DELETE FROM parties")
-    parties = pd.DataFrame(
-        {"party_id": range(1, len(PARTIES) + 1), "name": [p[0] for p in PARTIES],
-         "country_iso3": [p[1] for p in PARTIES], "family": [p[2] for p in PARTIES]}
-    )
-    con.register("new_parties", parties)
-    con.execute("INSERT INTO parties (party_id, name, country_iso3, family) SELECT * FROM new_parties")
-    con.unregister("new_parties")
-    if rows:
-        exchanges = pd.DataFrame({
-            "exchange_id": range(1, len(rows) + 1),
-            "date": [_date(r) for r in rows],
-            "date_precision": [r["precision"] for r in rows],
-            "party_id": [r["party"] + 1 for r in rows],
-            "party_status": [r["party_status"] for r in rows],
-            "form": [r["form"] for r in rows],
-            "direction": [r["direction"] for r in rows],
-            "level": [r["level"] for r in rows],
-            "event_id": pd.Series([r["event_id"] for r in rows], dtype="object"),
-        })
-        con.register("new_exchanges", exchanges)
-        con.execute("""INSERT INTO exchanges (exchange_id, date, date_precision, party_id, party_status, form,
-                           direction, level, event_id)
-                       SELECT exchange_id, CAST(date AS DATE), date_precision, party_id, party_status, form,
-                              direction, level, event_id FROM new_exchanges""")
-        con.unregister("new_exchanges")
+    insert_bulk(con, [p[:3] for p in PARTIES], [{**r, "date": _date(r)} for r in rows])
     return con
 
 
