@@ -13,6 +13,7 @@ so the Overview says 4 exchanges in 2025 (2 in 2024), and 1 (0 in 2024) with reg
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -119,6 +120,28 @@ def test_changing_a_filter_changes_the_numbers(monkeypatch, tiny):
     assert metric(at, "Exchanges in 2025").value == "1"
     assert at.query_params["region"] == "Africa"
     assert "Region: Africa" in texts(at)
+
+
+def chart_data(at: AppTest) -> list:
+    """The traces (numbers, not titles) of every Plotly chart on the page."""
+    return [json.loads(chart.proto.spec)["data"] for chart in at.get("plotly_chart")]
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_a_filter_change_redraws_every_page_with_other_numbers(monkeypatch, demo_ledger, page):
+    at = open_app(monkeypatch, demo_ledger)
+    if page != "overview":
+        go_to(at, page)
+    before = chart_data(at)
+    if page == "profiles":  # a profile's own country replaces the region filter: change the years
+        at.slider(key="filter_years").set_value((2000, 2025)).run()
+    else:
+        at.multiselect(key="filter_regions").set_value(["Africa"]).run()
+    no_exception(at)
+    after = chart_data(at)
+    assert len(after) == len(before) >= 1
+    changed = [old != new for old, new in zip(before, after, strict=True)]
+    assert all(changed), f"charts {[i for i, c in enumerate(changed) if not c]} of {page} kept their numbers"
 
 
 def test_reset_button_clears_the_filters(monkeypatch, tiny):
