@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from analytics import vocab
+from analytics import reference, vocab
 
 FIRST_YEAR = 1951
 LAST_YEAR = 2025
@@ -23,6 +23,7 @@ CHUNK_ROWS = 1_000_000
 
 # Countries whose parties are not foreign counterparts in this ledger.
 EXCLUDED_COUNTRIES = ("CHN", "HKG", "MAC", "TWN")
+TERRITORY_WEIGHT = 0.15
 # Cumulative number of countries engaged by the end of each year (interpolated between).
 COUNTRY_JOIN_CURVE = {1951: 6, 1956: 22, 1965: 42, 1977: 58, 1985: 105, 1990: 122, 2003: 156, 2012: 178, 2025: 192}
 LATIN_AMERICA = "Latin America and the Caribbean"
@@ -141,6 +142,9 @@ def _make_parties(countries: pd.DataFrame, rng: np.random.Generator) -> pd.DataF
     parties = pd.DataFrame(rows, columns=["name", "country_iso3", "family", "first_year", "region"])
     parties["first_year"] = parties["first_year"].where(parties["first_year"] <= LAST_YEAR, 9999)
     parties["weight"] = rng.gamma(1.5, 1.0, len(parties))
+    # Parties of dependent territories are rare partners: none should top a country ranking.
+    territories = set(countries.loc[~is_state, "iso3"])
+    parties.loc[parties["country_iso3"].isin(territories), "weight"] *= TERRITORY_WEIGHT
     parties["governing"] = np.clip(rng.beta(4.0, 2.0, len(parties)) + np.where(parties["family"] == "national_democratic", 0.15, 0.0), 0, 0.97)
     parties["party_id"] = np.arange(1, len(parties) + 1, dtype=np.int32)
     return parties
@@ -342,6 +346,8 @@ def generate_demo(con, *, rows: int | None = None, seed: int = 1951, progress=No
     report = progress or (lambda message, fraction: None)
     rng = np.random.default_rng(seed)
     countries = con.execute("SELECT * FROM countries ORDER BY iso3").df()
+    status = reference.countries().set_index("iso3")["un_status"]
+    countries["un_status"] = countries["iso3"].map(status).fillna("territory")
     report("Inventing parties", 0.02)
     parties = _make_parties(countries, rng)
     scale = rows / default_rows()
