@@ -45,7 +45,7 @@ st.set_page_config(page_title="Party-to-party exchanges", page_icon="🌐", layo
 with common.entry_run():
     router = navigation()
     try:
-        common.filters_sidebar()
+        common.filters_sidebar(router.url_path)
     except LedgerError as error:
         st.error(f"**The ledger cannot be opened.** {error}", icon=":material/error:")
         st.stop()

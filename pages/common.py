@@ -120,7 +120,7 @@ WIDGET_KEYS: dict[str, str] = {name: f"filter_{name}" for name in DIMENSION_PARA
 YEARS_KEY = "filter_years"
 PARTY_KEY = "filter_party"
 FILTERS_KEY = "filters"  # the current Filters value, for the pages
-URL_WRITTEN_KEY = "_filters_url_written"  # the filter params last written to the URL
+URL_WRITTEN_KEY = "_filters_url_written"  # (page, filter params) last written to the URL
 URL_WARNINGS_KEY = "_filters_url_warnings"
 FILTER_URL_KEYS: tuple[str, ...] = ("from", "to", *DIMENSION_PARAMS.values(), "party")
 DIMENSION_WORDS: dict[str, str] = {
@@ -241,12 +241,16 @@ def set_filter(field: str, values: tuple[str, ...] | list[str]) -> None:
         st.session_state[WIDGET_KEYS[field]] = list(values)
 
 
-def _sync_from_url() -> None:
+def _sync_from_url(page: str) -> None:
     url = _url_filter_params()
     written = st.session_state.get(URL_WRITTEN_KEY)
-    if written is not None and (url == written or not url):
-        # Our own write, or a page change that cleared the query string: the widgets hold the state.
-        return
+    if written is not None:
+        written_page, written_params = written
+        if url == written_params:
+            return  # our own write
+        if not url and page != written_page:
+            return  # a page change cleared the query string: the widgets hold the filters
+    # A link, a bookmark, or the back button (to a view with other filters, or with none).
     filters, warnings = parse_filter_params(url)
     # Shown until the user changes the filters (a rerun alone must not hide them).
     st.session_state[URL_WARNINGS_KEY] = (warnings, filters)
@@ -285,17 +289,17 @@ def _subregion_options(regions: list[str], chosen: list[str]) -> list[str]:
     return options + [s for s in chosen if s not in options]
 
 
-def filters_sidebar() -> Filters:
+def filters_sidebar(page: str = "") -> Filters:
     """Draw the shared filters in the sidebar, keep them in sync with the URL, return them.
 
-    Called once per run by ``dashboard.py`` before the page runs. The URL wins when it changed
-    from outside (a link, a bookmark, the back button); a page change that clears the query
-    string keeps the filters and writes them back.
+    Called once per run by ``dashboard.py`` before ``page`` (its URL path) runs. The URL wins
+    when it changed from outside (a link, a bookmark, the back button); a page change that
+    clears the query string keeps the filters and writes them back.
     """
     bounds = year_bounds()
     for key in (*WIDGET_KEYS.values(), PARTY_KEY):
         st.session_state.setdefault(key, [] if key != PARTY_KEY else None)
-    _sync_from_url()
+    _sync_from_url(page)
     slider = st.session_state.get(YEARS_KEY)
     if slider is None or not (bounds[0] <= slider[0] <= slider[1] <= bounds[1]):
         wanted = slider or _slider_value(Filters(), bounds)
@@ -333,7 +337,7 @@ def filters_sidebar() -> Filters:
     filters = _filters_from_widgets(bounds)
     params = filters.to_params()
     _write_url(params)
-    st.session_state[URL_WRITTEN_KEY] = params
+    st.session_state[URL_WRITTEN_KEY] = (page, params)
     st.session_state[FILTERS_KEY] = filters
     return filters
 
@@ -540,7 +544,7 @@ def show_chart(name: str, filters: Filters | None = None, *, key: str | None = N
     from pages.export_menu import export_menu  # here: export_menu imports this module
 
     with st.container(horizontal=True, gap="small"):
-        export_menu(name, fig, data, filters or current_filters(), key=f"{key}_export")
+        export_menu(name, fig, data, filters or current_filters(), key=f"{key}_export", options=options)
         if data_table and not data.empty:
             with st.popover("Data", icon=":material/table:", key=f"{key}_data"):
                 st.dataframe(data, hide_index=True, width=720, height=min(38 + 35 * len(data), 360))

@@ -30,9 +30,10 @@ ICONS = {
 }
 
 
-def add_to_briefing(name: str, filters: Filters | None, notes: str = "") -> None:
+def add_to_briefing(name: str, filters: Filters | None, notes: str = "", options: dict | None = None) -> None:
     """Append a chart to the briefing being built on the Briefing page (``filters`` None: it
-    follows the current filters)."""
+    follows the current filters; ``options``: the chart's build options as on screen, such as
+    the periods of a comparison or the rows of a pivot)."""
     items = st.session_state.setdefault(BRIEFING_ITEMS_KEY, [])
     number = st.session_state.get(BRIEFING_COUNTER_KEY, 0) + 1
     st.session_state[BRIEFING_COUNTER_KEY] = number
@@ -41,7 +42,7 @@ def add_to_briefing(name: str, filters: Filters | None, notes: str = "") -> None
         "chart": name,
         "filters": filters.to_params() if filters is not None else None,
         "notes": notes,
-        "options": {},
+        "options": {key: list(value) if isinstance(value, tuple) else value for key, value in (options or {}).items()},
     })
 
 
@@ -52,13 +53,14 @@ def _producer(fig: go.Figure, data: pd.DataFrame, meta: export.ChartMeta, fmt: s
     return produce
 
 
-def export_menu(name: str, fig: go.Figure, data: pd.DataFrame, filters: Filters, *, key: str | None = None) -> None:
+def export_menu(name: str, fig: go.Figure, data: pd.DataFrame, filters: Filters, *, key: str | None = None,
+                options: dict | None = None) -> None:
     """An "Export" popover under the chart ``name`` (a ``chart_catalog`` name): one download
     button per format and a button adding the chart, with ``filters``, to the briefing.
 
     ``fig`` and ``data`` are what ``chart_catalog.build_chart`` returned (its title and filter
     line go on the exported image); ``key`` is needed only when one page shows the same
-    chart twice.
+    chart twice; ``options`` are the chart's build options, kept when it goes to the briefing.
     """
     key = key or f"export_{name}"
     meta = export.chart_meta(name, fig, filters=export.figure_caption(fig) or filters.describe(),
@@ -77,5 +79,5 @@ def export_menu(name: str, fig: go.Figure, data: pd.DataFrame, filters: Filters,
         if not browser:
             st.caption(export.BROWSER_MISSING)
         st.button("Add to briefing", key=f"{key}_brief", icon=":material/slideshow:", width="stretch",
-                  on_click=add_to_briefing, args=(name, filters),
+                  on_click=add_to_briefing, args=(name, filters, "", options),
                   help="Adds this chart, with these filters saved, to the Briefing page.")

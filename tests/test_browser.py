@@ -185,6 +185,21 @@ def test_back_button_restores_page_and_filters(page, server, outside_requests):
         ".some(e => e.innerText.includes('1990–2025; Region: Asia'))", timeout=LOAD_TIMEOUT_MS,
     )
 
+    # Forward again, to the view without filters: an empty query string on the same page is a
+    # view of its own, not a page change.
+    page.go_forward()
+    page.wait_for_function("() => !location.search.includes('region=')", timeout=LOAD_TIMEOUT_MS)
+    _wait_for_app(page, 6)
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('[data-testid=\"stMarkdownContainer\"]')]"
+        ".some(e => e.innerText.includes('Showing:') && !e.innerText.includes('Region:'))", timeout=LOAD_TIMEOUT_MS,
+    )
+    page.wait_for_timeout(1000)  # a stale write-back of the old filters would land by now
+    assert "region=" not in page.url and "Region:" not in _summary(page)
+    page.go_back()
+    page.wait_for_function("() => location.search.includes('region=Asia')", timeout=LOAD_TIMEOUT_MS)
+    _wait_for_app(page, 6)
+
     # A page change: Streamlit's sidebar navigation clears the query string and the app writes
     # the filters back, which leaves one extra history entry (streamlit/streamlit#8102).
     page.locator('[data-testid="stSidebarNav"]').get_by_text("Trends", exact=True).click()
