@@ -198,7 +198,9 @@ def _leaderboard(kind: str) -> Build:
             regions = dict(zip(reference_countries()["iso3"], reference_countries()["region"], strict=True))
             df = df.assign(region=[regions.get(c, vocab.INTERNATIONAL_BUCKET) for c in df["country_iso3"].fillna("")])
         title = f"Top {top} countries by exchanges" if kind == "country" else f"Top {top} parties by exchanges"
-        return charts.leaderboard_chart(short_country_names(df), kind, title=title), df
+        previous = metrics.previous_window(*metrics.window(con, filters))
+        return charts.leaderboard_chart(short_country_names(df), kind, title=title,
+                                        previous_label=f"In {period_label(previous)} (the period as long before)"), df
     return build
 
 
@@ -257,7 +259,8 @@ _SPECS = [
               "Exchanges per year with the 3-year rolling mean and era markers."),
     ChartSpec("world-map", "Exchanges by country", "Overview", _world_map,
               "World map of exchanges per country; international organisations are off the map."),
-    ChartSpec("top-movers", "Top movers by country", "Overview", _movers("country_iso3", 8, "Top movers"),
+    ChartSpec("top-movers", "Top movers by country", "Overview",
+              _movers("country_iso3", 8, "Change in exchanges by country"),
               "Countries whose exchanges rose or fell most: the latest five years against the five before.",
               own_years=True),
     ChartSpec("activity-per-year", "Exchanges, events, parties and countries per year", "Trends",

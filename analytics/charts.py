@@ -720,7 +720,8 @@ def subregion_bar_chart(df: pd.DataFrame, *, title: str = "Exchanges by sub-regi
     return fig.figure()
 
 
-def leaderboard_chart(df: pd.DataFrame, kind: str = "country", *, title: str | None = None) -> go.Figure:
+def leaderboard_chart(df: pd.DataFrame, kind: str = "country", *, title: str | None = None,
+                      previous_label: str = "Previous period") -> go.Figure:
     """Horizontal bars of the top countries or parties, coloured by region, with the change on
     the previous period in the hover.
 
@@ -745,8 +746,8 @@ def leaderboard_chart(df: pd.DataFrame, kind: str = "country", *, title: str | N
         x=data["exchanges"], y=labels, orientation="h", showlegend=False, customdata=custom,
         marker_color=[colour("region", r or vocab.INTERNATIONAL_BUCKET) for r in regions],
         text=[f"{v:,}" for v in data["exchanges"]], textposition="outside", cliponaxis=False,
-        hovertemplate="<b>%{y}</b><br>%{x:,} exchanges (%{customdata[1]:.1%})<br>Previous period: %{customdata[2]}"
-                      " (%{customdata[3]})<extra></extra>",
+        hovertemplate="<b>%{y}</b><br>%{x:,} exchanges (%{customdata[1]:.1%})<br>" + previous_label
+                      + ": %{customdata[2]} (%{customdata[3]})<extra></extra>",
     )
     fig.update_layout(xaxis=dict(visible=False), margin=dict(r=60))
     if kind == "party":

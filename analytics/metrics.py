@@ -718,10 +718,14 @@ METRICS: dict[str, Callable[..., pd.DataFrame]] = {
 }
 
 
+# Other spellings users type (the issue that defined the metrics says "leaderboards").
+METRIC_ALIASES = {"leaderboards": "leaderboard", "kpi": "kpis", "first-contact": "first-contacts"}
+
+
 def get_metric(name: str) -> Callable[..., pd.DataFrame]:
-    """The metric function registered as ``name``; raises MetricError listing the valid names."""
+    """The metric function registered as ``name`` (or an alias); raises MetricError listing the valid names."""
     try:
-        return METRICS[name]
+        return METRICS[METRIC_ALIASES.get(name, name)]
     except (KeyError, TypeError):
         close = difflib.get_close_matches(str(name), list(METRICS), n=1)
         hint = f" Did you mean {close[0]!r}?" if close else ""

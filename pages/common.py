@@ -11,6 +11,7 @@ on every write, so an import shows at once and never mixes with stale numbers.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import functools
 import io
@@ -409,9 +410,9 @@ def party_names() -> list[str]:
 # Page furniture
 
 
-def page_header(title: str, intro: str = "") -> Filters:
-    """Title, demo badge, the one-line summary of the active filters and any URL warnings;
-    returns the filters."""
+def page_header(title: str, intro: str = "", *, summary: bool = True) -> Filters:
+    """Title, demo badge, the one-line summary of the active filters (``summary=False``: the
+    page writes its own with ``filters_summary``) and any URL warnings; returns the filters."""
     ensure_entry()
     st.title(title)
     if intro:
@@ -424,10 +425,16 @@ def page_header(title: str, intro: str = "") -> Filters:
         warnings = []
     for warning in warnings:
         st.warning(warning, icon=":material/link_off:")
-    first, last = call("window", current)
-    summary = current.with_years(first, last).describe()
-    st.markdown(f":material/filter_alt: **Showing:** {summary}")
+    if summary:
+        filters_summary(current)
     return current
+
+
+def filters_summary(filters: Filters, note: str = "") -> None:
+    """The one line saying what the page shows: the year window and the filters, countries by name."""
+    first, last = call("window", filters)
+    named = dataclasses.replace(filters, countries=tuple(country_name(code) for code in filters.countries))
+    st.markdown(f":material/filter_alt: **Showing:** {named.with_years(first, last).describe()}{note}")
 
 
 def empty_state(message: str = "No exchanges match these filters.") -> None:

@@ -21,7 +21,7 @@ for column, row in zip(st.columns(4), latest.itertuples(), strict=True):
                   border=True, help=f"{NAMES[row.kpi]} in {last - 1}: {row.previous:,}")
 st.caption(
     f"**{first}–{last}:** {whole['exchanges']:,} exchanges in {whole['events']:,} events with "
-    f"{whole['parties']:,} parties in {whole['countries']:,} countries and organisations."
+    f"{whole['parties']:,} parties and organisations in {whole['countries']:,} countries."
 )
 
 common.show_chart("exchanges-per-year")

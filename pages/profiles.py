@@ -7,7 +7,8 @@ import streamlit as st
 from analytics.profiles import Profile, ProfileError, profile_filters
 from pages import common
 
-current = common.page_header("Profiles", "One country or one party: its timeline and the exchanges behind it.")
+current = common.page_header("Profiles", "One country or one party: its timeline and the exchanges behind it.",
+                             summary=False)
 countries = common.call("country_choices")
 parties = common.call("party_choices")
 if countries.empty and parties.empty:
@@ -17,7 +18,14 @@ if countries.empty and parties.empty:
 COUNTRY_LABELS = {row.country_iso3: f"{row.country} ({row.region})" for row in countries.itertuples()}
 PARTY_LABELS = {f"{row.country_iso3}:{row.party}": f"{row.party} ({row.country})" for row in parties.itertuples()}
 
-# The profile in the URL (a link, a click on a map or a bar) decides on arrival.
+# A country chosen in the sidebar opens its profile; the profile in the URL (a link, a click
+# on a map or a bar) decides on arrival.
+if current.countries and st.session_state.get("_profile_sidebar_countries") != current.countries:
+    st.session_state["_profile_sidebar_countries"] = current.countries
+    if current.countries[0] in COUNTRY_LABELS:
+        st.session_state["profile_kind"] = "Country"
+        st.session_state["profile_country"] = current.countries[0]
+
 raw = st.query_params.get("profile")
 if raw and raw != st.session_state.get("_profile_param"):
     try:
@@ -50,6 +58,8 @@ st.session_state["_profile_param"] = profile.to_param()
 common.write_url_option("profile", profile.to_param(), None)
 
 scope = profile_filters(current, profile)
+common.filters_summary(scope, " (the profile's country replaces the sidebar's region, sub-region, country and party)"
+                       if current.regions or current.subregions or current.countries or current.party else "")
 summary = common.call("profile_summary", scope)
 if summary["exchanges"] == 0:
     common.empty_state(

@@ -211,3 +211,22 @@ def test_metrics_and_cli_do_not_import_streamlit():
     code = "import sys, analytics.metrics, analytics.commands.metric_commands; print('streamlit' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize(("given", "code"), [
+    ("KEN", "KEN"), ("ken", "KEN"), ("Kenya", "KEN"), ("UAE", "ARE"), ("DRC", "COD"), ("Viet Nam", "VNM"),
+    ("vietnam", "VNM"), ("Russia", "RUS"),
+])
+def test_country_flag_takes_codes_names_and_three_letter_aliases(given, code):
+    from analytics.commands.filter_args import _country
+
+    assert _country(given) == code
+
+
+def test_country_flag_in_any_form_gives_the_same_numbers(capsys, ledger):
+    outputs = {run(capsys, "by-family", "--db", ledger, "--country", given)[1] for given in ("KEN", "ken", "Kenya")}
+    assert outputs == {"party_family,exchanges,share\nnational_democratic,1,1.0\n"}
+
+
+def test_metric_aliases_give_the_same_table(capsys, ledger):
+    assert run(capsys, "leaderboards", "--db", ledger)[1] == run(capsys, "leaderboard", "--db", ledger)[1] != ""

@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 
 from analytics import vocab
-from analytics.filters import FilterError, Filters
+from analytics.filters import FilterError, Filters, country_codes
 from analytics.reference import match_country
 
 # (flag, Filters field, metavar, help)
@@ -53,9 +53,12 @@ def _year(text: str | None, flag: str) -> int | None:
 
 
 def _country(text: str) -> str:
-    """ISO3 as given, or the ISO3 of an English name or alias; unknown text is left for validation."""
-    matched = match_country(text)
-    return matched if matched and len(str(text).strip()) != 3 else str(text).strip()
+    """An ISO3 code (any case), or the ISO3 of an English name or alias (UAE, DRC, Viet Nam...);
+    unknown text is left for validation, which lists the valid codes."""
+    text = str(text).strip()
+    if text.upper() in country_codes():
+        return text.upper()
+    return match_country(text) or text
 
 
 def filters_from_args(args: argparse.Namespace) -> Filters:
