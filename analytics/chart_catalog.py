@@ -19,8 +19,8 @@ import plotly.graph_objects as go
 
 from analytics import charts, explore, metrics, vocab
 from analytics.filters import Filters
+from analytics.reference import ReferenceDataError, eras
 from analytics.reference import countries as reference_countries
-from analytics.reference import eras
 
 DEFAULT_SOURCE = "Party-to-party exchange ledger"
 DEMO_NOTE = "Demo data (synthetic, invented parties)"
@@ -54,6 +54,15 @@ class ChartSpec:
 # ---------------------------------------------------------------------------------------------
 # Options shared by several charts
 
+
+
+def era_markers() -> pd.DataFrame:
+    """The era markers of ``data/eras.csv``; none when the file is malformed (the pages say why)."""
+    try:
+        return eras()
+    except ReferenceDataError:
+        return pd.DataFrame({"year": pd.Series(dtype="int64"), "label": pd.Series(dtype="object"),
+                             "description": pd.Series(dtype="object")})
 
 def period_label(period: tuple[int, int]) -> str:
     """'2016–2020' (or '2020' for a single year)."""
@@ -97,18 +106,18 @@ def short_country_names(df: pd.DataFrame) -> pd.DataFrame:
 
 def _exchanges_per_year(con, filters: Filters, **_):
     df = metrics.exchanges_per_year(con, filters)
-    return charts.exchanges_per_year_chart(df, eras()), df
+    return charts.exchanges_per_year_chart(df, era_markers()), df
 
 
 def _activity_per_year(con, filters: Filters, **_):
     df = metrics.exchanges_per_year(con, filters)
-    return charts.activity_per_year_chart(df, eras()), df
+    return charts.activity_per_year_chart(df, era_markers()), df
 
 
 def _per_year(dimension: str, *, share: bool = False) -> Build:
     def build(con, filters: Filters, **_):
         df = metrics.breakdown(con, filters, dimension, per_year=True)
-        return charts.breakdown_per_year_chart(df, dimension, share=share, eras=eras()), df
+        return charts.breakdown_per_year_chart(df, dimension, share=share, eras=era_markers()), df
     return build
 
 
@@ -116,7 +125,7 @@ def _status_share(con, filters: Filters, **_):
     df = metrics.breakdown(con, filters, "party_status", per_year=True)
     fig = charts.share_lines_chart(df, "party_status", codes=("ruling", "coalition", "opposition"),
                                    title="Share of exchanges per year with ruling, coalition and opposition parties",
-                                   eras=eras())
+                                   eras=era_markers())
     return fig, df
 
 
@@ -129,7 +138,7 @@ def _breakdown(dimension: str) -> Build:
 
 def _first_contacts(con, filters: Filters, **_):
     df = metrics.first_contacts(con, filters)
-    return charts.first_contacts_chart(df, eras()), df
+    return charts.first_contacts_chart(df, era_markers()), df
 
 
 def _concentration(con, filters: Filters, **_):
@@ -248,7 +257,9 @@ def _movers(default_dimension: str, default_top: int, prefix: str | None = None)
 
 def _pivot(con, filters: Filters, *, rows: str = "region", columns: str = "year", measure: str = "exchanges", **_):
     df = explore.pivot(con, filters, rows, columns, measure)
-    return charts.heatmap_chart(df, rows, columns, value=measure), df
+    # Distinct counts (events, parties, countries) may count one party in several cells.
+    share_of = "the total" if measure == "exchanges" else f"all {measure} matching the filters (one can be in several cells)"
+    return charts.heatmap_chart(df, rows, columns, value=measure, share_of=share_of), df
 
 
 # ---------------------------------------------------------------------------------------------

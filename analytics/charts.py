@@ -885,12 +885,14 @@ def compare_periods_chart(df: pd.DataFrame, dimension: str, label_a: str, label_
     fig = _new_figure(title, height=max(300, 140 + 36 * len(data)))
     change = [_pct(v) for v in data["change_pct"]]
     for column, name, shade in (("exchanges_a", label_a, PERIOD_A_COLOUR), ("exchanges_b", label_b, PERIOD_B_COLOUR)):
+        share_column = column.replace("exchanges", "share")
+        shares = data[share_column] if share_column in data else data[column] / max(int(df[column].sum()), 1)
         _add(
             fig, "bar",
             x=data[column], y=labels, orientation="h", name=name, marker_color=shade,
-            customdata=list(zip(data["change"], change, strict=True)),
-            hovertemplate=f"<b>%{{y}}</b><br>{_escape(name)}: %{{x:,}} exchanges<br>Change: %{{customdata[0]:+,}} "
-                          "(%{customdata[1]})<extra></extra>",
+            customdata=list(zip(data["change"], change, shares.fillna(0.0), strict=True)),
+            hovertemplate=f"<b>%{{y}}</b><br>{_escape(name)}: %{{x:,}} exchanges (%{{customdata[2]:.1%}} of the "
+                          "period)<br>Change: %{customdata[0]:+,} (%{customdata[1]})<extra></extra>",
         )
     fig.update_layout(barmode="group", bargap=0.25, xaxis_title_text="Exchanges", xaxis_showgrid=True, xaxis_separatethousands=True, xaxis_nticks=5,
                       legend=dict(traceorder="normal"))

@@ -36,7 +36,9 @@ from analytics.filters import (
 )
 from analytics.importer import safe_frame, write_xlsx
 from analytics.ledger import LedgerReader, ledger_info, prepare_ledger
+from analytics.reference import ERAS_CSV, ReferenceDataError
 from analytics.reference import countries as reference_countries
+from analytics.reference import eras as reference_eras
 from analytics.settings import DEFAULT_DB_PATH, load_settings
 
 
@@ -382,9 +384,18 @@ def call(function: str, filters: Filters | None = None, **options):
     return _cached_call(ledger_path(), ledger_version(), function, filters, _options_key(options))
 
 
+def eras_version() -> tuple[int, int] | None:
+    """Signature of ``data/eras.csv`` (users edit it): a change redraws the time charts."""
+    try:
+        stat = ERAS_CSV.stat()
+    except OSError:
+        return None
+    return stat.st_mtime_ns, stat.st_size
+
+
 @st.cache_data(show_spinner=False, max_entries=1024)
 def _cached_chart(path: str, version: tuple[int, int, int], name: str, filters: Filters, options: tuple,
-                  is_demo: bool) -> tuple[dict, pd.DataFrame]:
+                  is_demo: bool, eras: tuple[int, int] | None = None) -> tuple[dict, pd.DataFrame]:
     window = _cached_call(path, version, "window", filters, ())  # the page header asked for it already
     fig, data = chart_catalog.build_chart(_reader(path).connection(), name, filters, is_demo=is_demo,
                                           window=window, **dict(options))
@@ -395,7 +406,7 @@ def _cached_chart(path: str, version: tuple[int, int, int], name: str, filters: 
 def chart(name: str, filters: Filters | None = None, **options) -> tuple[go.Figure, pd.DataFrame]:
     """The catalog chart ``name`` for the filters (default: the sidebar's) and the data behind it."""
     figure, data = _cached_chart(ledger_path(), ledger_version(), name, filters or current_filters(),
-                                 _options_key(options), info().is_demo)
+                                 _options_key(options), info().is_demo, eras_version())
     # The dict came from a validated Figure: rebuilding it needs no second validation.
     return go.Figure(figure, _validate=False), data
 
@@ -425,6 +436,11 @@ def page_header(title: str, intro: str = "", *, summary: bool = True) -> Filters
         warnings = []
     for warning in warnings:
         st.warning(warning, icon=":material/link_off:")
+    try:
+        reference_eras()
+    except ReferenceDataError as error:
+        st.warning(f"Era markers are left out of the time charts until `data/eras.csv` is fixed: {error}",
+                   icon=":material/edit_note:")
     if summary:
         filters_summary(current)
     return current

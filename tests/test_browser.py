@@ -23,7 +23,9 @@ from tests.servers import dashboard_server
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = os.environ.get("LEDGER_TEST_CHROMIUM", "/usr/bin/chromium")
+# Debian's package installs /usr/bin/chromium; Ubuntu's is named chromium-browser.
+CHROMIUM = (os.environ.get("LEDGER_TEST_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+            or "/usr/bin/chromium")
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "[::1]", "::1"}
 # (url path, page title, plotly charts on the page, of which maps)
 PAGES = [
@@ -37,9 +39,14 @@ PAGES = [
 ]
 LOAD_TIMEOUT_MS = 45_000
 
-sync_api = pytest.importorskip("playwright.sync_api")
-if not Path(CHROMIUM).exists():  # pragma: no cover - the setup script installs it
-    pytest.skip(f"no Chromium at {CHROMIUM} (scripts/setup.sh installs Debian's chromium)", allow_module_level=True)
+# No skip: the README's test command installs Playwright and Chromium, so a missing browser is
+# a broken setup and must turn CI red rather than pass without a single browser check.
+from playwright import sync_api  # noqa: E402
+
+
+@pytest.fixture(scope="module", autouse=True)
+def chromium_installed():
+    assert Path(CHROMIUM).exists(), f"no Chromium at {CHROMIUM}: run scripts/setup.sh (apt-get install chromium)"
 
 
 @pytest.fixture(scope="module")

@@ -249,3 +249,23 @@ def test_parse_filter_params_keeps_the_good_values():
                                              "page": ["ignored"]})
     assert filters == Filters(year_from=1990, regions=("Africa",), levels=("senior",))
     assert len(warnings) == 1 and "Atlantis" in warnings[0]
+
+
+def test_edited_eras_file_redraws_and_a_broken_one_warns(monkeypatch, tiny, tmp_path):
+    import analytics.reference
+    import pages.common
+
+    eras_file = tmp_path / "eras.csv"
+    eras_file.write_text("year,label,description\n2024,Test era,edited by a user\n", encoding="utf-8")
+    monkeypatch.setattr(analytics.reference, "ERAS_CSV", eras_file)
+    monkeypatch.setattr(pages.common, "ERAS_CSV", eras_file)
+    at = open_app(monkeypatch, tiny)
+    no_exception(at)
+    assert "Test era" in at.get("plotly_chart")[0].proto.spec  # the marker of the edited file
+
+    eras_file.write_text("year,label\nnineteen,Broken era\n", encoding="utf-8")
+    at.run()
+    no_exception(at)
+    assert any("data/eras.csv" in w.value and "line 2" in w.value for w in at.warning)
+    spec = at.get("plotly_chart")[0].proto.spec
+    assert "Test era" not in spec and "Broken era" not in spec
