@@ -1,25 +1,28 @@
 """Import of a user's own ledger file (CSV, Excel or Parquet) into the ledger, one batch at a time.
 
-Called by the ``import``, ``history``, ``undo`` and ``template`` commands
+Called by the ``import``, ``history``, ``undo``, ``template`` and ``export-ledger`` commands
 (``analytics/commands/import_commands.py``) and by the Data page. Three steps: ``read_table``
 turns the file's bytes into a table of text cells with the spreadsheet row number of each row and
 the headers matched to the format of ``docs/ledger-format.md``; ``check_rows`` validates every
 cell at once with pandas (no Python loop over rows) and lists each problem with its row, column,
 value, reason and a suggestion; ``commit_import`` re-checks what depends on the ledger and writes
 the valid rows as one batch inside ``ledger.write_transaction``, so an import is all or nothing
-even when the process is killed. ``safe_cell`` / ``safe_frame`` / ``write_rows`` neutralise
-spreadsheet formulas in every CSV or Excel file made from ledger rows.
+even when the process is killed. ``export_ledger`` / ``export_bytes`` write the whole ledger back
+in the import format. ``safe_cell`` / ``safe_frame`` / ``write_rows`` neutralise spreadsheet
+formulas in every CSV or Excel file made from ledger rows.
 """
 
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import datetime as dt
 import difflib
 import hashlib
 import io
 import itertools
+import os
 import re
 import sys
 import zipfile
@@ -62,6 +65,27 @@ CODE_COLUMNS: dict[str, tuple[str, ...]] = {
     "level": vocab.LEVELS,
 }
 CODE_DEFAULTS: dict[str, str] = {"party_status": "unknown", "level": "unknown"}
+# Read when present, beyond the format's columns: the Explorer's ledger download carries them, so
+# that file imports back with its dates at their precision and its countries by code.
+EXTRA_COLUMNS: tuple[str, ...] = ("date_precision", "country_iso3")
+KNOWN_COLUMNS: tuple[str, ...] = COLUMNS + EXTRA_COLUMNS
+DATE_PRECISIONS: tuple[str, ...] = ("day", "month", "year")
+# Names that stand for more than one country: folded name -> the candidates' ISO3 codes.
+AMBIGUOUS_COUNTRIES: dict[str, tuple[str, ...]] = {
+    "korea": ("PRK", "KOR"),
+    "congo": ("COD", "COG"),
+    "virgin islands": ("VGB", "VIR"),
+}
+# Former states, not in the countries table: code -> (name, other names, ISO3 of the main successor).
+# The ledger records a party's country by today's ISO3 code.
+FORMER_STATES: dict[str, tuple[str, tuple[str, ...], str]] = {
+    "SUN": ("Soviet Union", ("USSR", "Union of Soviet Socialist Republics"), "RUS"),
+    "DDR": ("German Democratic Republic", ("East Germany", "GDR"), "DEU"),
+    "YUG": ("Yugoslavia", ("Socialist Federal Republic of Yugoslavia", "Federal Republic of Yugoslavia"), "SRB"),
+    "SCG": ("Serbia and Montenegro", (), "SRB"),
+    "CSK": ("Czechoslovakia", ("Czechoslovak Socialist Republic", "Czechoslovak Republic"), "CZE"),
+    "YMD": ("South Yemen", ("People's Democratic Republic of Yemen", "Democratic Yemen"), "YEM"),
+}
 TEXT_COLUMNS: tuple[str, ...] = ("party", "event_id", "topic", "source")
 # The most a spreadsheet cell holds (Excel's limit); longer cells are rejected, not truncated.
 MAX_CELL_CHARS = 32_767
@@ -167,19 +191,48 @@ def write_xlsx(frame: pd.DataFrame, target, *, sheet_name: str = "Ledger") -> No
     workbook.save(target)
 
 
-def write_rows(frame: pd.DataFrame, path: Path | str) -> Path:
-    """Write ledger rows to .csv (UTF-8 with BOM, formulas neutralised), .xlsx or .parquet."""
-    path = Path(path)
-    suffix = path.suffix.lower()
-    if suffix == ".csv":
-        safe_frame(frame).to_csv(path, index=False, encoding="utf-8-sig")
-    elif suffix == ".xlsx":
-        write_xlsx(frame, path)
-    elif suffix == ".parquet":
-        frame.to_parquet(path, index=False)
+ROW_FORMATS: tuple[str, ...] = ("csv", "xlsx", "parquet")
+
+
+def _row_format(name: str) -> str:
+    kind = Path(name).suffix.lower().lstrip(".")
+    if kind not in ROW_FORMATS:
+        raise ValueError(f"Cannot write {Path(name).name}: use a .csv, .xlsx or .parquet file name.")
+    return kind
+
+
+def _write_rows_to(frame: pd.DataFrame, target, kind: str) -> None:
+    if kind == "csv":
+        safe_frame(frame).to_csv(target, index=False, encoding="utf-8-sig")
+    elif kind == "xlsx":
+        write_xlsx(frame, target)
     else:
-        raise ValueError(f"Cannot write {path.name}: use a .csv, .xlsx or .parquet file name.")
+        frame.to_parquet(target, index=False)
+
+
+def write_rows(frame: pd.DataFrame, path: Path | str) -> Path:
+    """Write ledger rows to .csv (UTF-8 with BOM, formulas neutralised), .xlsx or .parquet.
+
+    The file is written beside its place and renamed into it, so it appears whole or not at all.
+    """
+    path = Path(path)
+    kind = _row_format(path.name)
+    temp = path.with_name(f".{path.name}.{os.getpid()}.part")
+    try:
+        _write_rows_to(frame, temp, kind)
+        os.replace(temp, path)
+    finally:
+        with contextlib.suppress(OSError):
+            temp.unlink(missing_ok=True)
     return path
+
+
+def rows_bytes(frame: pd.DataFrame, kind: str) -> bytes:
+    """Ledger rows as the bytes of a .csv, .xlsx or .parquet file (for a download button)."""
+    _row_format(f"rows.{kind}")
+    buffer = io.BytesIO()
+    _write_rows_to(frame, buffer, kind)
+    return buffer.getvalue()
 
 
 # --------------------------------------------------------------------------------------------
@@ -199,6 +252,10 @@ class SourceTable:
     notes: list[str] = field(default_factory=list)
     # (position in frame, reason) for rows that have more cells than the header.
     shape_problems: list[tuple[int, str]] = field(default_factory=list)
+    # Position in frame -> the cells beyond the header's width, joined by the separator (for the rejected file).
+    extra_cells: dict[int, str] = field(default_factory=dict)
+    # (position in frame, column) of the Excel cells that hold a formula (read as the formula's text).
+    formula_cells: list[tuple[int, str]] = field(default_factory=list)
 
     @property
     def rows_read(self) -> int:
@@ -283,8 +340,9 @@ def _separator(text: str) -> str:
     return best if counts[best] else ","
 
 
-def _csv_records(text: str, separator: str, file_name: str) -> tuple[pd.DataFrame, list[tuple[int, str]]]:
-    """All records (header included) as text, and the records with more cells than the header."""
+def _csv_records(text: str, separator: str, file_name: str) -> tuple[pd.DataFrame, list[tuple[int, str, str]]]:
+    """All records (header included) as text, and the records with more cells than the header:
+    (record index, reason, the extra cells joined by the separator)."""
     try:
         frame = pd.read_csv(
             io.StringIO(text),
@@ -317,7 +375,7 @@ def _csv_records(text: str, separator: str, file_name: str) -> tuple[pd.DataFram
             if extra:
                 long_rows.append(
                     (index, f"the row has {len(record)} cells but the header has {width} columns "
-                     "(a separator inside a value that is not in quotes?)")
+                     "(a separator inside a value that is not in quotes?)", separator.join(record[width:]))
                 )
             del record[width:]
         elif len(record) < width:
@@ -329,6 +387,9 @@ def _excel_text(cell) -> str:
     value = cell.value
     if value is None:
         return ""
+    if getattr(cell, "data_type", None) == "f":
+        # A formula is read as its text (an array formula keeps its text in ``.text``).
+        return str(getattr(value, "text", value))
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
     if isinstance(value, (dt.datetime, dt.date)):
@@ -344,11 +405,16 @@ def _excel_text(cell) -> str:
     return str(value)
 
 
-def _excel_records(data: bytes, file_name: str, sheet: str | None) -> tuple[pd.DataFrame, str]:
+def _excel_records(data: bytes, file_name: str, sheet: str | None) -> tuple[pd.DataFrame, str, list[tuple[int, int]]]:
+    """The sheet's records as text, its title, and (record, column) of every formula cell.
+
+    The workbook is read with its formulas, not the values Excel last computed: a file written by
+    a program (pandas, openpyxl) has no computed values, and a formula is stored as its text.
+    """
     from openpyxl import load_workbook
 
     try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
         raise ImportFileError(f"{file_name} is not a readable Excel workbook ({error}): save it again as .xlsx.") from None
     try:
@@ -359,19 +425,42 @@ def _excel_records(data: bytes, file_name: str, sheet: str | None) -> tuple[pd.D
             worksheet = workbook[sheet]
         else:
             raise ImportFileError(f"{file_name} has no sheet {sheet!r}; its sheets are: {', '.join(names)}.")
-        records = [[_excel_text(cell) for cell in row] for row in worksheet.iter_rows(min_row=1)]
+        records = []
+        formulas = []
+        for index, row in enumerate(worksheet.iter_rows(min_row=1)):
+            records.append([_excel_text(cell) for cell in row])
+            formulas.extend((index, column) for column, cell in enumerate(row)
+                            if cell.value is not None and getattr(cell, "data_type", None) == "f")
         title = worksheet.title
     finally:
         workbook.close()
     width = max((len(record) for record in records), default=0)
     for record in records:
         record.extend([""] * (width - len(record)))
-    return pd.DataFrame(records, dtype=str), title
+    return pd.DataFrame(records, dtype=str), title, formulas
+
+
+def _parquet_text(column) -> np.ndarray:
+    """One Parquet column as text cells ('' for a null). Timestamps and dates are read as their day
+    (a time of day, fractions of a second included, is dropped; a zoned timestamp gives its local day)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    kind = column.type
+    if pa.types.is_timestamp(kind) or pa.types.is_date(kind):
+        text = pc.strftime(column, format="%Y-%m-%d")
+    elif pa.types.is_floating(kind):
+        series = column.to_pandas()
+        whole = series.notna() & (series % 1 == 0)
+        text = series.astype(str).where(~whole, series.where(whole).astype("Int64").astype(str))
+        return text.where(series.notna(), "").astype(str).to_numpy()
+    else:
+        text = column.cast(pa.string())
+    return pc.fill_null(text, "").to_numpy(zero_copy_only=False)
 
 
 def _parquet_columns(data: bytes, file_name: str) -> pd.DataFrame:
     import pyarrow as pa
-    import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
     try:
@@ -380,21 +469,12 @@ def _parquet_columns(data: bytes, file_name: str) -> pd.DataFrame:
         raise ImportFileError(f"{file_name} is not a readable Parquet file ({error}).") from None
     columns = {}
     for name, column in zip(table.column_names, table.columns, strict=True):
-        kind = column.type
-        if pa.types.is_timestamp(kind) or pa.types.is_date(kind):
-            text = pc.strftime(column.cast(pa.timestamp("s")), format="%Y-%m-%d")
-        elif pa.types.is_floating(kind):
-            series = column.to_pandas()
-            whole = series.notna() & (series % 1 == 0)
-            text = series.astype(str).where(~whole, series.where(whole).astype("Int64").astype(str))
-            columns[str(name)] = text.where(series.notna(), "").astype(str).to_numpy()
-            continue
-        else:
-            try:
-                text = column.cast(pa.string())
-            except pa.ArrowException as error:
-                raise ImportFileError(f"{file_name}: column {name!r} holds values that cannot be read as text ({kind}).") from error
-        columns[str(name)] = pc.fill_null(text, "").to_numpy(zero_copy_only=False)
+        try:
+            columns[str(name)] = _parquet_text(column)
+        except (pa.ArrowException, ValueError, TypeError, OverflowError) as error:
+            raise ImportFileError(
+                f"{file_name}: column {str(name)!r} ({column.type}) cannot be read as text: {error}"
+            ) from None
     frame = pd.DataFrame(columns, dtype=str)
     header = pd.DataFrame([list(frame.columns)], columns=frame.columns, dtype=str)
     return pd.concat([header, frame], ignore_index=True).set_axis(range(len(frame.columns)), axis=1)
@@ -430,14 +510,15 @@ def read_table(data: bytes, file_name: str, *, sheet: str | None = None) -> Sour
     if sheet is not None and kind != "xlsx":
         raise ImportFileError(f"--sheet only applies to an Excel workbook; {file_name} is a {kind} file.")
     notes: list[str] = []
-    long_rows: list[tuple[int, str]] = []
+    long_rows: list[tuple[int, str, str]] = []
+    formulas: list[tuple[int, int]] = []
     separator = ","
     if kind == "csv":
         text, notes = _decode(data, file_name)
         separator = _separator(text)
         records, long_rows = _csv_records(text, separator, file_name)
     elif kind == "xlsx":
-        records, sheet = _excel_records(data, file_name, sheet)
+        records, sheet, formulas = _excel_records(data, file_name, sheet)
     else:
         records = _parquet_columns(data, file_name)
     if records.empty or records.shape[1] == 0:
@@ -456,7 +537,10 @@ def read_table(data: bytes, file_name: str, *, sheet: str | None = None) -> Sour
     if body.empty:
         raise ImportFileError(f"{file_name} has a header row but no data rows.")
     position = {record: index for index, record in enumerate(np.flatnonzero(keep))}
-    shape_problems = [(position[record], reason) for record, reason in long_rows if record in position]
+    shape_problems = [(position[record], reason) for record, reason, _ in long_rows if record in position]
+    extra_cells = {position[record]: extra for record, _, extra in long_rows if record in position}
+    formula_cells = [(position[record], names[column]) for record, column in formulas
+                     if record in position and column < len(names) and names[column] in KNOWN_COLUMNS]
     unnamed = [name for name in names if name.startswith("(unnamed")]
     for name in unnamed:
         if (body[name].str.strip() != "").any():
@@ -471,6 +555,8 @@ def read_table(data: bytes, file_name: str, *, sheet: str | None = None) -> Sour
         sheet=sheet,
         notes=notes,
         shape_problems=shape_problems,
+        extra_cells=extra_cells,
+        formula_cells=formula_cells,
     )
 
 
@@ -481,7 +567,7 @@ def _match_headers(header: list[str], file_name: str, separator: str | None, not
     errors: list[str] = []
     for number, cell in enumerate(header, start=1):
         key = _header_key(cell)
-        if key in COLUMNS:
+        if key in KNOWN_COLUMNS:
             if key in seen:
                 errors.append(f"{file_name}: columns {seen[key]} and {number} are both {key!r}; keep one.")
             seen[key] = number
@@ -490,7 +576,7 @@ def _match_headers(header: list[str], file_name: str, separator: str | None, not
             names.append(f"(unnamed {number})")
         else:
             label = cell.strip()
-            while label in names or label in COLUMNS:
+            while label in names or label in KNOWN_COLUMNS:
                 label += "_"
             names.append(label)
             unknown.append(label)
@@ -627,8 +713,12 @@ def _code_value(text: str) -> str:
 _DATE_RE = re.compile(_DATE_PATTERN)
 
 
-def _date_value(text: str, earliest_year: int, today: dt.date) -> tuple[str, dt.date | None, str | None]:
-    """(status, date, precision) of one date cell; status is '' when the date is valid."""
+def _date_value(text: str, earliest_year: int, today: dt.date, stated: str = "") -> tuple[str, dt.date | None, str | None]:
+    """(status, date, precision) of one date cell; status is '' when the date is valid.
+
+    ``stated`` is the row's ``date_precision`` (day, month, year or empty): a full date with a
+    coarser stated precision is kept at that precision when it is the first day of its month or year.
+    """
     text = text.strip()
     if not text:
         return "missing", None, None
@@ -648,20 +738,142 @@ def _date_value(text: str, earliest_year: int, today: dt.date) -> tuple[str, dt.
         return "impossible", None, None
     if date > today:
         return "future", None, None
-    return "", date, "day" if day else "month" if month else "year"
+    written = "day" if day else "month" if month else "year"
+    if stated and stated != written:
+        if DATE_PRECISIONS.index(stated) < DATE_PRECISIONS.index(written):
+            return f"coarse:{stated}:{written}", None, None
+        if (stated == "year" and (date.month, date.day) != (1, 1)) or (stated == "month" and date.day != 1):
+            return f"inconsistent:{stated}", None, None
+        return "", date, stated
+    return "", date, written
 
 
-def _delegation_value(text: str) -> tuple[str, int | None]:
+def _iso_date(year: int, month: int, day: int | None = None) -> str:
+    """'YYYY-MM-DD' (or 'YYYY-MM' without a day) when it is a calendar date, else ''."""
+    try:
+        date = dt.date(year, month, day or 1)
+    except ValueError:
+        return ""
+    return f"{date:%Y-%m-%d}" if day else f"{date:%Y-%m}"
+
+
+_NAMED_DATE_FORMATS = (("%d %B %Y", "%Y-%m-%d"), ("%d %b %Y", "%Y-%m-%d"), ("%B %d, %Y", "%Y-%m-%d"),
+                       ("%b %d, %Y", "%Y-%m-%d"), ("%B %d %Y", "%Y-%m-%d"), ("%B %Y", "%Y-%m"), ("%b %Y", "%Y-%m"))
+EXCEL_EPOCH = dt.date(1899, 12, 30)
+
+
+def _date_suggestion(text: str) -> str:
+    """The format's spelling of a date written another way ('' when there is no likely reading)."""
+    text = text.strip()
+    if match := re.fullmatch(r"(\d{4})[/.](\d{1,2})(?:[/.](\d{1,2}))?", text):
+        return _iso_date(int(match[1]), int(match[2]), int(match[3]) if match[3] else None)
+    if match := re.fullmatch(r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})", text):
+        first, second, year = int(match[1]), int(match[2]), int(match[3])
+        day_month, month_day = _iso_date(year, second, first), _iso_date(year, first, second)
+        if day_month and month_day and day_month != month_day:
+            return f"{day_month} (read as day/month/year) or {month_day} (read as month/day/year)"
+        return day_month or month_day
+    if match := re.fullmatch(r"(\d{1,2})[/.\-](\d{4})", text):
+        return _iso_date(int(match[2]), int(match[1]))
+    if match := re.fullmatch(r"(\d{5})(?:\.0+)?", text):
+        return f"{EXCEL_EPOCH + dt.timedelta(days=int(match[1])):%Y-%m-%d} (the date Excel numbers {match[1]})"
+    for pattern, shown in _NAMED_DATE_FORMATS:
+        try:
+            return f"{dt.datetime.strptime(text, pattern):{shown}}"
+        except ValueError:
+            continue
+    return ""
+
+
+def _delegation_value(text: str) -> tuple[str, int | None, str]:
+    """(reason, size, suggestion) of one delegation_size cell; reason is '' when it is valid."""
     text = text.strip()
     if not text:
-        return "", None
+        return "", None, ""
     try:
         number = float(text)
     except ValueError:
-        return "not a number (delegation size counts people)", None
+        if re.fullmatch(r"\d{1,3}(?:[,' \u00a0\u202f]\d{3})+", text):
+            digits = re.sub(r"\D", "", text)  # thousands separators: 1,200 is 1200
+        else:
+            numbers = re.findall(r"\d+", text)
+            digits = numbers[0] if len(numbers) == 1 else ""
+        fits = digits and 0 < int(digits) <= MAX_DELEGATION
+        return "not a number (delegation size counts people)", None, str(int(digits)) if fits else ""
     if not np.isfinite(number) or not number.is_integer() or not 0 < number <= MAX_DELEGATION:
-        return f"delegation size must be a whole number of people from 1 to {MAX_DELEGATION:,}", None
-    return "", int(number)
+        return f"delegation size must be a whole number of people from 1 to {MAX_DELEGATION:,}", None, ""
+    return "", int(number), ""
+
+
+@dataclass(frozen=True)
+class _Countries:
+    """What the country checks look names and codes up in."""
+
+    codes: frozenset[str]
+    labels: dict[str, str]  # ISO3 -> 'Common name (ISO3)'
+    names: dict[str, str]  # ISO3 -> UN name
+    former: dict[str, str]  # folded code or name of a former state -> its code
+
+
+def _countries() -> _Countries:
+    table = reference.countries()
+    former = {}
+    for code, (name, others, _) in FORMER_STATES.items():
+        for key in (code, name, *others):
+            former[reference._fold(key)] = code
+    return _Countries(
+        codes=frozenset(table["iso3"]),
+        labels={row.iso3: f"{row.common_name} ({row.iso3})" for row in table.itertuples(index=False)},
+        names=dict(zip(table["iso3"], table["name"], strict=True)),
+        former=former,
+    )
+
+
+def _named_country(name: str) -> str | None:
+    """ISO3 of a country name, alias or code; None when unknown or ambiguous."""
+    if reference._fold(name) in AMBIGUOUS_COUNTRIES:
+        return None
+    return reference.match_country(name)
+
+
+def _country_value(name: str, code: str, known: _Countries, candidates: dict[str, str]) -> tuple[str | None, str, str, str]:
+    """(ISO3, problem column, reason, suggestion) of one row's ``country`` and ``country_iso3``
+    (empty when the file has no such column); the reason is '' when the country is valid or missing."""
+    name, code = name.strip(), code.strip().upper()
+    if code:
+        if code in known.codes:
+            named = _named_country(name) if name else None
+            if named is not None and named != code:
+                return None, "country", f"is {known.labels[named]}, but country_iso3 says {code}", known.labels[code]
+            return code, "", "", ""
+        if reference._fold(code) in known.former:
+            return (None, "country_iso3", *_former_problem(known.former[reference._fold(code)], known))
+        return None, "country_iso3", "not an ISO3 country code", _country_suggestion(code, candidates)
+    if not name:
+        return None, "", "", ""
+    folded = reference._fold(name)
+    if folded in AMBIGUOUS_COUNTRIES:
+        options = AMBIGUOUS_COUNTRIES[folded]
+        shown = [f"{known.names[iso] if reference._fold(known.names[iso]) != folded else known.labels[iso].rsplit(' (', 1)[0]} ({iso})"
+                 for iso in options]
+        return (None, "country", "ambiguous: " + " or ".join(shown) + "; give the ISO3 code or the full name",
+                " or ".join(known.labels[iso] for iso in options))
+    matched = reference.match_country(name)
+    if matched is not None:
+        return matched, "", "", ""
+    if folded in known.former:
+        return (None, "country", *_former_problem(known.former[folded], known))
+    return (None, "country", "not a known country (give the ISO3 code, the UN name or the common English name)",
+            _country_suggestion(name, candidates))
+
+
+def _former_problem(code: str, known: _Countries) -> tuple[str, str]:
+    name, _, successor = FORMER_STATES[code]
+    return (
+        f"{name} ({code}) is a former state: the ledger records a party's country by today's ISO3 code, "
+        "that of the present-day country where the party was based (see docs/ledger-format.md)",
+        known.labels[successor],
+    )
 
 
 def check_rows(table: SourceTable, *, earliest_year: int | None = None, today: dt.date | None = None) -> CheckedRows:
@@ -731,7 +943,10 @@ def check_rows(table: SourceTable, *, earliest_year: int | None = None, today: d
             keys[column] = _key_codes(values, codes)
 
         elif column == "date":
-            parsed = [_date_value(value, earliest_year, today) for value in uniques]
+            pairs = [(value, "") for value in uniques]
+            if "date_precision" in frame.columns:
+                codes, pairs = _precision_pairs(frame, codes, uniques, problems)
+            parsed = [_date_value(value, earliest_year, today, stated) for value, stated in pairs]
             status = _take([item[0] for item in parsed], codes)
             reasons = {
                 "unparsed": "not a date: write YYYY-MM-DD, YYYY-MM or YYYY",
@@ -742,7 +957,12 @@ def check_rows(table: SourceTable, *, earliest_year: int | None = None, today: d
             for name, reason in reasons.items():
                 mask = status == name
                 if mask.any():
-                    problems.append(_problem_frame(np.flatnonzero(mask), "date", given["date"][mask], reason))
+                    hints = _take([_date_suggestion(value) for value, _ in pairs], codes)[mask] if name == "unparsed" else ""
+                    problems.append(_problem_frame(np.flatnonzero(mask), "date", given["date"][mask], reason, hints))
+            mismatch = np.array([":" in item[0] for item in parsed])[codes]
+            if mismatch.any():
+                problems.append(_problem_frame(np.flatnonzero(mismatch), "date", given["date"][mismatch],
+                                               [_precision_reason(item) for item in status[mismatch]]))
             dates = np.array([np.datetime64(item[1], "s") if item[1] else np.datetime64("NaT", "s") for item in parsed])
             clean["date"] = dates[codes]
             clean["date_precision"] = _take([item[2] for item in parsed], codes)
@@ -753,32 +973,42 @@ def check_rows(table: SourceTable, *, earliest_year: int | None = None, today: d
             reason = _take([item[0] for item in parsed], codes)
             bad = reason != ""
             if bad.any():
-                problems.append(_problem_frame(np.flatnonzero(bad), column, given[column][bad], reason[bad]))
+                hints = _take([item[2] for item in parsed], codes)[bad]
+                problems.append(_problem_frame(np.flatnonzero(bad), column, given[column][bad], reason[bad], hints))
             clean[column] = pd.array(_take([item[1] for item in parsed], codes), dtype="Int64")
             keys[column] = _key_codes([item[1] for item in parsed], codes)
 
         elif column == "country":
-            iso3 = [reference.match_country(value) if value.strip() else None for value in uniques]
+            pairs = [(value, "") for value in uniques]
+            if "country_iso3" in frame.columns:
+                given["country_iso3"] = frame["country_iso3"].str.strip().to_numpy(dtype=object)
+                names = frame[column] if column in frame.columns else blank_column
+                codes, uniques = _factorize(names.str.cat(frame["country_iso3"], sep="\x1f"))
+                pairs = [tuple(value.split("\x1f", 1)) for value in uniques]
+            known, candidates = _countries(), _country_candidates()
+            outcomes = [_country_value(name, code, known, candidates) for name, code in pairs]
+            iso3 = [item[0] for item in outcomes]
             clean["country_iso3"] = _take(iso3, codes)
             keys[column] = _key_codes(iso3, codes)
-            unknown_unique = np.array([bool(value.strip()) and code is None for value, code in zip(uniques, iso3, strict=True)])
-            unknown = unknown_unique[codes]
-            if unknown.any():
-                candidates = _country_candidates()
-                hints = [_country_suggestion(value, candidates) if wrong else "" for value, wrong in zip(uniques, unknown_unique, strict=True)]
-                problems.append(
-                    _problem_frame(
-                        np.flatnonzero(unknown), "country", given["country"][unknown],
-                        "not a known country (give the ISO3 code, the UN name or the common English name)",
-                        _take(hints, codes)[unknown],
+            where = _take([item[1] for item in outcomes], codes)
+            for problem_column in ("country", "country_iso3"):
+                mask = where == problem_column
+                if mask.any():
+                    problems.append(
+                        _problem_frame(
+                            np.flatnonzero(mask), problem_column, given[problem_column][mask],
+                            _take([item[2] for item in outcomes], codes)[mask],
+                            _take([item[3] for item in outcomes], codes)[mask],
+                        )
                     )
-                )
 
     # Required values. The country may be empty only for an international organisation.
     for column in REQUIRED:
         missing = given[column] == ""
         if column == "country":
             missing &= clean["party_family"].to_numpy() != "international_org"
+            if "country_iso3" in given:
+                missing &= given["country_iso3"] == ""
             reason = "required value is missing (only an international organisation, family international_org, has no country)"
         else:
             reason = "required value is missing"
@@ -801,7 +1031,63 @@ def check_rows(table: SourceTable, *, earliest_year: int | None = None, today: d
             )
         )
     found = [p for p in problems if len(p)]
-    return CheckedRows(table=table, clean=clean, problems=pd.concat(found, ignore_index=True) if found else _empty_problems())
+    found = _formula_problems(table, given, pd.concat(found, ignore_index=True) if found else _empty_problems())
+    return CheckedRows(table=table, clean=clean, problems=found)
+
+
+def _precision_pairs(frame: pd.DataFrame, codes: np.ndarray, uniques: list[str],
+                     problems: list[pd.DataFrame]) -> tuple[np.ndarray, list[tuple[str, str]]]:
+    """Row codes and distinct (date, stated precision) pairs of a file with a ``date_precision``
+    column; a precision that is not day, month or year is reported and ignored."""
+    pcodes, puniques = _factorize(frame["date_precision"])
+    stated = [_code_value(value) for value in puniques]
+    bad_unique = np.array([bool(value) and value not in DATE_PRECISIONS for value in stated])
+    bad = bad_unique[pcodes]
+    if bad.any():
+        hints = [_code_suggestion(value, DATE_PRECISIONS) if wrong else "" for value, wrong in zip(stated, bad_unique, strict=True)]
+        problems.append(
+            _problem_frame(
+                np.flatnonzero(bad), "date_precision", _take([value.strip() for value in puniques], pcodes)[bad],
+                "not a date precision (valid: day, month, year)", _take(hints, pcodes)[bad],
+            )
+        )
+    usable = [value if value in DATE_PRECISIONS else "" for value in stated]
+    pair_codes, pair_uniques = pd.factorize(pd.MultiIndex.from_arrays([codes, pcodes]))
+    pairs = [(uniques[date_code], usable[precision_code]) for date_code, precision_code in pair_uniques]
+    return pair_codes, pairs
+
+
+def _precision_reason(status: str) -> str:
+    _, stated, *written = status.split(":")
+    if written:
+        return f"the date_precision column says {stated}, but the date gives only the {written[0]}"
+    first = "1 January" if stated == "year" else "the first day of a month"
+    return (f"the date_precision column says {stated}, but the date is not {first}: "
+            f"correct the date_precision, or write the date at its precision")
+
+
+def _formula_problems(table: SourceTable, given: dict[str, np.ndarray], problems: pd.DataFrame) -> pd.DataFrame:
+    """Excel formula cells outside the free-text columns: one error each, in place of what their
+    text would otherwise raise (a formula is read as its text; no value is computed)."""
+    cells = [(pos, column) for pos, column in table.formula_cells if column not in TEXT_COLUMNS]
+    if not cells:
+        return problems
+    flagged = pd.DataFrame(cells, columns=["pos", "column"]).drop_duplicates()
+    hit = problems[["pos", "column"]].merge(flagged.assign(_hit=True), on=["pos", "column"], how="left")["_hit"]
+    kept = problems[hit.isna().to_numpy()]
+    frames = [kept]
+    for column, group in flagged.groupby("column", sort=False):
+        positions = group["pos"].to_numpy(dtype=np.int64)
+        values = given[column][positions] if column in given else table.frame[column].to_numpy(dtype=object)[positions]
+        number = " (a number)" if column == "delegation_size" else ""
+        frames.append(
+            _problem_frame(
+                positions, column, values,
+                f"a spreadsheet formula: it is read as its text, never computed; type the value{number} instead "
+                "(in Excel: copy the column, then Paste Special > Values)",
+            )
+        )
+    return pd.concat([frame for frame in frames if len(frame)], ignore_index=True)
 
 
 def _check_family_conflicts(clean: pd.DataFrame, keys: dict[str, np.ndarray], rows: np.ndarray) -> pd.DataFrame:
@@ -906,6 +1192,7 @@ class ImportResult:
     previous_imported_at: dt.datetime | None = None
     is_demo_ledger: bool = False
     rejected_path: Path | None = None
+    rejected_error: str | None = None  # why the rejected rows could not be saved
     # Positions (in the table as read) of the rows with errors.
     bad_positions: np.ndarray = field(default_factory=lambda: np.array([], dtype=np.int64), repr=False, compare=False)
 
@@ -937,7 +1224,7 @@ def problem_lines(problems: pd.DataFrame) -> list[str]:
         where = f"row {row}" if column == "(row)" else f"row {row}, {column} {value!r}"
         if not suggestion:
             hint = ""
-        elif column in CODE_COLUMNS or column == "country":
+        elif column in (*CODE_COLUMNS, "country", "country_iso3", "date", "date_precision", "delegation_size"):
             hint = f"; did you mean {suggestion}?"
         else:
             hint = f"; {suggestion}"
@@ -969,17 +1256,25 @@ class PreparedImport:
 
 
 def rejected_frame(table: SourceTable, problems: pd.DataFrame) -> pd.DataFrame:
-    """Rows of ``table`` with at least one error, their row number first and a ``reason`` column last."""
+    """Rows of ``table`` with at least one error, their row number first and a ``reason`` column last.
+
+    A row that had more cells than the header keeps the extra ones, joined by the file's separator,
+    in an ``extra_cells`` column before ``reason``: nothing the user typed is lost.
+    """
     errors = problems[problems["severity"] == "error"]
+    extra = ["extra_cells"] if table.extra_cells else []
     if errors.empty:
-        return pd.DataFrame(columns=["row", *table.frame.columns, "reason"])
+        return pd.DataFrame(columns=["row", *table.frame.columns, *extra, "reason"])
     text = errors.apply(
         lambda p: p["reason"] if p["column"] == "(row)" else f"{p['column']}: {p['reason']}", axis=1
     )
     reasons = text.groupby(errors["row"]).agg("; ".join)
     position = pd.Series(np.arange(len(table.rows)), index=table.rows)
-    picked = table.frame.iloc[position.loc[reasons.index].to_numpy()].copy()
+    positions = position.loc[reasons.index].to_numpy()
+    picked = table.frame.iloc[positions].copy()
     picked.insert(0, "row", reasons.index.to_numpy())
+    if extra:
+        picked["extra_cells"] = [table.extra_cells.get(int(pos), "") for pos in positions]
     picked["reason"] = reasons.to_numpy()
     return picked.reset_index(drop=True)
 
@@ -1059,17 +1354,37 @@ def prepare_import(
     return PreparedImport(checked=checked, result=_result(checked, ledger_problems, previous, demo))
 
 
-def _refuse(ledger: Path, file_name: str, previous: tuple[int, dt.datetime] | None, demo: bool, force: bool) -> None:
+# What --force does and does not do, said wherever it is offered.
+FORCE_NOTE = ("rows already in the ledger are still refused as duplicates, so add --skip-invalid too "
+              "to write only the rows that are not in the ledger yet")
+
+
+def _refusal(ledger: Path, file_name: str, previous: tuple[int, dt.datetime] | None, demo: bool,
+             force: bool) -> LedgerError | None:
     if demo:
-        raise DemoLedgerError(
+        return DemoLedgerError(
             f"The ledger {ledger} holds synthetic demo data; real rows are never mixed with it. "
             "Switch to an empty ledger first (Data page, or: python -m analytics init --empty --force)."
         )
     if previous is not None and not force:
-        raise DuplicateFileError(
+        return DuplicateFileError(
             f"{file_name} was already imported as batch {previous[0]} on {previous[1]:%Y-%m-%d %H:%M} UTC (same SHA-256). "
-            "Undo that batch first, or add --force to import it again."
+            f"Undo that batch first, or add --force to import it again: {FORCE_NOTE}."
         )
+    return None
+
+
+def refusal(result: ImportResult, ledger: Path | str, *, force: bool = False) -> LedgerError | None:
+    """The error ``commit_import`` would raise before writing (a demo ledger, or the same file
+    already imported without ``force``), or None: what a dry run reports."""
+    previous = (result.previous_batch, result.previous_imported_at) if result.previous_batch is not None else None
+    return _refusal(Path(ledger), result.file_name, previous, result.is_demo_ledger, force)
+
+
+def _refuse(ledger: Path, file_name: str, previous: tuple[int, dt.datetime] | None, demo: bool, force: bool) -> None:
+    error = _refusal(ledger, file_name, previous, demo, force)
+    if error is not None:
+        raise error
 
 
 class _Refused(Exception):
@@ -1139,7 +1454,9 @@ def commit_import(
     The checks that depend on the ledger run again inside the write transaction (another import
     may have run since ``prepare_import``). With any error and no ``skip_invalid`` nothing is
     written and the result lists the problems. Raises DemoLedgerError on a demo ledger and
-    DuplicateFileError when the same file is already in the ledger, unless ``force``.
+    DuplicateFileError when the same file is already in the ledger, unless ``force``. ``force``
+    lifts only that refusal: rows already in the ledger stay errors (no double counting), so a
+    forced import writes the rest only with ``skip_invalid``.
     """
     report = progress or (lambda message, fraction: None)
     checked = prepared.checked
@@ -1184,7 +1501,9 @@ def import_file(
     """Import one file into the ledger (what ``python -m analytics import`` runs).
 
     With ``skip_invalid`` the rows with errors are saved, with a ``reason`` column, to
-    ``<file>.rejected.csv`` next to the input. ``dry_run`` only checks.
+    ``<file>.rejected.csv`` next to the input (also when no row was valid). When that file cannot
+    be written the result says why in ``rejected_error``; the batch stays written. ``dry_run``
+    only checks.
     """
     path = Path(path)
     try:
@@ -1197,11 +1516,33 @@ def import_file(
     if dry_run:
         return prepared.result
     result = commit_import(prepared, ledger, skip_invalid=skip_invalid, force=force, user=user, progress=progress)
-    if result.written and result.rows_rejected:
+    if skip_invalid and result.rows_rejected:
         target = path.with_name(path.name + ".rejected.csv")
-        safe_frame(rejected_frame(prepared.table, result.problems)).to_csv(target, index=False, encoding="utf-8-sig")
-        result = replace(result, rejected_path=target)
+        try:
+            write_rejected(prepared.table, result.problems, target)
+        except OSError as error:
+            done = (f"the import itself is committed as batch {result.batch_id} ({result.rows_written:,} rows written; "
+                    f"undo it with: python -m analytics undo {result.batch_id})" if result.written else "nothing was written")
+            result = replace(result, rejected_error=(
+                f"the rejected rows could not be saved to {target} ({error.strerror or error}); {done}. "
+                "The rejected rows are the errors listed above."))
+        else:
+            result = replace(result, rejected_path=target)
     return result
+
+
+def write_rejected(table: SourceTable, problems: pd.DataFrame, target: Path | str) -> Path:
+    """Write the rows with errors and their reasons to ``target`` (CSV, UTF-8 with BOM, formulas
+    neutralised), through a temporary file renamed into place. Raises OSError."""
+    target = Path(target)
+    temp = target.with_name(f".{target.name}.{os.getpid()}.part")
+    try:
+        safe_frame(rejected_frame(table, problems)).to_csv(temp, index=False, encoding="utf-8-sig")
+        os.replace(temp, target)
+    finally:
+        with contextlib.suppress(OSError):
+            temp.unlink(missing_ok=True)
+    return target
 
 
 # --------------------------------------------------------------------------------------------
@@ -1279,6 +1620,31 @@ def ledger_rows(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
                   event_id, delegation_size, topic, source
            FROM exchange_rows ORDER BY exchange_id"""
     ).fetchdf()
+
+
+def export_ledger(ledger: Path | str, out: Path | str) -> tuple[Path, int]:
+    """Write every exchange of ``ledger`` in the import format to ``out`` (.csv, .xlsx or .parquet,
+    atomically); importing that file into an empty ledger gives the same content. Returns the path
+    and the number of rows."""
+    _row_format(str(out))
+    frame = export_frame(ledger)
+    return write_rows(frame, out), len(frame)
+
+
+def export_frame(ledger: Path | str) -> pd.DataFrame:
+    """``ledger_rows`` of the ledger file at ``ledger`` (read-only)."""
+    con = connect_read_only(ledger)
+    try:
+        return ledger_rows(con)
+    except duckdb.Error as error:
+        raise LedgerError(f"Could not read the ledger {ledger}: {error}") from error
+    finally:
+        con.close()
+
+
+def export_bytes(ledger: Path | str, kind: str) -> bytes:
+    """The whole ledger in the import format as the bytes of a ``kind`` (csv, xlsx, parquet) file."""
+    return rows_bytes(export_frame(ledger), kind)
 
 
 TEMPLATE_EXAMPLES: list[dict[str, object]] = [

@@ -1,7 +1,7 @@
 """Data: bring the real ledger in. Upload a CSV, Excel or Parquet file, read the preview and the
 validation report (every problem with its spreadsheet row), confirm the import, follow its
-progress; see the import history and undo a batch; download the templates and a backup,
-restore one; and leave the demo data for an empty ledger.
+progress; see the import history and undo a batch; download the templates, the whole ledger in
+the import format and a backup, restore one; and leave the demo data for an empty ledger.
 
 The page only draws: reading, checking and writing are ``analytics.importer`` and
 ``analytics.backup``, the same functions the command line runs.
@@ -20,6 +20,7 @@ FLASH_KEY = "data_flash"
 PREPARED_KEY = "data_prepared"
 UNDO_KEY = "data_undo_pending"
 ROUND_KEY = "data_upload_round"
+REJECTED_KEY = "data_last_rejected"
 PROBLEMS_SHOWN = 5_000
 HISTORY_SHOWN = 50
 
@@ -74,7 +75,9 @@ def import_section(path: str, is_demo: bool) -> None:
     uploaded = st.file_uploader("Ledger file", type=["csv", "tsv", "txt", "xlsx", "parquet"],
                                 key="data_upload" if not round_ else f"data_upload_{round_}", max_upload_size=limit)
     if uploaded is None:
+        last_rejected()
         return
+    st.session_state.pop(REJECTED_KEY, None)
     if uploaded.size > limit * 1024 * 1024:
         st.error(
             f"**{uploaded.name} is {uploaded.size / 1024 / 1024:,.1f} MB, above the upload limit of {limit} MB.** "
@@ -128,13 +131,18 @@ def import_section(path: str, is_demo: bool) -> None:
     blocked = None
     if is_demo:
         blocked = "The ledger holds demo data: switch to an empty ledger (at the bottom of this page) before importing."
+    elif result.rows_valid == 0 and result.previous_batch is not None:
+        blocked = ("Nothing new to import: every row of this file is already in the ledger or has an error "
+                   "(see the report above).")
     elif result.rows_valid == 0:
         blocked = "No row can be imported: fix the errors above and upload the file again."
     force = False
     if result.previous_batch is not None:
-        st.warning(f"This file was already imported as batch {result.previous_batch} (same content).",
-                   icon=":material/content_copy:")
-        force = st.checkbox("Import it again anyway", key="data_force")
+        st.warning(f"This file was already imported as batch {result.previous_batch} (same content). Its rows "
+                   "already in the ledger are refused as duplicates (listed above), so importing it again writes "
+                   "only the rows that are not in the ledger yet.", icon=":material/content_copy:")
+        if result.rows_valid:
+            force = st.checkbox("Import this file again (only the rows not in the ledger yet)", key="data_force")
     skip = False
     if result.rows_rejected and result.rows_valid:
         skip = st.checkbox(f"Skip the {result.rows_rejected:,} rows with errors and import the "
@@ -157,12 +165,28 @@ def import_section(path: str, is_demo: bool) -> None:
         st.session_state.pop(PREPARED_KEY, None)
         if done.written:
             st.session_state[ROUND_KEY] = round_ + 1
+            skipped = ""
+            if done.rows_rejected:
+                st.session_state[REJECTED_KEY] = (done.file_name, importer.rejected_frame(prepared.table, done.problems))
+                skipped = (f" {done.rows_rejected:,} of {done.rows_read:,} rows had errors and were skipped: "
+                           "download them with their reasons below.")
             flash("success", f"Imported {done.rows_written:,} rows from {done.file_name} as batch {done.batch_id} "
-                             f"({done.new_parties:,} new parties). Every page now shows them.")
+                             f"({done.new_parties:,} new parties). Every page now shows them.{skipped}")
         else:
             flash("error", f"Nothing was imported: the ledger changed meanwhile and {done.rows_rejected:,} rows now "
                            "have errors. Check the report again.")
         st.rerun()
+
+
+def last_rejected() -> None:
+    """The rows the last import skipped, downloadable until the next upload."""
+    stored = st.session_state.get(REJECTED_KEY)
+    if stored is None:
+        return
+    file_name, rows = stored
+    st.caption(f"The last import of {file_name} skipped {len(rows):,} rows with errors.")
+    common.download_csv(rows, f"{file_name}.rejected", key="data_last_rejected_csv",
+                        label="Download the skipped rows with their reasons (CSV)")
 
 
 def history_section(path: str) -> None:
@@ -211,7 +235,7 @@ def history_section(path: str) -> None:
 
 
 def files_section(path: str) -> None:
-    st.subheader("Templates and backup")
+    st.subheader("Templates, export and backup")
     template_csv, template_xlsx, backup_zip = st.columns(3)
     template_csv.download_button("Template (CSV)", data=importer.template_csv(), file_name="ledger-template.csv",
                                  mime="text/csv", key="data_template_csv", on_click="ignore",
@@ -222,6 +246,18 @@ def files_section(path: str) -> None:
     backup_zip.download_button("Backup of the ledger (Parquet, .zip)", data=lambda: backup.backup_bytes(path)[0],
                                file_name=f"ledger-backup-{dt.date.today():%Y%m%d}.zip", mime="application/zip",
                                key="data_backup", on_click="ignore", icon=":material/backup:")
+    st.caption("The whole ledger in the import format (dates at their precision, countries as ISO3 codes): "
+               "edit it in a spreadsheet, or import it into another ledger. Same as "
+               "`python -m analytics export-ledger --out FILE`.")
+    export_csv, export_xlsx, _ = st.columns(3)
+    stem = f"ledger-{dt.date.today():%Y%m%d}"
+    export_csv.download_button("Ledger in the import format (CSV)", data=lambda: importer.export_bytes(path, "csv"),
+                               file_name=f"{stem}.csv", mime="text/csv", key="data_export_csv", on_click="ignore",
+                               icon=":material/download:")
+    export_xlsx.download_button("Ledger in the import format (Excel)", data=lambda: importer.export_bytes(path, "xlsx"),
+                                file_name=f"{stem}.xlsx",
+                                mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                                key="data_export_xlsx", on_click="ignore", icon=":material/download:")
     with st.expander("Restore a backup"):
         st.caption("Replaces the whole ledger by a backup downloaded above (or made with "
                    "`python -m analytics backup`). Back up the current ledger first.")

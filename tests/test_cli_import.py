@@ -94,15 +94,88 @@ def test_skip_invalid_writes_valid_rows_saves_rejected_and_exits_1(capsys, ledge
     assert rejected[1].startswith("3,2002,Elm Party,Germny,liberal,dinner,inbound,\"country: not a known country")
 
 
+def test_skip_invalid_without_valid_rows_saves_the_rejected_file(capsys, ledger, tmp_path):
+    path = tmp_path / "bad.csv"
+    path.write_text(HEADER + "\n2002,Elm Party,Germny,liberal,dinner,inbound\n")
+    code, out, _ = run(capsys, "import", path, "--skip-invalid", "--db", ledger)
+    assert code == 1
+    assert out == ("Nothing written: 1 of 1 rows have errors (listed on standard error).\n"
+                   f"The rejected rows are saved with the reasons in {tmp_path / 'bad.csv.rejected.csv'}\n")
+    assert (tmp_path / "bad.csv.rejected.csv").read_text(encoding="utf-8-sig").startswith("row," + HEADER + ",reason\n2,")
+    assert count(ledger) == 0
+
+
+def test_rejected_file_that_cannot_be_saved_says_the_batch_is_written(capsys, ledger, mixed_file, tmp_path):
+    (tmp_path / "mixed.csv.rejected.csv").mkdir()
+    code, out, err = run(capsys, "import", mixed_file, "--skip-invalid", "--db", ledger)
+    assert code == 1
+    assert out.splitlines() == ["Imported 2 of 3 rows from mixed.csv as batch 1 (2 new parties).",
+                                "1 row rejected; not saved (see the error above)"]
+    assert err.splitlines()[-1].startswith(f"error: the rejected rows could not be saved to {tmp_path / 'mixed.csv.rejected.csv'} (")
+    assert "the import itself is committed as batch 1 (2 rows written; undo it with: python -m analytics undo 1)" in err
+    assert count(ledger) == 2
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx", ".parquet"])
+def test_export_ledger_then_import_into_an_empty_ledger_gives_the_same_content(capsys, make_ledger, tmp_path, suffix):
+    rows = [{"date": "1999", "party": "Dawn Party", "country": "FRA", "topic": "=1+1", "delegation_size": 4},
+            {"date": "1999-05", "party": "Dawn Party", "country": "FRA", "event_id": "ev-1"},
+            {"date": "2001-05-03", "party": "Congo Labour Party", "country": "COG", "family": "social_democratic",
+             "source": "x'); DROP TABLE parties;--"},
+            {"date": "1985", "party": "Harbour Forum", "country": None, "family": "international_org"}]
+    source = make_ledger(rows, name="source.duckdb")
+    out_file = tmp_path / "out" / f"ledger{suffix}"
+    out_file.parent.mkdir()
+    out_file.write_bytes(b"old content")
+    assert run(capsys, "export-ledger", "--out", out_file, "--db", source) == (
+        0, f"Wrote 4 exchanges in the import format to {out_file}\n", "")
+    assert [path.name for path in out_file.parent.iterdir()] == [out_file.name]  # no temporary file left
+    target = tmp_path / "target.duckdb"
+    assert run(capsys, "import", out_file, "--db", target)[:2] == (
+        0, f"Imported 4 of 4 rows from ledger{suffix} as batch 1 (3 new parties).\n")
+    assert fingerprint(target) == fingerprint(source)
+
+
+def test_export_ledger_refuses_an_unknown_format(capsys, ledger, tmp_path):
+    assert run(capsys, "export-ledger", "--out", tmp_path / "x.txt", "--db", ledger) == (
+        2, "", "error: Cannot write x.txt: use a .csv, .xlsx or .parquet file name.\n")
+    assert not (tmp_path / "x.txt").exists()
+
+
 def test_same_file_twice_exits_2_unless_forced(capsys, ledger, good_file):
     run(capsys, "import", good_file, "--db", ledger)
     code, out, err = run(capsys, "import", good_file, "--db", ledger)
     assert (code, out) == (2, "")
     assert re.fullmatch(r"error: mine\.csv was already imported as batch 1 on \d{4}-\d\d-\d\d \d\d:\d\d UTC "
-                        r"\(same SHA-256\)\. Undo that batch first, or add --force to import it again\.\n", err)
+                        r"\(same SHA-256\)\. Undo that batch first, or add --force to import it again: rows already "
+                        r"in the ledger are still refused as duplicates, so add --skip-invalid too to write only the "
+                        r"rows that are not in the ledger yet\.\n", err)
     code, out, err = run(capsys, "import", good_file, "--force", "--db", ledger)
     assert code == 1
     assert err.splitlines()[0] == "error: row 2: already in the ledger (exchange 1, batch 1); remove the row, or undo that batch first"
+    assert out == ("Nothing written: 2 of 2 rows have errors (listed on standard error). This file was imported before "
+                   "as batch 1: its rows already in the ledger are refused as duplicates, even with --force.\n")
+
+
+def test_force_and_skip_invalid_write_the_new_rows_of_an_extended_file(capsys, ledger, good_file):
+    run(capsys, "import", good_file, "--db", ledger)
+    with good_file.open("a") as handle:
+        handle.write("2003,Oak Party,DEU,liberal,study_trip,outbound\n")
+    code, out, _ = run(capsys, "import", good_file, "--force", "--skip-invalid", "--db", ledger)
+    assert code == 1
+    assert out.splitlines()[0] == "Imported 1 of 3 rows from mine.csv as batch 2 (1 new party)."
+    assert count(ledger) == 3
+
+
+def test_dry_run_exits_with_the_code_of_the_import(capsys, ledger, good_file, mixed_file):
+    run(capsys, "import", good_file, "--db", ledger)
+    code, out, err = run(capsys, "import", good_file, "--dry-run", "--db", ledger)
+    assert code == 2
+    assert err.startswith("error: mine.csv was already imported as batch 1 on ")
+    assert out == "Dry run: 2 rows read, 0 valid, 2 with errors; nothing written.\n"
+    assert run(capsys, "import", good_file, "--dry-run", "--force", "--db", ledger)[0] == 1
+    assert run(capsys, "import", mixed_file, "--dry-run", "--db", ledger)[0] == 1
+    assert count(ledger) == 2
 
 
 def test_file_problems_exit_2_with_one_line_each(capsys, ledger, tmp_path):
@@ -125,9 +198,9 @@ def test_import_into_a_demo_ledger_is_refused(capsys, make_ledger, good_file):
     assert (code, out) == (2, "")
     assert "holds synthetic demo data; real rows are never mixed with it" in err
     code, out, err = run(capsys, "import", good_file, "--dry-run", "--db", demo)
-    assert code == 0
-    assert err == ("warning: the ledger holds demo data; switch to an empty ledger before importing "
-                   "(python -m analytics init --empty --force).\n")
+    assert (code, out) == (2, "Dry run: 2 rows read, 2 valid, 0 with errors; nothing written.\n")
+    assert err == (f"error: The ledger {demo} holds synthetic demo data; real rows are never mixed with it. Switch to "
+                   "an empty ledger first (Data page, or: python -m analytics init --empty --force).\n")
 
 
 def test_import_into_a_missing_ledger_creates_an_empty_one(capsys, tmp_path, good_file):

@@ -10,9 +10,11 @@ import openpyxl
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from analytics import importer
 from analytics.importer import import_file
 from analytics.ledger import connect_read_only
 from analytics.settings import PROJECT_ROOT
+from tests.ledgers import fingerprint
 
 PAGE = str(PROJECT_ROOT / "pages" / "data.py")
 HEADER = "date,party,country,party_family,form,direction,topic"
@@ -105,13 +107,44 @@ def test_rows_with_errors_block_the_import_until_skipping_them(monkeypatch, real
     assert counts(real_ledger) == (3, 1, "false")
 
 
+def test_skipped_rows_are_counted_and_stay_downloadable_until_the_next_upload(monkeypatch, real_ledger):
+    app = upload(page(monkeypatch, real_ledger), "mixed.csv", MIXED)
+    app.checkbox(key="data_skip_invalid").check().run()
+    app.button(key="data_import").click().run()
+    assert not app.exception
+    assert texts(app.success) == ["Imported 2 rows from mixed.csv as batch 1 (2 new parties). Every page now shows "
+                                  "them. 1 of 3 rows had errors and were skipped: download them with their reasons below."]
+    assert "Download the skipped rows with their reasons (CSV)" in [button.label for button in app.get("download_button")]
+    app.run()  # any later rerun keeps the download
+    assert not app.success
+    assert app.get("download_button")[0].label == "Download the skipped rows with their reasons (CSV)"
+    upload(app, "mine.csv", GOOD)
+    assert "Download the skipped rows with their reasons (CSV)" not in [b.label for b in app.get("download_button")]
+
+
 def test_the_same_file_again_needs_a_tick(monkeypatch, real_ledger, tmp_path):
     (tmp_path / "mine.csv").write_bytes(GOOD)
     import_file(tmp_path / "mine.csv", real_ledger)
     app = upload(page(monkeypatch, real_ledger), "mine.csv", GOOD)
-    assert texts(app.warning)[-1] == "This file was already imported as batch 1 (same content)."
+    assert texts(app.warning)[-1] == ("This file was already imported as batch 1 (same content). Its rows already in "
+                                      "the ledger are refused as duplicates (listed above), so importing it again "
+                                      "writes only the rows that are not in the ledger yet.")
+    assert not [box for box in app.checkbox if box.key == "data_force"]  # nothing new: no "import again" offer
+    assert texts(app.info)[-1] == ("Nothing new to import: every row of this file is already in the ledger or has an "
+                                   "error (see the report above).")
     assert app.button(key="data_import").label == "Import 0 rows"
     assert app.button(key="data_import").disabled
+
+
+def test_the_same_file_extended_imports_only_its_new_rows(monkeypatch, real_ledger, tmp_path):
+    (tmp_path / "mine.csv").write_bytes(GOOD)
+    import_file(tmp_path / "mine.csv", real_ledger)
+    app = upload(page(monkeypatch, real_ledger), "mine.csv", GOOD + b"2003,Oak Party,DEU,liberal,study_trip,outbound,\n")
+    app.checkbox(key="data_skip_invalid").check().run()
+    assert app.button(key="data_import").label == "Import 1 rows"
+    app.button(key="data_import").click().run()
+    assert not app.exception
+    assert counts(real_ledger) == (4, 2, "false")
 
 
 def test_upload_above_the_limit_is_refused(monkeypatch, real_ledger):
@@ -173,4 +206,19 @@ def test_undo_from_the_history_after_confirmation(monkeypatch, real_ledger, tmp_
 def test_template_and_backup_downloads_are_offered(monkeypatch, real_ledger):
     app = page(monkeypatch, real_ledger)
     labels = [button.label for button in app.get("download_button")]
-    assert labels == ["Template (CSV)", "Template (Excel)", "Backup of the ledger (Parquet, .zip)"]
+    assert labels == ["Template (CSV)", "Template (Excel)", "Backup of the ledger (Parquet, .zip)",
+                      "Ledger in the import format (CSV)", "Ledger in the import format (Excel)"]
+
+
+@pytest.mark.parametrize("kind", ["csv", "xlsx"])
+def test_the_ledger_download_is_the_export_ledger_file(real_ledger, tmp_path, kind):
+    data = importer.export_bytes(real_ledger, kind)
+    exported = tmp_path / f"ledger.{kind}"
+    importer.export_ledger(real_ledger, exported)
+    if kind == "csv":
+        assert data == exported.read_bytes()
+    path = tmp_path / f"download.{kind}"
+    path.write_bytes(data)
+    target = tmp_path / "target.duckdb"
+    assert import_file(path, target).rows_written == 1
+    assert fingerprint(target) == fingerprint(real_ledger)

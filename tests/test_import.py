@@ -11,6 +11,8 @@ import pandas as pd
 import pytest
 
 from analytics import importer
+from analytics.explore import ledger_rows as explorer_rows
+from analytics.filters import Filters
 from analytics.importer import (
     BatchError,
     DemoLedgerError,
@@ -159,6 +161,66 @@ def test_parquet_columns_are_read_as_text():
     assert table.rows.tolist() == [2, 3]
 
 
+def xlsx_bytes(rows: list[list], header: list[str]) -> bytes:
+    """A workbook written the way pandas writes one: a text starting with = becomes a formula
+    with no computed value."""
+    buffer = io.BytesIO()
+    pd.DataFrame(rows, columns=header).to_excel(buffer, index=False, engine="openpyxl")
+    return buffer.getvalue()
+
+
+def test_excel_formula_cells_are_read_as_their_text_not_emptied():
+    header = ["date", "party", "country", "party_family", "form", "direction", "delegation_size", "topic"]
+    data = xlsx_bytes([["2001-05-02", '=CONCAT("Dawn"," Party")', "FRA", "socialist", "other", "inbound", 3, "=1+1"],
+                       ["2002", "Elm Party", "FRA", "socialist", "other", "inbound", "=2+2", "plain"]], header)
+    prepared = prepare_import(data, "book.xlsx", "/nonexistent/ledger.duckdb")
+    clean = prepared.checked.clean
+    assert (clean["party"].iloc[0], clean["topic"].iloc[0]) == ('=CONCAT("Dawn"," Party")', "=1+1")
+    problems = prepared.result.problems
+    assert problems[["row", "column", "value", "severity"]].values.tolist() == [
+        [2, "party", '=CONCAT("Dawn"," Party")', "warning"], [2, "topic", "=1+1", "warning"],
+        [3, "delegation_size", "=2+2", "error"]]
+    assert problems["reason"].iloc[2].startswith("a spreadsheet formula: it is read as its text, never computed; "
+                                                 "type the value (a number) instead")
+    assert (prepared.result.rows_valid, prepared.result.complete) == (1, False)
+
+
+def test_excel_formula_in_a_code_or_date_column_is_one_clear_error():
+    header = ["date", "party", "country", "party_family", "form", "direction"]
+    data = xlsx_bytes([["=DATE(2001,5,2)", "Dawn Party", "FRA", "socialist", '=IF(1,"other")', "inbound"]], header)
+    problems = prepare_import(data, "book.xlsx", "/nonexistent/ledger.duckdb").result.problems
+    assert problems[["row", "column", "value"]].values.tolist() == [
+        [2, "date", "=DATE(2001,5,2)"], [2, "form", '=IF(1,"other")']]
+    assert problems["reason"].str.startswith("a spreadsheet formula").all()
+
+
+def test_parquet_timestamps_with_fractions_of_a_second_are_read_as_their_day():
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.table({
+        "date": pa.array([dt.datetime(2001, 5, 2, 10, 30, 0, 250_000), dt.datetime(1969, 12, 31, 23, 59, 59, 500_000)],
+                         pa.timestamp("us")),
+        "party": ["A", "B"], "country": ["FRA", "FRA"], "party_family": ["socialist", "socialist"],
+        "form": ["other", "other"], "direction": ["inbound", "inbound"],
+    })
+    buffer = io.BytesIO()
+    pq.write_table(table, buffer)
+    assert read_table(buffer.getvalue(), "x.parquet").frame["date"].tolist() == ["2001-05-02", "1969-12-31"]
+
+
+def test_parquet_column_that_cannot_be_read_names_the_file_and_column():
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.table({"date": ["2001"], "party": ["A"], "country": ["FRA"], "party_family": ["socialist"],
+                      "form": ["other"], "direction": ["inbound"], "topic": pa.array([{"a": 1}])})
+    buffer = io.BytesIO()
+    pq.write_table(table, buffer)
+    with pytest.raises(ImportFileError, match=r"^x\.parquet: column 'topic' \(struct<a: int64>\) cannot be read as text"):
+        read_table(buffer.getvalue(), "x.parquet")
+
+
 def test_windows_1252_file_is_read_with_a_warning():
     data = (HEADER + "\n2001,Société Générale des Partis,FRA,socialist,other,inbound\n").encode("cp1252")
     table = read_table(data, "x.csv")
@@ -206,6 +268,58 @@ def test_bad_dates(value, reason):
 
 
 @pytest.mark.parametrize(
+    ("value", "suggestion"),
+    [("2019/04/16", "2019-04-16"), ("2019.04.16", "2019-04-16"), ("2019/04", "2019-04"),
+     ("16/04/2019", "2019-04-16"), ("04/16/2019", "2019-04-16"), ("16.04.2019", "2019-04-16"),
+     ("05/04/2019", "2019-04-05 (read as day/month/year) or 2019-05-04 (read as month/day/year)"),
+     ("04/04/2019", "2019-04-04"), ("04/2019", "2019-04"), ("43571", "2019-04-16 (the date Excel numbers 43571)"),
+     ("16 April 2019", "2019-04-16"), ("April 16, 2019", "2019-04-16"), ("May 2001", "2001-05"),
+     ("31/02/2019", ""), ("soon", ""), ("2019/13/01", "")],
+)
+def test_dates_in_other_spellings_get_the_format_s_spelling_as_suggestion(value, suggestion):
+    problems = prepare_import(csv_bytes(f'"{value}",A,FRA,socialist,other,inbound'), "x.csv",
+                              "/nonexistent/ledger.duckdb").result.problems
+    assert problems[["column", "suggestion"]].values.tolist() == [["date", suggestion]]
+    line = importer.problem_lines(problems)[0]
+    assert line.endswith(f"; did you mean {suggestion}?" if suggestion else "YYYY-MM or YYYY")
+
+
+@pytest.mark.parametrize(
+    ("date", "precision", "stored", "stored_precision"),
+    [("1999-01-01", "year", dt.date(1999, 1, 1), "year"), ("1999-05-01", "month", dt.date(1999, 5, 1), "month"),
+     ("1999-05-03", "day", dt.date(1999, 5, 3), "day"), ("1999-05-03", "", dt.date(1999, 5, 3), "day"),
+     ("1999-01-01 00:00:00", "Year", dt.date(1999, 1, 1), "year"), ("1999", "year", dt.date(1999, 1, 1), "year"),
+     ("1999-05", "month", dt.date(1999, 5, 1), "month")],
+)
+def test_a_date_precision_column_is_honoured(date, precision, stored, stored_precision):
+    data = csv_bytes(f"{date},{precision},A,FRA,socialist,other,inbound",
+                     header="date,date_precision,party,country,party_family,form,direction")
+    table = read_table(data, "x.csv")
+    assert table.notes == []
+    checked = check_rows(table, earliest_year=1921, today=dt.date(2025, 6, 30))
+    assert checked.problems.empty
+    assert (checked.clean["date"].iloc[0], checked.clean["date_precision"].iloc[0]) == (pd.Timestamp(stored), stored_precision)
+
+
+@pytest.mark.parametrize(
+    ("date", "precision", "column", "value", "reason"),
+    [("1999-05-03", "year", "date", "1999-05-03",
+      "the date_precision column says year, but the date is not 1 January: correct the date_precision, or write "
+      "the date at its precision"),
+     ("1999-05-03", "month", "date", "1999-05-03",
+      "the date_precision column says month, but the date is not the first day of a month: correct the "
+      "date_precision, or write the date at its precision"),
+     ("1999", "day", "date", "1999", "the date_precision column says day, but the date gives only the year"),
+     ("1999-01-01", "decade", "date_precision", "decade", "not a date precision (valid: day, month, year)")],
+)
+def test_a_date_that_contradicts_its_precision_is_an_error(date, precision, column, value, reason):
+    data = csv_bytes(f"{date},{precision},A,FRA,socialist,other,inbound",
+                     header="date,date_precision,party,country,party_family,form,direction")
+    problems = prepare_import(data, "x.csv", "/nonexistent/ledger.duckdb").result.problems
+    assert problems[["row", "column", "value", "reason"]].values.tolist() == [[2, column, value, reason]]
+
+
+@pytest.mark.parametrize(
     ("form", "stored"),
     [("working_visit", "working_visit"), ("Working Visit", "working_visit"), ("working-visit", "working_visit"),
      (" STUDY_TRIP ", "study_trip")],
@@ -244,6 +358,65 @@ def test_countries_by_code_name_or_alias(country, iso3):
     assert checked.clean["country_iso3"].iloc[0] == iso3
 
 
+@pytest.mark.parametrize(
+    ("country", "iso3"),
+    [("Congo DR", "COD"), ("DR Congo", "COD"), ("Congo-Kinshasa", "COD"), ("Democratic Republic of the Congo", "COD"),
+     ("Congo-Brazzaville", "COG"), ("Republic of the Congo", "COG"), ("COG", "COG"), ("South Korea", "KOR"),
+     ("Republic of Korea", "KOR"), ("North Korea", "PRK"), ("DPRK", "PRK")],
+)
+def test_the_congos_and_koreas_by_an_unambiguous_name(country, iso3):
+    checked = check_rows(read_table(csv_bytes(f'2001,A,"{country}",socialist,other,inbound'), "x.csv"), earliest_year=1921)
+    assert checked.problems.empty
+    assert checked.clean["country_iso3"].iloc[0] == iso3
+
+
+@pytest.mark.parametrize(
+    ("country", "reason", "suggestion"),
+    [("Korea", "ambiguous: Democratic People's Republic of Korea (PRK) or Republic of Korea (KOR); give the ISO3 "
+      "code or the full name", "North Korea (PRK) or South Korea (KOR)"),
+     (" korea ", "ambiguous: Democratic People's Republic of Korea (PRK) or Republic of Korea (KOR); give the ISO3 "
+      "code or the full name", "North Korea (PRK) or South Korea (KOR)"),
+     ("Congo", "ambiguous: Democratic Republic of the Congo (COD) or Republic of the Congo (COG); give the ISO3 "
+      "code or the full name", "DR Congo (COD) or Republic of the Congo (COG)")],
+)
+def test_an_ambiguous_country_name_lists_every_candidate(country, reason, suggestion):
+    problems = prepare_import(csv_bytes(f"2001,A,{country},socialist,other,inbound"), "x.csv",
+                              "/nonexistent/ledger.duckdb").result.problems
+    assert problems[["column", "reason", "suggestion"]].values.tolist() == [["country", reason, suggestion]]
+
+
+FORMER = ("is a former state: the ledger records a party's country by today's ISO3 code, that of the present-day "
+          "country where the party was based (see docs/ledger-format.md)")
+
+
+@pytest.mark.parametrize(
+    ("country", "reason", "suggestion"),
+    [("SUN", f"Soviet Union (SUN) {FORMER}", "Russia (RUS)"), ("USSR", f"Soviet Union (SUN) {FORMER}", "Russia (RUS)"),
+     ("Soviet Union", f"Soviet Union (SUN) {FORMER}", "Russia (RUS)"),
+     ("DDR", f"German Democratic Republic (DDR) {FORMER}", "Germany (DEU)"),
+     ("East Germany", f"German Democratic Republic (DDR) {FORMER}", "Germany (DEU)"),
+     ("YUG", f"Yugoslavia (YUG) {FORMER}", "Serbia (SRB)"), ("csk", f"Czechoslovakia (CSK) {FORMER}", "Czechia (CZE)"),
+     ("YMD", f"South Yemen (YMD) {FORMER}", "Yemen (YEM)")],
+)
+def test_a_former_state_is_refused_with_its_successor_as_suggestion(country, reason, suggestion):
+    problems = prepare_import(csv_bytes(f"1985,A,{country},communist,other,inbound"), "x.csv",
+                              "/nonexistent/ledger.duckdb").result.problems
+    assert problems[["column", "reason", "suggestion"]].values.tolist() == [["country", reason, suggestion]]
+
+
+def test_a_country_iso3_column_decides_and_must_agree_with_the_name():
+    header = "date,party,country,country_iso3,party_family,form,direction"
+    data = csv_bytes("2001,A,Congo,COG,socialist,other,inbound", "2001,B,,KOR,socialist,other,inbound",
+                     "2001,C,France,DEU,socialist,other,inbound", "2001,D,Soviet Union,SUN,communist,other,inbound",
+                     "2001,E,,,international_org,other,virtual", header=header)
+    prepared = prepare_import(data, "x.csv", "/nonexistent/ledger.duckdb")
+    assert prepared.checked.clean["country_iso3"].tolist()[:2] == ["COG", "KOR"]
+    assert prepared.result.problems[["row", "column", "reason"]].values.tolist() == [
+        [4, "country", "is France (FRA), but country_iso3 says DEU"],
+        [5, "country_iso3", f"Soviet Union (SUN) {FORMER}"],
+    ]
+
+
 def test_unknown_country_gets_suggestions_and_missing_country_only_for_international_orgs():
     data = csv_bytes("2001,A,Frnace,socialist,other,inbound", "2001,B,,socialist,other,inbound",
                      "2001,C,,international_org,other,virtual")
@@ -269,6 +442,18 @@ def test_delegation_size(size, stored, reason):
     value = checked.clean["delegation_size"].iloc[0]
     assert (None if pd.isna(value) else int(value)) == stored
     assert checked.problems["reason"].tolist() == ([reason] if reason else [])
+
+
+@pytest.mark.parametrize(
+    ("size", "suggestion"),
+    [("1,200", "1200"), ("1 200", "1200"), ("12,000", "12000"), ("12 people", "12"), ("about 8", "8"),
+     ("five", ""), ("10-12", ""), ("1,200,000", "")],
+)
+def test_delegation_size_written_with_separators_or_words_gets_the_number_as_suggestion(size, suggestion):
+    data = csv_bytes(f'2001,A,FRA,socialist,other,inbound,"{size}"', header=HEADER + ",delegation_size")
+    problems = prepare_import(data, "x.csv", "/nonexistent/ledger.duckdb").result.problems
+    assert problems[["column", "reason", "suggestion"]].values.tolist() == [
+        ["delegation_size", "not a number (delegation size counts people)", suggestion]]
 
 
 def test_party_with_two_families_in_the_file_rejects_all_its_rows():
@@ -368,11 +553,47 @@ def test_skip_invalid_writes_valid_rows_and_saves_rejected_ones_with_reasons(emp
     assert "; country: not a known country" in rejected["reason"].iloc[1]
 
 
+def test_rejected_rows_keep_the_cells_beyond_the_header(empty_ledger, tmp_path):
+    path = write(tmp_path, "mine.csv", csv_bytes("2001,A,FRA,socialist,other,inbound",
+                                                 "2002,Smith, John,FRA,socialist,other,inbound"))
+    result = import_file(path, empty_ledger, skip_invalid=True)
+    assert (result.rows_written, result.rows_rejected) == (1, 1)
+    rejected = pd.read_csv(result.rejected_path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    assert list(rejected.columns) == ["row", *HEADER.split(","), "extra_cells", "reason"]
+    assert rejected.iloc[0].tolist()[:8] == ["3", "2002", "Smith", " John", "FRA", "socialist", "other", "inbound"]
+    assert rejected["extra_cells"].tolist() == ["inbound"]
+    assert not list(tmp_path.glob(".*.part"))
+
+
+def test_skip_invalid_without_any_valid_row_still_saves_the_rejected_rows(empty_ledger, tmp_path):
+    before = fingerprint(empty_ledger)
+    path = write(tmp_path, "bad.csv", csv_bytes("2001,A,FRA,socialist,dinner,inbound", "2999,B,FRA,socialist,other,inbound"))
+    result = import_file(path, empty_ledger, skip_invalid=True)
+    assert (result.written, result.rows_rejected, result.rejected_path) == (False, 2, tmp_path / "bad.csv.rejected.csv")
+    rejected = pd.read_csv(result.rejected_path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    assert rejected["row"].tolist() == ["2", "3"]
+    assert fingerprint(empty_ledger) == before
+
+
+def test_rejected_file_that_cannot_be_written_is_reported_and_the_batch_stays(empty_ledger, tmp_path):
+    path = write(tmp_path, "mine.csv", csv_bytes("2001,A,FRA,socialist,other,inbound", "2001,B,FRA,socialist,dinner,inbound"))
+    (tmp_path / "mine.csv.rejected.csv").mkdir()  # a folder where the file should go
+    result = import_file(path, empty_ledger, skip_invalid=True)
+    assert (result.written, result.batch_id, result.rows_written, result.rejected_path) == (True, 1, 1, None)
+    assert result.rejected_error.startswith(f"the rejected rows could not be saved to {tmp_path / 'mine.csv.rejected.csv'} (")
+    assert ("the import itself is committed as batch 1 (1 rows written; undo it with: python -m analytics undo 1)"
+            in result.rejected_error)
+    assert query(empty_ledger, "SELECT count(*) FROM exchanges") == [(1,)]
+    assert not list(tmp_path.glob(".*.part"))
+
+
 def test_same_file_twice_is_refused_unless_forced_and_allowed_after_undo(empty_ledger, tmp_path):
     path = write(tmp_path, "mine.csv", csv_bytes("2001,A,FRA,socialist,other,inbound"))
     assert import_file(path, empty_ledger).batch_id == 1
     before = fingerprint(empty_ledger)
-    with pytest.raises(DuplicateFileError, match=r"mine.csv was already imported as batch 1 .*add --force"):
+    with pytest.raises(DuplicateFileError, match=r"mine.csv was already imported as batch 1 .*add --force to import "
+                       r"it again: rows already in the ledger are still refused as duplicates, so add --skip-invalid "
+                       r"too to write only the rows that are not in the ledger yet\.$"):
         import_file(path, empty_ledger)
     forced = import_file(path, empty_ledger, force=True)
     assert not forced.written
@@ -380,6 +601,33 @@ def test_same_file_twice_is_refused_unless_forced_and_allowed_after_undo(empty_l
     assert fingerprint(empty_ledger) == before
     undo_batch(empty_ledger, 1)
     assert import_file(path, empty_ledger).batch_id == 2
+
+
+def test_force_with_skip_invalid_writes_the_rows_of_the_same_file_that_are_not_in_the_ledger(empty_ledger, tmp_path):
+    other = write(tmp_path, "other.csv", csv_bytes("2001,A,FRA,socialist,other,inbound"))
+    mine = write(tmp_path, "mine.csv", csv_bytes("2001,A,FRA,socialist,other,inbound", "2002,B,FRA,socialist,other,inbound"))
+    import_file(other, empty_ledger)
+    first = import_file(mine, empty_ledger, skip_invalid=True)
+    assert (first.batch_id, first.rows_written) == (2, 1)
+    undo_batch(empty_ledger, 1)  # row 2001/A of mine.csv is no longer in the ledger
+    with pytest.raises(DuplicateFileError):
+        import_file(mine, empty_ledger, skip_invalid=True)
+    assert not import_file(mine, empty_ledger, force=True).written
+    again = import_file(mine, empty_ledger, force=True, skip_invalid=True)
+    assert (again.written, again.batch_id, again.rows_written, again.rows_rejected) == (True, 3, 1, 1)
+    assert query(empty_ledger, "SELECT p.name, year(e.date), e.batch_id FROM exchanges e JOIN parties p USING (party_id) "
+                               "ORDER BY 2") == [("A", 2001, 3), ("B", 2002, 2)]
+
+
+def test_force_with_skip_invalid_writes_the_new_rows_of_an_extended_file(empty_ledger, tmp_path):
+    path = write(tmp_path, "mine.csv", csv_bytes("2001,A,FRA,socialist,other,inbound"))
+    import_file(path, empty_ledger)
+    path.write_bytes(csv_bytes("2001,A,FRA,socialist,other,inbound", "2002,A,FRA,socialist,other,inbound",
+                               "2003,B,DEU,liberal,other,inbound"))
+    assert not import_file(path, empty_ledger, force=True).written
+    result = import_file(path, empty_ledger, force=True, skip_invalid=True)
+    assert (result.written, result.rows_written, result.rows_rejected) == (True, 2, 1)
+    assert query(empty_ledger, "SELECT count(*), count(DISTINCT batch_id) FROM exchanges") == [(3, 2)]
 
 
 def test_undo_removes_exactly_the_batch_and_the_parties_it_alone_used(empty_ledger, tmp_path):
@@ -499,6 +747,37 @@ def test_export_then_import_into_an_empty_ledger_gives_the_same_content(make_led
     target = create_ledger(tmp_path / "target.duckdb", demo=False)
     result = import_file(exported, target)
     assert (result.written, result.rows_written, len(result.errors)) == (True, 4, 0)
+    assert fingerprint(target) == expected
+
+
+EXPLORER_ROWS = [
+    {"date": "1999", "party": "Dawn Party", "country": "FRA", "family": "socialist"},
+    {"date": "1999-05", "party": "Dawn Party", "country": "FRA", "family": "socialist", "delegation_size": 12},
+    {"date": "1999-05-03", "party": "Congo Labour Party", "country": "COG", "family": "social_democratic",
+     "topic": "=1+1"},
+    {"date": "2001-01", "party": "Han Party", "country": "KOR", "family": "conservative", "event_id": "e-1"},
+    {"date": "2001", "party": "Harbour Forum", "country": None, "family": "international_org", "direction": "virtual"},
+]
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+def test_the_explorer_download_imports_back_with_its_date_precision(make_ledger, tmp_path, suffix):
+    source = make_ledger(EXPLORER_ROWS, name="source.duckdb")
+    con = connect_read_only(source)
+    try:
+        rows = explorer_rows(con, Filters(year_from=1990), limit=None)
+        expected = content_hash(con)
+    finally:
+        con.close()
+    assert rows["date"].astype(str).tolist().count("1999-01-01") == 1  # full dates, with a date_precision column
+    target_file = tmp_path / f"explorer{suffix}"
+    if suffix == ".csv":
+        importer.safe_frame(rows).to_csv(target_file, index=False, encoding="utf-8-sig")
+    else:
+        importer.write_xlsx(rows, target_file)
+    target = create_ledger(tmp_path / "target.duckdb", demo=False)
+    result = import_file(target_file, target)
+    assert (result.written, result.rows_written, len(result.errors)) == (True, 5, 0)
     assert fingerprint(target) == expected
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import codecs
 
+import pandas as pd
 import pytest
 
 from analytics import cli, importer
@@ -132,10 +133,20 @@ WRONG_VALUES = [
      "the common English name)"),
     ("country", "Brasil", "error: row 2, country 'Brasil': not a known country (give the ISO3 code, the UN name or the "
      "common English name); did you mean Brazil (BRA)?"),
-    ("date", "02/05/2001", "error: row 2, date '02/05/2001': not a date: write YYYY-MM-DD, YYYY-MM or YYYY"),
+    ("country", "Korea", "error: row 2, country 'Korea': ambiguous: Democratic People's Republic of Korea (PRK) or "
+     "Republic of Korea (KOR); give the ISO3 code or the full name; did you mean North Korea (PRK) or South Korea (KOR)?"),
+    ("country", "SUN", "error: row 2, country 'SUN': Soviet Union (SUN) is a former state: the ledger records a "
+     "party's country by today's ISO3 code, that of the present-day country where the party was based (see "
+     "docs/ledger-format.md); did you mean Russia (RUS)?"),
+    ("date", "02/05/2001", "error: row 2, date '02/05/2001': not a date: write YYYY-MM-DD, YYYY-MM or YYYY; "
+     "did you mean 2001-05-02 (read as day/month/year) or 2001-02-05 (read as month/day/year)?"),
     ("date", "1900-01-01", "error: row 2, date '1900-01-01': before 1921, the earliest year accepted (LEDGER_EARLIEST_YEAR)"),
     ("date", "2999-01-01", None),
     ("delegation_size", "five", "error: row 2, delegation_size 'five': not a number (delegation size counts people)"),
+    ("delegation_size", "1 200", "error: row 2, delegation_size '1 200': not a number (delegation size counts people); "
+     "did you mean 1200?"),
+    ("date", "43571", "error: row 2, date '43571': not a date: write YYYY-MM-DD, YYYY-MM or YYYY; did you mean "
+     "2019-04-16 (the date Excel numbers 43571)?"),
     ("party", "", "error: row 2, party '': required value is missing"),
 ]
 
@@ -192,6 +203,31 @@ def test_formula_injection_cells_are_stored_as_text_and_neutralised_on_export(ca
     assert stored == formulas
     safe = importer.safe_frame(exported)
     assert safe["topic"].dropna().tolist()[-4:] == ["'" + text for text in formulas]
+
+
+def test_formula_cells_of_a_workbook_written_by_a_program_are_kept_as_text(capsys, ledger, tmp_path):
+    rows = [dict(zip(HEADER.split(","), GOOD_ROW.split(","), strict=True)) for _ in range(2)]
+    rows[0].update(topic="=1+1", event_id="ev-1")
+    rows[1].update(topic="=2+2", event_id="ev-2", delegation_size="=2+2")
+    path = tmp_path / "formulas.xlsx"
+    pd.DataFrame(rows).to_excel(path, index=False, engine="openpyxl")  # no computed values in the file
+    code, errors = attempt(capsys, ledger, tmp_path, "formulas.xlsx", path.read_bytes())
+    assert code == 1
+    assert errors == [
+        "warning: row 2, topic '=1+1': starts like a spreadsheet formula: stored as text, and every CSV or Excel "
+        "export writes it as text so no spreadsheet runs it",
+        "error: row 3, delegation_size '=2+2': a spreadsheet formula: it is read as its text, never computed; type "
+        "the value (a number) instead (in Excel: copy the column, then Paste Special > Values)",
+        "warning: row 3, topic '=2+2': starts like a spreadsheet formula: stored as text, and every CSV or Excel "
+        "export writes it as text so no spreadsheet runs it",
+    ]
+    code, _, _ = run_import(capsys, ledger, path, "--skip-invalid")
+    assert code == 1
+    con = connect_read_only(ledger)
+    try:
+        assert con.execute("SELECT topic FROM exchanges WHERE batch_id = 1").fetchall() == [("=1+1",)]
+    finally:
+        con.close()
 
 
 def test_sql_fragments_are_stored_verbatim_and_harmless(capsys, ledger, tmp_path):

@@ -1,9 +1,11 @@
-"""``import``, ``history``, ``undo``, ``backup``, ``restore`` and ``template``: bring a real ledger in,
-see and undo import batches, back the ledger up to Parquet and restore it.
+"""``import``, ``history``, ``undo``, ``backup``, ``restore``, ``template`` and ``export-ledger``:
+bring a real ledger in, see and undo import batches, back the ledger up to Parquet and restore it,
+and write the whole ledger back out in the import format.
 
 Thin handlers over ``analytics.importer`` and ``analytics.backup``. Problems go to standard error,
 one per line; ``import`` exits 0 only when every row of the file was written (or, with
-``--dry-run``, would be), 1 when rows were rejected, 2 when the file or the ledger cannot be used.
+``--dry-run``, would be), 1 when rows were rejected, 2 when the file or the ledger cannot be used;
+a dry run exits with the code the import itself would give.
 """
 
 from __future__ import annotations
@@ -16,10 +18,13 @@ from analytics import cli
 from analytics.backup import backup_ledger, restore_ledger
 from analytics.commands.ledger_commands import ready_ledger
 from analytics.importer import (
+    FORCE_NOTE,
     ImportFileError,
     batch_history,
+    export_ledger,
     import_file,
     problem_lines,
+    refusal,
     undo_batch,
     write_template,
 )
@@ -43,7 +48,10 @@ def register(subparsers, common: argparse.ArgumentParser) -> None:
         "--skip-invalid", action="store_true",
         help="write the valid rows and save the rejected ones with their reasons to FILE.rejected.csv",
     )
-    command.add_argument("--force", action="store_true", help="import a file already imported (same SHA-256)")
+    command.add_argument(
+        "--force", action="store_true",
+        help=f"import a file already imported (same SHA-256); {FORCE_NOTE}",
+    )
     command.set_defaults(handler=run_import)
 
     history = subparsers.add_parser(
@@ -82,6 +90,15 @@ def register(subparsers, common: argparse.ArgumentParser) -> None:
     template.add_argument("--out", required=True, metavar="FILE", help="template file to write (.csv or .xlsx)")
     template.set_defaults(handler=run_template)
 
+    export = subparsers.add_parser(
+        "export-ledger", parents=[common], help="write the whole ledger in the import format",
+        description="Write every exchange to a .csv, .xlsx or .parquet file in the import format "
+        "(docs/ledger-format.md): dates at their precision, countries as ISO3 codes. Importing the file "
+        "into an empty ledger gives the same content. The file appears whole or not at all.",
+    )
+    export.add_argument("--out", required=True, metavar="FILE", help="file to write (.csv, .xlsx or .parquet)")
+    export.set_defaults(handler=run_export_ledger)
+
 
 def _count(number: int, one: str, many: str) -> str:
     return f"{number:,} {one if number == 1 else many}"
@@ -106,29 +123,38 @@ def run_import(args) -> int:
         for line in error.lines:
             _err(f"error: {line}")
         return 2
+    refused = refusal(result, path, force=args.force) if args.dry_run else None
+    if refused is not None:
+        _err(f"error: {refused}")
     for note in result.notes:
         _err(f"warning: {note}")
     for line in problem_lines(result.problems):
         _err(line)
     rejected = result.rows_rejected
     if args.dry_run:
-        if result.is_demo_ledger:
-            _err("warning: the ledger holds demo data; switch to an empty ledger before importing "
-                 "(python -m analytics init --empty --force).")
-        if result.previous_batch is not None:
-            _err(f"warning: this file was already imported as batch {result.previous_batch}; importing it again needs --force.")
         print(f"Dry run: {result.rows_read:,} rows read, {result.rows_valid:,} valid, {rejected:,} with errors; nothing written.")
-        return 0 if result.complete else 1
+        return 2 if refused is not None else 0 if result.complete else 1
+    if result.rejected_error:
+        _err(f"error: {result.rejected_error}")
     if not result.written:
-        advice = f" Fix them, or add --skip-invalid to import the {result.rows_valid:,} valid rows." if result.rows_valid else ""
+        if result.rows_valid:
+            advice = f" Fix them, or add --skip-invalid to import the {result.rows_valid:,} valid rows."
+        elif result.previous_batch is not None:
+            advice = (f" This file was imported before as batch {result.previous_batch}: its rows already in the "
+                      "ledger are refused as duplicates, even with --force.")
+        else:
+            advice = ""
         print(f"Nothing written: {rejected:,} of {result.rows_read:,} rows have errors (listed on standard error).{advice}")
+        if result.rejected_path:
+            print(f"The rejected rows are saved with the reasons in {result.rejected_path}")
         return 1
     print(
         f"Imported {result.rows_written:,} of {result.rows_read:,} rows from {result.file_name} as batch "
         f"{result.batch_id} ({_count(result.new_parties, 'new party', 'new parties')})."
     )
     if rejected:
-        print(f"{_count(rejected, 'row', 'rows')} rejected; saved with the reasons in {result.rejected_path}")
+        saved = f"saved with the reasons in {result.rejected_path}" if result.rejected_path else "not saved (see the error above)"
+        print(f"{_count(rejected, 'row', 'rows')} rejected; {saved}")
         return 1
     return 0
 
@@ -191,6 +217,13 @@ def run_restore(args) -> int:
         f"Restored {info.exchanges:,} exchanges, {info.parties:,} parties and {info.batches:,} import batches "
         f"from {args.file} (backup of {info.created_at}) into {path}; it replaced {done.exchanges_before:,} exchanges."
     )
+    return 0
+
+
+def run_export_ledger(args) -> int:
+    path = ready_ledger(args)
+    written, rows = export_ledger(path, args.out)
+    print(f"Wrote {_count(rows, 'exchange', 'exchanges')} in the import format to {written}")
     return 0
 
 
