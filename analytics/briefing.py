@@ -4,25 +4,30 @@ PowerPoint deck (python-pptx) or a PDF pack (reportlab) with the same content.
 A ``BriefingSpec`` (title, subtitle, the briefing's current filters and the charts, each with
 its own saved filters or none, notes and build options) is saved and loaded as a small JSON
 file (format in ``docs/export.md``), so a monthly briefing is rebuilt in one click or one
-command. ``prepare`` draws every chart through ``chart_catalog.build_chart`` and renders all
-pictures through one browser; ``build_pptx`` and ``build_pdf`` lay them out: a title page,
-then one chart per page with its title, the filters in words, the notes, the source, the
-date and the page number, and the "Demo data" mark when the ledger is synthetic. Called by
-the Briefing page and the ``briefing`` command; nothing here imports streamlit.
+command. Options are checked per chart against what its builder takes (``check_options``).
+``prepare`` draws every chart through ``chart_catalog.build_chart`` (a chart that cannot be
+drawn is a ``BriefingError`` naming it) and renders all pictures through one browser;
+``build_pptx`` and ``build_pdf`` lay them out: a title page, then one chart per page with its
+title, the filters in words, the notes (fitted to the page), the source, the date and the
+page number, and the "Demo data" mark when the ledger is synthetic. Called by the Briefing
+page and the ``briefing`` command; nothing here imports streamlit.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import inspect
 import io
 import json
-from collections.abc import Mapping, Sequence
+import textwrap
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 
 import duckdb
 
-from analytics import export
+from analytics import chart_catalog, explore, export
 from analytics.filters import FilterError, Filters
 
 SPEC_FORMAT = "ledger-briefing"
@@ -35,7 +40,6 @@ MAX_TITLE = 200
 SLIDE_WIDTH_PX = 1280
 SLIDE_HEIGHT_PX = 720
 SLIDE_SCALE = 2.5
-OPTION_TYPES = (str, int, float, bool, list)
 FORMATS = {"pptx": "PowerPoint deck", "pdf": "PDF pack"}
 
 
@@ -122,10 +126,11 @@ class BriefingSpec:
             if known_charts is not None and name not in known_charts:
                 raise BriefingError(f"Chart {number}: unknown chart {name!r}. Charts: {', '.join(known_charts)}")
             options = entry.get("options") or {}
-            if not isinstance(options, dict) or not all(
-                isinstance(k, str) and isinstance(v, OPTION_TYPES) for k, v in options.items()
-            ):
-                raise BriefingError(f"Chart {number} ({name}): 'options' must map names to numbers, text or lists.")
+            if not isinstance(options, dict):
+                raise BriefingError(f"Chart {number} ({name}): 'options' must map option names to values, "
+                                    "e.g. {\"top\": 5}.")
+            if name in chart_catalog.CHARTS:  # other names are refused above or by prepare()
+                check_options(number, name, options)
             items.append(BriefingItem(
                 chart=name,
                 filters=_filters(entry.get("filters"), f"chart {number} ({name})"),
@@ -163,6 +168,87 @@ def _filters(value: object, where: str) -> Filters | None:
         return Filters.from_params(value)
     except FilterError as error:
         raise BriefingError(f"Filters of {where}: {error}") from None
+
+
+# ---------------------------------------------------------------------------------------------
+# Chart options: the names a chart's builder takes, and what each value may be
+
+
+@cache
+def chart_options(name: str) -> tuple[str, ...]:
+    """The build options of a catalog chart: the keyword-only parameters of its builder, so the
+    check follows the catalog (``OPTION_RULES`` must know each one; a test checks it)."""
+    parameters = inspect.signature(chart_catalog.CHARTS[name].build).parameters.values()
+    return tuple(p.name for p in parameters if p.kind is inspect.Parameter.KEYWORD_ONLY)
+
+
+@dataclass(frozen=True)
+class OptionRule:
+    """What an option's value may be: ``what`` in words, ``valid`` checks a value read from JSON."""
+
+    what: str
+    valid: Callable[[object], bool]
+
+
+def _whole(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _whole_in(low: int, high: int) -> OptionRule:
+    return OptionRule(f"a whole number from {low} to {high}", lambda v: _whole(v) and low <= v <= high)
+
+
+def _one_of(values: Sequence[str]) -> OptionRule:
+    return OptionRule(f"one of {', '.join(values)}", lambda v: isinstance(v, str) and v in values)
+
+
+def _period(example: str) -> OptionRule:
+    return OptionRule(f"a year range such as {example}", lambda v: (
+        isinstance(v, list | tuple) and len(v) == 2 and all(_whole(y) and 1900 <= y <= 2200 for y in v)
+        and v[0] <= v[1]))
+
+
+OPTION_RULES: dict[str, OptionRule] = {
+    "top": _whole_in(1, 100),
+    "height": _whole_in(200, 2000),
+    "baseline_years": _whole_in(1, 50),
+    "dimension": _one_of(chart_catalog.COMPARE_DIMENSIONS),
+    "period_a": _period("[2010, 2014]"),
+    "period_b": _period("[2015, 2019]"),
+    "rows": _one_of(list(explore.PIVOT_DIMENSIONS)),
+    "columns": _one_of(list(explore.PIVOT_DIMENSIONS)),
+    "measure": _one_of(explore.PIVOT_MEASURES),
+}
+
+
+def check_options(number: int, name: str, options: Mapping[str, object]) -> None:
+    """BriefingError naming chart ``number`` (``name``, a catalog chart) and the first option it
+    does not take or whose value is of the wrong kind."""
+    where = f"Chart {number} ({name})"
+    accepted = chart_options(name)
+    for key, value in options.items():
+        if key not in accepted:
+            takes = f"it takes {', '.join(accepted)}" if accepted else "it takes no options"
+            raise BriefingError(f"{where}: unknown option {key!r}; {takes}.")
+        rule = OPTION_RULES.get(key)  # every option has a rule (a test checks); none: the build decides
+        if rule is not None and not rule.valid(value):
+            shown = json.dumps(value, default=str)
+            raise BriefingError(f"{where}: option {key!r} must be {rule.what}, not {shown}.")
+    if ("period_a" in options) != ("period_b" in options):
+        raise BriefingError(f"{where}: give both 'period_a' and 'period_b', or neither (the latest years).")
+
+
+def check_spec(spec: BriefingSpec) -> None:
+    """BriefingError for the first chart of ``spec`` that cannot be built: a name the catalog does
+    not know, or options it does not take (checked before any query or browser work)."""
+    if not spec.items:
+        raise BriefingError("The briefing has no charts: add at least one.")
+    charts = chart_catalog.CHARTS
+    unknown = [item.chart for item in spec.items if item.chart not in charts]
+    if unknown:
+        raise BriefingError(f"Unknown chart(s): {', '.join(unknown)}. Charts: {', '.join(charts)}")
+    for number, item in enumerate(spec.items, start=1):
+        check_options(number, item.chart, item.options)
 
 
 def load_spec(path: str | Path, *, known_charts: Sequence[str] | None = None) -> BriefingSpec:
@@ -240,27 +326,25 @@ def prepare(
 ) -> BriefingContent:
     """Build every chart of ``spec`` (items without saved filters take ``current``, else the
     spec's filters) and render all pictures through one browser."""
-    from analytics import chart_catalog
-
-    if not spec.items:
-        raise BriefingError("The briefing has no charts: add at least one.")
+    check_spec(spec)
     source = source or chart_catalog.DEFAULT_SOURCE
     day = day or dt.date.today()
     current = current if current is not None else spec.filters
-    unknown = [item.chart for item in spec.items if item.chart not in chart_catalog.CHARTS]
-    if unknown:
-        raise BriefingError(f"Unknown chart(s): {', '.join(unknown)}. Charts: {', '.join(chart_catalog.CHARTS)}")
     if renderer is None:
         with export.ImageRenderer() as own:
             own.warm_up()
             return prepare(con, spec, is_demo=is_demo, current=current, source=source, renderer=own, day=day)
     renderer.warm_up()  # the browser starts while the charts are computed
     jobs, drafts = [], []
-    for item in spec.items:
+    for number, item in enumerate(spec.items, start=1):
         filters = item.effective_filters(current)
         options = {k: tuple(v) if isinstance(v, list) else v for k, v in item.options.items()}
-        fig, _ = chart_catalog.build_chart(con.cursor(), item.chart, filters, is_demo=is_demo, source=source,
-                                           **options)
+        try:
+            fig, _ = chart_catalog.build_chart(con.cursor(), item.chart, filters, is_demo=is_demo, source=source,
+                                               **options)
+        except (TypeError, ValueError) as error:  # MetricError, ExploreError and FilterError are ValueErrors
+            detail = " ".join(str(error).split())  # one line (Plotly's messages span several)
+            raise BriefingError(f"Chart {number} ({item.chart}) could not be drawn: {detail}") from error
         meta = export.chart_meta(item.chart, fig, filters=chart_catalog.filters_caption(con.cursor(), filters),
                                  is_demo=is_demo, source=source, exported=day)
         width, height = slide_size(fig)
@@ -292,6 +376,41 @@ DARK = (0x1B, 0x1F, 0x24)
 GREY = (0x5B, 0x64, 0x70)
 ACCENT = (0x1F, 0x4E, 0x79)
 RED = (0xB3, 0x26, 0x1E)
+NOTES_BOX_IN = (9.75, 1.5, 3.05, 5.15)  # left, top, width, height of the notes beside the picture
+TEXT_INSET_IN = (0.1, 0.05)  # python-pptx's default inner margins of a text box: left/right, top/bottom
+NOTES_SIZES_PT = (14, 13, 12, 11, 10)  # the largest whose estimated lines fit is used; 10 pt is the floor
+CHAR_WIDTH_EM = 0.5  # average width of a character of running text in Calibri (the deck's font), in ems
+LINE_SPACING = 1.2
+NOTES_CUT = "… (full notes in the speaker notes)"
+
+
+def _estimated_lines(text: str, width_pt: float, size: float) -> int:
+    """Lines ``text`` takes in a box ``width_pt`` wide at ``size`` pt (an estimate from the average
+    character width; each line break starts a new line)."""
+    per_line = max(1, int(width_pt / (size * CHAR_WIDTH_EM)))
+    return sum(max(1, len(textwrap.wrap(line, per_line))) for line in text.split("\n"))
+
+
+def fit_notes(text: str, width_pt: float, height_pt: float) -> tuple[float, str]:
+    """(font size, text to show) for notes in a box of ``width_pt`` x ``height_pt`` (inside its
+    margins): the largest size of ``NOTES_SIZES_PT`` at which the estimated lines fit; past the
+    floor, the text is cut at a word and ends with ``NOTES_CUT`` (the speaker notes hold it all)."""
+    def fits(shown: str, size: float) -> bool:
+        return _estimated_lines(shown, width_pt, size) * size * LINE_SPACING <= height_pt
+
+    for size in NOTES_SIZES_PT:
+        if fits(text, size):
+            return size, text
+    size = NOTES_SIZES_PT[-1]
+    words = text.split(" ")
+    low, high = 0, len(words) - 1  # the most words that fit with the cut mark after them
+    while low < high:
+        middle = (low + high + 1) // 2
+        if fits(" ".join(words[:middle]).rstrip() + " " + NOTES_CUT, size):
+            low = middle
+        else:
+            high = middle - 1
+    return size, (" ".join(words[:low]).rstrip() + " " + NOTES_CUT).lstrip()
 
 
 def _textbox(slide, left, top, width, height, text, *, size, bold=False, colour=DARK, align=None, wrap=True):
@@ -334,9 +453,10 @@ def _style_title(shape, text, *, size, left, top, width, height, colour=DARK):
 
 def build_pptx(content: BriefingContent) -> bytes:
     """A 16:9 deck: title slide, then one slide per chart with title, filters, picture, notes,
-    source and date, and the page number (notes also go to the speaker notes)."""
+    source and date, and the page number. Notes go to the speaker notes whole; beside the
+    picture, long ones get a smaller font and, past the floor, are cut (``fit_notes``)."""
     from pptx import Presentation
-    from pptx.enum.text import PP_ALIGN
+    from pptx.enum.text import MSO_AUTO_SIZE, PP_ALIGN
     from pptx.util import Inches
 
     deck = Presentation()
@@ -376,7 +496,12 @@ def build_pptx(content: BriefingContent) -> bytes:
         left = box_left + (box_width - width) / 2 if not page.notes else box_left
         slide.shapes.add_picture(io.BytesIO(page.image), Inches(left), Inches(box_top), Inches(width), Inches(height))
         if page.notes:
-            _textbox(slide, 9.75, 1.5, 3.05, 5.15, page.notes, size=14)
+            left, top, width, height = NOTES_BOX_IN
+            inset_x, inset_y = TEXT_INSET_IN
+            size, shown = fit_notes(page.notes, (width - 2 * inset_x) * 72, (height - 2 * inset_y) * 72)
+            box = _textbox(slide, left, top, width, height, shown, size=size)
+            # Should the estimate be short for another font, the viewer shrinks the text to the box.
+            box.text_frame.auto_size = MSO_AUTO_SIZE.TEXT_TO_FIT_SHAPE
             slide.notes_slide.notes_text_frame.text = page.notes
         _textbox(slide, 0.5, 6.85, 8.0, 0.4, content.footer(), size=11, colour=GREY)
         if content.is_demo:
@@ -420,38 +545,110 @@ def _pdf_fonts() -> tuple[str, str]:
     return names[0], names[1]
 
 
+PDF_MARGIN = 36
+PDF_CONTENT_BOTTOM = 40  # everything but the footer (drawn at 20 pt from the edge) stays above this
+PDF_GAP = 10
+PDF_NOTES_SIZES = (11, 10, 9, 8)  # notes shrink down to the 8 pt floor, then continue on a page of their own
+MIN_PICTURE_SHARE = 0.55  # the picture's least share of the height under a chart page's heading
+NOTES_CONTINUE = "Notes continue on the next page."
+
+
+def _pdf_paragraph(text: str, size: float, font: str, colour: tuple[int, int, int] = DARK,
+                   leading: float | None = None):
+    """A reportlab paragraph of plain ``text`` (markup escaped, line breaks kept)."""
+    from reportlab.lib.colors import Color
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.platypus import Paragraph
+
+    style = ParagraphStyle("p", fontName=font, fontSize=size, leading=leading or size * 1.25,
+                           textColor=Color(*(c / 255 for c in colour)))
+    escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\n", "<br/>")
+    return Paragraph(escaped, style)
+
+
+def _height(paragraph, width: float) -> float:
+    return paragraph.wrap(width, 10_000)[1]
+
+
+@dataclass(frozen=True)
+class PdfPage:
+    """One page of a PDF pack after the title page: a chart (heading, picture and the notes that
+    fit under it) or, when long notes do not fit even at the floor size, a page continuing them."""
+
+    slide: Slide
+    heading: tuple  # paragraphs: the title (and, on a chart page, the filters)
+    notes: object | None = None  # the paragraph of the notes on this page
+    more: bool = False  # the notes continue on the next page
+    picture: bool = True
+
+
+def plan_pdf(content: BriefingContent) -> list[PdfPage]:
+    """The pages after the title page, laid out from measured heights: the notes get the room
+    the picture leaves (never less than ``MIN_PICTURE_SHARE`` for the picture), in the largest of
+    ``PDF_NOTES_SIZES`` that fits; notes still too long continue on pages of their own."""
+    from reportlab.lib.pagesizes import A4, landscape
+
+    regular, bold = _pdf_fonts()
+    page_w, page_h = landscape(A4)
+    width = page_w - 2 * PDF_MARGIN
+    full = page_h - PDF_MARGIN - PDF_CONTENT_BOTTOM  # height between the top margin and the footer
+    pages: list[PdfPage] = []
+    for slide in content.slides:
+        heading = (_pdf_paragraph(slide.title, 20, bold), _pdf_paragraph(f"Filters: {slide.caption}", 11, regular,
+                                                                          GREY))
+        free = full - sum(_height(p, width) for p in heading) - 4 - PDF_GAP
+        if not slide.notes:
+            pages.append(PdfPage(slide, heading))
+            continue
+        room = free * (1 - MIN_PICTURE_SHARE) - PDF_GAP
+        for size in PDF_NOTES_SIZES:
+            notes = _pdf_paragraph(slide.notes, size, regular)
+            if _height(notes, width) <= room:
+                break
+        marker = _pdf_paragraph(NOTES_CONTINUE, size, regular, GREY)
+        room_with_marker = room - _height(marker, width) - 4
+        picture, rest = True, notes
+        while _height(rest, width) > room:
+            parts = rest.split(width, room_with_marker)
+            if len(parts) < 2:  # not one line fits here: all of it goes to the next page
+                parts = [None, rest]
+            pages.append(PdfPage(slide, heading, parts[0], more=True, picture=picture))
+            heading = (_pdf_paragraph(f"{slide.title}: notes, continued", 16, bold),)
+            room = full - _height(heading[0], width) - PDF_GAP
+            room_with_marker = room - _height(marker, width) - 4
+            picture, rest = False, parts[1]
+        pages.append(PdfPage(slide, heading, rest, picture=picture))
+    return pages
+
+
 def build_pdf(content: BriefingContent) -> bytes:
-    """A PDF pack on A4 landscape pages: a title page with the list of charts, then one page
-    per chart with title, filters, picture, notes, source, date and page number."""
+    """A PDF pack on A4 landscape pages: a title page with the list of charts and their pages,
+    then one page per chart with title, filters, picture, notes, source, date and page number
+    (notes too long for the page continue on the next; see ``plan_pdf``)."""
     from PIL import Image as PILImage
     from reportlab import rl_config
     from reportlab.lib.colors import Color
     from reportlab.lib.pagesizes import A4, landscape
-    from reportlab.lib.styles import ParagraphStyle
     from reportlab.lib.utils import ImageReader
     from reportlab.pdfgen import canvas
-    from reportlab.platypus import Paragraph
 
     rl_config.useA85 = 0  # binary streams: reportlab's ASCII85 encoder is pure Python and slow
     regular, bold = _pdf_fonts()
     page_w, page_h = landscape(A4)
-    margin = 36
-    dark, grey, accent, red = (Color(*(c / 255 for c in rgb)) for rgb in (DARK, GREY, ACCENT, RED))
+    margin = PDF_MARGIN
+    width = page_w - 2 * margin
+    grey, red = (Color(*(c / 255 for c in rgb)) for rgb in (GREY, RED))
+    plan = plan_pdf(content)
+    total = 1 + len(plan)
     buffer = io.BytesIO()
     pdf = canvas.Canvas(buffer, pagesize=(page_w, page_h), pageCompression=1)
     pdf.setTitle(content.title)
     pdf.setSubject(content.subtitle or content.caption)
     pdf.setAuthor(content.source)
     pdf.setCreator("python -m analytics briefing")
-    total = content.pages
 
-    def paragraph(text, size, font=regular, colour=dark, leading=None):
-        style = ParagraphStyle("p", fontName=font, fontSize=size, leading=leading or size * 1.25, textColor=colour)
-        escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\n", "<br/>")
-        return Paragraph(escaped, style)
-
-    def draw(par, x, top, width):
-        _, height = par.wrap(width, page_h)
+    def draw(par, x, top, box_width):
+        height = _height(par, box_width)
         par.drawOn(pdf, x, top - height)
         return height
 
@@ -465,47 +662,65 @@ def build_pdf(content: BriefingContent) -> bytes:
             pdf.setFillColor(red)
             pdf.drawCentredString(page_w / 2, 20, export.DEMO_MARK)
 
-    # Title page
-    top = page_h - 150
-    top -= draw(paragraph(content.title, 30, bold, accent), margin + 20, top, page_w - 2 * margin - 40) + 12
+    # Title page. A long list of charts (up to 40) goes in two columns and starts higher up.
+    first_pages = [number for number, page in enumerate(plan, start=2) if page.picture]
+    entries = [f"{number}.  {slide.title}" for number, slide in zip(first_pages, content.slides, strict=True)]
+    block = [_pdf_paragraph(content.title, 30, bold, ACCENT)]
     if content.subtitle:
-        top -= draw(paragraph(content.subtitle, 18), margin + 20, top, page_w - 2 * margin - 40) + 10
-    top -= draw(paragraph(f"{content.date_text()} · Filters: {content.caption}", 12, colour=grey), margin + 20, top,
-                page_w - 2 * margin - 40) + 10
+        block.append(_pdf_paragraph(content.subtitle, 18, regular))
+    block.append(_pdf_paragraph(f"{content.date_text()} · Filters: {content.caption}", 12, regular, GREY))
     if content.is_demo:
-        top -= draw(paragraph(export.DEMO_NOTE + ": no meeting shown here happened.", 13, bold, red), margin + 20,
-                    top, page_w - 2 * margin - 40) + 10
+        block.append(_pdf_paragraph(export.DEMO_NOTE + ": no meeting shown here happened.", 13, bold, RED))
+    inner = width - 40
+    block_h = sum(_height(p, inner) + 10 for p in block) + 2 + 18
+    heading = _pdf_paragraph("Charts (page and title):", 11, regular, leading=16)
+    for start, columns, leading in ((150, 1, 16), (150, 2, 16), (margin + 24, 2, 16), (margin + 24, 2, 12)):
+        per_column = max(1, -(-len(entries) // columns))
+        lists = [_pdf_paragraph("\n".join(entries[i:i + per_column]), 11 if leading > 12 else 9.5, regular,
+                                leading=leading) for i in range(0, len(entries), per_column)]
+        listing_h = 16 + max((_height(p, inner / columns - 10) for p in lists), default=0)
+        if page_h - start - block_h - listing_h >= PDF_CONTENT_BOTTOM:
+            break
+    top = page_h - start
+    for number, paragraph in enumerate(block):
+        top -= draw(paragraph, margin + 20, top, inner) + (12 if number == 0 else 10)
     top -= 18
-    listing = "\n".join(f"{n}.  {s.title}" for n, s in enumerate(content.slides, start=2))
-    draw(paragraph("Charts (page and title):\n" + listing, 11, leading=16), margin + 20, top, page_w - 2 * margin - 40)
+    top -= draw(heading, margin + 20, top, inner)
+    for column, paragraph in enumerate(lists):
+        draw(paragraph, margin + 20 + column * inner / columns, top, inner / columns - 10)
     footer(1)
     pdf.showPage()
 
-    for number, page in enumerate(content.slides, start=2):
-        width = page_w - 2 * margin
+    for number, page in enumerate(plan, start=2):
         top = page_h - margin
-        top -= draw(paragraph(page.title, 20, bold), margin, top, width) + 4
-        top -= draw(paragraph(f"Filters: {page.caption}", 11, colour=grey), margin, top, width) + 10
-        notes_height = 0
-        notes = None
-        if page.notes:
-            notes = paragraph(page.notes, 11)
-            _, notes_height = notes.wrap(width, page_h)
-            notes_height = min(notes_height, 160) + 10
-        bottom = 40 + notes_height
-        box_h = top - bottom
-        ratio = page.width_px / page.height_px
-        img_w = min(width, box_h * ratio)
-        img_h = img_w / ratio
-        x = margin + (width - img_w) / 2
-        picture = ImageReader(PILImage.open(io.BytesIO(page.image)).convert("RGB"))
-        pdf.drawImage(picture, x, top - img_h, img_w, img_h)
-        if notes is not None:
-            notes.drawOn(pdf, margin, top - img_h - 10 - notes.wrap(width, page_h)[1])
+        for paragraph, after in zip(page.heading, (4, PDF_GAP), strict=False):
+            top -= draw(paragraph, margin, top, width) + after
+        marker = _pdf_paragraph(NOTES_CONTINUE, page.notes.style.fontSize if page.notes else 8, regular, GREY)
+        notes_h = _height(page.notes, width) if page.notes is not None else 0
+        if page.more:
+            notes_h += _height(marker, width) + 4
+        if page.picture:
+            box_h = top - PDF_CONTENT_BOTTOM - (notes_h + PDF_GAP if notes_h else 0)
+            ratio = page.slide.width_px / page.slide.height_px
+            img_w = min(width, box_h * ratio)
+            img_h = img_w / ratio
+            picture = ImageReader(PILImage.open(io.BytesIO(page.slide.image)).convert("RGB"))
+            pdf.drawImage(picture, margin + (width - img_w) / 2, top - img_h, img_w, img_h)
+            top -= img_h + PDF_GAP
+        if page.notes is not None:
+            top -= draw(page.notes, margin, top, width)
+        if page.more:
+            draw(marker, margin, top - 4, width)
         footer(number)
         pdf.showPage()
     pdf.save()
     return buffer.getvalue()
+
+
+def page_count(content: BriefingContent, fmt: str) -> int:
+    """Pages of the deck ('pptx': title and one per chart) or the PDF pack (where long notes may
+    take pages of their own)."""
+    return 1 + len(plan_pdf(content)) if fmt == "pdf" else content.pages
 
 
 BUILDERS = {"pptx": build_pptx, "pdf": build_pdf}

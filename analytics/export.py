@@ -23,6 +23,7 @@ import io
 import json
 import os
 import re
+import textwrap
 import threading
 import time
 import unicodedata
@@ -178,13 +179,28 @@ def _has_x_title(fig: go.Figure) -> bool:
     )
 
 
-def stamp(fig: go.Figure, meta: ChartMeta, *, slide: bool = False) -> go.Figure:
+TITLE_PX = 17  # the chart template's title size; the filters line under it is 12.5 px
+CAPTION_PX = 12.5
+CHAR_WIDTH_EM = 0.6  # a generous average character width of DejaVu Sans, in ems
+
+
+def _wrapped(text: str, size_px: float, width_px: int | None) -> list[str]:
+    """``text`` in lines that fit ``width_px`` (less the title's padding) at ``size_px``; one
+    line when the width is not known (HTML pages wrap nothing but fill the window)."""
+    if width_px is None:
+        return [text]
+    return textwrap.wrap(text, max(20, int((width_px - 24) / (size_px * CHAR_WIDTH_EM)))) or [text]
+
+
+def stamp(fig: go.Figure, meta: ChartMeta, *, slide: bool = False, width: int | None = None) -> go.Figure:
     """A copy of ``fig`` labelled for export.
 
     Full mode: the title, the filters line under it, the footer (source and export date) and,
-    for demo data, a red "Demo data" mark at the top right. Slide mode (decks and PDF packs,
-    where the slide itself carries title, filters, source and date): no title and no footer,
-    tighter margins and a larger font, but the demo mark stays on the picture.
+    for demo data, a red "Demo data" mark at the top right; with the image ``width`` (CSS px),
+    a title or filters line too long for it wraps instead of running off the picture. Slide
+    mode (decks and PDF packs, where the slide itself carries title, filters, source and date):
+    no title and no footer, tighter margins and a larger font, but the demo mark stays on the
+    picture.
     """
     out = go.Figure(fig)
     kept = [a for a in out.layout.annotations if a.name not in ("footnote", "export-footer", "demo-mark")]
@@ -195,13 +211,11 @@ def stamp(fig: go.Figure, meta: ChartMeta, *, slide: bool = False) -> go.Figure:
         top = 56
         out.update_layout(title=dict(text=""), margin=dict(t=top), font=dict(size=16))
     else:
-        title = html.escape(meta.title, quote=False)
-        caption = html.escape(meta.filters, quote=False)
-        out.update_layout(
-            title=dict(text=f"{title}<br><span style='font-size:12.5px;color:{MUTED}'>{caption}</span>"),
-            margin=dict(t=max(top, 88)),
-        )
-        top = max(top, 88)
+        titles = [html.escape(line, quote=False) for line in _wrapped(meta.title, TITLE_PX, width)]
+        captions = [f"<span style='font-size:{CAPTION_PX}px;color:{MUTED}'>{html.escape(line, quote=False)}</span>"
+                    for line in _wrapped(meta.filters, CAPTION_PX, width)]
+        top = max(top, 88) + 22 * (len(titles) - 1) + 16 * (len(captions) - 1)
+        out.update_layout(title=dict(text="<br>".join(titles + captions)), margin=dict(t=top))
         shift = 58 if _has_x_title(out) else 40
         bottom = max(bottom, shift + 30)
         out.update_layout(margin=dict(b=bottom))
@@ -705,7 +719,7 @@ def export_many(requests: Sequence[ExportRequest], renderer: ImageRenderer | Non
         if fmt.needs_browser:
             width, height = image_size(request.fig, request.width, request.height)
             scale = float(request.scale) if request.scale is not None else fmt.default_scale
-            jobs.append(ImageJob(stamp(request.fig, request.meta), fmt.key, width, height, scale))
+            jobs.append(ImageJob(stamp(request.fig, request.meta, width=width), fmt.key, width, height, scale))
             where.append(i)
         else:
             results[i] = fmt.write(request.fig, request.data, request.meta)

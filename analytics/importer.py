@@ -70,22 +70,6 @@ CODE_DEFAULTS: dict[str, str] = {"party_status": "unknown", "level": "unknown"}
 EXTRA_COLUMNS: tuple[str, ...] = ("date_precision", "country_iso3")
 KNOWN_COLUMNS: tuple[str, ...] = COLUMNS + EXTRA_COLUMNS
 DATE_PRECISIONS: tuple[str, ...] = ("day", "month", "year")
-# Names that stand for more than one country: folded name -> the candidates' ISO3 codes.
-AMBIGUOUS_COUNTRIES: dict[str, tuple[str, ...]] = {
-    "korea": ("PRK", "KOR"),
-    "congo": ("COD", "COG"),
-    "virgin islands": ("VGB", "VIR"),
-}
-# Former states, not in the countries table: code -> (name, other names, ISO3 of the main successor).
-# The ledger records a party's country by today's ISO3 code.
-FORMER_STATES: dict[str, tuple[str, tuple[str, ...], str]] = {
-    "SUN": ("Soviet Union", ("USSR", "Union of Soviet Socialist Republics"), "RUS"),
-    "DDR": ("German Democratic Republic", ("East Germany", "GDR"), "DEU"),
-    "YUG": ("Yugoslavia", ("Socialist Federal Republic of Yugoslavia", "Federal Republic of Yugoslavia"), "SRB"),
-    "SCG": ("Serbia and Montenegro", (), "SRB"),
-    "CSK": ("Czechoslovakia", ("Czechoslovak Socialist Republic", "Czechoslovak Republic"), "CZE"),
-    "YMD": ("South Yemen", ("People's Democratic Republic of Yemen", "Democratic Yemen"), "YEM"),
-}
 TEXT_COLUMNS: tuple[str, ...] = ("party", "event_id", "topic", "source")
 # The most a spreadsheet cell holds (Excel's limit); longer cells are rejected, not truncated.
 MAX_CELL_CHARS = 32_767
@@ -672,12 +656,12 @@ def _country_candidates() -> dict[str, str]:
     for row in reference.countries().itertuples(index=False):
         label = f"{row.common_name} ({row.iso3})"
         for key in (row.common_name, row.name, row.iso3):
-            shown.setdefault(reference._fold(key), label)
+            shown.setdefault(reference.fold(key), label)
     return shown
 
 
 def _country_suggestion(value: str, candidates: dict[str, str]) -> str:
-    matches = _close(reference._fold(value), candidates, cutoff=0.75)
+    matches = _close(reference.fold(value), candidates, cutoff=0.75)
     return " or ".join(dict.fromkeys(candidates[match] for match in matches))
 
 
@@ -818,9 +802,9 @@ class _Countries:
 def _countries() -> _Countries:
     table = reference.countries()
     former = {}
-    for code, (name, others, _) in FORMER_STATES.items():
+    for code, (name, others, _) in reference.FORMER_STATES.items():
         for key in (code, name, *others):
-            former[reference._fold(key)] = code
+            former[reference.fold(key)] = code
     return _Countries(
         codes=frozenset(table["iso3"]),
         labels={row.iso3: f"{row.common_name} ({row.iso3})" for row in table.itertuples(index=False)},
@@ -831,7 +815,7 @@ def _countries() -> _Countries:
 
 def _named_country(name: str) -> str | None:
     """ISO3 of a country name, alias or code; None when unknown or ambiguous."""
-    if reference._fold(name) in AMBIGUOUS_COUNTRIES:
+    if reference.fold(name) in reference.AMBIGUOUS_COUNTRIES:
         return None
     return reference.match_country(name)
 
@@ -846,15 +830,15 @@ def _country_value(name: str, code: str, known: _Countries, candidates: dict[str
             if named is not None and named != code:
                 return None, "country", f"is {known.labels[named]}, but country_iso3 says {code}", known.labels[code]
             return code, "", "", ""
-        if reference._fold(code) in known.former:
-            return (None, "country_iso3", *_former_problem(known.former[reference._fold(code)], known))
+        if reference.fold(code) in known.former:
+            return (None, "country_iso3", *_former_problem(known.former[reference.fold(code)], known))
         return None, "country_iso3", "not an ISO3 country code", _country_suggestion(code, candidates)
     if not name:
         return None, "", "", ""
-    folded = reference._fold(name)
-    if folded in AMBIGUOUS_COUNTRIES:
-        options = AMBIGUOUS_COUNTRIES[folded]
-        shown = [f"{known.names[iso] if reference._fold(known.names[iso]) != folded else known.labels[iso].rsplit(' (', 1)[0]} ({iso})"
+    folded = reference.fold(name)
+    if folded in reference.AMBIGUOUS_COUNTRIES:
+        options = reference.AMBIGUOUS_COUNTRIES[folded]
+        shown = [f"{known.names[iso] if reference.fold(known.names[iso]) != folded else known.labels[iso].rsplit(' (', 1)[0]} ({iso})"
                  for iso in options]
         return (None, "country", "ambiguous: " + " or ".join(shown) + "; give the ISO3 code or the full name",
                 " or ".join(known.labels[iso] for iso in options))
@@ -868,7 +852,7 @@ def _country_value(name: str, code: str, known: _Countries, candidates: dict[str
 
 
 def _former_problem(code: str, known: _Countries) -> tuple[str, str]:
-    name, _, successor = FORMER_STATES[code]
+    name, _, successor = reference.FORMER_STATES[code]
     return (
         f"{name} ({code}) is a former state: the ledger records a party's country by today's ISO3 code, "
         "that of the present-day country where the party was based (see docs/ledger-format.md)",

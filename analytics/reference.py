@@ -19,6 +19,22 @@ from analytics.settings import DATA_DIR
 COUNTRIES_CSV = DATA_DIR / "countries.csv"
 ALIASES_CSV = DATA_DIR / "country_aliases.csv"
 ERAS_CSV = DATA_DIR / "eras.csv"
+# Names that stand for more than one country: folded name -> the candidates' ISO3 codes.
+AMBIGUOUS_COUNTRIES: dict[str, tuple[str, ...]] = {
+    "korea": ("PRK", "KOR"),
+    "congo": ("COD", "COG"),
+    "virgin islands": ("VGB", "VIR"),
+}
+# Former states, not in the countries table: code -> (name, other names, ISO3 of the main successor).
+# The ledger records a party's country by today's ISO3 code.
+FORMER_STATES: dict[str, tuple[str, tuple[str, ...], str]] = {
+    "SUN": ("Soviet Union", ("USSR", "Union of Soviet Socialist Republics"), "RUS"),
+    "DDR": ("German Democratic Republic", ("East Germany", "GDR"), "DEU"),
+    "YUG": ("Yugoslavia", ("Socialist Federal Republic of Yugoslavia", "Federal Republic of Yugoslavia"), "SRB"),
+    "SCG": ("Serbia and Montenegro", (), "SRB"),
+    "CSK": ("Czechoslovakia", ("Czechoslovak Socialist Republic", "Czechoslovak Republic"), "CZE"),
+    "YMD": ("South Yemen", ("People's Democratic Republic of Yemen", "Democratic Yemen"), "YEM"),
+}
 
 
 class ReferenceDataError(ValueError):
@@ -33,7 +49,7 @@ def countries() -> pd.DataFrame:
     return frame
 
 
-def _fold(text: str) -> str:
+def fold(text: str) -> str:
     """Case-, accent- and space-insensitive key for matching country names."""
     decomposed = unicodedata.normalize("NFKD", text)
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
@@ -47,11 +63,11 @@ def country_lookup() -> dict[str, str]:
     table = countries()
     for row in table.itertuples(index=False):
         for key in (row.iso3, row.name, row.common_name):
-            lookup.setdefault(_fold(key), row.iso3)
+            lookup.setdefault(fold(key), row.iso3)
     if ALIASES_CSV.exists():
         with ALIASES_CSV.open(encoding="utf-8", newline="") as handle:
             for row in csv.DictReader(handle):
-                lookup.setdefault(_fold(row["alias"]), row["iso3"].strip().upper())
+                lookup.setdefault(fold(row["alias"]), row["iso3"].strip().upper())
     return lookup
 
 
@@ -59,7 +75,7 @@ def match_country(text: str) -> str | None:
     """ISO3 code for a country given as ISO3 or an English name or alias; None when unknown."""
     if text is None:
         return None
-    return country_lookup().get(_fold(str(text)))
+    return country_lookup().get(fold(str(text)))
 
 
 def country_names() -> list[str]:

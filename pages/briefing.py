@@ -123,10 +123,8 @@ def _load() -> None:
     st.session_state[TITLE_KEY] = spec.title
     st.session_state[SUBTITLE_KEY] = spec.subtitle
     for item in spec.items:
-        add_to_briefing(item.chart, item.filters, item.notes)
-        added = _items()[-1]
-        added["options"] = dict(item.options)
-        st.session_state[_notes_key(added)] = item.notes
+        add_to_briefing(item.chart, item.filters, item.notes, dict(item.options))
+        st.session_state[_notes_key(_items()[-1])] = item.notes
     _apply_filters(spec.filters)
     st.session_state[MESSAGE_KEY] = ("success", f"Loaded {upload.name}: {len(spec.items)} charts.")
 
@@ -204,14 +202,26 @@ else:
             st.text_area("Notes", key=_notes_key(item), max_chars=briefing.MAX_NOTES, height=68,
                          placeholder="Optional: shown beside the chart and in the speaker notes")
             if spec and st.session_state.get(PREVIEW_KEY):
-                fig, _ = common.chart(item["chart"], own if own is not None else current, **(item.get("options") or {}))
-                st.plotly_chart(fig, config=common.PLOTLY_CONFIG, key=f"briefing_preview_{item['id']}")
+                try:
+                    fig, _ = common.chart(item["chart"], own if own is not None else current,
+                                          **(item.get("options") or {}))
+                except (TypeError, ValueError) as error:
+                    st.error(f"Chart {index + 1} ({item['chart']}) could not be drawn: {error}",
+                             icon=":material/error:")
+                else:
+                    st.plotly_chart(fig, config=common.PLOTLY_CONFIG, key=f"briefing_preview_{item['id']}")
     st.button("Remove all", icon=":material/clear_all:", on_click=_clear, type="tertiary")
 
 st.divider()
 spec = _spec(current)
 is_demo = common.info().is_demo
 ready = bool(spec.items)
+if ready:
+    try:
+        briefing.check_spec(spec)  # what the deck would refuse, said here rather than by a failed download
+    except briefing.BriefingError as error:
+        st.error(f"The deck and the pack cannot be built: {error}", icon=":material/error:")
+        ready = False
 
 
 def _builder(fmt: str):

@@ -4,10 +4,14 @@ back with python-pptx and pypdf) and an AppTest of the Briefing page."""
 from __future__ import annotations
 
 import datetime as dt
+import inspect
 import io
 import json
+import textwrap
+from dataclasses import replace
 from pathlib import Path
 
+import plotly.graph_objects as go
 import pytest
 from PIL import Image
 from pptx import Presentation
@@ -18,10 +22,12 @@ from analytics import briefing, chart_catalog, export
 from analytics.filters import Filters
 from analytics.ledger import connect_read_only
 from tests.servers import dashboard_server
-from tests.test_export import ROWS
+from tests.test_export import ROWS, need_browser
 
 DAY = dt.date(2026, 11, 28)
-PAGE = str(Path(__file__).resolve().parent.parent / "pages" / "briefing.py")
+ROOT = Path(__file__).resolve().parent.parent
+PAGE = str(ROOT / "pages" / "briefing.py")
+APP = str(ROOT / "dashboard.py")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -77,13 +83,62 @@ def test_spec_accepts_bare_chart_names_and_defaults():
         ('{"charts": [{"notes": "x"}]}', "Chart 1: give an object with a 'chart' name"),
         ('{"charts": [{"chart": "regions", "filters": {"region": ["Atlantis"]}}]}', "Unknown region"),
         ('{"charts": ["regions"], "filters": {"from": ["soon"]}}', "must be a year"),
-        ('{"charts": [{"chart": "regions", "options": {"top": {"a": 1}}}]}', "'options' must map"),
+        ('{"charts": [{"chart": "regions", "options": [5]}]}', "Chart 1 \\(regions\\): 'options' must map"),
         ('{"title": 5, "charts": ["regions"]}', "title must be text"),
     ],
 )
 def test_bad_spec_files_say_what_is_wrong(text, message):
     with pytest.raises(briefing.BriefingError, match=message):
         briefing.BriefingSpec.from_json(text, known_charts=list(chart_catalog.CHARTS))
+
+
+@pytest.mark.parametrize(
+    ("chart", "options", "message"),
+    [
+        ("top-countries", {"top": "abc"}, "option 'top' must be a whole number from 1 to 100, not \"abc\""),
+        ("top-countries", {"top": True}, "option 'top' must be a whole number"),
+        ("top-countries", {"top": 0}, "option 'top' must be a whole number from 1 to 100, not 0"),
+        ("top-countries", {"top": {"a": 1}}, "option 'top' must be a whole number"),
+        ("regions", {"top": 5}, "unknown option 'top'; it takes no options"),
+        ("top-movers", {"bogus": 1}, "unknown option 'bogus'; it takes dimension, period_a, period_b, top"),
+        ("change-level-map", {"baseline_years": "x"}, "option 'baseline_years' must be a whole number"),
+        ("world-map", {"height": "x"}, "option 'height' must be a whole number from 200 to 2000"),
+        ("compare-periods", {"dimension": 5}, "option 'dimension' must be one of region, subregion"),
+        ("compare-periods", {"period_a": "abc", "period_b": [2015, 2019]}, "option 'period_a' must be a year range"),
+        ("compare-periods", {"period_a": [2010, 2011, 2012], "period_b": [2015, 2019]}, "'period_a' must be a year"),
+        ("compare-periods", {"period_a": [2014, 2010], "period_b": [2015, 2019]}, "'period_a' must be a year"),
+        ("compare-periods", {"period_a": [2010, 2014]}, "give both 'period_a' and 'period_b', or neither"),
+        ("pivot", {"rows": "nope"}, "option 'rows' must be one of year, decade, region"),
+        ("pivot", {"measure": 3}, "option 'measure' must be one of exchanges"),
+    ],
+)
+def test_chart_options_are_checked_per_chart(chart, options, message):
+    text = json.dumps({"charts": ["regions", {"chart": chart, "options": options}]})
+    with pytest.raises(briefing.BriefingError) as raised:
+        briefing.BriefingSpec.from_json(text, known_charts=list(chart_catalog.CHARTS))
+    assert str(raised.value).startswith(f"Chart 2 ({chart}): ")
+    assert message in str(raised.value)
+
+
+def test_options_as_the_pages_pass_them_are_accepted():
+    text = json.dumps({"charts": [
+        {"chart": "compare-movers", "options": {"dimension": "party_family", "period_a": [2010, 2014],
+                                                "period_b": [2015, 2019], "top": 12}},
+        {"chart": "pivot", "options": {"rows": "party_family", "columns": "decade", "measure": "parties"}},
+        {"chart": "change-level-map", "options": {"baseline_years": 3}},
+        {"chart": "world-map", "options": {"height": 600}},
+    ]})
+    spec = briefing.BriefingSpec.from_json(text, known_charts=list(chart_catalog.CHARTS))
+    assert spec.items[0].options["period_a"] == [2010, 2014]
+    briefing.check_spec(spec)
+
+
+def test_every_option_of_every_chart_has_a_rule():
+    for name, chart in chart_catalog.CHARTS.items():
+        keywords = [p.name for p in inspect.signature(chart.build).parameters.values()
+                    if p.kind is inspect.Parameter.KEYWORD_ONLY]
+        assert briefing.chart_options(name) == tuple(keywords)
+        assert set(keywords) <= set(briefing.OPTION_RULES), name
 
 
 def test_load_spec_reports_a_missing_file(tmp_path):
@@ -192,14 +247,139 @@ def test_demo_pdf_pack_is_marked_on_every_page():
     assert all("Demo data" in page.extract_text() for page in reader.pages)
 
 
+# Long notes: 2,000 characters (the limit) of running text, and as many short lines as fit in it.
+LONG_NOTES = ("Exchanges with ruling parties rose after 2015, mostly through study trips and working "
+              "visits; opposition parties were met less often. ") * 16
+LONG_NOTES = LONG_NOTES[:briefing.MAX_NOTES - 1] + "."
+LINES_NOTES = "\n".join(f"Point {n}: more exchanges." for n in range(1, 80))[:briefing.MAX_NOTES]
+
+
+def with_notes(notes: str, is_demo: bool = False) -> briefing.BriefingContent:
+    made = content(is_demo)
+    return replace(made, slides=(replace(made.slides[0], notes=notes), made.slides[1]))
+
+
+def placed_text(page) -> list[tuple[float, float, str]]:
+    """(x, baseline y, text) of every piece of text drawn on a PDF page."""
+    found = []
+
+    def visit(text, cm, tm, font, size):
+        if text.strip():
+            found.append((tm[4] * cm[0] + cm[4], tm[5] * cm[3] + cm[5], text.strip()))
+
+    page.extract_text(visitor_text=visit)
+    return found
+
+
+def picture_boxes(page) -> list[tuple[float, float, float, float]]:
+    """(x, y, width, height) of each picture on a PDF page (reportlab: 'w 0 0 h x y cm' then 'Do')."""
+    operations = page.get_contents().operations
+    pairs = zip(operations, operations[1:], strict=False)
+    return [tuple(float(v) for v in (args[4], args[5], args[0], args[3]))
+            for (args, op), (_, following) in pairs if op == b"cm" and following == b"Do"]
+
+
+def words(text: str) -> str:
+    return " ".join(text.split())
+
+
+def assert_inside(page, footer_y: float = 20) -> list[tuple[float, float, str]]:
+    """Every text but the footer line lies on the page and above the footer; returns them."""
+    width, height = float(page.mediabox.width), float(page.mediabox.height)
+    body = [t for t in placed_text(page) if t[1] != footer_y]
+    for x, y, text in body:
+        assert footer_y + 12 <= y <= height - 30, (y, text)  # a 9 pt footer: its tops end near 27
+        assert 30 <= x <= width - 30, (x, text)
+    return body
+
+
+def test_pdf_long_notes_stay_on_the_page_under_the_picture():
+    reader = PdfReader(io.BytesIO(briefing.build_pdf(with_notes(LONG_NOTES))))
+    assert len(reader.pages) == 3  # they fit on the chart's page
+    page = reader.pages[1]
+    body = assert_inside(page)
+    (_, picture_y, picture_w, picture_h), = picture_boxes(page)
+    assert picture_w / picture_h == pytest.approx(16 / 9, rel=0.01)
+    assert picture_h >= 0.5 * (float(page.mediabox.height) - 36 - 40 - 60)  # the picture keeps most of the room
+    notes = [(y, text) for _, y, text in body if y < picture_y]
+    assert notes and all(y + 11 <= picture_y for y, _ in notes)  # under the picture, not over it
+    assert words(" ".join(text for _, text in notes)) == words(LONG_NOTES)  # all of them, none cut
+    assert "2 / 3" in page.extract_text()
+
+
+def test_pdf_notes_too_long_for_the_page_continue_on_the_next():
+    reader = PdfReader(io.BytesIO(briefing.build_pdf(with_notes(LINES_NOTES, is_demo=True))))
+    pages = reader.pages
+    assert len(pages) > 3
+    assert briefing.page_count(with_notes(LINES_NOTES), "pdf") == len(pages)
+    shown = []
+    for page in pages[1:-1]:
+        body = assert_inside(page)
+        shown += [text for _, _, text in body]
+        assert "Demo data" in page.extract_text()
+    assert len(picture_boxes(pages[1])) == 1 and not picture_boxes(pages[2])
+    assert "Notes continue on the next page." in shown
+    assert "Exchanges per year: notes, continued" in shown
+    notes = [t for t in shown if t.startswith("Point")]
+    assert words(" ".join(notes)) == words(LINES_NOTES)
+    # The title page lists where each chart starts; page numbers count the extra pages.
+    listing = pages[0].extract_text()
+    assert "2.  Exchanges per year" in listing or "2. Exchanges per year" in listing
+    last = len(pages)
+    assert f"{last}. Exchanges by region" in words(listing)
+    assert f"{last} / {last}" in pages[-1].extract_text()
+
+
+def test_pdf_title_page_lists_forty_charts_on_the_page():
+    made = content(is_demo=True)
+    many = replace(made, slides=tuple(replace(made.slides[1], title=f"Exchanges by region, view {n}")
+                                      for n in range(briefing.MAX_CHARTS)))
+    first = PdfReader(io.BytesIO(briefing.build_pdf(many))).pages[0]
+    body = assert_inside(first)
+    assert f"{briefing.MAX_CHARTS + 1}. Exchanges by region, view {briefing.MAX_CHARTS - 1}" in [
+        words(text) for _, _, text in body]
+
+
+def notes_box(slide):
+    return next(shape for shape in slide.shapes if shape.has_text_frame and shape.left > 9 * 914400)
+
+
+def estimated_height_pt(text: str, width_pt: float, size: float) -> float:
+    """Lines of ``text`` at ``size`` pt in a box ``width_pt`` wide, at half an em per character."""
+    per_line = int(width_pt / (size * 0.5))
+    lines = sum(max(1, len(textwrap.wrap(line, per_line))) for line in text.split("\n"))
+    return lines * size * 1.2
+
+
+@pytest.mark.parametrize("notes", [LONG_NOTES, LINES_NOTES, "Growth since 2015."])
+def test_deck_notes_fit_beside_the_picture_and_stay_whole_in_the_speaker_notes(notes):
+    deck = Presentation(io.BytesIO(briefing.build_pptx(with_notes(notes))))
+    slide = deck.slides[1]
+    box = notes_box(slide)
+    frame = box.text_frame
+    sizes = {run.font.size.pt for paragraph in frame.paragraphs for run in paragraph.runs}
+    assert len(sizes) == 1
+    size = sizes.pop()
+    inner_w = (box.width - frame.margin_left - frame.margin_right) / 12700
+    inner_h = (box.height - frame.margin_top - frame.margin_bottom) / 12700
+    assert estimated_height_pt(frame.text, inner_w, size) <= inner_h
+    assert box.top + box.height <= Presentation().slide_height  # the box itself ends above the footer
+    assert slide.notes_slide.notes_text_frame.text == notes
+    if len(notes) < 100:
+        assert (size, frame.text) == (14, notes)
+    else:
+        assert 10 <= size < 14
+        assert frame.text == notes or frame.text.endswith("… (full notes in the speaker notes)")
+        assert words(notes).startswith(words(frame.text.removesuffix("… (full notes in the speaker notes)")))
+
+
 # ---------------------------------------------------------------------------------------------
 # From the ledger, through the browser
 
 
 @pytest.mark.browser
 def test_prepare_draws_each_chart_with_its_filters(make_ledger):
-    if not export.browser_available():
-        pytest.skip(export.BROWSER_MISSING)
+    need_browser()
     con = connect_read_only(make_ledger(ROWS, demo=True))
     try:
         built = briefing.prepare(con, SPEC, is_demo=True, current=Filters(year_from=2016), day=DAY)
@@ -229,6 +409,113 @@ def test_prepare_refuses_an_empty_briefing(make_ledger):
             briefing.prepare(con, briefing.BriefingSpec(), is_demo=False)
     finally:
         con.close()
+
+
+class FakeRenderer:
+    """Stands in for the browser where only the charts and the layout matter: a plain picture."""
+
+    def warm_up(self) -> None:
+        pass
+
+    def render(self, jobs) -> list[bytes]:
+        return [picture("white") for _ in jobs]
+
+
+def test_prepare_refuses_bad_options_before_any_work(make_ledger):
+    spec = briefing.BriefingSpec(items=(briefing.BriefingItem("regions"),
+                                        briefing.BriefingItem("top-countries", options={"top": "abc"})))
+    con = connect_read_only(make_ledger(ROWS))
+    try:
+        with pytest.raises(briefing.BriefingError, match=r"^Chart 2 \(top-countries\): option 'top' must be"):
+            briefing.prepare(con, spec, is_demo=False, renderer=FakeRenderer())
+    finally:
+        con.close()
+
+
+def _broken_build(con, filters, *, top: int = 10, **_):
+    raise TypeError("unsupported operand type(s) for -: 'int' and 'str'")
+
+
+@pytest.mark.parametrize(
+    ("item", "broken", "message"),
+    [
+        (briefing.BriefingItem("pivot", options={"rows": "region", "columns": "region"}), False,
+         "Chart 2 (pivot) could not be drawn: Rows and columns must be different dimensions, not region twice."),
+        (briefing.BriefingItem("top-countries", options={"top": 5}), True,
+         "Chart 2 (top-countries) could not be drawn: unsupported operand type(s) for -: 'int' and 'str'"),
+    ],
+)
+def test_prepare_names_the_chart_that_cannot_be_drawn(make_ledger, monkeypatch, item, broken, message):
+    if broken:  # a builder bug: a TypeError from deep inside
+        monkeypatch.setitem(chart_catalog.CHARTS, "top-countries",
+                            replace(chart_catalog.CHARTS["top-countries"], build=_broken_build))
+    spec = briefing.BriefingSpec(items=(briefing.BriefingItem("regions"), item))
+    con = connect_read_only(make_ledger(ROWS))
+    try:
+        with pytest.raises(briefing.BriefingError) as raised:
+            briefing.prepare(con, spec, is_demo=False, renderer=FakeRenderer())
+    finally:
+        con.close()
+    assert str(raised.value) == message
+
+
+# ---------------------------------------------------------------------------------------------
+# "Add to briefing" under a chart keeps the chart's options (periods, pivot...)
+
+
+def screen_titles(at) -> list[str]:
+    """The titles of the Plotly charts an AppTest run drew."""
+    return [export.figure_title(go.Figure(json.loads(chart.proto.spec))) for chart in at.get("plotly_chart")]
+
+
+@pytest.mark.parametrize(
+    ("page_file", "widgets", "chart", "options", "title"),
+    [
+        ("pages/compare.py",
+         {"compare_dimension": "party_family", "compare_a": (2014, 2016), "compare_b": (2019, 2021)},
+         "compare-periods", {"dimension": "party_family", "period_a": [2014, 2016], "period_b": [2019, 2021]},
+         "Exchanges by party family: 2014–2016 and 2019–2021"),
+        ("pages/explorer.py",
+         {"explorer_rows": "party_family", "explorer_cols": "region", "explorer_measure": "parties"},
+         "pivot", {"rows": "party_family", "columns": "region", "measure": "parties"},
+         "Parties by party family and region"),
+    ],
+)
+def test_add_to_briefing_keeps_the_options_of_the_chart_on_screen(make_ledger, monkeypatch, page_file, widgets,
+                                                                   chart, options, title):
+    from streamlit.testing.v1 import AppTest
+
+    ledger = make_ledger(ROWS, demo=True)
+    monkeypatch.setenv("LEDGER_DB", str(ledger))
+    at = AppTest.from_file(APP, default_timeout=120).run()
+    at.switch_page(page_file).run()
+    for key, value in widgets.items():  # one at a time: a choice can change the next one's options
+        (at.slider(key=key) if isinstance(value, tuple) else at.selectbox(key=key)).set_value(value).run()
+    assert not at.exception
+    assert title in screen_titles(at)
+    at.button(key=f"chart_{chart}_export_brief").click().run()
+    assert not at.exception
+    (item,) = at.session_state["briefing_items"]
+    assert (item["chart"], item["options"]) == (chart, options)
+
+    # The briefing file keeps them, and the briefing draws the chart seen on screen.
+    spec = briefing.BriefingSpec(items=(briefing.BriefingItem(chart, Filters.from_params(item["filters"]),
+                                                              options=item["options"]),))
+    loaded = briefing.BriefingSpec.from_json(spec.to_json(), known_charts=list(chart_catalog.CHARTS))
+    assert loaded == spec and dict(loaded.items[0].options) == options
+    con = connect_read_only(ledger)
+    try:
+        built = briefing.prepare(con, loaded, is_demo=True, renderer=FakeRenderer(), day=DAY)
+    finally:
+        con.close()
+    assert [slide.title for slide in built.slides] == [title]
+
+    # The Briefing page (same session) previews it with the same options.
+    at.switch_page("pages/briefing.py").run()
+    at.toggle(key="briefing_preview").set_value(True).run()
+    assert not at.exception
+    assert not at.error
+    assert screen_titles(at) == [title]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -276,14 +563,32 @@ def test_briefing_page_without_a_browser_says_what_to_install(page, monkeypatch,
     assert any("apt-get install chromium" in w.value for w in page.warning)
 
 
+def test_briefing_page_names_the_chart_it_cannot_build(page):
+    page.session_state["briefing_items"] = [
+        {"id": 1, "chart": "regions", "filters": None, "notes": "", "options": {}},
+        {"id": 2, "chart": "top-countries", "filters": None, "notes": "", "options": {"top": "abc"}},
+    ]
+    page.run()
+    assert not page.exception
+    assert [e.value for e in page.error] == [
+        "The deck and the pack cannot be built: Chart 2 (top-countries): option 'top' must be a whole number "
+        'from 1 to 100, not "abc".']
+    buttons = {b.proto.label: b.proto.disabled for b in page.get("download_button")}
+    assert buttons == {"Download slide deck (PPTX)": True, "Download PDF pack": True,
+                       "Save briefing file (JSON)": True}
+    page.toggle(key="briefing_preview").set_value(True).run()
+    assert not page.exception
+    assert any(e.value.startswith("Chart 2 (top-countries) could not be drawn: top must be a whole number")
+               for e in page.error)
+
+
 # ---------------------------------------------------------------------------------------------
 # The real app in a real browser: charts picked on the page, deck and pack downloaded
 
 
 @pytest.fixture
 def app_url(make_ledger, tmp_path):
-    if not export.browser_available():
-        pytest.skip(export.BROWSER_MISSING)
+    need_browser()
     with dashboard_server(make_ledger(ROWS, demo=True), tmp_path / "streamlit.log") as base:
         yield base
 

@@ -5,17 +5,20 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import errno
 import io
 import json
+from pathlib import Path
 
 import pytest
 from PIL import Image
 from pptx import Presentation
 from pypdf import PdfReader
 
-from analytics import chart_catalog, export
-from analytics.cli import main
-from tests.test_export import ROWS
+from analytics import chart_catalog
+from analytics.cli import CommandError, main
+from analytics.commands import export_commands
+from tests.test_export import ROWS, need_browser
 
 TODAY = dt.date.today().isoformat()
 
@@ -102,6 +105,53 @@ def test_bad_spec_file_exits_2(ledger, tmp_path, capsys):
     assert "newer than this program" in capsys.readouterr().err
 
 
+def test_bad_chart_options_in_a_briefing_file_exit_2_naming_the_chart(ledger, tmp_path, capsys):
+    spec = tmp_path / "brief.json"
+    spec.write_text(json.dumps({"charts": ["regions", {"chart": "change-level-map",
+                                                       "options": {"baseline_years": "x"}}]}), encoding="utf-8")
+    assert main(["briefing", "--db", ledger, "--spec", str(spec), "--out", str(tmp_path / "deck.pptx")]) == 2
+    assert capsys.readouterr().err == (
+        "error: Chart 2 (change-level-map): option 'baseline_years' must be a whole number from 1 to 50, "
+        'not "x".\n')
+    assert not (tmp_path / "deck.pptx").exists()
+
+
+def test_write_into_a_directory_fails_without_leaving_its_temporary_file(tmp_path):
+    target = tmp_path / "deck.pptx"
+    target.mkdir()  # os.replace cannot put a file where a directory is
+    with pytest.raises(CommandError, match="Cannot write .*deck.pptx"):
+        export_commands._write(target, b"data")
+    assert [p.name for p in tmp_path.iterdir()] == ["deck.pptx"]
+
+
+def test_write_cut_short_leaves_neither_half_a_file_nor_the_temporary_one(tmp_path, monkeypatch):
+    real_write = Path.write_bytes
+
+    def half_then_disk_full(path, data):
+        real_write(path, data[: len(data) // 2])
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(Path, "write_bytes", half_then_disk_full)
+    with pytest.raises(CommandError, match="Cannot write .*: No space left on device"):
+        export_commands._write(tmp_path / "regions.csv", b"0123456789")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_failed_export_keeps_the_previous_file_and_no_temporary_one(ledger, tmp_path, monkeypatch, capsys):
+    out = tmp_path / "exports" / "regions.csv"
+    out.parent.mkdir()
+    out.write_text("last month's export", encoding="utf-8")
+
+    def refuse(source, target):
+        raise PermissionError(errno.EACCES, "Permission denied")
+
+    monkeypatch.setattr(export_commands.os, "replace", refuse)
+    assert main(["export", "regions", "--db", ledger, "--out", str(out)]) == 2
+    assert capsys.readouterr().err == f"error: Cannot write {out}: Permission denied\n"
+    assert out.read_text(encoding="utf-8") == "last month's export"
+    assert [p.name for p in out.parent.iterdir()] == ["regions.csv"]
+
+
 def test_missing_browser_exits_2_with_what_to_install(ledger, tmp_path, no_browser, capsys):
     for argv in (["export", "regions", "--out", str(tmp_path / "r.png")],
                  ["briefing", "--charts", "regions", "--out", str(tmp_path / "d.pptx")]):
@@ -117,8 +167,7 @@ def test_missing_browser_exits_2_with_what_to_install(ledger, tmp_path, no_brows
 
 @pytest.mark.browser
 def test_png_export_has_the_requested_size(ledger, tmp_path, capsys):
-    if not export.browser_available():
-        pytest.skip(export.BROWSER_MISSING)
+    need_browser()
     out = tmp_path / "epy.png"
     assert main(["export", "exchanges-per-year", "--db", ledger, "--out", str(out), "--width", "800",
                  "--height", "500", "--scale", "1.5"]) == 0
@@ -128,8 +177,7 @@ def test_png_export_has_the_requested_size(ledger, tmp_path, capsys):
 
 @pytest.mark.browser
 def test_briefing_deck_then_pack_from_the_saved_spec(ledger, tmp_path, capsys):
-    if not export.browser_available():
-        pytest.skip(export.BROWSER_MISSING)
+    need_browser()
     deck, spec, pack = tmp_path / "deck.pptx", tmp_path / "brief.json", tmp_path / "pack.pdf"
     assert main(["briefing", "--db", ledger, "--charts", "regions,by-family", "--out", str(deck),
                  "--title", "Monthly", "--subtitle", "Africa", "--region", "Africa", "--save-spec", str(spec)]) == 0
@@ -138,10 +186,16 @@ def test_briefing_deck_then_pack_from_the_saved_spec(ledger, tmp_path, capsys):
     assert [s.shapes.title.text for s in slides] == ["Monthly", "Exchanges by region", "Exchanges by party family"]
     texts = [shape.text_frame.text for shape in slides[1].shapes if shape.has_text_frame]
     assert "Filters: 1978–2020; Region: Africa" in texts  # Kenya: 2016, 2017, 2020
-    assert json.loads(spec.read_text(encoding="utf-8"))["filters"] == {"region": ["Africa"]}
+    saved = json.loads(spec.read_text(encoding="utf-8"))
+    assert saved["filters"] == {"region": ["Africa"]}
 
+    # Notes too long for the chart's page take a page of their own, and the count says so.
+    saved["charts"][0]["notes"] = "\n".join(f"Point {n}." for n in range(1, 60))
+    spec.write_text(json.dumps(saved), encoding="utf-8")
     assert main(["briefing", "--db", ledger, "--spec", str(spec), "--out", str(pack)]) == 0
     reader = PdfReader(pack)
-    assert len(reader.pages) == 3
+    assert len(reader.pages) == 4
+    assert "Wrote PDF pack (4 pages: title and 2 charts)" in capsys.readouterr().out
     assert "Monthly" in reader.pages[0].extract_text()
-    assert "Filters: 1978–2020; Region: Africa" in reader.pages[2].extract_text()
+    assert "Point 59." in reader.pages[2].extract_text()
+    assert "Filters: 1978–2020; Region: Africa" in reader.pages[3].extract_text()

@@ -230,3 +230,14 @@ def test_country_flag_in_any_form_gives_the_same_numbers(capsys, ledger):
 
 def test_metric_aliases_give_the_same_table(capsys, ledger):
     assert run(capsys, "leaderboards", "--db", ledger)[1] == run(capsys, "leaderboard", "--db", ledger)[1] != ""
+
+
+@pytest.mark.parametrize(("given", "message"), [
+    ("Korea", "--country 'Korea' is ambiguous: give one of PRK, KOR"),
+    ("Soviet Union", "Soviet Union is a former state; the ledger records parties by today's country code, e.g. RUS"),
+    ("SUN", "e.g. RUS"),
+])
+def test_ambiguous_and_former_country_names_are_explained(capsys, ledger, given, message):
+    code, out, err = run(capsys, "kpis", "--db", ledger, "--country", given)
+    assert code != 0 and out == ""
+    assert message in err

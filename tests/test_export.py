@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import json
 import re
 import subprocess
 import sys
@@ -66,6 +67,13 @@ def meta(is_demo: bool = False, **changes) -> export.ChartMeta:
                   source="Test ledger", is_demo=is_demo, exported=DAY)
     values.update(changes)
     return export.ChartMeta(**values)
+
+
+def need_browser() -> None:
+    """Image tests fail, never skip, without a browser: the setup script installs Chromium, and a
+    skip would let CI pass with no picture checked."""
+    assert export.browser_available(), (
+        f"{export.BROWSER_MISSING} (the setup script installs it; image tests need it)")
 
 
 def all_text(fig: go.Figure) -> str:
@@ -151,6 +159,21 @@ def test_slide_stamp_drops_title_and_footer_but_keeps_demo_mark():
     assert "Exported" not in all_text(stamped)
     assert "Demo data" in all_text(stamped)
     assert stamped.layout.font.size == 16
+
+
+def test_stamp_wraps_a_title_too_long_for_the_image_width():
+    long = "Share of exchanges per year with ruling, coalition and opposition parties"
+    caption = "2019–2021; Country: " + ", ".join(["Kenya", "France", "Germany", "Brazil", "Vietnam"] * 3)
+    narrow = export.stamp(bar_figure(long), meta(title=long, filters=caption), width=600)
+    wide = export.stamp(bar_figure(long), meta(title=long, filters=caption), width=2400)
+    lines = [(export.plain_text(line), 12.5 if "font-size" in line else 17)
+             for line in narrow.layout.title.text.split("<br>")]
+    assert [size for _, size in lines][:3] == [17, 17, 12.5]  # two title lines, then the filters
+    assert all(len(text) * size * 0.55 <= 600 - 24 for text, size in lines)
+    assert export.plain_text(narrow.layout.title.text) == f"{long} {caption}"
+    assert narrow.layout.margin.t > wide.layout.margin.t  # room for the extra lines
+    assert len(wide.layout.title.text.split("<br>")) == 2
+    assert len(export.stamp(bar_figure(long), meta(title=long)).layout.title.text.split("<br>")) == 2  # HTML
 
 
 def test_stamp_leaves_the_original_untouched():
@@ -318,8 +341,7 @@ def test_export_modules_do_not_load_streamlit():
 
 @pytest.fixture(scope="module")
 def renderer():
-    if not export.browser_available():
-        pytest.skip(export.BROWSER_MISSING)
+    need_browser()
     with export.ImageRenderer() as shared:
         yield shared
 
@@ -389,18 +411,46 @@ def test_every_catalog_chart_exports_in_every_format(make_ledger, renderer):
     for request, output in zip(requests, outputs, strict=True):
         label = f"{request.meta.name}.{request.fmt}"
         if request.fmt == "png":
-            assert Image.open(io.BytesIO(output)).size == (600, 400), label
+            picture = Image.open(io.BytesIO(output))
+            assert picture.size == (600, 400), label
+            assert len(picture.convert("L").getcolors(maxcolors=600 * 400)) > 20, label  # drawn, not blank
         elif request.fmt == "svg":
             assert "Demo data" in " ".join(ET.fromstring(output).itertext()), label
         elif request.fmt == "pdf":
-            assert len(PdfReader(io.BytesIO(output)).pages) == 1, label
+            reader = PdfReader(io.BytesIO(output))
+            assert len(reader.pages) == 1, label
+            text = " ".join(reader.pages[0].extract_text().split())
+            assert request.meta.title in text, label
+            assert "Demo data" in text, label
         elif request.fmt == "html":
-            assert request.meta.title.split()[0] in output.decode("utf-8"), label
+            data, layout = plotly_payload(output.decode("utf-8"))
+            stamped = json.loads(export.stamp(request.fig, request.meta).to_json())
+            assert export.figure_title(go.Figure(layout=layout)) == request.meta.title, label
+            assert data == stamped["data"], label  # every trace with its values
+            assert any(trace.get(k) for trace in data for k in ("x", "y", "z", "locations")), label
         elif request.fmt == "csv":
             first = next(csv.reader(io.StringIO(output.decode("utf-8-sig"))))
             assert first == [f"# Title: {request.meta.title}"], label
         else:
             assert load_workbook(io.BytesIO(output)).sheetnames == ["Data", "About"], label
+
+
+def plotly_payload(page: str) -> tuple[list, dict]:
+    """The traces and the layout an exported HTML page hands to ``Plotly.newPlot``."""
+    decoder = json.JSONDecoder()
+    start = page.index('Plotly.newPlot(') + len('Plotly.newPlot(')
+    start = page.index(",", start) + 1  # after the element id
+    data, end = decoder.raw_decode(page, start + len(page[start:]) - len(page[start:].lstrip()))
+    rest = page[end:].lstrip().removeprefix(",")
+    layout, _ = decoder.raw_decode(rest.lstrip())
+    return data, layout
+
+
+def test_html_payload_holds_the_title_and_the_traces():
+    fig = bar_figure()
+    data, layout = plotly_payload(export.to_html(fig, meta(is_demo=True)).decode("utf-8"))
+    assert export.figure_title(go.Figure(layout=layout)) == "Exchanges per year"
+    assert go.Figure(data=data).data[0].y == (3, 1, 2)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -19,14 +19,14 @@ CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 META = export.ChartMeta("test", "Offline chart", "All exchanges", "Test ledger", False, dt.date(2026, 11, 28))
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"needs Chromium at {CHROMIUM}"),
-]
+pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
 def browser():
+    # Fail, never skip: the setup script installs Chromium, and a skip would let CI pass unchecked.
+    assert Path(CHROMIUM).exists(), (
+        f"No Chromium at {CHROMIUM}: install it with `apt-get install chromium` (the setup script does).")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:

@@ -104,14 +104,17 @@ def _output_path(args, chart: str) -> tuple[Path, str]:
 
 
 def _write(path: Path, data: bytes) -> None:
-    """Write atomically: a reader never sees half a file."""
+    """Write atomically: a reader never sees half a file, and a failed write leaves neither a
+    half file nor the temporary one behind."""
+    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
         temp.write_bytes(data)
         os.replace(temp, path)
     except OSError as error:
         raise cli.CommandError(f"Cannot write {path}: {error.strerror or error}") from None
+    finally:
+        temp.unlink(missing_ok=True)  # after os.replace there is nothing left to remove
 
 
 def run_export(args) -> int:
@@ -173,13 +176,14 @@ def run_briefing(args) -> int:
             _write(Path(args.save_spec), spec.to_json().encode("utf-8"))
         con = connect_read_only(ready_ledger(args))
         try:
-            content = briefing.build_briefing(con, spec, fmt, is_demo=is_demo(con), renderer=renderer)
+            content = briefing.prepare(con, spec, is_demo=is_demo(con), renderer=renderer)
         finally:
             con.close()
     finally:
         renderer.close()
-    _write(Path(args.out), content)
-    print(f"Wrote {briefing.FORMATS[fmt]} ({len(spec.items) + 1} pages: title and {len(spec.items)} charts) "
+    _write(Path(args.out), briefing.BUILDERS[fmt](content))
+    pages = briefing.page_count(content, fmt)
+    print(f"Wrote {briefing.FORMATS[fmt]} ({pages} pages: title and {len(spec.items)} charts) "
           f"to {args.out} in {time.perf_counter() - started:.1f} s")
     return 0
 

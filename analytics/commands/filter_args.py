@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import argparse
 
-from analytics import vocab
+from analytics import reference, vocab
 from analytics.filters import FilterError, Filters, country_codes
 from analytics.reference import match_country
 
@@ -58,6 +58,14 @@ def _country(text: str) -> str:
     text = str(text).strip()
     if text.upper() in country_codes():
         return text.upper()
+    folded = reference.fold(text)
+    if folded in reference.AMBIGUOUS_COUNTRIES:
+        raise FilterError(f"--country {text!r} is ambiguous: give one of "
+                          f"{', '.join(reference.AMBIGUOUS_COUNTRIES[folded])}.")
+    for code, (name, others, successor) in reference.FORMER_STATES.items():
+        if folded in {reference.fold(n) for n in (code, name, *others)}:
+            raise FilterError(f"--country {text!r}: {name} is a former state; the ledger records parties by "
+                              f"today's country code, e.g. {successor}.")
     return match_country(text) or text
 
 
