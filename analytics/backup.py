@@ -13,7 +13,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
-import os
 import zipfile
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -22,6 +21,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from analytics import atomic
 from analytics.importer import restart_transaction
 from analytics.ledger import (
     SCHEMA_VERSION,
@@ -98,12 +98,7 @@ def backup_ledger(ledger: Path | str, out: Path | str) -> BackupInfo:
     out = Path(out)
     data, info = backup_bytes(ledger)
     out.parent.mkdir(parents=True, exist_ok=True)
-    temp = out.with_name(f".{out.name}.{os.getpid()}.part")
-    try:
-        temp.write_bytes(data)
-        os.replace(temp, out)
-    finally:
-        temp.unlink(missing_ok=True)
+    atomic.write_bytes(out, data)
     return replace(info, path=str(out))
 
 

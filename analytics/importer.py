@@ -15,14 +15,12 @@ formulas in every CSV or Excel file made from ledger rows.
 from __future__ import annotations
 
 import codecs
-import contextlib
 import csv
 import datetime as dt
 import difflib
 import hashlib
 import io
 import itertools
-import os
 import re
 import sys
 import zipfile
@@ -34,8 +32,8 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from analytics import atomic, reference, vocab
 from analytics import ledger as ledger_module
-from analytics import reference, vocab
 from analytics.ledger import LedgerError, connect_read_only, current_user, write_transaction
 from analytics.settings import load_settings
 
@@ -201,13 +199,8 @@ def write_rows(frame: pd.DataFrame, path: Path | str) -> Path:
     """
     path = Path(path)
     kind = _row_format(path.name)
-    temp = path.with_name(f".{path.name}.{os.getpid()}.part")
-    try:
+    with atomic.replacing(path) as temp:
         _write_rows_to(frame, temp, kind)
-        os.replace(temp, path)
-    finally:
-        with contextlib.suppress(OSError):
-            temp.unlink(missing_ok=True)
     return path
 
 
@@ -1519,13 +1512,8 @@ def write_rejected(table: SourceTable, problems: pd.DataFrame, target: Path | st
     """Write the rows with errors and their reasons to ``target`` (CSV, UTF-8 with BOM, formulas
     neutralised), through a temporary file renamed into place. Raises OSError."""
     target = Path(target)
-    temp = target.with_name(f".{target.name}.{os.getpid()}.part")
-    try:
+    with atomic.replacing(target) as temp:
         safe_frame(rejected_frame(table, problems)).to_csv(temp, index=False, encoding="utf-8-sig")
-        os.replace(temp, target)
-    finally:
-        with contextlib.suppress(OSError):
-            temp.unlink(missing_ok=True)
     return target
 
 
@@ -1693,13 +1681,9 @@ def template_xlsx() -> bytes:
 
 
 def write_template(path: Path | str) -> Path:
-    """Write the template to ``path`` (.csv or .xlsx)."""
+    """Write the template to ``path`` (.csv or .xlsx), whole or not at all."""
     path = Path(path)
     suffix = path.suffix.lower()
-    if suffix == ".csv":
-        path.write_bytes(template_csv())
-    elif suffix == ".xlsx":
-        path.write_bytes(template_xlsx())
-    else:
+    if suffix not in (".csv", ".xlsx"):
         raise ValueError(f"Cannot write a template named {path.name}: use a .csv or .xlsx file name.")
-    return path
+    return atomic.write_bytes(path, template_csv() if suffix == ".csv" else template_xlsx())

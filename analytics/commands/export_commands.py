@@ -13,7 +13,7 @@ import os
 import time
 from pathlib import Path
 
-from analytics import cli
+from analytics import atomic, cli
 from analytics.commands.filter_args import add_filter_arguments, filters_from_args
 from analytics.export import ExportError
 
@@ -106,15 +106,11 @@ def _output_path(args, chart: str) -> tuple[Path, str]:
 def _write(path: Path, data: bytes) -> None:
     """Write atomically: a reader never sees half a file, and a failed write leaves neither a
     half file nor the temporary one behind."""
-    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        temp.write_bytes(data)
-        os.replace(temp, path)
+        atomic.write_bytes(path, data)
     except OSError as error:
         raise cli.CommandError(f"Cannot write {path}: {error.strerror or error}") from None
-    finally:
-        temp.unlink(missing_ok=True)  # after os.replace there is nothing left to remove
 
 
 def run_export(args) -> int:
