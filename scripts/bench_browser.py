@@ -47,10 +47,20 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _start_server(ledger: Path, log) -> tuple[subprocess.Popen, str]:
+# The floor: a Streamlit app with nothing but the same sidebar filter, writing it to the URL.
+BASELINE_APP = "\n".join([
+    "import streamlit as st",
+    "with st.sidebar:",
+    f"    chosen = st.multiselect('Region', {REGIONS!r})",
+    "st.query_params.from_dict({'region': chosen} if chosen else {})",
+    "st.markdown(f'Showing: {chosen}')",
+])
+
+
+def _start_server(ledger: Path, log, script: str = "dashboard.py") -> tuple[subprocess.Popen, str]:
     port = _free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.port", str(port), "--server.address",
+        [sys.executable, "-m", "streamlit", "run", script, "--server.port", str(port), "--server.address",
          "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
         cwd=ROOT, env={**os.environ, "LEDGER_DB": str(ledger)}, stdout=log, stderr=subprocess.STDOUT,
     )
@@ -83,13 +93,13 @@ def _choose_region(page, region: str) -> float:
     return elapsed
 
 
-def measure(base: str, chromium: str, repeat: int) -> dict[str, list[float]]:
+def measure(base: str, chromium: str, repeat: int, pages: dict[str, str] = PAGES) -> dict[str, list[float]]:
     from playwright.sync_api import sync_playwright
 
     results: dict[str, list[float]] = {}
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-        for title, path in PAGES.items():
+        for title, path in pages.items():
             page = browser.new_page(viewport={"width": 1440, "height": 1000})
             page.goto(f"{base}/{path}", wait_until="domcontentloaded")
             page.wait_for_function(SETTLED, arg=None, timeout=60_000)
@@ -118,7 +128,8 @@ def write_markdown(results: dict[str, list[float]], out: Path, repeat: int) -> N
         "the click on a region in the sidebar until the script run has finished, no element is stale, the URL "
         "holds the region and the browser has drawn two more frames. Regions are added one at a time, so each "
         "filter set is new and nothing comes from the cache. The server-side share of it: "
-        "[`bench-pages.md`](bench-pages.md).",
+        "[`bench-pages.md`](bench-pages.md). The first row is the floor of this setup: a Streamlit app with "
+        "nothing but the same sidebar filter.",
         "",
         f"Target: under {TARGET_S * 1000:.0f} ms.",
         "",
@@ -152,6 +163,15 @@ def main(argv: list[str] | None = None) -> int:
             process, base = _start_server(ledger, log)
             try:
                 results = measure(base, chromium, args.repeat)
+            finally:
+                process.terminate()
+                process.wait(timeout=10)
+            baseline = Path(folder) / "baseline.py"
+            baseline.write_text(BASELINE_APP, encoding="utf-8")
+            process, base = _start_server(ledger, log, str(baseline))
+            try:
+                results = {"(floor: sidebar filter only)": measure(base, chromium, args.repeat, {"floor": ""})["floor"],
+                           **results}
             finally:
                 process.terminate()
                 process.wait(timeout=10)
