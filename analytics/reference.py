@@ -19,10 +19,10 @@ from analytics.settings import DATA_DIR
 COUNTRIES_CSV = DATA_DIR / "countries.csv"
 ALIASES_CSV = DATA_DIR / "country_aliases.csv"
 ERAS_CSV = DATA_DIR / "eras.csv"
-# Names that stand for more than one country: folded name -> the candidates' ISO3 codes.
+# Names that stand for more than one country: folded name -> the candidates' ISO3 codes. Not
+# "Congo": it is the UN short name of COG, which the import format accepts as such.
 AMBIGUOUS_COUNTRIES: dict[str, tuple[str, ...]] = {
     "korea": ("PRK", "KOR"),
-    "congo": ("COD", "COG"),
     "virgin islands": ("VGB", "VIR"),
 }
 # Former states, not in the countries table: code -> (name, other names, ISO3 of the main successor).
