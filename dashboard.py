@@ -40,8 +40,9 @@ def navigation() -> st.navigation:
     return st.navigation(sections)
 
 
-st.set_page_config(page_title="Party-to-party exchanges", page_icon="🌐", layout="wide",
-                   initial_sidebar_state="expanded")
+st.set_page_config(
+    page_title="Party-to-party exchanges", page_icon="🌐", layout="wide", initial_sidebar_state="expanded"
+)
 with common.entry_run():
     router = navigation()
     try:

@@ -38,7 +38,13 @@ FORMAT_VERSION = 1
 # Restored in this order (parents first); ``countries`` is reference data shipped with the program.
 TABLES: tuple[str, ...] = ("parties", "exchanges", "import_batches")
 SAVED_TABLES: tuple[str, ...] = (*TABLES, "countries", "meta")
-ORDER_BY = {"parties": "party_id", "exchanges": "exchange_id", "import_batches": "batch_id", "countries": "iso3", "meta": "key"}
+ORDER_BY = {
+    "parties": "party_id",
+    "exchanges": "exchange_id",
+    "import_batches": "batch_id",
+    "countries": "iso3",
+    "meta": "key",
+}
 # Meta keys a restore carries over; versions and timestamps belong to the file being written.
 RESTORED_META = ("is_demo", "demo_seed", "demo_rows", "created_at")
 
@@ -66,7 +72,9 @@ def backup_bytes(ledger: Path | str) -> tuple[bytes, BackupInfo]:
     con = connect_read_only(ledger)
     try:
         con.execute("SET enable_progress_bar = false")
-        tables = {name: con.sql(f"SELECT * FROM {name} ORDER BY {ORDER_BY[name]}").to_arrow_table() for name in SAVED_TABLES}
+        tables = {
+            name: con.sql(f"SELECT * FROM {name} ORDER BY {ORDER_BY[name]}").to_arrow_table() for name in SAVED_TABLES
+        }
         fingerprint = content_hash(con)
     except duckdb.Error as error:
         raise LedgerError(f"Could not back up {ledger}: {error}") from error
@@ -130,7 +138,9 @@ def read_backup(source: Path | str | bytes) -> tuple[dict, dict[str, pa.Table]]:
                 raise BackupError(f"{name} is not a ledger backup made by this program (no {FORMAT} manifest).")
             tables = {table: pq.read_table(io.BytesIO(archive.read(f"{table}.parquet"))) for table in (*TABLES, "meta")}
     except (zipfile.BadZipFile, KeyError, json.JSONDecodeError, pa.ArrowException, OSError) as error:
-        raise BackupError(f"{name} is not a readable ledger backup ({error}); make one with: python -m analytics backup --out FILE") from None
+        raise BackupError(
+            f"{name} is not a readable ledger backup ({error}); make one with: python -m analytics backup --out FILE"
+        ) from None
     if int(manifest.get("schema_version", 0)) > SCHEMA_VERSION:
         raise BackupError(
             f"{name} comes from a newer program (schema version {manifest['schema_version']}, this one reads up to {SCHEMA_VERSION}): update the program."
@@ -138,7 +148,9 @@ def read_backup(source: Path | str | bytes) -> tuple[dict, dict[str, pa.Table]]:
     for table in TABLES:
         expected = int(manifest["rows"][table])
         if tables[table].num_rows != expected:
-            raise BackupError(f"{name} is damaged: {table} holds {tables[table].num_rows:,} rows, its manifest says {expected:,}.")
+            raise BackupError(
+                f"{name} is damaged: {table} holds {tables[table].num_rows:,} rows, its manifest says {expected:,}."
+            )
     return manifest, tables
 
 
@@ -176,9 +188,15 @@ def restore_ledger(ledger: Path | str, source: Path | str | bytes, *, force: boo
         con.execute("DELETE FROM import_batches")
         for name in TABLES:
             _insert(con, name, tables[name])
-        meta = dict(zip(tables["meta"].column("key").to_pylist(), tables["meta"].column("value").to_pylist(), strict=True))
+        meta = dict(
+            zip(tables["meta"].column("key").to_pylist(), tables["meta"].column("value").to_pylist(), strict=True)
+        )
         con.execute("DELETE FROM meta WHERE key IN (SELECT unnest(?))", [list(RESTORED_META)])
-        set_meta(con, **{key: meta[key] for key in RESTORED_META if key in meta}, restored_from=manifest.get("created_at", ""))
+        set_meta(
+            con,
+            **{key: meta[key] for key in RESTORED_META if key in meta},
+            restored_from=manifest.get("created_at", ""),
+        )
         if "is_demo" not in meta:
             set_meta(con, is_demo="false")
         restored = content_hash(con)
@@ -187,13 +205,18 @@ def restore_ledger(ledger: Path | str, source: Path | str | bytes, *, force: boo
                 f"Restore stopped, nothing changed: the restored content does not match the backup's hash "
                 f"({restored} instead of {manifest['content_hash']})."
             )
-    return RestoreResult(exchanges_before=int(before), info=_info(manifest, "" if isinstance(source, bytes) else str(source)))
+    return RestoreResult(
+        exchanges_before=int(before), info=_info(manifest, "" if isinstance(source, bytes) else str(source))
+    )
 
 
 def _insert(con: duckdb.DuckDBPyConnection, name: str, table: pa.Table) -> None:
-    columns = [row[0] for row in con.execute(
-        "SELECT column_name FROM information_schema.columns WHERE table_name = ? ORDER BY ordinal_position", [name]
-    ).fetchall()]
+    columns = [
+        row[0]
+        for row in con.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = ? ORDER BY ordinal_position", [name]
+        ).fetchall()
+    ]
     # Identifiers come from the ledger's own schema; a backup's column missing there is an error.
     unknown = [column for column in table.column_names if column not in columns]
     if unknown:
@@ -203,6 +226,8 @@ def _insert(con: duckdb.DuckDBPyConnection, name: str, table: pa.Table) -> None:
     try:
         con.execute(f"INSERT INTO {name} ({listed}) SELECT {listed} FROM restore_rows")
     except duckdb.Error as error:
-        raise BackupError(f"Restore stopped, nothing changed: the backup's {name} table does not fit the ledger ({error}).") from error
+        raise BackupError(
+            f"Restore stopped, nothing changed: the backup's {name} table does not fit the ledger ({error})."
+        ) from error
     finally:
         con.unregister("restore_rows")

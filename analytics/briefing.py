@@ -127,16 +127,19 @@ class BriefingSpec:
                 raise BriefingError(f"Chart {number}: unknown chart {name!r}. Charts: {', '.join(known_charts)}")
             options = entry.get("options") or {}
             if not isinstance(options, dict):
-                raise BriefingError(f"Chart {number} ({name}): 'options' must map option names to values, "
-                                    "e.g. {\"top\": 5}.")
+                raise BriefingError(
+                    f"Chart {number} ({name}): 'options' must map option names to values, e.g. {{\"top\": 5}}."
+                )
             if name in chart_catalog.CHARTS:  # other names are refused above or by prepare()
                 check_options(number, name, options)
-            items.append(BriefingItem(
-                chart=name,
-                filters=_filters(entry.get("filters"), f"chart {number} ({name})"),
-                notes=_text(entry.get("notes", ""), f"chart {number} notes", MAX_NOTES),
-                options=options,
-            ))
+            items.append(
+                BriefingItem(
+                    chart=name,
+                    filters=_filters(entry.get("filters"), f"chart {number} ({name})"),
+                    notes=_text(entry.get("notes", ""), f"chart {number} notes", MAX_NOTES),
+                    options=options,
+                )
+            )
         return cls(title=title, subtitle=subtitle, filters=filters, items=tuple(items))
 
     @classmethod
@@ -163,7 +166,7 @@ def _filters(value: object, where: str) -> Filters | None:
     if value is None:
         return None
     if not isinstance(value, dict):
-        raise BriefingError(f"Filters of {where} must be an object such as {{\"region\": [\"Africa\"]}}.")
+        raise BriefingError(f'Filters of {where} must be an object such as {{"region": ["Africa"]}}.')
     try:
         return Filters.from_params(value)
     except FilterError as error:
@@ -203,9 +206,15 @@ def _one_of(values: Sequence[str]) -> OptionRule:
 
 
 def _period(example: str) -> OptionRule:
-    return OptionRule(f"a year range such as {example}", lambda v: (
-        isinstance(v, list | tuple) and len(v) == 2 and all(_whole(y) and 1900 <= y <= 2200 for y in v)
-        and v[0] <= v[1]))
+    return OptionRule(
+        f"a year range such as {example}",
+        lambda v: (
+            isinstance(v, list | tuple)
+            and len(v) == 2
+            and all(_whole(y) and 1900 <= y <= 2200 for y in v)
+            and v[0] <= v[1]
+        ),
+    )
 
 
 OPTION_RULES: dict[str, OptionRule] = {
@@ -260,11 +269,13 @@ def load_spec(path: str | Path, *, known_charts: Sequence[str] | None = None) ->
     return BriefingSpec.from_json(text, known_charts=known_charts)
 
 
-def spec_for_charts(names: Sequence[str], *, title: str = "Briefing", subtitle: str = "",
-                    filters: Filters | None = None) -> BriefingSpec:
+def spec_for_charts(
+    names: Sequence[str], *, title: str = "Briefing", subtitle: str = "", filters: Filters | None = None
+) -> BriefingSpec:
     """A spec of the named charts, all with the briefing's filters."""
-    return BriefingSpec(title=title, subtitle=subtitle, filters=filters or Filters(),
-                        items=tuple(BriefingItem(name) for name in names))
+    return BriefingSpec(
+        title=title, subtitle=subtitle, filters=filters or Filters(), items=tuple(BriefingItem(name) for name in names)
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -340,13 +351,20 @@ def prepare(
         filters = item.effective_filters(current)
         options = {k: tuple(v) if isinstance(v, list) else v for k, v in item.options.items()}
         try:
-            fig, _ = chart_catalog.build_chart(con.cursor(), item.chart, filters, is_demo=is_demo, source=source,
-                                               **options)
+            fig, _ = chart_catalog.build_chart(
+                con.cursor(), item.chart, filters, is_demo=is_demo, source=source, **options
+            )
         except (TypeError, ValueError) as error:  # MetricError, ExploreError and FilterError are ValueErrors
             detail = " ".join(str(error).split())  # one line (Plotly's messages span several)
             raise BriefingError(f"Chart {number} ({item.chart}) could not be drawn: {detail}") from error
-        meta = export.chart_meta(item.chart, fig, filters=chart_catalog.filters_caption(con.cursor(), filters),
-                                 is_demo=is_demo, source=source, exported=day)
+        meta = export.chart_meta(
+            item.chart,
+            fig,
+            filters=chart_catalog.filters_caption(con.cursor(), filters),
+            is_demo=is_demo,
+            source=source,
+            exported=day,
+        )
         width, height = slide_size(fig)
         jobs.append(export.ImageJob(export.stamp(fig, meta, slide=True), "png", width, height, SLIDE_SCALE))
         drafts.append((item, meta, width, height))
@@ -395,6 +413,7 @@ def fit_notes(text: str, width_pt: float, height_pt: float) -> tuple[float, str]
     """(font size, text to show) for notes in a box of ``width_pt`` x ``height_pt`` (inside its
     margins): the largest size of ``NOTES_SIZES_PT`` at which the estimated lines fit; past the
     floor, the text is cut at a word and ends with ``NOTES_CUT`` (the speaker notes hold it all)."""
+
     def fits(shown: str, size: float) -> bool:
         return _estimated_lines(shown, width_pt, size) * size * LINE_SPACING <= height_pt
 
@@ -467,8 +486,7 @@ def build_pptx(content: BriefingContent) -> bytes:
     total = content.pages
 
     first = deck.slides.add_slide(deck.slide_layouts[0])
-    _style_title(first.shapes.title, content.title, size=40, left=0.8, top=1.6, width=11.7, height=1.6,
-                 colour=ACCENT)
+    _style_title(first.shapes.title, content.title, size=40, left=0.8, top=1.6, width=11.7, height=1.6, colour=ACCENT)
     subtitle = first.placeholders[1]
     if content.subtitle:
         subtitle.left, subtitle.top = Inches(0.8), Inches(3.35)
@@ -480,8 +498,17 @@ def build_pptx(content: BriefingContent) -> bytes:
         subtitle.element.getparent().remove(subtitle.element)
     _textbox(first, 0.8, 4.3, 11.7, 1.0, f"{content.date_text()}\nFilters: {content.caption}", size=16, colour=GREY)
     if content.is_demo:
-        _textbox(first, 0.8, 5.5, 11.7, 0.5, export.DEMO_NOTE + ": no meeting shown here happened.", size=16,
-                 bold=True, colour=RED)
+        _textbox(
+            first,
+            0.8,
+            5.5,
+            11.7,
+            0.5,
+            export.DEMO_NOTE + ": no meeting shown here happened.",
+            size=16,
+            bold=True,
+            colour=RED,
+        )
     _textbox(first, 0.8, 6.75, 11.7, 0.4, f"Source: {content.source}", size=11, colour=GREY)
 
     for number, page in enumerate(content.slides, start=2):
@@ -505,8 +532,9 @@ def build_pptx(content: BriefingContent) -> bytes:
             slide.notes_slide.notes_text_frame.text = page.notes
         _textbox(slide, 0.5, 6.85, 8.0, 0.4, content.footer(), size=11, colour=GREY)
         if content.is_demo:
-            _textbox(slide, 7.0, 6.85, 3.6, 0.4, export.DEMO_MARK, size=12, bold=True, colour=RED,
-                     align=PP_ALIGN.CENTER)
+            _textbox(
+                slide, 7.0, 6.85, 3.6, 0.4, export.DEMO_MARK, size=12, bold=True, colour=RED, align=PP_ALIGN.CENTER
+            )
         _textbox(slide, 10.8, 6.85, 2.0, 0.4, f"{number} / {total}", size=11, colour=GREY, align=PP_ALIGN.RIGHT)
     buffer = io.BytesIO()
     deck.save(buffer)
@@ -518,10 +546,14 @@ def build_pptx(content: BriefingContent) -> bytes:
 
 
 FONT_FILES = {
-    "regular": ("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
-                "/usr/share/fonts/truetype/liberation2/LiberationSans-Regular.ttf"),
-    "bold": ("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf",
-             "/usr/share/fonts/truetype/liberation2/LiberationSans-Bold.ttf"),
+    "regular": (
+        "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
+        "/usr/share/fonts/truetype/liberation2/LiberationSans-Regular.ttf",
+    ),
+    "bold": (
+        "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf",
+        "/usr/share/fonts/truetype/liberation2/LiberationSans-Bold.ttf",
+    ),
 }
 
 
@@ -553,15 +585,17 @@ MIN_PICTURE_SHARE = 0.55  # the picture's least share of the height under a char
 NOTES_CONTINUE = "Notes continue on the next page."
 
 
-def _pdf_paragraph(text: str, size: float, font: str, colour: tuple[int, int, int] = DARK,
-                   leading: float | None = None):
+def _pdf_paragraph(
+    text: str, size: float, font: str, colour: tuple[int, int, int] = DARK, leading: float | None = None
+):
     """A reportlab paragraph of plain ``text`` (markup escaped, line breaks kept)."""
     from reportlab.lib.colors import Color
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.platypus import Paragraph
 
-    style = ParagraphStyle("p", fontName=font, fontSize=size, leading=leading or size * 1.25,
-                           textColor=Color(*(c / 255 for c in colour)))
+    style = ParagraphStyle(
+        "p", fontName=font, fontSize=size, leading=leading or size * 1.25, textColor=Color(*(c / 255 for c in colour))
+    )
     escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\n", "<br/>")
     return Paragraph(escaped, style)
 
@@ -594,8 +628,10 @@ def plan_pdf(content: BriefingContent) -> list[PdfPage]:
     full = page_h - PDF_MARGIN - PDF_CONTENT_BOTTOM  # height between the top margin and the footer
     pages: list[PdfPage] = []
     for slide in content.slides:
-        heading = (_pdf_paragraph(slide.title, 20, bold), _pdf_paragraph(f"Filters: {slide.caption}", 11, regular,
-                                                                          GREY))
+        heading = (
+            _pdf_paragraph(slide.title, 20, bold),
+            _pdf_paragraph(f"Filters: {slide.caption}", 11, regular, GREY),
+        )
         free = full - sum(_height(p, width) for p in heading) - 4 - PDF_GAP
         if not slide.notes:
             pages.append(PdfPage(slide, heading))
@@ -676,8 +712,12 @@ def build_pdf(content: BriefingContent) -> bytes:
     heading = _pdf_paragraph("Charts (page and title):", 11, regular, leading=16)
     for start, columns, leading in ((150, 1, 16), (150, 2, 16), (margin + 24, 2, 16), (margin + 24, 2, 12)):
         per_column = max(1, -(-len(entries) // columns))
-        lists = [_pdf_paragraph("\n".join(entries[i:i + per_column]), 11 if leading > 12 else 9.5, regular,
-                                leading=leading) for i in range(0, len(entries), per_column)]
+        lists = [
+            _pdf_paragraph(
+                "\n".join(entries[i : i + per_column]), 11 if leading > 12 else 9.5, regular, leading=leading
+            )
+            for i in range(0, len(entries), per_column)
+        ]
         listing_h = 16 + max((_height(p, inner / columns - 10) for p in lists), default=0)
         if page_h - start - block_h - listing_h >= PDF_CONTENT_BOTTOM:
             break

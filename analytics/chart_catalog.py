@@ -25,8 +25,16 @@ from analytics.reference import countries as reference_countries
 DEFAULT_SOURCE = "Party-to-party exchange ledger"
 DEMO_NOTE = "Demo data (synthetic, invented parties)"
 MOVERS_SPAN = 5  # years in each period of the default comparison (latest N years against the N before)
-COMPARE_DIMENSIONS = ("region", "subregion", "country_iso3", "party_family", "party_status", "form", "direction",
-                      "level")
+COMPARE_DIMENSIONS = (
+    "region",
+    "subregion",
+    "country_iso3",
+    "party_family",
+    "party_status",
+    "form",
+    "direction",
+    "level",
+)
 
 Build = Callable[..., tuple[go.Figure, pd.DataFrame]]
 
@@ -55,14 +63,19 @@ class ChartSpec:
 # Options shared by several charts
 
 
-
 def era_markers() -> pd.DataFrame:
     """The era markers of ``data/eras.csv``; none when the file is malformed (the pages say why)."""
     try:
         return eras()
     except ReferenceDataError:
-        return pd.DataFrame({"year": pd.Series(dtype="int64"), "label": pd.Series(dtype="object"),
-                             "description": pd.Series(dtype="object")})
+        return pd.DataFrame(
+            {
+                "year": pd.Series(dtype="int64"),
+                "label": pd.Series(dtype="object"),
+                "description": pd.Series(dtype="object"),
+            }
+        )
+
 
 def period_label(period: tuple[int, int]) -> str:
     """'2016–2020' (or '2020' for a single year)."""
@@ -70,8 +83,9 @@ def period_label(period: tuple[int, int]) -> str:
     return str(first) if first == last else f"{first}–{last}"
 
 
-def default_periods(con: duckdb.DuckDBPyConnection, filters: Filters, span: int = MOVERS_SPAN
-                    ) -> tuple[tuple[int, int], tuple[int, int]] | None:
+def default_periods(
+    con: duckdb.DuckDBPyConnection, filters: Filters, span: int = MOVERS_SPAN
+) -> tuple[tuple[int, int], tuple[int, int]] | None:
     """The latest ``span`` years of the filters' window and the ``span`` years before them
     (shorter when the window is short); None when the window is empty."""
     first, last = metrics.window(con, filters)
@@ -86,8 +100,11 @@ def default_periods(con: duckdb.DuckDBPyConnection, filters: Filters, span: int 
 def _with_country_names(df: pd.DataFrame) -> pd.DataFrame:
     """Add a ``country`` name column to a frame keyed on country_iso3 (a lookup, not a group-by)."""
     names = dict(zip(reference_countries()["iso3"], reference_countries()["name"], strict=True))
-    return df.assign(country=[names.get(code, vocab.INTERNATIONAL_BUCKET if not code else code)
-                              for code in df["country_iso3"].fillna("")])
+    return df.assign(
+        country=[
+            names.get(code, vocab.INTERNATIONAL_BUCKET if not code else code) for code in df["country_iso3"].fillna("")
+        ]
+    )
 
 
 def short_country_names(df: pd.DataFrame) -> pd.DataFrame:
@@ -96,8 +113,9 @@ def short_country_names(df: pd.DataFrame) -> pd.DataFrame:
     if "country" not in df.columns or "country_iso3" not in df.columns:
         return df
     short = dict(zip(reference_countries()["iso3"], reference_countries()["common_name"], strict=True))
-    return df.assign(country=[short.get(code, name) for code, name in zip(df["country_iso3"].fillna(""),
-                                                                           df["country"], strict=True)])
+    return df.assign(
+        country=[short.get(code, name) for code, name in zip(df["country_iso3"].fillna(""), df["country"], strict=True)]
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -118,14 +136,19 @@ def _per_year(dimension: str, *, share: bool = False) -> Build:
     def build(con, filters: Filters, **_):
         df = metrics.breakdown(con, filters, dimension, per_year=True)
         return charts.breakdown_per_year_chart(df, dimension, share=share, eras=era_markers()), df
+
     return build
 
 
 def _status_share(con, filters: Filters, **_):
     df = metrics.breakdown(con, filters, "party_status", per_year=True)
-    fig = charts.share_lines_chart(df, "party_status", codes=("ruling", "coalition", "opposition"),
-                                   title="Share of exchanges per year with ruling, coalition and opposition parties",
-                                   eras=era_markers())
+    fig = charts.share_lines_chart(
+        df,
+        "party_status",
+        codes=("ruling", "coalition", "opposition"),
+        title="Share of exchanges per year with ruling, coalition and opposition parties",
+        eras=era_markers(),
+    )
     return fig, df
 
 
@@ -133,6 +156,7 @@ def _breakdown(dimension: str) -> Build:
     def build(con, filters: Filters, **_):
         df = metrics.breakdown(con, filters, dimension)
         return charts.breakdown_bar_chart(df, dimension), df
+
     return build
 
 
@@ -194,8 +218,10 @@ def _change_levels(con, filters: Filters, *, baseline_years: int = MOVERS_SPAN, 
     window_label = period_label((first, last))
     baseline_label = period_label((first - baseline_years, first - 1))
     fig = charts.change_level_map_chart(
-        short_country_names(df), title=f"Change by country: yearly exchanges in {window_label} against {baseline_label}",
-        baseline_label=baseline_label)
+        short_country_names(df),
+        title=f"Change by country: yearly exchanges in {window_label} against {baseline_label}",
+        baseline_label=baseline_label,
+    )
     return fig, df
 
 
@@ -208,8 +234,13 @@ def _leaderboard(kind: str) -> Build:
             df = df.assign(region=[regions.get(c, vocab.INTERNATIONAL_BUCKET) for c in df["country_iso3"].fillna("")])
         title = f"Top {top} countries by exchanges" if kind == "country" else f"Top {top} parties by exchanges"
         previous = metrics.previous_window(*metrics.window(con, filters))
-        return charts.leaderboard_chart(short_country_names(df), kind, title=title,
-                                        previous_label=f"In {period_label(previous)} (the period as long before)"), df
+        return charts.leaderboard_chart(
+            short_country_names(df),
+            kind,
+            title=title,
+            previous_label=f"In {period_label(previous)} (the period as long before)",
+        ), df
+
     return build
 
 
@@ -236,29 +267,42 @@ def _compare(con, filters: Filters, *, dimension: str = "region", period_a=None,
     if period_a is None:
         return charts.empty_figure("Exchanges in two periods"), pd.DataFrame()
     df = _compare_frame(con, filters, dimension, period_a, period_b)
-    fig = charts.compare_periods_chart(short_country_names(df), dimension, period_label(period_a),
-                                       period_label(period_b))
+    fig = charts.compare_periods_chart(
+        short_country_names(df), dimension, period_label(period_a), period_label(period_b)
+    )
     return fig, df
 
 
 def _movers(default_dimension: str, default_top: int, prefix: str | None = None) -> Build:
-    def build(con, filters: Filters, *, dimension: str = default_dimension, period_a=None, period_b=None,
-              top: int = default_top, **_):
+    def build(
+        con,
+        filters: Filters,
+        *,
+        dimension: str = default_dimension,
+        period_a=None,
+        period_b=None,
+        top: int = default_top,
+        **_,
+    ):
         period_a, period_b = _periods(con, filters, period_a, period_b)
         if period_a is None:
             return charts.empty_figure("Biggest changes between two periods"), pd.DataFrame()
         title = f"{prefix}: {period_label(period_b)} vs {period_label(period_a)}" if prefix else None
         df = _compare_frame(con, filters, dimension, period_a, period_b)
-        fig = charts.movers_chart(short_country_names(df), dimension, period_label(period_a),
-                                  period_label(period_b), top=top, title=title)
+        fig = charts.movers_chart(
+            short_country_names(df), dimension, period_label(period_a), period_label(period_b), top=top, title=title
+        )
         return fig, df
+
     return build
 
 
 def _pivot(con, filters: Filters, *, rows: str = "region", columns: str = "year", measure: str = "exchanges", **_):
     df = explore.pivot(con, filters, rows, columns, measure)
     # Distinct counts (events, parties, countries) may count one party in several cells.
-    share_of = "the total" if measure == "exchanges" else f"all {measure} matching the filters (one can be in several cells)"
+    share_of = (
+        "the total" if measure == "exchanges" else f"all {measure} matching the filters (one can be in several cells)"
+    )
     return charts.heatmap_chart(df, rows, columns, value=measure, share_of=share_of), df
 
 
@@ -266,40 +310,65 @@ def _pivot(con, filters: Filters, *, rows: str = "region", columns: str = "year"
 # The catalog
 
 _SPECS = [
-    ChartSpec("exchanges-per-year", "Exchanges per year", "Overview", _exchanges_per_year,
-              "Exchanges per year with the 3-year rolling mean and era markers."),
-    ChartSpec("world-map", "Exchanges by country", "Overview", _world_map,
-              "World map of exchanges per country; international organisations are off the map."),
-    ChartSpec("top-movers", "Top movers by country", "Overview",
-              _movers("country_iso3", 8, "Change in exchanges by country"),
-              "Countries whose exchanges rose or fell most: the latest five years against the five before.",
-              own_years=True),
-    ChartSpec("activity-per-year", "Exchanges, events, parties and countries per year", "Trends",
-              _activity_per_year),
+    ChartSpec(
+        "exchanges-per-year",
+        "Exchanges per year",
+        "Overview",
+        _exchanges_per_year,
+        "Exchanges per year with the 3-year rolling mean and era markers.",
+    ),
+    ChartSpec(
+        "world-map",
+        "Exchanges by country",
+        "Overview",
+        _world_map,
+        "World map of exchanges per country; international organisations are off the map.",
+    ),
+    ChartSpec(
+        "top-movers",
+        "Top movers by country",
+        "Overview",
+        _movers("country_iso3", 8, "Change in exchanges by country"),
+        "Countries whose exchanges rose or fell most: the latest five years against the five before.",
+        own_years=True,
+    ),
+    ChartSpec("activity-per-year", "Exchanges, events, parties and countries per year", "Trends", _activity_per_year),
     ChartSpec("forms-per-year", "Exchanges per year by form", "Trends", _per_year("form")),
     ChartSpec("directions-per-year", "Exchanges per year by direction", "Trends", _per_year("direction")),
     ChartSpec("levels-per-year", "Exchanges per year by level", "Trends", _per_year("level")),
-    ChartSpec("first-contacts", "First contacts: new and cumulative parties and countries", "Trends",
-              _first_contacts),
-    ChartSpec("concentration", "Share of exchanges with the top 10 countries and parties", "Trends",
-              _concentration),
+    ChartSpec("first-contacts", "First contacts: new and cumulative parties and countries", "Trends", _first_contacts),
+    ChartSpec("concentration", "Share of exchanges with the top 10 countries and parties", "Trends", _concentration),
     ChartSpec("families-per-year", "Exchanges per year by party family", "Party types", _per_year("party_family")),
-    ChartSpec("families-share-per-year", "Share of exchanges per year by party family", "Party types",
-              _per_year("party_family", share=True)),
-    ChartSpec("status-share-per-year", "Share of exchanges with ruling, coalition and opposition parties",
-              "Party types", _status_share),
+    ChartSpec(
+        "families-share-per-year",
+        "Share of exchanges per year by party family",
+        "Party types",
+        _per_year("party_family", share=True),
+    ),
+    ChartSpec(
+        "status-share-per-year",
+        "Share of exchanges with ruling, coalition and opposition parties",
+        "Party types",
+        _status_share,
+    ),
     ChartSpec("family-by-region", "Exchanges by party family and region", "Party types", _family_by_region),
     ChartSpec("top-parties-by-family", "Top parties in each party family", "Party types", _top_parties_by_family),
     ChartSpec("regions", "Exchanges by region", "Regions", _regions),
     ChartSpec("subregions", "Exchanges by sub-region", "Regions", _subregions),
     ChartSpec("region-by-year", "Exchanges per year by region", "Regions", _region_by_year),
-    ChartSpec("change-level-map", "Change against the baseline, by country", "Regions", _change_levels,
-              "Each country's exchanges in the window against its yearly average in the baseline years before.",
-              own_years=True),
+    ChartSpec(
+        "change-level-map",
+        "Change against the baseline, by country",
+        "Regions",
+        _change_levels,
+        "Each country's exchanges in the window against its yearly average in the baseline years before.",
+        own_years=True,
+    ),
     ChartSpec("top-countries", "Top countries by exchanges", "Regions", _leaderboard("country")),
     ChartSpec("compare-periods", "Exchanges in two periods", "Compare", _compare, own_years=True),
-    ChartSpec("compare-movers", "Biggest changes between two periods", "Compare", _movers("region", 15),
-              own_years=True),
+    ChartSpec(
+        "compare-movers", "Biggest changes between two periods", "Compare", _movers("region", 15), own_years=True
+    ),
     ChartSpec("pivot", "Pivot of the filtered exchanges", "Explorer", _pivot),
     ChartSpec("by-form", "Exchanges by form", "Profiles", _breakdown("form")),
     ChartSpec("by-level", "Exchanges by level", "Profiles", _breakdown("level")),

@@ -34,6 +34,8 @@ RISE_COLOUR = "#0072B2"  # Okabe-Ito blue
 FALL_COLOUR = "#D55E00"  # Okabe-Ito vermillion
 PERIOD_A_COLOUR = "#9aa5b1"
 PERIOD_B_COLOUR = "#1f4e79"
+
+
 # Sequential scale for counts (light to dark blue; readable for every colour vision).
 def _scale(colours: Sequence[str]) -> list[list]:
     """A plotly colorscale [[position, colour], ...] from evenly spaced colours (written out in
@@ -151,8 +153,16 @@ def _register_template() -> None:
         # Legends stand at the right of the plot: plotly widens the margin to fit them, where a
         # legend above the plot would collide with a two-line title when it wraps.
         legend=dict(
-            orientation="v", x=1.01, xanchor="left", y=1.0, yanchor="top", font=dict(size=12), title=dict(text=""),
-            traceorder="normal", itemclick="toggleothers", itemdoubleclick="toggle",
+            orientation="v",
+            x=1.01,
+            xanchor="left",
+            y=1.0,
+            yanchor="top",
+            font=dict(size=12),
+            title=dict(text=""),
+            traceorder="normal",
+            itemclick="toggleothers",
+            itemdoubleclick="toggle",
         ),
         hoverlabel=dict(font=dict(family=FONT_FAMILY, size=12), bgcolor="white", bordercolor="#8f98a3"),
         margin=dict(l=12, r=16, t=96, b=64),
@@ -286,7 +296,12 @@ def empty_figure(title: str, message: str = EMPTY_MESSAGE, *, height: int = 320)
     fig = _new_figure(title, height=height)
     fig.update_layout(xaxis=dict(visible=False), yaxis=dict(visible=False))
     fig.add_annotation(
-        text=_escape(message), x=0.5, y=0.5, xref="paper", yref="paper", showarrow=False,
+        text=_escape(message),
+        x=0.5,
+        y=0.5,
+        xref="paper",
+        yref="paper",
+        showarrow=False,
         font=dict(size=15, color=MUTED_TEXT),
     )
     fig.update_layout(meta={"empty": True})
@@ -356,9 +371,18 @@ def annotate(fig: go.Figure, *, subtitle: str = "", footnote: str = "") -> go.Fi
         left = _has_legend(fig)
         lines = footnote.split("\n")
         fig.add_annotation(
-            text="<br>".join(_escape(line) for line in lines), name="footnote", xref="paper", yref="paper", x=0 if left else 1, y=0,
-            xanchor="left" if left else "right", yanchor="top", yshift=shift, showarrow=False,
-            align="left" if left else "right", font=dict(size=11, color=MUTED_TEXT),
+            text="<br>".join(_escape(line) for line in lines),
+            name="footnote",
+            xref="paper",
+            yref="paper",
+            x=0 if left else 1,
+            y=0,
+            xanchor="left" if left else "right",
+            yanchor="top",
+            yshift=shift,
+            showarrow=False,
+            align="left" if left else "right",
+            font=dict(size=11, color=MUTED_TEXT),
         )
         margin_b = fig.layout.margin.b if fig.layout.margin.b is not None else 64
         fig.update_layout(margin=dict(b=max(margin_b, -shift + 10 + 14 * len(lines))))
@@ -387,8 +411,9 @@ def _year_ticks(fig: _Draft, years: int, *, axes: Sequence[str] = ("",)) -> None
     fig.update_layout({f"xaxis{suffix}": ticks for suffix in axes})
 
 
-def add_era_markers(fig: _Draft, eras: pd.DataFrame | None, years: Sequence[int], *,
-                    axes: Sequence[str] = ("",), labels: bool = True) -> None:
+def add_era_markers(
+    fig: _Draft, eras: pd.DataFrame | None, years: Sequence[int], *, axes: Sequence[str] = ("",), labels: bool = True
+) -> None:
     """Dotted vertical lines with short labels at the eras inside the plotted years.
 
     ``axes``: the x-axis suffixes to mark ('' for x, '2' for x2, ...); labels go on the first.
@@ -402,15 +427,36 @@ def add_era_markers(fig: _Draft, eras: pd.DataFrame | None, years: Sequence[int]
     for i, era in shown.iterrows():
         year = int(era["year"])
         for axis in axes:
-            shapes.append(dict(type="line", x0=year, x1=year, xref=f"x{axis}", y0=0, y1=1, yref=f"y{axis} domain",
-                               line=dict(color="#7d8793", width=1, dash="dot"), layer="below"))
+            shapes.append(
+                dict(
+                    type="line",
+                    x0=year,
+                    x1=year,
+                    xref=f"x{axis}",
+                    y0=0,
+                    y1=1,
+                    yref=f"y{axis} domain",
+                    line=dict(color="#7d8793", width=1, dash="dot"),
+                    layer="below",
+                )
+            )
         if labels:
-            notes.append(dict(
-                x=year, y=1.0 if i % 2 == 0 else 0.935, xref=f"x{axes[0]}", yref=f"y{axes[0]} domain",
-                yanchor="top", xanchor="left", text=_escape(era["label"]), showarrow=False, xshift=2,
-                font=dict(size=10, color=MUTED_TEXT), bgcolor="rgba(255,255,255,0.8)",
-                hovertext=_escape(f"{year}: {era.get('description') or era['label']}"),
-            ))
+            notes.append(
+                dict(
+                    x=year,
+                    y=1.0 if i % 2 == 0 else 0.935,
+                    xref=f"x{axes[0]}",
+                    yref=f"y{axes[0]} domain",
+                    yanchor="top",
+                    xanchor="left",
+                    text=_escape(era["label"]),
+                    showarrow=False,
+                    xshift=2,
+                    font=dict(size=10, color=MUTED_TEXT),
+                    bgcolor="rgba(255,255,255,0.8)",
+                    hovertext=_escape(f"{year}: {era.get('description') or era['label']}"),
+                )
+            )
     if shapes:
         fig.update_layout(shapes=shapes, annotations=notes)
 
@@ -458,8 +504,13 @@ def exchanges_per_year_chart(
     change = [_pct(v) for v in df.get("exchanges_change_pct", pd.Series([None] * len(df)))]
     custom = [[*row, ch] for row, ch in zip(custom.tolist(), change, strict=True)]
     _add(
-        fig, "bar",
-        x=df["year"], y=df["exchanges"], name="Exchanges", marker_color=ACCENT, customdata=custom,
+        fig,
+        "bar",
+        x=df["year"],
+        y=df["exchanges"],
+        name="Exchanges",
+        marker_color=ACCENT,
+        customdata=custom,
         hovertemplate=(
             "<b>%{x}</b><br>%{y:,} exchanges<br>%{customdata[0]:,} events · %{customdata[1]:,} parties · "
             "%{customdata[2]:,} countries<br>Change on previous year: %{customdata[3]}<extra></extra>"
@@ -467,8 +518,12 @@ def exchanges_per_year_chart(
     )
     if rolling and "exchanges_rolling3" in df and len(df) >= 3:
         _add(
-        fig, "scatter",
-            x=df["year"], y=df["exchanges_rolling3"], name="3-year rolling mean", mode="lines",
+            fig,
+            "scatter",
+            x=df["year"],
+            y=df["exchanges_rolling3"],
+            name="3-year rolling mean",
+            mode="lines",
             line=dict(color=ROLLING_COLOUR, width=2.5),
             hovertemplate="<b>%{x}</b><br>3-year rolling mean: %{y:,.1f}<extra></extra>",
         )
@@ -488,8 +543,14 @@ ACTIVITY_MEASURES = (
 )
 
 
-def _panels(fig: _Draft, rows: list[tuple[float, float]], cols: list[tuple[float, float]],
-            titles: Sequence[str], *, share_x: bool = True) -> list[str]:
+def _panels(
+    fig: _Draft,
+    rows: list[tuple[float, float]],
+    cols: list[tuple[float, float]],
+    titles: Sequence[str],
+    *,
+    share_x: bool = True,
+) -> list[str]:
     """Lay out a grid of subplots by hand (``make_subplots`` is slow); returns each panel's
     axis suffix ('' , '2', ...) row by row. ``rows`` and ``cols`` are (start, end) domains."""
     layout, notes, suffixes = {}, list(fig.layout.get("annotations", [])), []
@@ -498,14 +559,26 @@ def _panels(fig: _Draft, rows: list[tuple[float, float]], cols: list[tuple[float
             n = r * len(cols) + c + 1
             suffix = "" if n == 1 else str(n)
             suffixes.append(suffix)
-            layout[f"xaxis{suffix}"] = dict(domain=list(xdomain), anchor=f"y{suffix}",
-                                            **({"matches": "x"} if share_x and n > 1 else {}))
-            layout[f"yaxis{suffix}"] = dict(domain=list(ydomain), anchor=f"x{suffix}", rangemode="tozero",
-                                            separatethousands=True)
+            layout[f"xaxis{suffix}"] = dict(
+                domain=list(xdomain), anchor=f"y{suffix}", **({"matches": "x"} if share_x and n > 1 else {})
+            )
+            layout[f"yaxis{suffix}"] = dict(
+                domain=list(ydomain), anchor=f"x{suffix}", rangemode="tozero", separatethousands=True
+            )
             if n - 1 < len(titles):
-                notes.append(dict(text=_escape(titles[n - 1]), x=xdomain[0], y=ydomain[1], xref="paper",
-                                  yref="paper", xanchor="left", yanchor="bottom", showarrow=False,
-                                  font=dict(size=12, color=MUTED_TEXT)))
+                notes.append(
+                    dict(
+                        text=_escape(titles[n - 1]),
+                        x=xdomain[0],
+                        y=ydomain[1],
+                        xref="paper",
+                        yref="paper",
+                        xanchor="left",
+                        yanchor="bottom",
+                        showarrow=False,
+                        font=dict(size=12, color=MUTED_TEXT),
+                    )
+                )
     fig.update_layout(annotations=notes, **layout)
     return suffixes
 
@@ -516,12 +589,22 @@ def activity_per_year_chart(df: pd.DataFrame, eras: pd.DataFrame | None = None) 
     if df.empty or df["exchanges"].sum() == 0:
         return empty_figure(title)
     fig = _new_figure(title, height=520, layout=dict(showlegend=False))
-    suffixes = _panels(fig, [(0.58, 1.0), (0.0, 0.42)], [(0.0, 0.46), (0.54, 1.0)],
-                       [label for _, label in ACTIVITY_MEASURES])
+    suffixes = _panels(
+        fig, [(0.58, 1.0), (0.0, 0.42)], [(0.0, 0.46), (0.54, 1.0)], [label for _, label in ACTIVITY_MEASURES]
+    )
     for suffix, (column, label) in zip(suffixes, ACTIVITY_MEASURES, strict=True):
         _add(
-            fig, "scatter", x=df["year"], y=df[column], mode="lines", name=label, line=dict(color=ACCENT, width=2),
-            fill="tozeroy", fillcolor="rgba(31,78,121,0.12)", xaxis=f"x{suffix}", yaxis=f"y{suffix}",
+            fig,
+            "scatter",
+            x=df["year"],
+            y=df[column],
+            mode="lines",
+            name=label,
+            line=dict(color=ACCENT, width=2),
+            fill="tozeroy",
+            fillcolor="rgba(31,78,121,0.12)",
+            xaxis=f"x{suffix}",
+            yaxis=f"y{suffix}",
             hovertemplate=f"<b>%{{x}}</b><br>%{{y:,}} {label.lower()}<extra></extra>",
         )
     add_era_markers(fig, eras, df["year"].tolist(), axes=tuple(suffixes), labels=False)
@@ -553,8 +636,12 @@ def breakdown_per_year_chart(
         counts, shares = all_counts[code], all_shares[code]
         label = category_label(dimension, code)
         _add(
-            fig, "bar",
-            x=years, y=shares if share else counts, name=label, marker_color=colour(dimension, code, i),
+            fig,
+            "bar",
+            x=years,
+            y=shares if share else counts,
+            name=label,
+            marker_color=colour(dimension, code, i),
             customdata=list(zip(counts.astype(int), shares, strict=True)),
             meta=code,
             hovertemplate=(
@@ -562,8 +649,12 @@ def breakdown_per_year_chart(
                 "%{customdata[1]:.1%} of the year<extra></extra>"
             ),
         )
-    fig.update_layout(barmode="stack", bargap=0.08, yaxis_title_text="Share of exchanges" if share else "Exchanges",
-                      legend=dict(traceorder="reversed"))  # the legend reads top-down like the stack
+    fig.update_layout(
+        barmode="stack",
+        bargap=0.08,
+        yaxis_title_text="Share of exchanges" if share else "Exchanges",
+        legend=dict(traceorder="reversed"),
+    )  # the legend reads top-down like the stack
     if share:
         fig.update_layout(yaxis=dict(tickformat=".0%", range=[0, 1]))
     add_era_markers(fig, eras, years)
@@ -575,7 +666,11 @@ def breakdown_per_year_chart(
 
 
 def share_lines_chart(
-    df: pd.DataFrame, dimension: str, *, codes: Sequence[str] | None = None, title: str | None = None,
+    df: pd.DataFrame,
+    dimension: str,
+    *,
+    codes: Sequence[str] | None = None,
+    title: str | None = None,
     eras: pd.DataFrame | None = None,
 ) -> go.Figure:
     """Lines of each category's share of the year's exchanges (e.g. ruling vs opposition)."""
@@ -591,8 +686,13 @@ def share_lines_chart(
     for i, code in enumerate(c for c in present if codes is None or c in codes):
         label = category_label(dimension, code)
         _add(
-            fig, "scatter",
-            x=years, y=all_shares[code], name=label, mode="lines", meta=code,
+            fig,
+            "scatter",
+            x=years,
+            y=all_shares[code],
+            name=label,
+            mode="lines",
+            meta=code,
             line=dict(color=colour(dimension, code, i), width=2.5),
             customdata=all_counts[code].astype(int),
             hovertemplate=(
@@ -623,15 +723,37 @@ def first_contacts_chart(df: pd.DataFrame, eras: pd.DataFrame | None = None) -> 
         return empty_figure(title)
     fig = _new_figure(title, height=500, layout=dict(barmode="group", bargap=0.15))
     top, bottom = _panels(fig, [(0.52, 1.0), (0.0, 0.4)], [(0.0, 1.0)], ["Distinct so far", "New in the year"])
-    for column, name, shade, dash in (("parties", "Parties", ACCENT, "solid"),
-                                      ("countries", "Countries", "#999933", "dash")):
-        _add(fig, "scatter", x=df["year"], y=df[f"cumulative_{column}"], name=name, legendgroup=column,
-             mode="lines", line=dict(color=shade, width=2.5, dash=dash), xaxis=f"x{top}", yaxis=f"y{top}",
-             hovertemplate=f"<b>%{{x}}</b><br>%{{y:,}} distinct {column} met so far<extra></extra>")
-        _add(fig, "bar", x=df["year"], y=df[f"new_{column}"], name=f"New {column}", legendgroup=column,
-             showlegend=False, marker=dict(color=shade), opacity=0.85 if column == "parties" else 0.7,
-             xaxis=f"x{bottom}", yaxis=f"y{bottom}",
-             hovertemplate=f"<b>%{{x}}</b><br>%{{y:,}} {column} met for the first time<extra></extra>")
+    for column, name, shade, dash in (
+        ("parties", "Parties", ACCENT, "solid"),
+        ("countries", "Countries", "#999933", "dash"),
+    ):
+        _add(
+            fig,
+            "scatter",
+            x=df["year"],
+            y=df[f"cumulative_{column}"],
+            name=name,
+            legendgroup=column,
+            mode="lines",
+            line=dict(color=shade, width=2.5, dash=dash),
+            xaxis=f"x{top}",
+            yaxis=f"y{top}",
+            hovertemplate=f"<b>%{{x}}</b><br>%{{y:,}} distinct {column} met so far<extra></extra>",
+        )
+        _add(
+            fig,
+            "bar",
+            x=df["year"],
+            y=df[f"new_{column}"],
+            name=f"New {column}",
+            legendgroup=column,
+            showlegend=False,
+            marker=dict(color=shade),
+            opacity=0.85 if column == "parties" else 0.7,
+            xaxis=f"x{bottom}",
+            yaxis=f"y{bottom}",
+            hovertemplate=f"<b>%{{x}}</b><br>%{{y:,}} {column} met for the first time<extra></extra>",
+        )
     add_era_markers(fig, eras, df["year"].tolist(), axes=(top, bottom), labels=False)
     _year_ticks(fig, len(df), axes=(top, bottom))
     fig.update_layout({f"xaxis{top}": dict(showticklabels=False)})  # the panels share the years below
@@ -649,13 +771,27 @@ def concentration_chart(df: pd.DataFrame) -> go.Figure:
         return empty_figure(title)
     fig = _new_figure(title, height=400)
     hhi = df["hhi_country"].fillna(0)
-    _add(fig, "scatter", x=df["year"], y=df["top10_country_share"], name="Top 10 countries", mode="lines",
-                    line=dict(color="#0072B2", width=2.5), customdata=hhi,
-                    hovertemplate="<b>%{x}</b><br>Top 10 countries: %{y:.1%}<br>HHI (countries): "
-                                  "%{customdata:.3f}<extra></extra>")
-    _add(fig, "scatter", x=df["year"], y=df["top10_party_share"], name="Top 10 parties", mode="lines",
-                    line=dict(color="#CC79A7", width=2.5),
-                    hovertemplate="<b>%{x}</b><br>Top 10 parties: %{y:.1%}<extra></extra>")
+    _add(
+        fig,
+        "scatter",
+        x=df["year"],
+        y=df["top10_country_share"],
+        name="Top 10 countries",
+        mode="lines",
+        line=dict(color="#0072B2", width=2.5),
+        customdata=hhi,
+        hovertemplate="<b>%{x}</b><br>Top 10 countries: %{y:.1%}<br>HHI (countries): %{customdata:.3f}<extra></extra>",
+    )
+    _add(
+        fig,
+        "scatter",
+        x=df["year"],
+        y=df["top10_party_share"],
+        name="Top 10 parties",
+        mode="lines",
+        line=dict(color="#CC79A7", width=2.5),
+        hovertemplate="<b>%{x}</b><br>Top 10 parties: %{y:.1%}<extra></extra>",
+    )
     fig.update_layout(yaxis=dict(tickformat=".0%", range=[0, 1.02], title=dict(text="Share of the year's exchanges")))
     _year_ticks(fig, len(df))
     return fig.figure()
@@ -665,8 +801,9 @@ def concentration_chart(df: pd.DataFrame) -> go.Figure:
 # Categories
 
 
-def breakdown_bar_chart(df: pd.DataFrame, dimension: str, *, title: str | None = None, top: int | None = None
-                        ) -> go.Figure:
+def breakdown_bar_chart(
+    df: pd.DataFrame, dimension: str, *, title: str | None = None, top: int | None = None
+) -> go.Figure:
     """Horizontal bars of exchanges per category, largest on top, each in its fixed colour.
 
     ``df``: ``metrics.breakdown`` (<dimension>, exchanges, share).
@@ -683,9 +820,17 @@ def breakdown_bar_chart(df: pd.DataFrame, dimension: str, *, title: str | None =
     colours = [colour(dimension, code, i) for i, code in enumerate(data[dimension])]
     fig = _new_figure(title, height=max(260, 120 + 30 * len(data)))
     _add(
-        fig, "bar",
-        x=data["exchanges"], y=labels, orientation="h", marker_color=colours, customdata=data[[dimension, "share"]],
-        text=[f"{v:,}" for v in data["exchanges"]], textposition="outside", cliponaxis=False, showlegend=False,
+        fig,
+        "bar",
+        x=data["exchanges"],
+        y=labels,
+        orientation="h",
+        marker_color=colours,
+        customdata=data[[dimension, "share"]],
+        text=[f"{v:,}" for v in data["exchanges"]],
+        textposition="outside",
+        cliponaxis=False,
+        showlegend=False,
         hovertemplate="<b>%{y}</b><br>%{x:,} exchanges<br>%{customdata[1]:.1%} of the total<extra></extra>",
     )
     fig.update_layout(xaxis=dict(visible=False), yaxis_showgrid=False, margin=dict(r=60))
@@ -707,21 +852,34 @@ def subregion_bar_chart(df: pd.DataFrame, *, title: str = "Exchanges by sub-regi
     for i, region in enumerate(regions):
         part = data[data["region"] == region]
         _add(
-            fig, "bar",
-            x=part["exchanges"], y=part["subregion"], orientation="h", name=region, meta=region, showlegend=False,
-            marker_color=colour("region", region, i), customdata=part[["subregion", "region", "share"]],
-            text=[f"{v:,}" for v in part["exchanges"]], textposition="outside", cliponaxis=False,
+            fig,
+            "bar",
+            x=part["exchanges"],
+            y=part["subregion"],
+            orientation="h",
+            name=region,
+            meta=region,
+            showlegend=False,
+            marker_color=colour("region", region, i),
+            customdata=part[["subregion", "region", "share"]],
+            text=[f"{v:,}" for v in part["exchanges"]],
+            textposition="outside",
+            cliponaxis=False,
             hovertemplate="<b>%{y}</b> (%{customdata[1]})<br>%{x:,} exchanges<br>%{customdata[2]:.1%} of the total"
-                          "<extra></extra>",
+            "<extra></extra>",
         )
-    fig.update_layout(xaxis=dict(visible=False), yaxis=dict(categoryorder="array",
-                      categoryarray=data["subregion"].tolist()), margin=dict(r=60))
+    fig.update_layout(
+        xaxis=dict(visible=False),
+        yaxis=dict(categoryorder="array", categoryarray=data["subregion"].tolist()),
+        margin=dict(r=60),
+    )
     _clickable(fig, "subregion", "customdata", 0)
     return fig.figure()
 
 
-def leaderboard_chart(df: pd.DataFrame, kind: str = "country", *, title: str | None = None,
-                      previous_label: str = "Previous period") -> go.Figure:
+def leaderboard_chart(
+    df: pd.DataFrame, kind: str = "country", *, title: str | None = None, previous_label: str = "Previous period"
+) -> go.Figure:
     """Horizontal bars of the top countries or parties, coloured by region, with the change on
     the previous period in the hover.
 
@@ -734,20 +892,38 @@ def leaderboard_chart(df: pd.DataFrame, kind: str = "country", *, title: str | N
     data = df.sort_values("exchanges", ascending=True)
     labels = _entity_labels(data, kind)
     regions = data["region"] if "region" in data else pd.Series([""] * len(data), index=data.index)
-    parties = ([party_key(c, p) for c, p in zip(data["country_iso3"].fillna(""), data["party"], strict=True)]
-               if kind == "party" else [""] * len(data))
-    custom = list(zip(
-        data["country_iso3"].fillna(""), data["share"], [_fmt_int(v) for v in data.get("previous_exchanges", [])],
-        [_pct(v) for v in data.get("change_pct", [None] * len(data))], regions, parties, strict=False,
-    ))
+    parties = (
+        [party_key(c, p) for c, p in zip(data["country_iso3"].fillna(""), data["party"], strict=True)]
+        if kind == "party"
+        else [""] * len(data)
+    )
+    custom = list(
+        zip(
+            data["country_iso3"].fillna(""),
+            data["share"],
+            [_fmt_int(v) for v in data.get("previous_exchanges", [])],
+            [_pct(v) for v in data.get("change_pct", [None] * len(data))],
+            regions,
+            parties,
+            strict=False,
+        )
+    )
     fig = _new_figure(title, height=max(280, 130 + 30 * len(data)))
     _add(
-        fig, "bar",
-        x=data["exchanges"], y=labels, orientation="h", showlegend=False, customdata=custom,
+        fig,
+        "bar",
+        x=data["exchanges"],
+        y=labels,
+        orientation="h",
+        showlegend=False,
+        customdata=custom,
         marker_color=[colour("region", r or vocab.INTERNATIONAL_BUCKET) for r in regions],
-        text=[f"{v:,}" for v in data["exchanges"]], textposition="outside", cliponaxis=False,
-        hovertemplate="<b>%{y}</b><br>%{x:,} exchanges (%{customdata[1]:.1%})<br>" + previous_label
-                      + ": %{customdata[2]} (%{customdata[3]})<extra></extra>",
+        text=[f"{v:,}" for v in data["exchanges"]],
+        textposition="outside",
+        cliponaxis=False,
+        hovertemplate="<b>%{y}</b><br>%{x:,} exchanges (%{customdata[1]:.1%})<br>"
+        + previous_label
+        + ": %{customdata[2]} (%{customdata[3]})<extra></extra>",
     )
     fig.update_layout(xaxis=dict(visible=False), margin=dict(r=60))
     if kind == "party":
@@ -785,17 +961,32 @@ def top_parties_by_family_chart(df: pd.DataFrame, *, title: str = "Top parties i
         labels = _entity_labels(part, "party")
         order = labels + order
         _add(
-            fig, "bar",
-            x=part["exchanges"], y=labels, orientation="h", name=category_label("party_family", family), meta=family,
+            fig,
+            "bar",
+            x=part["exchanges"],
+            y=labels,
+            orientation="h",
+            name=category_label("party_family", family),
+            meta=family,
             marker_color=colour("party_family", family, i),
-            customdata=list(zip([party_key(c, p) for c, p in zip(part["country_iso3"].fillna(""), part["party"],
-                                                                  strict=True)],
-                                part["country_iso3"].fillna(""), part["share"], strict=True)),
+            customdata=list(
+                zip(
+                    [party_key(c, p) for c, p in zip(part["country_iso3"].fillna(""), part["party"], strict=True)],
+                    part["country_iso3"].fillna(""),
+                    part["share"],
+                    strict=True,
+                )
+            ),
             hovertemplate="<b>%{y}</b><br>%{x:,} exchanges<br>%{customdata[2]:.1%} of the family's exchanges"
-                          "<extra></extra>",
+            "<extra></extra>",
         )
-    fig.update_layout(xaxis_title_text="Exchanges", xaxis_showgrid=True, xaxis_separatethousands=True, xaxis_nticks=5,
-                      yaxis=dict(categoryorder="array", categoryarray=order[::-1], tickfont=dict(size=11)))
+    fig.update_layout(
+        xaxis_title_text="Exchanges",
+        xaxis_showgrid=True,
+        xaxis_separatethousands=True,
+        xaxis_nticks=5,
+        yaxis=dict(categoryorder="array", categoryarray=order[::-1], tickfont=dict(size=11)),
+    )
     _clickable(fig, "party", "customdata", 0)
     return fig.figure()
 
@@ -824,11 +1015,16 @@ def _wrap(label: str, width: int = 14) -> str:
         return label
     middle = len(label) / 2
     cut = min((i for i, ch in enumerate(label) if ch == " "), key=lambda i: abs(i - middle))
-    return label[:cut] + "<br>" + label[cut + 1:]
+    return label[:cut] + "<br>" + label[cut + 1 :]
 
 
 def heatmap_chart(
-    df: pd.DataFrame, rows: str, columns: str, *, value: str = "exchanges", title: str | None = None,
+    df: pd.DataFrame,
+    rows: str,
+    columns: str,
+    *,
+    value: str = "exchanges",
+    title: str | None = None,
     share_of: str = "the total",
 ) -> go.Figure:
     """A heatmap of ``value`` for each (row, column) pair, with exact counts and shares on hover.
@@ -836,8 +1032,10 @@ def heatmap_chart(
     ``df``: long form (<rows>, <columns>, value[, share]) as ``metrics.cross_table`` returns.
     """
     measure = MEASURE_NAMES.get(value, value)
-    title = title or f"{measure} by {DIMENSION_NAMES.get(rows, rows).lower()} and " \
-                     f"{DIMENSION_NAMES.get(columns, columns).lower()}"
+    title = (
+        title
+        or f"{measure} by {DIMENSION_NAMES.get(rows, rows).lower()} and {DIMENSION_NAMES.get(columns, columns).lower()}"
+    )
     if df.empty or df[value].sum() == 0:
         return empty_figure(title)
     row_codes, col_codes = _heat_order(df, rows, value), _heat_order(df, columns, value)
@@ -854,24 +1052,33 @@ def heatmap_chart(
     height = max(320, 150 + 28 * len(row_labels))
     fig = _new_figure(title, height=min(height, 900))
     _add(
-        fig, "heatmap",
-        z=grid.to_numpy(), x=col_labels, y=row_labels, colorscale=SEQUENTIAL, xgap=1, ygap=1,
-        customdata=shares, colorbar=dict(title=dict(text=measure, side="right"), thickness=12, outlinewidth=0),
+        fig,
+        "heatmap",
+        z=grid.to_numpy(),
+        x=col_labels,
+        y=row_labels,
+        colorscale=SEQUENTIAL,
+        xgap=1,
+        ygap=1,
+        customdata=shares,
+        colorbar=dict(title=dict(text=measure, side="right"), thickness=12, outlinewidth=0),
         hovertemplate=f"<b>%{{y}}</b> · %{{x}}<br>%{{z:,}} {measure.lower()}<br>%{{customdata:.1%}} of {share_of}"
-                      "<extra></extra>",
+        "<extra></extra>",
     )
-    fig.update_layout(xaxis=dict(showgrid=False, type="category"), yaxis=dict(showgrid=False, autorange="reversed",
-                                                                              type="category"))
+    fig.update_layout(
+        xaxis=dict(showgrid=False, type="category"), yaxis=dict(showgrid=False, autorange="reversed", type="category")
+    )
     if columns not in TIME_DIMENSIONS:
         # Category labels above the plot, level and wrapped: the footnote keeps the space below.
         fig.update_layout(xaxis=dict(side="top", tickangle=0))
     if columns == "year" and len(col_labels) > 20:
-        fig.update_layout(xaxis=dict(tickangle=0, tickmode="array", tickvals=[c for c in col_labels if int(c) % 5 == 0]))
+        fig.update_layout(
+            xaxis=dict(tickangle=0, tickmode="array", tickvals=[c for c in col_labels if int(c) % 5 == 0])
+        )
     return fig.figure()
 
 
-def compare_periods_chart(df: pd.DataFrame, dimension: str, label_a: str, label_b: str, *, top: int = 20
-                          ) -> go.Figure:
+def compare_periods_chart(df: pd.DataFrame, dimension: str, label_a: str, label_b: str, *, top: int = 20) -> go.Figure:
     """Two periods side by side: paired horizontal bars per category (largest in either on top).
 
     ``df``: ``metrics.compare_periods`` (<dimension>, exchanges_a, exchanges_b, change, change_pct).
@@ -888,14 +1095,26 @@ def compare_periods_chart(df: pd.DataFrame, dimension: str, label_a: str, label_
         share_column = column.replace("exchanges", "share")
         shares = data[share_column] if share_column in data else data[column] / max(int(df[column].sum()), 1)
         _add(
-            fig, "bar",
-            x=data[column], y=labels, orientation="h", name=name, marker_color=shade,
+            fig,
+            "bar",
+            x=data[column],
+            y=labels,
+            orientation="h",
+            name=name,
+            marker_color=shade,
             customdata=list(zip(data["change"], change, shares.fillna(0.0), strict=True)),
             hovertemplate=f"<b>%{{y}}</b><br>{_escape(name)}: %{{x:,}} exchanges (%{{customdata[2]:.1%}} of the "
-                          "period)<br>Change: %{customdata[0]:+,} (%{customdata[1]})<extra></extra>",
+            "period)<br>Change: %{customdata[0]:+,} (%{customdata[1]})<extra></extra>",
         )
-    fig.update_layout(barmode="group", bargap=0.25, xaxis_title_text="Exchanges", xaxis_showgrid=True, xaxis_separatethousands=True, xaxis_nticks=5,
-                      legend=dict(traceorder="normal"))
+    fig.update_layout(
+        barmode="group",
+        bargap=0.25,
+        xaxis_title_text="Exchanges",
+        xaxis_showgrid=True,
+        xaxis_separatethousands=True,
+        xaxis_nticks=5,
+        legend=dict(traceorder="normal"),
+    )
     return fig.figure()
 
 
@@ -905,8 +1124,9 @@ def _category_labels(data: pd.DataFrame, dimension: str) -> list[str]:
     return [category_label(dimension, code) for code in data[dimension]]
 
 
-def movers_chart(df: pd.DataFrame, dimension: str, label_a: str, label_b: str, *, top: int = 10,
-                 title: str | None = None) -> go.Figure:
+def movers_chart(
+    df: pd.DataFrame, dimension: str, label_a: str, label_b: str, *, top: int = 10, title: str | None = None
+) -> go.Figure:
     """The biggest rises and falls between two periods: diverging bars, sorted by change.
 
     ``df``: ``metrics.compare_periods`` (<dimension>, exchanges_a, exchanges_b, change, change_pct).
@@ -924,17 +1144,36 @@ def movers_chart(df: pd.DataFrame, dimension: str, label_a: str, label_b: str, *
     labels = _category_labels(data, dimension)
     fig = _new_figure(title, height=max(300, 140 + 26 * len(data)))
     _add(
-        fig, "bar",
-        x=data["change"], y=labels, orientation="h", showlegend=False,
+        fig,
+        "bar",
+        x=data["change"],
+        y=labels,
+        orientation="h",
+        showlegend=False,
         marker_color=[RISE_COLOUR if v > 0 else FALL_COLOUR for v in data["change"]],
-        customdata=list(zip(data["exchanges_a"], data["exchanges_b"], [_pct(v) for v in data["change_pct"]],
-                            data[dimension], strict=True)),
-        text=[f"{v:+,}" for v in data["change"]], textposition="outside", cliponaxis=False,
+        customdata=list(
+            zip(
+                data["exchanges_a"],
+                data["exchanges_b"],
+                [_pct(v) for v in data["change_pct"]],
+                data[dimension],
+                strict=True,
+            )
+        ),
+        text=[f"{v:+,}" for v in data["change"]],
+        textposition="outside",
+        cliponaxis=False,
         hovertemplate=f"<b>%{{y}}</b><br>{_escape(label_a)}: %{{customdata[0]:,}}<br>{_escape(label_b)}: "
-                      "%{customdata[1]:,}<br>Change: %{x:+,} (%{customdata[2]})<extra></extra>",
+        "%{customdata[1]:,}<br>Change: %{x:+,} (%{customdata[2]})<extra></extra>",
     )
-    fig.update_layout(xaxis_title_text="Change in exchanges", xaxis_showgrid=True, xaxis_separatethousands=True, xaxis_nticks=5, xaxis_zeroline=True,
-                      margin=dict(r=60, l=12))
+    fig.update_layout(
+        xaxis_title_text="Change in exchanges",
+        xaxis_showgrid=True,
+        xaxis_separatethousands=True,
+        xaxis_nticks=5,
+        xaxis_zeroline=True,
+        margin=dict(r=60, l=12),
+    )
     if (data["change"] < 0).any():
         # Labels of falls sit left of their bars: keep them clear of the category names.
         digits = max(len(f"{v:+,}") for v in data["change"])
@@ -960,21 +1199,41 @@ def world_map_chart(df: pd.DataFrame, *, title: str = "Exchanges by country", he
     off_map = int(df.loc[df["country_iso3"].fillna("") == "", "exchanges"].sum())
     fig = _new_figure(title, height=height)
     _add(
-        fig, "choropleth",
-        locations=on_map["country_iso3"], locationmode="ISO-3", z=on_map["exchanges"],
-        text=on_map["country"], colorscale=MAP_SCALE, marker=dict(line=dict(color="white", width=0.4)),
+        fig,
+        "choropleth",
+        locations=on_map["country_iso3"],
+        locationmode="ISO-3",
+        z=on_map["exchanges"],
+        text=on_map["country"],
+        colorscale=MAP_SCALE,
+        marker=dict(line=dict(color="white", width=0.4)),
         customdata=on_map[["share", "parties", "events", "region"]],
-        colorbar=dict(title=dict(text="Exchanges", side="top", font=dict(size=11)), thickness=10, len=0.55,
-                      x=0.0, xanchor="left", y=0.02, yanchor="bottom", outlinewidth=0, tickfont=dict(size=10)),
+        colorbar=dict(
+            title=dict(text="Exchanges", side="top", font=dict(size=11)),
+            thickness=10,
+            len=0.55,
+            x=0.0,
+            xanchor="left",
+            y=0.02,
+            yanchor="bottom",
+            outlinewidth=0,
+            tickfont=dict(size=10),
+        ),
         hovertemplate="<b>%{text}</b> (%{customdata[3]})<br>%{z:,} exchanges · %{customdata[0]:.1%} of the total"
-                      "<br>%{customdata[1]:,} parties · %{customdata[2]:,} events<extra></extra>",
+        "<br>%{customdata[1]:,} parties · %{customdata[2]:,} events<extra></extra>",
     )
     fig.update_layout(margin=dict(l=0, r=0, t=88, b=48))
     fig.update_geos(fitbounds="locations")
     if off_map:
         fig.add_annotation(
             text=f"Off the map: {off_map:,} exchanges with international organisations",
-            xref="paper", yref="paper", x=0, y=0, xanchor="left", yanchor="top", showarrow=False,
+            xref="paper",
+            yref="paper",
+            x=0,
+            y=0,
+            xanchor="left",
+            yanchor="top",
+            showarrow=False,
             font=dict(size=11, color=MUTED_TEXT),
         )
     _clickable(fig, "country_iso3", "locations")
@@ -992,8 +1251,9 @@ CHANGE_LEVEL_COLOURS: dict[str, str] = {
 }
 
 
-def change_level_map_chart(df: pd.DataFrame, *, title: str | None = None, baseline_label: str = "baseline",
-                           height: int = 480) -> go.Figure:
+def change_level_map_chart(
+    df: pd.DataFrame, *, title: str | None = None, baseline_label: str = "baseline", height: int = 480
+) -> go.Figure:
     """A choropleth of each country's change level against its baseline (one colour per level).
 
     ``df``: ``metrics.change_levels`` (country_iso3, country, region, window_exchanges,
@@ -1002,25 +1262,42 @@ def change_level_map_chart(df: pd.DataFrame, *, title: str | None = None, baseli
     title = title or f"Change against the {baseline_label}, by country"
     data = df[df["country_iso3"].fillna("") != ""] if not df.empty else df
     if data.empty:
-        return empty_figure(title, "Too few exchanges to compare with a baseline for these filters.",
-                            height=min(height, 360))
+        return empty_figure(
+            title, "Too few exchanges to compare with a baseline for these filters.", height=min(height, 360)
+        )
     fig = _new_figure(title, height=height)
     present = list(dict.fromkeys(data["level"]))
-    levels = [lv for lv in CHANGE_LEVEL_COLOURS if lv in present] + [lv for lv in present
-                                                                     if lv not in CHANGE_LEVEL_COLOURS]
+    levels = [lv for lv in CHANGE_LEVEL_COLOURS if lv in present] + [
+        lv for lv in present if lv not in CHANGE_LEVEL_COLOURS
+    ]
     for i, level in enumerate(levels):
         part = data[data["level"] == level]
         shade = CHANGE_LEVEL_COLOURS.get(level, FALLBACK_COLOURS[i % len(FALLBACK_COLOURS)])
         _add(
-        fig, "choropleth",
-            locations=part["country_iso3"], locationmode="ISO-3", z=[1] * len(part), name=str(level).capitalize(),
-            text=part["country"], showscale=False, showlegend=True, colorscale=[[0, shade], [1, shade]],
-            marker=dict(line=dict(color="white", width=0.4)), meta=level,
-            customdata=list(zip(part["window_exchanges"], part["window_average"], part["baseline_average"],
-                                [_pct(v) for v in part["change_pct"]], strict=True)),
+            fig,
+            "choropleth",
+            locations=part["country_iso3"],
+            locationmode="ISO-3",
+            z=[1] * len(part),
+            name=str(level).capitalize(),
+            text=part["country"],
+            showscale=False,
+            showlegend=True,
+            colorscale=[[0, shade], [1, shade]],
+            marker=dict(line=dict(color="white", width=0.4)),
+            meta=level,
+            customdata=list(
+                zip(
+                    part["window_exchanges"],
+                    part["window_average"],
+                    part["baseline_average"],
+                    [_pct(v) for v in part["change_pct"]],
+                    strict=True,
+                )
+            ),
             hovertemplate="<b>%{text}</b>: " + _escape(str(level)) + "<br>%{customdata[0]:,} exchanges in the window"
-                          " (%{customdata[1]:,.1f} a year)<br>Baseline: %{customdata[2]:,.1f} a year<br>Change: "
-                          "%{customdata[3]}<extra></extra>",
+            " (%{customdata[1]:,.1f} a year)<br>Baseline: %{customdata[2]:,.1f} a year<br>Change: "
+            "%{customdata[3]}<extra></extra>",
         )
     fig.update_layout(margin=dict(l=0, r=0, t=110, b=48), legend=dict(y=1.0, yanchor="bottom"))
     fig.update_geos(fitbounds="locations")

@@ -19,6 +19,7 @@ from analytics import reference, vocab
 FIRST_YEAR = 1951
 LAST_YEAR = 2025
 MIN_ROWS = 5_000
+MAX_ROWS = 50_000_000  # about 1.7 GB on disk; more needs more memory than a laptop has
 CHUNK_ROWS = 1_000_000
 
 # Countries whose parties are not foreign counterparts in this ledger.
@@ -39,12 +40,41 @@ QUALIFIERS = {
     "other": ["Centre", "Citizens'", "Regional", "Independent"],
 }
 NOUNS = [
-    "Dawn", "Horizon", "Compass", "Meridian", "Harvest", "Beacon", "Keystone", "Lantern", "Bridge",
-    "Anchor", "Summit", "Crossroads", "Covenant", "Tide", "Cedar", "Flame", "Orchard", "River",
-    "Pillar", "Mosaic", "Harmony", "Evergreen", "Sunrise", "Frontier", "Hearth", "Granary",
+    "Dawn",
+    "Horizon",
+    "Compass",
+    "Meridian",
+    "Harvest",
+    "Beacon",
+    "Keystone",
+    "Lantern",
+    "Bridge",
+    "Anchor",
+    "Summit",
+    "Crossroads",
+    "Covenant",
+    "Tide",
+    "Cedar",
+    "Flame",
+    "Orchard",
+    "River",
+    "Pillar",
+    "Mosaic",
+    "Harmony",
+    "Evergreen",
+    "Sunrise",
+    "Frontier",
+    "Hearth",
+    "Granary",
 ]
 PARTY_TYPES = ["Party", "Party", "Party", "Movement", "Alliance", "Front", "Union", "Congress", "League"]
-ORG_TYPES = ["Network of Parties", "Forum of Parties", "Association of Parties", "Council of Parties", "Conference of Parties"]
+ORG_TYPES = [
+    "Network of Parties",
+    "Forum of Parties",
+    "Association of Parties",
+    "Council of Parties",
+    "Conference of Parties",
+]
 
 # Relative share of each family among a region's parties (international_org excluded).
 FAMILY_MIX = {
@@ -68,9 +98,23 @@ FORMS_BY_ERA = {
     4: [0.20, 0.27, 0.20, 0.10, 0.08, 0.05, 0.00, 0.08, 0.02],
 }
 TOPICS = {
-    "high_level_visit": ["State of bilateral relations", "Party-to-party cooperation agreement", "Exchange of views on the international situation"],
-    "working_visit": ["Working consultations", "Preparation of a leadership visit", "Follow-up of cooperation projects"],
-    "study_trip": ["Governance experience", "Poverty reduction", "Party building", "Rural development", "Urban planning"],
+    "high_level_visit": [
+        "State of bilateral relations",
+        "Party-to-party cooperation agreement",
+        "Exchange of views on the international situation",
+    ],
+    "working_visit": [
+        "Working consultations",
+        "Preparation of a leadership visit",
+        "Follow-up of cooperation projects",
+    ],
+    "study_trip": [
+        "Governance experience",
+        "Poverty reduction",
+        "Party building",
+        "Rural development",
+        "Urban planning",
+    ],
     "theoretical_discussion": ["Theory of party building", "Development paths", "Modernisation and reform"],
     "economic_cooperation": ["Trade and investment", "Infrastructure cooperation", "Agricultural cooperation"],
     "cultural_exchange": ["Youth exchange", "Media and culture", "Think-tank dialogue"],
@@ -87,8 +131,26 @@ def _era(years: np.ndarray) -> np.ndarray:
 def bilateral_weights() -> pd.Series:
     """Relative number of bilateral exchanges per year at the default size."""
     years = np.arange(FIRST_YEAR, LAST_YEAR + 1)
-    anchors = {1951: 18, 1960: 40, 1965: 40, 1966: 18, 1976: 20, 1977: 35, 1978: 55, 1984: 140, 1989: 190,
-               1991: 170, 2002: 300, 2011: 370, 2012: 430, 2019: 650, 2020: 230, 2021: 330, 2022: 470, 2025: 620}
+    anchors = {
+        1951: 18,
+        1960: 40,
+        1965: 40,
+        1966: 18,
+        1976: 20,
+        1977: 35,
+        1978: 55,
+        1984: 140,
+        1989: 190,
+        1991: 170,
+        2002: 300,
+        2011: 370,
+        2012: 430,
+        2019: 650,
+        2020: 230,
+        2021: 330,
+        2022: 470,
+        2025: 620,
+    }
     values = np.interp(years, list(anchors), list(anchors.values()))
     return pd.Series(values, index=years)
 
@@ -134,7 +196,9 @@ def _make_parties(countries: pd.DataFrame, rng: np.random.Generator) -> pd.DataF
                 first = earliest + int(rng.exponential(9.0))
             rows.append((name, country["iso3"], family, first, country["region"]))
     for _ in range(26):
-        qualifier = rng.choice(["Progressive", "Democratic", "Left", "Centrist", "Labour", "Green", "Conservative", "Socialist"])
+        qualifier = rng.choice(
+            ["Progressive", "Democratic", "Left", "Centrist", "Labour", "Green", "Conservative", "Socialist"]
+        )
         name = f"{qualifier} {rng.choice(NOUNS)} {rng.choice(ORG_TYPES)}"
         while any(r[0] == name and r[1] is None for r in rows):
             name = f"{qualifier} {rng.choice(NOUNS)} {rng.choice(ORG_TYPES)}"
@@ -145,7 +209,9 @@ def _make_parties(countries: pd.DataFrame, rng: np.random.Generator) -> pd.DataF
     # Parties of dependent territories are rare partners: none should top a country ranking.
     territories = set(countries.loc[~is_state, "iso3"])
     parties.loc[parties["country_iso3"].isin(territories), "weight"] *= TERRITORY_WEIGHT
-    parties["governing"] = np.clip(rng.beta(4.0, 2.0, len(parties)) + np.where(parties["family"] == "national_democratic", 0.15, 0.0), 0, 0.97)
+    parties["governing"] = np.clip(
+        rng.beta(4.0, 2.0, len(parties)) + np.where(parties["family"] == "national_democratic", 0.15, 0.0), 0, 0.97
+    )
     parties["party_id"] = np.arange(1, len(parties) + 1, dtype=np.int32)
     return parties
 
@@ -182,7 +248,9 @@ def _pick_participants(rng, parties, year, size, countries_at_least=0):
         chosen = list(picks)
     rest = active[~active["party_id"].isin(chosen)]
     weights = rest["weight"].to_numpy()
-    extra = rng.choice(rest["party_id"].to_numpy(), size=max(size - len(chosen), 0), replace=False, p=weights / weights.sum())
+    extra = rng.choice(
+        rest["party_id"].to_numpy(), size=max(size - len(chosen), 0), replace=False, p=weights / weights.sum()
+    )
     return np.concatenate([np.array(chosen, dtype=np.int64), extra.astype(np.int64)])
 
 
@@ -202,7 +270,9 @@ def _events(parties: pd.DataFrame, rng: np.random.Generator, scale: float) -> pd
     counts = np.rint(np.interp(years, list(per_year), list(per_year.values())) * scale).astype(int)
     event_years = np.repeat(years, counts)
     numbers = np.concatenate([np.arange(1, c + 1) for c in counts])
-    event_ids = ["EV-2017-HLD", "EV-2021-SUMMIT"] + [f"EV-{y}-{n:05d}" for y, n in zip(event_years.tolist(), numbers.tolist(), strict=True)]
+    event_ids = ["EV-2017-HLD", "EV-2021-SUMMIT"] + [
+        f"EV-{y}-{n:05d}" for y, n in zip(event_years.tolist(), numbers.tolist(), strict=True)
+    ]
     sizes = np.clip(rng.geometric(1 / 14, len(event_years)) + 4, 5, 60)
     rows_year = np.repeat(event_years, sizes)
     rows_event = np.repeat(np.arange(2, len(event_years) + 2), sizes)
@@ -215,22 +285,33 @@ def _events(parties: pd.DataFrame, rng: np.random.Generator, scale: float) -> pd
         if last > first:
             active = parties[parties["first_year"] <= year]
             weights = active["weight"].to_numpy()
-            party_ids[first:last] = rng.choice(active["party_id"].to_numpy(), size=last - first, p=weights / weights.sum())
+            party_ids[first:last] = rng.choice(
+                active["party_id"].to_numpy(), size=last - first, p=weights / weights.sum()
+            )
     online = (rows_year >= 2020) & (rows_year <= 2021)
-    seminars = pd.DataFrame({
-        "party_id": party_ids, "year": rows_year, "event_code": rows_event, "day": rows_day,
-        "form_code": np.where(online, virtual_form, multilateral),
-        "direction_code": np.where(online, virtual, np.where(rng.random(len(rows_year)) < 0.7, inbound, third)),
-    })
-    big = pd.DataFrame({
-        "party_id": np.concatenate([dialogue, summit]),
-        "year": np.repeat([2017, 2021], [len(dialogue), len(summit)]),
-        "event_code": np.repeat([0, 1], [len(dialogue), len(summit)]),
-        "day": np.repeat([333, 186], [len(dialogue), len(summit)]),
-        "form_code": np.repeat([multilateral, virtual_form], [len(dialogue), len(summit)]),
-        "direction_code": np.repeat([inbound, virtual], [len(dialogue), len(summit)]),
-    })
-    events = pd.concat([big, seminars], ignore_index=True).drop_duplicates(["event_code", "party_id"], ignore_index=True)
+    seminars = pd.DataFrame(
+        {
+            "party_id": party_ids,
+            "year": rows_year,
+            "event_code": rows_event,
+            "day": rows_day,
+            "form_code": np.where(online, virtual_form, multilateral),
+            "direction_code": np.where(online, virtual, np.where(rng.random(len(rows_year)) < 0.7, inbound, third)),
+        }
+    )
+    big = pd.DataFrame(
+        {
+            "party_id": np.concatenate([dialogue, summit]),
+            "year": np.repeat([2017, 2021], [len(dialogue), len(summit)]),
+            "event_code": np.repeat([0, 1], [len(dialogue), len(summit)]),
+            "day": np.repeat([333, 186], [len(dialogue), len(summit)]),
+            "form_code": np.repeat([multilateral, virtual_form], [len(dialogue), len(summit)]),
+            "direction_code": np.repeat([inbound, virtual], [len(dialogue), len(summit)]),
+        }
+    )
+    events = pd.concat([big, seminars], ignore_index=True).drop_duplicates(
+        ["event_code", "party_id"], ignore_index=True
+    )
     events.attrs["event_ids"] = event_ids
     return events
 
@@ -303,9 +384,14 @@ def _attributes(rows: pd.DataFrame, parties: pd.DataFrame, rng: np.random.Genera
     dates = (years - 1970).astype("datetime64[Y]").astype("datetime64[D]") + day.astype("timedelta64[D]")
     precision_draw = rng.random(n)
     precision = np.select(  # codes of DATE_PRECISIONS: day 0, month 1, year 2
-        [(years < 1978) & (precision_draw < 0.10), (years < 1978) & (precision_draw < 0.40),
-         (years < 2000) & (precision_draw < 0.03), (years < 2000) & (precision_draw < 0.15)],
-        [2, 1, 2, 1], default=0,
+        [
+            (years < 1978) & (precision_draw < 0.10),
+            (years < 1978) & (precision_draw < 0.40),
+            (years < 2000) & (precision_draw < 0.03),
+            (years < 2000) & (precision_draw < 0.15),
+        ],
+        [2, 1, 2, 1],
+        default=0,
     )
     precision[rows["event_code"].to_numpy() >= 0] = 0
     dates = np.where(precision == 1, dates.astype("datetime64[M]").astype("datetime64[D]"), dates)
@@ -318,19 +404,21 @@ def _attributes(rows: pd.DataFrame, parties: pd.DataFrame, rng: np.random.Genera
     topic_counts = np.array([len(TOPICS[code]) for code in vocab.FORMS])
     topic_offsets = np.concatenate([[0], np.cumsum(topic_counts)[:-1]])
     topic = topic_offsets[form] + np.floor(rng.random(n) * topic_counts[form]).astype(int)
-    return pd.DataFrame({
-        "date": dates,
-        "date_precision": _categorical(precision, vocab.DATE_PRECISIONS),
-        "party_id": rows["party_id"].to_numpy(dtype=np.int32),
-        "party_status": _categorical(status, vocab.PARTY_STATUSES),
-        "form": _categorical(form, vocab.FORMS),
-        "direction": _categorical(direction, vocab.DIRECTIONS),
-        "level": _categorical(level, vocab.LEVELS),
-        "event_id": _categorical(rows["event_code"].to_numpy(), rows.attrs["event_ids"]),
-        "delegation_size": pd.array(size, dtype="Int32"),
-        "topic": _categorical(topic, topics),
-        "source": _categorical(np.zeros(n, dtype=np.int8), [f"Synthetic demo data (seed {seed})"]),
-    })
+    return pd.DataFrame(
+        {
+            "date": dates,
+            "date_precision": _categorical(precision, vocab.DATE_PRECISIONS),
+            "party_id": rows["party_id"].to_numpy(dtype=np.int32),
+            "party_status": _categorical(status, vocab.PARTY_STATUSES),
+            "form": _categorical(form, vocab.FORMS),
+            "direction": _categorical(direction, vocab.DIRECTIONS),
+            "level": _categorical(level, vocab.LEVELS),
+            "event_id": _categorical(rows["event_code"].to_numpy(), rows.attrs["event_ids"]),
+            "delegation_size": pd.array(size, dtype="Int32"),
+            "topic": _categorical(topic, topics),
+            "source": _categorical(np.zeros(n, dtype=np.int8), [f"Synthetic demo data (seed {seed})"]),
+        }
+    )
 
 
 def default_rows() -> int:
@@ -352,7 +440,9 @@ def generate_demo(con, *, rows: int | None = None, seed: int = 1951, progress=No
     parties = _make_parties(countries, rng)
     scale = rows / default_rows()
     engaged = parties[parties["first_year"] <= LAST_YEAR]
-    first_contacts = pd.DataFrame({"party_id": engaged["party_id"].to_numpy(), "year": engaged["first_year"].to_numpy()})
+    first_contacts = pd.DataFrame(
+        {"party_id": engaged["party_id"].to_numpy(), "year": engaged["first_year"].to_numpy()}
+    )
     report("Planning multilateral events", 0.05)
     events = _events(parties, rng, scale)
     bilateral_total = rows - len(first_contacts) - len(events)
@@ -377,11 +467,14 @@ def generate_demo(con, *, rows: int | None = None, seed: int = 1951, progress=No
     con.unregister("demo_parties")
     columns = ", ".join(table.columns)
     for start in range(0, len(table), CHUNK_ROWS):
-        chunk = table.iloc[start:start + CHUNK_ROWS]
+        chunk = table.iloc[start : start + CHUNK_ROWS]
         con.register("demo_chunk", chunk)
         con.execute(f"INSERT INTO exchanges ({columns}) SELECT {columns} FROM demo_chunk")
         con.unregister("demo_chunk")
-        report(f"Writing exchanges {min(start + CHUNK_ROWS, len(table)):,} / {len(table):,}", 0.3 + 0.7 * min(start + CHUNK_ROWS, len(table)) / len(table))
+        report(
+            f"Writing exchanges {min(start + CHUNK_ROWS, len(table)):,} / {len(table):,}",
+            0.3 + 0.7 * min(start + CHUNK_ROWS, len(table)) / len(table),
+        )
     con.execute(
         "INSERT OR REPLACE INTO meta VALUES ('is_demo', 'true'), ('demo_seed', ?), ('demo_rows', ?)",
         [str(seed), str(len(table))],

@@ -37,8 +37,23 @@ TOTAL = "Total"
 
 # Columns of the ledger table, in display order.
 LEDGER_COLUMNS: tuple[str, ...] = (
-    "date", "date_precision", "party", "country", "country_iso3", "region", "subregion", "party_family",
-    "party_status", "form", "direction", "level", "event_id", "delegation_size", "topic", "source", "exchange_id",
+    "date",
+    "date_precision",
+    "party",
+    "country",
+    "country_iso3",
+    "region",
+    "subregion",
+    "party_family",
+    "party_status",
+    "form",
+    "direction",
+    "level",
+    "event_id",
+    "delegation_size",
+    "topic",
+    "source",
+    "exchange_id",
 )
 # Sortable column -> SQL expression.
 ORDER_COLUMNS: dict[str, str] = {
@@ -112,8 +127,13 @@ def _cells(con, filters: Filters | None, rows: str, columns: str | None, measure
     return frame
 
 
-def pivot(con: duckdb.DuckDBPyConnection, filters: Filters | None, rows: str, columns: str | None = None,
-          measure: str = "exchanges") -> pd.DataFrame:
+def pivot(
+    con: duckdb.DuckDBPyConnection,
+    filters: Filters | None,
+    rows: str,
+    columns: str | None = None,
+    measure: str = "exchanges",
+) -> pd.DataFrame:
     """The measure for every (rows, columns) pair present in the filtered rows, long format.
 
     Columns: <rows>, [<columns>,] <measure>, share (cell / the measure over all filtered rows).
@@ -129,8 +149,13 @@ def pivot(con: duckdb.DuckDBPyConnection, filters: Filters | None, rows: str, co
     return cells
 
 
-def pivot_table(con: duckdb.DuckDBPyConnection, filters: Filters | None, rows: str, columns: str | None = None,
-                measure: str = "exchanges") -> pd.DataFrame:
+def pivot_table(
+    con: duckdb.DuckDBPyConnection,
+    filters: Filters | None,
+    rows: str,
+    columns: str | None = None,
+    measure: str = "exchanges",
+) -> pd.DataFrame:
     """The pivot laid out wide: one row per ``rows`` value, one column per ``columns`` value, and a
     ``Total`` row and column computed by SQL (right for distinct counts). Empty cells are 0."""
     frame = _cells(con, filters, rows, columns, measure)
@@ -149,10 +174,16 @@ def pivot_table(con: duckdb.DuckDBPyConnection, filters: Filters | None, rows: s
     row_totals = frame[(frame["g_r"] == 0) & (frame["g_c"] == 1)].set_index(rows)[measure]
     col_totals = frame[(frame["g_r"] == 1) & (frame["g_c"] == 0)].set_index(columns)[measure]
     grand = int(frame.loc[(frame["g_r"] == 1) & (frame["g_c"] == 1), measure].iloc[0])
-    row_order = (sorted(wide.index) if rows in ("year", "decade")
-                 else list(row_totals.sort_values(ascending=False, kind="stable").index))
-    col_order = (sorted(wide.columns) if columns in ("year", "decade")
-                 else list(col_totals.sort_values(ascending=False, kind="stable").index))
+    row_order = (
+        sorted(wide.index)
+        if rows in ("year", "decade")
+        else list(row_totals.sort_values(ascending=False, kind="stable").index)
+    )
+    col_order = (
+        sorted(wide.columns)
+        if columns in ("year", "decade")
+        else list(col_totals.sort_values(ascending=False, kind="stable").index)
+    )
     wide = wide.reindex(index=row_order, columns=col_order, fill_value=0)
     wide[TOTAL] = row_totals.reindex(row_order).astype("int64")
     wide.loc[TOTAL] = [*col_totals.reindex(col_order).astype("int64"), grand]
@@ -178,7 +209,9 @@ def top_parties_per_family(con: duckdb.DuckDBPyConnection, filters: Filters | No
     """
     filters = _windowed(con, filters)
     where, params = filters.where()
-    frame = _query(con, f"""
+    frame = _query(
+        con,
+        f"""
         WITH grouped AS (
             SELECT party_family, party_id, any_value(party) AS party,
                    any_value(coalesce(country_iso3, '')) AS country_iso3, any_value(country) AS country,
@@ -189,7 +222,9 @@ def top_parties_per_family(con: duckdb.DuckDBPyConnection, filters: Filters | No
                    row_number() OVER (PARTITION BY party_family ORDER BY exchanges DESC, party, country_iso3) AS rank
             FROM grouped)
         SELECT party_family, rank, party, country_iso3, country, exchanges, share
-        FROM ranked WHERE rank <= ? ORDER BY party_family, rank""", [*params, int(top)])
+        FROM ranked WHERE rank <= ? ORDER BY party_family, rank""",
+        [*params, int(top)],
+    )
     frame.loc[frame["country_iso3"] == "", "country"] = vocab.INTERNATIONAL_BUCKET
     frame["rank"] = frame["rank"].astype("int64")
     frame["exchanges"] = frame["exchanges"].astype("int64")
@@ -223,7 +258,7 @@ def ledger_rows(
     where, params = filters.where()
     search_sql, search_params = _search_clause(search)
     direction = "DESC" if descending else "ASC"
-    sql = f"""SELECT {', '.join(LEDGER_COLUMNS)} FROM exchange_rows
+    sql = f"""SELECT {", ".join(LEDGER_COLUMNS)} FROM exchange_rows
               WHERE {where} AND {search_sql}
               ORDER BY {ORDER_COLUMNS[order_by]} {direction} NULLS LAST, date {direction}, exchange_id {direction}"""
     params = [*params, *search_params]
@@ -240,6 +275,7 @@ def ledger_rows_count(con: duckdb.DuckDBPyConnection, filters: Filters | None, s
     filters = _windowed(con, filters)
     where, params = filters.where()
     search_sql, search_params = _search_clause(search)
-    frame = _query(con, f"SELECT count(*) AS n FROM exchange_rows WHERE {where} AND {search_sql}",
-                   [*params, *search_params])
+    frame = _query(
+        con, f"SELECT count(*) AS n FROM exchange_rows WHERE {where} AND {search_sql}", [*params, *search_params]
+    )
     return int(frame["n"].iloc[0])

@@ -172,11 +172,7 @@ def _margin(fig: go.Figure, side: str, default: int) -> int:
 
 
 def _has_x_title(fig: go.Figure) -> bool:
-    return any(
-        axis.title is not None and axis.title.text
-        for axis in fig.select_xaxes()
-        if axis.side != "top"
-    )
+    return any(axis.title is not None and axis.title.text for axis in fig.select_xaxes() if axis.side != "top")
 
 
 TITLE_PX = 17  # the chart template's title size; the filters line under it is 12.5 px
@@ -212,23 +208,43 @@ def stamp(fig: go.Figure, meta: ChartMeta, *, slide: bool = False, width: int | 
         out.update_layout(title=dict(text=""), margin=dict(t=top), font=dict(size=16))
     else:
         titles = [html.escape(line, quote=False) for line in _wrapped(meta.title, TITLE_PX, width)]
-        captions = [f"<span style='font-size:{CAPTION_PX}px;color:{MUTED}'>{html.escape(line, quote=False)}</span>"
-                    for line in _wrapped(meta.filters, CAPTION_PX, width)]
+        captions = [
+            f"<span style='font-size:{CAPTION_PX}px;color:{MUTED}'>{html.escape(line, quote=False)}</span>"
+            for line in _wrapped(meta.filters, CAPTION_PX, width)
+        ]
         top = max(top, 88) + 22 * (len(titles) - 1) + 16 * (len(captions) - 1)
         out.update_layout(title=dict(text="<br>".join(titles + captions)), margin=dict(t=top))
         shift = 58 if _has_x_title(out) else 40
         bottom = max(bottom, shift + 30)
         out.update_layout(margin=dict(b=bottom))
         out.add_annotation(
-            text=html.escape(meta.footer(), quote=False), name="export-footer", xref="paper", yref="paper",
-            x=0, y=0, xanchor="left", yanchor="top", yshift=-shift, showarrow=False, align="left",
+            text=html.escape(meta.footer(), quote=False),
+            name="export-footer",
+            xref="paper",
+            yref="paper",
+            x=0,
+            y=0,
+            xanchor="left",
+            yanchor="top",
+            yshift=-shift,
+            showarrow=False,
+            align="left",
             font=dict(size=11, color=MUTED),
         )
     if meta.is_demo:
         out.add_annotation(
-            text=f"<b>{DEMO_MARK}</b> · synthetic, invented parties", name="demo-mark", xref="paper",
-            yref="paper", x=1, y=1, xanchor="right", yanchor="top", yshift=top - 8, showarrow=False,
-            font=dict(size=13, color=DEMO_COLOUR), bgcolor="rgba(255,255,255,0.85)",
+            text=f"<b>{DEMO_MARK}</b> · synthetic, invented parties",
+            name="demo-mark",
+            xref="paper",
+            yref="paper",
+            x=1,
+            y=1,
+            xanchor="right",
+            yanchor="top",
+            yshift=top - 8,
+            showarrow=False,
+            font=dict(size=13, color=DEMO_COLOUR),
+            bgcolor="rgba(255,255,255,0.85)",
         )
     return out
 
@@ -398,14 +414,16 @@ class ImageRenderer:
         topojson = TOPOJSON_DIR.resolve().as_uri() + "/"
 
         async def batch():
-            return await asyncio.gather(*(
-                self._kaleido.calc_fig(
-                    job.fig,
-                    opts={"format": job.fmt, "width": job.width, "height": job.height, "scale": job.scale},
-                    topojson=topojson,
+            return await asyncio.gather(
+                *(
+                    self._kaleido.calc_fig(
+                        job.fig,
+                        opts={"format": job.fmt, "width": job.width, "height": job.height, "scale": job.scale},
+                        topojson=topojson,
+                    )
+                    for job in jobs
                 )
-                for job in jobs
-            ))
+            )
 
         try:
             result = self._call(batch(), self.timeout_s * len(jobs))
@@ -532,9 +550,9 @@ def to_html(fig: go.Figure, meta: ChartMeta) -> bytes:
         geo = "\n".join(_topojson_script(path.stem) for path in sorted(TOPOJSON_DIR.glob("*.json")))
     title = html.escape(meta.title + (f" ({DEMO_MARK})" if meta.is_demo else ""))
     page = (
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         f"<title>{title}</title>\n"
-        f"<meta name=\"description\" content=\"{html.escape(meta.filters)} · {html.escape(meta.footer())}\">\n"
+        f'<meta name="description" content="{html.escape(meta.filters)} · {html.escape(meta.footer())}">\n'
         "<style>body{margin:0;padding:12px;font-family:'DejaVu Sans','Liberation Sans',Arial,sans-serif;}</style>\n"
         f"<script>{_plotly_js()}</script>\n"
         f"<script>{geo}</script>\n"
@@ -657,18 +675,44 @@ class ExportFormat:
 FORMATS: dict[str, ExportFormat] = {
     f.key: f
     for f in (
-        ExportFormat("png", "png", "image/png", "PNG image", "picture at 2x scale, for slides and documents", True,
-                     default_scale=2.0),
+        ExportFormat(
+            "png",
+            "png",
+            "image/png",
+            "PNG image",
+            "picture at 2x scale, for slides and documents",
+            True,
+            default_scale=2.0,
+        ),
         ExportFormat("svg", "svg", "image/svg+xml", "SVG vector", "vector picture that scales without blur", True),
         ExportFormat("pdf", "pdf", "application/pdf", "PDF", "one vector page, for print", True),
-        ExportFormat("html", "html", "text/html", "Interactive HTML",
-                     "self-contained interactive chart that opens offline", False,
-                     write=lambda fig, data, meta: to_html(fig, meta)),
-        ExportFormat("csv", "csv", "text/csv", "CSV data", "the numbers behind the chart", False,
-                     write=lambda fig, data, meta: to_csv(data, meta)),
-        ExportFormat("xlsx", "xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                     "Excel data", "the numbers behind the chart, with an About sheet", False,
-                     write=lambda fig, data, meta: to_xlsx(data, meta)),
+        ExportFormat(
+            "html",
+            "html",
+            "text/html",
+            "Interactive HTML",
+            "self-contained interactive chart that opens offline",
+            False,
+            write=lambda fig, data, meta: to_html(fig, meta),
+        ),
+        ExportFormat(
+            "csv",
+            "csv",
+            "text/csv",
+            "CSV data",
+            "the numbers behind the chart",
+            False,
+            write=lambda fig, data, meta: to_csv(data, meta),
+        ),
+        ExportFormat(
+            "xlsx",
+            "xlsx",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            "Excel data",
+            "the numbers behind the chart, with an About sheet",
+            False,
+            write=lambda fig, data, meta: to_xlsx(data, meta),
+        ),
     )
 }
 IMAGE_FORMATS = tuple(key for key, f in FORMATS.items() if f.needs_browser)

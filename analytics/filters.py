@@ -180,8 +180,16 @@ class Filters:
         parts = []
         if self.year_from is not None or self.year_to is not None:
             parts.append(f"{self.year_from or 'start'}–{self.year_to or 'latest'}")
-        words = {"regions": "Region", "subregions": "Sub-region", "countries": "Country", "families": "Family",
-                 "statuses": "Status", "forms": "Form", "directions": "Direction", "levels": "Level"}
+        words = {
+            "regions": "Region",
+            "subregions": "Sub-region",
+            "countries": "Country",
+            "families": "Family",
+            "statuses": "Status",
+            "forms": "Form",
+            "directions": "Direction",
+            "levels": "Level",
+        }
         for name, word in words.items():
             values = getattr(self, name)
             if values:
@@ -208,6 +216,7 @@ class Filters:
     @classmethod
     def from_params(cls, params: dict[str, list[str] | str]) -> Filters:
         """Inverse of ``to_params``; validates, so bad values raise FilterError."""
+
         def values(key):
             raw = params.get(key, [])
             return [raw] if isinstance(raw, str) else list(raw)

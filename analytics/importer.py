@@ -262,7 +262,9 @@ def _kind(data: bytes, file_name: str) -> str:
         )
     expected = _KIND_BY_SUFFIX.get(suffix)
     if expected == "xlsx":
-        raise ImportFileError(f"{file_name} is named {suffix} but is not an Excel workbook: save it again from Excel as .xlsx.")
+        raise ImportFileError(
+            f"{file_name} is named {suffix} but is not an Excel workbook: save it again from Excel as .xlsx."
+        )
     if expected == "parquet":
         raise ImportFileError(f"{file_name} is named {suffix} but is not a Parquet file.")
     return "csv"
@@ -278,7 +280,9 @@ def _decode(data: bytes, file_name: str) -> tuple[str, list[str]]:
         try:
             return data.decode("utf-16"), []
         except UnicodeDecodeError:
-            raise ImportFileError(f"{file_name} starts like UTF-16 text but is not valid UTF-16: save it as CSV UTF-8.") from None
+            raise ImportFileError(
+                f"{file_name} starts like UTF-16 text but is not valid UTF-16: save it as CSV UTF-8."
+            ) from None
     sample = data[:65536]
     controls = sum(sample.count(bytes([code])) for code in (*range(0, 9), 11, 12, *range(14, 32), 127))
     if b"\x00" in sample or controls > max(8, len(sample) // 100):
@@ -338,7 +342,7 @@ def _csv_records(text: str, separator: str, file_name: str) -> tuple[pd.DataFram
         unclosed = re.search(r"EOF inside string starting at row (\d+)", str(error))
         if unclosed:
             raise ImportFileError(
-                f"{file_name}: the quote (\") opened in row {int(unclosed[1]) + 1} is never closed, so the rest of "
+                f'{file_name}: the quote (") opened in row {int(unclosed[1]) + 1} is never closed, so the rest of '
                 "the file would be one cell: close the quote, or remove it."
             ) from None
     # Slow path for a file with ragged rows: keep every record, report the long ones.
@@ -351,8 +355,12 @@ def _csv_records(text: str, separator: str, file_name: str) -> tuple[pd.DataFram
             extra = [cell for cell in record[width:] if cell.strip()]
             if extra:
                 long_rows.append(
-                    (index, f"the row has {len(record)} cells but the header has {width} columns "
-                     "(a separator inside a value that is not in quotes?)", separator.join(record[width:]))
+                    (
+                        index,
+                        f"the row has {len(record)} cells but the header has {width} columns "
+                        "(a separator inside a value that is not in quotes?)",
+                        separator.join(record[width:]),
+                    )
                 )
             del record[width:]
         elif len(record) < width:
@@ -393,7 +401,9 @@ def _excel_records(data: bytes, file_name: str, sheet: str | None) -> tuple[pd.D
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
-        raise ImportFileError(f"{file_name} is not a readable Excel workbook ({error}): save it again as .xlsx.") from None
+        raise ImportFileError(
+            f"{file_name} is not a readable Excel workbook ({error}): save it again as .xlsx."
+        ) from None
     try:
         names = workbook.sheetnames
         if sheet is None:
@@ -406,8 +416,11 @@ def _excel_records(data: bytes, file_name: str, sheet: str | None) -> tuple[pd.D
         formulas = []
         for index, row in enumerate(worksheet.iter_rows(min_row=1)):
             records.append([_excel_text(cell) for cell in row])
-            formulas.extend((index, column) for column, cell in enumerate(row)
-                            if cell.value is not None and getattr(cell, "data_type", None) == "f")
+            formulas.extend(
+                (index, column)
+                for column, cell in enumerate(row)
+                if cell.value is not None and getattr(cell, "data_type", None) == "f"
+            )
         title = worksheet.title
     finally:
         workbook.close()
@@ -516,12 +529,17 @@ def read_table(data: bytes, file_name: str, *, sheet: str | None = None) -> Sour
     position = {record: index for index, record in enumerate(np.flatnonzero(keep))}
     shape_problems = [(position[record], reason) for record, reason, _ in long_rows if record in position]
     extra_cells = {position[record]: extra for record, _, extra in long_rows if record in position}
-    formula_cells = [(position[record], names[column]) for record, column in formulas
-                     if record in position and column < len(names) and names[column] in KNOWN_COLUMNS]
+    formula_cells = [
+        (position[record], names[column])
+        for record, column in formulas
+        if record in position and column < len(names) and names[column] in KNOWN_COLUMNS
+    ]
     unnamed = [name for name in names if name.startswith("(unnamed")]
     for name in unnamed:
         if (body[name].str.strip() != "").any():
-            notes.append(f"column {name.removeprefix('(unnamed ').rstrip(')')} has values but no header; it is ignored.")
+            notes.append(
+                f"column {name.removeprefix('(unnamed ').rstrip(')')} has values but no header; it is ignored."
+            )
     body = body.drop(columns=unnamed)
     return SourceTable(
         frame=body.reset_index(drop=True).astype(str),
@@ -566,7 +584,11 @@ def _match_headers(header: list[str], file_name: str, separator: str | None, not
     elif missing:
         for column in missing:
             hint = difflib.get_close_matches(column, [_header_key(name) for name in unknown], n=1, cutoff=0.6)
-            guess = f" (is {unknown[[_header_key(n) for n in unknown].index(hint[0])]!r} meant to be {column!r}?)" if hint else ""
+            guess = (
+                f" (is {unknown[[_header_key(n) for n in unknown].index(hint[0])]!r} meant to be {column!r}?)"
+                if hint
+                else ""
+            )
             errors.append(f"{file_name}: required column {column!r} is missing{guess}.")
     if errors:
         raise ImportFileError(*errors)
@@ -604,7 +626,9 @@ def _problem_frame(positions, column: str, values, reason, suggestion="", severi
     values = pd.Series(values, dtype=str).reset_index(drop=True)
     long = values.str.len() > SHOWN_CHARS
     if long.any():
-        values = values.where(~long, values.str.slice(0, SHOWN_CHARS) + "… (" + values.str.len().map("{:,}".format) + " characters)")
+        values = values.where(
+            ~long, values.str.slice(0, SHOWN_CHARS) + "… (" + values.str.len().map("{:,}".format) + " characters)"
+        )
     return pd.DataFrame(
         {
             "pos": positions,
@@ -690,7 +714,9 @@ def _code_value(text: str) -> str:
 _DATE_RE = re.compile(_DATE_PATTERN)
 
 
-def _date_value(text: str, earliest_year: int, today: dt.date, stated: str = "") -> tuple[str, dt.date | None, str | None]:
+def _date_value(
+    text: str, earliest_year: int, today: dt.date, stated: str = ""
+) -> tuple[str, dt.date | None, str | None]:
     """(status, date, precision) of one date cell; status is '' when the date is valid.
 
     ``stated`` is the row's ``date_precision`` (day, month, year or empty): a full date with a
@@ -734,8 +760,15 @@ def _iso_date(year: int, month: int, day: int | None = None) -> str:
     return f"{date:%Y-%m-%d}" if day else f"{date:%Y-%m}"
 
 
-_NAMED_DATE_FORMATS = (("%d %B %Y", "%Y-%m-%d"), ("%d %b %Y", "%Y-%m-%d"), ("%B %d, %Y", "%Y-%m-%d"),
-                       ("%b %d, %Y", "%Y-%m-%d"), ("%B %d %Y", "%Y-%m-%d"), ("%B %Y", "%Y-%m"), ("%b %Y", "%Y-%m"))
+_NAMED_DATE_FORMATS = (
+    ("%d %B %Y", "%Y-%m-%d"),
+    ("%d %b %Y", "%Y-%m-%d"),
+    ("%B %d, %Y", "%Y-%m-%d"),
+    ("%b %d, %Y", "%Y-%m-%d"),
+    ("%B %d %Y", "%Y-%m-%d"),
+    ("%B %Y", "%Y-%m"),
+    ("%b %Y", "%Y-%m"),
+)
 EXCEL_EPOCH = dt.date(1899, 12, 30)
 
 
@@ -813,7 +846,9 @@ def _named_country(name: str) -> str | None:
     return reference.match_country(name)
 
 
-def _country_value(name: str, code: str, known: _Countries, candidates: dict[str, str]) -> tuple[str | None, str, str, str]:
+def _country_value(
+    name: str, code: str, known: _Countries, candidates: dict[str, str]
+) -> tuple[str | None, str, str, str]:
     """(ISO3, problem column, reason, suggestion) of one row's ``country`` and ``country_iso3``
     (empty when the file has no such column); the reason is '' when the country is valid or missing."""
     name, code = name.strip(), code.strip().upper()
@@ -831,17 +866,27 @@ def _country_value(name: str, code: str, known: _Countries, candidates: dict[str
     folded = reference.fold(name)
     if folded in reference.AMBIGUOUS_COUNTRIES:
         options = reference.AMBIGUOUS_COUNTRIES[folded]
-        shown = [f"{known.names[iso] if reference.fold(known.names[iso]) != folded else known.labels[iso].rsplit(' (', 1)[0]} ({iso})"
-                 for iso in options]
-        return (None, "country", "ambiguous: " + " or ".join(shown) + "; give the ISO3 code or the full name",
-                " or ".join(known.labels[iso] for iso in options))
+        shown = [
+            f"{known.names[iso] if reference.fold(known.names[iso]) != folded else known.labels[iso].rsplit(' (', 1)[0]} ({iso})"
+            for iso in options
+        ]
+        return (
+            None,
+            "country",
+            "ambiguous: " + " or ".join(shown) + "; give the ISO3 code or the full name",
+            " or ".join(known.labels[iso] for iso in options),
+        )
     matched = reference.match_country(name)
     if matched is not None:
         return matched, "", "", ""
     if folded in known.former:
         return (None, "country", *_former_problem(known.former[folded], known))
-    return (None, "country", "not a known country (give the ISO3 code, the UN name or the common English name)",
-            _country_suggestion(name, candidates))
+    return (
+        None,
+        "country",
+        "not a known country (give the ISO3 code, the UN name or the common English name)",
+        _country_suggestion(name, candidates),
+    )
 
 
 def _former_problem(code: str, known: _Countries) -> tuple[str, str]:
@@ -885,15 +930,21 @@ def check_rows(table: SourceTable, *, earliest_year: int | None = None, today: d
                 lengths = pd.Series(text[too_long]).str.len().map("{:,}".format).to_numpy(dtype=object)
                 problems.append(
                     _problem_frame(
-                        np.flatnonzero(too_long), column, text[too_long],
-                        f"longer than {MAX_CELL_CHARS:,} characters (the most a spreadsheet cell holds): " + lengths + " characters",
+                        np.flatnonzero(too_long),
+                        column,
+                        text[too_long],
+                        f"longer than {MAX_CELL_CHARS:,} characters (the most a spreadsheet cell holds): "
+                        + lengths
+                        + " characters",
                     )
                 )
             formula = np.array([value[:1] in tuple(FORMULA_CHARACTERS) for value in values])[codes] & ~too_long
             if formula.any():
                 problems.append(
                     _problem_frame(
-                        np.flatnonzero(formula), column, text[formula],
+                        np.flatnonzero(formula),
+                        column,
+                        text[formula],
                         "starts like a spreadsheet formula: stored as text, and every CSV or Excel export "
                         "writes it as text so no spreadsheet runs it",
                         severity="warning",
@@ -908,10 +959,15 @@ def check_rows(table: SourceTable, *, earliest_year: int | None = None, today: d
             bad_unique = np.array([bool(value) and value not in valid_codes for value in values])
             bad = bad_unique[codes]
             if bad.any():
-                hints = [_code_suggestion(value, valid_codes) if wrong else "" for value, wrong in zip(values, bad_unique, strict=True)]
+                hints = [
+                    _code_suggestion(value, valid_codes) if wrong else ""
+                    for value, wrong in zip(values, bad_unique, strict=True)
+                ]
                 problems.append(
                     _problem_frame(
-                        np.flatnonzero(bad), column, given[column][bad],
+                        np.flatnonzero(bad),
+                        column,
+                        given[column][bad],
                         f"not a {column} code (valid: {', '.join(valid_codes)})",
                         _take(hints, codes)[bad],
                     )
@@ -934,12 +990,22 @@ def check_rows(table: SourceTable, *, earliest_year: int | None = None, today: d
             for name, reason in reasons.items():
                 mask = status == name
                 if mask.any():
-                    hints = _take([_date_suggestion(value) for value, _ in pairs], codes)[mask] if name == "unparsed" else ""
+                    hints = (
+                        _take([_date_suggestion(value) for value, _ in pairs], codes)[mask]
+                        if name == "unparsed"
+                        else ""
+                    )
                     problems.append(_problem_frame(np.flatnonzero(mask), "date", given["date"][mask], reason, hints))
             mismatch = np.array([":" in item[0] for item in parsed])[codes]
             if mismatch.any():
-                problems.append(_problem_frame(np.flatnonzero(mismatch), "date", given["date"][mismatch],
-                                               [_precision_reason(item) for item in status[mismatch]]))
+                problems.append(
+                    _problem_frame(
+                        np.flatnonzero(mismatch),
+                        "date",
+                        given["date"][mismatch],
+                        [_precision_reason(item) for item in status[mismatch]],
+                    )
+                )
             dates = np.array([np.datetime64(item[1], "s") if item[1] else np.datetime64("NaT", "s") for item in parsed])
             clean["date"] = dates[codes]
             clean["date_precision"] = _take([item[2] for item in parsed], codes)
@@ -973,7 +1039,9 @@ def check_rows(table: SourceTable, *, earliest_year: int | None = None, today: d
                 if mask.any():
                     problems.append(
                         _problem_frame(
-                            np.flatnonzero(mask), problem_column, given[problem_column][mask],
+                            np.flatnonzero(mask),
+                            problem_column,
+                            given[problem_column][mask],
                             _take([item[2] for item in outcomes], codes)[mask],
                             _take([item[3] for item in outcomes], codes)[mask],
                         )
@@ -1003,8 +1071,11 @@ def check_rows(table: SourceTable, *, earliest_year: int | None = None, today: d
         first_rows = table.rows[first[duplicate]].astype(str).astype(object)
         problems.append(
             _problem_frame(
-                np.flatnonzero(duplicate), "(row)", [""] * int(duplicate.sum()),
-                "exact duplicate of row " + first_rows, "delete the repeated row",
+                np.flatnonzero(duplicate),
+                "(row)",
+                [""] * int(duplicate.sum()),
+                "exact duplicate of row " + first_rows,
+                "delete the repeated row",
             )
         )
     found = [p for p in problems if len(p)]
@@ -1012,8 +1083,9 @@ def check_rows(table: SourceTable, *, earliest_year: int | None = None, today: d
     return CheckedRows(table=table, clean=clean, problems=found)
 
 
-def _precision_pairs(frame: pd.DataFrame, codes: np.ndarray, uniques: list[str],
-                     problems: list[pd.DataFrame]) -> tuple[np.ndarray, list[tuple[str, str]]]:
+def _precision_pairs(
+    frame: pd.DataFrame, codes: np.ndarray, uniques: list[str], problems: list[pd.DataFrame]
+) -> tuple[np.ndarray, list[tuple[str, str]]]:
     """Row codes and distinct (date, stated precision) pairs of a file with a ``date_precision``
     column; a precision that is not day, month or year is reported and ignored."""
     pcodes, puniques = _factorize(frame["date_precision"])
@@ -1021,11 +1093,17 @@ def _precision_pairs(frame: pd.DataFrame, codes: np.ndarray, uniques: list[str],
     bad_unique = np.array([bool(value) and value not in DATE_PRECISIONS for value in stated])
     bad = bad_unique[pcodes]
     if bad.any():
-        hints = [_code_suggestion(value, DATE_PRECISIONS) if wrong else "" for value, wrong in zip(stated, bad_unique, strict=True)]
+        hints = [
+            _code_suggestion(value, DATE_PRECISIONS) if wrong else ""
+            for value, wrong in zip(stated, bad_unique, strict=True)
+        ]
         problems.append(
             _problem_frame(
-                np.flatnonzero(bad), "date_precision", _take([value.strip() for value in puniques], pcodes)[bad],
-                "not a date precision (valid: day, month, year)", _take(hints, pcodes)[bad],
+                np.flatnonzero(bad),
+                "date_precision",
+                _take([value.strip() for value in puniques], pcodes)[bad],
+                "not a date precision (valid: day, month, year)",
+                _take(hints, pcodes)[bad],
             )
         )
     usable = [value if value in DATE_PRECISIONS else "" for value in stated]
@@ -1039,8 +1117,10 @@ def _precision_reason(status: str) -> str:
     if written:
         return f"the date_precision column says {stated}, but the date gives only the {written[0]}"
     first = "1 January" if stated == "year" else "the first day of a month"
-    return (f"the date_precision column says {stated}, but the date is not {first}: "
-            f"correct the date_precision, or write the date at its precision")
+    return (
+        f"the date_precision column says {stated}, but the date is not {first}: "
+        f"correct the date_precision, or write the date at its precision"
+    )
 
 
 def _formula_problems(table: SourceTable, given: dict[str, np.ndarray], problems: pd.DataFrame) -> pd.DataFrame:
@@ -1059,7 +1139,9 @@ def _formula_problems(table: SourceTable, given: dict[str, np.ndarray], problems
         number = " (a number)" if column == "delegation_size" else ""
         frames.append(
             _problem_frame(
-                positions, column, values,
+                positions,
+                column,
+                values,
                 f"a spreadsheet formula: it is read as its text, never computed; type the value{number} instead "
                 "(in Excel: copy the column, then Paste Special > Values)",
             )
@@ -1096,12 +1178,18 @@ def check_against_ledger(checked: CheckedRows, con: duckdb.DuckDBPyConnection) -
     is already in the ledger (same date and precision, party, country, form, direction, event_id)."""
     clean = checked.clean
     ready = clean[
-        clean["party"].notna() & clean["party_family"].notna() & clean["date"].notna() & clean["form"].notna()
-        & clean["direction"].notna() & (clean["country_iso3"].notna() | (clean["party_family"] == "international_org"))
+        clean["party"].notna()
+        & clean["party_family"].notna()
+        & clean["date"].notna()
+        & clean["form"].notna()
+        & clean["direction"].notna()
+        & (clean["country_iso3"].notna() | (clean["party_family"] == "international_org"))
     ]
     if ready.empty:
         return _empty_problems()
-    keys = ready[["pos", "date", "date_precision", "party", "country_iso3", "party_family", "form", "direction", "event_id"]]
+    keys = ready[
+        ["pos", "date", "date_precision", "party", "country_iso3", "party_family", "form", "direction", "event_id"]
+    ]
     con.execute("SET enable_progress_bar = false")
     con.register("import_keys", keys)
     try:
@@ -1127,8 +1215,12 @@ def check_against_ledger(checked: CheckedRows, con: duckdb.DuckDBPyConnection) -
     if len(families):
         found.append(
             _problem_frame(
-                families["pos"], "party_family", families["party_family"],
-                ("the party is already in the ledger with family " + families["family"].astype(str)).to_numpy(dtype=object),
+                families["pos"],
+                "party_family",
+                families["party_family"],
+                ("the party is already in the ledger with family " + families["family"].astype(str)).to_numpy(
+                    dtype=object
+                ),
                 families["family"].astype(str).to_numpy(dtype=object),
             )
         )
@@ -1139,7 +1231,10 @@ def check_against_ledger(checked: CheckedRows, con: duckdb.DuckDBPyConnection) -
         ]
         found.append(
             _problem_frame(
-                duplicates["pos"], "(row)", [""] * len(duplicates), reasons,
+                duplicates["pos"],
+                "(row)",
+                [""] * len(duplicates),
+                reasons,
                 "remove the row, or undo that batch first",
             )
         )
@@ -1197,7 +1292,9 @@ class ImportResult:
 def problem_lines(problems: pd.DataFrame) -> list[str]:
     """One readable line per problem, e.g. ``error: row 5, form 'visit': not a form code ...``."""
     lines = []
-    for row, column, value, reason, suggestion, severity in problems[PROBLEM_COLUMNS].itertuples(index=False, name=None):
+    for row, column, value, reason, suggestion, severity in problems[PROBLEM_COLUMNS].itertuples(
+        index=False, name=None
+    ):
         where = f"row {row}" if column == "(row)" else f"row {row}, {column} {value!r}"
         if not suggestion:
             hint = ""
@@ -1242,9 +1339,7 @@ def rejected_frame(table: SourceTable, problems: pd.DataFrame) -> pd.DataFrame:
     extra = ["extra_cells"] if table.extra_cells else []
     if errors.empty:
         return pd.DataFrame(columns=["row", *table.frame.columns, *extra, "reason"])
-    text = errors.apply(
-        lambda p: p["reason"] if p["column"] == "(row)" else f"{p['column']}: {p['reason']}", axis=1
-    )
+    text = errors.apply(lambda p: p["reason"] if p["column"] == "(row)" else f"{p['column']}: {p['reason']}", axis=1)
     reasons = text.groupby(errors["row"]).agg("; ".join)
     position = pd.Series(np.arange(len(table.rows)), index=table.rows)
     positions = position.loc[reasons.index].to_numpy()
@@ -1258,7 +1353,9 @@ def rejected_frame(table: SourceTable, problems: pd.DataFrame) -> pd.DataFrame:
 
 def _with_rows(problems: pd.DataFrame, rows: np.ndarray) -> pd.DataFrame:
     if problems.empty:
-        return pd.DataFrame({column: pd.Series(dtype=np.int64 if column == "row" else object) for column in PROBLEM_COLUMNS})
+        return pd.DataFrame(
+            {column: pd.Series(dtype=np.int64 if column == "row" else object) for column in PROBLEM_COLUMNS}
+        )
     out = problems.assign(row=rows[problems["pos"].to_numpy(dtype=np.int64)])
     out["suggestion"] = out["suggestion"].fillna("")
     order = {"(row)": -1, **{column: index for index, column in enumerate(COLUMNS)}}
@@ -1277,8 +1374,9 @@ def _ledger_state(con: duckdb.DuckDBPyConnection, sha256: str) -> tuple[tuple[in
     return (previous[0] if previous else None), bool(demo)
 
 
-def _result(checked: CheckedRows, ledger_problems: pd.DataFrame, previous: tuple[int, dt.datetime] | None,
-            demo: bool) -> ImportResult:
+def _result(
+    checked: CheckedRows, ledger_problems: pd.DataFrame, previous: tuple[int, dt.datetime] | None, demo: bool
+) -> ImportResult:
     table = checked.table
     found = [p for p in (checked.problems, ledger_problems) if len(p)]
     problems = pd.concat(found, ignore_index=True) if found else _empty_problems()
@@ -1332,12 +1430,15 @@ def prepare_import(
 
 
 # What --force does and does not do, said wherever it is offered.
-FORCE_NOTE = ("rows already in the ledger are still refused as duplicates, so add --skip-invalid too "
-              "to write only the rows that are not in the ledger yet")
+FORCE_NOTE = (
+    "rows already in the ledger are still refused as duplicates, so add --skip-invalid too "
+    "to write only the rows that are not in the ledger yet"
+)
 
 
-def _refusal(ledger: Path, file_name: str, previous: tuple[int, dt.datetime] | None, demo: bool,
-             force: bool) -> LedgerError | None:
+def _refusal(
+    ledger: Path, file_name: str, previous: tuple[int, dt.datetime] | None, demo: bool, force: bool
+) -> LedgerError | None:
     if demo:
         return DemoLedgerError(
             f"The ledger {ledger} holds synthetic demo data; real rows are never mixed with it. "
@@ -1369,15 +1470,33 @@ class _Refused(Exception):
         self.result = result
 
 
-def _write_batch(con: duckdb.DuckDBPyConnection, checked: CheckedRows, result: ImportResult, user: str) -> tuple[int, int, int]:
+def _write_batch(
+    con: duckdb.DuckDBPyConnection, checked: CheckedRows, result: ImportResult, user: str
+) -> tuple[int, int, int]:
     clean = checked.clean
     bad = result.bad_positions
     good = clean.drop(index=bad) if len(bad) else clean
     batch_id = con.execute("SELECT coalesce(max(batch_id), 0) + 1 FROM import_batches").fetchall()[0][0]
     first_party = con.execute("SELECT coalesce(max(party_id), 0) FROM parties").fetchall()[0][0]
     first_exchange = con.execute("SELECT coalesce(max(exchange_id), 0) FROM exchanges").fetchall()[0][0]
-    rows = good[["pos", "date", "date_precision", "party", "country_iso3", "party_family", "party_status", "form",
-                 "direction", "level", "event_id", "delegation_size", "topic", "source"]]
+    rows = good[
+        [
+            "pos",
+            "date",
+            "date_precision",
+            "party",
+            "country_iso3",
+            "party_family",
+            "party_status",
+            "form",
+            "direction",
+            "level",
+            "event_id",
+            "delegation_size",
+            "topic",
+            "source",
+        ]
+    ]
     # Ids in file order, assigned here: numbering a million rows in SQL costs a sort.
     rows = rows.assign(exchange_id=np.arange(first_exchange + 1, first_exchange + len(rows) + 1, dtype=np.int64))
     con.execute("SET enable_progress_bar = false")
@@ -1406,13 +1525,24 @@ def _write_batch(con: duckdb.DuckDBPyConnection, checked: CheckedRows, result: I
         con.unregister("import_rows")
     written = con.execute("SELECT count(*) FROM exchanges WHERE batch_id = ?", [batch_id]).fetchall()[0][0]
     if written != len(rows):
-        raise LedgerError(f"Import stopped: {written:,} of {len(rows):,} rows matched their party; nothing was written.")
+        raise LedgerError(
+            f"Import stopped: {written:,} of {len(rows):,} rows matched their party; nothing was written."
+        )
     con.execute(
         """INSERT INTO import_batches (batch_id, file_name, sha256, sheet, rows_read, rows_written, rows_rejected,
                                        imported_at, imported_by)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-        [batch_id, result.file_name, result.sha256, result.sheet, result.rows_read, written,
-         result.rows_read - written, dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0), user],
+        [
+            batch_id,
+            result.file_name,
+            result.sha256,
+            result.sheet,
+            result.rows_read,
+            written,
+            result.rows_read - written,
+            dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0),
+            user,
+        ],
     )
     return batch_id, written, new_parties
 
@@ -1498,11 +1628,19 @@ def import_file(
         try:
             write_rejected(prepared.table, result.problems, target)
         except OSError as error:
-            done = (f"the import itself is committed as batch {result.batch_id} ({result.rows_written:,} rows written; "
-                    f"undo it with: python -m analytics undo {result.batch_id})" if result.written else "nothing was written")
-            result = replace(result, rejected_error=(
-                f"the rejected rows could not be saved to {target} ({error.strerror or error}); {done}. "
-                "The rejected rows are the errors listed above."))
+            done = (
+                f"the import itself is committed as batch {result.batch_id} ({result.rows_written:,} rows written; "
+                f"undo it with: python -m analytics undo {result.batch_id})"
+                if result.written
+                else "nothing was written"
+            )
+            result = replace(
+                result,
+                rejected_error=(
+                    f"the rejected rows could not be saved to {target} ({error.strerror or error}); {done}. "
+                    "The rejected rows are the errors listed above."
+                ),
+            )
         else:
             result = replace(result, rejected_path=target)
     return result
@@ -1555,10 +1693,19 @@ def undo_batch(ledger: Path | str, batch_id: int) -> UndoResult:
     """Remove exactly the exchanges of one batch, and the parties it created that no longer have
     an exchange; the batch stays in the history with its ``undone_at`` time."""
     with write_transaction(ledger) as con:
-        found = next(iter(con.execute("SELECT file_name, undone_at FROM import_batches WHERE batch_id = ?", [batch_id]).fetchall()), None)
+        found = next(
+            iter(
+                con.execute("SELECT file_name, undone_at FROM import_batches WHERE batch_id = ?", [batch_id]).fetchall()
+            ),
+            None,
+        )
         if found is None:
-            known = [str(row[0]) for row in con.execute("SELECT batch_id FROM import_batches ORDER BY batch_id").fetchall()]
-            raise BatchError(f"There is no batch {batch_id}; batches: {', '.join(known) or 'none yet'} (see: python -m analytics history).")
+            known = [
+                str(row[0]) for row in con.execute("SELECT batch_id FROM import_batches ORDER BY batch_id").fetchall()
+            ]
+            raise BatchError(
+                f"There is no batch {batch_id}; batches: {', '.join(known) or 'none yet'} (see: python -m analytics history)."
+            )
         if found[1] is not None:
             raise BatchError(f"Batch {batch_id} ({found[0]}) was already undone on {found[1]:%Y-%m-%d %H:%M}.")
         exchanges = con.execute("SELECT count(*) FROM exchanges WHERE batch_id = ?", [batch_id]).fetchall()[0][0]
@@ -1620,15 +1767,48 @@ def export_bytes(ledger: Path | str, kind: str) -> bytes:
 
 
 TEMPLATE_EXAMPLES: list[dict[str, object]] = [
-    {"date": "2019-04-16", "party": "Example Labour Party", "country": "New Zealand", "party_family": "social_democratic",
-     "party_status": "ruling", "form": "high_level_visit", "direction": "inbound", "level": "leader", "event_id": "",
-     "delegation_size": 8, "topic": "Party-to-party cooperation", "source": "Annual report 2019, p. 12"},
-    {"date": "2017-11", "party": "Example People's Party", "country": "VNM", "party_family": "communist",
-     "party_status": "ruling", "form": "multilateral_meeting", "direction": "inbound", "level": "senior",
-     "event_id": "dialogue-2017", "delegation_size": "", "topic": "High-level dialogue", "source": "Press release"},
-    {"date": "1985", "party": "Example International of Parties", "country": "", "party_family": "international_org",
-     "party_status": "other", "form": "working_visit", "direction": "outbound", "level": "working", "event_id": "",
-     "delegation_size": 3, "topic": "", "source": "Archive file 85/3"},
+    {
+        "date": "2019-04-16",
+        "party": "Example Labour Party",
+        "country": "New Zealand",
+        "party_family": "social_democratic",
+        "party_status": "ruling",
+        "form": "high_level_visit",
+        "direction": "inbound",
+        "level": "leader",
+        "event_id": "",
+        "delegation_size": 8,
+        "topic": "Party-to-party cooperation",
+        "source": "Annual report 2019, p. 12",
+    },
+    {
+        "date": "2017-11",
+        "party": "Example People's Party",
+        "country": "VNM",
+        "party_family": "communist",
+        "party_status": "ruling",
+        "form": "multilateral_meeting",
+        "direction": "inbound",
+        "level": "senior",
+        "event_id": "dialogue-2017",
+        "delegation_size": "",
+        "topic": "High-level dialogue",
+        "source": "Press release",
+    },
+    {
+        "date": "1985",
+        "party": "Example International of Parties",
+        "country": "",
+        "party_family": "international_org",
+        "party_status": "other",
+        "form": "working_visit",
+        "direction": "outbound",
+        "level": "working",
+        "event_id": "",
+        "delegation_size": 3,
+        "topic": "",
+        "source": "Archive file 85/3",
+    },
 ]
 
 

@@ -140,9 +140,7 @@ def _wrap(error: duckdb.Error, path: Path | None = None) -> LedgerError:
 
 def schema_version(con: duckdb.DuckDBPyConnection) -> int:
     """Schema version recorded in the file (0 for a file without the meta table)."""
-    has_meta = con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'meta'"
-    ).fetchone()[0]
+    has_meta = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = 'meta'").fetchone()[0]
     if not has_meta:
         return 0
     row = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
@@ -154,15 +152,12 @@ def migrate(con: duckdb.DuckDBPyConnection, target: int = SCHEMA_VERSION) -> int
     current = schema_version(con)
     if current > SCHEMA_VERSION:
         raise LedgerError(
-            f"This ledger has schema version {current}, newer than this program's {SCHEMA_VERSION}: "
-            "update the program."
+            f"This ledger has schema version {current}, newer than this program's {SCHEMA_VERSION}: update the program."
         )
     for step in range(current, target):
         for statement in MIGRATIONS[step]:
             con.execute(statement)
-        con.execute(
-            "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(step + 1)]
-        )
+        con.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(step + 1)])
     return max(current, target)
 
 
@@ -289,9 +284,13 @@ def create_ledger(
     Refuses to replace an existing file unless ``force``; the new file appears atomically.
     """
     path = Path(path)
+    refusal = f"A ledger already exists at {path}; add --force to replace it (its data will be lost)."
     if path.exists() and not force:
-        raise LedgerExistsError(f"A ledger already exists at {path}; add --force to replace it (its data will be lost).")
+        raise LedgerExistsError(refusal)
     with _write_lock(path):
+        # Again under the lock: another creator (the app's first run, a second init) may have won.
+        if path.exists() and not force:
+            raise LedgerExistsError(refusal)
         temp = _temp_path(path)
         _remove_database_files(temp)
         try:
@@ -344,13 +343,16 @@ def connect_read_only(path: Path | str, *, retry_s: float = 5.0) -> duckdb.DuckD
     return con
 
 
-def prepare_ledger(path: Path | str, *, is_default: bool = False, progress: Progress | None = None, seed: int = 1951) -> Path:
+def prepare_ledger(
+    path: Path | str, *, is_default: bool = False, progress: Progress | None = None, seed: int = 1951
+) -> Path:
     """Make ``path`` ready to read: create the demo ledger if it is the missing default, migrate an old one."""
     path = Path(path)
     if not path.exists():
         if not is_default:
             raise LedgerNotFoundError(f"No ledger at {path}. Create one with: python -m analytics init --db {path}")
-        create_ledger(path, demo=True, seed=seed, progress=progress)
+        with contextlib.suppress(LedgerExistsError):  # another process created it meanwhile
+            create_ledger(path, demo=True, seed=seed, progress=progress)
         return path
     try:
         con = duckdb.connect(str(path), read_only=True)

@@ -79,9 +79,13 @@ MEASURES: dict[str, str] = {
 def _measure(name: str, condition: str) -> str:
     """The aggregate of a measure restricted to rows meeting ``condition`` (SQL with ``?`` only)."""
     if name == "events":
-        return (f"(count(DISTINCT event_id) FILTER (WHERE {condition}) "
-                f"+ count(*) FILTER (WHERE event_id IS NULL AND {condition}))")
+        return (
+            f"(count(DISTINCT event_id) FILTER (WHERE {condition}) "
+            f"+ count(*) FILTER (WHERE event_id IS NULL AND {condition}))"
+        )
     return f"{MEASURES[name]} FILTER (WHERE {condition})"
+
+
 KPIS: tuple[str, ...] = ("exchanges", "events", "parties", "countries")
 LEVELS: tuple[str, ...] = (
     "large increase",
@@ -377,7 +381,9 @@ def by_country(
     (per year: a year column first, share of that year). ``top`` keeps the N largest countries
     (shares stay shares of all exchanges).
     """
-    frame = _breakdown(con, filters, "country_iso3", per_year, measures=("exchanges", "events", "parties"), companions=True)
+    frame = _breakdown(
+        con, filters, "country_iso3", per_year, measures=("exchanges", "events", "parties"), companions=True
+    )
     if top is not None:
         top = _positive(top, "top")
         if per_year:
@@ -502,7 +508,9 @@ def leaderboard(
                 SELECT rank() OVER (ORDER BY exchanges DESC) AS rank, *
                 FROM shared WHERE ? OR country_iso3 <> '')
             SELECT * FROM ranked ORDER BY exchanges DESC, {name}, country_iso3 LIMIT ?"""
-        frame = _query(con, sql, [*params, before, last, INTERNATIONAL, first, first, first, first, bool(international), top])
+        frame = _query(
+            con, sql, [*params, before, last, INTERNATIONAL, first, first, first, first, bool(international), top]
+        )
     frame = _ints(frame, ["rank", "exchanges", "previous_exchanges"])
     frame["share"] = frame["share"].astype("float64")
     frame["change"] = frame["exchanges"] - frame["previous_exchanges"]

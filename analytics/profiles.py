@@ -85,10 +85,14 @@ def country_choices(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 
     Columns: country_iso3, country, region, exchanges.
     """
-    return _query(con, """
+    return _query(
+        con,
+        """
         SELECT country_iso3, any_value(country) AS country, any_value(region) AS region, count(*) AS exchanges
         FROM exchange_rows WHERE country_iso3 IS NOT NULL
-        GROUP BY country_iso3 ORDER BY exchanges DESC, country""", [])
+        GROUP BY country_iso3 ORDER BY exchanges DESC, country""",
+        [],
+    )
 
 
 def party_choices(con: duckdb.DuckDBPyConnection, iso3: str | None = None) -> pd.DataFrame:
@@ -100,11 +104,15 @@ def party_choices(con: duckdb.DuckDBPyConnection, iso3: str | None = None) -> pd
     where, params = "TRUE", []
     if iso3 is not None:
         where, params = "coalesce(country_iso3, '') = ?", [iso3]
-    frame = _query(con, f"""
+    frame = _query(
+        con,
+        f"""
         SELECT party, coalesce(country_iso3, '') AS country_iso3, any_value(country) AS country,
                any_value(party_family) AS party_family, count(*) AS exchanges
         FROM exchange_rows WHERE {where}
-        GROUP BY party, coalesce(country_iso3, '') ORDER BY exchanges DESC, party""", params)
+        GROUP BY party, coalesce(country_iso3, '') ORDER BY exchanges DESC, party""",
+        params,
+    )
     frame.loc[frame["country_iso3"] == "", "country"] = vocab.INTERNATIONAL_BUCKET
     return frame
 
@@ -116,16 +124,25 @@ def summary(con: duckdb.DuckDBPyConnection, filters: Filters) -> dict:
     first, last = window(con, filters)
     in_window, params = filters.with_years(first, last).where()
     all_years, all_params = filters.where(include_years=False)
-    frame = _query(con, f"""
+    frame = _query(
+        con,
+        f"""
         SELECT count(*) AS exchanges, count(DISTINCT event_key) AS events, count(DISTINCT party_id) AS parties,
                min(date) AS first_date, max(date) AS last_date, mode(party_family) AS family,
                mode(party_status) AS status, mode(form) AS form
-        FROM exchange_rows WHERE {in_window}""", params)
-    ever = _query(con, f"SELECT count(*) AS n, min(date) AS first_ever FROM exchange_rows WHERE {all_years}",
-                  all_params)
+        FROM exchange_rows WHERE {in_window}""",
+        params,
+    )
+    ever = _query(
+        con, f"SELECT count(*) AS n, min(date) AS first_ever FROM exchange_rows WHERE {all_years}", all_params
+    )
     row = frame.iloc[0].to_dict()
-    row.update(window_from=first, window_to=last, all_years_exchanges=int(ever["n"].iloc[0]),
-               first_ever=ever["first_ever"].iloc[0])
+    row.update(
+        window_from=first,
+        window_to=last,
+        all_years_exchanges=int(ever["n"].iloc[0]),
+        first_ever=ever["first_ever"].iloc[0],
+    )
     for key in ("exchanges", "events", "parties"):
         row[key] = int(row[key])
     return row

@@ -28,7 +28,9 @@ class Settings:
     """Run-time settings; see ``SETTINGS_HELP`` in the README for each variable."""
 
     db_path: Path = _setting(
-        DEFAULT_DB_PATH, "LEDGER_DB", "Path of the DuckDB ledger file (created with demo data when the default one is missing)."
+        DEFAULT_DB_PATH,
+        "LEDGER_DB",
+        "Path of the DuckDB ledger file (created with demo data when the default one is missing).",
     )
     upload_limit_mb: int = _setting(
         50, "LEDGER_UPLOAD_LIMIT_MB", "Largest import file accepted by the Data page, in megabytes."

@@ -154,20 +154,34 @@ with st.container(border=True):
     st.markdown("**Add charts**")
     pick, how, add = st.columns([4, 2, 1], vertical_alignment="bottom")
     pick.multiselect(
-        "Charts", list(CHARTS), key=CHOICE_KEY, placeholder="Choose one or more charts",
+        "Charts",
+        list(CHARTS),
+        key=CHOICE_KEY,
+        placeholder="Choose one or more charts",
         format_func=lambda name: f"{CHARTS[name].page} · {CHARTS[name].title}",
     )
-    how.toggle("Save the current filters with them", key=SAVE_FILTERS_KEY,
-               help="On: the charts keep today's sidebar filters. Off: they follow whatever filters are "
-                    "set when the deck is built.")
-    add.button("Add", icon=":material/add:", on_click=_add_chosen, args=(current,), width="stretch",
-               disabled=not st.session_state.get(CHOICE_KEY))
+    how.toggle(
+        "Save the current filters with them",
+        key=SAVE_FILTERS_KEY,
+        help="On: the charts keep today's sidebar filters. Off: they follow whatever filters are "
+        "set when the deck is built.",
+    )
+    add.button(
+        "Add",
+        icon=":material/add:",
+        on_click=_add_chosen,
+        args=(current,),
+        width="stretch",
+        disabled=not st.session_state.get(CHOICE_KEY),
+    )
     st.file_uploader("Or load a saved briefing file (.json)", type=["json"], key=UPLOAD_KEY, on_change=_load)
 
 items = _items()
 if not items:
-    st.info("No charts yet: add some above, or use **Export → Add to briefing** under any chart.",
-            icon=":material/slideshow:")
+    st.info(
+        "No charts yet: add some above, or use **Export → Add to briefing** under any chart.",
+        icon=":material/slideshow:",
+    )
 else:
     top = st.columns([3, 1])
     top[0].markdown(f"**{len(items)} chart{'s' if len(items) != 1 else ''}**, one per page after the title page")
@@ -185,29 +199,67 @@ else:
             else:
                 head.caption(f":material/sync: Current filters: {current_words}")
             up, down, swap, drop = buttons.columns(4)
-            up.button("", icon=":material/arrow_upward:", key=f"briefing_up_{item['id']}", help="Move up",
-                      on_click=_move, args=(index, -1), disabled=index == 0)
-            down.button("", icon=":material/arrow_downward:", key=f"briefing_down_{item['id']}", help="Move down",
-                        on_click=_move, args=(index, 1), disabled=index == len(items) - 1)
+            up.button(
+                "",
+                icon=":material/arrow_upward:",
+                key=f"briefing_up_{item['id']}",
+                help="Move up",
+                on_click=_move,
+                args=(index, -1),
+                disabled=index == 0,
+            )
+            down.button(
+                "",
+                icon=":material/arrow_downward:",
+                key=f"briefing_down_{item['id']}",
+                help="Move down",
+                on_click=_move,
+                args=(index, 1),
+                disabled=index == len(items) - 1,
+            )
             if own is not None:
-                swap.button("", icon=":material/sync:", key=f"briefing_follow_{item['id']}",
-                            help="Follow the current filters instead", on_click=_set_filters, args=(index, None))
+                swap.button(
+                    "",
+                    icon=":material/sync:",
+                    key=f"briefing_follow_{item['id']}",
+                    help="Follow the current filters instead",
+                    on_click=_set_filters,
+                    args=(index, None),
+                )
             else:
-                swap.button("", icon=":material/lock:", key=f"briefing_keep_{item['id']}",
-                            help="Save the current filters with this chart", on_click=_set_filters,
-                            args=(index, current))
-            drop.button("", icon=":material/delete:", key=f"briefing_remove_{item['id']}", help="Remove",
-                        on_click=_remove, args=(index,))
+                swap.button(
+                    "",
+                    icon=":material/lock:",
+                    key=f"briefing_keep_{item['id']}",
+                    help="Save the current filters with this chart",
+                    on_click=_set_filters,
+                    args=(index, current),
+                )
+            drop.button(
+                "",
+                icon=":material/delete:",
+                key=f"briefing_remove_{item['id']}",
+                help="Remove",
+                on_click=_remove,
+                args=(index,),
+            )
             st.session_state.setdefault(_notes_key(item), item.get("notes", ""))
-            st.text_area("Notes", key=_notes_key(item), max_chars=briefing.MAX_NOTES, height=68,
-                         placeholder="Optional: shown beside the chart and in the speaker notes")
+            st.text_area(
+                "Notes",
+                key=_notes_key(item),
+                max_chars=briefing.MAX_NOTES,
+                height=68,
+                placeholder="Optional: shown beside the chart and in the speaker notes",
+            )
             if spec and st.session_state.get(PREVIEW_KEY):
                 try:
-                    fig, _ = common.chart(item["chart"], own if own is not None else current,
-                                          **(item.get("options") or {}))
+                    fig, _ = common.chart(
+                        item["chart"], own if own is not None else current, **(item.get("options") or {})
+                    )
                 except (TypeError, ValueError) as error:
-                    st.error(f"Chart {index + 1} ({item['chart']}) could not be drawn: {error}",
-                             icon=":material/error:")
+                    st.error(
+                        f"Chart {index + 1} ({item['chart']}) could not be drawn: {error}", icon=":material/error:"
+                    )
                 else:
                     st.plotly_chart(fig, config=common.PLOTLY_CONFIG, key=f"briefing_preview_{item['id']}")
     st.button("Remove all", icon=":material/clear_all:", on_click=_clear, type="tertiary")
@@ -227,30 +279,54 @@ if ready:
 def _builder(fmt: str):
     def build() -> bytes:
         con = common.reader().connection()
-        return briefing.build_briefing(con, spec, fmt, is_demo=is_demo, current=current,
-                                       renderer=export.shared_renderer())
+        return briefing.build_briefing(
+            con, spec, fmt, is_demo=is_demo, current=current, renderer=export.shared_renderer()
+        )
+
     return build
 
 
 deck, pack, save = st.columns(3)
 deck.download_button(
-    "Download slide deck (PPTX)", data=_builder("pptx"), file_name=briefing.briefing_file_name(spec.title, "pptx"),
-    mime="application/vnd.openxmlformats-officedocument.presentationml.presentation", on_click="ignore",
-    disabled=not (ready and browser), icon=":material/slideshow:", type="primary", width="stretch",
-    key="briefing_download_pptx", help="16:9 deck: title slide, then one chart per slide (takes a few seconds).",
+    "Download slide deck (PPTX)",
+    data=_builder("pptx"),
+    file_name=briefing.briefing_file_name(spec.title, "pptx"),
+    mime="application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    on_click="ignore",
+    disabled=not (ready and browser),
+    icon=":material/slideshow:",
+    type="primary",
+    width="stretch",
+    key="briefing_download_pptx",
+    help="16:9 deck: title slide, then one chart per slide (takes a few seconds).",
 )
 pack.download_button(
-    "Download PDF pack", data=_builder("pdf"), file_name=briefing.briefing_file_name(spec.title, "pdf"),
-    mime="application/pdf", on_click="ignore", disabled=not (ready and browser), icon=":material/picture_as_pdf:",
-    width="stretch", key="briefing_download_pdf", help="A4 landscape pages with the same content as the deck.",
+    "Download PDF pack",
+    data=_builder("pdf"),
+    file_name=briefing.briefing_file_name(spec.title, "pdf"),
+    mime="application/pdf",
+    on_click="ignore",
+    disabled=not (ready and browser),
+    icon=":material/picture_as_pdf:",
+    width="stretch",
+    key="briefing_download_pdf",
+    help="A4 landscape pages with the same content as the deck.",
 )
 save.download_button(
-    "Save briefing file (JSON)", data=spec.to_json().encode("utf-8"),
-    file_name=briefing.briefing_file_name(spec.title, "json"), mime="application/json", on_click="ignore",
-    disabled=not ready, icon=":material/save:", width="stretch", key="briefing_download_json",
+    "Save briefing file (JSON)",
+    data=spec.to_json().encode("utf-8"),
+    file_name=briefing.briefing_file_name(spec.title, "json"),
+    mime="application/json",
+    on_click="ignore",
+    disabled=not ready,
+    icon=":material/save:",
+    width="stretch",
+    key="briefing_download_json",
     help="Chart list, saved filters, notes and title: load it here, or build it with "
-         "`python -m analytics briefing --spec FILE --out deck.pptx`.",
+    "`python -m analytics briefing --spec FILE --out deck.pptx`.",
 )
 if ready:
-    st.caption(f"{len(spec.items) + 1} pages · charts without saved filters use: {current.describe()}"
-               + (" · marked **Demo data**" if is_demo else ""))
+    st.caption(
+        f"{len(spec.items) + 1} pages · charts without saved filters use: {current.describe()}"
+        + (" · marked **Demo data**" if is_demo else "")
+    )

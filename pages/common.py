@@ -310,32 +310,64 @@ def filters_sidebar(page: str = "") -> Filters:
         st.session_state[YEARS_KEY] = (max(bounds[0], wanted[0]), min(bounds[1], wanted[1]))
     with st.sidebar:
         st.markdown("### Filters")
-        st.slider("Years", min_value=bounds[0], max_value=bounds[1], key=YEARS_KEY,
-                  help=f"Without a choice the charts start in {DEFAULT_FIRST_YEAR} (reform and opening).")
+        st.slider(
+            "Years",
+            min_value=bounds[0],
+            max_value=bounds[1],
+            key=YEARS_KEY,
+            help=f"Without a choice the charts start in {DEFAULT_FIRST_YEAR} (reform and opening).",
+        )
         regions = st.multiselect("Region", region_names(), key=WIDGET_KEYS["regions"], placeholder="All regions")
-        st.multiselect("Sub-region", _subregion_options(regions, st.session_state[WIDGET_KEYS["subregions"]]),
-                       key=WIDGET_KEYS["subregions"], placeholder="All sub-regions")
+        st.multiselect(
+            "Sub-region",
+            _subregion_options(regions, st.session_state[WIDGET_KEYS["subregions"]]),
+            key=WIDGET_KEYS["subregions"],
+            placeholder="All sub-regions",
+        )
         st.multiselect(
             "Country",
-            _country_options(regions, st.session_state[WIDGET_KEYS["subregions"]],
-                             st.session_state[WIDGET_KEYS["countries"]]),
-            key=WIDGET_KEYS["countries"], format_func=country_name, placeholder="All countries",
+            _country_options(
+                regions, st.session_state[WIDGET_KEYS["subregions"]], st.session_state[WIDGET_KEYS["countries"]]
+            ),
+            key=WIDGET_KEYS["countries"],
+            format_func=country_name,
+            placeholder="All countries",
         )
         for name in ("families", "statuses", "forms"):
-            st.multiselect(DIMENSION_WORDS[name], CODE_DIMENSIONS[name], key=WIDGET_KEYS[name],
-                           format_func=vocab.label, placeholder="All")
-        with st.expander("Direction, level, party",
-                         expanded=bool(st.session_state[WIDGET_KEYS["directions"]]
-                                       or st.session_state[WIDGET_KEYS["levels"]] or st.session_state[PARTY_KEY])):
+            st.multiselect(
+                DIMENSION_WORDS[name],
+                CODE_DIMENSIONS[name],
+                key=WIDGET_KEYS[name],
+                format_func=vocab.label,
+                placeholder="All",
+            )
+        with st.expander(
+            "Direction, level, party",
+            expanded=bool(
+                st.session_state[WIDGET_KEYS["directions"]]
+                or st.session_state[WIDGET_KEYS["levels"]]
+                or st.session_state[PARTY_KEY]
+            ),
+        ):
             for name in ("directions", "levels"):
-                st.multiselect(DIMENSION_WORDS[name], CODE_DIMENSIONS[name], key=WIDGET_KEYS[name],
-                               format_func=vocab.label, placeholder="All")
+                st.multiselect(
+                    DIMENSION_WORDS[name],
+                    CODE_DIMENSIONS[name],
+                    key=WIDGET_KEYS[name],
+                    format_func=vocab.label,
+                    placeholder="All",
+                )
             names = party_names()
             if st.session_state[PARTY_KEY] and st.session_state[PARTY_KEY] not in names:
                 names = [st.session_state[PARTY_KEY], *names]
-            st.selectbox("Party", names, key=PARTY_KEY, index=None, placeholder="Any party",
-                         help="Parties with the same name in several countries are all counted; "
-                              "add a country to pick one.")
+            st.selectbox(
+                "Party",
+                names,
+                key=PARTY_KEY,
+                index=None,
+                placeholder="Any party",
+                help="Parties with the same name in several countries are all counted; add a country to pick one.",
+            )
         st.button("Reset filters", on_click=reset_filters, icon=":material/restart_alt:", width="stretch")
     filters = _filters_from_widgets(bounds)
     params = filters.to_params()
@@ -374,8 +406,9 @@ def _options_key(options: dict) -> tuple:
 
 
 @st.cache_data(show_spinner=False, max_entries=1024)
-def _cached_call(path: str, version: tuple[int, int, int], function: str, filters: Filters | None,
-                 options: tuple) -> object:
+def _cached_call(
+    path: str, version: tuple[int, int, int], function: str, filters: Filters | None, options: tuple
+) -> object:
     return _FUNCTIONS[function](_reader(path).connection(), filters, **dict(options))
 
 
@@ -394,19 +427,34 @@ def eras_version() -> tuple[int, int] | None:
 
 
 @st.cache_data(show_spinner=False, max_entries=1024)
-def _cached_chart(path: str, version: tuple[int, int, int], name: str, filters: Filters, options: tuple,
-                  is_demo: bool, eras: tuple[int, int] | None = None) -> tuple[dict, pd.DataFrame]:
+def _cached_chart(
+    path: str,
+    version: tuple[int, int, int],
+    name: str,
+    filters: Filters,
+    options: tuple,
+    is_demo: bool,
+    eras: tuple[int, int] | None = None,
+) -> tuple[dict, pd.DataFrame]:
     window = _cached_call(path, version, "window", filters, ())  # the page header asked for it already
-    fig, data = chart_catalog.build_chart(_reader(path).connection(), name, filters, is_demo=is_demo,
-                                          window=window, **dict(options))
+    fig, data = chart_catalog.build_chart(
+        _reader(path).connection(), name, filters, is_demo=is_demo, window=window, **dict(options)
+    )
     # Cached as a plain dict: unpickling a dict is fast, a validated Figure is not.
     return fig.to_dict(), data
 
 
 def chart(name: str, filters: Filters | None = None, **options) -> tuple[go.Figure, pd.DataFrame]:
     """The catalog chart ``name`` for the filters (default: the sidebar's) and the data behind it."""
-    figure, data = _cached_chart(ledger_path(), ledger_version(), name, filters or current_filters(),
-                                 _options_key(options), info().is_demo, eras_version())
+    figure, data = _cached_chart(
+        ledger_path(),
+        ledger_version(),
+        name,
+        filters or current_filters(),
+        _options_key(options),
+        info().is_demo,
+        eras_version(),
+    )
     # The dict came from a validated Figure: rebuilding it needs no second validation.
     return go.Figure(figure, _validate=False), data
 
@@ -439,8 +487,10 @@ def page_header(title: str, intro: str = "", *, summary: bool = True) -> Filters
     try:
         reference_eras()
     except ReferenceDataError as error:
-        st.warning(f"Era markers are left out of the time charts until `data/eras.csv` is fixed: {error}",
-                   icon=":material/edit_note:")
+        st.warning(
+            f"Era markers are left out of the time charts until `data/eras.csv` is fixed: {error}",
+            icon=":material/edit_note:",
+        )
     if summary:
         filters_summary(current)
     return current
@@ -473,21 +523,34 @@ def _table(data: Table) -> pd.DataFrame:
 def download_csv(data: Table, file_stem: str, *, key: str, label: str = "CSV") -> None:
     """A download button for a table or a function making one, run only when clicked
     (formulas neutralised, UTF-8 with BOM so Excel reads the accents)."""
-    st.download_button(label, data=lambda: safe_frame(_table(data)).to_csv(index=False).encode("utf-8-sig"),
-                       file_name=f"{file_stem}.csv", mime="text/csv", key=key, on_click="ignore",
-                       icon=":material/download:")
+    st.download_button(
+        label,
+        data=lambda: safe_frame(_table(data)).to_csv(index=False).encode("utf-8-sig"),
+        file_name=f"{file_stem}.csv",
+        mime="text/csv",
+        key=key,
+        on_click="ignore",
+        icon=":material/download:",
+    )
 
 
 def download_xlsx(data: Table, file_stem: str, *, key: str, label: str = "Excel") -> None:
     """A download button writing the table to .xlsx when clicked (text cells never evaluated)."""
+
     def build() -> bytes:
         buffer = io.BytesIO()
         write_xlsx(_table(data), buffer)
         return buffer.getvalue()
 
-    st.download_button(label, data=build, file_name=f"{file_stem}.xlsx", key=key, on_click="ignore",
-                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                       icon=":material/download:")
+    st.download_button(
+        label,
+        data=build,
+        file_name=f"{file_stem}.xlsx",
+        key=key,
+        on_click="ignore",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        icon=":material/download:",
+    )
 
 
 def percent(value: float) -> str:
@@ -547,8 +610,15 @@ def _on_chart_click(key: str, figure: dict, action: str) -> None:
         set_filter(CLICK_FIELDS[dimension], [value])
 
 
-def show_chart(name: str, filters: Filters | None = None, *, key: str | None = None, clickable: bool = True,
-               data_table: bool = True, **options) -> tuple[go.Figure, pd.DataFrame]:
+def show_chart(
+    name: str,
+    filters: Filters | None = None,
+    *,
+    key: str | None = None,
+    clickable: bool = True,
+    data_table: bool = True,
+    **options,
+) -> tuple[go.Figure, pd.DataFrame]:
     """Draw a catalog chart with the local map outline; a click on a bar filters to it, on a
     country or party opens its profile. Below it: the export menu (images, HTML, CSV, Excel,
     add to briefing) and the data behind the chart."""
@@ -556,9 +626,16 @@ def show_chart(name: str, filters: Filters | None = None, *, key: str | None = N
     key = key or f"chart_{name}"
     dimension = charts.click_dimension(fig)
     if clickable and dimension and not charts.is_empty(fig):
-        st.plotly_chart(fig, config=PLOTLY_CONFIG, key=key, theme=None, on_select=functools.partial(
-            _on_chart_click, key, fig.to_dict(), "profile" if dimension in ("country_iso3", "party") else "filter"),
-            selection_mode="points")
+        st.plotly_chart(
+            fig,
+            config=PLOTLY_CONFIG,
+            key=key,
+            theme=None,
+            on_select=functools.partial(
+                _on_chart_click, key, fig.to_dict(), "profile" if dimension in ("country_iso3", "party") else "filter"
+            ),
+            selection_mode="points",
+        )
         _open_profile_if_clicked()
     else:
         st.plotly_chart(fig, config=PLOTLY_CONFIG, key=key, theme=None)
@@ -599,8 +676,9 @@ def url_option(key: str, widget_key: str, valid: list | tuple, default) -> None:
     elif raw in valid:
         st.session_state[widget_key] = raw
     else:
-        st.warning(f"Ignored `{key}={raw}` from the link: not one of {', '.join(map(str, valid))}.",
-                   icon=":material/link_off:")
+        st.warning(
+            f"Ignored `{key}={raw}` from the link: not one of {', '.join(map(str, valid))}.", icon=":material/link_off:"
+        )
         st.session_state[widget_key] = default
 
 

@@ -35,14 +35,18 @@ for key, index in (("a", 0), ("b", 1)):
         raw = st.query_params.get(key)
         value = _period(raw, defaults[index])
         if raw is not None and value == defaults[index] and raw != period_label(defaults[index]).replace("–", "-"):
-            st.warning(f"Ignored `{key}={raw}` from the link: not a year range such as 2011-2015 within "
-                       f"{bounds[0]}–{bounds[1]}.", icon=":material/link_off:")
+            st.warning(
+                f"Ignored `{key}={raw}` from the link: not a year range such as 2011-2015 within "
+                f"{bounds[0]}–{bounds[1]}.",
+                icon=":material/link_off:",
+            )
         st.session_state[widget] = value
 
 common.url_option("by", "compare_dimension", list(COMPARE_DIMENSIONS), "region")
 controls = st.columns([1, 2, 2], gap="medium")
-dimension = controls[0].selectbox("Compare by", COMPARE_DIMENSIONS, key="compare_dimension",
-                                  format_func=lambda d: charts.DIMENSION_NAMES.get(d, d))
+dimension = controls[0].selectbox(
+    "Compare by", COMPARE_DIMENSIONS, key="compare_dimension", format_func=lambda d: charts.DIMENSION_NAMES.get(d, d)
+)
 period_a = controls[1].slider("Period A", bounds[0], bounds[1], key="compare_a")
 period_b = controls[2].slider("Period B", bounds[0], bounds[1], key="compare_b")
 common.write_url_option("by", dimension, "region")
@@ -58,20 +62,34 @@ common.show_chart("compare-periods", data_table=False, **options)
 common.show_chart("compare-movers", data_table=False, **options)
 
 st.subheader("All values, sorted by change")
-table = data.rename(columns={
-    "exchanges_a": f"Exchanges {period_label(period_a)}", "exchanges_b": f"Exchanges {period_label(period_b)}",
-    "change": "Change", "change_pct": "Change %", "share_a": "Share A", "share_b": "Share B",
-})
+table = data.rename(
+    columns={
+        "exchanges_a": f"Exchanges {period_label(period_a)}",
+        "exchanges_b": f"Exchanges {period_label(period_b)}",
+        "change": "Change",
+        "change_pct": "Change %",
+        "share_a": "Share A",
+        "share_b": "Share B",
+    }
+)
 if dimension == "country_iso3":
     table = table.rename(columns={"country_iso3": "ISO3", "country": "Country"})
 else:
     table[dimension] = [charts.category_label(dimension, code) for code in table[dimension]]
     table = table.rename(columns={dimension: charts.DIMENSION_NAMES.get(dimension, dimension)})
 st.dataframe(
-    table, hide_index=True, width="stretch",
-    column_config={"Change %": st.column_config.NumberColumn(format="%+.1f%%"),
-                   "Share A": st.column_config.NumberColumn(format="percent"),
-                   "Share B": st.column_config.NumberColumn(format="percent")},
+    table,
+    hide_index=True,
+    width="stretch",
+    column_config={
+        "Change %": st.column_config.NumberColumn(format="%+.1f%%"),
+        "Share A": st.column_config.NumberColumn(format="percent"),
+        "Share B": st.column_config.NumberColumn(format="percent"),
+    },
 )
-common.download_csv(data, f"compare-{dimension}-{period_a[0]}-{period_a[1]}-vs-{period_b[0]}-{period_b[1]}",
-                    key="compare_csv", label="Download CSV")
+common.download_csv(
+    data,
+    f"compare-{dimension}-{period_a[0]}-{period_a[1]}-vs-{period_b[0]}-{period_b[1]}",
+    key="compare_csv",
+    label="Download CSV",
+)

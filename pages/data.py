@@ -40,8 +40,10 @@ def show_flash() -> None:
 
 def progress_bar(bar):
     """A progress callback for the importer drawing on a Streamlit progress bar."""
+
     def update(message: str, fraction: float) -> None:
         bar.progress(min(max(fraction, 0.0), 1.0), text=message)
+
     return update
 
 
@@ -53,8 +55,9 @@ def prepared_import(uploaded, sheet: str | None, path: str):
         return stored[1]
     bar = st.progress(0.0, text="Reading the file")
     try:
-        prepared = importer.prepare_import(uploaded.getvalue(), uploaded.name, path, sheet=sheet,
-                                           progress=progress_bar(bar))
+        prepared = importer.prepare_import(
+            uploaded.getvalue(), uploaded.name, path, sheet=sheet, progress=progress_bar(bar)
+        )
     finally:
         bar.empty()
     st.session_state[PREPARED_KEY] = (key, prepared)
@@ -72,8 +75,12 @@ def import_section(path: str, is_demo: bool) -> None:
     )
     # A new key after each import empties the uploader, so the imported file is not checked again.
     round_ = st.session_state.get(ROUND_KEY, 0)
-    uploaded = st.file_uploader("Ledger file", type=["csv", "tsv", "txt", "xlsx", "parquet"],
-                                key="data_upload" if not round_ else f"data_upload_{round_}", max_upload_size=limit)
+    uploaded = st.file_uploader(
+        "Ledger file",
+        type=["csv", "tsv", "txt", "xlsx", "parquet"],
+        key="data_upload" if not round_ else f"data_upload_{round_}",
+        max_upload_size=limit,
+    )
     if uploaded is None:
         last_rejected()
         return
@@ -92,13 +99,16 @@ def import_section(path: str, is_demo: bool) -> None:
         prepared = prepared_import(uploaded, sheet, path)
     except LedgerError as error:
         lines = getattr(error, "lines", None) or [str(error)]
-        st.error("**This file cannot be imported.**\n\n" + "\n".join(f"- {line}" for line in lines),
-                 icon=":material/error:")
+        st.error(
+            "**This file cannot be imported.**\n\n" + "\n".join(f"- {line}" for line in lines), icon=":material/error:"
+        )
         return
     result = prepared.result
 
-    st.markdown(f"**Preview** of {uploaded.name}{f' (sheet {result.sheet})' if result.sheet else ''}: "
-                "the first rows as read, with their spreadsheet row numbers.")
+    st.markdown(
+        f"**Preview** of {uploaded.name}{f' (sheet {result.sheet})' if result.sheet else ''}: "
+        "the first rows as read, with their spreadsheet row numbers."
+    )
     st.dataframe(prepared.preview(10), hide_index=True, key="data_preview")
     read, valid, bad, warned = st.columns(4)
     read.metric("Rows read", f"{result.rows_read:,}")
@@ -112,19 +122,30 @@ def import_section(path: str, is_demo: bool) -> None:
         st.markdown("**Validation report**: one line per problem; errors block their row, warnings do not.")
         shown = result.problems.head(PROBLEMS_SHOWN)
         st.dataframe(
-            shown, hide_index=True, key="data_problems",
+            shown,
+            hide_index=True,
+            key="data_problems",
             column_config={
                 "row": st.column_config.NumberColumn("Row", format="%d"),
-                "column": "Column", "value": "Value", "reason": "Problem", "suggestion": "Suggestion",
+                "column": "Column",
+                "value": "Value",
+                "reason": "Problem",
+                "suggestion": "Suggestion",
                 "severity": "Severity",
             },
         )
         if len(result.problems) > PROBLEMS_SHOWN:
-            st.caption(f"First {PROBLEMS_SHOWN:,} of {len(result.problems):,} problems; the rejected rows "
-                       "file lists every row with all its reasons.")
+            st.caption(
+                f"First {PROBLEMS_SHOWN:,} of {len(result.problems):,} problems; the rejected rows "
+                "file lists every row with all its reasons."
+            )
         if result.rows_rejected:
-            common.download_csv(prepared.rejected_rows, f"{uploaded.name}.rejected", key="data_rejected_csv",
-                                label="Download the rejected rows with their reasons (CSV)")
+            common.download_csv(
+                prepared.rejected_rows,
+                f"{uploaded.name}.rejected",
+                key="data_rejected_csv",
+                label="Download the rejected rows with their reasons (CSV)",
+            )
     else:
         st.success("No problems found.", icon=":material/check_circle:")
 
@@ -132,21 +153,28 @@ def import_section(path: str, is_demo: bool) -> None:
     if is_demo:
         blocked = "The ledger holds demo data: switch to an empty ledger (at the bottom of this page) before importing."
     elif result.rows_valid == 0 and result.previous_batch is not None:
-        blocked = ("Nothing new to import: every row of this file is already in the ledger or has an error "
-                   "(see the report above).")
+        blocked = (
+            "Nothing new to import: every row of this file is already in the ledger or has an error "
+            "(see the report above)."
+        )
     elif result.rows_valid == 0:
         blocked = "No row can be imported: fix the errors above and upload the file again."
     force = False
     if result.previous_batch is not None:
-        st.warning(f"This file was already imported as batch {result.previous_batch} (same content). Its rows "
-                   "already in the ledger are refused as duplicates (listed above), so importing it again writes "
-                   "only the rows that are not in the ledger yet.", icon=":material/content_copy:")
+        st.warning(
+            f"This file was already imported as batch {result.previous_batch} (same content). Its rows "
+            "already in the ledger are refused as duplicates (listed above), so importing it again writes "
+            "only the rows that are not in the ledger yet.",
+            icon=":material/content_copy:",
+        )
         if result.rows_valid:
             force = st.checkbox("Import this file again (only the rows not in the ledger yet)", key="data_force")
     skip = False
     if result.rows_rejected and result.rows_valid:
-        skip = st.checkbox(f"Skip the {result.rows_rejected:,} rows with errors and import the "
-                           f"{result.rows_valid:,} valid rows", key="data_skip_invalid")
+        skip = st.checkbox(
+            f"Skip the {result.rows_rejected:,} rows with errors and import the {result.rows_valid:,} valid rows",
+            key="data_skip_invalid",
+        )
         if not skip and blocked is None:
             blocked = "Nothing is imported while a row has an error: fix the file, or tick the box to skip those rows."
     if result.previous_batch is not None and not force and blocked is None:
@@ -167,14 +195,25 @@ def import_section(path: str, is_demo: bool) -> None:
             st.session_state[ROUND_KEY] = round_ + 1
             skipped = ""
             if done.rows_rejected:
-                st.session_state[REJECTED_KEY] = (done.file_name, importer.rejected_frame(prepared.table, done.problems))
-                skipped = (f" {done.rows_rejected:,} of {done.rows_read:,} rows had errors and were skipped: "
-                           "download them with their reasons below.")
-            flash("success", f"Imported {done.rows_written:,} rows from {done.file_name} as batch {done.batch_id} "
-                             f"({done.new_parties:,} new parties). Every page now shows them.{skipped}")
+                st.session_state[REJECTED_KEY] = (
+                    done.file_name,
+                    importer.rejected_frame(prepared.table, done.problems),
+                )
+                skipped = (
+                    f" {done.rows_rejected:,} of {done.rows_read:,} rows had errors and were skipped: "
+                    "download them with their reasons below."
+                )
+            flash(
+                "success",
+                f"Imported {done.rows_written:,} rows from {done.file_name} as batch {done.batch_id} "
+                f"({done.new_parties:,} new parties). Every page now shows them.{skipped}",
+            )
         else:
-            flash("error", f"Nothing was imported: the ledger changed meanwhile and {done.rows_rejected:,} rows now "
-                           "have errors. Check the report again.")
+            flash(
+                "error",
+                f"Nothing was imported: the ledger changed meanwhile and {done.rows_rejected:,} rows now "
+                "have errors. Check the report again.",
+            )
         st.rerun()
 
 
@@ -185,8 +224,12 @@ def last_rejected() -> None:
         return
     file_name, rows = stored
     st.caption(f"The last import of {file_name} skipped {len(rows):,} rows with errors.")
-    common.download_csv(rows, f"{file_name}.rejected", key="data_last_rejected_csv",
-                        label="Download the skipped rows with their reasons (CSV)")
+    common.download_csv(
+        rows,
+        f"{file_name}.rejected",
+        key="data_last_rejected_csv",
+        label="Download the skipped rows with their reasons (CSV)",
+    )
 
 
 def history_section(path: str) -> None:
@@ -216,8 +259,11 @@ def history_section(path: str) -> None:
         st.session_state.pop(UNDO_KEY, None)
         return
     written = int(target["rows_written"].iloc[0])
-    st.warning(f"Undo batch {pending} ({target['file_name'].iloc[0]})? Its {written:,} exchanges are removed, "
-               "and the parties it created that have no other exchange.", icon=":material/undo:")
+    st.warning(
+        f"Undo batch {pending} ({target['file_name'].iloc[0]})? Its {written:,} exchanges are removed, "
+        "and the parties it created that have no other exchange.",
+        icon=":material/undo:",
+    )
     yes, no = st.columns(2)
     if yes.button(f"Yes, undo batch {pending}", key="data_undo_confirm", type="primary"):
         st.session_state.pop(UNDO_KEY, None)
@@ -226,8 +272,11 @@ def history_section(path: str) -> None:
         except LedgerError as error:
             flash("error", f"Batch {pending} was not undone: {error}")
         else:
-            flash("success", f"Undid batch {done.batch_id}: removed {done.exchanges_removed:,} exchanges and "
-                             f"{done.parties_removed:,} parties.")
+            flash(
+                "success",
+                f"Undid batch {done.batch_id}: removed {done.exchanges_removed:,} exchanges and "
+                f"{done.parties_removed:,} parties.",
+            )
         st.rerun()
     if no.button("Cancel", key="data_undo_cancel"):
         st.session_state.pop(UNDO_KEY, None)
@@ -237,30 +286,63 @@ def history_section(path: str) -> None:
 def files_section(path: str) -> None:
     st.subheader("Templates, export and backup")
     template_csv, template_xlsx, backup_zip = st.columns(3)
-    template_csv.download_button("Template (CSV)", data=importer.template_csv(), file_name="ledger-template.csv",
-                                 mime="text/csv", key="data_template_csv", on_click="ignore",
-                                 icon=":material/download:")
-    template_xlsx.download_button("Template (Excel)", data=importer.template_xlsx, file_name="ledger-template.xlsx",
-                                  mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                                  key="data_template_xlsx", on_click="ignore", icon=":material/download:")
-    backup_zip.download_button("Backup of the ledger (Parquet, .zip)", data=lambda: backup.backup_bytes(path)[0],
-                               file_name=f"ledger-backup-{dt.date.today():%Y%m%d}.zip", mime="application/zip",
-                               key="data_backup", on_click="ignore", icon=":material/backup:")
-    st.caption("The whole ledger in the import format (dates at their precision, countries as ISO3 codes): "
-               "edit it in a spreadsheet, or import it into another ledger. Same as "
-               "`python -m analytics export-ledger --out FILE`.")
+    template_csv.download_button(
+        "Template (CSV)",
+        data=importer.template_csv(),
+        file_name="ledger-template.csv",
+        mime="text/csv",
+        key="data_template_csv",
+        on_click="ignore",
+        icon=":material/download:",
+    )
+    template_xlsx.download_button(
+        "Template (Excel)",
+        data=importer.template_xlsx,
+        file_name="ledger-template.xlsx",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        key="data_template_xlsx",
+        on_click="ignore",
+        icon=":material/download:",
+    )
+    backup_zip.download_button(
+        "Backup of the ledger (Parquet, .zip)",
+        data=lambda: backup.backup_bytes(path)[0],
+        file_name=f"ledger-backup-{dt.date.today():%Y%m%d}.zip",
+        mime="application/zip",
+        key="data_backup",
+        on_click="ignore",
+        icon=":material/backup:",
+    )
+    st.caption(
+        "The whole ledger in the import format (dates at their precision, countries as ISO3 codes): "
+        "edit it in a spreadsheet, or import it into another ledger. Same as "
+        "`python -m analytics export-ledger --out FILE`."
+    )
     export_csv, export_xlsx, _ = st.columns(3)
     stem = f"ledger-{dt.date.today():%Y%m%d}"
-    export_csv.download_button("Ledger in the import format (CSV)", data=lambda: importer.export_bytes(path, "csv"),
-                               file_name=f"{stem}.csv", mime="text/csv", key="data_export_csv", on_click="ignore",
-                               icon=":material/download:")
-    export_xlsx.download_button("Ledger in the import format (Excel)", data=lambda: importer.export_bytes(path, "xlsx"),
-                                file_name=f"{stem}.xlsx",
-                                mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                                key="data_export_xlsx", on_click="ignore", icon=":material/download:")
+    export_csv.download_button(
+        "Ledger in the import format (CSV)",
+        data=lambda: importer.export_bytes(path, "csv"),
+        file_name=f"{stem}.csv",
+        mime="text/csv",
+        key="data_export_csv",
+        on_click="ignore",
+        icon=":material/download:",
+    )
+    export_xlsx.download_button(
+        "Ledger in the import format (Excel)",
+        data=lambda: importer.export_bytes(path, "xlsx"),
+        file_name=f"{stem}.xlsx",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        key="data_export_xlsx",
+        on_click="ignore",
+        icon=":material/download:",
+    )
     with st.expander("Restore a backup"):
-        st.caption("Replaces the whole ledger by a backup downloaded above (or made with "
-                   "`python -m analytics backup`). Back up the current ledger first.")
+        st.caption(
+            "Replaces the whole ledger by a backup downloaded above (or made with "
+            "`python -m analytics backup`). Back up the current ledger first."
+        )
         upload = st.file_uploader("Backup file (.zip)", type=["zip"], key="data_restore_upload")
         sure = st.checkbox("Replace the whole ledger by this backup", key="data_restore_confirm")
         if st.button("Restore", key="data_restore", disabled=upload is None or not sure):
@@ -269,16 +351,19 @@ def files_section(path: str) -> None:
             except LedgerError as error:
                 st.error(f"**Nothing was restored.** {error}", icon=":material/error:")
             else:
-                flash("success", f"Restored {done.info.exchanges:,} exchanges from the backup of "
-                                 f"{done.info.created_at}.")
+                flash(
+                    "success", f"Restored {done.info.exchanges:,} exchanges from the backup of {done.info.created_at}."
+                )
                 st.rerun()
 
 
 def switch_section(path: str) -> None:
     st.subheader("Start your real ledger")
-    st.markdown("The ledger now holds **synthetic demo data**. Replace it by an empty ledger, then import "
-                "your own file above. The demo data can be made again at any time with "
-                "`python -m analytics init --demo --force`.")
+    st.markdown(
+        "The ledger now holds **synthetic demo data**. Replace it by an empty ledger, then import "
+        "your own file above. The demo data can be made again at any time with "
+        "`python -m analytics init --demo --force`."
+    )
     sure = st.checkbox("I understand that the demo data will be deleted", key="data_switch_confirm")
     if st.button("Replace the demo data by an empty ledger", key="data_switch", type="primary", disabled=not sure):
         try:
@@ -297,8 +382,10 @@ show_flash()
 ledger = common.ledger_path()
 info = common.info()
 span = f", {info.first_year}–{info.last_year}" if info.first_year else ""
-st.caption(f"Ledger `{ledger}`: {info.exchanges:,} exchanges with {info.parties:,} parties in "
-           f"{info.countries:,} countries{span}. Last import: {info.last_import or 'none'}.")
+st.caption(
+    f"Ledger `{ledger}`: {info.exchanges:,} exchanges with {info.parties:,} parties in "
+    f"{info.countries:,} countries{span}. Last import: {info.last_import or 'none'}."
+)
 import_section(ledger, info.is_demo)
 history_section(ledger)
 files_section(ledger)

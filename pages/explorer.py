@@ -22,32 +22,51 @@ common.url_option("measure", "explorer_measure", list(explore.PIVOT_MEASURES), "
 st.subheader("Pivot")
 left, middle, right = st.columns(3, gap="medium")
 rows = left.selectbox("Rows", DIMENSIONS, key="explorer_rows", format_func=lambda d: NAMES.get(d, d))
-columns = middle.selectbox("Columns", [d for d in [*DIMENSIONS, "none"] if d != rows], key="explorer_cols",
-                           format_func=lambda d: NAMES.get(d, d))
-measure = right.selectbox("Count", explore.PIVOT_MEASURES, key="explorer_measure",
-                          format_func=lambda m: charts.MEASURE_NAMES[m],
-                          help="Exchanges count rows; events, parties and countries count distinct ones, so "
-                               "their totals are not the sums of the cells.")
+columns = middle.selectbox(
+    "Columns",
+    [d for d in [*DIMENSIONS, "none"] if d != rows],
+    key="explorer_cols",
+    format_func=lambda d: NAMES.get(d, d),
+)
+measure = right.selectbox(
+    "Count",
+    explore.PIVOT_MEASURES,
+    key="explorer_measure",
+    format_func=lambda m: charts.MEASURE_NAMES[m],
+    help="Exchanges count rows; events, parties and countries count distinct ones, so "
+    "their totals are not the sums of the cells.",
+)
 for key, value, default in (("rows", rows, "region"), ("cols", columns, "decade"), ("measure", measure, "exchanges")):
     common.write_url_option(key, value, default)
 cols = None if columns == "none" else columns
 table = common.call("pivot_table", current, rows=rows, columns=cols, measure=measure)
 table.index.name = NAMES.get(rows, rows)
 st.dataframe(table, width="stretch", height=min(38 + 35 * len(table), 420))
-common.download_csv(table.reset_index(), f"pivot-{rows}-by-{columns}-{measure}", key="pivot_csv",
-                    label="Download pivot (CSV)")
+common.download_csv(
+    table.reset_index(), f"pivot-{rows}-by-{columns}-{measure}", key="pivot_csv", label="Download pivot (CSV)"
+)
 if cols is not None and rows != "country" and cols != "country":
     common.show_chart("pivot", rows=rows, columns=cols, measure=measure, data_table=False)
 
 st.subheader("Ledger rows")
-SORTS = {"date": "Date", "party": "Party", "country": "Country", "region": "Region", "party_family": "Party family",
-         "party_status": "Party status", "form": "Form", "direction": "Direction", "level": "Level",
-         "event_id": "Event"}
+SORTS = {
+    "date": "Date",
+    "party": "Party",
+    "country": "Country",
+    "region": "Region",
+    "party_family": "Party family",
+    "party_status": "Party status",
+    "form": "Form",
+    "direction": "Direction",
+    "level": "Level",
+    "event_id": "Event",
+}
 search_col, sort_col, order_col = st.columns([3, 2, 1], gap="medium", vertical_alignment="bottom")
 if "explorer_search" not in st.session_state:
     st.session_state["explorer_search"] = st.query_params.get("q", "")
-search = search_col.text_input("Search party, country, topic or event id", key="explorer_search",
-                               placeholder="e.g. Socialist, Brazil, seminar")
+search = search_col.text_input(
+    "Search party, country, topic or event id", key="explorer_search", placeholder="e.g. Socialist, Brazil, seminar"
+)
 common.url_option("sort", "explorer_sort", list(SORTS), "date")
 order_by = sort_col.selectbox("Sort by", list(SORTS), key="explorer_sort", format_func=SORTS.get)
 descending = order_col.toggle("Newest / Z first", value=True, key="explorer_desc")
@@ -62,14 +81,18 @@ if total == 0:
 else:
     st.markdown(f"**{total:,}** exchanges match" + (f"; the first {LIMIT:,} are shown." if total > LIMIT else "."))
     st.dataframe(
-        rows_shown, hide_index=True, width="stretch", height=460,
+        rows_shown,
+        hide_index=True,
+        width="stretch",
+        height=460,
         column_config=common.LEDGER_COLUMN_CONFIG,
     )
     stem = f"exchanges-{dt.date.today().isoformat()}"
 
     def all_rows():
-        return explore.ledger_rows(common.reader().connection(), current, search=search, order_by=order_by,
-                                   descending=descending, limit=None)
+        return explore.ledger_rows(
+            common.reader().connection(), current, search=search, order_by=order_by, descending=descending, limit=None
+        )
 
     csv_col, xlsx_col, _ = st.columns([1, 1, 3])
     with csv_col:

@@ -37,24 +37,36 @@ def add_to_briefing(name: str, filters: Filters | None, notes: str = "", options
     items = st.session_state.setdefault(BRIEFING_ITEMS_KEY, [])
     number = st.session_state.get(BRIEFING_COUNTER_KEY, 0) + 1
     st.session_state[BRIEFING_COUNTER_KEY] = number
-    items.append({
-        "id": number,
-        "chart": name,
-        "filters": filters.to_params() if filters is not None else None,
-        "notes": notes,
-        "options": {key: list(value) if isinstance(value, tuple) else value for key, value in (options or {}).items()},
-    })
+    items.append(
+        {
+            "id": number,
+            "chart": name,
+            "filters": filters.to_params() if filters is not None else None,
+            "notes": notes,
+            "options": {
+                key: list(value) if isinstance(value, tuple) else value for key, value in (options or {}).items()
+            },
+        }
+    )
 
 
 def _producer(fig: go.Figure, data: pd.DataFrame, meta: export.ChartMeta, fmt: str):
     def produce() -> bytes:
         renderer = export.shared_renderer() if export.FORMATS[fmt].needs_browser else None
         return export.export_chart(fig, data, meta, fmt, renderer=renderer)
+
     return produce
 
 
-def export_menu(name: str, fig: go.Figure, data: pd.DataFrame, filters: Filters, *, key: str | None = None,
-                options: dict | None = None) -> None:
+def export_menu(
+    name: str,
+    fig: go.Figure,
+    data: pd.DataFrame,
+    filters: Filters,
+    *,
+    key: str | None = None,
+    options: dict | None = None,
+) -> None:
     """An "Export" popover under the chart ``name`` (a ``chart_catalog`` name): one download
     button per format and a button adding the chart, with ``filters``, to the briefing.
 
@@ -63,8 +75,9 @@ def export_menu(name: str, fig: go.Figure, data: pd.DataFrame, filters: Filters,
     chart twice; ``options`` are the chart's build options, kept when it goes to the briefing.
     """
     key = key or f"export_{name}"
-    meta = export.chart_meta(name, fig, filters=export.figure_caption(fig) or filters.describe(),
-                             is_demo=common.info().is_demo)
+    meta = export.chart_meta(
+        name, fig, filters=export.figure_caption(fig) or filters.describe(), is_demo=common.info().is_demo
+    )
     browser = export.browser_available()
     with st.popover("Export", icon=":material/download:", key=f"{key}_menu"):
         st.caption(f"**{meta.title}** · {meta.filters}")
@@ -72,12 +85,25 @@ def export_menu(name: str, fig: go.Figure, data: pd.DataFrame, filters: Filters,
             needs_data = fmt.key in ("csv", "xlsx")
             disabled = (fmt.needs_browser and not browser) or (needs_data and data.empty)
             st.download_button(
-                fmt.label, data=_producer(fig, data, meta, fmt.key), file_name=meta.file_name(fmt.key),
-                mime=fmt.mime, key=f"{key}_{fmt.key}", on_click="ignore", disabled=disabled,
-                icon=ICONS.get(fmt.key), help=fmt.description, width="stretch",
+                fmt.label,
+                data=_producer(fig, data, meta, fmt.key),
+                file_name=meta.file_name(fmt.key),
+                mime=fmt.mime,
+                key=f"{key}_{fmt.key}",
+                on_click="ignore",
+                disabled=disabled,
+                icon=ICONS.get(fmt.key),
+                help=fmt.description,
+                width="stretch",
             )
         if not browser:
             st.caption(export.BROWSER_MISSING)
-        st.button("Add to briefing", key=f"{key}_brief", icon=":material/slideshow:", width="stretch",
-                  on_click=add_to_briefing, args=(name, filters, "", options),
-                  help="Adds this chart, with these filters saved, to the Briefing page.")
+        st.button(
+            "Add to briefing",
+            key=f"{key}_brief",
+            icon=":material/slideshow:",
+            width="stretch",
+            on_click=add_to_briefing,
+            args=(name, filters, "", options),
+            help="Adds this chart, with these filters saved, to the Briefing page.",
+        )

@@ -17,8 +17,13 @@ latest = common.call("kpis", current.with_years(last, last))
 NAMES = {"exchanges": "Exchanges", "events": "Events", "parties": "Parties met", "countries": "Countries"}
 for column, row in zip(st.columns(4), latest.itertuples(), strict=True):
     change = "" if row.previous == 0 else f" ({common.percent(row.change_pct)})"
-    column.metric(f"{NAMES[row.kpi]} in {last}", f"{row.value:,}", delta=f"{row.change:+,}{change} on {last - 1}",
-                  border=True, help=f"{NAMES[row.kpi]} in {last - 1}: {row.previous:,}")
+    column.metric(
+        f"{NAMES[row.kpi]} in {last}",
+        f"{row.value:,}",
+        delta=f"{row.change:+,}{change} on {last - 1}",
+        border=True,
+        help=f"{NAMES[row.kpi]} in {last - 1}: {row.previous:,}",
+    )
 st.caption(
     f"**{first}–{last}:** {whole['exchanges']:,} exchanges in {whole['events']:,} events with "
     f"{whole['parties']:,} parties and organisations in {whole['countries']:,} countries."

@@ -6,8 +6,9 @@ import streamlit as st
 
 from pages import common
 
-current = common.page_header("Party types", "With which kinds of parties: ideology (party family) and "
-                                            "whether they govern.")
+current = common.page_header(
+    "Party types", "With which kinds of parties: ideology (party family) and whether they govern."
+)
 if not common.has_rows(current):
     common.empty_state()
     st.stop()

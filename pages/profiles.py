@@ -7,8 +7,9 @@ import streamlit as st
 from analytics.profiles import Profile, ProfileError, profile_filters
 from pages import common
 
-current = common.page_header("Profiles", "One country or one party: its timeline and the exchanges behind it.",
-                             summary=False)
+current = common.page_header(
+    "Profiles", "One country or one party: its timeline and the exchanges behind it.", summary=False
+)
 countries = common.call("country_choices")
 parties = common.call("party_choices")
 if countries.empty and parties.empty:
@@ -47,8 +48,9 @@ if not parties.empty:
 choose_kind, choose_entity = st.columns([1, 3], gap="medium", vertical_alignment="bottom")
 kind = choose_kind.segmented_control("Profile of", ["Country", "Party"], key="profile_kind") or "Country"
 if kind == "Country":
-    iso3 = choose_entity.selectbox("Country", list(COUNTRY_LABELS), key="profile_country",
-                                   format_func=COUNTRY_LABELS.get)
+    iso3 = choose_entity.selectbox(
+        "Country", list(COUNTRY_LABELS), key="profile_country", format_func=COUNTRY_LABELS.get
+    )
     profile = Profile("country", iso3=iso3)
 else:
     chosen = choose_entity.selectbox("Party", list(PARTY_LABELS), key="profile_party", format_func=PARTY_LABELS.get)
@@ -58,8 +60,12 @@ st.session_state["_profile_param"] = profile.to_param()
 common.write_url_option("profile", profile.to_param(), None)
 
 scope = profile_filters(current, profile)
-common.filters_summary(scope, " (the profile's country replaces the sidebar's region, sub-region, country and party)"
-                       if current.regions or current.subregions or current.countries or current.party else "")
+common.filters_summary(
+    scope,
+    " (the profile's country replaces the sidebar's region, sub-region, country and party)"
+    if current.regions or current.subregions or current.countries or current.party
+    else "",
+)
 summary = common.call("profile_summary", scope)
 if summary["exchanges"] == 0:
     common.empty_state(
@@ -71,11 +77,16 @@ if summary["exchanges"] == 0:
 cards = st.columns(5 if profile.kind == "country" else 4)
 cards[0].metric("Exchanges", f"{summary['exchanges']:,}", border=True)
 cards[1].metric("Events", f"{summary['events']:,}", border=True)
-cards[2].metric("First exchange", f"{summary['first_date']:%b %Y}", border=True,
-                help=f"First in {summary['window_from']}–{summary['window_to']}: {summary['first_date']:%Y-%m-%d}; "
-                     f"first ever: {summary['first_ever']:%Y-%m-%d}")
-cards[3].metric("Latest exchange", f"{summary['last_date']:%b %Y}", border=True,
-                help=f"{summary['last_date']:%Y-%m-%d}")
+cards[2].metric(
+    "First exchange",
+    f"{summary['first_date']:%b %Y}",
+    border=True,
+    help=f"First in {summary['window_from']}–{summary['window_to']}: {summary['first_date']:%Y-%m-%d}; "
+    f"first ever: {summary['first_ever']:%Y-%m-%d}",
+)
+cards[3].metric(
+    "Latest exchange", f"{summary['last_date']:%b %Y}", border=True, help=f"{summary['last_date']:%Y-%m-%d}"
+)
 if profile.kind == "country":
     cards[4].metric("Parties met", f"{summary['parties']:,}", border=True)
 

@@ -22,11 +22,15 @@ common.show_chart("region-by-year")
 st.subheader("Change against a baseline")
 common.url_option("baseline", "regions_baseline", [str(n) for n in range(1, 16)], "5")
 if current.year_from is None:
-    label, hint = ("Years in the window and in the baseline before it",
-                   "The window is the latest years of the data; choose a start year in the sidebar to set it.")
+    label, hint = (
+        "Years in the window and in the baseline before it",
+        "The window is the latest years of the data; choose a start year in the sidebar to set it.",
+    )
 else:
-    label, hint = ("Years in the baseline before the chosen years",
-                   "The window is the years chosen in the sidebar; the baseline is this many years before it.")
+    label, hint = (
+        "Years in the baseline before the chosen years",
+        "The window is the years chosen in the sidebar; the baseline is this many years before it.",
+    )
 baseline = st.select_slider(label, [str(n) for n in range(1, 16)], key="regions_baseline", help=hint)
 common.write_url_option("baseline", baseline, "5")
 common.show_chart("change-level-map", baseline_years=int(baseline))

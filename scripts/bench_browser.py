@@ -27,8 +27,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-PAGES = {"Overview": "", "Trends": "trends", "Party types": "party_types", "Regions": "regions",
-         "Compare": "compare", "Explorer": "explorer", "Profiles": "profiles"}
+PAGES = {
+    "Overview": "",
+    "Trends": "trends",
+    "Party types": "party_types",
+    "Regions": "regions",
+    "Compare": "compare",
+    "Explorer": "explorer",
+    "Profiles": "profiles",
+}
 REGIONS = ["Africa", "Asia", "Europe", "Oceania", "Latin America and the Caribbean", "Northern America"]
 TARGET_S = 0.3
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -48,21 +55,39 @@ def _free_port() -> int:
 
 
 # The floor: a Streamlit app with nothing but the same sidebar filter, writing it to the URL.
-BASELINE_APP = "\n".join([
-    "import streamlit as st",
-    "with st.sidebar:",
-    f"    chosen = st.multiselect('Region', {REGIONS!r})",
-    "st.query_params.from_dict({'region': chosen} if chosen else {})",
-    "st.markdown(f'Showing: {chosen}')",
-])
+BASELINE_APP = "\n".join(
+    [
+        "import streamlit as st",
+        "with st.sidebar:",
+        f"    chosen = st.multiselect('Region', {REGIONS!r})",
+        "st.query_params.from_dict({'region': chosen} if chosen else {})",
+        "st.markdown(f'Showing: {chosen}')",
+    ]
+)
 
 
 def _start_server(ledger: Path, log, script: str = "dashboard.py") -> tuple[subprocess.Popen, str]:
     port = _free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", script, "--server.port", str(port), "--server.address",
-         "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env={**os.environ, "LEDGER_DB": str(ledger)}, stdout=log, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            script,
+            "--server.port",
+            str(port),
+            "--server.address",
+            "127.0.0.1",
+            "--server.headless",
+            "true",
+            "--browser.gatherUsageStats",
+            "false",
+        ],
+        cwd=ROOT,
+        env={**os.environ, "LEDGER_DB": str(ledger)},
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
@@ -105,8 +130,11 @@ def measure(base: str, chromium: str, repeat: int, pages: dict[str, str] = PAGES
             page.wait_for_function(SETTLED, arg=None, timeout=60_000)
             page.wait_for_timeout(500)
             results[title] = [_choose_region(page, region) for region in REGIONS[:repeat]]
-            print(f"{title:12s} median {statistics.median(results[title]) * 1000:.0f} ms "
-                  f"({', '.join(f'{t * 1000:.0f}' for t in results[title])})", flush=True)
+            print(
+                f"{title:12s} median {statistics.median(results[title]) * 1000:.0f} ms "
+                f"({', '.join(f'{t * 1000:.0f}' for t in results[title])})",
+                flush=True,
+            )
             page.close()
         browser.close()
     return results
@@ -139,8 +167,9 @@ def write_markdown(results: dict[str, list[float]], out: Path, repeat: int) -> N
     for title, times in results.items():
         median = statistics.median(times)
         flag = "" if median < TARGET_S else " (over target)"
-        lines.append(f"| {title} | {median * 1000:,.0f} ms{flag} | {min(times) * 1000:,.0f} ms | "
-                     f"{max(times) * 1000:,.0f} ms |")
+        lines.append(
+            f"| {title} | {median * 1000:,.0f} ms{flag} | {min(times) * 1000:,.0f} ms | {max(times) * 1000:,.0f} ms |"
+        )
     lines.append("")
     out.write_text("\n".join(lines), encoding="utf-8")
 
@@ -170,8 +199,10 @@ def main(argv: list[str] | None = None) -> int:
             baseline.write_text(BASELINE_APP, encoding="utf-8")
             process, base = _start_server(ledger, log, str(baseline))
             try:
-                results = {"(floor: sidebar filter only)": measure(base, chromium, args.repeat, {"floor": ""})["floor"],
-                           **results}
+                results = {
+                    "(floor: sidebar filter only)": measure(base, chromium, args.repeat, {"floor": ""})["floor"],
+                    **results,
+                }
             finally:
                 process.terminate()
                 process.wait(timeout=10)

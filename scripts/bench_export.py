@@ -61,20 +61,37 @@ def main() -> int:
             renderer = export.ImageRenderer()
             record("Start the browser", timed(renderer.start))
             record("6 slide PNGs (3200 x 1800) through one open browser", timed(lambda r=renderer: r.render(jobs)))
-            record("6-chart deck, browser already open (the app after its first export)",
-                   timed(lambda r=renderer: briefing.build_briefing(con, spec, "pptx", is_demo=True, renderer=r)))
+            record(
+                "6-chart deck, browser already open (the app after its first export)",
+                timed(lambda r=renderer: briefing.build_briefing(con, spec, "pptx", is_demo=True, renderer=r)),
+            )
             renderer.close()
-            record("6 slide PNGs, a new browser for each (Kaleido's default)",
-                   timed(lambda: [export.render_images([job]) for job in jobs]))
-            record("6-chart deck (PPTX), cold: browser start + charts + pictures + deck",
-                   timed(lambda: briefing.build_briefing(con, spec, "pptx", is_demo=True)))
-            record("6-chart PDF pack, cold",
-                   timed(lambda: briefing.build_briefing(con, spec, "pdf", is_demo=True)))
+            record(
+                "6 slide PNGs, a new browser for each (Kaleido's default)",
+                timed(lambda: [export.render_images([job]) for job in jobs]),
+            )
+            record(
+                "6-chart deck (PPTX), cold: browser start + charts + pictures + deck",
+                timed(lambda: briefing.build_briefing(con, spec, "pptx", is_demo=True)),
+            )
+            record("6-chart PDF pack, cold", timed(lambda: briefing.build_briefing(con, spec, "pdf", is_demo=True)))
             out = Path(folder) / "deck.pptx"
-            command = [sys.executable, "-m", "analytics", "briefing", "--db", str(db), "--charts", ",".join(DECK),
-                       "--out", str(out)]
-            record("`python -m analytics briefing` 6-chart deck, whole process",
-                   timed(lambda c=command: subprocess.run(c, cwd=ROOT, check=True, capture_output=True)))
+            command = [
+                sys.executable,
+                "-m",
+                "analytics",
+                "briefing",
+                "--db",
+                str(db),
+                "--charts",
+                ",".join(DECK),
+                "--out",
+                str(out),
+            ]
+            record(
+                "`python -m analytics briefing` 6-chart deck, whole process",
+                timed(lambda c=command: subprocess.run(c, cwd=ROOT, check=True, capture_output=True)),
+            )
         con.close()
     load_after = os.getloadavg()[0]
 

@@ -44,22 +44,27 @@ def make_rows(rows: int, seed: int = 6) -> pd.DataFrame:
     days = rng.integers(0, (dt.date(2025, 12, 31) - dt.date(1951, 1, 1)).days, rows)
     dates = pd.Series(pd.Timestamp("1951-01-01") + pd.to_timedelta(days, unit="D"))
     precision = rng.choice(["day", "month", "year"], rows, p=[0.8, 0.15, 0.05])
-    date_text = np.where(precision == "day", dates.dt.strftime("%Y-%m-%d"),
-                         np.where(precision == "month", dates.dt.strftime("%Y-%m"), dates.dt.strftime("%Y")))
-    return pd.DataFrame({
-        "date": date_text,
-        "party": np.char.add("Benchmark Party ", which.astype(str)),
-        "country": spellings[spelling],
-        "party_family": party_family[which],
-        "party_status": rng.choice(vocab.PARTY_STATUSES, rows),
-        "form": rng.choice(vocab.FORMS, rows),
-        "direction": rng.choice(vocab.DIRECTIONS, rows),
-        "level": rng.choice(vocab.LEVELS, rows),
-        "event_id": np.char.add("ev-", np.arange(rows).astype(str)),  # every row distinct
-        "delegation_size": np.where(rng.random(rows) < 0.5, rng.integers(1, 40, rows).astype(str), ""),
-        "topic": rng.choice(["Party building", "Governance experience", "Poverty reduction", ""], rows),
-        "source": "Benchmark",
-    })
+    date_text = np.where(
+        precision == "day",
+        dates.dt.strftime("%Y-%m-%d"),
+        np.where(precision == "month", dates.dt.strftime("%Y-%m"), dates.dt.strftime("%Y")),
+    )
+    return pd.DataFrame(
+        {
+            "date": date_text,
+            "party": np.char.add("Benchmark Party ", which.astype(str)),
+            "country": spellings[spelling],
+            "party_family": party_family[which],
+            "party_status": rng.choice(vocab.PARTY_STATUSES, rows),
+            "form": rng.choice(vocab.FORMS, rows),
+            "direction": rng.choice(vocab.DIRECTIONS, rows),
+            "level": rng.choice(vocab.LEVELS, rows),
+            "event_id": np.char.add("ev-", np.arange(rows).astype(str)),  # every row distinct
+            "delegation_size": np.where(rng.random(rows) < 0.5, rng.integers(1, 40, rows).astype(str), ""),
+            "topic": rng.choice(["Party building", "Governance experience", "Poverty reduction", ""], rows),
+            "source": "Benchmark",
+        }
+    )
 
 
 def timed_import(path: Path, ledger: Path, **options) -> tuple[float, list[tuple[str, float]], importer.ImportResult]:
@@ -144,8 +149,7 @@ def main(argv: list[str] | None = None) -> int:
         "",
         "## The same file checked again (dry run, forced past the same-file refusal)",
         "",
-        f"Every row is found already in the ledger: {len(duplicate.errors):,} errors reported. "
-        f"Total {again:.2f} s.",
+        f"Every row is found already in the ledger: {len(duplicate.errors):,} errors reported. Total {again:.2f} s.",
         "",
         *stage_table(again_stages, again),
         "",

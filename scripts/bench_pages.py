@@ -39,8 +39,15 @@ PAGES = {
     "Profiles": "profiles",
 }
 # Filter changes: each repeat picks a value not used before in this process.
-REGIONS = ["Africa", "Asia", "Europe", "Latin America and the Caribbean", "Oceania", "Northern America",
-           "International organisations"]
+REGIONS = [
+    "Africa",
+    "Asia",
+    "Europe",
+    "Latin America and the Caribbean",
+    "Oceania",
+    "Northern America",
+    "International organisations",
+]
 COLD_TARGET_S = 1.0
 FILTER_TARGET_S = 0.3
 
@@ -76,10 +83,19 @@ def measure(db: Path, repeat: int) -> list[dict]:
             at.multiselect(key="filter_regions").set_value([next(region_iter)])
             at.slider(key="filter_years").set_value((1978 + len(change) + len(cold), 2025))
             change.append(_timed_run(at))
-        results.append({"page": title, "cold": statistics.median(cold), "warm": statistics.median(warm),
-                        "change": statistics.median(change)})
-        print(f"{title:12s} cold {results[-1]['cold']:.3f}s  warm {results[-1]['warm']:.3f}s  "
-              f"filter change {results[-1]['change']:.3f}s", flush=True)
+        results.append(
+            {
+                "page": title,
+                "cold": statistics.median(cold),
+                "warm": statistics.median(warm),
+                "change": statistics.median(change),
+            }
+        )
+        print(
+            f"{title:12s} cold {results[-1]['cold']:.3f}s  warm {results[-1]['warm']:.3f}s  "
+            f"filter change {results[-1]['change']:.3f}s",
+            flush=True,
+        )
     return results
 
 
@@ -115,8 +131,10 @@ def write_markdown(results: list[dict], out: Path, repeat: int, rows: int) -> No
         "| --- | ---: | ---: | ---: |",
     ]
     for r in results:
-        lines.append(f"| {r['page']} | {mark(r['cold'], COLD_TARGET_S)} | {r['warm'] * 1000:,.0f} ms | "
-                     f"{mark(r['change'], FILTER_TARGET_S)} |")
+        lines.append(
+            f"| {r['page']} | {mark(r['cold'], COLD_TARGET_S)} | {r['warm'] * 1000:,.0f} ms | "
+            f"{mark(r['change'], FILTER_TARGET_S)} |"
+        )
     lines += [
         "",
         "How the figures are kept down: every metric and chart result is cached with `st.cache_data` "

@@ -15,8 +15,10 @@ OUTPUT_DIR = Path(__file__).resolve().parent.parent / "test-output"
 @pytest.fixture
 def make_ledger(tmp_path):
     """Factory: make_ledger(rows, name='ledger.duckdb', demo=False) -> path of a new ledger."""
+
     def factory(rows, name="ledger.duckdb", demo=False):
         return build_ledger(tmp_path / name, rows, demo=demo)
+
     return factory
 
 

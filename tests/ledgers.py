@@ -60,8 +60,20 @@ def build_ledger(path: Path | str, rows: list[dict], *, demo: bool = False) -> P
                 """INSERT INTO exchanges (exchange_id, date, date_precision, party_id, party_status, form,
                        direction, level, event_id, delegation_size, topic, source)
                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-                [exchange_id, date, precision, party_ids[key], row["status"], row["form"], row["direction"],
-                 row["level"], row["event_id"], row["delegation_size"], row["topic"], row["source"]],
+                [
+                    exchange_id,
+                    date,
+                    precision,
+                    party_ids[key],
+                    row["status"],
+                    row["form"],
+                    row["direction"],
+                    row["level"],
+                    row["event_id"],
+                    row["delegation_size"],
+                    row["topic"],
+                    row["source"],
+                ],
             )
         if demo:
             set_meta(con, is_demo="true")
@@ -84,26 +96,32 @@ def insert_bulk(con, parties: list[tuple[str, str | None, str]], rows: list[dict
     ``form``, ``direction``, ``level``, ``event_id``. For the generated ledgers of the oracle and
     property tests, where thousands of rows one INSERT at a time would be slow.
     """
-    party_table = pd.DataFrame({
-        "party_id": range(1, len(parties) + 1), "name": [p[0] for p in parties],
-        "country_iso3": pd.Series([p[1] for p in parties], dtype="object"), "family": [p[2] for p in parties],
-    })
+    party_table = pd.DataFrame(
+        {
+            "party_id": range(1, len(parties) + 1),
+            "name": [p[0] for p in parties],
+            "country_iso3": pd.Series([p[1] for p in parties], dtype="object"),
+            "family": [p[2] for p in parties],
+        }
+    )
     con.register("new_parties", party_table)
     con.execute("INSERT INTO parties (party_id, name, country_iso3, family) SELECT * FROM new_parties")
     con.unregister("new_parties")
     if not rows:
         return
-    exchanges = pd.DataFrame({
-        "exchange_id": range(1, len(rows) + 1),
-        "date": pd.to_datetime([r["date"] for r in rows]),
-        "date_precision": [r["precision"] for r in rows],
-        "party_id": [r["party"] + 1 for r in rows],
-        "party_status": [r["party_status"] for r in rows],
-        "form": [r["form"] for r in rows],
-        "direction": [r["direction"] for r in rows],
-        "level": [r["level"] for r in rows],
-        "event_id": pd.Series([r["event_id"] for r in rows], dtype="object"),
-    })
+    exchanges = pd.DataFrame(
+        {
+            "exchange_id": range(1, len(rows) + 1),
+            "date": pd.to_datetime([r["date"] for r in rows]),
+            "date_precision": [r["precision"] for r in rows],
+            "party_id": [r["party"] + 1 for r in rows],
+            "party_status": [r["party_status"] for r in rows],
+            "form": [r["form"] for r in rows],
+            "direction": [r["direction"] for r in rows],
+            "level": [r["level"] for r in rows],
+            "event_id": pd.Series([r["event_id"] for r in rows], dtype="object"),
+        }
+    )
     con.register("new_exchanges", exchanges)
     con.execute("""INSERT INTO exchanges (exchange_id, date, date_precision, party_id, party_status, form,
                        direction, level, event_id)

@@ -15,8 +15,15 @@ from analytics.importer import import_file, undo_batch
 from analytics.ledger import connect_read_only, content_hash, create_ledger
 
 ROWS = [
-    {"date": "2001-05-02", "party": "Dawn Party", "country": "FRA", "event_id": "ev-1", "delegation_size": 3,
-     "topic": "=1+1", "source": "x'); DROP TABLE parties;--"},
+    {
+        "date": "2001-05-02",
+        "party": "Dawn Party",
+        "country": "FRA",
+        "event_id": "ev-1",
+        "delegation_size": 3,
+        "topic": "=1+1",
+        "source": "x'); DROP TABLE parties;--",
+    },
     {"date": "2001-05", "party": "Dawn Party", "country": "FRA"},
     {"date": "1985", "party": "Harbour Forum", "country": None, "family": "international_org", "direction": "virtual"},
 ]
@@ -29,9 +36,13 @@ def snapshot(path):
         return {
             "hash": content_hash(con),
             "exchanges": con.execute("SELECT exchange_id, party_id, batch_id FROM exchanges ORDER BY 1").fetchall(),
-            "parties": con.execute("SELECT party_id, name, country_iso3, family, batch_id FROM parties ORDER BY 1").fetchall(),
-            "batches": con.execute("SELECT batch_id, file_name, sha256, rows_read, rows_written, rows_rejected, "
-                                   "imported_at, imported_by, undone_at FROM import_batches ORDER BY 1").fetchall(),
+            "parties": con.execute(
+                "SELECT party_id, name, country_iso3, family, batch_id FROM parties ORDER BY 1"
+            ).fetchall(),
+            "batches": con.execute(
+                "SELECT batch_id, file_name, sha256, rows_read, rows_written, rows_rejected, "
+                "imported_at, imported_by, undone_at FROM import_batches ORDER BY 1"
+            ).fetchall(),
             "is_demo": con.execute("SELECT value FROM meta WHERE key = 'is_demo'").fetchall(),
         }
     finally:
@@ -65,8 +76,14 @@ def test_backup_then_restore_into_an_empty_ledger_brings_everything_back(ledger_
 def test_backup_is_a_zip_of_parquet_tables_with_a_manifest(ledger_with_batches):
     data, info = backup_bytes(ledger_with_batches)
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        assert sorted(archive.namelist()) == ["countries.parquet", "exchanges.parquet", "import_batches.parquet",
-                                              "manifest.json", "meta.parquet", "parties.parquet"]
+        assert sorted(archive.namelist()) == [
+            "countries.parquet",
+            "exchanges.parquet",
+            "import_batches.parquet",
+            "manifest.json",
+            "meta.parquet",
+            "parties.parquet",
+        ]
         manifest = json.loads(archive.read("manifest.json"))
         exchanges = pq.read_table(io.BytesIO(archive.read("exchanges.parquet")))
     assert manifest["format"] == backup.FORMAT
@@ -85,7 +102,9 @@ def test_restore_over_real_exchanges_needs_force(ledger_with_batches, make_ledge
     data, _ = backup_bytes(ledger_with_batches)
     other = make_ledger([{"date": "1990", "party": "Elm Party", "country": "DEU"}], name="other.duckdb")
     before = snapshot(other)
-    with pytest.raises(BackupError, match="holds 1 real exchanges that a restore would replace: back it up first, then add --force"):
+    with pytest.raises(
+        BackupError, match="holds 1 real exchanges that a restore would replace: back it up first, then add --force"
+    ):
         restore_ledger(other, data)
     assert snapshot(other) == before
     done = restore_ledger(other, data, force=True)

@@ -121,13 +121,24 @@ def test_chart_options_are_checked_per_chart(chart, options, message):
 
 
 def test_options_as_the_pages_pass_them_are_accepted():
-    text = json.dumps({"charts": [
-        {"chart": "compare-movers", "options": {"dimension": "party_family", "period_a": [2010, 2014],
-                                                "period_b": [2015, 2019], "top": 12}},
-        {"chart": "pivot", "options": {"rows": "party_family", "columns": "decade", "measure": "parties"}},
-        {"chart": "change-level-map", "options": {"baseline_years": 3}},
-        {"chart": "world-map", "options": {"height": 600}},
-    ]})
+    text = json.dumps(
+        {
+            "charts": [
+                {
+                    "chart": "compare-movers",
+                    "options": {
+                        "dimension": "party_family",
+                        "period_a": [2010, 2014],
+                        "period_b": [2015, 2019],
+                        "top": 12,
+                    },
+                },
+                {"chart": "pivot", "options": {"rows": "party_family", "columns": "decade", "measure": "parties"}},
+                {"chart": "change-level-map", "options": {"baseline_years": 3}},
+                {"chart": "world-map", "options": {"height": 600}},
+            ]
+        }
+    )
     spec = briefing.BriefingSpec.from_json(text, known_charts=list(chart_catalog.CHARTS))
     assert spec.items[0].options["period_a"] == [2010, 2014]
     briefing.check_spec(spec)
@@ -135,8 +146,11 @@ def test_options_as_the_pages_pass_them_are_accepted():
 
 def test_every_option_of_every_chart_has_a_rule():
     for name, chart in chart_catalog.CHARTS.items():
-        keywords = [p.name for p in inspect.signature(chart.build).parameters.values()
-                    if p.kind is inspect.Parameter.KEYWORD_ONLY]
+        keywords = [
+            p.name
+            for p in inspect.signature(chart.build).parameters.values()
+            if p.kind is inspect.Parameter.KEYWORD_ONLY
+        ]
         assert briefing.chart_options(name) == tuple(keywords)
         assert set(keywords) <= set(briefing.OPTION_RULES), name
 
@@ -157,8 +171,10 @@ def test_briefing_format_refuses_other_files():
 
 
 def test_briefing_file_name_is_safe():
-    assert briefing.briefing_file_name("Monthly briefing: Nov/Dec", "pptx", DAY) == \
-        "monthly-briefing-nov-dec_2026-11-28.pptx"
+    assert (
+        briefing.briefing_file_name("Monthly briefing: Nov/Dec", "pptx", DAY)
+        == "monthly-briefing-nov-dec_2026-11-28.pptx"
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -180,10 +196,18 @@ def content(is_demo: bool) -> briefing.BriefingContent:
         is_demo=is_demo,
         day=DAY,
         slides=(
-            briefing.Slide("exchanges-per-year", "Exchanges per year", "2015–2021", "Growth since 2015.",
-                           picture("navy"), 3200, 1800),
-            briefing.Slide("regions", "Exchanges by region", "2015–2021; Region: Africa, Europe", "",
-                           picture("orange"), 3200, 1800),
+            briefing.Slide(
+                "exchanges-per-year",
+                "Exchanges per year",
+                "2015–2021",
+                "Growth since 2015.",
+                picture("navy"),
+                3200,
+                1800,
+            ),
+            briefing.Slide(
+                "regions", "Exchanges by region", "2015–2021; Region: Africa, Europe", "", picture("orange"), 3200, 1800
+            ),
         ),
     )
 
@@ -248,10 +272,12 @@ def test_demo_pdf_pack_is_marked_on_every_page():
 
 
 # Long notes: 2,000 characters (the limit) of running text, and as many short lines as fit in it.
-LONG_NOTES = ("Exchanges with ruling parties rose after 2015, mostly through study trips and working "
-              "visits; opposition parties were met less often. ") * 16
-LONG_NOTES = LONG_NOTES[:briefing.MAX_NOTES - 1] + "."
-LINES_NOTES = "\n".join(f"Point {n}: more exchanges." for n in range(1, 80))[:briefing.MAX_NOTES]
+LONG_NOTES = (
+    "Exchanges with ruling parties rose after 2015, mostly through study trips and working "
+    "visits; opposition parties were met less often. "
+) * 16
+LONG_NOTES = LONG_NOTES[: briefing.MAX_NOTES - 1] + "."
+LINES_NOTES = "\n".join(f"Point {n}: more exchanges." for n in range(1, 80))[: briefing.MAX_NOTES]
 
 
 def with_notes(notes: str, is_demo: bool = False) -> briefing.BriefingContent:
@@ -275,8 +301,11 @@ def picture_boxes(page) -> list[tuple[float, float, float, float]]:
     """(x, y, width, height) of each picture on a PDF page (reportlab: 'w 0 0 h x y cm' then 'Do')."""
     operations = page.get_contents().operations
     pairs = zip(operations, operations[1:], strict=False)
-    return [tuple(float(v) for v in (args[4], args[5], args[0], args[3]))
-            for (args, op), (_, following) in pairs if op == b"cm" and following == b"Do"]
+    return [
+        tuple(float(v) for v in (args[4], args[5], args[0], args[3]))
+        for (args, op), (_, following) in pairs
+        if op == b"cm" and following == b"Do"
+    ]
 
 
 def words(text: str) -> str:
@@ -298,7 +327,7 @@ def test_pdf_long_notes_stay_on_the_page_under_the_picture():
     assert len(reader.pages) == 3  # they fit on the chart's page
     page = reader.pages[1]
     body = assert_inside(page)
-    (_, picture_y, picture_w, picture_h), = picture_boxes(page)
+    ((_, picture_y, picture_w, picture_h),) = picture_boxes(page)
     assert picture_w / picture_h == pytest.approx(16 / 9, rel=0.01)
     assert picture_h >= 0.5 * (float(page.mediabox.height) - 36 - 40 - 60)  # the picture keeps most of the room
     notes = [(y, text) for _, y, text in body if y < picture_y]
@@ -332,12 +361,17 @@ def test_pdf_notes_too_long_for_the_page_continue_on_the_next():
 
 def test_pdf_title_page_lists_forty_charts_on_the_page():
     made = content(is_demo=True)
-    many = replace(made, slides=tuple(replace(made.slides[1], title=f"Exchanges by region, view {n}")
-                                      for n in range(briefing.MAX_CHARTS)))
+    many = replace(
+        made,
+        slides=tuple(
+            replace(made.slides[1], title=f"Exchanges by region, view {n}") for n in range(briefing.MAX_CHARTS)
+        ),
+    )
     first = PdfReader(io.BytesIO(briefing.build_pdf(many))).pages[0]
     body = assert_inside(first)
     assert f"{briefing.MAX_CHARTS + 1}. Exchanges by region, view {briefing.MAX_CHARTS - 1}" in [
-        words(text) for _, _, text in body]
+        words(text) for _, _, text in body
+    ]
 
 
 def notes_box(slide):
@@ -422,8 +456,9 @@ class FakeRenderer:
 
 
 def test_prepare_refuses_bad_options_before_any_work(make_ledger):
-    spec = briefing.BriefingSpec(items=(briefing.BriefingItem("regions"),
-                                        briefing.BriefingItem("top-countries", options={"top": "abc"})))
+    spec = briefing.BriefingSpec(
+        items=(briefing.BriefingItem("regions"), briefing.BriefingItem("top-countries", options={"top": "abc"}))
+    )
     con = connect_read_only(make_ledger(ROWS))
     try:
         with pytest.raises(briefing.BriefingError, match=r"^Chart 2 \(top-countries\): option 'top' must be"):
@@ -439,16 +474,23 @@ def _broken_build(con, filters, *, top: int = 10, **_):
 @pytest.mark.parametrize(
     ("item", "broken", "message"),
     [
-        (briefing.BriefingItem("pivot", options={"rows": "region", "columns": "region"}), False,
-         "Chart 2 (pivot) could not be drawn: Rows and columns must be different dimensions, not region twice."),
-        (briefing.BriefingItem("top-countries", options={"top": 5}), True,
-         "Chart 2 (top-countries) could not be drawn: unsupported operand type(s) for -: 'int' and 'str'"),
+        (
+            briefing.BriefingItem("pivot", options={"rows": "region", "columns": "region"}),
+            False,
+            "Chart 2 (pivot) could not be drawn: Rows and columns must be different dimensions, not region twice.",
+        ),
+        (
+            briefing.BriefingItem("top-countries", options={"top": 5}),
+            True,
+            "Chart 2 (top-countries) could not be drawn: unsupported operand type(s) for -: 'int' and 'str'",
+        ),
     ],
 )
 def test_prepare_names_the_chart_that_cannot_be_drawn(make_ledger, monkeypatch, item, broken, message):
     if broken:  # a builder bug: a TypeError from deep inside
-        monkeypatch.setitem(chart_catalog.CHARTS, "top-countries",
-                            replace(chart_catalog.CHARTS["top-countries"], build=_broken_build))
+        monkeypatch.setitem(
+            chart_catalog.CHARTS, "top-countries", replace(chart_catalog.CHARTS["top-countries"], build=_broken_build)
+        )
     spec = briefing.BriefingSpec(items=(briefing.BriefingItem("regions"), item))
     con = connect_read_only(make_ledger(ROWS))
     try:
@@ -471,18 +513,25 @@ def screen_titles(at) -> list[str]:
 @pytest.mark.parametrize(
     ("page_file", "widgets", "chart", "options", "title"),
     [
-        ("pages/compare.py",
-         {"compare_dimension": "party_family", "compare_a": (2014, 2016), "compare_b": (2019, 2021)},
-         "compare-periods", {"dimension": "party_family", "period_a": [2014, 2016], "period_b": [2019, 2021]},
-         "Exchanges by party family: 2014–2016 and 2019–2021"),
-        ("pages/explorer.py",
-         {"explorer_rows": "party_family", "explorer_cols": "region", "explorer_measure": "parties"},
-         "pivot", {"rows": "party_family", "columns": "region", "measure": "parties"},
-         "Parties by party family and region"),
+        (
+            "pages/compare.py",
+            {"compare_dimension": "party_family", "compare_a": (2014, 2016), "compare_b": (2019, 2021)},
+            "compare-periods",
+            {"dimension": "party_family", "period_a": [2014, 2016], "period_b": [2019, 2021]},
+            "Exchanges by party family: 2014–2016 and 2019–2021",
+        ),
+        (
+            "pages/explorer.py",
+            {"explorer_rows": "party_family", "explorer_cols": "region", "explorer_measure": "parties"},
+            "pivot",
+            {"rows": "party_family", "columns": "region", "measure": "parties"},
+            "Parties by party family and region",
+        ),
     ],
 )
-def test_add_to_briefing_keeps_the_options_of_the_chart_on_screen(make_ledger, monkeypatch, page_file, widgets,
-                                                                   chart, options, title):
+def test_add_to_briefing_keeps_the_options_of_the_chart_on_screen(
+    make_ledger, monkeypatch, page_file, widgets, chart, options, title
+):
     from streamlit.testing.v1 import AppTest
 
     ledger = make_ledger(ROWS, demo=True)
@@ -499,8 +548,9 @@ def test_add_to_briefing_keeps_the_options_of_the_chart_on_screen(make_ledger, m
     assert (item["chart"], item["options"]) == (chart, options)
 
     # The briefing file keeps them, and the briefing draws the chart seen on screen.
-    spec = briefing.BriefingSpec(items=(briefing.BriefingItem(chart, Filters.from_params(item["filters"]),
-                                                              options=item["options"]),))
+    spec = briefing.BriefingSpec(
+        items=(briefing.BriefingItem(chart, Filters.from_params(item["filters"]), options=item["options"]),)
+    )
     loaded = briefing.BriefingSpec.from_json(spec.to_json(), known_charts=list(chart_catalog.CHARTS))
     assert loaded == spec and dict(loaded.items[0].options) == options
     con = connect_read_only(ledger)
@@ -556,8 +606,7 @@ def test_briefing_page_renders_and_adds_charts(page):
 
 def test_briefing_page_without_a_browser_says_what_to_install(page, monkeypatch, tmp_path):
     monkeypatch.setenv("LEDGER_BROWSER", str(tmp_path / "no-browser"))
-    page.session_state["briefing_items"] = [{"id": 1, "chart": "regions", "filters": None, "notes": "",
-                                             "options": {}}]
+    page.session_state["briefing_items"] = [{"id": 1, "chart": "regions", "filters": None, "notes": "", "options": {}}]
     page.run()
     assert not page.exception
     assert any("apt-get install chromium" in w.value for w in page.warning)
@@ -572,14 +621,15 @@ def test_briefing_page_names_the_chart_it_cannot_build(page):
     assert not page.exception
     assert [e.value for e in page.error] == [
         "The deck and the pack cannot be built: Chart 2 (top-countries): option 'top' must be a whole number "
-        'from 1 to 100, not "abc".']
+        'from 1 to 100, not "abc".'
+    ]
     buttons = {b.proto.label: b.proto.disabled for b in page.get("download_button")}
-    assert buttons == {"Download slide deck (PPTX)": True, "Download PDF pack": True,
-                       "Save briefing file (JSON)": True}
+    assert buttons == {"Download slide deck (PPTX)": True, "Download PDF pack": True, "Save briefing file (JSON)": True}
     page.toggle(key="briefing_preview").set_value(True).run()
     assert not page.exception
-    assert any(e.value.startswith("Chart 2 (top-countries) could not be drawn: top must be a whole number")
-               for e in page.error)
+    assert any(
+        e.value.startswith("Chart 2 (top-countries) could not be drawn: top must be a whole number") for e in page.error
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -600,7 +650,8 @@ def test_chart_png_and_briefing_downloads_from_the_app(app_url, tmp_path):
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(
             executable_path="/usr/bin/chromium",
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
         page = chromium.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True).new_page()
         # Overview: the Export menu under the first chart downloads a PNG and adds it to the briefing.
         page.goto(app_url, timeout=60_000)
@@ -625,10 +676,10 @@ def test_chart_png_and_briefing_downloads_from_the_app(app_url, tmp_path):
         title.fill("Monthly briefing")
         title.press("Enter")
         page.wait_for_timeout(500)
-        page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')",
-                               timeout=30_000)
-        page.wait_for_selector('[data-testid="stDownloadButton"] button:has-text("Download slide deck")',
-                               timeout=30_000)
+        page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=30_000)
+        page.wait_for_selector(
+            '[data-testid="stDownloadButton"] button:has-text("Download slide deck")', timeout=30_000
+        )
         page.wait_for_selector('button:has-text("Download slide deck (PPTX)"):not([disabled])', timeout=30_000)
         downloads = {}
         for label in ("Download slide deck (PPTX)", "Download PDF pack"):
@@ -642,8 +693,11 @@ def test_chart_png_and_briefing_downloads_from_the_app(app_url, tmp_path):
     deck_path, pack_path = downloads.values()
     assert deck_path.name.startswith("monthly-briefing_") and deck_path.suffix == ".pptx"
     deck = Presentation(deck_path)
-    assert [s.shapes.title.text for s in deck.slides] == ["Monthly briefing", "Exchanges per year",
-                                                          "Exchanges by country"]
+    assert [s.shapes.title.text for s in deck.slides] == [
+        "Monthly briefing",
+        "Exchanges per year",
+        "Exchanges by country",
+    ]
     assert "Demo data" in slide_texts(deck.slides[2])
     pack = PdfReader(pack_path)
     assert len(pack.pages) == 3

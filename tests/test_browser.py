@@ -24,8 +24,12 @@ pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parent.parent
 # Debian's package installs /usr/bin/chromium; Ubuntu's is named chromium-browser.
-CHROMIUM = (os.environ.get("LEDGER_TEST_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
-            or "/usr/bin/chromium")
+CHROMIUM = (
+    os.environ.get("LEDGER_TEST_CHROMIUM")
+    or shutil.which("chromium")
+    or shutil.which("chromium-browser")
+    or "/usr/bin/chromium"
+)
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "[::1]", "::1"}
 # (url path, page title, plotly charts on the page, of which maps)
 PAGES = [
@@ -101,11 +105,10 @@ def _wait_for_app(page, charts: int) -> None:
             const plots = [...document.querySelectorAll('.js-plotly-plot')];
             return plots.length >= n && plots.every(p => p._fullData && p._fullData.length > 0);
         }""",
-        arg=charts, timeout=LOAD_TIMEOUT_MS,
+        arg=charts,
+        timeout=LOAD_TIMEOUT_MS,
     )
-    page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=LOAD_TIMEOUT_MS
-    )
+    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=LOAD_TIMEOUT_MS)
 
 
 def _summary(page) -> str:
@@ -127,7 +130,8 @@ def test_page_draws_offline(page, server, outside_requests, output_dir, path, ti
         # The country shapes exist only when the outline was fetched from this server.
         page.wait_for_function(
             "(n) => document.querySelectorAll('.choroplethlayer path.choroplethlocation').length >= n",
-            arg=100 * maps, timeout=LOAD_TIMEOUT_MS,
+            arg=100 * maps,
+            timeout=LOAD_TIMEOUT_MS,
         )
     assert page.locator('[data-testid="stException"]').count() == 0
     assert page.locator('[data-testid="stAlertContentError"]').count() == 0
@@ -189,7 +193,8 @@ def test_back_button_restores_page_and_filters(page, server, outside_requests):
     page.wait_for_function("() => location.search.includes('from=1990')", timeout=LOAD_TIMEOUT_MS)
     page.wait_for_function(
         "() => [...document.querySelectorAll('[data-testid=\"stMarkdownContainer\"]')]"
-        ".some(e => e.innerText.includes('1990–2025; Region: Asia'))", timeout=LOAD_TIMEOUT_MS,
+        ".some(e => e.innerText.includes('1990–2025; Region: Asia'))",
+        timeout=LOAD_TIMEOUT_MS,
     )
 
     # Forward again, to the view without filters: an empty query string on the same page is a
@@ -199,7 +204,8 @@ def test_back_button_restores_page_and_filters(page, server, outside_requests):
     _wait_for_app(page, 6)
     page.wait_for_function(
         "() => [...document.querySelectorAll('[data-testid=\"stMarkdownContainer\"]')]"
-        ".some(e => e.innerText.includes('Showing:') && !e.innerText.includes('Region:'))", timeout=LOAD_TIMEOUT_MS,
+        ".some(e => e.innerText.includes('Showing:') && !e.innerText.includes('Region:'))",
+        timeout=LOAD_TIMEOUT_MS,
     )
     page.wait_for_timeout(1000)  # a stale write-back of the old filters would land by now
     assert "region=" not in page.url and "Region:" not in _summary(page)
@@ -239,14 +245,19 @@ def test_clicks_filter_and_open_profiles(page, server, outside_requests):
     page.wait_for_function("() => location.search.includes('region=')", timeout=LOAD_TIMEOUT_MS)
     region = parse_qs(urlparse(page.url).query)["region"]
     assert len(region) == 1
-    page.wait_for_function("(r) => [...document.querySelectorAll('[data-testid=\"stMarkdownContainer\"]')]"
-                           ".some(e => e.innerText.includes('Region: ' + r))", arg=region[0], timeout=LOAD_TIMEOUT_MS)
+    page.wait_for_function(
+        "(r) => [...document.querySelectorAll('[data-testid=\"stMarkdownContainer\"]')]"
+        ".some(e => e.innerText.includes('Region: ' + r))",
+        arg=region[0],
+        timeout=LOAD_TIMEOUT_MS,
+    )
 
     # A country on the map opens its profile.
     page.goto(f"{server}/", wait_until="domcontentloaded")
     _wait_for_app(page, 3)
-    page.wait_for_function("() => document.querySelectorAll('.choroplethlocation').length > 100",
-                           timeout=LOAD_TIMEOUT_MS)
+    page.wait_for_function(
+        "() => document.querySelectorAll('.choroplethlocation').length > 100", timeout=LOAD_TIMEOUT_MS
+    )
     page.locator(".js-plotly-plot", has=page.locator(".choroplethlocation")).first.scroll_into_view_if_needed()
     page.wait_for_timeout(300)
     # A screen point inside the largest country shape (a bounding-box centre may be a neighbour).
@@ -267,7 +278,9 @@ def test_clicks_filter_and_open_profiles(page, server, outside_requests):
     assert point is not None
     page.mouse.click(*point)
     # Streamlit changes pages with history.pushState: no load event to wait for.
-    page.wait_for_function("() => location.pathname.endsWith('/profiles') && location.search.includes('profile=country')",
-                           timeout=LOAD_TIMEOUT_MS)
+    page.wait_for_function(
+        "() => location.pathname.endsWith('/profiles') && location.search.includes('profile=country')",
+        timeout=LOAD_TIMEOUT_MS,
+    )
     _wait_for_app(page, 4)
     assert outside_requests == []

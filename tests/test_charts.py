@@ -33,12 +33,19 @@ ROWS = [
     {"date": "2020-05-01", "party": "Red Party", "family": "communist", "form": "study_trip"},
     {"date": "2021-01-10", "party": "Sun Party", "country": "KEN", "family": "national_democratic"},
     {"date": "2021-02-10", "party": "Red Party", "family": "communist"},
-    {"date": "2021-06-01", "party": "Blue League", "country": None, "family": "international_org",
-     "status": "other", "form": "multilateral_meeting"},
+    {
+        "date": "2021-06-01",
+        "party": "Blue League",
+        "country": None,
+        "family": "international_org",
+        "status": "other",
+        "form": "multilateral_meeting",
+    },
 ]
 SINCE_2020 = Filters(year_from=2020)
-ERAS = pd.DataFrame({"year": [1978, 2012, 2017], "label": ["Reform", "18th Congress", "Dialogue"],
-                     "description": ["", "", ""]})
+ERAS = pd.DataFrame(
+    {"year": [1978, 2012, 2017], "label": ["Reform", "18th Congress", "Dialogue"], "description": ["", "", ""]}
+)
 
 
 @pytest.fixture(scope="module")
@@ -52,8 +59,15 @@ def con(tmp_path_factory):
 
 
 def per_year(years, exchanges):
-    frame = pd.DataFrame({"year": years, "exchanges": exchanges, "events": exchanges, "parties": [1] * len(years),
-                          "countries": [1] * len(years)})
+    frame = pd.DataFrame(
+        {
+            "year": years,
+            "exchanges": exchanges,
+            "events": exchanges,
+            "parties": [1] * len(years),
+            "countries": [1] * len(years),
+        }
+    )
     frame["exchanges_change"] = frame["exchanges"].diff().fillna(0).astype(int)
     frame["exchanges_change_pct"] = [float("nan")] + [10.0] * (len(years) - 1)
     frame["exchanges_rolling3"] = frame["exchanges"].rolling(3, min_periods=1).mean()
@@ -81,14 +95,17 @@ def test_template_is_registered_with_local_fonts_and_on_every_figure():
         assert figure.layout.template.layout.legend.x == 1.01
 
 
-@pytest.mark.parametrize(("dimension", "codes"), [
-    ("party_family", vocab.PARTY_FAMILIES),
-    ("party_status", vocab.PARTY_STATUSES),
-    ("form", vocab.FORMS),
-    ("direction", vocab.DIRECTIONS),
-    ("level", vocab.LEVELS),
-    ("region", vocab.REGIONS + (vocab.INTERNATIONAL_BUCKET,)),
-])
+@pytest.mark.parametrize(
+    ("dimension", "codes"),
+    [
+        ("party_family", vocab.PARTY_FAMILIES),
+        ("party_status", vocab.PARTY_STATUSES),
+        ("form", vocab.FORMS),
+        ("direction", vocab.DIRECTIONS),
+        ("level", vocab.LEVELS),
+        ("region", vocab.REGIONS + (vocab.INTERNATIONAL_BUCKET,)),
+    ],
+)
 def test_every_code_has_its_own_fixed_colour(dimension, codes):
     colours = [charts.colour(dimension, code) for code in codes]
     assert all(re.fullmatch(r"#[0-9A-Fa-f]{6}", c) for c in colours)
@@ -97,12 +114,27 @@ def test_every_code_has_its_own_fixed_colour(dimension, codes):
 
 
 def test_family_colours_are_the_same_on_every_chart():
-    over_time = charts.breakdown_per_year_chart(pd.DataFrame({
-        "year": [2000, 2000], "party_family": ["liberal", "communist"], "exchanges": [3, 1], "share": [0.75, 0.25],
-    }), "party_family")
-    bars = charts.breakdown_bar_chart(pd.DataFrame({
-        "party_family": ["liberal", "communist"], "exchanges": [3, 1], "share": [0.75, 0.25],
-    }), "party_family")
+    over_time = charts.breakdown_per_year_chart(
+        pd.DataFrame(
+            {
+                "year": [2000, 2000],
+                "party_family": ["liberal", "communist"],
+                "exchanges": [3, 1],
+                "share": [0.75, 0.25],
+            }
+        ),
+        "party_family",
+    )
+    bars = charts.breakdown_bar_chart(
+        pd.DataFrame(
+            {
+                "party_family": ["liberal", "communist"],
+                "exchanges": [3, 1],
+                "share": [0.75, 0.25],
+            }
+        ),
+        "party_family",
+    )
     stacked = {trace.name: trace.marker.color for trace in over_time.data}
     assert stacked == {"Communist": "#882255", "Liberal": "#DDCC77"}
     assert dict(zip(bars.data[0].y, bars.data[0].marker.color, strict=True)) == stacked
@@ -126,12 +158,14 @@ def test_exchanges_per_year_bars_rolling_mean_and_eras_in_range():
 
 
 def test_stacked_per_year_counts_and_shares():
-    df = pd.DataFrame({
-        "year": [2000, 2000, 2001, 2001],
-        "region": ["Europe", "Africa", "Europe", "Africa"],
-        "exchanges": [3, 1, 0, 2],
-        "share": [0.75, 0.25, 0.0, 1.0],
-    })
+    df = pd.DataFrame(
+        {
+            "year": [2000, 2000, 2001, 2001],
+            "region": ["Europe", "Africa", "Europe", "Africa"],
+            "exchanges": [3, 1, 0, 2],
+            "share": [0.75, 0.25, 0.0, 1.0],
+        }
+    )
     counts = charts.breakdown_per_year_chart(df, "region")
     assert [t.name for t in counts.data] == ["Africa", "Europe"]  # vocabulary order
     assert list(counts.data[1].y) == [3, 0]
@@ -143,8 +177,9 @@ def test_stacked_per_year_counts_and_shares():
 
 
 def test_breakdown_bars_sorted_labelled_and_clickable():
-    df = pd.DataFrame({"form": ["study_trip", "working_visit", "other"], "exchanges": [2, 5, 1],
-                       "share": [0.25, 0.625, 0.125]})
+    df = pd.DataFrame(
+        {"form": ["study_trip", "working_visit", "other"], "exchanges": [2, 5, 1], "share": [0.25, 0.625, 0.125]}
+    )
     fig = charts.breakdown_bar_chart(df, "form")
     bar = fig.data[0]
     assert list(bar.y) == ["Other", "Study trip", "Working visit"]  # largest on top
@@ -157,11 +192,18 @@ def test_breakdown_bars_sorted_labelled_and_clickable():
 
 
 def test_world_map_iso3_locations_and_off_map_note():
-    df = pd.DataFrame({
-        "country_iso3": ["FRA", "", "KEN"], "country": ["France", "International organisations", "Kenya"],
-        "region": ["Europe", "International organisations", "Africa"], "subregion": ["", "", ""],
-        "exchanges": [3, 1, 1], "share": [0.6, 0.2, 0.2], "events": [3, 1, 1], "parties": [1, 1, 1],
-    })
+    df = pd.DataFrame(
+        {
+            "country_iso3": ["FRA", "", "KEN"],
+            "country": ["France", "International organisations", "Kenya"],
+            "region": ["Europe", "International organisations", "Africa"],
+            "subregion": ["", "", ""],
+            "exchanges": [3, 1, 1],
+            "share": [0.6, 0.2, 0.2],
+            "events": [3, 1, 1],
+            "parties": [1, 1, 1],
+        }
+    )
     fig = charts.world_map_chart(df)
     trace = fig.data[0]
     assert trace.type == "choropleth" and trace.locationmode == "ISO-3"
@@ -172,11 +214,18 @@ def test_world_map_iso3_locations_and_off_map_note():
 
 
 def test_change_level_map_one_trace_per_level():
-    df = pd.DataFrame({
-        "country_iso3": ["FRA", "KEN", "BRA"], "country": ["France", "Kenya", "Brazil"], "region": ["", "", ""],
-        "window_exchanges": [10, 2, 6], "window_average": [2.0, 0.4, 1.2], "baseline_average": [1.0, 1.0, 1.2],
-        "change_pct": [100.0, -60.0, 0.0], "level": ["large increase", "large decrease", "little change"],
-    })
+    df = pd.DataFrame(
+        {
+            "country_iso3": ["FRA", "KEN", "BRA"],
+            "country": ["France", "Kenya", "Brazil"],
+            "region": ["", "", ""],
+            "window_exchanges": [10, 2, 6],
+            "window_average": [2.0, 0.4, 1.2],
+            "baseline_average": [1.0, 1.0, 1.2],
+            "change_pct": [100.0, -60.0, 0.0],
+            "level": ["large increase", "large decrease", "little change"],
+        }
+    )
     fig = charts.change_level_map_chart(df)
     assert [t.name for t in fig.data] == ["Large increase", "Little change", "Large decrease"]
     assert fig.data[0].colorscale[0][1] == charts.CHANGE_LEVEL_COLOURS["large increase"]
@@ -184,9 +233,15 @@ def test_change_level_map_one_trace_per_level():
 
 
 def test_movers_rises_blue_falls_orange_sorted():
-    df = pd.DataFrame({"region": ["Africa", "Europe", "Asia", "Oceania"], "exchanges_a": [1, 9, 4, 3],
-                       "exchanges_b": [6, 2, 4, 4], "change": [5, -7, 0, 1],
-                       "change_pct": [500.0, -77.8, 0.0, 33.3]})
+    df = pd.DataFrame(
+        {
+            "region": ["Africa", "Europe", "Asia", "Oceania"],
+            "exchanges_a": [1, 9, 4, 3],
+            "exchanges_b": [6, 2, 4, 4],
+            "change": [5, -7, 0, 1],
+            "change_pct": [500.0, -77.8, 0.0, 33.3],
+        }
+    )
     fig = charts.movers_chart(df, "region", "2000", "2001")
     bar = fig.data[0]
     assert list(bar.y) == ["Europe", "Oceania", "Africa"]  # no change left out; falls first
@@ -196,20 +251,37 @@ def test_movers_rises_blue_falls_orange_sorted():
 
 
 def test_heatmap_orders_years_and_vocabulary():
-    df = pd.DataFrame({"party_family": ["liberal", "communist", "liberal", "communist"],
-                       "year": [2001, 2001, 2000, 2000], "exchanges": [1, 2, 3, 4], "share": [0.1, 0.2, 0.3, 0.4]})
+    df = pd.DataFrame(
+        {
+            "party_family": ["liberal", "communist", "liberal", "communist"],
+            "year": [2001, 2001, 2000, 2000],
+            "exchanges": [1, 2, 3, 4],
+            "share": [0.1, 0.2, 0.3, 0.4],
+        }
+    )
     fig = charts.heatmap_chart(df, "party_family", "year")
     heat = fig.data[0]
     assert list(heat.y) == ["Communist", "Liberal"] and list(heat.x) == ["2000", "2001"]
     assert [list(row) for row in heat.z] == [[4, 2], [3, 1]]
-    decades = charts.heatmap_chart(pd.DataFrame({"region": ["Asia", "Asia"], "decade": [1990, 1980],
-                                                 "parties": [2, 5]}), "region", "decade", value="parties")
+    decades = charts.heatmap_chart(
+        pd.DataFrame({"region": ["Asia", "Asia"], "decade": [1990, 1980], "parties": [2, 5]}),
+        "region",
+        "decade",
+        value="parties",
+    )
     assert list(decades.data[0].x) == ["1980s", "1990s"]
 
 
 def test_first_contacts_two_panels():
-    df = pd.DataFrame({"year": [2000, 2001], "new_parties": [3, 1], "new_countries": [2, 0],
-                       "cumulative_parties": [3, 4], "cumulative_countries": [2, 2]})
+    df = pd.DataFrame(
+        {
+            "year": [2000, 2001],
+            "new_parties": [3, 1],
+            "new_countries": [2, 0],
+            "cumulative_parties": [3, 4],
+            "cumulative_countries": [2, 2],
+        }
+    )
     fig = charts.first_contacts_chart(df)
     names = [t.name for t in fig.data]
     assert names == ["Parties", "New parties", "Countries", "New countries"]
@@ -217,9 +289,19 @@ def test_first_contacts_two_panels():
 
 
 def test_leaderboard_party_clicks_give_name_and_country():
-    df = pd.DataFrame({"rank": [1, 2], "country_iso3": ["FRA", ""], "country": ["France", "International organisations"],
-                       "party": ["Red Party", "Blue League"], "exchanges": [3, 1], "share": [0.75, 0.25],
-                       "previous_exchanges": [1, 0], "change": [2, 1], "change_pct": [200.0, float("nan")]})
+    df = pd.DataFrame(
+        {
+            "rank": [1, 2],
+            "country_iso3": ["FRA", ""],
+            "country": ["France", "International organisations"],
+            "party": ["Red Party", "Blue League"],
+            "exchanges": [3, 1],
+            "share": [0.75, 0.25],
+            "previous_exchanges": [1, 0],
+            "change": [2, 1],
+            "change_pct": [200.0, float("nan")],
+        }
+    )
     fig = charts.leaderboard_chart(df, "party")
     bar = fig.data[0]
     assert list(bar.y) == ["Blue League (International organisations)", "Red Party (France)"]
@@ -230,12 +312,16 @@ def test_leaderboard_party_clicks_give_name_and_country():
 EMPTY_CASES = [
     (charts.exchanges_per_year_chart, per_year([], [])),
     (charts.activity_per_year_chart, per_year([2000], [0])),
-    (lambda df: charts.breakdown_per_year_chart(df, "form"), pd.DataFrame(columns=["year", "form", "exchanges",
-                                                                                     "share"])),
+    (
+        lambda df: charts.breakdown_per_year_chart(df, "form"),
+        pd.DataFrame(columns=["year", "form", "exchanges", "share"]),
+    ),
     (lambda df: charts.breakdown_bar_chart(df, "form"), pd.DataFrame(columns=["form", "exchanges", "share"])),
     (charts.world_map_chart, pd.DataFrame(columns=["country_iso3", "country", "exchanges", "share"])),
-    (lambda df: charts.movers_chart(df, "region", "a", "b"),
-     pd.DataFrame(columns=["region", "exchanges_a", "exchanges_b", "change", "change_pct"])),
+    (
+        lambda df: charts.movers_chart(df, "region", "a", "b"),
+        pd.DataFrame(columns=["region", "exchanges_a", "exchanges_b", "change", "change_pct"]),
+    ),
     (lambda df: charts.heatmap_chart(df, "region", "year"), pd.DataFrame(columns=["region", "year", "exchanges"])),
 ]
 
@@ -304,15 +390,19 @@ def test_every_catalog_chart_has_an_empty_state(con, name):
     nothing = Filters(year_from=2020, regions=("Oceania",))
     fig, data = chart_catalog.build_chart(con, name, nothing, is_demo=False)
     assert charts.is_empty(fig), name
-    assert json.loads(pio.to_json(fig, validate=False)) == json.loads(pio.to_json(go.Figure(fig.to_dict()),
-                                                                                  validate=False))
+    assert json.loads(pio.to_json(fig, validate=False)) == json.loads(
+        pio.to_json(go.Figure(fig.to_dict()), validate=False)
+    )
     assert "Demo data" not in charts.footnote_text(fig)
 
 
 def test_catalog_numbers_and_caption(con):
     fig, data = chart_catalog.build_chart(con, "regions", SINCE_2020, is_demo=False, source="Test ledger")
     assert dict(zip(data["region"], data["exchanges"], strict=True)) == {
-        "Europe": 3, "Africa": 1, "International organisations": 1}
+        "Europe": 3,
+        "Africa": 1,
+        "International organisations": 1,
+    }
     assert list(fig.data[0].x) == [1, 1, 3]
     assert "2020–2021" in fig.layout.title.text
     assert charts.footnote_text(fig) == "Source: Test ledger"
@@ -323,16 +413,30 @@ def test_catalog_numbers_and_caption(con):
 
 
 def test_catalog_compare_uses_its_periods(con):
-    fig, data = chart_catalog.build_chart(con, "compare-periods", Filters(), is_demo=False, dimension="region",
-                                          period_a=(2020, 2020), period_b=(2021, 2021))
+    fig, data = chart_catalog.build_chart(
+        con,
+        "compare-periods",
+        Filters(),
+        is_demo=False,
+        dimension="region",
+        period_a=(2020, 2020),
+        period_b=(2021, 2021),
+    )
     rows = data.set_index("region")[["exchanges_a", "exchanges_b"]].to_dict("index")
     assert rows["Europe"] == {"exchanges_a": 2, "exchanges_b": 1}
     assert rows["Africa"] == {"exchanges_a": 0, "exchanges_b": 1}
     assert "2020 and 2021" in fig.layout.title.text
     assert "1978" not in fig.layout.title.text  # the periods replace the filters' years
     with pytest.raises(ValueError, match="Cannot compare by"):
-        chart_catalog.build_chart(con, "compare-periods", Filters(), is_demo=False, dimension="topic",
-                                  period_a=(2020, 2020), period_b=(2021, 2021))
+        chart_catalog.build_chart(
+            con,
+            "compare-periods",
+            Filters(),
+            is_demo=False,
+            dimension="topic",
+            period_a=(2020, 2020),
+            period_b=(2021, 2021),
+        )
 
 
 def test_top_countries_leave_international_organisations_out(con):

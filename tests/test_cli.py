@@ -38,11 +38,13 @@ def test_init_demo_with_rows_and_seed_then_info(tmp_path, capsys):
 
 
 def test_info_on_hand_built_ledger(make_ledger, capsys):
-    db = make_ledger([
-        {"date": "1990-01-02", "party": "A", "country": "PER", "event_id": "E1"},
-        {"date": "1992-03", "party": "B", "country": "PER", "event_id": "E1"},
-        {"date": "1995", "party": "A", "country": "BOL"},
-    ])
+    db = make_ledger(
+        [
+            {"date": "1990-01-02", "party": "A", "country": "PER", "event_id": "E1"},
+            {"date": "1992-03", "party": "B", "country": "PER", "event_id": "E1"},
+            {"date": "1995", "party": "A", "country": "BOL"},
+        ]
+    )
     assert cli.main(["info", "--db", str(db)]) == 0
     out = capsys.readouterr().out
     assert "Exchanges:      3\n" in out
@@ -50,7 +52,35 @@ def test_info_on_hand_built_ledger(make_ledger, capsys):
     assert "Parties:        3\n" in out
     assert "Countries:      2\n" in out
     assert "Years:          1990–1995" in out
-    assert "real (imported)" in out
+    assert "Data:           real\n" in out
+
+
+def test_info_says_an_empty_real_ledger_is_empty(tmp_path, capsys):
+    db = tmp_path / "empty.duckdb"
+    assert cli.main(["init", "--empty", "--db", str(db)]) == 0
+    capsys.readouterr()
+    assert cli.main(["info", "--db", str(db)]) == 0
+    out = capsys.readouterr().out
+    assert "Data:           real, empty (import a ledger: python -m analytics import FILE)\n" in out
+    assert "Years:          no exchanges yet\n" in out
+
+
+def test_first_run_creates_the_missing_default_ledger_with_demo_data(tmp_path, monkeypatch, capsys):
+    default = tmp_path / "data" / "ledger.duckdb"
+    default.parent.mkdir()
+    monkeypatch.setattr(cli, "DEFAULT_DB_PATH", default)
+    monkeypatch.setenv("LEDGER_DB", str(default))  # what load_settings() falls back to
+    assert not default.exists()
+    assert cli.main(["info"]) == 0
+    assert default.exists()
+    assert "Data:           DEMO (synthetic, invented parties)\n" in capsys.readouterr().out
+
+
+def test_a_missing_ledger_that_is_not_the_default_is_not_created(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("LEDGER_DB", str(tmp_path / "elsewhere.duckdb"))
+    assert cli.main(["info"]) == 2
+    assert "No ledger at" in capsys.readouterr().err
+    assert not (tmp_path / "elsewhere.duckdb").exists()
 
 
 def test_info_on_missing_non_default_ledger_is_an_error(tmp_path, capsys):
@@ -67,7 +97,7 @@ def test_ledger_db_environment_variable(make_ledger, monkeypatch, capsys):
 
 
 def test_rows_with_empty_is_refused(tmp_path, capsys):
-    assert cli.main(["init", "--empty", "--rows", "10", "--db", str(tmp_path / "x.duckdb")]) == 2
+    assert cli.main(["init", "--empty", "--rows", "10000", "--db", str(tmp_path / "x.duckdb")]) == 2
     assert "--rows only applies" in capsys.readouterr().err
 
 
@@ -93,6 +123,27 @@ def test_cli_does_not_load_streamlit():
 
 def test_python_dash_m_entry_point(tmp_path):
     db = tmp_path / "e.duckdb"
-    result = subprocess.run([sys.executable, "-m", "analytics", "init", "--empty", "--db", str(db)],
-                            cwd=ROOT, capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "analytics", "init", "--empty", "--db", str(db)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 0 and db.exists()
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--seed", "-1"], "--seed must be from 0 to 4,294,967,295, not -1"),
+        (["--rows", "3e9"], "--rows must be a whole number, not '3e9'"),
+        (["--rows", "3000000000"], "--rows must be from 5,000 to 50,000,000, not 3,000,000,000"),
+        (["--rows", "100"], "--rows must be from 5,000 to 50,000,000, not 100"),
+    ],
+)
+def test_init_names_the_bad_number(tmp_path, capsys, argv, message):
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["init", *argv, "--db", str(tmp_path / "x.duckdb")])
+    assert exit_info.value.code == 2
+    assert message in capsys.readouterr().err
+    assert not (tmp_path / "x.duckdb").exists()

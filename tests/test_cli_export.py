@@ -54,14 +54,32 @@ def test_csv_export_holds_the_numbers_behind_the_chart(ledger, tmp_path, capsys)
     ]
     # 2016-2021: Kenya 3, France 2 + Germany 1, Brazil 2, the international organisation 1.
     assert [row[:2] for row in rows[5:]] == [
-        ["region", "exchanges"], ["Africa", "3"], ["Europe", "3"], ["Latin America and the Caribbean", "2"],
+        ["region", "exchanges"],
+        ["Africa", "3"],
+        ["Europe", "3"],
+        ["Latin America and the Caribbean", "2"],
         ["International organisations", "1"],
     ]
 
 
 def test_directory_output_gets_the_default_name(ledger, tmp_path, capsys):
-    assert main(["export", "by-family", "--db", ledger, "--out", f"{tmp_path}/", "--format", "xlsx",
-                 "--family", "socialist"]) == 0
+    assert (
+        main(
+            [
+                "export",
+                "by-family",
+                "--db",
+                ledger,
+                "--out",
+                f"{tmp_path}/",
+                "--format",
+                "xlsx",
+                "--family",
+                "socialist",
+            ]
+        )
+        == 0
+    )
     written = tmp_path / f"by-family_{TODAY}.xlsx"
     assert written.read_bytes()[:2] == b"PK"
     assert str(written) in capsys.readouterr().out
@@ -107,12 +125,14 @@ def test_bad_spec_file_exits_2(ledger, tmp_path, capsys):
 
 def test_bad_chart_options_in_a_briefing_file_exit_2_naming_the_chart(ledger, tmp_path, capsys):
     spec = tmp_path / "brief.json"
-    spec.write_text(json.dumps({"charts": ["regions", {"chart": "change-level-map",
-                                                       "options": {"baseline_years": "x"}}]}), encoding="utf-8")
+    spec.write_text(
+        json.dumps({"charts": ["regions", {"chart": "change-level-map", "options": {"baseline_years": "x"}}]}),
+        encoding="utf-8",
+    )
     assert main(["briefing", "--db", ledger, "--spec", str(spec), "--out", str(tmp_path / "deck.pptx")]) == 2
     assert capsys.readouterr().err == (
-        "error: Chart 2 (change-level-map): option 'baseline_years' must be a whole number from 1 to 50, "
-        'not "x".\n')
+        "error: Chart 2 (change-level-map): option 'baseline_years' must be a whole number from 1 to 50, not \"x\".\n"
+    )
     assert not (tmp_path / "deck.pptx").exists()
 
 
@@ -153,8 +173,10 @@ def test_failed_export_keeps_the_previous_file_and_no_temporary_one(ledger, tmp_
 
 
 def test_missing_browser_exits_2_with_what_to_install(ledger, tmp_path, no_browser, capsys):
-    for argv in (["export", "regions", "--out", str(tmp_path / "r.png")],
-                 ["briefing", "--charts", "regions", "--out", str(tmp_path / "d.pptx")]):
+    for argv in (
+        ["export", "regions", "--out", str(tmp_path / "r.png")],
+        ["briefing", "--charts", "regions", "--out", str(tmp_path / "d.pptx")],
+    ):
         assert main([*argv, "--db", ledger]) == 2
         err = capsys.readouterr().err
         assert "install it with `apt-get install chromium`" in err
@@ -169,8 +191,25 @@ def test_missing_browser_exits_2_with_what_to_install(ledger, tmp_path, no_brows
 def test_png_export_has_the_requested_size(ledger, tmp_path, capsys):
     need_browser()
     out = tmp_path / "epy.png"
-    assert main(["export", "exchanges-per-year", "--db", ledger, "--out", str(out), "--width", "800",
-                 "--height", "500", "--scale", "1.5"]) == 0
+    assert (
+        main(
+            [
+                "export",
+                "exchanges-per-year",
+                "--db",
+                ledger,
+                "--out",
+                str(out),
+                "--width",
+                "800",
+                "--height",
+                "500",
+                "--scale",
+                "1.5",
+            ]
+        )
+        == 0
+    )
     assert capsys.readouterr().out == f"Wrote exchanges-per-year (PNG, 1200 x 750 px) to {out}\n"
     assert Image.open(out).size == (1200, 750)
 
@@ -179,8 +218,28 @@ def test_png_export_has_the_requested_size(ledger, tmp_path, capsys):
 def test_briefing_deck_then_pack_from_the_saved_spec(ledger, tmp_path, capsys):
     need_browser()
     deck, spec, pack = tmp_path / "deck.pptx", tmp_path / "brief.json", tmp_path / "pack.pdf"
-    assert main(["briefing", "--db", ledger, "--charts", "regions,by-family", "--out", str(deck),
-                 "--title", "Monthly", "--subtitle", "Africa", "--region", "Africa", "--save-spec", str(spec)]) == 0
+    assert (
+        main(
+            [
+                "briefing",
+                "--db",
+                ledger,
+                "--charts",
+                "regions,by-family",
+                "--out",
+                str(deck),
+                "--title",
+                "Monthly",
+                "--subtitle",
+                "Africa",
+                "--region",
+                "Africa",
+                "--save-spec",
+                str(spec),
+            ]
+        )
+        == 0
+    )
     assert "Wrote PowerPoint deck (3 pages: title and 2 charts)" in capsys.readouterr().out
     slides = list(Presentation(deck).slides)
     assert [s.shapes.title.text for s in slides] == ["Monthly", "Exchanges by region", "Exchanges by party family"]

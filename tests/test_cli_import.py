@@ -38,30 +38,40 @@ def ledger(tmp_path):
 @pytest.fixture
 def good_file(tmp_path):
     path = tmp_path / "mine.csv"
-    path.write_text(HEADER + "\n2001-05-02,Dawn Party,FRA,socialist,working_visit,inbound\n"
-                             "1985,Harbour Forum,,international_org,other,virtual\n")
+    path.write_text(
+        HEADER + "\n2001-05-02,Dawn Party,FRA,socialist,working_visit,inbound\n"
+        "1985,Harbour Forum,,international_org,other,virtual\n"
+    )
     return path
 
 
 @pytest.fixture
 def mixed_file(tmp_path):
     path = tmp_path / "mixed.csv"
-    path.write_text(HEADER + "\n2001,Dawn Party,FRA,socialist,working_visit,inbound\n"
-                             "2002,Elm Party,Germny,liberal,dinner,inbound\n"
-                             "2003,Oak Party,DEU,liberal,study_trip,outbound\n")
+    path.write_text(
+        HEADER + "\n2001,Dawn Party,FRA,socialist,working_visit,inbound\n"
+        "2002,Elm Party,Germny,liberal,dinner,inbound\n"
+        "2003,Oak Party,DEU,liberal,study_trip,outbound\n"
+    )
     return path
 
 
 def test_import_writes_everything_and_exits_0(capsys, ledger, good_file):
     assert run(capsys, "import", good_file, "--db", ledger) == (
-        0, "Imported 2 of 2 rows from mine.csv as batch 1 (2 new parties).\n", "")
+        0,
+        "Imported 2 of 2 rows from mine.csv as batch 1 (2 new parties).\n",
+        "",
+    )
     assert count(ledger) == 2
 
 
 def test_dry_run_writes_nothing(capsys, ledger, good_file):
     before = fingerprint(ledger)
     assert run(capsys, "import", good_file, "--dry-run", "--db", ledger) == (
-        0, "Dry run: 2 rows read, 2 valid, 0 with errors; nothing written.\n", "")
+        0,
+        "Dry run: 2 rows read, 2 valid, 0 with errors; nothing written.\n",
+        "",
+    )
     assert fingerprint(ledger) == before
 
 
@@ -69,8 +79,10 @@ def test_errors_one_per_line_on_stderr_and_nothing_written(capsys, ledger, mixed
     before = fingerprint(ledger)
     code, out, err = run(capsys, "import", mixed_file, "--db", ledger)
     assert code == 1
-    assert out == ("Nothing written: 1 of 3 rows have errors (listed on standard error). "
-                   "Fix them, or add --skip-invalid to import the 2 valid rows.\n")
+    assert out == (
+        "Nothing written: 1 of 3 rows have errors (listed on standard error). "
+        "Fix them, or add --skip-invalid to import the 2 valid rows.\n"
+    )
     assert err.splitlines() == [
         "error: row 3, country 'Germny': not a known country (give the ISO3 code, the UN name or the common English "
         "name); did you mean Germany (DEU)?",
@@ -85,13 +97,15 @@ def test_errors_one_per_line_on_stderr_and_nothing_written(capsys, ledger, mixed
 def test_skip_invalid_writes_valid_rows_saves_rejected_and_exits_1(capsys, ledger, mixed_file, tmp_path):
     code, out, err = run(capsys, "import", mixed_file, "--skip-invalid", "--db", ledger)
     assert code == 1
-    assert out == ("Imported 2 of 3 rows from mixed.csv as batch 1 (2 new parties).\n"
-                   f"1 row rejected; saved with the reasons in {tmp_path / 'mixed.csv.rejected.csv'}\n")
+    assert out == (
+        "Imported 2 of 3 rows from mixed.csv as batch 1 (2 new parties).\n"
+        f"1 row rejected; saved with the reasons in {tmp_path / 'mixed.csv.rejected.csv'}\n"
+    )
     assert len(err.splitlines()) == 2
     assert count(ledger) == 2
     rejected = (tmp_path / "mixed.csv.rejected.csv").read_text(encoding="utf-8-sig").splitlines()
     assert rejected[0] == "row," + HEADER + ",reason"
-    assert rejected[1].startswith("3,2002,Elm Party,Germny,liberal,dinner,inbound,\"country: not a known country")
+    assert rejected[1].startswith('3,2002,Elm Party,Germny,liberal,dinner,inbound,"country: not a known country')
 
 
 def test_skip_invalid_without_valid_rows_saves_the_rejected_file(capsys, ledger, tmp_path):
@@ -99,9 +113,13 @@ def test_skip_invalid_without_valid_rows_saves_the_rejected_file(capsys, ledger,
     path.write_text(HEADER + "\n2002,Elm Party,Germny,liberal,dinner,inbound\n")
     code, out, _ = run(capsys, "import", path, "--skip-invalid", "--db", ledger)
     assert code == 1
-    assert out == ("Nothing written: 1 of 1 rows have errors (listed on standard error).\n"
-                   f"The rejected rows are saved with the reasons in {tmp_path / 'bad.csv.rejected.csv'}\n")
-    assert (tmp_path / "bad.csv.rejected.csv").read_text(encoding="utf-8-sig").startswith("row," + HEADER + ",reason\n2,")
+    assert out == (
+        "Nothing written: 1 of 1 rows have errors (listed on standard error).\n"
+        f"The rejected rows are saved with the reasons in {tmp_path / 'bad.csv.rejected.csv'}\n"
+    )
+    assert (
+        (tmp_path / "bad.csv.rejected.csv").read_text(encoding="utf-8-sig").startswith("row," + HEADER + ",reason\n2,")
+    )
     assert count(ledger) == 0
 
 
@@ -109,36 +127,55 @@ def test_rejected_file_that_cannot_be_saved_says_the_batch_is_written(capsys, le
     (tmp_path / "mixed.csv.rejected.csv").mkdir()
     code, out, err = run(capsys, "import", mixed_file, "--skip-invalid", "--db", ledger)
     assert code == 1
-    assert out.splitlines() == ["Imported 2 of 3 rows from mixed.csv as batch 1 (2 new parties).",
-                                "1 row rejected; not saved (see the error above)"]
-    assert err.splitlines()[-1].startswith(f"error: the rejected rows could not be saved to {tmp_path / 'mixed.csv.rejected.csv'} (")
+    assert out.splitlines() == [
+        "Imported 2 of 3 rows from mixed.csv as batch 1 (2 new parties).",
+        "1 row rejected; not saved (see the error above)",
+    ]
+    assert err.splitlines()[-1].startswith(
+        f"error: the rejected rows could not be saved to {tmp_path / 'mixed.csv.rejected.csv'} ("
+    )
     assert "the import itself is committed as batch 1 (2 rows written; undo it with: python -m analytics undo 1)" in err
     assert count(ledger) == 2
 
 
 @pytest.mark.parametrize("suffix", [".csv", ".xlsx", ".parquet"])
 def test_export_ledger_then_import_into_an_empty_ledger_gives_the_same_content(capsys, make_ledger, tmp_path, suffix):
-    rows = [{"date": "1999", "party": "Dawn Party", "country": "FRA", "topic": "=1+1", "delegation_size": 4},
-            {"date": "1999-05", "party": "Dawn Party", "country": "FRA", "event_id": "ev-1"},
-            {"date": "2001-05-03", "party": "Congo Labour Party", "country": "COG", "family": "social_democratic",
-             "source": "x'); DROP TABLE parties;--"},
-            {"date": "1985", "party": "Harbour Forum", "country": None, "family": "international_org"}]
+    rows = [
+        {"date": "1999", "party": "Dawn Party", "country": "FRA", "topic": "=1+1", "delegation_size": 4},
+        {"date": "1999-05", "party": "Dawn Party", "country": "FRA", "event_id": "ev-1"},
+        {
+            "date": "2001-05-03",
+            "party": "Congo Labour Party",
+            "country": "COG",
+            "family": "social_democratic",
+            "source": "x'); DROP TABLE parties;--",
+        },
+        {"date": "1985", "party": "Harbour Forum", "country": None, "family": "international_org"},
+    ]
     source = make_ledger(rows, name="source.duckdb")
     out_file = tmp_path / "out" / f"ledger{suffix}"
     out_file.parent.mkdir()
     out_file.write_bytes(b"old content")
     assert run(capsys, "export-ledger", "--out", out_file, "--db", source) == (
-        0, f"Wrote 4 exchanges in the import format to {out_file}\n", "")
+        0,
+        f"Wrote 4 exchanges in the import format to {out_file}\n",
+        "",
+    )
     assert [path.name for path in out_file.parent.iterdir()] == [out_file.name]  # no temporary file left
     target = tmp_path / "target.duckdb"
     assert run(capsys, "import", out_file, "--db", target)[:2] == (
-        0, f"Imported 4 of 4 rows from ledger{suffix} as batch 1 (3 new parties).\n")
+        0,
+        f"Imported 4 of 4 rows from ledger{suffix} as batch 1 (3 new parties).\n",
+    )
     assert fingerprint(target) == fingerprint(source)
 
 
 def test_export_ledger_refuses_an_unknown_format(capsys, ledger, tmp_path):
     assert run(capsys, "export-ledger", "--out", tmp_path / "x.txt", "--db", ledger) == (
-        2, "", "error: Cannot write x.txt: use a .csv, .xlsx or .parquet file name.\n")
+        2,
+        "",
+        "error: Cannot write x.txt: use a .csv, .xlsx or .parquet file name.\n",
+    )
     assert not (tmp_path / "x.txt").exists()
 
 
@@ -146,15 +183,23 @@ def test_same_file_twice_exits_2_unless_forced(capsys, ledger, good_file):
     run(capsys, "import", good_file, "--db", ledger)
     code, out, err = run(capsys, "import", good_file, "--db", ledger)
     assert (code, out) == (2, "")
-    assert re.fullmatch(r"error: mine\.csv was already imported as batch 1 on \d{4}-\d\d-\d\d \d\d:\d\d UTC "
-                        r"\(same SHA-256\)\. Undo that batch first, or add --force to import it again: rows already "
-                        r"in the ledger are still refused as duplicates, so add --skip-invalid too to write only the "
-                        r"rows that are not in the ledger yet\.\n", err)
+    assert re.fullmatch(
+        r"error: mine\.csv was already imported as batch 1 on \d{4}-\d\d-\d\d \d\d:\d\d UTC "
+        r"\(same SHA-256\)\. Undo that batch first, or add --force to import it again: rows already "
+        r"in the ledger are still refused as duplicates, so add --skip-invalid too to write only the "
+        r"rows that are not in the ledger yet\.\n",
+        err,
+    )
     code, out, err = run(capsys, "import", good_file, "--force", "--db", ledger)
     assert code == 1
-    assert err.splitlines()[0] == "error: row 2: already in the ledger (exchange 1, batch 1); remove the row, or undo that batch first"
-    assert out == ("Nothing written: 2 of 2 rows have errors (listed on standard error). This file was imported before "
-                   "as batch 1: its rows already in the ledger are refused as duplicates, even with --force.\n")
+    assert (
+        err.splitlines()[0]
+        == "error: row 2: already in the ledger (exchange 1, batch 1); remove the row, or undo that batch first"
+    )
+    assert out == (
+        "Nothing written: 2 of 2 rows have errors (listed on standard error). This file was imported before "
+        "as batch 1: its rows already in the ledger are refused as duplicates, even with --force.\n"
+    )
 
 
 def test_force_and_skip_invalid_write_the_new_rows_of_an_extended_file(capsys, ledger, good_file):
@@ -189,7 +234,11 @@ def test_file_problems_exit_2_with_one_line_each(capsys, ledger, tmp_path):
         "error: cols.csv: required column 'form' is missing.",
         "error: cols.csv: required column 'direction' is missing.",
     ]
-    assert run(capsys, "import", tmp_path / "nope.csv", "--db", ledger) == (2, "", f"error: No file at {tmp_path / 'nope.csv'}.\n")
+    assert run(capsys, "import", tmp_path / "nope.csv", "--db", ledger) == (
+        2,
+        "",
+        f"error: No file at {tmp_path / 'nope.csv'}.\n",
+    )
 
 
 def test_import_into_a_demo_ledger_is_refused(capsys, make_ledger, good_file):
@@ -199,8 +248,10 @@ def test_import_into_a_demo_ledger_is_refused(capsys, make_ledger, good_file):
     assert "holds synthetic demo data; real rows are never mixed with it" in err
     code, out, err = run(capsys, "import", good_file, "--dry-run", "--db", demo)
     assert (code, out) == (2, "Dry run: 2 rows read, 2 valid, 0 with errors; nothing written.\n")
-    assert err == (f"error: The ledger {demo} holds synthetic demo data; real rows are never mixed with it. Switch to "
-                   "an empty ledger first (Data page, or: python -m analytics init --empty --force).\n")
+    assert err == (
+        f"error: The ledger {demo} holds synthetic demo data; real rows are never mixed with it. Switch to "
+        "an empty ledger first (Data page, or: python -m analytics init --empty --force).\n"
+    )
 
 
 def test_import_into_a_missing_ledger_creates_an_empty_one(capsys, tmp_path, good_file):
@@ -219,7 +270,9 @@ def test_excel_sheet_option(capsys, ledger, tmp_path):
     sheet.append(["2001-05-02", "Dawn Party", "France", "socialist", "working_visit", "inbound"])
     workbook.save(tmp_path / "book.xlsx")
     assert run(capsys, "import", tmp_path / "book.xlsx", "--sheet", "Data", "--db", ledger)[:2] == (
-        0, "Imported 1 of 1 rows from book.xlsx as batch 1 (1 new party).\n")
+        0,
+        "Imported 1 of 1 rows from book.xlsx as batch 1 (1 new party).\n",
+    )
     code, _, err = run(capsys, "import", tmp_path / "book.xlsx", "--sheet", "Nope", "--db", ledger)
     assert (code, err) == (2, "error: book.xlsx has no sheet 'Nope'; its sheets are: Readme, Data.\n")
 
@@ -231,11 +284,25 @@ def test_history_and_undo(capsys, ledger, good_file, mixed_file, monkeypatch):
     code, out, _ = run(capsys, "history", "--db", ledger)
     lines = out.splitlines()
     assert code == 0
-    assert lines[0].split() == ["batch", "imported", "at", "(UTC)", "by", "read", "written", "rejected", "undone", "file"]
+    assert lines[0].split() == [
+        "batch",
+        "imported",
+        "at",
+        "(UTC)",
+        "by",
+        "read",
+        "written",
+        "rejected",
+        "undone",
+        "file",
+    ]
     assert lines[1].split()[0] == "2" and lines[1].split()[3:] == ["analyst", "3", "2", "1", "mixed.csv"]
     assert lines[2].split()[0] == "1" and lines[2].split()[3:] == ["analyst", "2", "2", "0", "mine.csv"]
     assert run(capsys, "undo", "2", "--db", ledger) == (
-        0, "Undid batch 2 (mixed.csv): removed 2 exchanges and 1 party.\n", "")
+        0,
+        "Undid batch 2 (mixed.csv): removed 2 exchanges and 1 party.\n",
+        "",
+    )
     assert count(ledger) == 2
     history = run(capsys, "history", "--db", ledger)[1].splitlines()
     assert re.search(r" 1  \d{4}-\d\d-\d\d \d\d:\d\d  mixed\.csv$", history[1])
@@ -244,7 +311,10 @@ def test_history_and_undo(capsys, ledger, good_file, mixed_file, monkeypatch):
     assert (code, out) == (2, "")
     assert err.startswith("error: Batch 2 (mixed.csv) was already undone on ")
     assert run(capsys, "undo", "7", "--db", ledger) == (
-        2, "", "error: There is no batch 7; batches: 1, 2 (see: python -m analytics history).\n")
+        2,
+        "",
+        "error: There is no batch 7; batches: 1, 2 (see: python -m analytics history).\n",
+    )
 
 
 def test_history_of_a_ledger_without_imports(capsys, ledger):
@@ -255,7 +325,10 @@ def test_backup_and_restore_commands(capsys, ledger, good_file, tmp_path):
     run(capsys, "import", good_file, "--db", ledger)
     out_file = tmp_path / "backup.zip"
     assert run(capsys, "backup", "--out", out_file, "--db", ledger) == (
-        0, f"Backed up 2 exchanges, 2 parties and 1 import batches to {out_file}\n", "")
+        0,
+        f"Backed up 2 exchanges, 2 parties and 1 import batches to {out_file}\n",
+        "",
+    )
     target = tmp_path / "restored.duckdb"
     code, out, _ = run(capsys, "restore", out_file, "--db", target)
     assert code == 0

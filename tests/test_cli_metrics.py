@@ -18,10 +18,24 @@ from tests.ledgers import build_ledger
 ROWS = [
     {"date": "1980-03-10", "party": "Socialist Party"},
     {"date": "1982-06", "party": "Socialist Party", "country": "PRT", "status": "opposition"},
-    {"date": "1982-11-05", "party": "Workers' Front", "country": "KEN", "family": "national_democratic",
-     "form": "multilateral_meeting", "direction": "third_country", "event_id": "M1"},
-    {"date": "1982-11-05", "party": "Left Network", "country": None, "family": "international_org",
-     "form": "multilateral_meeting", "direction": "third_country", "event_id": "M1"},
+    {
+        "date": "1982-11-05",
+        "party": "Workers' Front",
+        "country": "KEN",
+        "family": "national_democratic",
+        "form": "multilateral_meeting",
+        "direction": "third_country",
+        "event_id": "M1",
+    },
+    {
+        "date": "1982-11-05",
+        "party": "Left Network",
+        "country": None,
+        "family": "international_org",
+        "form": "multilateral_meeting",
+        "direction": "third_country",
+        "event_id": "M1",
+    },
     {"date": "1985", "party": "Green Union", "country": "BRA", "family": "green", "status": "coalition"},
 ]
 
@@ -43,10 +57,14 @@ EVERY_METRIC = {
     "family-by-region": ([], "party_family,region,exchanges,share"),
     "first-contacts": ([], "year,new_parties,new_countries,cumulative_parties,cumulative_countries"),
     "leaderboard": ([], "rank,country_iso3,country,exchanges,share,last_date,previous_exchanges,change,change_pct"),
-    "compare-periods": (["--period-a", "1980-1981", "--period-b", "1982-1985", "--dimension", "region"],
-                        "region,exchanges_a,exchanges_b,change,change_pct"),
-    "change-levels": ([], "country_iso3,country,region,window_exchanges,window_average,baseline_average,"
-                          "change_pct,level"),
+    "compare-periods": (
+        ["--period-a", "1980-1981", "--period-b", "1982-1985", "--dimension", "region"],
+        "region,exchanges_a,exchanges_b,change,change_pct",
+    ),
+    "change-levels": (
+        [],
+        "country_iso3,country,region,window_exchanges,window_average,baseline_average,change_pct,level",
+    ),
     "concentration": ([], "year,exchanges,top10_country_share,top10_party_share,hhi_country"),
     "kpis": ([], "kpi,value,previous,change,change_pct"),
 }
@@ -89,8 +107,22 @@ def test_csv_numbers(capsys, ledger):
 
 
 def test_filters_on_the_command_line(capsys, ledger):
-    code, out, _ = run(capsys, "exchanges-per-year", "--db", ledger, "--from", "1982", "--to", "1982",
-                       "--region", "europe", "--region", "Africa", "--status", "ruling")
+    code, out, _ = run(
+        capsys,
+        "exchanges-per-year",
+        "--db",
+        ledger,
+        "--from",
+        "1982",
+        "--to",
+        "1982",
+        "--region",
+        "europe",
+        "--region",
+        "Africa",
+        "--status",
+        "ruling",
+    )
     assert code == 0
     assert list(csv.DictReader(io.StringIO(out)))[0]["exchanges"] == "1"  # KEN; PRT is in opposition
 
@@ -108,7 +140,9 @@ def test_per_year_and_top(capsys, ledger):
     assert code == 0
     # Five parties with one exchange each: all rank 1, by name.
     assert [(r["rank"], r["party"]) for r in csv.DictReader(io.StringIO(out))] == [
-        ("1", "Green Union"), ("1", "Left Network")]
+        ("1", "Green Union"),
+        ("1", "Left Network"),
+    ]
 
 
 def test_json_format(capsys, ledger):
@@ -166,14 +200,22 @@ def test_demo_ledger_is_named_on_stderr(capsys, tmp_path):
         (["leaderboard", "--top", "many"], "top must be a whole number"),
         (["leaderboard", "--kind", "region"], "Valid kinds: country, party"),
         (["compare-periods", "--period-a", "1990-1999"], "compare-periods needs --dimension, --period-b"),
-        (["compare-periods", "--period-a", "1999-1990", "--period-b", "2000", "--dimension", "region"],
-         "period A is empty"),
-        (["compare-periods", "--period-a", "1990s", "--period-b", "2000", "--dimension", "region"],
-         "period A must be a year range"),
-        (["compare-periods", "--period-a", "1990", "--period-b", "2000", "--dimension", "colour"],
-         "Unknown dimension 'colour'. Valid dimensions: party_family"),
-        (["compare-periods", "--period-a", "1990", "--period-b", "2000", "--dimension", "region", "--from", "1990"],
-         "not --from/--to"),
+        (
+            ["compare-periods", "--period-a", "1999-1990", "--period-b", "2000", "--dimension", "region"],
+            "period A is empty",
+        ),
+        (
+            ["compare-periods", "--period-a", "1990s", "--period-b", "2000", "--dimension", "region"],
+            "period A must be a year range",
+        ),
+        (
+            ["compare-periods", "--period-a", "1990", "--period-b", "2000", "--dimension", "colour"],
+            "Unknown dimension 'colour'. Valid dimensions: party_family",
+        ),
+        (
+            ["compare-periods", "--period-a", "1990", "--period-b", "2000", "--dimension", "region", "--from", "1990"],
+            "not --from/--to",
+        ),
         (["change-levels", "--baseline-years", "0"], "baseline years must be at least 1"),
         (["change-levels", "--min-exchanges", "-1"], "min exchanges must be zero or more"),
         (["cross-table", "--rows", "region"], "cross-table needs --columns"),
@@ -213,10 +255,19 @@ def test_metrics_and_cli_do_not_import_streamlit():
     assert result.stdout.strip() == "False"
 
 
-@pytest.mark.parametrize(("given", "code"), [
-    ("KEN", "KEN"), ("ken", "KEN"), ("Kenya", "KEN"), ("UAE", "ARE"), ("DRC", "COD"), ("Viet Nam", "VNM"),
-    ("vietnam", "VNM"), ("Russia", "RUS"),
-])
+@pytest.mark.parametrize(
+    ("given", "code"),
+    [
+        ("KEN", "KEN"),
+        ("ken", "KEN"),
+        ("Kenya", "KEN"),
+        ("UAE", "ARE"),
+        ("DRC", "COD"),
+        ("Viet Nam", "VNM"),
+        ("vietnam", "VNM"),
+        ("Russia", "RUS"),
+    ],
+)
 def test_country_flag_takes_codes_names_and_three_letter_aliases(given, code):
     from analytics.commands.filter_args import _country
 
@@ -232,11 +283,17 @@ def test_metric_aliases_give_the_same_table(capsys, ledger):
     assert run(capsys, "leaderboards", "--db", ledger)[1] == run(capsys, "leaderboard", "--db", ledger)[1] != ""
 
 
-@pytest.mark.parametrize(("given", "message"), [
-    ("Korea", "--country 'Korea' is ambiguous: give one of PRK, KOR"),
-    ("Soviet Union", "Soviet Union is a former state; the ledger records parties by today's country code, e.g. RUS"),
-    ("SUN", "e.g. RUS"),
-])
+@pytest.mark.parametrize(
+    ("given", "message"),
+    [
+        ("Korea", "--country 'Korea' is ambiguous: give one of PRK, KOR"),
+        (
+            "Soviet Union",
+            "Soviet Union is a former state; the ledger records parties by today's country code, e.g. RUS",
+        ),
+        ("SUN", "e.g. RUS"),
+    ],
+)
 def test_ambiguous_and_former_country_names_are_explained(capsys, ledger, given, message):
     code, out, err = run(capsys, "kpis", "--db", ledger, "--country", given)
     assert code != 0 and out == ""

@@ -27,30 +27,40 @@ from analytics.settings import PROJECT_ROOT
 from tests.ledgers import fingerprint
 
 ROWS = 60_000
-BASE_ROWS = [{"date": "1999-03", "party": "Cedar Party", "country": "NAM"},
-             {"date": "2000", "party": "Harbour Forum", "country": None, "family": "international_org"},
-             {"date": "2001-05-02", "party": "Elm Party", "country": "DEU", "family": "liberal"}]
+BASE_ROWS = [
+    {"date": "1999-03", "party": "Cedar Party", "country": "NAM"},
+    {"date": "2000", "party": "Harbour Forum", "country": None, "family": "international_org"},
+    {"date": "2001-05-02", "party": "Elm Party", "country": "DEU", "family": "liberal"},
+]
 
 
 def big_csv(path: Path, rows: int, prefix: str = "Party") -> Path:
     """A valid ledger file of ``rows`` distinct exchanges (vectorised)."""
     index = np.arange(rows)
-    frame = pd.DataFrame({
-        "date": pd.Series(pd.Timestamp("1980-01-01") + pd.to_timedelta(index % 15_000, unit="D")).dt.strftime("%Y-%m-%d"),
-        "party": [f"{prefix} {i}" for i in index % 400],
-        "country": np.array(["FRA", "BRA", "VNM", "ZAF"])[index % 4],
-        "party_family": "socialist",
-        "form": "working_visit",
-        "direction": "inbound",
-        "event_id": [f"{prefix}-ev{i}" for i in index],
-    })
+    frame = pd.DataFrame(
+        {
+            "date": pd.Series(pd.Timestamp("1980-01-01") + pd.to_timedelta(index % 15_000, unit="D")).dt.strftime(
+                "%Y-%m-%d"
+            ),
+            "party": [f"{prefix} {i}" for i in index % 400],
+            "country": np.array(["FRA", "BRA", "VNM", "ZAF"])[index % 4],
+            "party_family": "socialist",
+            "form": "working_visit",
+            "direction": "inbound",
+            "event_id": [f"{prefix}-ev{i}" for i in index],
+        }
+    )
     frame.to_csv(path, index=False)
     return path
 
 
 def start_import(source: Path, ledger: Path) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "analytics", "import", str(source), "--db", str(ledger)],
-                            cwd=PROJECT_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    return subprocess.Popen(
+        [sys.executable, "-m", "analytics", "import", str(source), "--db", str(ledger)],
+        cwd=PROJECT_ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
 
 
 def temp_files(ledger: Path) -> list[str]:
@@ -131,9 +141,14 @@ def test_readers_keep_reading_while_another_process_imports(base, tmp_path):
     rows = 30_000
     source = big_csv(tmp_path / "big.csv", rows)
     stop_file = tmp_path / "stop"
-    other = subprocess.Popen([sys.executable, "-c", READER_SCRIPT, str(base), str(stop_file)], cwd=PROJECT_ROOT,
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                             env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)})
+    other = subprocess.Popen(
+        [sys.executable, "-c", READER_SCRIPT, str(base), str(stop_file)],
+        cwd=PROJECT_ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)},
+    )
     reader = LedgerReader(base)
     seen: list[int] = []
     failures: list[str] = []
@@ -183,6 +198,8 @@ def test_two_imports_at_once_are_serialised(base, tmp_path):
     con = connect_read_only(base)
     try:
         assert con.execute("SELECT count(*), count(DISTINCT batch_id) FROM exchanges").fetchall() == [(20_003, 2)]
-        assert con.execute("SELECT list_sort(list(file_name)) FROM import_batches").fetchall() == [(["first.csv", "second.csv"],)]
+        assert con.execute("SELECT list_sort(list(file_name)) FROM import_batches").fetchall() == [
+            (["first.csv", "second.csv"],)
+        ]
     finally:
         con.close()

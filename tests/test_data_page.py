@@ -18,11 +18,15 @@ from tests.ledgers import fingerprint
 
 PAGE = str(PROJECT_ROOT / "pages" / "data.py")
 HEADER = "date,party,country,party_family,form,direction,topic"
-GOOD = (HEADER + "\n2001-05-02,Dawn Party,FRA,socialist,working_visit,inbound,=1+1\n"
-                 "1985,Harbour Forum,,international_org,other,virtual,\n").encode()
-MIXED = (HEADER + "\n2001,Dawn Party,FRA,socialist,working_visit,inbound,\n"
-                  "2002,Elm Party,Germny,liberal,dinner,inbound,\n"
-                  "2003,Oak Party,DEU,liberal,study_trip,outbound,\n").encode()
+GOOD = (
+    HEADER + "\n2001-05-02,Dawn Party,FRA,socialist,working_visit,inbound,=1+1\n"
+    "1985,Harbour Forum,,international_org,other,virtual,\n"
+).encode()
+MIXED = (
+    HEADER + "\n2001,Dawn Party,FRA,socialist,working_visit,inbound,\n"
+    "2002,Elm Party,Germny,liberal,dinner,inbound,\n"
+    "2003,Oak Party,DEU,liberal,study_trip,outbound,\n"
+).encode()
 
 
 def page(monkeypatch, ledger) -> AppTest:
@@ -84,10 +88,16 @@ def test_upload_preview_report_confirm_and_history(monkeypatch, real_ledger):
     button.click().run()
     assert not app.exception
     assert counts(real_ledger) == (3, 1, "false")
-    assert texts(app.success) == ["Imported 2 rows from mine.csv as batch 1 (2 new parties). Every page now shows them."]
-    assert texts(app.caption)[0].startswith(f"Ledger `{real_ledger}`: 3 exchanges with 3 parties in 2 countries, 1985–2001.")
-    assert any(text.startswith("**Batch 1** · mine.csv · ") and text.endswith("2 of 2 rows written")
-               for text in texts(app.markdown))
+    assert texts(app.success) == [
+        "Imported 2 rows from mine.csv as batch 1 (2 new parties). Every page now shows them."
+    ]
+    assert texts(app.caption)[0].startswith(
+        f"Ledger `{real_ledger}`: 3 exchanges with 3 parties in 2 countries, 1985–2001."
+    )
+    assert any(
+        text.startswith("**Batch 1** · mine.csv · ") and text.endswith("2 of 2 rows written")
+        for text in texts(app.markdown)
+    )
     assert app.file_uploader[0].value is None  # the uploader is emptied after an import
 
 
@@ -95,11 +105,14 @@ def test_rows_with_errors_block_the_import_until_skipping_them(monkeypatch, real
     app = upload(page(monkeypatch, real_ledger), "mixed.csv", MIXED)
     report = app.dataframe[1].value
     assert report[["row", "column", "value", "suggestion"]].values.tolist() == [
-        [3, "country", "Germny", "Germany (DEU)"], [3, "form", "dinner", ""]]
+        [3, "country", "Germny", "Germany (DEU)"],
+        [3, "form", "dinner", ""],
+    ]
     assert texts(app.metric) == ["3", "2", "1", "0"]
     assert app.button(key="data_import").disabled
-    assert texts(app.info)[-1] == ("Nothing is imported while a row has an error: fix the file, or tick the box to "
-                                   "skip those rows.")
+    assert texts(app.info)[-1] == (
+        "Nothing is imported while a row has an error: fix the file, or tick the box to skip those rows."
+    )
     app.checkbox(key="data_skip_invalid").check().run()
     assert not app.button(key="data_import").disabled
     app.button(key="data_import").click().run()
@@ -112,9 +125,13 @@ def test_skipped_rows_are_counted_and_stay_downloadable_until_the_next_upload(mo
     app.checkbox(key="data_skip_invalid").check().run()
     app.button(key="data_import").click().run()
     assert not app.exception
-    assert texts(app.success) == ["Imported 2 rows from mixed.csv as batch 1 (2 new parties). Every page now shows "
-                                  "them. 1 of 3 rows had errors and were skipped: download them with their reasons below."]
-    assert "Download the skipped rows with their reasons (CSV)" in [button.label for button in app.get("download_button")]
+    assert texts(app.success) == [
+        "Imported 2 rows from mixed.csv as batch 1 (2 new parties). Every page now shows "
+        "them. 1 of 3 rows had errors and were skipped: download them with their reasons below."
+    ]
+    assert "Download the skipped rows with their reasons (CSV)" in [
+        button.label for button in app.get("download_button")
+    ]
     app.run()  # any later rerun keeps the download
     assert not app.success
     assert app.get("download_button")[0].label == "Download the skipped rows with their reasons (CSV)"
@@ -126,12 +143,15 @@ def test_the_same_file_again_needs_a_tick(monkeypatch, real_ledger, tmp_path):
     (tmp_path / "mine.csv").write_bytes(GOOD)
     import_file(tmp_path / "mine.csv", real_ledger)
     app = upload(page(monkeypatch, real_ledger), "mine.csv", GOOD)
-    assert texts(app.warning)[-1] == ("This file was already imported as batch 1 (same content). Its rows already in "
-                                      "the ledger are refused as duplicates (listed above), so importing it again "
-                                      "writes only the rows that are not in the ledger yet.")
+    assert texts(app.warning)[-1] == (
+        "This file was already imported as batch 1 (same content). Its rows already in "
+        "the ledger are refused as duplicates (listed above), so importing it again "
+        "writes only the rows that are not in the ledger yet."
+    )
     assert not [box for box in app.checkbox if box.key == "data_force"]  # nothing new: no "import again" offer
-    assert texts(app.info)[-1] == ("Nothing new to import: every row of this file is already in the ledger or has an "
-                                   "error (see the report above).")
+    assert texts(app.info)[-1] == (
+        "Nothing new to import: every row of this file is already in the ledger or has an error (see the report above)."
+    )
     assert app.button(key="data_import").label == "Import 0 rows"
     assert app.button(key="data_import").disabled
 
@@ -139,7 +159,9 @@ def test_the_same_file_again_needs_a_tick(monkeypatch, real_ledger, tmp_path):
 def test_the_same_file_extended_imports_only_its_new_rows(monkeypatch, real_ledger, tmp_path):
     (tmp_path / "mine.csv").write_bytes(GOOD)
     import_file(tmp_path / "mine.csv", real_ledger)
-    app = upload(page(monkeypatch, real_ledger), "mine.csv", GOOD + b"2003,Oak Party,DEU,liberal,study_trip,outbound,\n")
+    app = upload(
+        page(monkeypatch, real_ledger), "mine.csv", GOOD + b"2003,Oak Party,DEU,liberal,study_trip,outbound,\n"
+    )
     app.checkbox(key="data_skip_invalid").check().run()
     assert app.button(key="data_import").label == "Import 1 rows"
     app.button(key="data_import").click().run()
@@ -152,7 +174,8 @@ def test_upload_above_the_limit_is_refused(monkeypatch, real_ledger):
     app = upload(page(monkeypatch, real_ledger), "big.csv", GOOD + b"#" * 1_200_000)
     assert texts(app.error) == [
         "**big.csv is 1.1 MB, above the upload limit of 1 MB.** Import it with the command line "
-        "(`python -m analytics import big.csv`), or raise LEDGER_UPLOAD_LIMIT_MB."]
+        "(`python -m analytics import big.csv`), or raise LEDGER_UPLOAD_LIMIT_MB."
+    ]
     assert not [button for button in app.button if button.key == "data_import"]
 
 
@@ -160,7 +183,8 @@ def test_unreadable_file_gets_the_reason(monkeypatch, real_ledger):
     app = upload(page(monkeypatch, real_ledger), "garbage.csv", bytes(range(256)) * 40)
     assert texts(app.error) == [
         "**This file cannot be imported.**\n\n- garbage.csv is not a text file (it contains binary data): import a "
-        "CSV (UTF-8), an Excel workbook (.xlsx) or a Parquet file."]
+        "CSV (UTF-8), an Excel workbook (.xlsx) or a Parquet file."
+    ]
 
 
 def test_demo_ledger_blocks_an_import(monkeypatch, make_ledger):
@@ -178,11 +202,17 @@ def test_excel_workbook_offers_its_sheets(monkeypatch, real_ledger):
         sheet.append(line.split(","))
     buffer = io.BytesIO()
     workbook.save(buffer)
-    app = upload(page(monkeypatch, real_ledger), "book.xlsx", buffer.getvalue(),
-                 "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    app = upload(
+        page(monkeypatch, real_ledger),
+        "book.xlsx",
+        buffer.getvalue(),
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
     assert app.selectbox(key="data_sheet").options == ["Readme", "Data"]
-    assert texts(app.error) == ["**This file cannot be imported.**\n\n- book.xlsx, sheet Readme, is empty: it needs a "
-                                "header row and at least one data row."]
+    assert texts(app.error) == [
+        "**This file cannot be imported.**\n\n- book.xlsx, sheet Readme, is empty: it needs a "
+        "header row and at least one data row."
+    ]
     app.selectbox(key="data_sheet").set_value("Data").run()
     assert app.button(key="data_import").label == "Import 2 rows"
 
@@ -206,8 +236,13 @@ def test_undo_from_the_history_after_confirmation(monkeypatch, real_ledger, tmp_
 def test_template_and_backup_downloads_are_offered(monkeypatch, real_ledger):
     app = page(monkeypatch, real_ledger)
     labels = [button.label for button in app.get("download_button")]
-    assert labels == ["Template (CSV)", "Template (Excel)", "Backup of the ledger (Parquet, .zip)",
-                      "Ledger in the import format (CSV)", "Ledger in the import format (Excel)"]
+    assert labels == [
+        "Template (CSV)",
+        "Template (Excel)",
+        "Backup of the ledger (Parquet, .zip)",
+        "Ledger in the import format (CSV)",
+        "Ledger in the import format (Excel)",
+    ]
 
 
 @pytest.mark.parametrize("kind", ["csv", "xlsx"])

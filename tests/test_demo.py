@@ -7,9 +7,12 @@ import pytest
 from analytics.ledger import connect_read_only, content_hash, create_ledger, is_demo
 
 
-@pytest.fixture(scope="module")
-def demo(demo_ledger):
-    con = connect_read_only(demo_ledger)
+@pytest.fixture(scope="module", params=[1951, 7, 42], ids=lambda seed: f"seed{seed}")
+def demo(request, demo_ledger, tmp_path_factory):
+    """A query function on the demo ledger of each seed: the facts must not hold by luck of one seed."""
+    seed = request.param
+    path = demo_ledger if seed == 1951 else create_ledger(tmp_path_factory.mktemp("demo") / "d.duckdb", seed=seed)
+    con = connect_read_only(path)
     yield lambda sql, params=None: con.execute(sql, params or []).fetchall()
     con.close()
 
@@ -62,32 +65,62 @@ def test_sparse_and_communist_dominated_before_1978(demo):
     assert families["communist"] / total > 0.6
     assert set(families) <= {"communist", "socialist", "national_democratic"}
     per_year_before = demo("SELECT count(*) / count(DISTINCT year) FROM exchange_rows WHERE year < 1978")[0][0]
-    per_year_after = demo("SELECT count(*) / count(DISTINCT year) FROM exchange_rows WHERE year BETWEEN 1985 AND 2000")[0][0]
+    per_year_after = demo("SELECT count(*) / count(DISTINCT year) FROM exchange_rows WHERE year BETWEEN 1985 AND 2000")[
+        0
+    ][0]
     assert per_year_after > 4 * per_year_before
 
 
 def test_widening_after_1978(demo):
-    families_after = demo("SELECT count(DISTINCT party_family) FROM exchange_rows WHERE year BETWEEN 1979 AND 1995")[0][0]
+    families_after = demo("SELECT count(DISTINCT party_family) FROM exchange_rows WHERE year BETWEEN 1979 AND 1995")[0][
+        0
+    ]
     assert families_after >= 8
     assert demo("SELECT count(*) FROM exchange_rows WHERE year < 1978 AND party_family = 'conservative'") == [(0,)]
-    assert demo("SELECT count(*) FROM exchange_rows WHERE year BETWEEN 1979 AND 2003 AND party_family = 'conservative'")[0][0] > 100
+    # Afterwards also national democratic parties of developing countries and the organisations of parties.
+    share = dict(
+        demo(
+            "SELECT year >= 1979, avg(CASE WHEN party_family = 'national_democratic' THEN 1 ELSE 0 END) "
+            "FROM exchange_rows WHERE year <= 2003 GROUP BY 1"
+        )
+    )
+    assert share[True] > share[False]
+    organisations = dict(
+        demo(
+            "SELECT year >= 1979, count(*) FROM exchange_rows WHERE party_family = 'international_org' "
+            "AND year <= 2003 GROUP BY 1"
+        )
+    )
+    assert organisations.get(False, 0) == 0 and organisations[True] > 20
+    assert (
+        demo("SELECT count(*) FROM exchange_rows WHERE year BETWEEN 1979 AND 2003 AND party_family = 'conservative'")[
+            0
+        ][0]
+        > 100
+    )
 
 
 def test_more_than_400_parties_in_more_than_140_countries_by_2003(demo):
     parties, countries = demo(
-        "SELECT count(DISTINCT party_id), count(DISTINCT country_iso3) FROM exchange_rows WHERE year <= 2003")[0]
-    assert parties >= 400
-    assert countries >= 140
+        "SELECT count(DISTINCT party_id), count(DISTINCT country_iso3) FROM exchange_rows WHERE year <= 2003"
+    )[0]
+    assert parties > 400  # "more than 400 parties and organisations"
+    assert countries > 140  # "in more than 140 countries"
     ruling_or_coalition = demo(
         "SELECT avg(CASE WHEN party_status IN ('ruling', 'coalition') THEN 1 ELSE 0 END) FROM exchange_rows "
-        "WHERE year BETWEEN 1990 AND 2003")[0][0]
+        "WHERE year BETWEEN 1990 AND 2003"
+    )[0][0]
     assert ruling_or_coalition > 0.5  # "most of them ruling or in government"
 
 
 def test_latin_america_milestones(demo):
     def latin(first, last):
-        return demo("SELECT count(DISTINCT party_id), count(DISTINCT country_iso3) FROM exchange_rows "
-                    "WHERE region = 'Latin America and the Caribbean' AND year BETWEEN ? AND ?", [first, last])[0]
+        return demo(
+            "SELECT count(DISTINCT party_id), count(DISTINCT country_iso3) FROM exchange_rows "
+            "WHERE region = 'Latin America and the Caribbean' AND year BETWEEN ? AND ?",
+            [first, last],
+        )[0]
+
     assert 20 <= latin(1970, 1979)[0] <= 45  # about 30 in the 1970s
     assert 45 <= latin(1980, 1989)[0] <= 80  # about 60 in the 1980s
     parties_2012, countries_2012 = latin(1900, 2012)
@@ -101,24 +134,35 @@ def test_growth_after_2012(demo):
 
 
 def test_pandemic_moves_meetings_online(demo):
-    virtual_share = dict(demo(
-        "SELECT year, avg(CASE WHEN form = 'virtual_meeting' AND direction = 'virtual' THEN 1 ELSE 0 END) "
-        "FROM exchange_rows WHERE year IN (2019, 2020, 2021) GROUP BY year"))
+    virtual_share = dict(
+        demo(
+            "SELECT year, avg(CASE WHEN form = 'virtual_meeting' AND direction = 'virtual' THEN 1 ELSE 0 END) "
+            "FROM exchange_rows WHERE year IN (2019, 2020, 2021) GROUP BY year"
+        )
+    )
     assert virtual_share[2020] > 0.6 and virtual_share[2021] > 0.6
     assert virtual_share[2019] < 0.1
-    assert demo("SELECT count(*) FROM exchange_rows WHERE (form = 'virtual_meeting') <> (direction = 'virtual')") == [(0,)]
+    assert demo("SELECT count(*) FROM exchange_rows WHERE (form = 'virtual_meeting') <> (direction = 'virtual')") == [
+        (0,)
+    ]
 
 
 def test_big_multilateral_events(demo):
-    dialogue = demo("SELECT count(*), count(DISTINCT party_id), count(DISTINCT country_iso3), min(date), max(date) "
-                    "FROM exchange_rows WHERE event_id = 'EV-2017-HLD'")[0]
+    dialogue = demo(
+        "SELECT count(*), count(DISTINCT party_id), count(DISTINCT country_iso3), min(date), max(date) "
+        "FROM exchange_rows WHERE event_id = 'EV-2017-HLD'"
+    )[0]
     assert dialogue[0] == dialogue[1] >= 300 and dialogue[2] > 120
     assert dialogue[3] == dialogue[4] and dialogue[3].year == 2017 and dialogue[3].month >= 10
-    summit = demo("SELECT count(DISTINCT party_id), min(date), bool_and(form = 'virtual_meeting') "
-                  "FROM exchange_rows WHERE event_id = 'EV-2021-SUMMIT'")[0]
+    summit = demo(
+        "SELECT count(DISTINCT party_id), min(date), bool_and(form = 'virtual_meeting') "
+        "FROM exchange_rows WHERE event_id = 'EV-2021-SUMMIT'"
+    )[0]
     assert summit[0] > 500 and summit[1].year == 2021 and summit[1].month == 7 and summit[2]
-    with_many = demo("SELECT count(*) FROM (SELECT event_id FROM exchange_rows WHERE event_id IS NOT NULL "
-                     "GROUP BY event_id HAVING count(*) >= 5)")[0][0]
+    with_many = demo(
+        "SELECT count(*) FROM (SELECT event_id FROM exchange_rows WHERE event_id IS NOT NULL "
+        "GROUP BY event_id HAVING count(*) >= 5)"
+    )[0][0]
     assert with_many >= 50
 
 
@@ -127,4 +171,9 @@ def test_no_exchange_with_own_party_or_territories(demo):
 
 
 def test_same_party_name_in_two_countries_exists(demo):
-    assert demo("SELECT count(*) FROM (SELECT name FROM parties GROUP BY name HAVING count(DISTINCT country_iso3) > 1)")[0][0] > 0
+    assert (
+        demo("SELECT count(*) FROM (SELECT name FROM parties GROUP BY name HAVING count(DISTINCT country_iso3) > 1)")[
+            0
+        ][0]
+        > 0
+    )

@@ -21,11 +21,28 @@ from tests.ledgers import build_ledger
 
 ROWS = [
     {"date": "2001-03-01", "party": "Red Party", "family": "communist", "event_id": "E1", "topic": "100% cooperation"},
-    {"date": "2001-03-01", "party": "Sun Party", "country": "KEN", "family": "liberal", "status": "opposition",
-     "event_id": "E1"},
-    {"date": "2001-07-01", "party": "Red Party", "family": "communist", "form": "study_trip", "topic": "Party_building"},
-    {"date": "2012-05-05", "party": "Red Party", "family": "communist", "status": "coalition",
-     "topic": "Youth exchange"},
+    {
+        "date": "2001-03-01",
+        "party": "Sun Party",
+        "country": "KEN",
+        "family": "liberal",
+        "status": "opposition",
+        "event_id": "E1",
+    },
+    {
+        "date": "2001-07-01",
+        "party": "Red Party",
+        "family": "communist",
+        "form": "study_trip",
+        "topic": "Party_building",
+    },
+    {
+        "date": "2012-05-05",
+        "party": "Red Party",
+        "family": "communist",
+        "status": "coalition",
+        "topic": "Youth exchange",
+    },
     {"date": "2012-06-06", "party": "Blue League", "country": None, "family": "international_org", "status": "other"},
 ]
 SINCE_2000 = Filters(year_from=2000)
@@ -59,28 +76,34 @@ def test_pivot_table_totals_are_distinct_counts(con):
     assert events["Events"].to_dict() == {"Working visit": 3, "Study trip": 1, "Total": 4}
 
 
-@pytest.mark.parametrize(("rows", "columns", "measure", "message"), [
-    ("topic", "year", "exchanges", "Unknown pivot dimension"),
-    ("year", "year", "exchanges", "must be different"),
-    ("year", "region", "delegates", "Unknown measure"),
-    ("year; DROP TABLE exchanges", "region", "exchanges", "Unknown pivot dimension"),
-])
+@pytest.mark.parametrize(
+    ("rows", "columns", "measure", "message"),
+    [
+        ("topic", "year", "exchanges", "Unknown pivot dimension"),
+        ("year", "year", "exchanges", "must be different"),
+        ("year", "region", "delegates", "Unknown measure"),
+        ("year; DROP TABLE exchanges", "region", "exchanges", "Unknown pivot dimension"),
+    ],
+)
 def test_pivot_allow_lists(con, rows, columns, measure, message):
     with pytest.raises(explore.ExploreError, match=message):
         explore.pivot(con, SINCE_2000, rows, columns, measure)
 
 
-@pytest.mark.parametrize(("search", "expected_ids"), [
-    (None, [5, 4, 3, 2, 1]),
-    ("red", [4, 3, 1]),            # party, any case
-    ("kenya", [2]),                # country
-    ("youth", [4]),                # topic
-    ("e1", [2, 1]),                # event id
-    ("100%", [1]),                 # % is a character, not a wildcard
-    ("h_e", []),                   # _ is a character: "Youth exchange" has "h e", not "h_e"
-    ("_building", [3]),
-    ("' OR 1=1 --", []),           # a value, never SQL
-])
+@pytest.mark.parametrize(
+    ("search", "expected_ids"),
+    [
+        (None, [5, 4, 3, 2, 1]),
+        ("red", [4, 3, 1]),  # party, any case
+        ("kenya", [2]),  # country
+        ("youth", [4]),  # topic
+        ("e1", [2, 1]),  # event id
+        ("100%", [1]),  # % is a character, not a wildcard
+        ("h_e", []),  # _ is a character: "Youth exchange" has "h e", not "h_e"
+        ("_building", [3]),
+        ("' OR 1=1 --", []),  # a value, never SQL
+    ],
+)
 def test_ledger_rows_search(con, search, expected_ids):
     rows = explore.ledger_rows(con, SINCE_2000, search=search)
     assert list(rows["exchange_id"]) == expected_ids
@@ -88,8 +111,9 @@ def test_ledger_rows_search(con, search, expected_ids):
 
 
 def test_ledger_rows_filters_sort_limit_and_columns(con):
-    rows = explore.ledger_rows(con, Filters(year_from=2000, families=("communist",)), order_by="date",
-                               descending=False, limit=2)
+    rows = explore.ledger_rows(
+        con, Filters(year_from=2000, families=("communist",)), order_by="date", descending=False, limit=2
+    )
     assert list(rows["exchange_id"]) == [1, 3]
     assert tuple(rows.columns) == explore.LEDGER_COLUMNS
     everything = explore.ledger_rows(con, SINCE_2000, limit=None, order_by="party", descending=False)
@@ -110,7 +134,12 @@ def test_top_parties_per_family_in_one_query(con):
     top = explore.top_parties_per_family(con, SINCE_2000, top=1)
     assert top[["party_family", "party", "country", "exchanges", "share"]].to_dict("records") == [
         {"party_family": "communist", "party": "Red Party", "country": "France", "exchanges": 3, "share": 1.0},
-        {"party_family": "international_org", "party": "Blue League", "country": "International organisations",
-         "exchanges": 1, "share": 1.0},
+        {
+            "party_family": "international_org",
+            "party": "Blue League",
+            "country": "International organisations",
+            "exchanges": 1,
+            "share": 1.0,
+        },
         {"party_family": "liberal", "party": "Sun Party", "country": "Kenya", "exchanges": 1, "share": 1.0},
     ]

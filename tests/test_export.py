@@ -30,20 +30,59 @@ DAY = dt.date(2026, 11, 28)
 ROWS = [
     {"date": "2014-03-02", "party": "Parti A", "country": "FRA", "family": "socialist", "form": "working_visit"},
     {"date": "2015-05-10", "party": "Parti A", "country": "FRA", "family": "socialist", "form": "study_trip"},
-    {"date": "2016-06-01", "party": "Party K", "country": "KEN", "family": "national_democratic",
-     "status": "opposition", "direction": "outbound", "level": "leader"},
-    {"date": "2017-11-30", "party": "Party K", "country": "KEN", "family": "national_democratic",
-     "form": "multilateral_meeting", "event_id": "dialogue-2017"},
-    {"date": "2017-11-30", "party": "Parti A", "country": "FRA", "family": "socialist",
-     "form": "multilateral_meeting", "event_id": "dialogue-2017"},
-    {"date": "2017-11-30", "party": "Int of Parties", "country": None, "family": "international_org",
-     "status": "other", "form": "multilateral_meeting", "event_id": "dialogue-2017"},
+    {
+        "date": "2016-06-01",
+        "party": "Party K",
+        "country": "KEN",
+        "family": "national_democratic",
+        "status": "opposition",
+        "direction": "outbound",
+        "level": "leader",
+    },
+    {
+        "date": "2017-11-30",
+        "party": "Party K",
+        "country": "KEN",
+        "family": "national_democratic",
+        "form": "multilateral_meeting",
+        "event_id": "dialogue-2017",
+    },
+    {
+        "date": "2017-11-30",
+        "party": "Parti A",
+        "country": "FRA",
+        "family": "socialist",
+        "form": "multilateral_meeting",
+        "event_id": "dialogue-2017",
+    },
+    {
+        "date": "2017-11-30",
+        "party": "Int of Parties",
+        "country": None,
+        "family": "international_org",
+        "status": "other",
+        "form": "multilateral_meeting",
+        "event_id": "dialogue-2017",
+    },
     {"date": "2018-02", "party": "Partido B", "country": "BRA", "family": "communist", "level": "working"},
     {"date": "2019", "party": "Partido B", "country": "BRA", "family": "communist", "status": "coalition"},
-    {"date": "2020-04-04", "party": "Party K", "country": "KEN", "family": "national_democratic",
-     "form": "virtual_meeting", "direction": "virtual"},
-    {"date": "2021-07-06", "party": "Green Party", "country": "DEU", "family": "green", "status": "opposition",
-     "form": "virtual_meeting", "direction": "virtual"},
+    {
+        "date": "2020-04-04",
+        "party": "Party K",
+        "country": "KEN",
+        "family": "national_democratic",
+        "form": "virtual_meeting",
+        "direction": "virtual",
+    },
+    {
+        "date": "2021-07-06",
+        "party": "Green Party",
+        "country": "DEU",
+        "family": "green",
+        "status": "opposition",
+        "form": "virtual_meeting",
+        "direction": "virtual",
+    },
     {"date": "2021-08-09", "party": "Parti A", "country": "FRA", "family": "socialist", "form": "high_level_visit"},
 ]
 
@@ -63,8 +102,14 @@ def map_figure() -> go.Figure:
 
 
 def meta(is_demo: bool = False, **changes) -> export.ChartMeta:
-    values = dict(name="exchanges-per-year", title="Exchanges per year", filters="2019–2021; Region: Europe",
-                  source="Test ledger", is_demo=is_demo, exported=DAY)
+    values = dict(
+        name="exchanges-per-year",
+        title="Exchanges per year",
+        filters="2019–2021; Region: Europe",
+        source="Test ledger",
+        is_demo=is_demo,
+        exported=DAY,
+    )
     values.update(changes)
     return export.ChartMeta(**values)
 
@@ -72,8 +117,7 @@ def meta(is_demo: bool = False, **changes) -> export.ChartMeta:
 def need_browser() -> None:
     """Image tests fail, never skip, without a browser: the setup script installs Chromium, and a
     skip would let CI pass with no picture checked."""
-    assert export.browser_available(), (
-        f"{export.BROWSER_MISSING} (the setup script installs it; image tests need it)")
+    assert export.browser_available(), f"{export.BROWSER_MISSING} (the setup script installs it; image tests need it)"
 
 
 def all_text(fig: go.Figure) -> str:
@@ -104,8 +148,15 @@ def test_file_names_say_what_and_when_in_safe_characters(name, fmt, expected):
 
 @pytest.mark.parametrize(
     ("path", "fmt"),
-    [("a/b/chart.PNG", "png"), ("x.svg", "svg"), ("x.pdf", "pdf"), ("x.htm", "html"), ("x.html", "html"),
-     ("x.csv", "csv"), ("x.xlsx", "xlsx")],
+    [
+        ("a/b/chart.PNG", "png"),
+        ("x.svg", "svg"),
+        ("x.pdf", "pdf"),
+        ("x.htm", "html"),
+        ("x.html", "html"),
+        ("x.csv", "csv"),
+        ("x.xlsx", "xlsx"),
+    ],
 )
 def test_format_follows_the_extension(path, fmt):
     assert export.format_for_path(path) == fmt
@@ -166,8 +217,10 @@ def test_stamp_wraps_a_title_too_long_for_the_image_width():
     caption = "2019–2021; Country: " + ", ".join(["Kenya", "France", "Germany", "Brazil", "Vietnam"] * 3)
     narrow = export.stamp(bar_figure(long), meta(title=long, filters=caption), width=600)
     wide = export.stamp(bar_figure(long), meta(title=long, filters=caption), width=2400)
-    lines = [(export.plain_text(line), 12.5 if "font-size" in line else 17)
-             for line in narrow.layout.title.text.split("<br>")]
+    lines = [
+        (export.plain_text(line), 12.5 if "font-size" in line else 17)
+        for line in narrow.layout.title.text.split("<br>")
+    ]
     assert [size for _, size in lines][:3] == [17, 17, 12.5]  # two title lines, then the filters
     assert all(len(text) * size * 0.55 <= 600 - 24 for text, size in lines)
     assert export.plain_text(narrow.layout.title.text) == f"{long} {caption}"
@@ -205,16 +258,28 @@ def test_image_size_defaults_and_overrides():
 # ---------------------------------------------------------------------------------------------
 # Data exports
 
-DATA = pd.DataFrame({
-    "party": ["=HYPERLINK(\"http://x\")", "Parti A", "+33 1 23", "@SUM(A1)", "-dash", "plain"],
-    "exchanges": [3, -1, 2, 0, 5, 7],
-})
+DATA = pd.DataFrame(
+    {
+        "party": ['=HYPERLINK("http://x")', "Parti A", "+33 1 23", "@SUM(A1)", "-dash", "plain"],
+        "exchanges": [3, -1, 2, 0, 5, 7],
+    }
+)
 
 
 @pytest.mark.parametrize(
     ("value", "expected"),
-    [("=1+1", "'=1+1"), ("+44 20", "'+44 20"), ("-x", "'-x"), ("@SUM(A1)", "'@SUM(A1)"), ("\tTab", "'\tTab"),
-     ("plain", "plain"), ("", ""), (5, 5), (-3, -3), (None, None)],
+    [
+        ("=1+1", "'=1+1"),
+        ("+44 20", "'+44 20"),
+        ("-x", "'-x"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\tTab", "'\tTab"),
+        ("plain", "plain"),
+        ("", ""),
+        (5, 5),
+        (-3, -3),
+        (None, None),
+    ],
 )
 def test_neutralise(value, expected):
     assert export.neutralise(value) == expected
@@ -232,7 +297,7 @@ def test_csv_has_metadata_lines_then_the_table_with_formulas_neutralised():
     ]
     table = pd.read_csv(io.StringIO(text), skiprows=5)
     assert list(table.columns) == ["party", "exchanges"]
-    assert list(table["party"]) == ["'=HYPERLINK(\"http://x\")", "Parti A", "'+33 1 23", "'@SUM(A1)", "'-dash", "plain"]
+    assert list(table["party"]) == ['\'=HYPERLINK("http://x")', "Parti A", "'+33 1 23", "'@SUM(A1)", "'-dash", "plain"]
     assert list(table["exchanges"]) == [3, -1, 2, 0, 5, 7]
 
 
@@ -274,9 +339,14 @@ def test_xlsx_of_real_data_has_no_demo_mark():
 
 
 def test_xlsx_handles_missing_values_dates_and_numpy_types():
-    frame = pd.DataFrame({"party": ["A", "B"], "year": pd.array([2020, None], dtype="Int64"),
-                          "share": [0.5, float("nan")],
-                          "date": pd.to_datetime(["2020-01-02", None]).tz_localize("UTC")})
+    frame = pd.DataFrame(
+        {
+            "party": ["A", "B"],
+            "year": pd.array([2020, None], dtype="Int64"),
+            "share": [0.5, float("nan")],
+            "date": pd.to_datetime(["2020-01-02", None]).tz_localize("UTC"),
+        }
+    )
     book = load_workbook(io.BytesIO(export.to_xlsx(frame, meta())))
     rows = [[c.value for c in row] for row in book["Data"].iter_rows(min_row=2)]
     assert rows == [["A", 2020, 0.5, dt.datetime(2020, 1, 2)], ["B", None, None, None]]
@@ -349,12 +419,15 @@ def renderer():
 @pytest.mark.browser
 def test_png_svg_pdf_open_with_the_expected_size_and_text(renderer):
     fig = bar_figure()
-    png, svg, pdf, big = export.export_many([
-        export.ExportRequest(fig, DATA, meta(is_demo=True), "png"),
-        export.ExportRequest(fig, DATA, meta(is_demo=True), "svg"),
-        export.ExportRequest(fig, DATA, meta(is_demo=True), "pdf", width=800, height=600),
-        export.ExportRequest(fig, DATA, meta(), "png", width=640, height=360, scale=3),
-    ], renderer)
+    png, svg, pdf, big = export.export_many(
+        [
+            export.ExportRequest(fig, DATA, meta(is_demo=True), "png"),
+            export.ExportRequest(fig, DATA, meta(is_demo=True), "svg"),
+            export.ExportRequest(fig, DATA, meta(is_demo=True), "pdf", width=800, height=600),
+            export.ExportRequest(fig, DATA, meta(), "png", width=640, height=360, scale=3),
+        ],
+        renderer,
+    )
     assert Image.open(io.BytesIO(png)).size == (2400, 1080)  # 1200 x 540 at the default 2x
     assert Image.open(io.BytesIO(big)).size == (1920, 1080)
     root = ET.fromstring(svg)
@@ -438,7 +511,7 @@ def test_every_catalog_chart_exports_in_every_format(make_ledger, renderer):
 def plotly_payload(page: str) -> tuple[list, dict]:
     """The traces and the layout an exported HTML page hands to ``Plotly.newPlot``."""
     decoder = json.JSONDecoder()
-    start = page.index('Plotly.newPlot(') + len('Plotly.newPlot(')
+    start = page.index("Plotly.newPlot(") + len("Plotly.newPlot(")
     start = page.index(",", start) + 1  # after the element id
     data, end = decoder.raw_decode(page, start + len(page[start:]) - len(page[start:].lstrip()))
     rest = page[end:].lstrip().removeprefix(",")
@@ -491,6 +564,12 @@ def test_export_menu_without_a_browser_keeps_html_and_data(menu, monkeypatch, tm
     monkeypatch.setenv("LEDGER_BROWSER", str(tmp_path / "none"))
     menu.run()
     assert not menu.exception
-    assert _buttons(menu) == {"PNG image": True, "SVG vector": True, "PDF": True, "Interactive HTML": False,
-                              "CSV data": False, "Excel data": False}
+    assert _buttons(menu) == {
+        "PNG image": True,
+        "SVG vector": True,
+        "PDF": True,
+        "Interactive HTML": False,
+        "CSV data": False,
+        "Excel data": False,
+    }
     assert any("apt-get install chromium" in c.value for c in menu.caption)

@@ -26,7 +26,8 @@ pytestmark = pytest.mark.browser
 def browser():
     # Fail, never skip: the setup script installs Chromium, and a skip would let CI pass unchecked.
     assert Path(CHROMIUM).exists(), (
-        f"No Chromium at {CHROMIUM}: install it with `apt-get install chromium` (the setup script does).")
+        f"No Chromium at {CHROMIUM}: install it with `apt-get install chromium` (the setup script does)."
+    )
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:

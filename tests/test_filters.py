@@ -33,9 +33,16 @@ def test_where_without_years_and_default_first_year():
 
 @pytest.mark.parametrize(
     ("field", "value", "column"),
-    [("regions", "Africa", "region"), ("subregions", "Caribbean", "subregion"), ("countries", "KEN", "country_iso3"),
-     ("families", "green", "party_family"), ("statuses", "ruling", "party_status"), ("forms", "study_trip", "form"),
-     ("directions", "virtual", "direction"), ("levels", "leader", "level")],
+    [
+        ("regions", "Africa", "region"),
+        ("subregions", "Caribbean", "subregion"),
+        ("countries", "KEN", "country_iso3"),
+        ("families", "green", "party_family"),
+        ("statuses", "ruling", "party_status"),
+        ("forms", "study_trip", "form"),
+        ("directions", "virtual", "direction"),
+        ("levels", "leader", "level"),
+    ],
 )
 def test_every_dimension_compiles_to_its_column(field, value, column):
     assert DIMENSION_COLUMNS[field] == column
@@ -45,8 +52,10 @@ def test_every_dimension_compiles_to_its_column(field, value, column):
 @pytest.mark.parametrize(
     ("given", "expected"),
     [
-        (Filters(regions=("africa", "LATIN AMERICA AND THE CARIBBEAN")),
-         Filters(regions=("Africa", "Latin America and the Caribbean"))),
+        (
+            Filters(regions=("africa", "LATIN AMERICA AND THE CARIBBEAN")),
+            Filters(regions=("Africa", "Latin America and the Caribbean")),
+        ),
         (Filters(regions=("international organisations",)), Filters(regions=("International organisations",))),
         (Filters(subregions=("south america",)), Filters(subregions=("South America",))),
         (Filters(countries=("fra", " deu ")), Filters(countries=("FRA", "DEU"))),
@@ -84,9 +93,19 @@ def test_validated_rejects_bad_values_listing_valid_ones(filters, message):
 
 
 def test_params_round_trip():
-    filters = Filters(year_from=1990, year_to=2000, regions=("Europe",), countries=("FRA", "DEU"),
-                      families=("green",), statuses=("ruling",), forms=("study_trip",), directions=("inbound",),
-                      levels=("leader",), subregions=("Western Europe",), party="Green Union")
+    filters = Filters(
+        year_from=1990,
+        year_to=2000,
+        regions=("Europe",),
+        countries=("FRA", "DEU"),
+        families=("green",),
+        statuses=("ruling",),
+        forms=("study_trip",),
+        directions=("inbound",),
+        levels=("leader",),
+        subregions=("Western Europe",),
+        party="Green Union",
+    )
     params = filters.to_params()
     assert params["country"] == ["FRA", "DEU"] and params["from"] == ["1990"]
     assert Filters.from_params(params) == filters
@@ -115,14 +134,50 @@ def parse(argv: list[str]) -> argparse.Namespace:
 
 
 def test_filters_from_args_every_flag_repeatable():
-    args = parse(["--from", "1990", "--to", "1999", "--region", "europe", "--region", "Asia",
-                  "--subregion", "Western Europe", "--country", "fra", "--country", "Germany",
-                  "--family", "green", "--status", "ruling", "--form", "study_trip", "--direction", "inbound",
-                  "--level", "leader", "--level", "senior", "--party", "Green Union"])
+    args = parse(
+        [
+            "--from",
+            "1990",
+            "--to",
+            "1999",
+            "--region",
+            "europe",
+            "--region",
+            "Asia",
+            "--subregion",
+            "Western Europe",
+            "--country",
+            "fra",
+            "--country",
+            "Germany",
+            "--family",
+            "green",
+            "--status",
+            "ruling",
+            "--form",
+            "study_trip",
+            "--direction",
+            "inbound",
+            "--level",
+            "leader",
+            "--level",
+            "senior",
+            "--party",
+            "Green Union",
+        ]
+    )
     assert filters_from_args(args) == Filters(
-        year_from=1990, year_to=1999, regions=("Europe", "Asia"), subregions=("Western Europe",),
-        countries=("FRA", "DEU"), families=("green",), statuses=("ruling",), forms=("study_trip",),
-        directions=("inbound",), levels=("leader", "senior"), party="Green Union",
+        year_from=1990,
+        year_to=1999,
+        regions=("Europe", "Asia"),
+        subregions=("Western Europe",),
+        countries=("FRA", "DEU"),
+        families=("green",),
+        statuses=("ruling",),
+        forms=("study_trip",),
+        directions=("inbound",),
+        levels=("leader", "senior"),
+        party="Green Union",
     )
 
 

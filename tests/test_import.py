@@ -94,9 +94,11 @@ def test_missing_column_suggests_the_near_header():
 
 @pytest.mark.parametrize(
     ("separator", "text"),
-    [(",", "date,party,country,party_family,form,direction\n2001,A,FRA,socialist,other,inbound\n"),
-     (";", "date;party;country;party_family;form;direction\n2001;A, B;FRA;socialist;other;inbound\n"),
-     ("\t", "date\tparty\tcountry\tparty_family\tform\tdirection\n2001\tA, B\tFRA\tsocialist\tother\tinbound\n")],
+    [
+        (",", "date,party,country,party_family,form,direction\n2001,A,FRA,socialist,other,inbound\n"),
+        (";", "date;party;country;party_family;form;direction\n2001;A, B;FRA;socialist;other;inbound\n"),
+        ("\t", "date\tparty\tcountry\tparty_family\tform\tdirection\n2001\tA, B\tFRA\tsocialist\tother\tinbound\n"),
+    ],
 )
 def test_separator_is_detected(separator, text):
     table = read_table(text.encode("utf-8"), "x.csv")
@@ -106,17 +108,23 @@ def test_separator_is_detected(separator, text):
 
 def test_row_numbers_count_blank_rows_and_quoted_line_breaks_like_a_spreadsheet():
     data = csv_bytes(
-        '2001,A,FRA,socialist,other,inbound',
-        '',
-        ',,,,,',
+        "2001,A,FRA,socialist,other,inbound",
+        "",
+        ",,,,,",
         '2002,"Two\nlines",FRA,socialist,other,inbound',
-        '2003,C,FRA,nonsense,other,inbound',
+        "2003,C,FRA,nonsense,other,inbound",
     )
     table = read_table(data, "x.csv")
     assert table.rows.tolist() == [2, 5, 6]
-    assert problems_of(data) == [(6, "party_family", "not a party_family code (valid: communist, socialist, "
-                                  "social_democratic, national_democratic, liberal, conservative, green, "
-                                  "international_org, other)")]
+    assert problems_of(data) == [
+        (
+            6,
+            "party_family",
+            "not a party_family code (valid: communist, socialist, "
+            "social_democratic, national_democratic, liberal, conservative, green, "
+            "international_org, other)",
+        )
+    ]
 
 
 def test_excel_first_sheet_named_sheet_and_date_cells_at_their_precision():
@@ -147,11 +155,17 @@ def test_excel_first_sheet_named_sheet_and_date_cells_at_their_precision():
 
 
 def test_parquet_columns_are_read_as_text():
-    frame = pd.DataFrame({
-        "date": [dt.date(2001, 5, 2), dt.date(1999, 1, 1)],
-        "party": ["A", "B"], "country": ["FRA", None], "party_family": ["socialist", "international_org"],
-        "form": ["other", "other"], "direction": ["inbound", "virtual"], "delegation_size": [3.0, None],
-    })
+    frame = pd.DataFrame(
+        {
+            "date": [dt.date(2001, 5, 2), dt.date(1999, 1, 1)],
+            "party": ["A", "B"],
+            "country": ["FRA", None],
+            "party_family": ["socialist", "international_org"],
+            "form": ["other", "other"],
+            "direction": ["inbound", "virtual"],
+            "delegation_size": [3.0, None],
+        }
+    )
     buffer = io.BytesIO()
     frame.to_parquet(buffer, index=False)
     table = read_table(buffer.getvalue(), "x.parquet")
@@ -171,17 +185,27 @@ def xlsx_bytes(rows: list[list], header: list[str]) -> bytes:
 
 def test_excel_formula_cells_are_read_as_their_text_not_emptied():
     header = ["date", "party", "country", "party_family", "form", "direction", "delegation_size", "topic"]
-    data = xlsx_bytes([["2001-05-02", '=CONCAT("Dawn"," Party")', "FRA", "socialist", "other", "inbound", 3, "=1+1"],
-                       ["2002", "Elm Party", "FRA", "socialist", "other", "inbound", "=2+2", "plain"]], header)
+    data = xlsx_bytes(
+        [
+            ["2001-05-02", '=CONCAT("Dawn"," Party")', "FRA", "socialist", "other", "inbound", 3, "=1+1"],
+            ["2002", "Elm Party", "FRA", "socialist", "other", "inbound", "=2+2", "plain"],
+        ],
+        header,
+    )
     prepared = prepare_import(data, "book.xlsx", "/nonexistent/ledger.duckdb")
     clean = prepared.checked.clean
     assert (clean["party"].iloc[0], clean["topic"].iloc[0]) == ('=CONCAT("Dawn"," Party")', "=1+1")
     problems = prepared.result.problems
     assert problems[["row", "column", "value", "severity"]].values.tolist() == [
-        [2, "party", '=CONCAT("Dawn"," Party")', "warning"], [2, "topic", "=1+1", "warning"],
-        [3, "delegation_size", "=2+2", "error"]]
-    assert problems["reason"].iloc[2].startswith("a spreadsheet formula: it is read as its text, never computed; "
-                                                 "type the value (a number) instead")
+        [2, "party", '=CONCAT("Dawn"," Party")', "warning"],
+        [2, "topic", "=1+1", "warning"],
+        [3, "delegation_size", "=2+2", "error"],
+    ]
+    assert (
+        problems["reason"]
+        .iloc[2]
+        .startswith("a spreadsheet formula: it is read as its text, never computed; type the value (a number) instead")
+    )
     assert (prepared.result.rows_valid, prepared.result.complete) == (1, False)
 
 
@@ -190,7 +214,9 @@ def test_excel_formula_in_a_code_or_date_column_is_one_clear_error():
     data = xlsx_bytes([["=DATE(2001,5,2)", "Dawn Party", "FRA", "socialist", '=IF(1,"other")', "inbound"]], header)
     problems = prepare_import(data, "book.xlsx", "/nonexistent/ledger.duckdb").result.problems
     assert problems[["row", "column", "value"]].values.tolist() == [
-        [2, "date", "=DATE(2001,5,2)"], [2, "form", '=IF(1,"other")']]
+        [2, "date", "=DATE(2001,5,2)"],
+        [2, "form", '=IF(1,"other")'],
+    ]
     assert problems["reason"].str.startswith("a spreadsheet formula").all()
 
 
@@ -198,12 +224,19 @@ def test_parquet_timestamps_with_fractions_of_a_second_are_read_as_their_day():
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    table = pa.table({
-        "date": pa.array([dt.datetime(2001, 5, 2, 10, 30, 0, 250_000), dt.datetime(1969, 12, 31, 23, 59, 59, 500_000)],
-                         pa.timestamp("us")),
-        "party": ["A", "B"], "country": ["FRA", "FRA"], "party_family": ["socialist", "socialist"],
-        "form": ["other", "other"], "direction": ["inbound", "inbound"],
-    })
+    table = pa.table(
+        {
+            "date": pa.array(
+                [dt.datetime(2001, 5, 2, 10, 30, 0, 250_000), dt.datetime(1969, 12, 31, 23, 59, 59, 500_000)],
+                pa.timestamp("us"),
+            ),
+            "party": ["A", "B"],
+            "country": ["FRA", "FRA"],
+            "party_family": ["socialist", "socialist"],
+            "form": ["other", "other"],
+            "direction": ["inbound", "inbound"],
+        }
+    )
     buffer = io.BytesIO()
     pq.write_table(table, buffer)
     assert read_table(buffer.getvalue(), "x.parquet").frame["date"].tolist() == ["2001-05-02", "1969-12-31"]
@@ -213,11 +246,22 @@ def test_parquet_column_that_cannot_be_read_names_the_file_and_column():
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    table = pa.table({"date": ["2001"], "party": ["A"], "country": ["FRA"], "party_family": ["socialist"],
-                      "form": ["other"], "direction": ["inbound"], "topic": pa.array([{"a": 1}])})
+    table = pa.table(
+        {
+            "date": ["2001"],
+            "party": ["A"],
+            "country": ["FRA"],
+            "party_family": ["socialist"],
+            "form": ["other"],
+            "direction": ["inbound"],
+            "topic": pa.array([{"a": 1}]),
+        }
+    )
     buffer = io.BytesIO()
     pq.write_table(table, buffer)
-    with pytest.raises(ImportFileError, match=r"^x\.parquet: column 'topic' \(struct<a: int64>\) cannot be read as text"):
+    with pytest.raises(
+        ImportFileError, match=r"^x\.parquet: column 'topic' \(struct<a: int64>\) cannot be read as text"
+    ):
         read_table(buffer.getvalue(), "x.parquet")
 
 
@@ -225,8 +269,10 @@ def test_windows_1252_file_is_read_with_a_warning():
     data = (HEADER + "\n2001,Société Générale des Partis,FRA,socialist,other,inbound\n").encode("cp1252")
     table = read_table(data, "x.csv")
     assert table.frame["party"].tolist() == ["Société Générale des Partis"]
-    assert table.notes == ["x.csv is not UTF-8; it was read as Windows-1252 (Western European). "
-                           "Check accented names in the preview, or save the file as CSV UTF-8."]
+    assert table.notes == [
+        "x.csv is not UTF-8; it was read as Windows-1252 (Western European). "
+        "Check accented names in the preview, or save the file as CSV UTF-8."
+    ]
 
 
 def test_utf16_with_bom_is_read():
@@ -239,14 +285,22 @@ def test_utf16_with_bom_is_read():
 
 @pytest.mark.parametrize(
     ("value", "date", "precision"),
-    [("2001-05-02", dt.date(2001, 5, 2), "day"), ("2001-05", dt.date(2001, 5, 1), "month"),
-     ("2001", dt.date(2001, 1, 1), "year"), (" 2001-5-2 ", dt.date(2001, 5, 2), "day"),
-     ("2001-05-02 00:00:00", dt.date(2001, 5, 2), "day"), ("1921", dt.date(1921, 1, 1), "year"),
-     ("2025-06", dt.date(2025, 6, 1), "month")],
+    [
+        ("2001-05-02", dt.date(2001, 5, 2), "day"),
+        ("2001-05", dt.date(2001, 5, 1), "month"),
+        ("2001", dt.date(2001, 1, 1), "year"),
+        (" 2001-5-2 ", dt.date(2001, 5, 2), "day"),
+        ("2001-05-02 00:00:00", dt.date(2001, 5, 2), "day"),
+        ("1921", dt.date(1921, 1, 1), "year"),
+        ("2025-06", dt.date(2025, 6, 1), "month"),
+    ],
 )
 def test_valid_dates_keep_their_precision(value, date, precision):
-    checked = check_rows(read_table(csv_bytes(f"{value},A,FRA,socialist,other,inbound"), "x.csv"),
-                         earliest_year=1921, today=dt.date(2025, 6, 30))
+    checked = check_rows(
+        read_table(csv_bytes(f"{value},A,FRA,socialist,other,inbound"), "x.csv"),
+        earliest_year=1921,
+        today=dt.date(2025, 6, 30),
+    )
     assert checked.problems.empty
     assert checked.clean["date"].iloc[0] == pd.Timestamp(date)
     assert checked.clean["date_precision"].iloc[0] == precision
@@ -254,14 +308,16 @@ def test_valid_dates_keep_their_precision(value, date, precision):
 
 @pytest.mark.parametrize(
     ("value", "reason"),
-    [("02/05/2001", "not a date: write YYYY-MM-DD, YYYY-MM or YYYY"),
-     ("May 2001", "not a date: write YYYY-MM-DD, YYYY-MM or YYYY"),
-     ("2001-13", "not a calendar date (check the month and the day)"),
-     ("2001-02-30", "not a calendar date (check the month and the day)"),
-     ("1920-12-31", "before 1921, the earliest year accepted (LEDGER_EARLIEST_YEAR)"),
-     ("2025-07", "in the future (today is 2025-06-30)"),
-     ("2999", "in the future (today is 2025-06-30)"),
-     ("", "required value is missing")],
+    [
+        ("02/05/2001", "not a date: write YYYY-MM-DD, YYYY-MM or YYYY"),
+        ("May 2001", "not a date: write YYYY-MM-DD, YYYY-MM or YYYY"),
+        ("2001-13", "not a calendar date (check the month and the day)"),
+        ("2001-02-30", "not a calendar date (check the month and the day)"),
+        ("1920-12-31", "before 1921, the earliest year accepted (LEDGER_EARLIEST_YEAR)"),
+        ("2025-07", "in the future (today is 2025-06-30)"),
+        ("2999", "in the future (today is 2025-06-30)"),
+        ("", "required value is missing"),
+    ],
 )
 def test_bad_dates(value, reason):
     assert problems_of(csv_bytes(f"{value},A,FRA,socialist,other,inbound")) == [(2, "date", reason)]
@@ -269,16 +325,29 @@ def test_bad_dates(value, reason):
 
 @pytest.mark.parametrize(
     ("value", "suggestion"),
-    [("2019/04/16", "2019-04-16"), ("2019.04.16", "2019-04-16"), ("2019/04", "2019-04"),
-     ("16/04/2019", "2019-04-16"), ("04/16/2019", "2019-04-16"), ("16.04.2019", "2019-04-16"),
-     ("05/04/2019", "2019-04-05 (read as day/month/year) or 2019-05-04 (read as month/day/year)"),
-     ("04/04/2019", "2019-04-04"), ("04/2019", "2019-04"), ("43571", "2019-04-16 (the date Excel numbers 43571)"),
-     ("16 April 2019", "2019-04-16"), ("April 16, 2019", "2019-04-16"), ("May 2001", "2001-05"),
-     ("31/02/2019", ""), ("soon", ""), ("2019/13/01", "")],
+    [
+        ("2019/04/16", "2019-04-16"),
+        ("2019.04.16", "2019-04-16"),
+        ("2019/04", "2019-04"),
+        ("16/04/2019", "2019-04-16"),
+        ("04/16/2019", "2019-04-16"),
+        ("16.04.2019", "2019-04-16"),
+        ("05/04/2019", "2019-04-05 (read as day/month/year) or 2019-05-04 (read as month/day/year)"),
+        ("04/04/2019", "2019-04-04"),
+        ("04/2019", "2019-04"),
+        ("43571", "2019-04-16 (the date Excel numbers 43571)"),
+        ("16 April 2019", "2019-04-16"),
+        ("April 16, 2019", "2019-04-16"),
+        ("May 2001", "2001-05"),
+        ("31/02/2019", ""),
+        ("soon", ""),
+        ("2019/13/01", ""),
+    ],
 )
 def test_dates_in_other_spellings_get_the_format_s_spelling_as_suggestion(value, suggestion):
-    problems = prepare_import(csv_bytes(f'"{value}",A,FRA,socialist,other,inbound'), "x.csv",
-                              "/nonexistent/ledger.duckdb").result.problems
+    problems = prepare_import(
+        csv_bytes(f'"{value}",A,FRA,socialist,other,inbound'), "x.csv", "/nonexistent/ledger.duckdb"
+    ).result.problems
     assert problems[["column", "suggestion"]].values.tolist() == [["date", suggestion]]
     line = importer.problem_lines(problems)[0]
     assert line.endswith(f"; did you mean {suggestion}?" if suggestion else "YYYY-MM or YYYY")
@@ -286,43 +355,71 @@ def test_dates_in_other_spellings_get_the_format_s_spelling_as_suggestion(value,
 
 @pytest.mark.parametrize(
     ("date", "precision", "stored", "stored_precision"),
-    [("1999-01-01", "year", dt.date(1999, 1, 1), "year"), ("1999-05-01", "month", dt.date(1999, 5, 1), "month"),
-     ("1999-05-03", "day", dt.date(1999, 5, 3), "day"), ("1999-05-03", "", dt.date(1999, 5, 3), "day"),
-     ("1999-01-01 00:00:00", "Year", dt.date(1999, 1, 1), "year"), ("1999", "year", dt.date(1999, 1, 1), "year"),
-     ("1999-05", "month", dt.date(1999, 5, 1), "month")],
+    [
+        ("1999-01-01", "year", dt.date(1999, 1, 1), "year"),
+        ("1999-05-01", "month", dt.date(1999, 5, 1), "month"),
+        ("1999-05-03", "day", dt.date(1999, 5, 3), "day"),
+        ("1999-05-03", "", dt.date(1999, 5, 3), "day"),
+        ("1999-01-01 00:00:00", "Year", dt.date(1999, 1, 1), "year"),
+        ("1999", "year", dt.date(1999, 1, 1), "year"),
+        ("1999-05", "month", dt.date(1999, 5, 1), "month"),
+    ],
 )
 def test_a_date_precision_column_is_honoured(date, precision, stored, stored_precision):
-    data = csv_bytes(f"{date},{precision},A,FRA,socialist,other,inbound",
-                     header="date,date_precision,party,country,party_family,form,direction")
+    data = csv_bytes(
+        f"{date},{precision},A,FRA,socialist,other,inbound",
+        header="date,date_precision,party,country,party_family,form,direction",
+    )
     table = read_table(data, "x.csv")
     assert table.notes == []
     checked = check_rows(table, earliest_year=1921, today=dt.date(2025, 6, 30))
     assert checked.problems.empty
-    assert (checked.clean["date"].iloc[0], checked.clean["date_precision"].iloc[0]) == (pd.Timestamp(stored), stored_precision)
+    assert (checked.clean["date"].iloc[0], checked.clean["date_precision"].iloc[0]) == (
+        pd.Timestamp(stored),
+        stored_precision,
+    )
 
 
 @pytest.mark.parametrize(
     ("date", "precision", "column", "value", "reason"),
-    [("1999-05-03", "year", "date", "1999-05-03",
-      "the date_precision column says year, but the date is not 1 January: correct the date_precision, or write "
-      "the date at its precision"),
-     ("1999-05-03", "month", "date", "1999-05-03",
-      "the date_precision column says month, but the date is not the first day of a month: correct the "
-      "date_precision, or write the date at its precision"),
-     ("1999", "day", "date", "1999", "the date_precision column says day, but the date gives only the year"),
-     ("1999-01-01", "decade", "date_precision", "decade", "not a date precision (valid: day, month, year)")],
+    [
+        (
+            "1999-05-03",
+            "year",
+            "date",
+            "1999-05-03",
+            "the date_precision column says year, but the date is not 1 January: correct the date_precision, or write "
+            "the date at its precision",
+        ),
+        (
+            "1999-05-03",
+            "month",
+            "date",
+            "1999-05-03",
+            "the date_precision column says month, but the date is not the first day of a month: correct the "
+            "date_precision, or write the date at its precision",
+        ),
+        ("1999", "day", "date", "1999", "the date_precision column says day, but the date gives only the year"),
+        ("1999-01-01", "decade", "date_precision", "decade", "not a date precision (valid: day, month, year)"),
+    ],
 )
 def test_a_date_that_contradicts_its_precision_is_an_error(date, precision, column, value, reason):
-    data = csv_bytes(f"{date},{precision},A,FRA,socialist,other,inbound",
-                     header="date,date_precision,party,country,party_family,form,direction")
+    data = csv_bytes(
+        f"{date},{precision},A,FRA,socialist,other,inbound",
+        header="date,date_precision,party,country,party_family,form,direction",
+    )
     problems = prepare_import(data, "x.csv", "/nonexistent/ledger.duckdb").result.problems
     assert problems[["row", "column", "value", "reason"]].values.tolist() == [[2, column, value, reason]]
 
 
 @pytest.mark.parametrize(
     ("form", "stored"),
-    [("working_visit", "working_visit"), ("Working Visit", "working_visit"), ("working-visit", "working_visit"),
-     (" STUDY_TRIP ", "study_trip")],
+    [
+        ("working_visit", "working_visit"),
+        ("Working Visit", "working_visit"),
+        ("working-visit", "working_visit"),
+        (" STUDY_TRIP ", "study_trip"),
+    ],
 )
 def test_codes_match_without_case_and_with_spaces_for_underscores(form, stored):
     checked = check_rows(read_table(csv_bytes(f"2001,A,FRA,socialist,{form},inbound"), "x.csv"), earliest_year=1921)
@@ -332,15 +429,31 @@ def test_codes_match_without_case_and_with_spaces_for_underscores(form, stored):
 
 @pytest.mark.parametrize(
     ("column", "value", "suggestion"),
-    [("form", "workng_visit", "working_visit"), ("form", "visit", "high_level_visit or working_visit"),
-     ("party_family", "socialst", "socialist"), ("direction", "inbond", "inbound"),
-     ("party_status", "rulling", "ruling"), ("level", "leeder", "leader"), ("form", "dinner", "")],
+    [
+        ("form", "workng_visit", "working_visit"),
+        ("form", "visit", "high_level_visit or working_visit"),
+        ("party_family", "socialst", "socialist"),
+        ("direction", "inbond", "inbound"),
+        ("party_status", "rulling", "ruling"),
+        ("level", "leeder", "leader"),
+        ("form", "dinner", ""),
+    ],
 )
 def test_wrong_codes_get_the_closest_valid_ones(column, value, suggestion):
-    row = {"date": "2001", "party": "A", "country": "FRA", "party_family": "socialist", "form": "other",
-           "direction": "inbound", "party_status": "", "level": ""}
+    row = {
+        "date": "2001",
+        "party": "A",
+        "country": "FRA",
+        "party_family": "socialist",
+        "form": "other",
+        "direction": "inbound",
+        "party_status": "",
+        "level": "",
+    }
     row[column] = value
-    data = ("date,party,country,party_family,form,direction,party_status,level\n" + ",".join(row.values()) + "\n").encode()
+    data = (
+        "date,party,country,party_family,form,direction,party_status,level\n" + ",".join(row.values()) + "\n"
+    ).encode()
     prepared = prepare_import(data, "x.csv", "/nonexistent/ledger.duckdb")
     problems = prepared.result.problems
     assert problems[["row", "column", "value", "suggestion"]].values.tolist() == [[2, column, value, suggestion]]
@@ -348,67 +461,119 @@ def test_wrong_codes_get_the_closest_valid_ones(column, value, suggestion):
 
 @pytest.mark.parametrize(
     ("country", "iso3"),
-    [("VNM", "VNM"), ("Viet Nam", "VNM"), ("vietnam", "VNM"), ("Russian Federation", "RUS"), ("Russia", "RUS"),
-     ("Lao People's Democratic Republic", "LAO"), ("Laos", "LAO"), ("United Republic of Tanzania", "TZA"),
-     ("Tanzania", "TZA"), ("cote d'ivoire", "CIV"), ("Côte d’Ivoire", "CIV")],
+    [
+        ("VNM", "VNM"),
+        ("Viet Nam", "VNM"),
+        ("vietnam", "VNM"),
+        ("Russian Federation", "RUS"),
+        ("Russia", "RUS"),
+        ("Lao People's Democratic Republic", "LAO"),
+        ("Laos", "LAO"),
+        ("United Republic of Tanzania", "TZA"),
+        ("Tanzania", "TZA"),
+        ("cote d'ivoire", "CIV"),
+        ("Côte d’Ivoire", "CIV"),
+    ],
 )
 def test_countries_by_code_name_or_alias(country, iso3):
-    checked = check_rows(read_table(csv_bytes(f'2001,A,"{country}",socialist,other,inbound'), "x.csv"), earliest_year=1921)
+    checked = check_rows(
+        read_table(csv_bytes(f'2001,A,"{country}",socialist,other,inbound'), "x.csv"), earliest_year=1921
+    )
     assert checked.problems.empty
     assert checked.clean["country_iso3"].iloc[0] == iso3
 
 
 @pytest.mark.parametrize(
     ("country", "iso3"),
-    [("Congo DR", "COD"), ("DR Congo", "COD"), ("Congo-Kinshasa", "COD"), ("Democratic Republic of the Congo", "COD"),
-     ("Congo-Brazzaville", "COG"), ("Republic of the Congo", "COG"), ("Congo", "COG"), ("COG", "COG"), ("South Korea", "KOR"),
-     ("Republic of Korea", "KOR"), ("North Korea", "PRK"), ("DPRK", "PRK")],
+    [
+        ("Congo DR", "COD"),
+        ("DR Congo", "COD"),
+        ("Congo-Kinshasa", "COD"),
+        ("Democratic Republic of the Congo", "COD"),
+        ("Congo-Brazzaville", "COG"),
+        ("Republic of the Congo", "COG"),
+        ("Congo", "COG"),
+        ("COG", "COG"),
+        ("South Korea", "KOR"),
+        ("Republic of Korea", "KOR"),
+        ("North Korea", "PRK"),
+        ("DPRK", "PRK"),
+    ],
 )
 def test_the_congos_and_koreas_by_an_unambiguous_name(country, iso3):
-    checked = check_rows(read_table(csv_bytes(f'2001,A,"{country}",socialist,other,inbound'), "x.csv"), earliest_year=1921)
+    checked = check_rows(
+        read_table(csv_bytes(f'2001,A,"{country}",socialist,other,inbound'), "x.csv"), earliest_year=1921
+    )
     assert checked.problems.empty
     assert checked.clean["country_iso3"].iloc[0] == iso3
 
 
 @pytest.mark.parametrize(
     ("country", "reason", "suggestion"),
-    [("Korea", "ambiguous: Democratic People's Republic of Korea (PRK) or Republic of Korea (KOR); give the ISO3 "
-      "code or the full name", "North Korea (PRK) or South Korea (KOR)"),
-     (" korea ", "ambiguous: Democratic People's Republic of Korea (PRK) or Republic of Korea (KOR); give the ISO3 "
-      "code or the full name", "North Korea (PRK) or South Korea (KOR)"),
-     ("Virgin Islands", "ambiguous: British Virgin Islands (VGB) or United States Virgin Islands (VIR); give the "
-      "ISO3 code or the full name", "British Virgin Islands (VGB) or US Virgin Islands (VIR)")],
+    [
+        (
+            "Korea",
+            "ambiguous: Democratic People's Republic of Korea (PRK) or Republic of Korea (KOR); give the ISO3 "
+            "code or the full name",
+            "North Korea (PRK) or South Korea (KOR)",
+        ),
+        (
+            " korea ",
+            "ambiguous: Democratic People's Republic of Korea (PRK) or Republic of Korea (KOR); give the ISO3 "
+            "code or the full name",
+            "North Korea (PRK) or South Korea (KOR)",
+        ),
+        (
+            "Virgin Islands",
+            "ambiguous: British Virgin Islands (VGB) or United States Virgin Islands (VIR); give the "
+            "ISO3 code or the full name",
+            "British Virgin Islands (VGB) or US Virgin Islands (VIR)",
+        ),
+    ],
 )
 def test_an_ambiguous_country_name_lists_every_candidate(country, reason, suggestion):
-    problems = prepare_import(csv_bytes(f"2001,A,{country},socialist,other,inbound"), "x.csv",
-                              "/nonexistent/ledger.duckdb").result.problems
+    problems = prepare_import(
+        csv_bytes(f"2001,A,{country},socialist,other,inbound"), "x.csv", "/nonexistent/ledger.duckdb"
+    ).result.problems
     assert problems[["column", "reason", "suggestion"]].values.tolist() == [["country", reason, suggestion]]
 
 
-FORMER = ("is a former state: the ledger records a party's country by today's ISO3 code, that of the present-day "
-          "country where the party was based (see docs/ledger-format.md)")
+FORMER = (
+    "is a former state: the ledger records a party's country by today's ISO3 code, that of the present-day "
+    "country where the party was based (see docs/ledger-format.md)"
+)
 
 
 @pytest.mark.parametrize(
     ("country", "reason", "suggestion"),
-    [("SUN", f"Soviet Union (SUN) {FORMER}", "Russia (RUS)"), ("USSR", f"Soviet Union (SUN) {FORMER}", "Russia (RUS)"),
-     ("Soviet Union", f"Soviet Union (SUN) {FORMER}", "Russia (RUS)"),
-     ("DDR", f"German Democratic Republic (DDR) {FORMER}", "Germany (DEU)"),
-     ("East Germany", f"German Democratic Republic (DDR) {FORMER}", "Germany (DEU)"),
-     ("YUG", f"Yugoslavia (YUG) {FORMER}", "Serbia (SRB)"), ("csk", f"Czechoslovakia (CSK) {FORMER}", "Czechia (CZE)"),
-     ("YMD", f"South Yemen (YMD) {FORMER}", "Yemen (YEM)")],
+    [
+        ("SUN", f"Soviet Union (SUN) {FORMER}", "Russia (RUS)"),
+        ("USSR", f"Soviet Union (SUN) {FORMER}", "Russia (RUS)"),
+        ("Soviet Union", f"Soviet Union (SUN) {FORMER}", "Russia (RUS)"),
+        ("DDR", f"German Democratic Republic (DDR) {FORMER}", "Germany (DEU)"),
+        ("East Germany", f"German Democratic Republic (DDR) {FORMER}", "Germany (DEU)"),
+        ("YUG", f"Yugoslavia (YUG) {FORMER}", "Serbia (SRB)"),
+        ("csk", f"Czechoslovakia (CSK) {FORMER}", "Czechia (CZE)"),
+        ("YMD", f"South Yemen (YMD) {FORMER}", "Yemen (YEM)"),
+    ],
 )
 def test_a_former_state_is_refused_with_its_successor_as_suggestion(country, reason, suggestion):
-    problems = prepare_import(csv_bytes(f"1985,A,{country},communist,other,inbound"), "x.csv",
-                              "/nonexistent/ledger.duckdb").result.problems
+    problems = prepare_import(
+        csv_bytes(f"1985,A,{country},communist,other,inbound"), "x.csv", "/nonexistent/ledger.duckdb"
+    ).result.problems
     assert problems[["column", "reason", "suggestion"]].values.tolist() == [["country", reason, suggestion]]
 
 
 def test_a_country_iso3_column_decides_and_must_agree_with_the_name():
     header = "date,party,country,country_iso3,party_family,form,direction"
-    data = csv_bytes("2001,A,Congo,COG,socialist,other,inbound", "2001,B,,KOR,socialist,other,inbound",
-                     "2001,C,France,DEU,socialist,other,inbound", "2001,D,Soviet Union,SUN,communist,other,inbound",
-                     "2001,E,,,international_org,other,virtual", header=header)
+    data = csv_bytes(
+        "2001,A,Congo,COG,socialist,other,inbound",
+        "2001,B,,KOR,socialist,other,inbound",
+        "2001,C,France,DEU,socialist,other,inbound",
+        "2001,D,Soviet Union,SUN,communist,other,inbound",
+        "2001,E,,,international_org,other,virtual",
+        header=header,
+    )
     prepared = prepare_import(data, "x.csv", "/nonexistent/ledger.duckdb")
     assert prepared.checked.clean["country_iso3"].tolist()[:2] == ["COG", "KOR"]
     assert prepared.result.problems[["row", "column", "reason"]].values.tolist() == [
@@ -418,23 +583,32 @@ def test_a_country_iso3_column_decides_and_must_agree_with_the_name():
 
 
 def test_unknown_country_gets_suggestions_and_missing_country_only_for_international_orgs():
-    data = csv_bytes("2001,A,Frnace,socialist,other,inbound", "2001,B,,socialist,other,inbound",
-                     "2001,C,,international_org,other,virtual")
+    data = csv_bytes(
+        "2001,A,Frnace,socialist,other,inbound",
+        "2001,B,,socialist,other,inbound",
+        "2001,C,,international_org,other,virtual",
+    )
     prepared = prepare_import(data, "x.csv", "/nonexistent/ledger.duckdb")
     assert prepared.result.problems[["row", "column", "suggestion"]].values.tolist() == [
-        [2, "country", "France (FRA)"], [3, "country", ""]]
+        [2, "country", "France (FRA)"],
+        [3, "country", ""],
+    ]
     assert prepared.result.problems["reason"].iloc[1].startswith("required value is missing (only an international")
     assert prepared.result.rows_valid == 1
 
 
 @pytest.mark.parametrize(
     ("size", "stored", "reason"),
-    [("12", 12, None), ("12.0", 12, None), ("", None, None),
-     ("abc", None, "not a number (delegation size counts people)"),
-     ("0", None, "delegation size must be a whole number of people from 1 to 100,000"),
-     ("-3", None, "delegation size must be a whole number of people from 1 to 100,000"),
-     ("2.5", None, "delegation size must be a whole number of people from 1 to 100,000"),
-     ("1e9", None, "delegation size must be a whole number of people from 1 to 100,000")],
+    [
+        ("12", 12, None),
+        ("12.0", 12, None),
+        ("", None, None),
+        ("abc", None, "not a number (delegation size counts people)"),
+        ("0", None, "delegation size must be a whole number of people from 1 to 100,000"),
+        ("-3", None, "delegation size must be a whole number of people from 1 to 100,000"),
+        ("2.5", None, "delegation size must be a whole number of people from 1 to 100,000"),
+        ("1e9", None, "delegation size must be a whole number of people from 1 to 100,000"),
+    ],
 )
 def test_delegation_size(size, stored, reason):
     data = csv_bytes(f"2001,A,FRA,socialist,other,inbound,{size}", header=HEADER + ",delegation_size")
@@ -446,43 +620,72 @@ def test_delegation_size(size, stored, reason):
 
 @pytest.mark.parametrize(
     ("size", "suggestion"),
-    [("1,200", "1200"), ("1 200", "1200"), ("12,000", "12000"), ("12 people", "12"), ("about 8", "8"),
-     ("five", ""), ("10-12", ""), ("1,200,000", "")],
+    [
+        ("1,200", "1200"),
+        ("1 200", "1200"),
+        ("12,000", "12000"),
+        ("12 people", "12"),
+        ("about 8", "8"),
+        ("five", ""),
+        ("10-12", ""),
+        ("1,200,000", ""),
+    ],
 )
 def test_delegation_size_written_with_separators_or_words_gets_the_number_as_suggestion(size, suggestion):
     data = csv_bytes(f'2001,A,FRA,socialist,other,inbound,"{size}"', header=HEADER + ",delegation_size")
     problems = prepare_import(data, "x.csv", "/nonexistent/ledger.duckdb").result.problems
     assert problems[["column", "reason", "suggestion"]].values.tolist() == [
-        ["delegation_size", "not a number (delegation size counts people)", suggestion]]
+        ["delegation_size", "not a number (delegation size counts people)", suggestion]
+    ]
 
 
 def test_party_with_two_families_in_the_file_rejects_all_its_rows():
-    data = csv_bytes("2001,Dawn Party,FRA,socialist,other,inbound", "2002,Dawn Party,FRA,communist,other,inbound",
-                     "2003,Dawn Party,DEU,communist,other,inbound", "2004,Dawn Party,FRA,socialist,study_trip,inbound")
+    data = csv_bytes(
+        "2001,Dawn Party,FRA,socialist,other,inbound",
+        "2002,Dawn Party,FRA,communist,other,inbound",
+        "2003,Dawn Party,DEU,communist,other,inbound",
+        "2004,Dawn Party,FRA,socialist,study_trip,inbound",
+    )
     message = "the party is given with more than one family in this file: socialist (row 2), communist (row 3)"
-    assert problems_of(data) == [(2, "party_family", message), (3, "party_family", message), (5, "party_family", message)]
+    assert problems_of(data) == [
+        (2, "party_family", message),
+        (3, "party_family", message),
+        (5, "party_family", message),
+    ]
 
 
 def test_exact_duplicates_inside_the_file_name_the_first_row():
-    data = csv_bytes("2001-05,A,FRA,socialist,other,inbound", "2001-05,A,France,Socialist,other,inbound",
-                     "2001-05,A,FRA,socialist,other,outbound")
+    data = csv_bytes(
+        "2001-05,A,FRA,socialist,other,inbound",
+        "2001-05,A,France,Socialist,other,inbound",
+        "2001-05,A,FRA,socialist,other,outbound",
+    )
     assert problems_of(data) == [(3, "(row)", "exact duplicate of row 2")]
 
 
 def test_formula_cells_are_warnings_and_kept_as_text_and_apostrophe_marker_is_removed():
-    data = csv_bytes('2001,=HYPERLINK("http://x"),FRA,socialist,other,inbound,@SUM(A1),-lead,\'+1',
-                     header=HEADER + ",topic,source,event_id")
+    data = csv_bytes(
+        '2001,=HYPERLINK("http://x"),FRA,socialist,other,inbound,@SUM(A1),-lead,\'+1',
+        header=HEADER + ",topic,source,event_id",
+    )
     checked = check_rows(read_table(data, "x.csv"), earliest_year=1921)
     assert (checked.problems["severity"] == "warning").all()
     assert checked.problems["column"].tolist() == ["party", "event_id", "topic", "source"]
     row = checked.clean.iloc[0]
-    assert (row["party"], row["topic"], row["source"], row["event_id"]) == ('=HYPERLINK("http://x")', "@SUM(A1)", "-lead", "+1")
+    assert (row["party"], row["topic"], row["source"], row["event_id"]) == (
+        '=HYPERLINK("http://x")',
+        "@SUM(A1)",
+        "-lead",
+        "+1",
+    )
 
 
 def test_too_long_text_cell_is_an_error_showing_a_short_value():
     data = csv_bytes("2001,A,FRA,socialist,other,inbound," + "x" * 40_000, header=HEADER + ",topic")
     problems = prepare_import(data, "x.csv", "/nonexistent/ledger.duckdb").result.problems
-    assert problems["reason"].tolist() == ["longer than 32,767 characters (the most a spreadsheet cell holds): 40,000 characters"]
+    assert problems["reason"].tolist() == [
+        "longer than 32,767 characters (the most a spreadsheet cell holds): 40,000 characters"
+    ]
     assert problems["value"].iloc[0] == "x" * 60 + "… (40,000 characters)"
 
 
@@ -490,16 +693,31 @@ def test_too_long_text_cell_is_an_error_showing_a_short_value():
 
 
 def test_family_against_the_ledger_and_rows_already_in_the_ledger(make_ledger):
-    path = make_ledger([{"date": "2001-05-02", "party": "Dawn Party", "country": "FRA", "family": "socialist",
-                         "form": "working_visit", "direction": "inbound"}])
-    data = csv_bytes("2001-05-02,Dawn Party,France,socialist,working_visit,inbound",
-                     "2001-05,Dawn Party,FRA,socialist,working_visit,inbound",
-                     "2001-05-02,Dawn Party,FRA,socialist,working_visit,outbound", header=HEADER)
+    path = make_ledger(
+        [
+            {
+                "date": "2001-05-02",
+                "party": "Dawn Party",
+                "country": "FRA",
+                "family": "socialist",
+                "form": "working_visit",
+                "direction": "inbound",
+            }
+        ]
+    )
+    data = csv_bytes(
+        "2001-05-02,Dawn Party,France,socialist,working_visit,inbound",
+        "2001-05,Dawn Party,FRA,socialist,working_visit,inbound",
+        "2001-05-02,Dawn Party,FRA,socialist,working_visit,outbound",
+        header=HEADER,
+    )
     problems = prepare_import(data, "x.csv", path).result.problems
     assert problems[["row", "column", "reason", "suggestion"]].values.tolist() == [
         [2, "(row)", "already in the ledger (exchange 1, batch none)", "remove the row, or undo that batch first"],
     ]
-    other_family = csv_bytes("2002,Dawn Party,FRA,communist,other,inbound", "2002,Dawn Party,DEU,communist,other,inbound")
+    other_family = csv_bytes(
+        "2002,Dawn Party,FRA,communist,other,inbound", "2002,Dawn Party,DEU,communist,other,inbound"
+    )
     problems = prepare_import(other_family, "y.csv", path).result.problems
     assert problems[["row", "column", "value", "reason", "suggestion"]].values.tolist() == [
         [2, "party_family", "communist", "the party is already in the ledger with family socialist", "socialist"],
@@ -507,28 +725,51 @@ def test_family_against_the_ledger_and_rows_already_in_the_ledger(make_ledger):
 
 
 def test_import_writes_one_batch_with_new_parties(empty_ledger, tmp_path):
-    data = csv_bytes("2001-05-02,Dawn Party,FRA,socialist,working_visit,inbound,e1,5",
-                     "2001-05,Dawn Party,France,socialist,study_trip,outbound,,",
-                     "1985,Harbour Forum,,international_org,other,virtual,e1,",
-                     header=HEADER + ",event_id,delegation_size")
+    data = csv_bytes(
+        "2001-05-02,Dawn Party,FRA,socialist,working_visit,inbound,e1,5",
+        "2001-05,Dawn Party,France,socialist,study_trip,outbound,,",
+        "1985,Harbour Forum,,international_org,other,virtual,e1,",
+        header=HEADER + ",event_id,delegation_size",
+    )
     result = import_file(write(tmp_path, "mine.csv", data), empty_ledger, user="analyst")
     assert (result.written, result.batch_id, result.rows_written, result.new_parties) == (True, 1, 3, 2)
-    assert query(empty_ledger, """SELECT e.exchange_id, e.date, e.date_precision, p.name, p.country_iso3, p.family,
+    assert query(
+        empty_ledger,
+        """SELECT e.exchange_id, e.date, e.date_precision, p.name, p.country_iso3, p.family,
                                          e.party_status, e.level, e.event_id, e.delegation_size, e.batch_id, p.batch_id
-                                  FROM exchanges e JOIN parties p USING (party_id) ORDER BY exchange_id""") == [
+                                  FROM exchanges e JOIN parties p USING (party_id) ORDER BY exchange_id""",
+    ) == [
         (1, dt.date(2001, 5, 2), "day", "Dawn Party", "FRA", "socialist", "unknown", "unknown", "e1", 5, 1, 1),
         (2, dt.date(2001, 5, 1), "month", "Dawn Party", "FRA", "socialist", "unknown", "unknown", None, None, 1, 1),
-        (3, dt.date(1985, 1, 1), "year", "Harbour Forum", None, "international_org", "unknown", "unknown", "e1", None, 1, 1),
+        (
+            3,
+            dt.date(1985, 1, 1),
+            "year",
+            "Harbour Forum",
+            None,
+            "international_org",
+            "unknown",
+            "unknown",
+            "e1",
+            None,
+            1,
+            1,
+        ),
     ]
-    batch = query(empty_ledger, "SELECT batch_id, file_name, sha256, sheet, rows_read, rows_written, rows_rejected, "
-                                "imported_by, undone_at FROM import_batches")
+    batch = query(
+        empty_ledger,
+        "SELECT batch_id, file_name, sha256, sheet, rows_read, rows_written, rows_rejected, "
+        "imported_by, undone_at FROM import_batches",
+    )
     assert batch == [(1, "mine.csv", importer.hashlib.sha256(data).hexdigest(), None, 3, 3, 0, "analyst", None)]
     assert query(empty_ledger, "SELECT value FROM meta WHERE key = 'ledger_version'") == [("2",)]
 
 
 def test_any_error_writes_nothing(empty_ledger, tmp_path):
     before = fingerprint(empty_ledger)
-    path = write(tmp_path, "mine.csv", csv_bytes("2001,A,FRA,socialist,other,inbound", "2001,B,FRA,socialist,dinner,inbound"))
+    path = write(
+        tmp_path, "mine.csv", csv_bytes("2001,A,FRA,socialist,other,inbound", "2001,B,FRA,socialist,dinner,inbound")
+    )
     result = import_file(path, empty_ledger)
     assert (result.written, result.rows_read, result.rows_valid) == (False, 2, 1)
     assert fingerprint(empty_ledger) == before
@@ -537,9 +778,16 @@ def test_any_error_writes_nothing(empty_ledger, tmp_path):
 
 
 def test_skip_invalid_writes_valid_rows_and_saves_rejected_ones_with_reasons(empty_ledger, tmp_path):
-    path = write(tmp_path, "mine.csv", csv_bytes(
-        "2001,A,FRA,socialist,other,inbound,=1+1", "2001,B,FRA,socialist,dinner,inbound,=2+2",
-        "2999,C,Frnace,socialist,other,inbound,", header=HEADER + ",topic"))
+    path = write(
+        tmp_path,
+        "mine.csv",
+        csv_bytes(
+            "2001,A,FRA,socialist,other,inbound,=1+1",
+            "2001,B,FRA,socialist,dinner,inbound,=2+2",
+            "2999,C,Frnace,socialist,other,inbound,",
+            header=HEADER + ",topic",
+        ),
+    )
     result = import_file(path, empty_ledger, skip_invalid=True)
     assert (result.written, result.rows_written, result.rows_rejected) == (True, 1, 2)
     assert query(empty_ledger, "SELECT rows_read, rows_written, rows_rejected FROM import_batches") == [(3, 1, 2)]
@@ -554,8 +802,11 @@ def test_skip_invalid_writes_valid_rows_and_saves_rejected_ones_with_reasons(emp
 
 
 def test_rejected_rows_keep_the_cells_beyond_the_header(empty_ledger, tmp_path):
-    path = write(tmp_path, "mine.csv", csv_bytes("2001,A,FRA,socialist,other,inbound",
-                                                 "2002,Smith, John,FRA,socialist,other,inbound"))
+    path = write(
+        tmp_path,
+        "mine.csv",
+        csv_bytes("2001,A,FRA,socialist,other,inbound", "2002,Smith, John,FRA,socialist,other,inbound"),
+    )
     result = import_file(path, empty_ledger, skip_invalid=True)
     assert (result.rows_written, result.rows_rejected) == (1, 1)
     rejected = pd.read_csv(result.rejected_path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
@@ -567,7 +818,9 @@ def test_rejected_rows_keep_the_cells_beyond_the_header(empty_ledger, tmp_path):
 
 def test_skip_invalid_without_any_valid_row_still_saves_the_rejected_rows(empty_ledger, tmp_path):
     before = fingerprint(empty_ledger)
-    path = write(tmp_path, "bad.csv", csv_bytes("2001,A,FRA,socialist,dinner,inbound", "2999,B,FRA,socialist,other,inbound"))
+    path = write(
+        tmp_path, "bad.csv", csv_bytes("2001,A,FRA,socialist,dinner,inbound", "2999,B,FRA,socialist,other,inbound")
+    )
     result = import_file(path, empty_ledger, skip_invalid=True)
     assert (result.written, result.rows_rejected, result.rejected_path) == (False, 2, tmp_path / "bad.csv.rejected.csv")
     rejected = pd.read_csv(result.rejected_path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
@@ -576,13 +829,19 @@ def test_skip_invalid_without_any_valid_row_still_saves_the_rejected_rows(empty_
 
 
 def test_rejected_file_that_cannot_be_written_is_reported_and_the_batch_stays(empty_ledger, tmp_path):
-    path = write(tmp_path, "mine.csv", csv_bytes("2001,A,FRA,socialist,other,inbound", "2001,B,FRA,socialist,dinner,inbound"))
+    path = write(
+        tmp_path, "mine.csv", csv_bytes("2001,A,FRA,socialist,other,inbound", "2001,B,FRA,socialist,dinner,inbound")
+    )
     (tmp_path / "mine.csv.rejected.csv").mkdir()  # a folder where the file should go
     result = import_file(path, empty_ledger, skip_invalid=True)
     assert (result.written, result.batch_id, result.rows_written, result.rejected_path) == (True, 1, 1, None)
-    assert result.rejected_error.startswith(f"the rejected rows could not be saved to {tmp_path / 'mine.csv.rejected.csv'} (")
-    assert ("the import itself is committed as batch 1 (1 rows written; undo it with: python -m analytics undo 1)"
-            in result.rejected_error)
+    assert result.rejected_error.startswith(
+        f"the rejected rows could not be saved to {tmp_path / 'mine.csv.rejected.csv'} ("
+    )
+    assert (
+        "the import itself is committed as batch 1 (1 rows written; undo it with: python -m analytics undo 1)"
+        in result.rejected_error
+    )
     assert query(empty_ledger, "SELECT count(*) FROM exchanges") == [(1,)]
     assert not list(tmp_path.glob(".*.part"))
 
@@ -591,9 +850,12 @@ def test_same_file_twice_is_refused_unless_forced_and_allowed_after_undo(empty_l
     path = write(tmp_path, "mine.csv", csv_bytes("2001,A,FRA,socialist,other,inbound"))
     assert import_file(path, empty_ledger).batch_id == 1
     before = fingerprint(empty_ledger)
-    with pytest.raises(DuplicateFileError, match=r"mine.csv was already imported as batch 1 .*add --force to import "
-                       r"it again: rows already in the ledger are still refused as duplicates, so add --skip-invalid "
-                       r"too to write only the rows that are not in the ledger yet\.$"):
+    with pytest.raises(
+        DuplicateFileError,
+        match=r"mine.csv was already imported as batch 1 .*add --force to import "
+        r"it again: rows already in the ledger are still refused as duplicates, so add --skip-invalid "
+        r"too to write only the rows that are not in the ledger yet\.$",
+    ):
         import_file(path, empty_ledger)
     forced = import_file(path, empty_ledger, force=True)
     assert not forced.written
@@ -605,7 +867,9 @@ def test_same_file_twice_is_refused_unless_forced_and_allowed_after_undo(empty_l
 
 def test_force_with_skip_invalid_writes_the_rows_of_the_same_file_that_are_not_in_the_ledger(empty_ledger, tmp_path):
     other = write(tmp_path, "other.csv", csv_bytes("2001,A,FRA,socialist,other,inbound"))
-    mine = write(tmp_path, "mine.csv", csv_bytes("2001,A,FRA,socialist,other,inbound", "2002,B,FRA,socialist,other,inbound"))
+    mine = write(
+        tmp_path, "mine.csv", csv_bytes("2001,A,FRA,socialist,other,inbound", "2002,B,FRA,socialist,other,inbound")
+    )
     import_file(other, empty_ledger)
     first = import_file(mine, empty_ledger, skip_invalid=True)
     assert (first.batch_id, first.rows_written) == (2, 1)
@@ -615,15 +879,22 @@ def test_force_with_skip_invalid_writes_the_rows_of_the_same_file_that_are_not_i
     assert not import_file(mine, empty_ledger, force=True).written
     again = import_file(mine, empty_ledger, force=True, skip_invalid=True)
     assert (again.written, again.batch_id, again.rows_written, again.rows_rejected) == (True, 3, 1, 1)
-    assert query(empty_ledger, "SELECT p.name, year(e.date), e.batch_id FROM exchanges e JOIN parties p USING (party_id) "
-                               "ORDER BY 2") == [("A", 2001, 3), ("B", 2002, 2)]
+    assert query(
+        empty_ledger,
+        "SELECT p.name, year(e.date), e.batch_id FROM exchanges e JOIN parties p USING (party_id) ORDER BY 2",
+    ) == [("A", 2001, 3), ("B", 2002, 2)]
 
 
 def test_force_with_skip_invalid_writes_the_new_rows_of_an_extended_file(empty_ledger, tmp_path):
     path = write(tmp_path, "mine.csv", csv_bytes("2001,A,FRA,socialist,other,inbound"))
     import_file(path, empty_ledger)
-    path.write_bytes(csv_bytes("2001,A,FRA,socialist,other,inbound", "2002,A,FRA,socialist,other,inbound",
-                               "2003,B,DEU,liberal,other,inbound"))
+    path.write_bytes(
+        csv_bytes(
+            "2001,A,FRA,socialist,other,inbound",
+            "2002,A,FRA,socialist,other,inbound",
+            "2003,B,DEU,liberal,other,inbound",
+        )
+    )
     assert not import_file(path, empty_ledger, force=True).written
     result = import_file(path, empty_ledger, force=True, skip_invalid=True)
     assert (result.written, result.rows_written, result.rows_rejected) == (True, 2, 1)
@@ -631,8 +902,12 @@ def test_force_with_skip_invalid_writes_the_new_rows_of_an_extended_file(empty_l
 
 
 def test_undo_removes_exactly_the_batch_and_the_parties_it_alone_used(empty_ledger, tmp_path):
-    first = write(tmp_path, "first.csv", csv_bytes("2001,A,FRA,socialist,other,inbound", "2001,B,FRA,liberal,other,inbound"))
-    second = write(tmp_path, "second.csv", csv_bytes("2002,A,FRA,socialist,other,inbound", "2002,C,DEU,green,other,inbound"))
+    first = write(
+        tmp_path, "first.csv", csv_bytes("2001,A,FRA,socialist,other,inbound", "2001,B,FRA,liberal,other,inbound")
+    )
+    second = write(
+        tmp_path, "second.csv", csv_bytes("2002,A,FRA,socialist,other,inbound", "2002,C,DEU,green,other,inbound")
+    )
     import_file(first, empty_ledger)
     after_first = fingerprint(empty_ledger)
     import_file(second, empty_ledger)
@@ -640,12 +915,16 @@ def test_undo_removes_exactly_the_batch_and_the_parties_it_alone_used(empty_ledg
     assert (undone.exchanges_removed, undone.parties_removed, undone.file_name) == (2, 1, "second.csv")
     assert fingerprint(empty_ledger) == after_first
     assert query(empty_ledger, "SELECT name FROM parties ORDER BY name") == [("A",), ("B",)]
-    assert query(empty_ledger, "SELECT batch_id, undone_at IS NOT NULL FROM import_batches ORDER BY 1") == [(1, False), (2, True)]
+    assert query(empty_ledger, "SELECT batch_id, undone_at IS NOT NULL FROM import_batches ORDER BY 1") == [
+        (1, False),
+        (2, True),
+    ]
     # A party created by batch 1 and used by batch 3 stays when batch 1 is undone.
     import_file(write(tmp_path, "third.csv", csv_bytes("2003,B,FRA,liberal,other,inbound")), empty_ledger)
     assert undo_batch(empty_ledger, 1).parties_removed == 1
     assert query(empty_ledger, "SELECT p.name, e.date FROM exchanges e JOIN parties p USING (party_id)") == [
-        ("B", dt.date(2003, 1, 1))]
+        ("B", dt.date(2003, 1, 1))
+    ]
     with pytest.raises(BatchError, match="Batch 1 \\(first.csv\\) was already undone"):
         undo_batch(empty_ledger, 1)
     with pytest.raises(BatchError, match="There is no batch 9; batches: 1, 2, 3"):
@@ -672,7 +951,12 @@ def test_missing_ledger_is_created_empty_by_an_import(tmp_path):
 def test_checks_against_the_ledger_run_again_at_write_time(empty_ledger, tmp_path):
     prepared = prepare_import(csv_bytes("2001,A,FRA,socialist,other,inbound"), "late.csv", empty_ledger)
     assert prepared.result.rows_valid == 1
-    import_file(write(tmp_path, "early.csv", csv_bytes("2001,A,FRA,socialist,other,inbound", "2002,A,FRA,socialist,other,inbound")), empty_ledger)
+    import_file(
+        write(
+            tmp_path, "early.csv", csv_bytes("2001,A,FRA,socialist,other,inbound", "2002,A,FRA,socialist,other,inbound")
+        ),
+        empty_ledger,
+    )
     late = commit_import(prepared, empty_ledger)
     assert not late.written
     assert late.errors["reason"].tolist() == ["already in the ledger (exchange 1, batch 1)"]
@@ -680,18 +964,26 @@ def test_checks_against_the_ledger_run_again_at_write_time(empty_ledger, tmp_pat
 
 def test_progress_is_reported_in_order(empty_ledger, tmp_path):
     seen = []
-    import_file(write(tmp_path, "x.csv", csv_bytes("2001,A,FRA,socialist,other,inbound")), empty_ledger,
-                progress=lambda message, fraction: seen.append(fraction))
+    import_file(
+        write(tmp_path, "x.csv", csv_bytes("2001,A,FRA,socialist,other,inbound")),
+        empty_ledger,
+        progress=lambda message, fraction: seen.append(fraction),
+    )
     assert seen == sorted(seen)
     assert (seen[0], seen[-1]) == (0.0, 1.0)
 
 
 def test_twenty_thousand_rows_import_and_count(empty_ledger, tmp_path):
-    rows = [f"{1950 + i % 70}-{1 + i % 12:02d}-{1 + i % 28:02d},Party {i % 300},{['FRA', 'BRA', 'VNM'][i % 3]},"
-            f"socialist,working_visit,inbound,ev{i}" for i in range(20_000)]
+    rows = [
+        f"{1950 + i % 70}-{1 + i % 12:02d}-{1 + i % 28:02d},Party {i % 300},{['FRA', 'BRA', 'VNM'][i % 3]},"
+        f"socialist,working_visit,inbound,ev{i}"
+        for i in range(20_000)
+    ]
     result = import_file(write(tmp_path, "big.csv", csv_bytes(*rows, header=HEADER + ",event_id")), empty_ledger)
     assert (result.rows_written, result.new_parties) == (20_000, 300)
-    assert query(empty_ledger, "SELECT count(*), count(DISTINCT party_id), max(exchange_id) FROM exchanges") == [(20_000, 300, 20_000)]
+    assert query(empty_ledger, "SELECT count(*), count(DISTINCT party_id), max(exchange_id) FROM exchanges") == [
+        (20_000, 300, 20_000)
+    ]
 
 
 # ---------------------------------------------------------------- export round trips and formulas
@@ -725,11 +1017,27 @@ def test_write_xlsx_stores_formula_text_as_text(tmp_path):
 
 
 ROUND_TRIP_ROWS = [
-    {"date": "2001-05-02", "party": "Dawn Party", "country": "FRA", "family": "socialist", "event_id": "ev-1",
-     "delegation_size": 4, "topic": "=HYPERLINK(\"http://x\")", "source": "Robert'); DROP TABLE exchanges;--"},
+    {
+        "date": "2001-05-02",
+        "party": "Dawn Party",
+        "country": "FRA",
+        "family": "socialist",
+        "event_id": "ev-1",
+        "delegation_size": 4,
+        "topic": '=HYPERLINK("http://x")',
+        "source": "Robert'); DROP TABLE exchanges;--",
+    },
     {"date": "2001-05", "party": "Dawn Party", "country": "FRA", "family": "socialist", "form": "study_trip"},
-    {"date": "1985", "party": "Harbour Forum", "country": None, "family": "international_org",
-     "direction": "virtual", "level": "unknown", "status": "other", "topic": "-minus, \"quoted\"\nsecond line"},
+    {
+        "date": "1985",
+        "party": "Harbour Forum",
+        "country": None,
+        "family": "international_org",
+        "direction": "virtual",
+        "level": "unknown",
+        "status": "other",
+        "topic": '-minus, "quoted"\nsecond line',
+    },
     {"date": "2019-12-31", "party": "Partido Unión Cívica", "country": "CIV", "family": "liberal", "topic": "@mention"},
 ]
 
@@ -753,8 +1061,13 @@ def test_export_then_import_into_an_empty_ledger_gives_the_same_content(make_led
 EXPLORER_ROWS = [
     {"date": "1999", "party": "Dawn Party", "country": "FRA", "family": "socialist"},
     {"date": "1999-05", "party": "Dawn Party", "country": "FRA", "family": "socialist", "delegation_size": 12},
-    {"date": "1999-05-03", "party": "Congo Labour Party", "country": "COG", "family": "social_democratic",
-     "topic": "=1+1"},
+    {
+        "date": "1999-05-03",
+        "party": "Congo Labour Party",
+        "country": "COG",
+        "family": "social_democratic",
+        "topic": "=1+1",
+    },
     {"date": "2001-01", "party": "Han Party", "country": "KOR", "family": "conservative", "event_id": "e-1"},
     {"date": "2001", "party": "Harbour Forum", "country": None, "family": "international_org", "direction": "virtual"},
 ]

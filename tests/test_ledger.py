@@ -18,7 +18,9 @@ from analytics.ledger import (
     write_transaction,
 )
 
-ROW = "INSERT INTO exchanges (exchange_id, date, date_precision, party_id, party_status, form, direction, level) VALUES "
+ROW = (
+    "INSERT INTO exchanges (exchange_id, date, date_precision, party_id, party_status, form, direction, level) VALUES "
+)
 
 
 @pytest.fixture
@@ -36,17 +38,29 @@ def read(path, sql):
 
 @pytest.mark.parametrize(
     ("column", "bad_value"),
-    [("party_status", "governing"), ("form", "dinner"), ("direction", "sideways"), ("level", "boss"),
-     ("date_precision", "week")],
+    [
+        ("party_status", "governing"),
+        ("form", "dinner"),
+        ("direction", "sideways"),
+        ("level", "boss"),
+        ("date_precision", "week"),
+    ],
 )
 def test_schema_rejects_each_bad_exchange_code(ledger_with_party, column, bad_value):
-    values = {"party_status": "ruling", "form": "working_visit", "direction": "inbound", "level": "senior",
-              "date_precision": "day"}
+    values = {
+        "party_status": "ruling",
+        "form": "working_visit",
+        "direction": "inbound",
+        "level": "senior",
+        "date_precision": "day",
+    }
     values[column] = bad_value
     before = read(ledger_with_party, "SELECT count(*) FROM exchanges")
     with pytest.raises(LedgerError, match="CHECK constraint"), write_transaction(ledger_with_party) as con:
-        con.execute(ROW + "(99, DATE '2002-01-01', ?, 1, ?, ?, ?, ?)",
-                    [values["date_precision"], values["party_status"], values["form"], values["direction"], values["level"]])
+        con.execute(
+            ROW + "(99, DATE '2002-01-01', ?, 1, ?, ?, ?, ?)",
+            [values["date_precision"], values["party_status"], values["form"], values["direction"], values["level"]],
+        )
     assert read(ledger_with_party, "SELECT count(*) FROM exchanges") == before == [(1,)]
 
 
@@ -59,22 +73,32 @@ def test_schema_rejects_bad_family_and_region(ledger_with_party):
 
 def test_schema_rejects_duplicate_party_same_country_but_allows_other_country(ledger_with_party):
     with pytest.raises(LedgerError, match="(?i)duplicate|unique"), write_transaction(ledger_with_party) as con:
-        con.execute("INSERT INTO parties (party_id, name, country_iso3, family) VALUES (2, 'Cedar Party', 'NAM', 'liberal')")
+        con.execute(
+            "INSERT INTO parties (party_id, name, country_iso3, family) VALUES (2, 'Cedar Party', 'NAM', 'liberal')"
+        )
     with write_transaction(ledger_with_party) as con:
-        con.execute("INSERT INTO parties (party_id, name, country_iso3, family) VALUES (2, 'Cedar Party', 'PER', 'liberal')")
+        con.execute(
+            "INSERT INTO parties (party_id, name, country_iso3, family) VALUES (2, 'Cedar Party', 'PER', 'liberal')"
+        )
     assert read(ledger_with_party, "SELECT count(*) FROM parties WHERE name = 'Cedar Party'") == [(2,)]
 
 
 def test_schema_rejects_duplicate_international_organisation(ledger_with_party):
     with write_transaction(ledger_with_party) as con:
-        con.execute("INSERT INTO parties (party_id, name, country_iso3, family) VALUES (5, 'Harbour Forum', NULL, 'international_org')")
+        con.execute(
+            "INSERT INTO parties (party_id, name, country_iso3, family) VALUES (5, 'Harbour Forum', NULL, 'international_org')"
+        )
     with pytest.raises(LedgerError, match="(?i)duplicate|unique"), write_transaction(ledger_with_party) as con:
-        con.execute("INSERT INTO parties (party_id, name, country_iso3, family) VALUES (6, 'Harbour Forum', NULL, 'international_org')")
+        con.execute(
+            "INSERT INTO parties (party_id, name, country_iso3, family) VALUES (6, 'Harbour Forum', NULL, 'international_org')"
+        )
 
 
 def test_schema_requires_country_unless_international_org(ledger_with_party):
     with pytest.raises(LedgerError, match="CHECK constraint"), write_transaction(ledger_with_party) as con:
-        con.execute("INSERT INTO parties (party_id, name, country_iso3, family) VALUES (5, 'Stateless', NULL, 'liberal')")
+        con.execute(
+            "INSERT INTO parties (party_id, name, country_iso3, family) VALUES (5, 'Stateless', NULL, 'liberal')"
+        )
 
 
 def test_schema_rejects_exchange_with_unknown_party_or_country(ledger_with_party):
@@ -105,7 +129,9 @@ def test_write_raises_ledger_version_and_changes_signature(ledger_with_party):
     signature_before = ledger.file_signature(ledger_with_party)
     with write_transaction(ledger_with_party) as con:
         con.execute(ROW + "(2, DATE '2002-01-01', 'day', 1, 'ruling', 'working_visit', 'inbound', 'senior')")
-    assert int(read(ledger_with_party, "SELECT value FROM meta WHERE key = 'ledger_version'")[0][0]) == version_before + 1
+    assert (
+        int(read(ledger_with_party, "SELECT value FROM meta WHERE key = 'ledger_version'")[0][0]) == version_before + 1
+    )
     assert ledger.file_signature(ledger_with_party) != signature_before
 
 
@@ -146,7 +172,9 @@ def test_version_one_ledger_is_migrated_with_its_rows(tmp_path):
         connect_read_only(path)
     ledger.prepare_ledger(path)
     assert read(path, "SELECT value FROM meta WHERE key = 'schema_version'") == [(str(ledger.SCHEMA_VERSION),)]
-    assert read(path, "SELECT party, country, year, batch_id FROM exchange_rows") == [("Old Party", "Viet Nam", 1980, None)]
+    assert read(path, "SELECT party, country, year, batch_id FROM exchange_rows") == [
+        ("Old Party", "Viet Nam", 1980, None)
+    ]
     assert read(path, "SELECT count(*) FROM import_batches") == [(0,)]
 
 
@@ -159,8 +187,10 @@ def test_newer_schema_is_refused(tmp_path):
 
 
 def test_content_hash_ignores_ids_and_order_but_not_content(make_ledger):
-    rows = [{"date": "2001-05-02", "party": "A", "country": "PER"}, {"date": "1999", "party": "B", "country": None,
-                                                                    "family": "international_org"}]
+    rows = [
+        {"date": "2001-05-02", "party": "A", "country": "PER"},
+        {"date": "1999", "party": "B", "country": None, "family": "international_org"},
+    ]
     first = make_ledger(rows, name="a.duckdb")
     reordered = make_ledger(list(reversed(rows)), name="b.duckdb")
     changed = make_ledger([rows[0], {**rows[1], "date": "1999-02"}], name="c.duckdb")
@@ -170,12 +200,35 @@ def test_content_hash_ignores_ids_and_order_but_not_content(make_ledger):
 
 
 def test_exchange_rows_view_buckets_international_organisations(make_ledger):
-    path = make_ledger([{"date": "2010-01-05", "party": "Forum", "country": None, "family": "international_org"},
-                        {"date": "2010", "party": "Lantern Party", "country": "PER", "event_id": "EV-1"}])
-    rows = read(path, "SELECT party, country, region, subregion, event_key, date, date_precision FROM exchange_rows ORDER BY party")
+    path = make_ledger(
+        [
+            {"date": "2010-01-05", "party": "Forum", "country": None, "family": "international_org"},
+            {"date": "2010", "party": "Lantern Party", "country": "PER", "event_id": "EV-1"},
+        ]
+    )
+    rows = read(
+        path,
+        "SELECT party, country, region, subregion, event_key, date, date_precision FROM exchange_rows ORDER BY party",
+    )
     assert rows == [
-        ("Forum", "", "International organisations", "International organisations", "row:1", dt.date(2010, 1, 5), "day"),
-        ("Lantern Party", "Peru", "Latin America and the Caribbean", "South America", "EV-1", dt.date(2010, 1, 1), "year"),
+        (
+            "Forum",
+            "",
+            "International organisations",
+            "International organisations",
+            "row:1",
+            dt.date(2010, 1, 5),
+            "day",
+        ),
+        (
+            "Lantern Party",
+            "Peru",
+            "Latin America and the Caribbean",
+            "South America",
+            "EV-1",
+            dt.date(2010, 1, 1),
+            "year",
+        ),
     ]
 
 
@@ -196,3 +249,23 @@ def test_reader_run_survives_connection_swapped_by_another_thread(ledger_with_pa
     assert reader.run(count) == 2
     assert calls[0] is stale and calls[1] is not stale
     reader.close()
+
+
+# A released migration step is never edited (a ledger made by it would not match the code any
+# more); a schema change is a new step. Update this table only when adding a step.
+RELEASED_STEPS = {
+    1: "13f1789c2b578c059cd3de9a0b69c1b67e278515b65e22cf3b2a1b2377396f27",
+    2: "3bbac2eb3622364a6689e2d24cc7f3896ac82e2174f5256c003fd7ee78927398",
+}
+
+
+def test_released_migration_steps_are_never_edited():
+    import hashlib
+
+    from analytics.ledger import MIGRATIONS
+
+    found = {
+        version: hashlib.sha256("\n".join(step).encode()).hexdigest() for version, step in enumerate(MIGRATIONS, 1)
+    }
+    assert {version: found[version] for version in RELEASED_STEPS} == RELEASED_STEPS
+    assert set(found) == set(RELEASED_STEPS), "a new step: add its checksum to RELEASED_STEPS"

@@ -34,18 +34,60 @@ NAN = float("nan")
 SMALL = [
     {"date": "1980-03-10", "party": "Socialist Party"},
     {"date": "1980", "party": "Socialist Party", "form": "study_trip", "direction": "outbound", "level": "working"},
-    {"date": "1982-06", "party": "Socialist Party", "country": "PRT", "status": "opposition",
-     "form": "high_level_visit", "level": "leader"},
-    {"date": "1982-11-05", "party": "Workers' Front", "country": "KEN", "family": "national_democratic",
-     "form": "multilateral_meeting", "direction": "third_country", "event_id": "M1"},
-    {"date": "1982-11-05", "party": "Socialist Party", "form": "multilateral_meeting", "direction": "third_country",
-     "event_id": "M1"},
-    {"date": "1982-11-05", "party": "Left Network", "country": None, "family": "international_org", "status": "other",
-     "form": "multilateral_meeting", "direction": "third_country", "level": "working", "event_id": "M1"},
-    {"date": "1985-02-01", "party": "Workers' Front", "country": "KEN", "family": "national_democratic",
-     "form": "economic_cooperation", "direction": "outbound", "level": "leader"},
-    {"date": "1985", "party": "Green Union", "country": "BRA", "family": "green", "status": "coalition",
-     "form": "virtual_meeting", "direction": "virtual", "level": "unknown"},
+    {
+        "date": "1982-06",
+        "party": "Socialist Party",
+        "country": "PRT",
+        "status": "opposition",
+        "form": "high_level_visit",
+        "level": "leader",
+    },
+    {
+        "date": "1982-11-05",
+        "party": "Workers' Front",
+        "country": "KEN",
+        "family": "national_democratic",
+        "form": "multilateral_meeting",
+        "direction": "third_country",
+        "event_id": "M1",
+    },
+    {
+        "date": "1982-11-05",
+        "party": "Socialist Party",
+        "form": "multilateral_meeting",
+        "direction": "third_country",
+        "event_id": "M1",
+    },
+    {
+        "date": "1982-11-05",
+        "party": "Left Network",
+        "country": None,
+        "family": "international_org",
+        "status": "other",
+        "form": "multilateral_meeting",
+        "direction": "third_country",
+        "level": "working",
+        "event_id": "M1",
+    },
+    {
+        "date": "1985-02-01",
+        "party": "Workers' Front",
+        "country": "KEN",
+        "family": "national_democratic",
+        "form": "economic_cooperation",
+        "direction": "outbound",
+        "level": "leader",
+    },
+    {
+        "date": "1985",
+        "party": "Green Union",
+        "country": "BRA",
+        "family": "green",
+        "status": "coalition",
+        "form": "virtual_meeting",
+        "direction": "virtual",
+        "level": "unknown",
+    },
     {"date": "1975-05-05", "party": "Workers' Front", "country": "KEN", "family": "national_democratic"},
 ]
 
@@ -118,19 +160,28 @@ def test_previous_window():
 def test_exchanges_per_year_hand_numbers(con):
     frame = metrics.exchanges_per_year(con, Filters())
     assert list(frame.columns[:8]) == [
-        "year", "exchanges", "events", "parties", "countries",
-        "exchanges_change", "exchanges_change_pct", "exchanges_rolling3",
+        "year",
+        "exchanges",
+        "events",
+        "parties",
+        "countries",
+        "exchanges_change",
+        "exchanges_change_pct",
+        "exchanges_rolling3",
     ]
-    assert same(rows(frame), [
-        (1978, 0, 0, 0, 0, 0, NAN, 0.0),
-        (1979, 0, 0, 0, 0, 0, NAN, 0.0),
-        (1980, 2, 2, 1, 1, 2, NAN, 2 / 3),
-        (1981, 0, 0, 0, 0, -2, -100.0, 2 / 3),
-        (1982, 4, 2, 4, 3, 4, NAN, 2.0),  # one multilateral event + one visit; the org has no country
-        (1983, 0, 0, 0, 0, -4, -100.0, 4 / 3),
-        (1984, 0, 0, 0, 0, 0, NAN, 4 / 3),
-        (1985, 2, 2, 2, 2, 2, NAN, 2 / 3),
-    ])
+    assert same(
+        rows(frame),
+        [
+            (1978, 0, 0, 0, 0, 0, NAN, 0.0),
+            (1979, 0, 0, 0, 0, 0, NAN, 0.0),
+            (1980, 2, 2, 1, 1, 2, NAN, 2 / 3),
+            (1981, 0, 0, 0, 0, -2, -100.0, 2 / 3),
+            (1982, 4, 2, 4, 3, 4, NAN, 2.0),  # one multilateral event + one visit; the org has no country
+            (1983, 0, 0, 0, 0, -4, -100.0, 4 / 3),
+            (1984, 0, 0, 0, 0, 0, NAN, 4 / 3),
+            (1985, 2, 2, 2, 2, 2, NAN, 2 / 3),
+        ],
+    )
 
 
 def test_exchanges_per_year_change_looks_before_the_window(con):
@@ -156,19 +207,44 @@ def test_year_only_dates_count_in_their_year(con):
 @pytest.mark.parametrize(
     ("function", "expected"),
     [
-        (metrics.by_family, [("socialist", 4, 0.5), ("national_democratic", 2, 0.25), ("green", 1, 0.125),
-                             ("international_org", 1, 0.125)]),
-        (metrics.by_status, [("ruling", 5, 0.625), ("coalition", 1, 0.125), ("opposition", 1, 0.125),
-                             ("other", 1, 0.125)]),
-        (metrics.by_form, [("multilateral_meeting", 3, 0.375), ("economic_cooperation", 1, 0.125),
-                           ("high_level_visit", 1, 0.125), ("study_trip", 1, 0.125),
-                           ("virtual_meeting", 1, 0.125), ("working_visit", 1, 0.125)]),
-        (metrics.by_direction, [("third_country", 3, 0.375), ("inbound", 2, 0.25), ("outbound", 2, 0.25),
-                                ("virtual", 1, 0.125)]),
-        (metrics.by_level, [("senior", 3, 0.375), ("leader", 2, 0.25), ("working", 2, 0.25),
-                            ("unknown", 1, 0.125)]),
-        (metrics.by_region, [("Europe", 4, 0.5), ("Africa", 2, 0.25), ("International organisations", 1, 0.125),
-                             ("Latin America and the Caribbean", 1, 0.125)]),
+        (
+            metrics.by_family,
+            [
+                ("socialist", 4, 0.5),
+                ("national_democratic", 2, 0.25),
+                ("green", 1, 0.125),
+                ("international_org", 1, 0.125),
+            ],
+        ),
+        (
+            metrics.by_status,
+            [("ruling", 5, 0.625), ("coalition", 1, 0.125), ("opposition", 1, 0.125), ("other", 1, 0.125)],
+        ),
+        (
+            metrics.by_form,
+            [
+                ("multilateral_meeting", 3, 0.375),
+                ("economic_cooperation", 1, 0.125),
+                ("high_level_visit", 1, 0.125),
+                ("study_trip", 1, 0.125),
+                ("virtual_meeting", 1, 0.125),
+                ("working_visit", 1, 0.125),
+            ],
+        ),
+        (
+            metrics.by_direction,
+            [("third_country", 3, 0.375), ("inbound", 2, 0.25), ("outbound", 2, 0.25), ("virtual", 1, 0.125)],
+        ),
+        (metrics.by_level, [("senior", 3, 0.375), ("leader", 2, 0.25), ("working", 2, 0.25), ("unknown", 1, 0.125)]),
+        (
+            metrics.by_region,
+            [
+                ("Europe", 4, 0.5),
+                ("Africa", 2, 0.25),
+                ("International organisations", 1, 0.125),
+                ("Latin America and the Caribbean", 1, 0.125),
+            ],
+        ),
     ],
 )
 def test_breakdowns_hand_numbers(con, function, expected):
@@ -183,59 +259,89 @@ def test_breakdown_column_names(con):
 
 
 def test_by_subregion(con):
-    assert same(rows(metrics.by_subregion(con, Filters())), [
-        ("Western Europe", "Europe", 3, 0.375),
-        ("Eastern Africa", "Africa", 2, 0.25),
-        ("International organisations", "International organisations", 1, 0.125),
-        ("South America", "Latin America and the Caribbean", 1, 0.125),
-        ("Southern Europe", "Europe", 1, 0.125),
-    ])
+    assert same(
+        rows(metrics.by_subregion(con, Filters())),
+        [
+            ("Western Europe", "Europe", 3, 0.375),
+            ("Eastern Africa", "Africa", 2, 0.25),
+            ("International organisations", "International organisations", 1, 0.125),
+            ("South America", "Latin America and the Caribbean", 1, 0.125),
+            ("Southern Europe", "Europe", 1, 0.125),
+        ],
+    )
 
 
 def test_by_country_international_bucket(con):
     frame = metrics.by_country(con, Filters())
     assert list(frame.columns) == [
-        "country_iso3", "country", "region", "subregion", "exchanges", "share", "events", "parties",
+        "country_iso3",
+        "country",
+        "region",
+        "subregion",
+        "exchanges",
+        "share",
+        "events",
+        "parties",
     ]
-    assert same(rows(frame), [
-        ("FRA", "France", "Europe", "Western Europe", 3, 0.375, 3, 1),
-        ("KEN", "Kenya", "Africa", "Eastern Africa", 2, 0.25, 2, 1),
-        ("", "International organisations", "International organisations", "International organisations",
-         1, 0.125, 1, 1),
-        ("BRA", "Brazil", "Latin America and the Caribbean", "South America", 1, 0.125, 1, 1),
-        ("PRT", "Portugal", "Europe", "Southern Europe", 1, 0.125, 1, 1),
-    ])
+    assert same(
+        rows(frame),
+        [
+            ("FRA", "France", "Europe", "Western Europe", 3, 0.375, 3, 1),
+            ("KEN", "Kenya", "Africa", "Eastern Africa", 2, 0.25, 2, 1),
+            (
+                "",
+                "International organisations",
+                "International organisations",
+                "International organisations",
+                1,
+                0.125,
+                1,
+                1,
+            ),
+            ("BRA", "Brazil", "Latin America and the Caribbean", "South America", 1, 0.125, 1, 1),
+            ("PRT", "Portugal", "Europe", "Southern Europe", 1, 0.125, 1, 1),
+        ],
+    )
 
 
 def test_by_country_top_keeps_shares_of_all(con):
-    assert same(rows(metrics.by_country(con, Filters(), top=2))[:2], [
-        ("FRA", "France", "Europe", "Western Europe", 3, 0.375, 3, 1),
-        ("KEN", "Kenya", "Africa", "Eastern Africa", 2, 0.25, 2, 1),
-    ])
+    assert same(
+        rows(metrics.by_country(con, Filters(), top=2))[:2],
+        [
+            ("FRA", "France", "Europe", "Western Europe", 3, 0.375, 3, 1),
+            ("KEN", "Kenya", "Africa", "Eastern Africa", 2, 0.25, 2, 1),
+        ],
+    )
     assert len(metrics.by_country(con, Filters(), top=2)) == 2
 
 
 def test_breakdown_per_year_zero_years_and_shares_within_year(con):
     frame = metrics.by_family(con, Filters(year_from=1980, year_to=1982), per_year=True)
-    assert same(rows(frame), [
-        (1980, "socialist", 2, 1.0),
-        (1980, "international_org", 0, 0.0),
-        (1980, "national_democratic", 0, 0.0),
-        (1981, "socialist", 0, NAN),
-        (1981, "international_org", 0, NAN),
-        (1981, "national_democratic", 0, NAN),
-        (1982, "socialist", 2, 0.5),
-        (1982, "international_org", 1, 0.25),
-        (1982, "national_democratic", 1, 0.25),
-    ])
+    assert same(
+        rows(frame),
+        [
+            (1980, "socialist", 2, 1.0),
+            (1980, "international_org", 0, 0.0),
+            (1980, "national_democratic", 0, 0.0),
+            (1981, "socialist", 0, NAN),
+            (1981, "international_org", 0, NAN),
+            (1981, "national_democratic", 0, NAN),
+            (1982, "socialist", 2, 0.5),
+            (1982, "international_org", 1, 0.25),
+            (1982, "national_democratic", 1, 0.25),
+        ],
+    )
 
 
 def test_by_country_per_year(con):
     frame = metrics.by_country(con, Filters(year_from=1985, year_to=1985, countries=("KEN", "BRA")), per_year=True)
-    assert same(rows(frame), [
-        (1985, "BRA", "Brazil", "Latin America and the Caribbean", "South America", 1, 0.5, 1, 1),
-        (1985, "KEN", "Kenya", "Africa", "Eastern Africa", 1, 0.5, 1, 1),
-    ])
+    assert same(
+        rows(frame),
+        [
+            (1985, "BRA", "Brazil", "Latin America and the Caribbean", "South America", 1, 0.5, 1, 1),
+            (1985, "KEN", "Kenya", "Africa", "Eastern Africa", 1, 0.5, 1, 1),
+        ],
+    )
 
 
 @pytest.mark.parametrize("bad", ["colour", "party", "", None])
@@ -245,8 +351,14 @@ def test_breakdown_rejects_unknown_dimension(con, bad):
 
 
 @pytest.mark.parametrize(
-    ("alias", "column"), [("family", "party_family"), ("Status", "party_status"), ("country", "country_iso3"),
-                          ("sub-region", "subregion"), ("regions", "region")],
+    ("alias", "column"),
+    [
+        ("family", "party_family"),
+        ("Status", "party_status"),
+        ("country", "country_iso3"),
+        ("sub-region", "subregion"),
+        ("regions", "region"),
+    ],
 )
 def test_dimension_aliases(alias, column):
     assert metrics.resolve_dimension(alias) == column
@@ -257,21 +369,34 @@ def test_dimension_aliases(alias, column):
 
 def test_region_by_year(con):
     frame = metrics.region_by_year(con, Filters(year_from=1980, year_to=1982))
-    assert same(rows(frame), [
-        ("Europe", 1980, 2, 2 / 6), ("Europe", 1981, 0, 0.0), ("Europe", 1982, 2, 2 / 6),
-        ("Africa", 1980, 0, 0.0), ("Africa", 1981, 0, 0.0), ("Africa", 1982, 1, 1 / 6),
-        ("International organisations", 1980, 0, 0.0), ("International organisations", 1981, 0, 0.0),
-        ("International organisations", 1982, 1, 1 / 6),
-    ])
+    assert same(
+        rows(frame),
+        [
+            ("Europe", 1980, 2, 2 / 6),
+            ("Europe", 1981, 0, 0.0),
+            ("Europe", 1982, 2, 2 / 6),
+            ("Africa", 1980, 0, 0.0),
+            ("Africa", 1981, 0, 0.0),
+            ("Africa", 1982, 1, 1 / 6),
+            ("International organisations", 1980, 0, 0.0),
+            ("International organisations", 1981, 0, 0.0),
+            ("International organisations", 1982, 1, 1 / 6),
+        ],
+    )
 
 
 def test_family_by_region(con):
     frame = metrics.family_by_region(con, Filters(year_from=1985))
     assert list(frame.columns) == ["party_family", "region", "exchanges", "share"]
-    assert same(rows(frame), [
-        ("green", "Africa", 0, 0.0), ("green", "Latin America and the Caribbean", 1, 0.5),
-        ("national_democratic", "Africa", 1, 0.5), ("national_democratic", "Latin America and the Caribbean", 0, 0.0),
-    ])
+    assert same(
+        rows(frame),
+        [
+            ("green", "Africa", 0, 0.0),
+            ("green", "Latin America and the Caribbean", 1, 0.5),
+            ("national_democratic", "Africa", 1, 0.5),
+            ("national_democratic", "Latin America and the Caribbean", 0, 0.0),
+        ],
+    )
 
 
 def test_family_by_year_columns(con):
@@ -320,26 +445,53 @@ def test_first_contacts_respects_other_filters(con):
 def test_leaderboard_countries(con):
     frame = metrics.leaderboard(con, Filters(), kind="country", top=10)
     assert list(frame.columns[:10]) == [
-        "rank", "country_iso3", "country", "exchanges", "share", "last_date",
-        "previous_exchanges", "change", "change_pct", "last_date_precision",
+        "rank",
+        "country_iso3",
+        "country",
+        "exchanges",
+        "share",
+        "last_date",
+        "previous_exchanges",
+        "change",
+        "change_pct",
+        "last_date_precision",
     ]
-    got = [(r.rank, r.country_iso3, r.country, r.exchanges, r.share, r.last_date.date(), r.previous_exchanges,
-            r.change, r.change_pct, r.last_date_precision) for r in frame.itertuples()]
-    assert same(got, [
-        (1, "FRA", "France", 3, 0.375, dt.date(1982, 11, 5), 0, 3, NAN, "day"),
-        (2, "KEN", "Kenya", 2, 0.25, dt.date(1985, 2, 1), 1, 1, 100.0, "day"),
-        (3, "BRA", "Brazil", 1, 0.125, dt.date(1985, 1, 1), 0, 1, NAN, "year"),
-        (3, "", "International organisations", 1, 0.125, dt.date(1982, 11, 5), 0, 1, NAN, "day"),
-        (3, "PRT", "Portugal", 1, 0.125, dt.date(1982, 6, 1), 0, 1, NAN, "month"),
-    ])
+    got = [
+        (
+            r.rank,
+            r.country_iso3,
+            r.country,
+            r.exchanges,
+            r.share,
+            r.last_date.date(),
+            r.previous_exchanges,
+            r.change,
+            r.change_pct,
+            r.last_date_precision,
+        )
+        for r in frame.itertuples()
+    ]
+    assert same(
+        got,
+        [
+            (1, "FRA", "France", 3, 0.375, dt.date(1982, 11, 5), 0, 3, NAN, "day"),
+            (2, "KEN", "Kenya", 2, 0.25, dt.date(1985, 2, 1), 1, 1, 100.0, "day"),
+            (3, "BRA", "Brazil", 1, 0.125, dt.date(1985, 1, 1), 0, 1, NAN, "year"),
+            (3, "", "International organisations", 1, 0.125, dt.date(1982, 11, 5), 0, 1, NAN, "day"),
+            (3, "PRT", "Portugal", 1, 0.125, dt.date(1982, 6, 1), 0, 1, NAN, "month"),
+        ],
+    )
 
 
 def test_leaderboard_parties_same_name_two_countries(con):
     frame = metrics.leaderboard(con, Filters(), kind="party", top=3)
     assert list(frame.columns[:4]) == ["rank", "country_iso3", "country", "party"]
     got = [(r.rank, r.country_iso3, r.party, r.exchanges, r.share) for r in frame.itertuples()]
-    assert got == [(1, "FRA", "Socialist Party", 3, 0.375), (2, "KEN", "Workers' Front", 2, 0.25),
-                   (3, "BRA", "Green Union", 1, 0.125)]
+    assert got == [
+        (1, "FRA", "Socialist Party", 3, 0.375),
+        (2, "KEN", "Workers' Front", 2, 0.25),
+        (3, "BRA", "Green Union", 1, 0.125),
+    ]
 
 
 def test_leaderboard_without_international(con):
@@ -352,12 +504,16 @@ def test_leaderboard_without_international(con):
 def test_leaderboard_previous_window(con):
     # Window 1982-1985, previous 1978-1981.
     frame = metrics.leaderboard(con, Filters(year_from=1982, year_to=1985), top=1)
-    assert same(rows(frame[["country_iso3", "exchanges", "previous_exchanges", "change", "change_pct"]]),
-                [("KEN", 2, 0, 2, NAN)])
+    assert same(
+        rows(frame[["country_iso3", "exchanges", "previous_exchanges", "change", "change_pct"]]),
+        [("KEN", 2, 0, 2, NAN)],
+    )
 
 
-@pytest.mark.parametrize(("kind", "top", "message"), [("region", 10, "Valid kinds"), ("country", 0, "at least 1"),
-                                                      ("country", "ten", "whole number")])
+@pytest.mark.parametrize(
+    ("kind", "top", "message"),
+    [("region", 10, "Valid kinds"), ("country", 0, "at least 1"), ("country", "ten", "whole number")],
+)
 def test_leaderboard_bad_options(con, kind, top, message):
     with pytest.raises(metrics.MetricError, match=message):
         metrics.leaderboard(con, Filters(), kind=kind, top=top)
@@ -369,18 +525,22 @@ def test_leaderboard_bad_options(con, kind, top, message):
 def test_compare_periods(con):
     frame = metrics.compare_periods(con, Filters(), "region", (1975, 1980), "1981-1985")
     assert list(frame.columns[:5]) == ["region", "exchanges_a", "exchanges_b", "change", "change_pct"]
-    assert same(rows(frame), [
-        ("Africa", 1, 2, 1, 100.0, 1 / 3, 2 / 6),
-        ("International organisations", 0, 1, 1, NAN, 0.0, 1 / 6),
-        ("Latin America and the Caribbean", 0, 1, 1, NAN, 0.0, 1 / 6),
-        ("Europe", 2, 2, 0, 0.0, 2 / 3, 2 / 6),
-    ])
+    assert same(
+        rows(frame),
+        [
+            ("Africa", 1, 2, 1, 100.0, 1 / 3, 2 / 6),
+            ("International organisations", 0, 1, 1, NAN, 0.0, 1 / 6),
+            ("Latin America and the Caribbean", 0, 1, 1, NAN, 0.0, 1 / 6),
+            ("Europe", 2, 2, 0, 0.0, 2 / 3, 2 / 6),
+        ],
+    )
 
 
 def test_compare_periods_ignores_the_filter_years_and_keeps_the_rest(con):
     frame = metrics.compare_periods(con, Filters(year_from=1985, statuses=("ruling",)), "country", "1980", "1982")
     assert rows(frame[["country_iso3", "exchanges_a", "exchanges_b", "change"]]) == [
-        ("KEN", 0, 1, 1), ("FRA", 2, 1, -1),
+        ("KEN", 0, 1, 1),
+        ("FRA", 2, 1, -1),
     ]
 
 
@@ -418,24 +578,47 @@ def test_change_levels(con):
     # Window 1985 (one year), baseline 1982-1984 (three years).
     frame = metrics.change_levels(con, Filters(year_from=1985, year_to=1985), baseline_years=3, min_exchanges=1)
     assert list(frame.columns[:8]) == [
-        "country_iso3", "country", "region", "window_exchanges", "window_average", "baseline_average",
-        "change_pct", "level",
+        "country_iso3",
+        "country",
+        "region",
+        "window_exchanges",
+        "window_average",
+        "baseline_average",
+        "change_pct",
+        "level",
     ]
-    assert same(rows(frame), [
-        ("BRA", "Brazil", "Latin America and the Caribbean", 1, 1.0, 0.0, NAN, "large increase", 0),
-        ("KEN", "Kenya", "Africa", 1, 1.0, 1 / 3, 200.0, "large increase", 1),
-        ("", "International organisations", "International organisations", 0, 0.0, 1 / 3, -100.0,
-         "large decrease", 1),
-        ("FRA", "France", "Europe", 0, 0.0, 1 / 3, -100.0, "large decrease", 1),
-        ("PRT", "Portugal", "Europe", 0, 0.0, 1 / 3, -100.0, "large decrease", 1),
-    ])
+    assert same(
+        rows(frame),
+        [
+            ("BRA", "Brazil", "Latin America and the Caribbean", 1, 1.0, 0.0, NAN, "large increase", 0),
+            ("KEN", "Kenya", "Africa", 1, 1.0, 1 / 3, 200.0, "large increase", 1),
+            (
+                "",
+                "International organisations",
+                "International organisations",
+                0,
+                0.0,
+                1 / 3,
+                -100.0,
+                "large decrease",
+                1,
+            ),
+            ("FRA", "France", "Europe", 0, 0.0, 1 / 3, -100.0, "large decrease", 1),
+            ("PRT", "Portugal", "Europe", 0, 0.0, 1 / 3, -100.0, "large decrease", 1),
+        ],
+    )
 
 
 def test_change_levels_floor(con):
     frame = metrics.change_levels(con, Filters(year_from=1985, year_to=1985), baseline_years=3, min_exchanges=2)
     levels = dict(zip(frame["country_iso3"], frame["level"], strict=True))
-    assert levels == {"KEN": "large increase", "BRA": "too small to class", "FRA": "too small to class",
-                      "PRT": "too small to class", "": "too small to class"}
+    assert levels == {
+        "KEN": "large increase",
+        "BRA": "too small to class",
+        "FRA": "too small to class",
+        "PRT": "too small to class",
+        "": "too small to class",
+    }
 
 
 # ---------------------------------------------------------------- concentration
@@ -444,18 +627,23 @@ def test_change_levels_floor(con):
 def test_concentration_small(con):
     frame = metrics.concentration(con, Filters(year_from=1980, year_to=1982))
     assert list(frame.columns) == ["year", "exchanges", "top10_country_share", "top10_party_share", "hhi_country"]
-    assert same(rows(frame), [
-        (1980, 2, 1.0, 1.0, 1.0),
-        (1981, 0, NAN, NAN, NAN),
-        (1982, 4, 1.0, 1.0, 0.25),  # four buckets of one: PRT, KEN, FRA and the international org
-    ])
+    assert same(
+        rows(frame),
+        [
+            (1980, 2, 1.0, 1.0, 1.0),
+            (1981, 0, NAN, NAN, NAN),
+            (1982, 4, 1.0, 1.0, 0.25),  # four buckets of one: PRT, KEN, FRA and the international org
+        ],
+    )
 
 
 def test_concentration_top10_cut(make_ledger):
     # 2001: DEU twice, then eleven other countries once: 13 exchanges, 12 countries.
     others = ["AUT", "BEL", "DNK", "ESP", "FIN", "GRC", "IRL", "ITA", "NLD", "POL", "SWE"]
-    path = make_ledger([{"date": "2001", "party": "P", "country": "DEU"}] * 2
-                       + [{"date": "2001", "party": "P", "country": iso} for iso in others])
+    path = make_ledger(
+        [{"date": "2001", "party": "P", "country": "DEU"}] * 2
+        + [{"date": "2001", "party": "P", "country": iso} for iso in others]
+    )
     frame = metrics.concentration(path, Filters(year_from=2001))
     # top 10 countries: DEU (2) + nine of one = 11 of 13; parties (one per country) the same.
     assert same(rows(frame), [(2001, 13, 11 / 13, 11 / 13, (4 + 11) / 169)])
@@ -467,12 +655,15 @@ def test_concentration_top10_cut(make_ledger):
 def test_kpis(con):
     frame = metrics.kpis(con, Filters(year_from=1982, year_to=1985))
     assert list(frame.columns[:5]) == ["kpi", "value", "previous", "change", "change_pct"]
-    assert same(rows(frame), [
-        ("exchanges", 6, 2, 4, 200.0, 1982, 1985, 1978, 1981),
-        ("events", 4, 2, 2, 100.0, 1982, 1985, 1978, 1981),
-        ("parties", 5, 1, 4, 400.0, 1982, 1985, 1978, 1981),
-        ("countries", 4, 1, 3, 300.0, 1982, 1985, 1978, 1981),
-    ])
+    assert same(
+        rows(frame),
+        [
+            ("exchanges", 6, 2, 4, 200.0, 1982, 1985, 1978, 1981),
+            ("events", 4, 2, 2, 100.0, 1982, 1985, 1978, 1981),
+            ("parties", 5, 1, 4, 400.0, 1982, 1985, 1978, 1981),
+            ("countries", 4, 1, 3, 300.0, 1982, 1985, 1978, 1981),
+        ],
+    )
 
 
 # ---------------------------------------------------------------- filters on every dimension
@@ -529,9 +720,24 @@ def test_every_source_kind_gives_the_same_numbers(small, con):
 
 def test_registry_names_and_options():
     assert list(metrics.METRICS)[:2] == ["exchanges-per-year", "by-family"]
-    for name in ("by-status", "by-form", "by-direction", "by-level", "by-region", "by-subregion", "by-country",
-                 "region-by-year", "family-by-year", "family-by-region", "first-contacts", "leaderboard",
-                 "compare-periods", "change-levels", "concentration", "kpis"):
+    for name in (
+        "by-status",
+        "by-form",
+        "by-direction",
+        "by-level",
+        "by-region",
+        "by-subregion",
+        "by-country",
+        "region-by-year",
+        "family-by-year",
+        "family-by-region",
+        "first-contacts",
+        "leaderboard",
+        "compare-periods",
+        "change-levels",
+        "concentration",
+        "kpis",
+    ):
         assert name in metrics.METRICS
     assert metrics.metric_options("leaderboard") == {"kind": "country", "top": 10, "international": True}
     assert metrics.metric_options("kpis") == {}

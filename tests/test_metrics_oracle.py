@@ -78,8 +78,11 @@ FILTERS: dict[str, Filters] = {
     "years": Filters(year_from=1985, year_to=1999),
     "party": Filters(party="socialist party"),
     "nothing": Filters(regions=("Oceania",), families=("communist",)),
-    "from-only+status+countries": Filters(year_from=1992, statuses=("ruling", "coalition", "opposition"),
-                                          countries=("FRA", "PRT", "KEN", "CUB", "BRA", "USA")),
+    "from-only+status+countries": Filters(
+        year_from=1992,
+        statuses=("ruling", "coalition", "opposition"),
+        countries=("FRA", "PRT", "KEN", "CUB", "BRA", "USA"),
+    ),
     "to-before-1978": Filters(year_to=1976),
     "subregion+form+direction+level": Filters(
         subregions=("South America", "Eastern Asia", "Western Europe"),
@@ -115,7 +118,10 @@ def generate(seed: int) -> list[dict]:
 
     def row(party: int, date: dt.date, precision: str, event_id: str | None, **codes) -> dict:
         return {
-            "party": party, "date": date, "precision": precision, "event_id": event_id,
+            "party": party,
+            "date": date,
+            "precision": precision,
+            "event_id": event_id,
             "party_status": codes.get("party_status", rng.choice(vocab.PARTY_STATUSES)),
             "form": codes.get("form", rng.choice(forms)),
             "direction": codes.get("direction", rng.choice(vocab.DIRECTIONS)),
@@ -131,8 +137,9 @@ def generate(seed: int) -> list[dict]:
     # A large multilateral event: one date, one event id, many parties in many countries.
     summit = rng.choice([y for y in years if y >= 2000])
     for party in rng.sample(range(len(PARTIES)), rng.randint(24, len(PARTIES))):
-        rows.append(row(party, dt.date(summit, 10, 14), "day", "SUMMIT", form="multilateral_meeting",
-                        direction="inbound"))
+        rows.append(
+            row(party, dt.date(summit, 10, 14), "day", "SUMMIT", form="multilateral_meeting", direction="inbound")
+        )
     # An event across a new year (counts once in each year), and the last year surely has data.
     span = rng.choice([y for y in years if 1980 <= y < last - 1 and y + 1 in years])
     for party in rng.sample(range(len(PARTIES)), 4):
@@ -158,13 +165,25 @@ def table(rows: list[dict]) -> list[dict]:
     for exchange_id, r in enumerate(rows, start=1):
         name, iso3, family = PARTIES[r["party"]]
         place = reference[iso3] if iso3 else {"name": INTL, "region": INTL, "subregion": INTL}
-        records.append({
-            "year": r["date"].year, "date": r["date"], "precision": r["precision"],
-            "party": name, "iso3": iso3 or "", "party_key": (name, iso3 or ""), "country": place["name"],
-            "region": place["region"], "subregion": place["subregion"], "family": family,
-            "status": r["party_status"], "form": r["form"], "direction": r["direction"], "level": r["level"],
-            "event_key": r["event_id"] or f"row {exchange_id}",
-        })
+        records.append(
+            {
+                "year": r["date"].year,
+                "date": r["date"],
+                "precision": r["precision"],
+                "party": name,
+                "iso3": iso3 or "",
+                "party_key": (name, iso3 or ""),
+                "country": place["name"],
+                "region": place["region"],
+                "subregion": place["subregion"],
+                "family": family,
+                "status": r["party_status"],
+                "form": r["form"],
+                "direction": r["direction"],
+                "level": r["level"],
+                "event_key": r["event_id"] or f"row {exchange_id}",
+            }
+        )
     return records
 
 
@@ -209,11 +228,26 @@ def test_the_random_ledgers_hold_every_awkward_case(ledgers):
 # --------------------------------------------------------------------------- the oracle
 
 ORACLE_COLUMNS = {  # dimension of analytics.metrics -> key of an oracle row
-    "party_family": "family", "party_status": "status", "form": "form", "direction": "direction",
-    "level": "level", "region": "region", "subregion": "subregion", "country_iso3": "iso3", "year": "year",
+    "party_family": "family",
+    "party_status": "status",
+    "form": "form",
+    "direction": "direction",
+    "level": "level",
+    "region": "region",
+    "subregion": "subregion",
+    "country_iso3": "iso3",
+    "year": "year",
 }
-FILTER_KEYS = {"regions": "region", "subregions": "subregion", "countries": "iso3", "families": "family",
-               "statuses": "status", "forms": "form", "directions": "direction", "levels": "level"}
+FILTER_KEYS = {
+    "regions": "region",
+    "subregions": "subregion",
+    "countries": "iso3",
+    "families": "family",
+    "statuses": "status",
+    "forms": "form",
+    "directions": "direction",
+    "levels": "level",
+}
 
 
 def select(rows: list[dict], filters: Filters, years: tuple[int, int] | None = None) -> list[dict]:
@@ -221,12 +255,16 @@ def select(rows: list[dict], filters: Filters, years: tuple[int, int] | None = N
 
     Values of one dimension are OR-ed, dimensions AND-ed; regions, sub-regions and the party
     name are matched without regard to case."""
-    wanted = {key: {str(v).casefold() for v in getattr(filters, field)}
-              for field, key in FILTER_KEYS.items() if getattr(filters, field)}
+    wanted = {
+        key: {str(v).casefold() for v in getattr(filters, field)}
+        for field, key in FILTER_KEYS.items()
+        if getattr(filters, field)
+    }
     if filters.party:
         wanted["party"] = {filters.party.casefold()}
     return [
-        r for r in rows
+        r
+        for r in rows
         if all(r[key].casefold() in values for key, values in wanted.items())
         and (years is None or years[0] <= r["year"] <= years[1])
     ]
@@ -322,20 +360,41 @@ def test_exchanges_per_year(case):
     expected = []
     for year in range(first, last + 1):
         group = per_year.get((year,), [])
-        expected.append({
-            "year": year, "exchanges": len(group), "events": events(group), "parties": parties(group),
-            "countries": countries(group), "exchanges_change": count(year) - count(year - 1),
-            "exchanges_change_pct": pct(count(year) - count(year - 1), count(year - 1)),
-            "exchanges_rolling3": (count(year) + count(year - 1) + count(year - 2)) / 3,
-        })
-    assert_frame(metrics.exchanges_per_year(con, filters), expected, [
-        "year", "exchanges", "events", "parties", "countries", "exchanges_change", "exchanges_change_pct",
-        "exchanges_rolling3"])
+        expected.append(
+            {
+                "year": year,
+                "exchanges": len(group),
+                "events": events(group),
+                "parties": parties(group),
+                "countries": countries(group),
+                "exchanges_change": count(year) - count(year - 1),
+                "exchanges_change_pct": pct(count(year) - count(year - 1), count(year - 1)),
+                "exchanges_rolling3": (count(year) + count(year - 1) + count(year - 2)) / 3,
+            }
+        )
+    assert_frame(
+        metrics.exchanges_per_year(con, filters),
+        expected,
+        [
+            "year",
+            "exchanges",
+            "events",
+            "parties",
+            "countries",
+            "exchanges_change",
+            "exchanges_change_pct",
+            "exchanges_rolling3",
+        ],
+    )
 
 
 BREAKDOWNS = {
-    "party_family": metrics.by_family, "party_status": metrics.by_status, "form": metrics.by_form,
-    "direction": metrics.by_direction, "level": metrics.by_level, "region": metrics.by_region,
+    "party_family": metrics.by_family,
+    "party_status": metrics.by_status,
+    "form": metrics.by_form,
+    "direction": metrics.by_direction,
+    "level": metrics.by_level,
+    "region": metrics.by_region,
     "subregion": metrics.by_subregion,
 }
 
@@ -348,13 +407,28 @@ def expected_breakdown(rows, filters, dimension, per_year, companions=()):
     companion = {r[key]: r for r in chosen}
     if not per_year:
         counts = Counter(r[key] for r in chosen)
-        return [{dimension: v, **{c: companion[v][c] for c in companions}, "exchanges": counts[v],
-                 "share": counts[v] / len(chosen)} for v in values]
+        return [
+            {
+                dimension: v,
+                **{c: companion[v][c] for c in companions},
+                "exchanges": counts[v],
+                "share": counts[v] / len(chosen),
+            }
+            for v in values
+        ]
     counts = Counter((r["year"], r[key]) for r in chosen)
     totals = Counter(r["year"] for r in chosen)
-    return [{"year": year, dimension: v, **{c: companion[v][c] for c in companions},
-             "exchanges": counts[year, v], "share": share(counts[year, v], totals[year])}
-            for year in range(first, last + 1) for v in values]
+    return [
+        {
+            "year": year,
+            dimension: v,
+            **{c: companion[v][c] for c in companions},
+            "exchanges": counts[year, v],
+            "share": share(counts[year, v], totals[year]),
+        }
+        for year in range(first, last + 1)
+        for v in values
+    ]
 
 
 @pytest.mark.parametrize("per_year", [False, True], ids=["overall", "per-year"])
@@ -387,23 +461,51 @@ def test_by_country(case, per_year):
         for iso3 in values:
             group = groups.get((year, iso3) if per_year else (iso3,), [])
             total = totals[year] if per_year else len(chosen)
-            expected.append({
-                "year": year, "country_iso3": iso3, "country": place[iso3]["country"],
-                "region": place[iso3]["region"], "subregion": place[iso3]["subregion"], "exchanges": len(group),
-                "share": share(len(group), total), "events": events(group), "parties": parties(group),
-            })
-    columns = [*(["year"] if per_year else []), "country_iso3", "country", "region", "subregion", "exchanges",
-               "share", "events", "parties"]
+            expected.append(
+                {
+                    "year": year,
+                    "country_iso3": iso3,
+                    "country": place[iso3]["country"],
+                    "region": place[iso3]["region"],
+                    "subregion": place[iso3]["subregion"],
+                    "exchanges": len(group),
+                    "share": share(len(group), total),
+                    "events": events(group),
+                    "parties": parties(group),
+                }
+            )
+    columns = [
+        *(["year"] if per_year else []),
+        "country_iso3",
+        "country",
+        "region",
+        "subregion",
+        "exchanges",
+        "share",
+        "events",
+        "parties",
+    ]
     assert_frame(metrics.by_country(con, filters, per_year=per_year), expected, columns)
     top = values[:3]
-    assert_frame(metrics.by_country(con, filters, per_year=per_year, top=3),
-                 [row for row in expected if row["country_iso3"] in top], columns)
+    assert_frame(
+        metrics.by_country(con, filters, per_year=per_year, top=3),
+        [row for row in expected if row["country_iso3"] in top],
+        columns,
+    )
 
 
-CROSS = [("region", "year"), ("party_family", "year"), ("party_family", "region"), ("year", "form"),
-         ("country_iso3", "party_status")]
-WRAPPERS = {("region", "year"): metrics.region_by_year, ("party_family", "year"): metrics.family_by_year,
-            ("party_family", "region"): metrics.family_by_region}
+CROSS = [
+    ("region", "year"),
+    ("party_family", "year"),
+    ("party_family", "region"),
+    ("year", "form"),
+    ("country_iso3", "party_status"),
+]
+WRAPPERS = {
+    ("region", "year"): metrics.region_by_year,
+    ("party_family", "year"): metrics.family_by_year,
+    ("party_family", "region"): metrics.family_by_region,
+}
 
 
 @pytest.mark.parametrize("case", CASES, indirect=True)
@@ -413,13 +515,18 @@ def test_cross_tables(case):
     chosen = select(rows, filters, (first, last))
     for rows_dim, columns_dim in CROSS:
         keys = ORACLE_COLUMNS[rows_dim], ORACLE_COLUMNS[columns_dim]
-        axes = [list(range(first, last + 1)) if d == "year" else ordered_values(chosen, ORACLE_COLUMNS[d])
-                for d in (rows_dim, columns_dim)]
+        axes = [
+            list(range(first, last + 1)) if d == "year" else ordered_values(chosen, ORACLE_COLUMNS[d])
+            for d in (rows_dim, columns_dim)
+        ]
         if not chosen:  # no value present: no pair, even with the years
             axes = [[], []]
         counts = Counter((r[keys[0]], r[keys[1]]) for r in chosen)
-        expected = [{rows_dim: a, columns_dim: b, "exchanges": counts[a, b], "share": share(counts[a, b], len(chosen))}
-                    for a in axes[0] for b in axes[1]]
+        expected = [
+            {rows_dim: a, columns_dim: b, "exchanges": counts[a, b], "share": share(counts[a, b], len(chosen))}
+            for a in axes[0]
+            for b in axes[1]
+        ]
         columns = [rows_dim, columns_dim, "exchanges", "share"]
         if (rows_dim, columns_dim) in WRAPPERS:
             frame = WRAPPERS[rows_dim, columns_dim](con, filters)
@@ -438,14 +545,20 @@ def test_first_contacts(case):
         if r["iso3"]:
             country_first[r["iso3"]] = min(r["year"], country_first.get(r["iso3"], 9999))
     expected = [
-        {"year": year, "new_parties": sum(y == year for y in party_first.values()),
-         "new_countries": sum(y == year for y in country_first.values()),
-         "cumulative_parties": sum(y <= year for y in party_first.values()),
-         "cumulative_countries": sum(y <= year for y in country_first.values())}
+        {
+            "year": year,
+            "new_parties": sum(y == year for y in party_first.values()),
+            "new_countries": sum(y == year for y in country_first.values()),
+            "cumulative_parties": sum(y <= year for y in party_first.values()),
+            "cumulative_countries": sum(y <= year for y in country_first.values()),
+        }
         for year in range(first, last + 1)
     ]
-    assert_frame(metrics.first_contacts(con, filters), expected,
-                 ["year", "new_parties", "new_countries", "cumulative_parties", "cumulative_countries"])
+    assert_frame(
+        metrics.first_contacts(con, filters),
+        expected,
+        ["year", "new_parties", "new_countries", "cumulative_parties", "cumulative_countries"],
+    )
 
 
 def expected_leaderboard(rows, filters, kind, top, international):
@@ -461,13 +574,20 @@ def expected_leaderboard(rows, filters, kind, top, international):
             continue
         latest = max(r["date"] for r in group)
         previous = before[value]
-        entries.append({
-            "country_iso3": one["iso3"], "country": one["country"], "party": one["party"],
-            "exchanges": len(group), "share": len(group) / len(now), "last_date": latest,
-            "previous_exchanges": previous, "change": len(group) - previous,
-            "change_pct": pct(len(group) - previous, previous),
-            "last_date_precision": {r["precision"] for r in group if r["date"] == latest},
-        })
+        entries.append(
+            {
+                "country_iso3": one["iso3"],
+                "country": one["country"],
+                "party": one["party"],
+                "exchanges": len(group),
+                "share": len(group) / len(now),
+                "last_date": latest,
+                "previous_exchanges": previous,
+                "change": len(group) - previous,
+                "change_pct": pct(len(group) - previous, previous),
+                "last_date_precision": {r["precision"] for r in group if r["date"] == latest},
+            }
+        )
     name = "country" if kind == "country" else "party"
     entries.sort(key=lambda e: (-e["exchanges"], e[name], e["country_iso3"]))
     for entry in entries:
@@ -484,8 +604,18 @@ def test_leaderboard(case):
     for kind, top, international in LEADERBOARDS:
         frame = metrics.leaderboard(con, filters, kind=kind, top=top, international=international)
         expected = expected_leaderboard(rows, filters, kind, top, international)
-        columns = ["rank", "country_iso3", "country", *(["party"] if kind == "party" else []), "exchanges", "share",
-                   "last_date", "previous_exchanges", "change", "change_pct"]
+        columns = [
+            "rank",
+            "country_iso3",
+            "country",
+            *(["party"] if kind == "party" else []),
+            "exchanges",
+            "share",
+            "last_date",
+            "previous_exchanges",
+            "change",
+            "change_pct",
+        ]
         assert_frame(frame.drop(columns="last_date_precision"), expected, columns)
         # A day, month and year date can fall on the same day: any of the latest precisions is right.
         precisions = frame["last_date_precision"].tolist()
@@ -495,12 +625,14 @@ def test_leaderboard(case):
 def test_leaderboard_lists_ties_by_the_name_shown(make_ledger):
     """Ties are 'listed by name' (docs): the bucket sorts as 'International organisations', after Egypt and
     France, before Kenya, so it is not among the top 2."""
-    path = make_ledger([
-        {"date": "1990-05-02", "party": "Liberation Front", "country": "KEN", "family": "national_democratic"},
-        {"date": "1990", "party": "Socialist International", "country": None, "family": "international_org"},
-        {"date": "1991-02", "party": "Socialist Party"},
-        {"date": "1992-07-09", "party": "National Party", "country": "EGY", "family": "liberal"},
-    ])
+    path = make_ledger(
+        [
+            {"date": "1990-05-02", "party": "Liberation Front", "country": "KEN", "family": "national_democratic"},
+            {"date": "1990", "party": "Socialist International", "country": None, "family": "international_org"},
+            {"date": "1991-02", "party": "Socialist Party"},
+            {"date": "1992-07-09", "party": "National Party", "country": "EGY", "family": "liberal"},
+        ]
+    )
     frame = metrics.leaderboard(str(path), Filters(), top=4)
     assert frame["country"].tolist() == ["Egypt", "France", INTL, "Kenya"]
     assert frame["rank"].tolist() == [1, 1, 1, 1]
@@ -508,8 +640,11 @@ def test_leaderboard_lists_ties_by_the_name_shown(make_ledger):
 
 
 # Periods of unequal length, overlapping, a single year, before 1978.
-COMPARISONS = [("region", "1978-1989", (1990, 2010)), ("party_family", (1966, 1977), "1978"),
-               ("country_iso3", (1995, 2005), (2000, 2016))]
+COMPARISONS = [
+    ("region", "1978-1989", (1990, 2010)),
+    ("party_family", (1966, 1977), "1978"),
+    ("country_iso3", (1995, 2005), (2000, 2016)),
+]
 
 
 @pytest.mark.parametrize("case", CASES, indirect=True)
@@ -517,18 +652,29 @@ def test_compare_periods(case):
     con, rows, filters = case
     for dimension, period_a, period_b in COMPARISONS:
         key = ORACLE_COLUMNS[dimension]
-        years_a, years_b = (period if isinstance(period, tuple) else (int(period[:4]), int(period[-4:]))
-                            for period in (period_a, period_b))
+        years_a, years_b = (
+            period if isinstance(period, tuple) else (int(period[:4]), int(period[-4:]))
+            for period in (period_a, period_b)
+        )
         in_a = Counter(r[key] for r in select(rows, filters, years_a))  # the periods replace the filters' years
         in_b = Counter(r[key] for r in select(rows, filters, years_b))
-        expected = [{dimension: v, "exchanges_a": in_a[v], "exchanges_b": in_b[v], "change": in_b[v] - in_a[v],
-                     "change_pct": pct(in_b[v] - in_a[v], in_a[v]), "share_a": share(in_a[v], in_a.total()),
-                     "share_b": share(in_b[v], in_b.total())}
-                    for v in set(in_a) | set(in_b)]
+        expected = [
+            {
+                dimension: v,
+                "exchanges_a": in_a[v],
+                "exchanges_b": in_b[v],
+                "change": in_b[v] - in_a[v],
+                "change_pct": pct(in_b[v] - in_a[v], in_a[v]),
+                "share_a": share(in_a[v], in_a.total()),
+                "share_b": share(in_b[v], in_b.total()),
+            }
+            for v in set(in_a) | set(in_b)
+        ]
         expected.sort(key=lambda e: (-e["change"], e[dimension]))
         frame = metrics.compare_periods(con, filters, dimension, period_a, period_b)
-        assert_frame(frame, expected, [dimension, "exchanges_a", "exchanges_b", "change", "change_pct",
-                                       "share_a", "share_b"])
+        assert_frame(
+            frame, expected, [dimension, "exchanges_a", "exchanges_b", "change", "change_pct", "share_a", "share_b"]
+        )
 
 
 def oracle_level(window_exchanges, window_years, baseline_exchanges, baseline_years, min_exchanges) -> str:
@@ -560,17 +706,33 @@ def expected_change_levels(rows, filters, baseline_years, min_exchanges):
     for iso3 in sorted(set(now) | set(base)):
         w, b = now[iso3], base[iso3]
         window_average, baseline_average = w / length, b / baseline_years
-        expected.append({
-            "country_iso3": iso3, "country": place[iso3]["country"], "region": place[iso3]["region"],
-            "window_exchanges": w, "window_average": window_average, "baseline_average": baseline_average,
-            "change_pct": pct(window_average - baseline_average, baseline_average),
-            "level": oracle_level(w, length, b, baseline_years, min_exchanges), "baseline_exchanges": b,
-        })
+        expected.append(
+            {
+                "country_iso3": iso3,
+                "country": place[iso3]["country"],
+                "region": place[iso3]["region"],
+                "window_exchanges": w,
+                "window_average": window_average,
+                "baseline_average": baseline_average,
+                "change_pct": pct(window_average - baseline_average, baseline_average),
+                "level": oracle_level(w, length, b, baseline_years, min_exchanges),
+                "baseline_exchanges": b,
+            }
+        )
     return expected
 
 
-CHANGE_COLUMNS = ["country_iso3", "country", "region", "window_exchanges", "window_average", "baseline_average",
-                  "change_pct", "level", "baseline_exchanges"]
+CHANGE_COLUMNS = [
+    "country_iso3",
+    "country",
+    "region",
+    "window_exchanges",
+    "window_average",
+    "baseline_average",
+    "change_pct",
+    "level",
+    "baseline_exchanges",
+]
 
 
 def assert_change_levels(frame, expected):
@@ -590,8 +752,10 @@ def test_change_levels(case):
         frame = metrics.change_levels(con, filters, baseline_years=baseline_years, min_exchanges=min_exchanges)
         assert_change_levels(frame, expected_change_levels(rows, filters, baseline_years, min_exchanges))
     recent = filters.with_years(2005, 2009) if filters.year_from is None else filters
-    assert_change_levels(metrics.change_levels(con, recent, baseline_years=4, min_exchanges=3),
-                         expected_change_levels(rows, recent, 4, 3))
+    assert_change_levels(
+        metrics.change_levels(con, recent, baseline_years=4, min_exchanges=3),
+        expected_change_levels(rows, recent, 4, 3),
+    )
 
 
 @pytest.mark.parametrize("case", CASES, indirect=True)
@@ -605,13 +769,20 @@ def test_concentration(case):
         n = len(group)
         by_country = sorted(Counter(r["iso3"] for r in group).values(), reverse=True)  # '' is one "country"
         by_party = sorted(Counter(r["party_key"] for r in group).values(), reverse=True)
-        expected.append({
-            "year": year, "exchanges": n, "top10_country_share": share(sum(by_country[:10]), n),
-            "top10_party_share": share(sum(by_party[:10]), n),
-            "hhi_country": sum((c / n) ** 2 for c in by_country) if n else math.nan,
-        })
-    assert_frame(metrics.concentration(con, filters), expected,
-                 ["year", "exchanges", "top10_country_share", "top10_party_share", "hhi_country"])
+        expected.append(
+            {
+                "year": year,
+                "exchanges": n,
+                "top10_country_share": share(sum(by_country[:10]), n),
+                "top10_party_share": share(sum(by_party[:10]), n),
+                "hhi_country": sum((c / n) ** 2 for c in by_country) if n else math.nan,
+            }
+        )
+    assert_frame(
+        metrics.concentration(con, filters),
+        expected,
+        ["year", "exchanges", "top10_country_share", "top10_party_share", "hhi_country"],
+    )
 
 
 @pytest.mark.parametrize("case", CASES, indirect=True)
@@ -623,11 +794,34 @@ def test_kpis(case):
     expected = []
     for kpi, count in (("exchanges", len), ("events", events), ("parties", parties), ("countries", countries)):
         value, previous = count(now), count(then)
-        expected.append({"kpi": kpi, "value": value, "previous": previous, "change": value - previous,
-                         "change_pct": pct(value - previous, previous), "window_from": first, "window_to": last,
-                         "previous_from": before[0], "previous_to": before[1]})
-    assert_frame(metrics.kpis(con, filters), expected, ["kpi", "value", "previous", "change", "change_pct",
-                                                        "window_from", "window_to", "previous_from", "previous_to"])
+        expected.append(
+            {
+                "kpi": kpi,
+                "value": value,
+                "previous": previous,
+                "change": value - previous,
+                "change_pct": pct(value - previous, previous),
+                "window_from": first,
+                "window_to": last,
+                "previous_from": before[0],
+                "previous_to": before[1],
+            }
+        )
+    assert_frame(
+        metrics.kpis(con, filters),
+        expected,
+        [
+            "kpi",
+            "value",
+            "previous",
+            "change",
+            "change_pct",
+            "window_from",
+            "window_to",
+            "previous_from",
+            "previous_to",
+        ],
+    )
 
 
 # --------------------------------------------------------------------------- change levels at the boundaries
@@ -635,23 +829,23 @@ def test_kpis(case):
 # (ISO3, window exchanges, baseline exchanges, level). Window 2010-2012 (3 years), baseline 2001-2009
 # (9 years). Each change is exactly the boundary named; the averages are not exact in binary floats.
 BOUNDARIES_3_9 = [
-    ("FRA", 5, 12, "moderate increase"),    # 5/3 against 12/9: exactly +25 %
-    ("DEU", 11, 30, "moderate increase"),   # 11/3 against 30/9: exactly +10 %
-    ("ITA", 15, 50, "moderate decrease"),   # exactly -10 %
-    ("ESP", 11, 44, "moderate decrease"),   # exactly -25 %
-    ("SWE", 6, 12, "large increase"),       # +50 %
-    ("KEN", 4, 12, "little change"),        # 0 %
-    ("BRA", 6, 0, "large increase"),        # new contact
-    ("JPN", 2, 3, "large increase"),        # 2/3 against 3/9: +100 %
+    ("FRA", 5, 12, "moderate increase"),  # 5/3 against 12/9: exactly +25 %
+    ("DEU", 11, 30, "moderate increase"),  # 11/3 against 30/9: exactly +10 %
+    ("ITA", 15, 50, "moderate decrease"),  # exactly -10 %
+    ("ESP", 11, 44, "moderate decrease"),  # exactly -25 %
+    ("SWE", 6, 12, "large increase"),  # +50 %
+    ("KEN", 4, 12, "little change"),  # 0 %
+    ("BRA", 6, 0, "large increase"),  # new contact
+    ("JPN", 2, 3, "large increase"),  # 2/3 against 3/9: +100 %
 ]
 # Window 2011-2012 (2 years), baseline 2007-2010 (4 years): averages exact in binary floats.
 BOUNDARIES_2_4 = [
-    ("FRA", 10, 16, "moderate increase"),   # 5 against 4: +25 %
-    ("DEU", 22, 40, "moderate increase"),   # 11 against 10: +10 %
-    ("ITA", 18, 40, "moderate decrease"),   # 9 against 10: -10 %
-    ("ESP", 6, 16, "moderate decrease"),    # 3 against 4: -25 %
-    ("KEN", 2, 3, "large increase"),        # 1 against 0.75; 5 exchanges = the floor: classed
-    ("BRA", 1, 3, "too small to class"),    # 4 exchanges, under the floor of 5
+    ("FRA", 10, 16, "moderate increase"),  # 5 against 4: +25 %
+    ("DEU", 22, 40, "moderate increase"),  # 11 against 10: +10 %
+    ("ITA", 18, 40, "moderate decrease"),  # 9 against 10: -10 %
+    ("ESP", 6, 16, "moderate decrease"),  # 3 against 4: -25 %
+    ("KEN", 2, 3, "large increase"),  # 1 against 0.75; 5 exchanges = the floor: classed
+    ("BRA", 1, 3, "too small to class"),  # 4 exchanges, under the floor of 5
 ]
 
 
@@ -668,19 +862,32 @@ def _boundary_ledger(path: Path, rows: list[dict]) -> Path:
     """A ledger with one party per country of ``rows`` and one exchange per row."""
     create_ledger(path, demo=False, force=True)
     countries_used = sorted({r["iso3"] for r in rows})
-    new_parties = pd.DataFrame({"party_id": range(1, len(countries_used) + 1),
-                                "name": [f"Party of {iso3}" for iso3 in countries_used], "country_iso3": countries_used})
-    new_exchanges = pd.DataFrame({"exchange_id": range(1, len(rows) + 1),
-                                  "date": pd.to_datetime([r["date"] for r in rows]),
-                                  "party_id": [countries_used.index(r["iso3"]) + 1 for r in rows]})
+    new_parties = pd.DataFrame(
+        {
+            "party_id": range(1, len(countries_used) + 1),
+            "name": [f"Party of {iso3}" for iso3 in countries_used],
+            "country_iso3": countries_used,
+        }
+    )
+    new_exchanges = pd.DataFrame(
+        {
+            "exchange_id": range(1, len(rows) + 1),
+            "date": pd.to_datetime([r["date"] for r in rows]),
+            "party_id": [countries_used.index(r["iso3"]) + 1 for r in rows],
+        }
+    )
     with write_transaction(path) as con:
         con.register("new_parties", new_parties)
-        con.execute("INSERT INTO parties (party_id, name, country_iso3, family) "
-                    "SELECT party_id, name, country_iso3, 'socialist' FROM new_parties")
+        con.execute(
+            "INSERT INTO parties (party_id, name, country_iso3, family) "
+            "SELECT party_id, name, country_iso3, 'socialist' FROM new_parties"
+        )
         con.register("new_exchanges", new_exchanges)
-        con.execute("INSERT INTO exchanges (exchange_id, date, date_precision, party_id, form, direction) "
-                    "SELECT exchange_id, CAST(date AS DATE), 'day', party_id, 'working_visit', 'inbound' "
-                    "FROM new_exchanges")
+        con.execute(
+            "INSERT INTO exchanges (exchange_id, date, date_precision, party_id, form, direction) "
+            "SELECT exchange_id, CAST(date AS DATE), 'day', party_id, 'working_visit', 'inbound' "
+            "FROM new_exchanges"
+        )
     return path
 
 
@@ -693,8 +900,12 @@ def test_change_levels_at_the_exact_boundaries(tmp_path, cases, window, baseline
     years_in_window = list(range(window[0], window[1] + 1))
     baseline = list(range(window[0] - baseline_years, window[0]))
     path = _boundary_ledger(tmp_path / "boundaries.duckdb", _boundary_rows(cases, years_in_window, baseline))
-    frame = metrics.change_levels(str(path), Filters(year_from=window[0], year_to=window[1]),
-                                  baseline_years=baseline_years, min_exchanges=min_exchanges)
+    frame = metrics.change_levels(
+        str(path),
+        Filters(year_from=window[0], year_to=window[1]),
+        baseline_years=baseline_years,
+        min_exchanges=min_exchanges,
+    )
     got = dict(zip(frame["country_iso3"], frame["level"], strict=True))
     for iso3, in_window, in_baseline, level in cases:
         # The hand-written level agrees with the exact oracle, and the metric with both.
@@ -705,12 +916,24 @@ def test_change_levels_at_the_exact_boundaries(tmp_path, cases, window, baseline
 # --------------------------------------------------------------------------- the command line
 
 CLI_CASES = [
-    (["exchanges-per-year", "--region", "europe", "--from", "1980"], metrics.exchanges_per_year,
-     Filters(regions=("Europe",), year_from=1980), {}),
-    (["by-country", "--per-year", "--top", "4", "--family", "socialist", "--family", "international_org"],
-     metrics.by_country, Filters(families=("socialist", "international_org")), {"per_year": True, "top": 4}),
-    (["leaderboard", "--kind", "party", "--top", "7", "--no-international", "--from", "2000", "--to", "2009"],
-     metrics.leaderboard, Filters(year_from=2000, year_to=2009), {"kind": "party", "top": 7, "international": False}),
+    (
+        ["exchanges-per-year", "--region", "europe", "--from", "1980"],
+        metrics.exchanges_per_year,
+        Filters(regions=("Europe",), year_from=1980),
+        {},
+    ),
+    (
+        ["by-country", "--per-year", "--top", "4", "--family", "socialist", "--family", "international_org"],
+        metrics.by_country,
+        Filters(families=("socialist", "international_org")),
+        {"per_year": True, "top": 4},
+    ),
+    (
+        ["leaderboard", "--kind", "party", "--top", "7", "--no-international", "--from", "2000", "--to", "2009"],
+        metrics.leaderboard,
+        Filters(year_from=2000, year_to=2009),
+        {"kind": "party", "top": 7, "international": False},
+    ),
 ]
 
 

@@ -35,18 +35,20 @@ PARTIES = [  # (name, country, family, region)
 YEARS = (1974, 1990)
 EXAMPLES = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
-row_strategy = st.fixed_dictionaries({
-    "party": st.integers(0, len(PARTIES) - 1),
-    "year": st.integers(*YEARS),
-    "month": st.integers(1, 12),
-    "day": st.integers(1, 28),
-    "precision": st.sampled_from(vocab.DATE_PRECISIONS),
-    "party_status": st.sampled_from(vocab.PARTY_STATUSES),
-    "form": st.sampled_from(vocab.FORMS),
-    "direction": st.sampled_from(vocab.DIRECTIONS),
-    "level": st.sampled_from(vocab.LEVELS),
-    "event_id": st.sampled_from([None, None, "E1", "E2"]),
-})
+row_strategy = st.fixed_dictionaries(
+    {
+        "party": st.integers(0, len(PARTIES) - 1),
+        "year": st.integers(*YEARS),
+        "month": st.integers(1, 12),
+        "day": st.integers(1, 28),
+        "precision": st.sampled_from(vocab.DATE_PRECISIONS),
+        "party_status": st.sampled_from(vocab.PARTY_STATUSES),
+        "form": st.sampled_from(vocab.FORMS),
+        "direction": st.sampled_from(vocab.DIRECTIONS),
+        "level": st.sampled_from(vocab.LEVELS),
+        "event_id": st.sampled_from([None, None, "E1", "E2"]),
+    }
+)
 ledger_strategy = st.lists(row_strategy, max_size=40)
 
 
@@ -109,9 +111,13 @@ def matches(row: dict, filters: Filters, years: tuple[int, int]) -> bool:
     """Plain-Python oracle of Filters on a generated row."""
     name, country, family, region = PARTIES[row["party"]]
     checks = [
-        (filters.regions, region), (filters.countries, country), (filters.families, family),
-        (filters.statuses, row["party_status"]), (filters.forms, row["form"]),
-        (filters.directions, row["direction"]), (filters.levels, row["level"]),
+        (filters.regions, region),
+        (filters.countries, country),
+        (filters.families, family),
+        (filters.statuses, row["party_status"]),
+        (filters.forms, row["form"]),
+        (filters.directions, row["direction"]),
+        (filters.levels, row["level"]),
     ]
     if any(values and value not in values for values, value in checks):
         return False
@@ -153,7 +159,9 @@ def test_totals_equal_a_plain_count_and_per_year_sums_equal_the_total(rows, filt
     by_year = metrics.breakdown(con, filters, dimension, per_year=True)
     overall = metrics.breakdown(con, filters, dimension)
     assert by_year["exchanges"].sum() == len(chosen)
-    assert by_year.groupby(dimension)["exchanges"].sum().to_dict() == overall.set_index(dimension)["exchanges"].to_dict()
+    assert (
+        by_year.groupby(dimension)["exchanges"].sum().to_dict() == overall.set_index(dimension)["exchanges"].to_dict()
+    )
     yearly = by_year.groupby("year")["exchanges"].sum()
     assert yearly.reindex(per_year["year"], fill_value=0).tolist() == per_year["exchanges"].tolist()
     for _, group in by_year.groupby("year"):
@@ -173,8 +181,11 @@ SHARE_METRICS = {
 
 
 @EXAMPLES
-@given(rows=ledger_strategy, filters=filters_strategy(),
-       names=st.lists(st.sampled_from(sorted(SHARE_METRICS)), min_size=3, max_size=3, unique=True))
+@given(
+    rows=ledger_strategy,
+    filters=filters_strategy(),
+    names=st.lists(st.sampled_from(sorted(SHARE_METRICS)), min_size=3, max_size=3, unique=True),
+)
 def test_shares_sum_to_one(rows, filters, names):
     con = load(rows)
     total = metrics.kpis(con, filters)["value"].iloc[0]
@@ -190,9 +201,13 @@ def test_shares_sum_to_one(rows, filters, names):
 def _narrower(filters: Filters, data) -> Filters:
     """``filters`` with one more restriction (a subset of one dimension, or a shorter year range)."""
     options = {
-        "regions": sorted({p[3] for p in PARTIES}), "countries": sorted({p[1] for p in PARTIES if p[1]}),
-        "families": list(vocab.PARTY_FAMILIES), "statuses": list(vocab.PARTY_STATUSES),
-        "forms": list(vocab.FORMS), "directions": list(vocab.DIRECTIONS), "levels": list(vocab.LEVELS),
+        "regions": sorted({p[3] for p in PARTIES}),
+        "countries": sorted({p[1] for p in PARTIES if p[1]}),
+        "families": list(vocab.PARTY_FAMILIES),
+        "statuses": list(vocab.PARTY_STATUSES),
+        "forms": list(vocab.FORMS),
+        "directions": list(vocab.DIRECTIONS),
+        "levels": list(vocab.LEVELS),
     }
     field = data.draw(st.sampled_from([*options, "party", "years"]))
     if field == "years":

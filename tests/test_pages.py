@@ -95,8 +95,9 @@ def test_every_page_on_an_empty_ledger(monkeypatch, make_ledger):
 
 
 def test_every_page_on_filters_matching_nothing(monkeypatch, demo_ledger):
-    at = open_app(monkeypatch, demo_ledger, {"region": "Northern America", "family": "green", "from": "1960",
-                                            "to": "1961"})
+    at = open_app(
+        monkeypatch, demo_ledger, {"region": "Northern America", "family": "green", "from": "1960", "to": "1961"}
+    )
     for page in PAGES:
         if page != "overview":
             go_to(at, page)
@@ -191,12 +192,15 @@ def test_multiple_values_in_the_url(monkeypatch, tiny):
     assert metric(at, "Exchanges in 2025").value == "1"
 
 
-@pytest.mark.parametrize(("query", "warning", "exchanges"), [
-    ({"region": "Atlantis"}, "Ignored `region=Atlantis`", "4"),
-    ({"from": "19x"}, "Ignored `from=19x`", "4"),
-    ({"from": "2025", "to": "2000"}, "Ignored the years", "4"),
-    ({"family": ["national_democratic", "royalist"]}, "Ignored `family=royalist`", "1"),
-])
+@pytest.mark.parametrize(
+    ("query", "warning", "exchanges"),
+    [
+        ({"region": "Atlantis"}, "Ignored `region=Atlantis`", "4"),
+        ({"from": "19x"}, "Ignored `from=19x`", "4"),
+        ({"from": "2025", "to": "2000"}, "Ignored the years", "4"),
+        ({"family": ["national_democratic", "royalist"]}, "Ignored `family=royalist`", "1"),
+    ],
+)
 def test_bad_url_values_warn_and_fall_back(monkeypatch, tiny, query, warning, exchanges):
     at = open_app(monkeypatch, tiny, query)
     no_exception(at)
@@ -245,8 +249,9 @@ def test_compare_page_numbers(monkeypatch, tiny):
 def test_parse_filter_params_keeps_the_good_values():
     from pages.common import parse_filter_params
 
-    filters, warnings = parse_filter_params({"region": ["africa", "Atlantis"], "from": ["1990"], "level": ["senior"],
-                                             "page": ["ignored"]})
+    filters, warnings = parse_filter_params(
+        {"region": ["africa", "Atlantis"], "from": ["1990"], "level": ["senior"], "page": ["ignored"]}
+    )
     assert filters == Filters(year_from=1990, regions=("Africa",), levels=("senior",))
     assert len(warnings) == 1 and "Atlantis" in warnings[0]
 
@@ -269,3 +274,15 @@ def test_edited_eras_file_redraws_and_a_broken_one_warns(monkeypatch, tiny, tmp_
     assert any("data/eras.csv" in w.value and "line 2" in w.value for w in at.warning)
     spec = at.get("plotly_chart")[0].proto.spec
     assert "Test era" not in spec and "Broken era" not in spec
+
+
+def test_first_run_of_the_app_creates_the_demo_ledger(monkeypatch, tmp_path):
+    import pages.common
+
+    default = tmp_path / "ledger.duckdb"
+    monkeypatch.setattr(pages.common, "DEFAULT_DB_PATH", default)
+    at = open_app(monkeypatch, default)  # LEDGER_DB names the (missing) default
+    no_exception(at)
+    assert default.exists()
+    assert "Demo data" in texts(at)
+    assert metric(at, "Exchanges in 2025").value != "0"

@@ -37,11 +37,14 @@ def con(tmp_path_factory):
     connection.close()
 
 
-@pytest.mark.parametrize("profile", [
-    Profile("country", iso3="FRA"),
-    Profile("party", iso3="FRA", party="Red Party"),
-    Profile("party", iso3="", party="Blue League: the second"),
-])
+@pytest.mark.parametrize(
+    "profile",
+    [
+        Profile("country", iso3="FRA"),
+        Profile("party", iso3="FRA", party="Red Party"),
+        Profile("party", iso3="", party="Blue League: the second"),
+    ],
+)
 def test_profile_url_round_trip(profile):
     assert Profile.from_param(profile.to_param()) == profile
 
@@ -55,18 +58,20 @@ def test_bad_profile_param(text):
 def test_profile_filters_replace_geography_keep_the_rest():
     shared = Filters(year_from=2000, regions=("Asia",), countries=("CHN",), forms=("study_trip",), party="X")
     assert profile_filters(shared, Profile("country", iso3="FRA")) == Filters(
-        year_from=2000, countries=("FRA",), forms=("study_trip",))
+        year_from=2000, countries=("FRA",), forms=("study_trip",)
+    )
     assert profile_filters(shared, Profile("party", iso3="", party="Blue League")) == Filters(
-        year_from=2000, regions=("International organisations",), forms=("study_trip",), party="Blue League")
+        year_from=2000, regions=("International organisations",), forms=("study_trip",), party="Blue League"
+    )
 
 
 def test_choices(con):
     countries = country_choices(con)
     assert list(countries["country_iso3"]) == ["FRA", "KEN"] and list(countries["exchanges"]) == [3, 1]
     parties = party_choices(con)
-    assert [(p, c, n) for p, c, n in zip(parties["party"], parties["country_iso3"], parties["exchanges"],
-                                          strict=True)] == [
-        ("Red Party", "FRA", 2), ("Blue League", "", 1), ("Red Party", "KEN", 1), ("Rose Party", "FRA", 1)]
+    assert [
+        (p, c, n) for p, c, n in zip(parties["party"], parties["country_iso3"], parties["exchanges"], strict=True)
+    ] == [("Red Party", "FRA", 2), ("Blue League", "", 1), ("Red Party", "KEN", 1), ("Rose Party", "FRA", 1)]
     assert parties.loc[parties["country_iso3"] == "", "country"].item() == "International organisations"
     assert list(party_choices(con, "KEN")["party"]) == ["Red Party"]
 

@@ -28,21 +28,92 @@ def test_un_members_and_observers():
 
 @pytest.mark.parametrize(
     ("region", "subregion"),
-    [("Africa", "Eastern Africa"), ("Asia", "South-eastern Asia"), ("Europe", "Northern Europe"),
-     ("Latin America and the Caribbean", "Caribbean"), ("Northern America", "Northern America"),
-     ("Oceania", "Melanesia")],
+    [
+        ("Africa", "Eastern Africa"),
+        ("Asia", "South-eastern Asia"),
+        ("Europe", "Northern Europe"),
+        ("Latin America and the Caribbean", "Caribbean"),
+        ("Northern America", "Northern America"),
+        ("Oceania", "Melanesia"),
+    ],
 )
 def test_subregions_sit_in_their_region(region, subregion):
     table = reference.countries()
     assert set(table.loc[table["subregion"] == subregion, "region"]) == {region}
 
 
+# UN M49 with the Americas split; the sub-region is the intermediate region where there is one.
+SUBREGIONS = {
+    "Africa": {"Northern Africa", "Eastern Africa", "Middle Africa", "Southern Africa", "Western Africa"},
+    "Asia": {"Central Asia", "Eastern Asia", "South-eastern Asia", "Southern Asia", "Western Asia"},
+    "Europe": {"Eastern Europe", "Northern Europe", "Southern Europe", "Western Europe"},
+    "Latin America and the Caribbean": {"Caribbean", "Central America", "South America"},
+    "Northern America": {"Northern America"},
+    "Oceania": {"Australia and New Zealand", "Melanesia", "Micronesia", "Polynesia"},
+}
+
+
+def test_the_sub_regions_are_exactly_those_of_m49():
+    table = reference.countries()
+    found = {region: set(group["subregion"]) for region, group in table.groupby("region")}
+    assert found == SUBREGIONS
+
+
+@pytest.mark.parametrize(
+    ("iso3", "region", "subregion"),
+    [
+        ("MEX", "Latin America and the Caribbean", "Central America"),
+        ("CUB", "Latin America and the Caribbean", "Caribbean"),
+        ("JAM", "Latin America and the Caribbean", "Caribbean"),
+        ("BRA", "Latin America and the Caribbean", "South America"),
+        ("USA", "Northern America", "Northern America"),
+        ("CAN", "Northern America", "Northern America"),
+        ("SDN", "Africa", "Northern Africa"),
+        ("EGY", "Africa", "Northern Africa"),
+        ("ETH", "Africa", "Eastern Africa"),
+        ("ZWE", "Africa", "Eastern Africa"),
+        ("AGO", "Africa", "Middle Africa"),
+        ("ZAF", "Africa", "Southern Africa"),
+        ("NGA", "Africa", "Western Africa"),
+        ("CYP", "Asia", "Western Asia"),
+        ("TUR", "Asia", "Western Asia"),
+        ("KAZ", "Asia", "Central Asia"),
+        ("PRK", "Asia", "Eastern Asia"),
+        ("VNM", "Asia", "South-eastern Asia"),
+        ("IRN", "Asia", "Southern Asia"),
+        ("RUS", "Europe", "Eastern Europe"),
+        ("GBR", "Europe", "Northern Europe"),
+        ("SRB", "Europe", "Southern Europe"),
+        ("DEU", "Europe", "Western Europe"),
+        ("AUS", "Oceania", "Australia and New Zealand"),
+        ("PNG", "Oceania", "Melanesia"),
+        ("FSM", "Oceania", "Micronesia"),
+        ("WSM", "Oceania", "Polynesia"),
+    ],
+)
+def test_countries_sit_in_their_m49_region(iso3, region, subregion):
+    row = reference.countries().set_index("iso3").loc[iso3]
+    assert (row["region"], row["subregion"]) == (region, subregion)
+
+
 @pytest.mark.parametrize(
     ("text", "iso3"),
-    [("Viet Nam", "VNM"), ("vietnam", "VNM"), ("Russian Federation", "RUS"), ("Russia", "RUS"),
-     ("Lao People's Democratic Republic", "LAO"), ("Laos", "LAO"), ("United Republic of Tanzania", "TZA"),
-     ("tanzania", "TZA"), ("  côte d'ivoire ", "CIV"), ("Cote d'Ivoire", "CIV"), ("nam", "NAM"), ("Namibia", "NAM"),
-     ("Atlantis", None), ("", None)],
+    [
+        ("Viet Nam", "VNM"),
+        ("vietnam", "VNM"),
+        ("Russian Federation", "RUS"),
+        ("Russia", "RUS"),
+        ("Lao People's Democratic Republic", "LAO"),
+        ("Laos", "LAO"),
+        ("United Republic of Tanzania", "TZA"),
+        ("tanzania", "TZA"),
+        ("  côte d'ivoire ", "CIV"),
+        ("Cote d'Ivoire", "CIV"),
+        ("nam", "NAM"),
+        ("Namibia", "NAM"),
+        ("Atlantis", None),
+        ("", None),
+    ],
 )
 def test_match_country(text, iso3):
     assert reference.match_country(text) == iso3

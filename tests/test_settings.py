@@ -18,7 +18,9 @@ def test_every_setting_is_documented_in_the_readme():
 
 
 def test_environment_overrides():
-    settings = load_settings({"LEDGER_DB": "/tmp/x.duckdb", "LEDGER_UPLOAD_LIMIT_MB": "5", "LEDGER_EARLIEST_YEAR": "1950"})
+    settings = load_settings(
+        {"LEDGER_DB": "/tmp/x.duckdb", "LEDGER_UPLOAD_LIMIT_MB": "5", "LEDGER_EARLIEST_YEAR": "1950"}
+    )
     assert settings.db_path == Path("/tmp/x.duckdb")
     assert settings.upload_limit_mb == 5
     assert settings.earliest_year == 1950

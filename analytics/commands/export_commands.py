@@ -23,27 +23,40 @@ def register(subparsers, common: argparse.ArgumentParser) -> None:
 
     formats = ", ".join(FORMATS)
     export = subparsers.add_parser(
-        "export", parents=[common], help="export one chart as PNG, SVG, PDF, HTML, CSV or Excel",
+        "export",
+        parents=[common],
+        help="export one chart as PNG, SVG, PDF, HTML, CSV or Excel",
         description=f"Export one chart to a file. The format follows the extension of --out ({formats}) "
         "or --format. Images carry the title, the filters in words, the source, the date and, for demo "
         "data, the 'Demo data' mark. 'export --list' lists the chart names.",
     )
     export.add_argument("chart", nargs="?", metavar="CHART", help="chart name (see --list)")
     export.add_argument("--list", action="store_true", help="list the chart names and exit")
-    export.add_argument("--out", metavar="FILE",
-                        help="output file; a directory (or a path ending in /) gets the default name "
-                        "<chart>_<date>.<ext>")
-    export.add_argument("--format", choices=list(FORMATS), help="format when --out is a directory "
-                        "(default: from the extension; png for a directory)")
+    export.add_argument(
+        "--out",
+        metavar="FILE",
+        help="output file; a directory (or a path ending in /) gets the default name <chart>_<date>.<ext>",
+    )
+    export.add_argument(
+        "--format",
+        choices=list(FORMATS),
+        help="format when --out is a directory (default: from the extension; png for a directory)",
+    )
     export.add_argument("--width", type=int, metavar="W", help="image width in CSS pixels (default 1200)")
-    export.add_argument("--height", type=int, metavar="H",
-                        help="image height in CSS pixels (default: the chart's height plus the footer, at least 540)")
+    export.add_argument(
+        "--height",
+        type=int,
+        metavar="H",
+        help="image height in CSS pixels (default: the chart's height plus the footer, at least 540)",
+    )
     export.add_argument("--scale", type=float, metavar="S", help="pixel density (default 2 for PNG, 1 otherwise)")
     add_filter_arguments(export)
     export.set_defaults(handler=_guarded(run_export))
 
     briefing = subparsers.add_parser(
-        "briefing", parents=[common], help="build a slide deck (.pptx) or PDF pack (.pdf) of several charts",
+        "briefing",
+        parents=[common],
+        help="build a slide deck (.pptx) or PDF pack (.pdf) of several charts",
         description="Build a 16:9 PowerPoint deck or a PDF pack: a title page, then one chart per page with "
         "its title, filters, notes, source, date and page number. Charts come from --charts or from a "
         "briefing file saved by the Briefing page (--spec). Filter flags replace the briefing's own "
@@ -62,11 +75,13 @@ def register(subparsers, common: argparse.ArgumentParser) -> None:
 
 def _guarded(handler):
     """The handler with export errors turned into the CLI's one-line errors (exit code 2)."""
+
     def run(args) -> int:
         try:
             return handler(args)
         except ExportError as error:
             raise cli.CommandError(str(error)) from None
+
     return run
 
 
@@ -140,8 +155,9 @@ def run_export(args) -> int:
             meta = export.chart_meta(args.chart, fig, filters=filters_caption(con.cursor(), filters), is_demo=demo)
         finally:
             con.close()
-        content = export.export_chart(fig, data, meta, fmt, width=args.width, height=args.height, scale=args.scale,
-                                      renderer=renderer)
+        content = export.export_chart(
+            fig, data, meta, fmt, width=args.width, height=args.height, scale=args.scale, renderer=renderer
+        )
     finally:
         if renderer is not None:
             renderer.close()
@@ -179,8 +195,10 @@ def run_briefing(args) -> int:
         renderer.close()
     _write(Path(args.out), briefing.BUILDERS[fmt](content))
     pages = briefing.page_count(content, fmt)
-    print(f"Wrote {briefing.FORMATS[fmt]} ({pages} pages: title and {len(spec.items)} charts) "
-          f"to {args.out} in {time.perf_counter() - started:.1f} s")
+    print(
+        f"Wrote {briefing.FORMATS[fmt]} ({pages} pages: title and {len(spec.items)} charts) "
+        f"to {args.out} in {time.perf_counter() - started:.1f} s"
+    )
     return 0
 
 

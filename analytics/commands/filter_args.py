@@ -38,7 +38,11 @@ def add_filter_arguments(parser: argparse.ArgumentParser) -> None:
     for flag, field, metavar, help_text in DIMENSION_FLAGS:
         group.add_argument(flag, dest=f"filter_{field}", action="append", default=[], metavar=metavar, help=help_text)
     group.add_argument(
-        "--party", dest="filter_party", action="append", default=[], metavar="NAME",
+        "--party",
+        dest="filter_party",
+        action="append",
+        default=[],
+        metavar="NAME",
         help="one party, by name (any case); the same name in two countries matches both, add --country to pick one",
     )
 
@@ -60,12 +64,15 @@ def _country(text: str) -> str:
         return text.upper()
     folded = reference.fold(text)
     if folded in reference.AMBIGUOUS_COUNTRIES:
-        raise FilterError(f"--country {text!r} is ambiguous: give one of "
-                          f"{', '.join(reference.AMBIGUOUS_COUNTRIES[folded])}.")
+        raise FilterError(
+            f"--country {text!r} is ambiguous: give one of {', '.join(reference.AMBIGUOUS_COUNTRIES[folded])}."
+        )
     for code, (name, others, successor) in reference.FORMER_STATES.items():
         if folded in {reference.fold(n) for n in (code, name, *others)}:
-            raise FilterError(f"--country {text!r}: {name} is a former state; the ledger records parties by "
-                              f"today's country code, e.g. {successor}.")
+            raise FilterError(
+                f"--country {text!r}: {name} is a former state; the ledger records parties by "
+                f"today's country code, e.g. {successor}."
+            )
     return match_country(text) or text
 
 

@@ -36,7 +36,9 @@ PROGRESS_FROM_BYTES = 5_000_000
 
 def register(subparsers, common: argparse.ArgumentParser) -> None:
     command = subparsers.add_parser(
-        "import", parents=[common], help="import a ledger file (CSV, Excel or Parquet)",
+        "import",
+        parents=[common],
+        help="import a ledger file (CSV, Excel or Parquet)",
         description="Check a CSV, Excel (.xlsx) or Parquet file against the ledger format (docs/ledger-format.md) "
         "and write it as one batch, all or nothing. Every problem is listed on standard error with its "
         "spreadsheet row. A missing ledger is created empty.",
@@ -45,23 +47,29 @@ def register(subparsers, common: argparse.ArgumentParser) -> None:
     command.add_argument("--sheet", metavar="NAME", help="sheet of an Excel workbook (default: the first)")
     command.add_argument("--dry-run", action="store_true", help="check only; write nothing")
     command.add_argument(
-        "--skip-invalid", action="store_true",
+        "--skip-invalid",
+        action="store_true",
         help="write the valid rows and save the rejected ones with their reasons to FILE.rejected.csv",
     )
     command.add_argument(
-        "--force", action="store_true",
+        "--force",
+        action="store_true",
         help=f"import a file already imported (same SHA-256); {FORCE_NOTE}",
     )
     command.set_defaults(handler=run_import)
 
     history = subparsers.add_parser(
-        "history", parents=[common], help="list the import batches",
+        "history",
+        parents=[common],
+        help="list the import batches",
         description="Every import batch, newest first: time, user, file, rows read, written and rejected, undone or not.",
     )
     history.set_defaults(handler=run_history)
 
     undo = subparsers.add_parser(
-        "undo", parents=[common], help="remove the rows of one import batch",
+        "undo",
+        parents=[common],
+        help="remove the rows of one import batch",
         description="Remove exactly the exchanges of one batch (and the parties it created that have no exchange "
         "left). The batch stays in the history, marked as undone.",
     )
@@ -69,14 +77,18 @@ def register(subparsers, common: argparse.ArgumentParser) -> None:
     undo.set_defaults(handler=run_undo)
 
     backup = subparsers.add_parser(
-        "backup", parents=[common], help="back the ledger up to Parquet",
+        "backup",
+        parents=[common],
+        help="back the ledger up to Parquet",
         description="Write the whole ledger to a .zip of Parquet files (one per table) with a manifest.",
     )
     backup.add_argument("--out", required=True, metavar="FILE", help="backup file to write (.zip)")
     backup.set_defaults(handler=run_backup)
 
     restore = subparsers.add_parser(
-        "restore", parents=[common], help="replace the ledger by a backup",
+        "restore",
+        parents=[common],
+        help="replace the ledger by a backup",
         description="Replace the whole content of the ledger by a backup made with 'backup', all or nothing.",
     )
     restore.add_argument("file", help="backup file (.zip)")
@@ -84,14 +96,18 @@ def register(subparsers, common: argparse.ArgumentParser) -> None:
     restore.set_defaults(handler=run_restore)
 
     template = subparsers.add_parser(
-        "template", parents=[common], help="write the import template (CSV or Excel)",
+        "template",
+        parents=[common],
+        help="write the import template (CSV or Excel)",
         description="Write an empty import template: .csv (the header row) or .xlsx (with code lists and examples).",
     )
     template.add_argument("--out", required=True, metavar="FILE", help="template file to write (.csv or .xlsx)")
     template.set_defaults(handler=run_template)
 
     export = subparsers.add_parser(
-        "export-ledger", parents=[common], help="write the whole ledger in the import format",
+        "export-ledger",
+        parents=[common],
+        help="write the whole ledger in the import format",
         description="Write every exchange to a .csv, .xlsx or .parquet file in the import format "
         "(docs/ledger-format.md): dates at their precision, countries as ISO3 codes. Importing the file "
         "into an empty ledger gives the same content. The file appears whole or not at all.",
@@ -116,8 +132,13 @@ def run_import(args) -> int:
     large = source.is_file() and source.stat().st_size > PROGRESS_FROM_BYTES
     try:
         result = import_file(
-            source, path, sheet=args.sheet, dry_run=args.dry_run, skip_invalid=args.skip_invalid,
-            force=args.force, progress=cli.stderr_progress if large else None,
+            source,
+            path,
+            sheet=args.sheet,
+            dry_run=args.dry_run,
+            skip_invalid=args.skip_invalid,
+            force=args.force,
+            progress=cli.stderr_progress if large else None,
         )
     except ImportFileError as error:
         for line in error.lines:
@@ -132,7 +153,9 @@ def run_import(args) -> int:
         _err(line)
     rejected = result.rows_rejected
     if args.dry_run:
-        print(f"Dry run: {result.rows_read:,} rows read, {result.rows_valid:,} valid, {rejected:,} with errors; nothing written.")
+        print(
+            f"Dry run: {result.rows_read:,} rows read, {result.rows_valid:,} valid, {rejected:,} with errors; nothing written."
+        )
         return 2 if refused is not None else 0 if result.complete else 1
     if result.rejected_error:
         _err(f"error: {result.rejected_error}")
@@ -140,11 +163,15 @@ def run_import(args) -> int:
         if result.rows_valid:
             advice = f" Fix them, or add --skip-invalid to import the {result.rows_valid:,} valid rows."
         elif result.previous_batch is not None:
-            advice = (f" This file was imported before as batch {result.previous_batch}: its rows already in the "
-                      "ledger are refused as duplicates, even with --force.")
+            advice = (
+                f" This file was imported before as batch {result.previous_batch}: its rows already in the "
+                "ledger are refused as duplicates, even with --force."
+            )
         else:
             advice = ""
-        print(f"Nothing written: {rejected:,} of {result.rows_read:,} rows have errors (listed on standard error).{advice}")
+        print(
+            f"Nothing written: {rejected:,} of {result.rows_read:,} rows have errors (listed on standard error).{advice}"
+        )
         if result.rejected_path:
             print(f"The rejected rows are saved with the reasons in {result.rejected_path}")
         return 1
@@ -153,7 +180,11 @@ def run_import(args) -> int:
         f"{result.batch_id} ({_count(result.new_parties, 'new party', 'new parties')})."
     )
     if rejected:
-        saved = f"saved with the reasons in {result.rejected_path}" if result.rejected_path else "not saved (see the error above)"
+        saved = (
+            f"saved with the reasons in {result.rejected_path}"
+            if result.rejected_path
+            else "not saved (see the error above)"
+        )
         print(f"{_count(rejected, 'row', 'rows')} rejected; {saved}")
         return 1
     return 0
@@ -169,7 +200,9 @@ def run_history(args) -> int:
     if batches.empty:
         print("No import batches yet.")
         return 0
-    print(f"{'batch':>5}  {'imported at (UTC)':<17}  {'by':<12} {'read':>9} {'written':>9} {'rejected':>9}  {'undone':<16}  file")
+    print(
+        f"{'batch':>5}  {'imported at (UTC)':<17}  {'by':<12} {'read':>9} {'written':>9} {'rejected':>9}  {'undone':<16}  file"
+    )
     for row in batches.itertuples(index=False):
         undone = f"{row.undone_at:%Y-%m-%d %H:%M}" if row.undone_at is not None and not _isnull(row.undone_at) else ""
         sheet = f" [{row.sheet}]" if row.sheet else ""

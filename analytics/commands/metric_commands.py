@@ -45,10 +45,13 @@ def _metric_list() -> str:
 
 def register(subparsers, common: argparse.ArgumentParser) -> None:
     parser = subparsers.add_parser(
-        "metric", parents=[common], help="compute one metric (csv, json or table)",
+        "metric",
+        parents=[common],
+        help="compute one metric (csv, json or table)",
         description="Compute one metric over the ledger and print it: CSV with a header row (default), "
         "JSON records or an aligned table. The default window is 1978 to the last year with data.",
-        epilog=_metric_list(), formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=_metric_list(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("name", nargs="?", metavar="NAME", help="the metric, e.g. exchanges-per-year (list below)")
     add_filter_arguments(parser)
@@ -56,18 +59,23 @@ def register(subparsers, common: argparse.ArgumentParser) -> None:
     options.add_argument("--per-year", action="store_true", help="one row per year and value (by-* metrics)")
     options.add_argument("--top", metavar="N", help="number of rows (leaderboard, default 10; by-country)")
     options.add_argument("--kind", metavar="country|party", help="leaderboard of countries (default) or parties")
-    options.add_argument("--no-international", action="store_true",
-                         help="leave international organisations out of the leaderboard")
-    options.add_argument("--dimension", metavar="DIM",
-                         help="compare-periods, breakdown: " + ", ".join(metrics.DIMENSIONS))
+    options.add_argument(
+        "--no-international", action="store_true", help="leave international organisations out of the leaderboard"
+    )
+    options.add_argument(
+        "--dimension", metavar="DIM", help="compare-periods, breakdown: " + ", ".join(metrics.DIMENSIONS)
+    )
     options.add_argument("--rows", metavar="DIM", help="cross-table rows (a dimension or year)")
     options.add_argument("--columns", metavar="DIM", help="cross-table columns (a dimension or year)")
     options.add_argument("--period-a", metavar="YYYY-YYYY", help="compare-periods: first period, e.g. 1990-1999")
     options.add_argument("--period-b", metavar="YYYY-YYYY", help="compare-periods: second period, e.g. 2010-2019")
     options.add_argument("--baseline-years", metavar="N", help="change-levels: years before the window (default 5)")
-    options.add_argument("--min-exchanges", metavar="N",
-                         help="change-levels: fewer exchanges than this in window and baseline together is "
-                         "'too small to class' (default 5)")
+    options.add_argument(
+        "--min-exchanges",
+        metavar="N",
+        help="change-levels: fewer exchanges than this in window and baseline together is "
+        "'too small to class' (default 5)",
+    )
     parser.add_argument("--format", default="csv", metavar="csv|json|table", help="output format (default csv)")
     parser.set_defaults(handler=run_metric)
 
@@ -85,7 +93,8 @@ def metric_options_from_args(name: str, args: argparse.Namespace) -> dict[str, o
             raise cli.CommandError(f"{flag} does not apply to {name}; it applies to: {', '.join(takers)}.")
         options[option] = False if flag == "--no-international" else value
     missing = [
-        flag for flag, (_, option) in OPTION_FLAGS.items()
+        flag
+        for flag, (_, option) in OPTION_FLAGS.items()
         if accepted.get(option, None) is inspect.Parameter.empty and option not in options
     ]
     if missing:
@@ -118,7 +127,9 @@ def render(frame: pd.DataFrame, fmt: str) -> str:
 
 def run_metric(args: argparse.Namespace) -> int:
     if not args.name:
-        raise cli.CommandError(f"Name a metric: python -m analytics metric NAME. Valid metrics: {', '.join(metrics.METRICS)}")
+        raise cli.CommandError(
+            f"Name a metric: python -m analytics metric NAME. Valid metrics: {', '.join(metrics.METRICS)}"
+        )
     metrics.get_metric(args.name)
     fmt = str(args.format).strip().lower()
     if fmt not in FORMATS:
