@@ -19,6 +19,7 @@ from analytics import reference, vocab
 FIRST_YEAR = 1951
 LAST_YEAR = 2025
 MIN_ROWS = 5_000
+TERM_YEARS = 5
 MAX_ROWS = 50_000_000  # about 1.7 GB on disk; more needs more memory than a laptop has
 CHUNK_ROWS = 1_000_000
 
@@ -370,7 +371,11 @@ def _attributes(rows: pd.DataFrame, parties: pd.DataFrame, rng: np.random.Genera
     party_index = rows["party_id"].to_numpy() - 1  # party ids are 1..n in order
     governing = parties["governing"].to_numpy()[party_index]
     is_org = (parties["family"].to_numpy() == "international_org")[party_index]
-    draw = rng.random(n)
+    # A party's status changes with elections, not from one meeting to the next: one draw per
+    # party and term of office (terms of TERM_YEARS, each party's starting in its own year).
+    offsets = rng.integers(0, TERM_YEARS, len(parties))
+    terms = (years - FIRST_YEAR + offsets[party_index]) // TERM_YEARS
+    draw = rng.random((len(parties), (LAST_YEAR - FIRST_YEAR) // TERM_YEARS + 2))[party_index, terms]
     status = np.select(
         [draw < governing * 0.72, draw < governing, draw < governing + (1 - governing) * 0.9],
         [vocab.PARTY_STATUSES.index(code) for code in ("ruling", "coalition", "opposition")],

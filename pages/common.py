@@ -581,6 +581,19 @@ LEDGER_COLUMN_CONFIG = {
     "exchange_id": st.column_config.NumberColumn("Id", format="%d"),
 }
 
+CODE_COLUMNS = ("party_family", "party_status", "form", "direction", "level", "date_precision")
+
+
+def labelled(rows: pd.DataFrame) -> pd.DataFrame:
+    """Ledger rows for reading on screen: codes shown as their labels ('high_level_visit' ->
+    'High-level visit'). Downloads keep the codes, which the import format reads back."""
+    shown = rows.copy()
+    for column in CODE_COLUMNS:
+        if column in shown:
+            shown[column] = shown[column].map(lambda code: vocab.label(code) if isinstance(code, str) else code)
+    return shown
+
+
 PLOTLY_CONFIG = {
     "topojsonURL": "app/static/topojson/",  # world outline served by this server, never a CDN
     "displaylogo": False,

@@ -81,7 +81,7 @@ if total == 0:
 else:
     st.markdown(f"**{total:,}** exchanges match" + (f"; the first {LIMIT:,} are shown." if total > LIMIT else "."))
     st.dataframe(
-        rows_shown,
+        common.labelled(rows_shown),
         hide_index=True,
         width="stretch",
         height=460,

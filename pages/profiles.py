@@ -107,7 +107,9 @@ if profile.kind == "country":
 st.subheader("Its exchanges")
 LIMIT = 500
 rows = common.call("ledger_rows", scope, limit=LIMIT)
-st.dataframe(rows, hide_index=True, width="stretch", height=380, column_config=common.LEDGER_COLUMN_CONFIG)
+st.dataframe(
+    common.labelled(rows), hide_index=True, width="stretch", height=380, column_config=common.LEDGER_COLUMN_CONFIG
+)
 if summary["exchanges"] > LIMIT:
     st.caption(f"The latest {LIMIT:,} of {summary['exchanges']:,} exchanges are shown; the downloads hold them all.")
 stem = f"profile-{profile.iso3 or 'intl'}-{profile.party or 'country'}".replace(" ", "-").lower()
