@@ -956,22 +956,7 @@ def check_rows(table: SourceTable, *, earliest_year: int | None = None, today: d
         elif column in CODE_COLUMNS:
             valid_codes = CODE_COLUMNS[column]
             values = [_code_value(value) or CODE_DEFAULTS.get(column, "") for value in uniques]
-            bad_unique = np.array([bool(value) and value not in valid_codes for value in values])
-            bad = bad_unique[codes]
-            if bad.any():
-                hints = [
-                    _code_suggestion(value, valid_codes) if wrong else ""
-                    for value, wrong in zip(values, bad_unique, strict=True)
-                ]
-                problems.append(
-                    _problem_frame(
-                        np.flatnonzero(bad),
-                        column,
-                        given[column][bad],
-                        f"not a {column} code (valid: {', '.join(valid_codes)})",
-                        _take(hints, codes)[bad],
-                    )
-                )
+            _report_bad_codes(problems, column, values, codes, given[column], valid_codes, f"a {column} code")
             clean[column] = _take([value if value in valid_codes else None for value in values], codes)
             keys[column] = _key_codes(values, codes)
 
@@ -1083,6 +1068,29 @@ def check_rows(table: SourceTable, *, earliest_year: int | None = None, today: d
     return CheckedRows(table=table, clean=clean, problems=found)
 
 
+def _report_bad_codes(
+    problems: list[pd.DataFrame],
+    column: str,
+    values: list[str],
+    codes: np.ndarray,
+    given: np.ndarray,
+    valid: tuple[str, ...],
+    what: str,
+) -> None:
+    """Report the rows whose distinct value (``values[codes[row]]``) is set but not one of
+    ``valid``, with the closest valid codes as the suggestion."""
+    bad_unique = np.array([bool(value) and value not in valid for value in values])
+    bad = bad_unique[codes]
+    if not bad.any():
+        return
+    hints = [_code_suggestion(value, valid) if wrong else "" for value, wrong in zip(values, bad_unique, strict=True)]
+    problems.append(
+        _problem_frame(
+            np.flatnonzero(bad), column, given[bad], f"not {what} (valid: {', '.join(valid)})", _take(hints, codes)[bad]
+        )
+    )
+
+
 def _precision_pairs(
     frame: pd.DataFrame, codes: np.ndarray, uniques: list[str], problems: list[pd.DataFrame]
 ) -> tuple[np.ndarray, list[tuple[str, str]]]:
@@ -1090,22 +1098,8 @@ def _precision_pairs(
     column; a precision that is not day, month or year is reported and ignored."""
     pcodes, puniques = _factorize(frame["date_precision"])
     stated = [_code_value(value) for value in puniques]
-    bad_unique = np.array([bool(value) and value not in DATE_PRECISIONS for value in stated])
-    bad = bad_unique[pcodes]
-    if bad.any():
-        hints = [
-            _code_suggestion(value, DATE_PRECISIONS) if wrong else ""
-            for value, wrong in zip(stated, bad_unique, strict=True)
-        ]
-        problems.append(
-            _problem_frame(
-                np.flatnonzero(bad),
-                "date_precision",
-                _take([value.strip() for value in puniques], pcodes)[bad],
-                "not a date precision (valid: day, month, year)",
-                _take(hints, pcodes)[bad],
-            )
-        )
+    given = _take([value.strip() for value in puniques], pcodes)
+    _report_bad_codes(problems, "date_precision", stated, pcodes, given, DATE_PRECISIONS, "a date precision")
     usable = [value if value in DATE_PRECISIONS else "" for value in stated]
     pair_codes, pair_uniques = pd.factorize(pd.MultiIndex.from_arrays([codes, pcodes]))
     pairs = [(uniques[date_code], usable[precision_code]) for date_code, precision_code in pair_uniques]

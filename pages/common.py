@@ -292,6 +292,13 @@ def _subregion_options(regions: list[str], chosen: list[str]) -> list[str]:
     return options + [s for s in chosen if s not in options]
 
 
+def _code_filter(name: str) -> None:
+    """The sidebar multiselect of one vocabulary dimension (a Filters field such as 'forms')."""
+    st.multiselect(
+        DIMENSION_WORDS[name], CODE_DIMENSIONS[name], key=WIDGET_KEYS[name], format_func=vocab.label, placeholder="All"
+    )
+
+
 def filters_sidebar(page: str = "") -> Filters:
     """Draw the shared filters in the sidebar, keep them in sync with the URL, return them.
 
@@ -334,13 +341,7 @@ def filters_sidebar(page: str = "") -> Filters:
             placeholder="All countries",
         )
         for name in ("families", "statuses", "forms"):
-            st.multiselect(
-                DIMENSION_WORDS[name],
-                CODE_DIMENSIONS[name],
-                key=WIDGET_KEYS[name],
-                format_func=vocab.label,
-                placeholder="All",
-            )
+            _code_filter(name)
         with st.expander(
             "Direction, level, party",
             expanded=bool(
@@ -350,13 +351,7 @@ def filters_sidebar(page: str = "") -> Filters:
             ),
         ):
             for name in ("directions", "levels"):
-                st.multiselect(
-                    DIMENSION_WORDS[name],
-                    CODE_DIMENSIONS[name],
-                    key=WIDGET_KEYS[name],
-                    format_func=vocab.label,
-                    placeholder="All",
-                )
+                _code_filter(name)
             names = party_names()
             if st.session_state[PARTY_KEY] and st.session_state[PARTY_KEY] not in names:
                 names = [st.session_state[PARTY_KEY], *names]
