@@ -183,12 +183,21 @@ def _now() -> str:
 
 
 def _load_countries(con: duckdb.DuckDBPyConnection) -> None:
+    """Insert the reference countries the ledger does not hold yet (all of them in a new ledger)."""
     table = reference_countries()[["iso3", "iso2", "m49", "name", "common_name", "region", "subregion"]]
     con.register("reference_countries", table)
     try:
-        con.execute("INSERT INTO countries SELECT * FROM reference_countries")
+        con.execute(
+            "INSERT INTO countries SELECT * FROM reference_countries WHERE iso3 NOT IN (SELECT iso3 FROM countries)"
+        )
     finally:
         con.unregister("reference_countries")
+
+
+def _missing_countries(con: duckdb.DuckDBPyConnection) -> set[str]:
+    """ISO3 codes of data/countries.csv that the ledger's own countries table lacks."""
+    held = {row[0] for row in con.execute("SELECT iso3 FROM countries").fetchall()}
+    return set(reference_countries()["iso3"]) - held
 
 
 def _temp_path(path: Path) -> Path:
@@ -360,15 +369,20 @@ def prepare_ledger(
         raise _wrap(error, path) from error
     try:
         found = schema_version(con)
+        missing = _missing_countries(con) if found == SCHEMA_VERSION else set()
     finally:
         con.close()
     if found == 0:
         raise LedgerError(f"{path} is not a ledger made by this program (no schema version).")
-    if found < SCHEMA_VERSION:
-        with write_transaction(path):
-            pass  # write_transaction migrates the copy before its transaction starts
-    elif found > SCHEMA_VERSION:
+    if found > SCHEMA_VERSION:
         raise LedgerError(f"The ledger {path} has schema version {found}, newer than this program's {SCHEMA_VERSION}.")
+    if found < SCHEMA_VERSION or missing:
+        # A newer program: migrate the copy (write_transaction does it before its transaction
+        # starts) and add the countries its reference data gained. Names and regions of the
+        # countries already held stay as they are: DuckDB cannot update a row other tables
+        # reference.
+        with write_transaction(path) as con:
+            _load_countries(con)
     return path
 
 

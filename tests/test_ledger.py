@@ -269,3 +269,29 @@ def test_released_migration_steps_are_never_edited():
     }
     assert {version: found[version] for version in RELEASED_STEPS} == RELEASED_STEPS
     assert set(found) == set(RELEASED_STEPS), "a new step: add its checksum to RELEASED_STEPS"
+
+
+def test_opening_adds_the_countries_the_reference_data_gained(tmp_path):
+    from analytics.ledger import connect_read_only, create_ledger, ledger_info, prepare_ledger, write_transaction
+
+    path = create_ledger(tmp_path / "old.duckdb", demo=False)
+    with write_transaction(path) as con:  # a ledger made before Zimbabwe was in data/countries.csv
+        con.execute("DELETE FROM countries WHERE iso3 = 'ZWE'")
+    con = connect_read_only(path)
+    version = ledger_info(con, path).ledger_version
+    con.close()
+
+    prepare_ledger(path)
+
+    con = connect_read_only(path)
+    try:
+        assert con.execute("SELECT name, region, subregion FROM countries WHERE iso3 = 'ZWE'").fetchall() == [
+            ("Zimbabwe", "Africa", "Eastern Africa")
+        ]
+        assert ledger_info(con, path).ledger_version == version + 1  # a write: caches see it
+    finally:
+        con.close()
+    prepare_ledger(path)  # nothing missing now: no write
+    con = connect_read_only(path)
+    assert ledger_info(con, path).ledger_version == version + 1
+    con.close()
