@@ -174,7 +174,9 @@ with st.container(border=True):
         width="stretch",
         disabled=not st.session_state.get(CHOICE_KEY),
     )
-    st.file_uploader("Or load a saved briefing file (.json)", type=["json"], key=UPLOAD_KEY, on_change=_load)
+    st.file_uploader(
+        "Or load a saved briefing file (.json)", type=["json"], key=UPLOAD_KEY, on_change=_load, max_upload_size=1
+    )
 
 items = _items()
 if not items:
