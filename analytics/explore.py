@@ -198,6 +198,8 @@ def _label(dimension: str, value) -> str:
         return TOTAL
     if dimension in vocab.VOCABULARIES:
         return vocab.label(str(value))
+    if dimension == "decade":
+        return f"{value}s"  # as on the chart's axis: '1970s'
     return str(value)
 
 

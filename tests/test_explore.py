@@ -69,8 +69,8 @@ def test_pivot_long_cells_and_shares(con):
 def test_pivot_table_totals_are_distinct_counts(con):
     table = explore.pivot_table(con, SINCE_2000, "country", "decade", "parties")
     # Red Party is one party in both decades: the total is 3 parties, not 2 + 2.
-    assert table.loc["France"].to_dict() == {"2000": 1, "2010": 1, "Total": 1}
-    assert table.loc["Total"].to_dict() == {"2000": 2, "2010": 2, "Total": 3}
+    assert table.loc["France"].to_dict() == {"2000s": 1, "2010s": 1, "Total": 1}
+    assert table.loc["Total"].to_dict() == {"2000s": 2, "2010s": 2, "Total": 3}
     events = explore.pivot_table(con, SINCE_2000, "form", None, "events")
     # Rows 1 and 2 share event E1: 3 working-visit rows are 3 events (E1, row 4, row 5).
     assert events["Events"].to_dict() == {"Working visit": 3, "Study trip": 1, "Total": 4}
