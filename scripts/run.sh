@@ -5,4 +5,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh runtime
 .venv/bin/python -m analytics info
+PORT=8501
+for arg in "$@"; do
+  case "$arg" in --server.port=*) PORT="${arg#*=}" ;; esac
+done
+echo "Dashboard: http://localhost:$PORT (on the network: http://$(hostname):$PORT). Stop with Ctrl+C."
 exec .venv/bin/python -m streamlit run dashboard.py "$@"
