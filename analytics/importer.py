@@ -822,20 +822,14 @@ class _Countries:
     codes: frozenset[str]
     labels: dict[str, str]  # ISO3 -> 'Common name (ISO3)'
     names: dict[str, str]  # ISO3 -> UN name
-    former: dict[str, str]  # folded code or name of a former state -> its code
 
 
 def _countries() -> _Countries:
     table = reference.countries()
-    former = {}
-    for code, (name, others, _) in reference.FORMER_STATES.items():
-        for key in (code, name, *others):
-            former[reference.fold(key)] = code
     return _Countries(
         codes=frozenset(table["iso3"]),
         labels={row.iso3: f"{row.common_name} ({row.iso3})" for row in table.itertuples(index=False)},
         names=dict(zip(table["iso3"], table["name"], strict=True)),
-        former=former,
     )
 
 
@@ -858,8 +852,8 @@ def _country_value(
             if named is not None and named != code:
                 return None, "country", f"is {known.labels[named]}, but country_iso3 says {code}", known.labels[code]
             return code, "", "", ""
-        if reference.fold(code) in known.former:
-            return (None, "country_iso3", *_former_problem(known.former[reference.fold(code)], known))
+        if former := reference.former_state(code):
+            return (None, "country_iso3", *_former_problem(former, known))
         return None, "country_iso3", "not an ISO3 country code", _country_suggestion(code, candidates)
     if not name:
         return None, "", "", ""
@@ -879,8 +873,8 @@ def _country_value(
     matched = reference.match_country(name)
     if matched is not None:
         return matched, "", "", ""
-    if folded in known.former:
-        return (None, "country", *_former_problem(known.former[folded], known))
+    if former := reference.former_state(name):
+        return (None, "country", *_former_problem(former, known))
     return (
         None,
         "country",

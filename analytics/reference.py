@@ -57,6 +57,16 @@ def fold(text: str) -> str:
 
 
 @lru_cache(maxsize=1)
+def _former_states_by_key() -> dict[str, str]:
+    return {fold(key): code for code, (name, others, _) in FORMER_STATES.items() for key in (code, name, *others)}
+
+
+def former_state(text: str) -> str | None:
+    """The code of the former state ``text`` names or codes ('USSR', 'East Germany', 'yug'), else None."""
+    return _former_states_by_key().get(fold(text))
+
+
+@lru_cache(maxsize=1)
 def country_lookup() -> dict[str, str]:
     """Folded name, common name, alias, ISO3 or ISO2 -> ISO3."""
     lookup: dict[str, str] = {}

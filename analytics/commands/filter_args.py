@@ -67,12 +67,12 @@ def _country(text: str) -> str:
         raise FilterError(
             f"--country {text!r} is ambiguous: give one of {', '.join(reference.AMBIGUOUS_COUNTRIES[folded])}."
         )
-    for code, (name, others, successor) in reference.FORMER_STATES.items():
-        if folded in {reference.fold(n) for n in (code, name, *others)}:
-            raise FilterError(
-                f"--country {text!r}: {name} is a former state; the ledger records parties by "
-                f"today's country code, e.g. {successor}."
-            )
+    if former := reference.former_state(text):
+        name, _, successor = reference.FORMER_STATES[former]
+        raise FilterError(
+            f"--country {text!r}: {name} is a former state; the ledger records parties by "
+            f"today's country code, e.g. {successor}."
+        )
     return match_country(text) or text
 
 
