@@ -421,6 +421,16 @@ def eras_version() -> tuple[int, int] | None:
     return stat.st_mtime_ns, stat.st_size
 
 
+@st.cache_data(show_spinner=False, max_entries=4)
+def _eras_problem(version: tuple[int, int] | None) -> str | None:
+    """Why ``data/eras.csv`` cannot be read, or None; read again only when the file changes."""
+    try:
+        reference_eras()
+    except ReferenceDataError as error:
+        return str(error)
+    return None
+
+
 @st.cache_data(show_spinner=False, max_entries=1024)
 def _cached_chart(
     path: str,
@@ -479,11 +489,10 @@ def page_header(title: str, intro: str = "", *, summary: bool = True) -> Filters
         warnings = []
     for warning in warnings:
         st.warning(warning, icon=":material/link_off:")
-    try:
-        reference_eras()
-    except ReferenceDataError as error:
+    problem = _eras_problem(eras_version())
+    if problem:
         st.warning(
-            f"Era markers are left out of the time charts until `data/eras.csv` is fixed: {error}",
+            f"Era markers are left out of the time charts until `data/eras.csv` is fixed: {problem}",
             icon=":material/edit_note:",
         )
     if summary:
