@@ -15,17 +15,16 @@ import argparse
 import os
 import platform
 import shutil
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from tests.servers import dashboard_server  # noqa: E402
 
 PAGES = {
     "Overview": "",
@@ -48,12 +47,6 @@ SETTLED = """(region) => {
 }"""
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 # The floor: a Streamlit app with nothing but the same sidebar filter, writing it to the URL.
 BASELINE_APP = "\n".join(
     [
@@ -64,41 +57,6 @@ BASELINE_APP = "\n".join(
         "st.markdown(f'Showing: {chosen}')",
     ]
 )
-
-
-def _start_server(ledger: Path, log, script: str = "dashboard.py") -> tuple[subprocess.Popen, str]:
-    port = _free_port()
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            script,
-            "--server.port",
-            str(port),
-            "--server.address",
-            "127.0.0.1",
-            "--server.headless",
-            "true",
-            "--browser.gatherUsageStats",
-            "false",
-        ],
-        cwd=ROOT,
-        env={**os.environ, "LEDGER_DB": str(ledger)},
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2):
-                return process, base
-        except OSError:
-            time.sleep(0.3)
-    process.kill()
-    raise RuntimeError("streamlit did not start")
 
 
 def _choose_region(page, region: str) -> float:
@@ -188,24 +146,14 @@ def main(argv: list[str] | None = None) -> int:
 
     with tempfile.TemporaryDirectory() as folder:
         ledger = create_ledger(Path(folder) / "demo.duckdb", demo=True, seed=1951)
-        with open(Path(folder) / "streamlit.log", "w") as log:
-            process, base = _start_server(ledger, log)
-            try:
-                results = measure(base, chromium, args.repeat)
-            finally:
-                process.terminate()
-                process.wait(timeout=10)
-            baseline = Path(folder) / "baseline.py"
-            baseline.write_text(BASELINE_APP, encoding="utf-8")
-            process, base = _start_server(ledger, log, str(baseline))
-            try:
-                results = {
-                    "(floor: sidebar filter only)": measure(base, chromium, args.repeat, {"floor": ""})["floor"],
-                    **results,
-                }
-            finally:
-                process.terminate()
-                process.wait(timeout=10)
+        log = Path(folder) / "streamlit.log"
+        with dashboard_server(ledger, log) as base:
+            results = measure(base, chromium, args.repeat)
+        baseline = Path(folder) / "baseline.py"
+        baseline.write_text(BASELINE_APP, encoding="utf-8")
+        with dashboard_server(ledger, log, str(baseline)) as base:
+            floor = measure(base, chromium, args.repeat, {"floor": ""})["floor"]
+        results = {"(floor: sidebar filter only)": floor, **results}
     write_markdown(results, args.out, args.repeat)
     print(f"wrote {args.out}")
     return 0

@@ -12,10 +12,12 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-
 ROOT = Path(__file__).resolve().parent.parent
 START_TIMEOUT_S = 60
+
+
+class ServerStartError(RuntimeError):
+    """The dashboard server did not come up."""
 
 
 def free_port() -> int:
@@ -26,11 +28,12 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def dashboard_server(ledger: Path, log_path: Path) -> Iterator[str]:
-    """Serve the dashboard on ``ledger``; yields its base URL and stops it afterwards.
+def dashboard_server(ledger: Path, log_path: Path, script: str = "dashboard.py") -> Iterator[str]:
+    """Serve ``script`` (the dashboard by default) on ``ledger``; yields its base URL and stops
+    it afterwards. Used by the browser tests and ``scripts/bench_browser.py``.
 
-    Fails the test with the end of the server's log when it does not answer its health check
-    within a minute.
+    Raises ServerStartError with the end of the server's log when it does not answer its health
+    check within a minute.
     """
     port = free_port()
     env = {**os.environ, "LEDGER_DB": str(ledger)}
@@ -41,7 +44,7 @@ def dashboard_server(ledger: Path, log_path: Path) -> Iterator[str]:
                 "-m",
                 "streamlit",
                 "run",
-                "dashboard.py",
+                script,
                 "--server.port",
                 str(port),
                 "--server.address",
@@ -79,5 +82,5 @@ def _wait_until_healthy(base: str, process: subprocess.Popen, log) -> None:
             pass
         if process.poll() is not None or time.monotonic() > deadline:
             log.seek(0)
-            pytest.fail(f"streamlit did not start:\n{log.read()[-3000:]}")
+            raise ServerStartError(f"streamlit did not start:\n{log.read()[-3000:]}")
         time.sleep(0.3)
