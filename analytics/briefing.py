@@ -28,6 +28,7 @@ from pathlib import Path
 import duckdb
 
 from analytics import chart_catalog, explore, export
+from analytics.errors import InvalidInputError
 from analytics.filters import FilterError, Filters
 
 SPEC_FORMAT = "ledger-briefing"
@@ -43,7 +44,7 @@ SLIDE_SCALE = 2.5
 FORMATS = {"pptx": "PowerPoint deck", "pdf": "PDF pack"}
 
 
-class BriefingError(ValueError):
+class BriefingError(InvalidInputError):
     """A briefing spec that cannot be read or built; the message says what to fix."""
 
 

@@ -18,6 +18,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from analytics import charts, explore, metrics, vocab
+from analytics.errors import DomainError, InvalidInputError
 from analytics.filters import Filters
 from analytics.reference import ReferenceDataError, eras
 from analytics.reference import countries as reference_countries
@@ -39,7 +40,7 @@ COMPARE_DIMENSIONS = (
 Build = Callable[..., tuple[go.Figure, pd.DataFrame]]
 
 
-class ChartNotFoundError(KeyError):
+class ChartNotFoundError(DomainError, KeyError):
     """A chart name that is not in the catalog."""
 
     def __str__(self) -> str:
@@ -255,7 +256,7 @@ def _periods(con, filters, period_a, period_b):
 
 def _compare_frame(con, filters, dimension, period_a, period_b) -> pd.DataFrame:
     if dimension not in COMPARE_DIMENSIONS:
-        raise ValueError(f"Cannot compare by {dimension!r}; choose one of {', '.join(COMPARE_DIMENSIONS)}")
+        raise InvalidInputError(f"Cannot compare by {dimension!r}; choose one of {', '.join(COMPARE_DIMENSIONS)}")
     df = metrics.compare_periods(con, filters, dimension, period_a, period_b)
     if dimension == "country_iso3":
         df = _with_country_names(df)

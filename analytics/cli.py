@@ -12,9 +12,8 @@ import importlib
 import sys
 from pathlib import Path
 
-from analytics.filters import FilterError
-from analytics.ledger import LedgerError
-from analytics.settings import DEFAULT_DB_PATH, SettingsError, load_settings
+from analytics.errors import DomainError
+from analytics.settings import DEFAULT_DB_PATH, load_settings
 
 COMMAND_MODULES = (
     "analytics.commands.ledger_commands",
@@ -24,7 +23,7 @@ COMMAND_MODULES = (
 )
 
 
-class CommandError(Exception):
+class CommandError(DomainError):
     """A command failed for a reason the user can fix; the message says what and where."""
 
 
@@ -61,7 +60,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return int(args.handler(args) or 0)
-    except (CommandError, LedgerError, FilterError, SettingsError, ValueError) as error:
+    except DomainError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     except BrokenPipeError:

@@ -15,8 +15,9 @@ import duckdb
 import pandas as pd
 
 from analytics import vocab
+from analytics.errors import InvalidInputError
 from analytics.filters import Filters
-from analytics.ledger import LedgerError
+from analytics.ledger import query_frame
 from analytics.metrics import MEASURES, window
 
 # Pivot dimension (also the result column) -> SQL expression over exchange_rows.
@@ -72,22 +73,8 @@ SEARCH_COLUMNS: tuple[str, ...] = ("party", "country", "topic", "event_id")
 DEFAULT_LIMIT = 1000
 
 
-class ExploreError(ValueError):
+class ExploreError(InvalidInputError):
     """A pivot dimension, measure or sort column that is not on the allow-list."""
-
-
-class ExploreQueryError(LedgerError):
-    """DuckDB failed while reading the ledger for the Explorer."""
-
-
-def _query(con: duckdb.DuckDBPyConnection, sql: str, params: list) -> pd.DataFrame:
-    cursor = con.cursor()
-    try:
-        return cursor.execute(sql, params).fetchdf()
-    except duckdb.Error as error:
-        raise ExploreQueryError(f"Could not read the ledger: {error}") from error
-    finally:
-        cursor.close()
 
 
 def _dimension(name: str) -> str:
@@ -122,7 +109,7 @@ def _cells(con, filters: Filters | None, rows: str, columns: str | None, measure
         SELECT {select}, {MEASURES[measure]} AS "{measure}",
                {", ".join(f"grouping({a}) AS g_{a}" for a in aliases)}
         FROM filtered GROUP BY GROUPING SETS {sets}"""
-    frame = _query(con, sql, params)
+    frame = query_frame(con, sql, params)
     frame[measure] = frame[measure].astype("int64")
     return frame
 
@@ -211,7 +198,7 @@ def top_parties_per_family(con: duckdb.DuckDBPyConnection, filters: Filters | No
     """
     filters = _windowed(con, filters)
     where, params = filters.where()
-    frame = _query(
+    frame = query_frame(
         con,
         f"""
         WITH grouped AS (
@@ -267,7 +254,7 @@ def ledger_rows(
     if limit is not None:
         sql += " LIMIT ? OFFSET ?"
         params += [int(limit), int(offset)]
-    frame = _query(con, sql, params)
+    frame = query_frame(con, sql, params)
     frame["date"] = pd.to_datetime(frame["date"]).dt.date
     return frame
 
@@ -277,7 +264,7 @@ def ledger_rows_count(con: duckdb.DuckDBPyConnection, filters: Filters | None, s
     filters = _windowed(con, filters)
     where, params = filters.where()
     search_sql, search_params = _search_clause(search)
-    frame = _query(
+    frame = query_frame(
         con, f"SELECT count(*) AS n FROM exchange_rows WHERE {where} AND {search_sql}", [*params, *search_params]
     )
     return int(frame["n"].iloc[0])

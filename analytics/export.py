@@ -35,6 +35,7 @@ from pathlib import Path
 import pandas as pd
 import plotly.graph_objects as go
 
+from analytics.errors import DomainError
 from analytics.settings import PROJECT_ROOT, load_settings
 
 TOPOJSON_DIR = PROJECT_ROOT / "static" / "topojson"
@@ -55,7 +56,7 @@ DEMO_COLOUR = "#b3261e"
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-class ExportError(Exception):
+class ExportError(DomainError):
     """An export failed for a reason the user can act on; the message says what to do."""
 
 

@@ -14,12 +14,13 @@ from dataclasses import dataclass, fields, replace
 from functools import lru_cache
 
 from analytics import vocab
+from analytics.errors import InvalidInputError
 from analytics.reference import countries as reference_countries
 
 DEFAULT_FIRST_YEAR = 1978
 
 
-class FilterError(ValueError):
+class FilterError(InvalidInputError):
     """A filter value that is not a known code, region, country or year."""
 
 

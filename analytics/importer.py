@@ -34,6 +34,7 @@ import pandas as pd
 
 from analytics import atomic, reference, vocab
 from analytics import ledger as ledger_module
+from analytics.errors import InvalidInputError
 from analytics.ledger import LedgerError, connect_read_only, current_user, write_transaction
 from analytics.settings import load_settings
 
@@ -179,7 +180,7 @@ ROW_FORMATS: tuple[str, ...] = ("csv", "xlsx", "parquet")
 def _row_format(name: str) -> str:
     kind = Path(name).suffix.lower().lstrip(".")
     if kind not in ROW_FORMATS:
-        raise ValueError(f"Cannot write {Path(name).name}: use a .csv, .xlsx or .parquet file name.")
+        raise InvalidInputError(f"Cannot write {Path(name).name}: use a .csv, .xlsx or .parquet file name.")
     return kind
 
 
@@ -1853,5 +1854,5 @@ def write_template(path: Path | str) -> Path:
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in (".csv", ".xlsx"):
-        raise ValueError(f"Cannot write a template named {path.name}: use a .csv or .xlsx file name.")
+        raise InvalidInputError(f"Cannot write a template named {path.name}: use a .csv or .xlsx file name.")
     return atomic.write_bytes(path, template_csv() if suffix == ".csv" else template_xlsx())

@@ -24,8 +24,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 
 from analytics import vocab
+from analytics.errors import DomainError
 from analytics.reference import countries as reference_countries
 
 SCHEMA_VERSION = 2
@@ -34,7 +36,7 @@ LOCK_TIMEOUT_S = 30.0
 Progress = Callable[[str, float], None]
 
 
-class LedgerError(Exception):
+class LedgerError(DomainError):
     """A ledger problem with a message a user can act on."""
 
 
@@ -48,6 +50,28 @@ class LedgerExistsError(LedgerError):
 
 class LedgerBusyError(LedgerError):
     """Another process holds the ledger (or its write lock) for too long."""
+
+
+class LedgerQueryError(LedgerError):
+    """DuckDB failed while reading the ledger (for a metric, the Explorer, a profile)."""
+
+
+def query_frame(
+    con: duckdb.DuckDBPyConnection, sql: str, params: list | tuple = (), *, action: str = "read the ledger"
+) -> pd.DataFrame:
+    """Run one read query on its own cursor and return its (small) result as a DataFrame.
+
+    The one place a read query meets DuckDB: a ``duckdb.Error`` becomes a ``LedgerQueryError``
+    saying "Could not <action>: <DuckDB's text>". A cursor per query because Streamlit serves
+    sessions on threads.
+    """
+    cursor = con.cursor()
+    try:
+        return cursor.execute(sql, list(params)).fetchdf()
+    except duckdb.Error as error:
+        raise LedgerQueryError(f"Could not {action}: {error}") from error
+    finally:
+        cursor.close()
 
 
 def _in(codes: tuple[str, ...]) -> str:

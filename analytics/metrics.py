@@ -25,8 +25,9 @@ import duckdb
 import pandas as pd
 
 from analytics import vocab
+from analytics.errors import InvalidInputError
 from analytics.filters import DEFAULT_FIRST_YEAR, FilterError, Filters
-from analytics.ledger import LedgerError, LedgerReader, connect_read_only, file_signature
+from analytics.ledger import LedgerError, LedgerReader, connect_read_only, file_signature, query_frame
 
 INTERNATIONAL = vocab.INTERNATIONAL_BUCKET
 
@@ -99,12 +100,8 @@ LEADERBOARD_KINDS: tuple[str, ...] = ("country", "party")
 CACHE_SIZE = 64
 
 
-class MetricError(ValueError):
+class MetricError(InvalidInputError):
     """A metric asked for with an unknown name, dimension, option or period."""
-
-
-class MetricQueryError(LedgerError):
-    """DuckDB failed while computing a metric."""
 
 
 Source = duckdb.DuckDBPyConnection | LedgerReader | str | Path
@@ -130,13 +127,7 @@ def _opened(source: Source) -> Iterator[duckdb.DuckDBPyConnection]:
 
 def _query(con: duckdb.DuckDBPyConnection, sql: str, params: list) -> pd.DataFrame:
     """Run one query on its own cursor and return the (small) result."""
-    cursor = con.cursor()
-    try:
-        return cursor.execute(sql, params).fetchdf()
-    except duckdb.Error as error:
-        raise MetricQueryError(f"Could not compute the metric: {error}") from error
-    finally:
-        cursor.close()
+    return query_frame(con, sql, params, action="compute the metric")
 
 
 def _prepared(filters: Filters | None) -> Filters:

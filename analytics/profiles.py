@@ -14,14 +14,15 @@ import duckdb
 import pandas as pd
 
 from analytics import vocab
+from analytics.errors import InvalidInputError
 from analytics.filters import Filters
-from analytics.ledger import LedgerError
+from analytics.ledger import query_frame
 from analytics.metrics import window
 
 KINDS = ("country", "party")
 
 
-class ProfileError(ValueError):
+class ProfileError(InvalidInputError):
     """A profile asked for with an unknown kind or without an entity."""
 
 
@@ -59,16 +60,6 @@ class Profile:
         raise ProfileError(f"{text!r} is not a profile (expected country:ISO3 or party:ISO3:Name).")
 
 
-def _query(con: duckdb.DuckDBPyConnection, sql: str, params: list) -> pd.DataFrame:
-    cursor = con.cursor()
-    try:
-        return cursor.execute(sql, params).fetchdf()
-    except duckdb.Error as error:
-        raise LedgerError(f"Could not read the ledger: {error}") from error
-    finally:
-        cursor.close()
-
-
 def profile_filters(filters: Filters, profile: Profile) -> Filters:
     """The shared filters scoped to one country or party: its geography replaces the filters'
     regions, sub-regions and countries; years and the other dimensions are kept."""
@@ -85,7 +76,7 @@ def country_choices(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 
     Columns: country_iso3, country, region, exchanges.
     """
-    return _query(
+    return query_frame(
         con,
         """
         SELECT country_iso3, any_value(country) AS country, any_value(region) AS region, count(*) AS exchanges
@@ -104,7 +95,7 @@ def party_choices(con: duckdb.DuckDBPyConnection, iso3: str | None = None) -> pd
     where, params = "TRUE", []
     if iso3 is not None:
         where, params = "coalesce(country_iso3, '') = ?", [iso3]
-    frame = _query(
+    frame = query_frame(
         con,
         f"""
         SELECT party, coalesce(country_iso3, '') AS country_iso3, any_value(country) AS country,
@@ -124,7 +115,7 @@ def summary(con: duckdb.DuckDBPyConnection, filters: Filters) -> dict:
     first, last = window(con, filters)
     in_window, params = filters.with_years(first, last).where()
     all_years, all_params = filters.where(include_years=False)
-    frame = _query(
+    frame = query_frame(
         con,
         f"""
         SELECT count(*) AS exchanges, count(DISTINCT event_key) AS events, count(DISTINCT party_id) AS parties,
@@ -133,7 +124,7 @@ def summary(con: duckdb.DuckDBPyConnection, filters: Filters) -> dict:
         FROM exchange_rows WHERE {in_window}""",
         params,
     )
-    ever = _query(
+    ever = query_frame(
         con, f"SELECT count(*) AS n, min(date) AS first_ever FROM exchange_rows WHERE {all_years}", all_params
     )
     row = frame.iloc[0].to_dict()

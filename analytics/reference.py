@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from analytics.errors import DomainError
 from analytics.settings import DATA_DIR
 
 COUNTRIES_CSV = DATA_DIR / "countries.csv"
@@ -37,7 +38,7 @@ FORMER_STATES: dict[str, tuple[str, tuple[str, ...], str]] = {
 }
 
 
-class ReferenceDataError(ValueError):
+class ReferenceDataError(DomainError, ValueError):
     """A reference file is missing or malformed."""
 
 

@@ -10,12 +10,14 @@ import os
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
+from analytics.errors import InvalidInputError
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = PROJECT_ROOT / "data"
 DEFAULT_DB_PATH = DATA_DIR / "ledger.duckdb"
 
 
-class SettingsError(ValueError):
+class SettingsError(InvalidInputError):
     """An environment variable holds a value the setting cannot take."""
 
 
