@@ -17,7 +17,7 @@ import duckdb
 import pandas as pd
 import plotly.graph_objects as go
 
-from analytics import charts, explore, metrics, vocab
+from analytics import charts, dimensions, explore, metrics, vocab
 from analytics.errors import DomainError, InvalidInputError
 from analytics.filters import Filters
 from analytics.reference import ReferenceDataError, eras
@@ -26,16 +26,7 @@ from analytics.reference import countries as reference_countries
 DEFAULT_SOURCE = "Party-to-party exchange ledger"
 DEMO_NOTE = "Demo data (synthetic, invented parties)"
 MOVERS_SPAN = 5  # years in each period of the default comparison (latest N years against the N before)
-COMPARE_DIMENSIONS = (
-    "region",
-    "subregion",
-    "country_iso3",
-    "party_family",
-    "party_status",
-    "form",
-    "direction",
-    "level",
-)
+COMPARE_DIMENSIONS: tuple[str, ...] = tuple(d.name for d in dimensions.COMPARABLE)
 
 Build = Callable[..., tuple[go.Figure, pd.DataFrame]]
 

@@ -14,14 +14,14 @@ from __future__ import annotations
 
 import html
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
 
-from analytics import vocab
+from analytics import dimensions, vocab
 
 TEMPLATE = "ledger"
 FONT_FAMILY = "DejaVu Sans, Liberation Sans, Arial, sans-serif"
@@ -49,83 +49,15 @@ MAP_SCALE = _scale(["#cfe1f2", "#9ec4e4", "#6aa5d2", "#3b7fb9", "#1a5590", "#0b3
 NO_DATA_LAND = "#e9ebee"
 EMPTY_MESSAGE = "No exchanges match these filters."
 
-# One colour per code, the same on every chart. Paul Tol's "muted" palette for the nine families.
-FAMILY_COLOURS: dict[str, str] = {
-    "communist": "#882255",
-    "socialist": "#CC6677",
-    "social_democratic": "#AA4499",
-    "national_democratic": "#999933",
-    "liberal": "#DDCC77",
-    "conservative": "#332288",
-    "green": "#117733",
-    "international_org": "#88CCEE",
-    "other": "#BBBBBB",
-}
-# Okabe-Ito for the six regions; grey for the international organisations bucket.
-REGION_COLOURS: dict[str, str] = {
-    "Africa": "#E69F00",
-    "Asia": "#D55E00",
-    "Europe": "#0072B2",
-    "Latin America and the Caribbean": "#009E73",
-    "Northern America": "#56B4E9",
-    "Oceania": "#CC79A7",
-    vocab.INTERNATIONAL_BUCKET: "#999999",
-}
-STATUS_COLOURS: dict[str, str] = {
-    "ruling": "#0072B2",
-    "coalition": "#56B4E9",
-    "opposition": "#E69F00",
-    "other": "#CC79A7",
-    "unknown": "#BBBBBB",
-}
-FORM_COLOURS: dict[str, str] = {
-    "high_level_visit": "#332288",
-    "working_visit": "#88CCEE",
-    "study_trip": "#44AA99",
-    "theoretical_discussion": "#117733",
-    "economic_cooperation": "#999933",
-    "cultural_exchange": "#DDCC77",
-    "multilateral_meeting": "#CC6677",
-    "virtual_meeting": "#AA4499",
-    "other": "#BBBBBB",
-}
-DIRECTION_COLOURS: dict[str, str] = {
-    "inbound": "#0072B2",
-    "outbound": "#E69F00",
-    "third_country": "#009E73",
-    "virtual": "#CC79A7",
-}
-LEVEL_COLOURS: dict[str, str] = {
-    "leader": "#882255",
-    "senior": "#CC6677",
-    "working": "#DDCC77",
-    "unknown": "#BBBBBB",
-}
-DIMENSION_COLOURS: dict[str, dict[str, str]] = {
-    "party_family": FAMILY_COLOURS,
-    "party_status": STATUS_COLOURS,
-    "form": FORM_COLOURS,
-    "direction": DIRECTION_COLOURS,
-    "level": LEVEL_COLOURS,
-    "region": REGION_COLOURS,
-}
-# Order of categories in legends and stacks: the vocabulary order.
-DIMENSION_ORDER: dict[str, tuple[str, ...]] = {
-    **vocab.VOCABULARIES,
-    "region": vocab.REGIONS + (vocab.INTERNATIONAL_BUCKET,),
-}
+# Colours and category order of each dimension: views of the dimension registry, where every code
+# has one fixed colour, the same on every chart.
+DIMENSION_COLOURS: dict[str, Mapping[str, str]] = {d.name: d.colours for d in dimensions.ALL if d.colours}
+DIMENSION_ORDER: dict[str, tuple[str, ...]] = {d.name: d.category_order for d in dimensions.ALL if d.category_order}
+# What a chart calls a column: the dimension labels, and the name columns beside them.
 DIMENSION_NAMES: dict[str, str] = {
-    "party_family": "Party family",
-    "party_status": "Party status",
-    "form": "Form",
-    "direction": "Direction",
-    "level": "Level",
-    "region": "Region",
-    "subregion": "Sub-region",
-    "country_iso3": "Country",
+    **{d.name: d.label for d in dimensions.ALL},
     "country": "Country",
     "party": "Party",
-    "year": "Year",
 }
 FALLBACK_COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#999933", "#882255")
 MEASURE_NAMES = {"exchanges": "Exchanges", "events": "Events", "parties": "Parties", "countries": "Countries"}
@@ -208,7 +140,7 @@ def category_label(dimension: str, code: str) -> str:
         return "(none)"
     if dimension == "country_iso3" and code == "":
         return vocab.INTERNATIONAL_BUCKET
-    return vocab.label(str(code)) if dimension in vocab.VOCABULARIES else str(code)
+    return vocab.label(str(code)) if dimensions.coded(dimension) else str(code)
 
 
 def ordered_categories(dimension: str, present: Sequence[str]) -> list[str]:

@@ -14,25 +14,15 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
-from analytics import vocab
+from analytics import dimensions, vocab
 from analytics.errors import InvalidInputError
 from analytics.filters import Filters
 from analytics.ledger import query_frame
 from analytics.metrics import MEASURES, window
 
-# Pivot dimension (also the result column) -> SQL expression over exchange_rows.
-PIVOT_DIMENSIONS: dict[str, str] = {
-    "year": "year",
-    "decade": "CAST(year // 10 * 10 AS INTEGER)",
-    "region": "region",
-    "subregion": "subregion",
-    "country": f"coalesce(nullif(country, ''), '{vocab.INTERNATIONAL_BUCKET}')",
-    "party_family": "party_family",
-    "party_status": "party_status",
-    "form": "form",
-    "direction": "direction",
-    "level": "level",
-}
+# Pivot dimension (also the result column) -> SQL expression over exchange_rows: a view of the
+# dimension registry (analytics.dimensions).
+PIVOT_DIMENSIONS: dict[str, str] = {d.pivot_name: d.pivot_sql or d.sql for d in dimensions.PIVOTS if d.pivot_name}
 PIVOT_MEASURES: tuple[str, ...] = tuple(MEASURES)
 TOTAL = "Total"
 
@@ -183,7 +173,7 @@ def pivot_table(
 def _label(dimension: str, value) -> str:
     if value == TOTAL:
         return TOTAL
-    if dimension in vocab.VOCABULARIES:
+    if dimensions.coded(dimension):
         return vocab.label(str(value))
     if dimension == "decade":
         return f"{value}s"  # as on the chart's axis: '1970s'

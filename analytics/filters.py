@@ -13,7 +13,7 @@ import difflib
 from dataclasses import dataclass, fields, replace
 from functools import lru_cache
 
-from analytics import vocab
+from analytics import dimensions, vocab
 from analytics.errors import InvalidInputError
 from analytics.reference import countries as reference_countries
 
@@ -24,43 +24,14 @@ class FilterError(InvalidInputError):
     """A filter value that is not a known code, region, country or year."""
 
 
-# Filter field -> column of the exchange_rows view. Identifiers come only from this table.
-DIMENSION_COLUMNS: dict[str, str] = {
-    "regions": "region",
-    "subregions": "subregion",
-    "countries": "country_iso3",
-    "families": "party_family",
-    "statuses": "party_status",
-    "forms": "form",
-    "directions": "direction",
-    "levels": "level",
-}
+# Views of the dimension registry (analytics.dimensions), by Filters field. Identifiers come only
+# from the registry.
+DIMENSION_COLUMNS: dict[str, str] = {d.filter_field: d.column for d in dimensions.FILTERABLE if d.filter_field}
 CODE_DIMENSIONS: dict[str, tuple[str, ...]] = {
-    "families": vocab.PARTY_FAMILIES,
-    "statuses": vocab.PARTY_STATUSES,
-    "forms": vocab.FORMS,
-    "directions": vocab.DIRECTIONS,
-    "levels": vocab.LEVELS,
-}
-# What an unknown code is called in an error message.
-CODE_WORDS: dict[str, str] = {
-    "families": "party family",
-    "statuses": "status",
-    "forms": "form",
-    "directions": "direction",
-    "levels": "level",
+    d.filter_field: d.vocabulary for d in dimensions.FILTERABLE if d.filter_field and d.coded
 }
 # Short words used in the URL and the CLI for each dimension.
-DIMENSION_PARAMS: dict[str, str] = {
-    "regions": "region",
-    "subregions": "subregion",
-    "countries": "country",
-    "families": "family",
-    "statuses": "status",
-    "forms": "form",
-    "directions": "direction",
-    "levels": "level",
-}
+DIMENSION_PARAMS: dict[str, str] = {d.filter_field: d.word for d in dimensions.FILTERABLE if d.filter_field and d.word}
 
 
 def region_names() -> tuple[str, ...]:
@@ -137,12 +108,12 @@ class Filters:
         if years["year_from"] is not None and years["year_to"] is not None and years["year_from"] > years["year_to"]:
             raise FilterError(f"The year range is empty: from {years['year_from']} is after to {years['year_to']}.")
         changes = {
-            "regions": _canonical(self.regions, region_names(), "region"),
-            "subregions": _canonical(self.subregions, subregion_names(), "sub-region"),
-            "countries": _canonical(self.countries, country_codes(), "country code (ISO3)"),
+            "regions": _canonical(self.regions, region_names(), dimensions.REGION.value_word),
+            "subregions": _canonical(self.subregions, subregion_names(), dimensions.SUBREGION.value_word),
+            "countries": _canonical(self.countries, country_codes(), dimensions.COUNTRY.value_word),
         }
         for name, valid in CODE_DIMENSIONS.items():
-            changes[name] = _canonical(getattr(self, name), valid, CODE_WORDS[name])
+            changes[name] = _canonical(getattr(self, name), valid, dimensions.BY_FILTER_FIELD[name].value_word)
         party = self.party.strip() if self.party else None
         return replace(self, party=party or None, **years, **changes)
 
@@ -181,21 +152,11 @@ class Filters:
         parts = []
         if self.year_from is not None or self.year_to is not None:
             parts.append(f"{self.year_from or 'start'}–{self.year_to or 'latest'}")
-        words = {
-            "regions": "Region",
-            "subregions": "Sub-region",
-            "countries": "Country",
-            "families": "Family",
-            "statuses": "Status",
-            "forms": "Form",
-            "directions": "Direction",
-            "levels": "Level",
-        }
-        for name, word in words.items():
-            values = getattr(self, name)
+        for dimension in dimensions.FILTERABLE:
+            values = getattr(self, dimension.filter_field or "")
             if values:
-                shown = [vocab.label(v) for v in values] if name in CODE_DIMENSIONS else list(values)
-                parts.append(f"{word}: {', '.join(shown)}")
+                shown = [vocab.label(v) for v in values] if dimension.coded else list(values)
+                parts.append(f"{dimension.short_label}: {', '.join(shown)}")
         if self.party:
             parts.append(f"Party: {self.party}")
         return "; ".join(parts) if parts else "All exchanges"

@@ -24,49 +24,18 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from analytics import vocab
+from analytics import dimensions, vocab
 from analytics.errors import InvalidInputError
 from analytics.filters import DEFAULT_FIRST_YEAR, FilterError, Filters
 from analytics.ledger import LedgerError, LedgerReader, connect_read_only, file_signature, query_frame
 
 INTERNATIONAL = vocab.INTERNATIONAL_BUCKET
 
-# Dimension name (also the result column) -> SQL expression over exchange_rows. Identifiers
-# only ever come from this table. An international organisation has country_iso3 ''.
-DIMENSIONS: dict[str, str] = {
-    "party_family": "party_family",
-    "party_status": "party_status",
-    "form": "form",
-    "direction": "direction",
-    "level": "level",
-    "region": "region",
-    "subregion": "subregion",
-    "country_iso3": "coalesce(country_iso3, '')",
-}
+# Breakdown dimension (also the result column) -> SQL expression over exchange_rows: a view of the
+# dimension registry (analytics.dimensions), where identifiers only ever come from.
+DIMENSIONS: dict[str, str] = {d.name: d.sql for d in dimensions.BREAKDOWNS}
 # Cross tables also take the year.
-CROSS_DIMENSIONS: dict[str, str] = {**DIMENSIONS, "year": "year"}
-# Other names accepted for a dimension (CLI words and Filters field names).
-DIMENSION_ALIASES: dict[str, str] = {
-    "family": "party_family",
-    "families": "party_family",
-    "status": "party_status",
-    "statuses": "party_status",
-    "forms": "form",
-    "directions": "direction",
-    "levels": "level",
-    "regions": "region",
-    "sub_region": "subregion",
-    "subregions": "subregion",
-    "country": "country_iso3",
-    "countries": "country_iso3",
-    "iso3": "country_iso3",
-    "years": "year",
-}
-# Columns that travel with a dimension in by_subregion / by_country.
-COMPANIONS: dict[str, tuple[str, ...]] = {
-    "subregion": ("region",),
-    "country_iso3": ("country", "region", "subregion"),
-}
+CROSS_DIMENSIONS: dict[str, str] = {**DIMENSIONS, "year": dimensions.YEAR.sql}
 # Measure -> aggregate over exchange_rows. Events: distinct event ids plus one per row without
 # one (the same as count(DISTINCT event_key), several times faster on large ledgers).
 MEASURES: dict[str, str] = {
@@ -88,7 +57,7 @@ def _measure(name: str, condition: str) -> str:
 
 
 KPIS: tuple[str, ...] = ("exchanges", "events", "parties", "countries")
-LEVELS: tuple[str, ...] = (
+CHANGE_LEVELS: tuple[str, ...] = (
     "large increase",
     "moderate increase",
     "little change",
@@ -164,12 +133,7 @@ def _international_names(frame: pd.DataFrame) -> pd.DataFrame:
 
 def resolve_dimension(name: str, *, allow_year: bool = False) -> str:
     """The canonical dimension name for ``name`` (aliases like 'family' accepted); raises MetricError."""
-    valid = CROSS_DIMENSIONS if allow_year else DIMENSIONS
-    key = str(name).strip().lower().replace("-", "_") if name is not None else ""
-    key = DIMENSION_ALIASES.get(key, key)
-    if key not in valid:
-        raise MetricError(f"Unknown dimension {name!r}. Valid dimensions: {', '.join(valid)}")
-    return key
+    return dimensions.resolve(name, allow_year=allow_year, error=MetricError)
 
 
 def _years(value, what: str) -> tuple[int, int]:
@@ -254,13 +218,13 @@ def _grid(
             order.append(f'{alias}."year"')
         else:
             extra = "".join(
-                f', any_value({CROSS_DIMENSIONS.get(c, c)}) AS "{c}"' for c in COMPANIONS.get(dim, ()) if companions
+                f', any_value({CROSS_DIMENSIONS.get(c, c)}) AS "{c}"' for c in _companions(dim) if companions
             )
             ctes.append(f'{alias} AS (SELECT {expr} AS "{dim}", count(*) AS n{extra} FROM filtered GROUP BY 1)')
             order.extend([f"{alias}.n DESC", f'{alias}."{dim}"'])
         select.append(f'{alias}."{dim}"')
         if companions and dim != "year":
-            select.extend(f'{alias}."{c}"' for c in COMPANIONS.get(dim, ()))
+            select.extend(f'{alias}."{c}"' for c in _companions(dim))
         joins.append(f'c."{dim}" = {alias}."{dim}"')
     select.extend(f'coalesce(c."{m}", 0) AS "{m}"' for m in measures)
     froms = " CROSS JOIN ".join(f"d{i}" for i in range(len(keys)))
@@ -272,6 +236,11 @@ def _grid(
     if "year" in frame.columns:
         frame["year"] = frame["year"].astype("int64")
     return _ints(frame, measures)
+
+
+def _companions(dimension: str) -> tuple[str, ...]:
+    """Columns that travel with a dimension in by_subregion / by_country (from the registry)."""
+    return dimensions.get(dimension).companions
 
 
 def _in_window(con, filters: Filters) -> tuple[Filters, tuple[int, int]]:
@@ -547,7 +516,7 @@ def compare_periods(
 
 
 def classify_change(change_pct: float, window_exchanges: int, baseline_exchanges: int, min_exchanges: int) -> str:
-    """The change level of one country (see LEVELS and docs/metrics.md)."""
+    """The change level of one country (see CHANGE_LEVELS and docs/metrics.md)."""
     if window_exchanges + baseline_exchanges < min_exchanges:
         return "too small to class"
     if baseline_exchanges == 0:
@@ -602,7 +571,7 @@ def change_levels(
         classify_change(pct, w, b, min_exchanges)
         for pct, w, b in zip(frame["change_pct"], frame["window_exchanges"], frame["baseline_exchanges"], strict=True)
     ]
-    frame["_order"] = frame["level"].map(LEVELS.index)
+    frame["_order"] = frame["level"].map(CHANGE_LEVELS.index)
     frame = frame.sort_values(
         ["_order", "change_pct", "window_exchanges", "country_iso3"],
         ascending=[True, False, False, True],

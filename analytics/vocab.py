@@ -1,7 +1,8 @@
 """The ledger's controlled vocabularies: the codes every table, filter and import accepts.
 
-Imported by the schema (CHECK constraints), the filters (validation), the importer and the
-charts (labels and colours). The meaning of each code is in ``../shared/domain.md`` and in
+Imported by the schema (CHECK constraints) and by the dimension registry
+(``analytics.dimensions``), through which the filters, the importer and the charts read them;
+``label()`` gives a code's English label. The meaning of each code is in ``../shared/domain.md`` and in
 ``docs/ledger-format.md``.
 """
 
@@ -44,14 +45,6 @@ DATE_PRECISIONS: tuple[str, ...] = ("day", "month", "year")
 
 # Exchanges with a party organisation that has no country stand in this bucket.
 INTERNATIONAL_BUCKET = "International organisations"
-
-VOCABULARIES: dict[str, tuple[str, ...]] = {
-    "party_family": PARTY_FAMILIES,
-    "party_status": PARTY_STATUSES,
-    "form": FORMS,
-    "direction": DIRECTIONS,
-    "level": LEVELS,
-}
 
 LABELS: dict[str, str] = {
     "communist": "Communist",

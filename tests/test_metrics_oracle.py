@@ -738,7 +738,7 @@ CHANGE_COLUMNS = [
 def assert_change_levels(frame, expected):
     """Same rows as the oracle (compared by country), ordered by level, then by change (largest first)."""
     assert_frame(frame.sort_values("country_iso3", kind="stable"), expected, CHANGE_COLUMNS)
-    order = frame["level"].map(metrics.LEVELS.index).tolist()
+    order = frame["level"].map(metrics.CHANGE_LEVELS.index).tolist()
     assert order == sorted(order)
     for _, group in frame.groupby("level", sort=False):
         changes = group["change_pct"].dropna().tolist()

@@ -11,20 +11,15 @@ from __future__ import annotations
 
 import argparse
 
-from analytics import reference, vocab
+from analytics import dimensions, reference
 from analytics.filters import FilterError, Filters, country_codes
 from analytics.reference import match_country
 
-# (flag, Filters field, metavar, help)
-DIMENSION_FLAGS: tuple[tuple[str, str, str, str], ...] = (
-    ("--region", "regions", "NAME", "region, any case: " + ", ".join((*vocab.REGIONS, vocab.INTERNATIONAL_BUCKET))),
-    ("--subregion", "subregions", "NAME", "UN M49 sub-region, e.g. 'South America', 'Eastern Africa'"),
-    ("--country", "countries", "ISO3", "country as ISO3 code (or English name), e.g. FRA"),
-    ("--family", "families", "CODE", "party family: " + ", ".join(vocab.PARTY_FAMILIES)),
-    ("--status", "statuses", "CODE", "party status at the time: " + ", ".join(vocab.PARTY_STATUSES)),
-    ("--form", "forms", "CODE", "form of exchange: " + ", ".join(vocab.FORMS)),
-    ("--direction", "directions", "CODE", "direction: " + ", ".join(vocab.DIRECTIONS)),
-    ("--level", "levels", "CODE", "level of the lead participant: " + ", ".join(vocab.LEVELS)),
+# (flag, Filters field, metavar, help), from the dimension registry.
+DIMENSION_FLAGS: tuple[tuple[str, str, str, str], ...] = tuple(
+    (f"--{d.word}", d.filter_field, d.cli_metavar, d.cli_help)
+    for d in dimensions.FILTERABLE
+    if d.word and d.filter_field
 )
 
 
