@@ -17,14 +17,13 @@ import duckdb
 import pandas as pd
 import plotly.graph_objects as go
 
-from analytics import charts, dimensions, explore, metrics, vocab
+from analytics import charts, dimensions, explore, metrics, texts, vocab
 from analytics.errors import DomainError, InvalidInputError
 from analytics.filters import Filters
 from analytics.reference import ReferenceDataError, eras
 from analytics.reference import countries as reference_countries
 
-DEFAULT_SOURCE = "Party-to-party exchange ledger"
-DEMO_NOTE = "Demo data (synthetic, invented parties)"
+DEFAULT_SOURCE = texts.SOURCE
 MOVERS_SPAN = 5  # years in each period of the default comparison (latest N years against the N before)
 COMPARE_DIMENSIONS: tuple[str, ...] = tuple(d.name for d in dimensions.COMPARABLE)
 
@@ -386,10 +385,10 @@ def filters_caption(con: duckdb.DuckDBPyConnection | None, filters: Filters, *, 
 
 
 def footnote(source: str = DEFAULT_SOURCE, *, is_demo: bool) -> str:
-    """'Source: …' and, for demo data, a second line 'Demo data (…)', for the bottom of a chart."""
+    """'Source: …' and, for demo data, a second line 'Demo data: …', for the bottom of a chart."""
     parts = [f"Source: {source}"]
     if is_demo:
-        parts.append(DEMO_NOTE)
+        parts.append(texts.DEMO_NOTE)
     return "\n".join(parts)
 
 

@@ -35,13 +35,14 @@ from pathlib import Path
 import pandas as pd
 import plotly.graph_objects as go
 
+from analytics import texts
 from analytics.errors import DomainError
 from analytics.settings import PROJECT_ROOT, load_settings
 
 TOPOJSON_DIR = PROJECT_ROOT / "static" / "topojson"
-DEFAULT_SOURCE = "Party-to-party exchange ledger"
-DEMO_MARK = "Demo data"
-DEMO_NOTE = "Demo data: synthetic ledger with invented parties"
+DEFAULT_SOURCE = texts.SOURCE
+DEMO_MARK = texts.DEMO_MARK
+DEMO_NOTE = texts.DEMO_NOTE
 BROWSER_MISSING = (
     "Image export (PNG, SVG, PDF, slide decks) needs a Chromium-family browser: install it with "
     "`apt-get install chromium` or set LEDGER_BROWSER to the browser's path."
@@ -94,7 +95,7 @@ class ChartMeta:
             ("Filters", self.filters),
             ("Source", self.source),
             ("Exported", self.exported.isoformat()),
-            ("Data", DEMO_NOTE if self.is_demo else "Real ledger data"),
+            ("Data", DEMO_NOTE if self.is_demo else texts.REAL_DATA_NOTE),
         ]
 
     def file_name(self, fmt: str) -> str:
@@ -234,7 +235,7 @@ def stamp(fig: go.Figure, meta: ChartMeta, *, slide: bool = False, width: int | 
         )
     if meta.is_demo:
         out.add_annotation(
-            text=f"<b>{DEMO_MARK}</b> · synthetic, invented parties",
+            text=f"<b>{DEMO_MARK}</b> · {texts.DEMO_STAMP_DETAIL}",
             name="demo-mark",
             xref="paper",
             yref="paper",

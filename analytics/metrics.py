@@ -5,8 +5,11 @@ connection (or cursor), a ``LedgerReader`` or a ledger path; every query takes i
 All grouping and counting runs in DuckDB SQL over the ``exchange_rows`` view with
 ``Filters.where()``; pandas only shapes the small result (shares, change, rolling means). No
 metric loads the ledger itself into pandas. ``METRICS`` maps the CLI names
-(``exchanges-per-year``, ``by-family``, ...) to the functions, and ``cached()`` is the plain
-memo the CLI and the exports use (the UI caches with ``st.cache_data`` in ``pages/common.py``).
+(``exchanges-per-year``, ``by-family``, ...) to the functions. ``cached()`` is the memo for
+callers without Streamlit (the CLI, scripts and notebooks that use ``analytics`` as a library,
+and the findings to come, which read the same metrics many times for one slice); it stays beside
+the UI's cache because no call path goes through both: the pages cache at the UI edge with
+``st.cache_data`` and call the plain functions.
 Definitions, columns and edge cases of every metric: ``docs/metrics.md``.
 """
 
