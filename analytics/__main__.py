@@ -1,4 +1,4 @@
-"""Entry point of ``python -m analytics``."""
+"""Entry point of ``python -m analytics``: hands the arguments to ``analytics.cli.main`` and exits with its code."""
 
 import sys
 

@@ -130,7 +130,7 @@ def read_backup(source: Path | str | bytes) -> tuple[dict, dict[str, pa.Table]]:
     try:
         handle = io.BytesIO(source) if isinstance(source, bytes) else open(source, "rb")  # noqa: SIM115
     except FileNotFoundError:
-        raise BackupError(f"No backup file at {source}.") from None
+        raise BackupError(f"No backup file at {name}.") from None
     try:
         with handle, zipfile.ZipFile(handle) as archive:
             manifest = json.loads(archive.read("manifest.json"))

@@ -24,11 +24,12 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
 from analytics import chart_catalog, explore, export, texts
-from analytics.errors import InvalidInputError
+from analytics.errors import DomainError, InvalidInputError
 from analytics.filters import FilterError, Filters
 
 SPEC_FORMAT = "ledger-briefing"
@@ -199,7 +200,9 @@ def _whole(value: object) -> bool:
 
 
 def _whole_in(low: int, high: int) -> OptionRule:
-    return OptionRule(f"a whole number from {low} to {high}", lambda v: _whole(v) and low <= v <= high)
+    return OptionRule(
+        f"a whole number from {low} to {high}", lambda v: isinstance(v, int) and _whole(v) and low <= v <= high
+    )
 
 
 def _one_of(values: Sequence[str]) -> OptionRule:
@@ -350,12 +353,12 @@ def prepare(
     jobs, drafts = [], []
     for number, item in enumerate(spec.items, start=1):
         filters = item.effective_filters(current)
-        options = {k: tuple(v) if isinstance(v, list) else v for k, v in item.options.items()}
+        options: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in item.options.items()}
         try:
             fig, _ = chart_catalog.build_chart(
                 con.cursor(), item.chart, filters, is_demo=is_demo, source=source, **options
             )
-        except (TypeError, ValueError) as error:  # MetricError, ExploreError and FilterError are ValueErrors
+        except (TypeError, DomainError) as error:  # an option of the wrong type, or a value a metric refuses
             detail = " ".join(str(error).split())  # one line (Plotly's messages span several)
             raise BriefingError(f"Chart {number} ({item.chart}) could not be drawn: {detail}") from error
         meta = export.chart_meta(
@@ -610,7 +613,7 @@ class PdfPage:
 
     slide: Slide
     heading: tuple  # paragraphs: the title (and, on a chart page, the filters)
-    notes: object | None = None  # the paragraph of the notes on this page
+    notes: Any = None  # the paragraph of the notes on this page
     more: bool = False  # the notes continue on the next page
     picture: bool = True
 
@@ -627,7 +630,7 @@ def plan_pdf(content: BriefingContent) -> list[PdfPage]:
     full = page_h - PDF_MARGIN - PDF_CONTENT_BOTTOM  # height between the top margin and the footer
     pages: list[PdfPage] = []
     for slide in content.slides:
-        heading = (
+        heading: tuple = (
             _pdf_paragraph(slide.title, 20, bold),
             _pdf_paragraph(f"Filters: {slide.caption}", 11, regular, GREY),
         )

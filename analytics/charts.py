@@ -491,9 +491,10 @@ def _panels(
             n = r * len(cols) + c + 1
             suffix = "" if n == 1 else str(n)
             suffixes.append(suffix)
-            layout[f"xaxis{suffix}"] = dict(
-                domain=list(xdomain), anchor=f"y{suffix}", **({"matches": "x"} if share_x and n > 1 else {})
-            )
+            xaxis: dict[str, object] = {"domain": list(xdomain), "anchor": f"y{suffix}"}
+            if share_x and n > 1:
+                xaxis["matches"] = "x"
+            layout[f"xaxis{suffix}"] = xaxis
             layout[f"yaxis{suffix}"] = dict(
                 domain=list(ydomain), anchor=f"x{suffix}", rangemode="tozero", separatethousands=True
             )

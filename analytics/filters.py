@@ -12,6 +12,7 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass, fields, replace
 from functools import lru_cache
+from typing import Any
 
 from analytics import dimensions, vocab
 from analytics.errors import InvalidInputError
@@ -94,7 +95,7 @@ class Filters:
 
     def validated(self) -> Filters:
         """The same filters with codes checked and names made canonical; raises FilterError."""
-        years = {}
+        years: dict[str, Any] = {}
         for bound in ("year_from", "year_to"):
             year = getattr(self, bound)
             if year is not None:
@@ -107,7 +108,7 @@ class Filters:
             years[bound] = year
         if years["year_from"] is not None and years["year_to"] is not None and years["year_from"] > years["year_to"]:
             raise FilterError(f"The year range is empty: from {years['year_from']} is after to {years['year_to']}.")
-        changes = {
+        changes: dict[str, Any] = {
             "regions": _canonical(self.regions, region_names(), dimensions.REGION.value_word),
             "subregions": _canonical(self.subregions, subregion_names(), dimensions.SUBREGION.value_word),
             "countries": _canonical(self.countries, country_codes(), dimensions.COUNTRY.value_word),

@@ -162,9 +162,17 @@ def _wrap(error: duckdb.Error, path: Path | None = None) -> LedgerError:
     return LedgerError(f"Ledger error{where}: {text}")
 
 
+def _one_row(con: duckdb.DuckDBPyConnection, sql: str, params: list | tuple = ()) -> tuple:
+    """The single row an aggregate query returns (DuckDB always returns one)."""
+    row = con.execute(sql, list(params)).fetchone()
+    if row is None:
+        raise LedgerError(f"Ledger error: the query returned no row: {sql.split()[0]} ...")
+    return row
+
+
 def schema_version(con: duckdb.DuckDBPyConnection) -> int:
     """Schema version recorded in the file (0 for a file without the meta table)."""
-    has_meta = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = 'meta'").fetchone()[0]
+    has_meta = _one_row(con, "SELECT count(*) FROM information_schema.tables WHERE table_name = 'meta'")[0]
     if not has_meta:
         return 0
     row = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
@@ -199,7 +207,7 @@ def set_meta(con: duckdb.DuckDBPyConnection, **values: object) -> None:
 def is_demo(con: duckdb.DuckDBPyConnection) -> bool:
     """Whether the ledger holds synthetic demo data."""
     row = con.execute("SELECT value FROM meta WHERE key = 'is_demo'").fetchone()
-    return bool(row) and row[0] == "true"
+    return row is not None and row[0] == "true"
 
 
 def _now() -> str:
@@ -485,14 +493,15 @@ class LedgerInfo:
 
 def ledger_info(con: duckdb.DuckDBPyConnection, path: Path | str = "") -> LedgerInfo:
     """Totals and metadata of a ledger."""
-    exchanges, events, parties, countries, first, last = con.execute(
+    exchanges, events, parties, countries, first, last = _one_row(
+        con,
         """SELECT count(*),
                   count(DISTINCT coalesce(e.event_id, 'row:' || e.exchange_id)),
                   count(DISTINCT e.party_id),
                   count(DISTINCT p.country_iso3),
                   min(year(e.date)), max(year(e.date))
-           FROM exchanges e JOIN parties p USING (party_id)"""
-    ).fetchone()
+           FROM exchanges e JOIN parties p USING (party_id)""",
+    )
     meta = get_meta(con)
     batch = con.execute(
         """SELECT batch_id, file_name, imported_at, rows_written, undone_at FROM import_batches
@@ -520,14 +529,15 @@ def ledger_info(con: duckdb.DuckDBPyConnection, path: Path | str = "") -> Ledger
 
 def content_hash(con: duckdb.DuckDBPyConnection) -> str:
     """MD5 of every exchange with its party, independent of row ids and insertion order."""
-    return con.execute(
+    return _one_row(
+        con,
         r"""SELECT md5(coalesce(string_agg(line, chr(10) ORDER BY line), '')) FROM (
               SELECT concat_ws('|', e.date, e.date_precision, p.name, coalesce(p.country_iso3, '\N'),
                                p.family, e.party_status, e.form, e.direction, e.level,
                                coalesce(e.event_id, '\N'), coalesce(CAST(e.delegation_size AS VARCHAR), '\N'),
                                coalesce(e.topic, '\N'), coalesce(e.source, '\N')) AS line
-              FROM exchanges e JOIN parties p USING (party_id))"""
-    ).fetchone()[0]
+              FROM exchanges e JOIN parties p USING (party_id))""",
+    )[0]
 
 
 def current_user(configured: str = "") -> str:

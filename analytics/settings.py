@@ -7,8 +7,10 @@ Each setting has a default, a help text and one environment variable that overri
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
+from typing import Any
 
 from analytics.errors import InvalidInputError
 
@@ -47,15 +49,15 @@ class Settings:
     user: str = _setting("", "LEDGER_USER", "Name recorded with each import batch (empty: the login name).")
 
 
-def load_settings(environ: dict[str, str] | None = None) -> Settings:
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     """Settings with each environment override applied; a bad value raises SettingsError."""
-    environ = os.environ if environ is None else environ
-    values = {}
+    source: Mapping[str, str] = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
     for setting in fields(Settings):
-        raw = environ.get(setting.metadata["env"])
+        raw = source.get(setting.metadata["env"])
         if raw is None or raw == "":
             continue
-        kind = type(setting.default)
+        kind: Any = type(setting.default)
         try:
             values[setting.name] = Path(raw).expanduser() if kind is not str and issubclass(kind, Path) else kind(raw)
         except ValueError:

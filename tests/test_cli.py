@@ -115,12 +115,6 @@ def test_every_command_has_help(command, capsys):
     assert "--db" in capsys.readouterr().out
 
 
-def test_cli_does_not_load_streamlit():
-    code = "import sys, analytics.cli; analytics.cli.build_parser(); print('streamlit' in sys.modules)"
-    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
-    assert result.stdout.strip() == "False"
-
-
 def test_python_dash_m_entry_point(tmp_path):
     db = tmp_path / "e.duckdb"
     result = subprocess.run(

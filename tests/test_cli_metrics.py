@@ -6,8 +6,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import subprocess
-import sys
 
 import pytest
 
@@ -247,12 +245,6 @@ def test_help_lists_every_metric(capsys):
     out = capsys.readouterr().out
     for name in metrics.METRICS:
         assert f"  {name} " in out
-
-
-def test_metrics_and_cli_do_not_import_streamlit():
-    code = "import sys, analytics.metrics, analytics.commands.metric_commands; print('streamlit' in sys.modules)"
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert result.stdout.strip() == "False"
 
 
 @pytest.mark.parametrize(

@@ -9,8 +9,6 @@ import datetime as dt
 import io
 import json
 import re
-import subprocess
-import sys
 import xml.etree.ElementTree as ET
 
 import pandas as pd
@@ -397,12 +395,6 @@ def test_out_of_range_sizes_are_refused():
         export.export_chart(bar_figure(), DATA, meta(), "html", width=50)
     with pytest.raises(export.ExportError, match="scale 20.0 is out of range"):
         export.export_chart(bar_figure(), DATA, meta(), "csv", scale=20.0)
-
-
-def test_export_modules_do_not_load_streamlit():
-    code = "import sys, analytics.export, analytics.briefing; print('streamlit' in sys.modules)"
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert result.stdout.strip() == "False"
 
 
 # ---------------------------------------------------------------------------------------------
