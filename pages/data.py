@@ -15,7 +15,7 @@ from analytics import backup, importer
 from analytics.import_policy import ImportBlock, import_block
 from analytics.ledger import LedgerError, create_ledger
 from analytics.settings import load_settings
-from pages import common
+from pages import cache, downloads, furniture
 
 FLASH_KEY = "data_flash"
 PREPARED_KEY = "data_prepared"
@@ -61,7 +61,7 @@ def progress_bar(bar):
 
 def prepared_import(uploaded, sheet: str | None, path: str):
     """The checked upload, kept in the session until the file, the sheet or the ledger changes."""
-    key = (uploaded.file_id, uploaded.name, sheet, common.ledger_version())
+    key = (uploaded.file_id, uploaded.name, sheet, cache.ledger_version())
     stored = st.session_state.get(PREPARED_KEY)
     if stored and stored[0] == key:
         return stored[1]
@@ -152,7 +152,7 @@ def import_section(path: str) -> None:
                 "file lists every row with all its reasons."
             )
         if result.rows_rejected:
-            common.download_csv(
+            downloads.download_csv(
                 prepared.rejected_rows,
                 f"{uploaded.name}.rejected",
                 key="data_rejected_csv",
@@ -224,7 +224,7 @@ def last_rejected() -> None:
         return
     file_name, rows = stored
     st.caption(f"The last import of {file_name} skipped {len(rows):,} rows with errors.")
-    common.download_csv(
+    downloads.download_csv(
         rows,
         f"{file_name}.rejected",
         key="data_last_rejected_csv",
@@ -234,7 +234,7 @@ def last_rejected() -> None:
 
 def history_section(path: str) -> None:
     st.subheader("Import history")
-    batches = importer.batch_history(common.reader().connection().cursor())
+    batches = importer.batch_history(cache.reader().connection().cursor())
     if batches.empty:
         st.caption("No import yet.")
         return
@@ -377,10 +377,10 @@ def switch_section(path: str) -> None:
 
 
 st.title("Data")
-common.demo_badge()
+furniture.demo_badge()
 show_flash()
-ledger = common.ledger_path()
-info = common.info()
+ledger = cache.ledger_path()
+info = cache.info()
 span = f", {info.first_year}–{info.last_year}" if info.first_year else ""
 st.caption(
     f"Ledger `{ledger}`: {info.exchanges:,} exchanges with {info.parties:,} parties in "

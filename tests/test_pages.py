@@ -247,7 +247,7 @@ def test_compare_page_numbers(monkeypatch, tiny):
 
 
 def test_parse_filter_params_keeps_the_good_values():
-    from pages.common import parse_filter_params
+    from pages.filter_state import parse_filter_params
 
     filters, warnings = parse_filter_params(
         {"region": ["africa", "Atlantis"], "from": ["1990"], "level": ["senior"], "page": ["ignored"]}
@@ -258,12 +258,12 @@ def test_parse_filter_params_keeps_the_good_values():
 
 def test_edited_eras_file_redraws_and_a_broken_one_warns(monkeypatch, tiny, tmp_path):
     import analytics.reference
-    import pages.common
+    import pages.cache
 
     eras_file = tmp_path / "eras.csv"
     eras_file.write_text("year,label,description\n2024,Test era,edited by a user\n", encoding="utf-8")
     monkeypatch.setattr(analytics.reference, "ERAS_CSV", eras_file)
-    monkeypatch.setattr(pages.common, "ERAS_CSV", eras_file)
+    monkeypatch.setattr(pages.cache, "ERAS_CSV", eras_file)
     at = open_app(monkeypatch, tiny)
     no_exception(at)
     assert "Test era" in at.get("plotly_chart")[0].proto.spec  # the marker of the edited file
@@ -277,10 +277,10 @@ def test_edited_eras_file_redraws_and_a_broken_one_warns(monkeypatch, tiny, tmp_
 
 
 def test_first_run_of_the_app_creates_the_demo_ledger(monkeypatch, tmp_path):
-    import pages.common
+    import pages.cache
 
     default = tmp_path / "ledger.duckdb"
-    monkeypatch.setattr(pages.common, "DEFAULT_DB_PATH", default)
+    monkeypatch.setattr(pages.cache, "DEFAULT_DB_PATH", default)
     at = open_app(monkeypatch, default)  # LEDGER_DB names the (missing) default
     no_exception(at)
     assert default.exists()
