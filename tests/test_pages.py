@@ -286,3 +286,46 @@ def test_first_run_of_the_app_creates_the_demo_ledger(monkeypatch, tmp_path):
     assert default.exists()
     assert "Demo data" in texts(at)
     assert metric(at, "Exchanges in 2025").value != "0"
+
+
+# ---------------------------------------------------------------------------------------------
+# The shape of pages/: helpers import one another one way, and only the cache module caches
+
+PAGES_DIR = ROOT / "pages"
+
+
+def _pages_imported_by(path: Path) -> set[str]:
+    import ast
+
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module == "pages":
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("pages."):
+            found.add(node.module.split(".")[1])
+        elif isinstance(node, ast.Import):
+            found.update(a.name.split(".")[1] for a in node.names if a.name.startswith("pages."))
+    return found
+
+
+def test_page_modules_import_one_another_one_way():
+    graph = {path.stem: _pages_imported_by(path) for path in PAGES_DIR.glob("*.py")}
+    done: set[str] = set()
+
+    def visit(name: str, trail: tuple[str, ...]) -> None:
+        assert name not in trail, f"import cycle: {' -> '.join((*trail, name))}"
+        if name in done:
+            return
+        for imported in graph.get(name, ()):
+            visit(imported, (*trail, name))
+        done.add(name)
+
+    for name in graph:
+        visit(name, ())
+
+
+@pytest.mark.parametrize("path", sorted([*PAGES_DIR.glob("*.py"), ROOT / "dashboard.py"]), ids=lambda p: p.name)
+def test_only_pages_cache_holds_streamlit_caches(path):
+    text = path.read_text(encoding="utf-8")
+    if path.name != "cache.py":
+        assert "st.cache_data" not in text and "st.cache_resource" not in text
