@@ -1,7 +1,7 @@
 """Streamlit entry of the dashboard: ``streamlit run dashboard.py``.
 
 Sets up the page, draws the shared filters in the sidebar (kept in the URL, see
-``pages/common.py``) and routes to the pages with ``st.navigation``: Overview (the default),
+``pages/filter_state.py``) and routes to the pages with ``st.navigation``: Overview (the default),
 Trends, Party types, Regions, Compare, Explorer, Profiles, and Data and Briefing when their
 page files are present.
 """
@@ -11,7 +11,7 @@ from pathlib import Path
 import streamlit as st
 
 from analytics.ledger import LedgerError
-from pages import common
+from pages import entry, filter_state
 
 ROOT = Path(__file__).resolve().parent
 # (page file, title, icon, section)
@@ -34,7 +34,7 @@ def navigation() -> st.navigation:
     for path, title, icon, section in PAGES:
         if (ROOT / path).exists():
             # url_path = the file name, as Streamlit's old pages/ mode names it: a deep link on a
-            # fresh server then finds its page (see pages/common.ensure_entry).
+            # fresh server then finds its page (see pages/entry.ensure_entry).
             page = st.Page(path, title=title, icon=icon, url_path=Path(path).stem, default=path == PAGES[0][0])
             sections.setdefault(section, []).append(page)
     return st.navigation(sections)
@@ -43,10 +43,10 @@ def navigation() -> st.navigation:
 st.set_page_config(
     page_title="Party-to-party exchanges", page_icon="🌐", layout="wide", initial_sidebar_state="expanded"
 )
-with common.entry_run():
+with entry.entry_run():
     router = navigation()
     try:
-        common.filters_sidebar(router.url_path)
+        filter_state.filters_sidebar(router.url_path)
     except LedgerError as error:
         st.error(f"**The ledger cannot be opened.** {error}", icon=":material/error:")
         st.stop()

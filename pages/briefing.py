@@ -12,8 +12,9 @@ from __future__ import annotations
 import streamlit as st
 
 from analytics import briefing, chart_catalog, export
+from analytics.errors import DomainError
 from analytics.filters import DEFAULT_FIRST_YEAR, DIMENSION_PARAMS, FilterError, Filters
-from pages import common
+from pages import cache, chart_display, filter_state, furniture
 from pages.export_menu import BRIEFING_ITEMS_KEY, add_to_briefing
 
 TITLE_KEY = "briefing_title"
@@ -98,16 +99,16 @@ def _clear() -> None:
 
 def _apply_filters(filters: Filters) -> None:
     """Put a loaded briefing's filters into the sidebar (callbacks run before it is drawn)."""
-    common.reset_filters()
+    filter_state.reset_filters()
     for name in DIMENSION_PARAMS:
         if getattr(filters, name):
-            common.set_filter(name, getattr(filters, name))
+            filter_state.set_filter(name, getattr(filters, name))
     if filters.party:
-        common.set_filter("party", [filters.party])
-    first, last = common.year_bounds()
+        filter_state.set_filter("party", [filters.party])
+    first, last = filter_state.year_bounds()
     start = filters.year_from if filters.year_from is not None else max(DEFAULT_FIRST_YEAR, first)
     end = filters.year_to if filters.year_to is not None else last
-    st.session_state[common.YEARS_KEY] = (start, max(start, end))
+    st.session_state[filter_state.YEARS_KEY] = (start, max(start, end))
 
 
 def _load() -> None:
@@ -132,7 +133,7 @@ def _load() -> None:
 # ---------------------------------------------------------------------------------------------
 # The page
 
-current = common.page_header(
+current = furniture.page_header(
     "Briefing",
     "Pick charts, order them, add notes, and download a slide deck or a PDF pack. "
     "Save the briefing file to rebuild it next month in one click.",
@@ -255,20 +256,20 @@ else:
             )
             if spec and st.session_state.get(PREVIEW_KEY):
                 try:
-                    fig, _ = common.chart(
+                    fig, _ = cache.chart(
                         item["chart"], own if own is not None else current, **(item.get("options") or {})
                     )
-                except (TypeError, ValueError) as error:
+                except DomainError as error:
                     st.error(
                         f"Chart {index + 1} ({item['chart']}) could not be drawn: {error}", icon=":material/error:"
                     )
                 else:
-                    st.plotly_chart(fig, config=common.PLOTLY_CONFIG, key=f"briefing_preview_{item['id']}")
+                    st.plotly_chart(fig, config=chart_display.PLOTLY_CONFIG, key=f"briefing_preview_{item['id']}")
     st.button("Remove all", icon=":material/clear_all:", on_click=_clear, type="tertiary")
 
 st.divider()
 spec = _spec(current)
-is_demo = common.info().is_demo
+is_demo = cache.info().is_demo
 ready = bool(spec.items)
 if ready:
     try:
@@ -280,7 +281,7 @@ if ready:
 
 def _builder(fmt: str):
     def build() -> bytes:
-        con = common.reader().connection()
+        con = cache.reader().connection()
         return briefing.build_briefing(
             con, spec, fmt, is_demo=is_demo, current=current, renderer=export.shared_renderer()
         )

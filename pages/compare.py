@@ -6,10 +6,10 @@ import streamlit as st
 
 from analytics import charts
 from analytics.chart_catalog import COMPARE_DIMENSIONS, period_label
-from pages import common
+from pages import cache, chart_display, downloads, filter_state, furniture
 
-current = common.page_header("Compare", "Two periods side by side: what grew, what shrank.")
-bounds = common.year_bounds()
+current = furniture.page_header("Compare", "Two periods side by side: what grew, what shrank.")
+bounds = filter_state.year_bounds()
 
 
 def _clamp(period: tuple[int, int]) -> tuple[int, int]:
@@ -17,7 +17,7 @@ def _clamp(period: tuple[int, int]) -> tuple[int, int]:
     return first, max(first, last)
 
 
-found = common.call("default_periods", current) or ((bounds[1] - 9, bounds[1] - 5), (bounds[1] - 4, bounds[1]))
+found = cache.default_periods(current) or ((bounds[1] - 9, bounds[1] - 5), (bounds[1] - 4, bounds[1]))
 defaults = (_clamp(found[0]), _clamp(found[1]))
 
 
@@ -42,24 +42,24 @@ for key, index in (("a", 0), ("b", 1)):
             )
         st.session_state[widget] = value
 
-common.url_option("by", "compare_dimension", list(COMPARE_DIMENSIONS), "region")
+filter_state.url_option("by", "compare_dimension", list(COMPARE_DIMENSIONS), "region")
 controls = st.columns([1, 2, 2], gap="medium")
 dimension = controls[0].selectbox(
     "Compare by", COMPARE_DIMENSIONS, key="compare_dimension", format_func=lambda d: charts.DIMENSION_NAMES.get(d, d)
 )
 period_a = controls[1].slider("Period A", bounds[0], bounds[1], key="compare_a")
 period_b = controls[2].slider("Period B", bounds[0], bounds[1], key="compare_b")
-common.write_url_option("by", dimension, "region")
+filter_state.write_url_option("by", dimension, "region")
 for key, period, index in (("a", period_a, 0), ("b", period_b, 1)):
-    common.write_url_option(key, f"{period[0]}-{period[1]}", f"{defaults[index][0]}-{defaults[index][1]}")
+    filter_state.write_url_option(key, f"{period[0]}-{period[1]}", f"{defaults[index][0]}-{defaults[index][1]}")
 
 options = dict(dimension=dimension, period_a=tuple(period_a), period_b=tuple(period_b))
-fig, data = common.chart("compare-periods", **options)
+fig, data = cache.chart("compare-periods", current, **options)
 if data.empty or (data["exchanges_a"].sum() == 0 and data["exchanges_b"].sum() == 0):
-    common.empty_state(f"No exchanges match these filters in {period_label(period_a)} or {period_label(period_b)}.")
+    furniture.empty_state(f"No exchanges match these filters in {period_label(period_a)} or {period_label(period_b)}.")
     st.stop()
-common.show_chart("compare-periods", data_table=False, **options)
-common.show_chart("compare-movers", data_table=False, **options)
+chart_display.show_chart("compare-periods", data_table=False, **options)
+chart_display.show_chart("compare-movers", data_table=False, **options)
 
 st.subheader("All values, sorted by change")
 table = data.rename(
@@ -87,7 +87,7 @@ st.dataframe(
         "Share B": st.column_config.NumberColumn(format="percent"),
     },
 )
-common.download_csv(
+downloads.download_csv(
     data,
     f"compare-{dimension}-{period_a[0]}-{period_a[1]}-vs-{period_b[0]}-{period_b[1]}",
     key="compare_csv",

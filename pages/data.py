@@ -12,9 +12,10 @@ import datetime as dt
 import streamlit as st
 
 from analytics import backup, importer
+from analytics.import_policy import ImportBlock, import_block
 from analytics.ledger import LedgerError, create_ledger
 from analytics.settings import load_settings
-from pages import common
+from pages import cache, downloads, furniture
 
 FLASH_KEY = "data_flash"
 PREPARED_KEY = "data_prepared"
@@ -23,6 +24,17 @@ ROUND_KEY = "data_upload_round"
 REJECTED_KEY = "data_last_rejected"
 PROBLEMS_SHOWN = 5_000
 HISTORY_SHOWN = 50
+# What the page says when analytics.import_policy blocks the Import button.
+BLOCKED: dict[ImportBlock, str] = {
+    ImportBlock.DEMO_LEDGER: "The ledger holds demo data: switch to an empty ledger (at the bottom of this page) "
+    "before importing.",
+    ImportBlock.NOTHING_NEW: "Nothing new to import: every row of this file is already in the ledger or has an error "
+    "(see the report above).",
+    ImportBlock.NOTHING_VALID: "No row can be imported: fix the errors above and upload the file again.",
+    ImportBlock.MUST_SKIP: "Nothing is imported while a row has an error: fix the file, or tick the box to skip "
+    "those rows.",
+    ImportBlock.MUST_FORCE: "Tick the box above to import this file a second time.",
+}
 
 
 def flash(kind: str, message: str) -> None:
@@ -49,7 +61,7 @@ def progress_bar(bar):
 
 def prepared_import(uploaded, sheet: str | None, path: str):
     """The checked upload, kept in the session until the file, the sheet or the ledger changes."""
-    key = (uploaded.file_id, uploaded.name, sheet, common.ledger_version())
+    key = (uploaded.file_id, uploaded.name, sheet, cache.ledger_version())
     stored = st.session_state.get(PREPARED_KEY)
     if stored and stored[0] == key:
         return stored[1]
@@ -64,7 +76,7 @@ def prepared_import(uploaded, sheet: str | None, path: str):
     return prepared
 
 
-def import_section(path: str, is_demo: bool) -> None:
+def import_section(path: str) -> None:
     settings = load_settings()
     limit = settings.upload_limit_mb
     st.subheader("Import a file")
@@ -140,7 +152,7 @@ def import_section(path: str, is_demo: bool) -> None:
                 "file lists every row with all its reasons."
             )
         if result.rows_rejected:
-            common.download_csv(
+            downloads.download_csv(
                 prepared.rejected_rows,
                 f"{uploaded.name}.rejected",
                 key="data_rejected_csv",
@@ -149,16 +161,6 @@ def import_section(path: str, is_demo: bool) -> None:
     else:
         st.success("No problems found.", icon=":material/check_circle:")
 
-    blocked = None
-    if is_demo:
-        blocked = "The ledger holds demo data: switch to an empty ledger (at the bottom of this page) before importing."
-    elif result.rows_valid == 0 and result.previous_batch is not None:
-        blocked = (
-            "Nothing new to import: every row of this file is already in the ledger or has an error "
-            "(see the report above)."
-        )
-    elif result.rows_valid == 0:
-        blocked = "No row can be imported: fix the errors above and upload the file again."
     force = False
     if result.previous_batch is not None:
         st.warning(
@@ -175,10 +177,8 @@ def import_section(path: str, is_demo: bool) -> None:
             f"Skip the {result.rows_rejected:,} rows with errors and import the {result.rows_valid:,} valid rows",
             key="data_skip_invalid",
         )
-        if not skip and blocked is None:
-            blocked = "Nothing is imported while a row has an error: fix the file, or tick the box to skip those rows."
-    if result.previous_batch is not None and not force and blocked is None:
-        blocked = "Tick the box above to import this file a second time."
+    block = import_block(result, path, skip_invalid=skip, force=force)
+    blocked = BLOCKED[block] if block is not None else None
     if blocked:
         st.info(blocked, icon=":material/info:")
     count = result.rows_valid
@@ -224,7 +224,7 @@ def last_rejected() -> None:
         return
     file_name, rows = stored
     st.caption(f"The last import of {file_name} skipped {len(rows):,} rows with errors.")
-    common.download_csv(
+    downloads.download_csv(
         rows,
         f"{file_name}.rejected",
         key="data_last_rejected_csv",
@@ -234,7 +234,7 @@ def last_rejected() -> None:
 
 def history_section(path: str) -> None:
     st.subheader("Import history")
-    batches = importer.batch_history(common.reader().connection().cursor())
+    batches = importer.batch_history(cache.reader().connection().cursor())
     if batches.empty:
         st.caption("No import yet.")
         return
@@ -377,16 +377,16 @@ def switch_section(path: str) -> None:
 
 
 st.title("Data")
-common.demo_badge()
+furniture.demo_badge()
 show_flash()
-ledger = common.ledger_path()
-info = common.info()
+ledger = cache.ledger_path()
+info = cache.info()
 span = f", {info.first_year}–{info.last_year}" if info.first_year else ""
 st.caption(
     f"Ledger `{ledger}`: {info.exchanges:,} exchanges with {info.parties:,} parties in "
     f"{info.countries:,} countries{span}. Last import: {info.last_import or 'none'}."
 )
-import_section(ledger, info.is_demo)
+import_section(ledger)
 history_section(ledger)
 files_section(ledger)
 if info.is_demo:

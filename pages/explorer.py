@@ -6,18 +6,18 @@ import datetime as dt
 import streamlit as st
 
 from analytics import charts, explore
-from pages import common
+from pages import cache, chart_display, downloads, filter_state, furniture
 
-current = common.page_header("Explorer", "Pivot the filtered exchanges, or read and download the rows themselves.")
-if not common.has_rows(current):
-    common.empty_state()
+current = furniture.page_header("Explorer", "Pivot the filtered exchanges, or read and download the rows themselves.")
+if not furniture.has_rows(current):
+    furniture.empty_state()
     st.stop()
 
 DIMENSIONS = list(explore.PIVOT_DIMENSIONS)
 NAMES = {**charts.DIMENSION_NAMES, "decade": "Decade", "country": "Country", "none": "(nothing)"}
-common.url_option("rows", "explorer_rows", DIMENSIONS, "region")
-common.url_option("cols", "explorer_cols", [*DIMENSIONS, "none"], "decade")
-common.url_option("measure", "explorer_measure", list(explore.PIVOT_MEASURES), "exchanges")
+filter_state.url_option("rows", "explorer_rows", DIMENSIONS, "region")
+filter_state.url_option("cols", "explorer_cols", [*DIMENSIONS, "none"], "decade")
+filter_state.url_option("measure", "explorer_measure", list(explore.PIVOT_MEASURES), "exchanges")
 
 st.subheader("Pivot")
 left, middle, right = st.columns(3, gap="medium")
@@ -37,16 +37,16 @@ measure = right.selectbox(
     "their totals are not the sums of the cells.",
 )
 for key, value, default in (("rows", rows, "region"), ("cols", columns, "decade"), ("measure", measure, "exchanges")):
-    common.write_url_option(key, value, default)
+    filter_state.write_url_option(key, value, default)
 cols = None if columns == "none" else columns
-table = common.call("pivot_table", current, rows=rows, columns=cols, measure=measure)
+table = cache.pivot_table(current, rows=rows, columns=cols, measure=measure)
 table.index.name = NAMES.get(rows, rows)
 st.dataframe(table, width="stretch", height=min(38 + 35 * len(table), 420))
-common.download_csv(
+downloads.download_csv(
     table.reset_index(), f"pivot-{rows}-by-{columns}-{measure}", key="pivot_csv", label="Download pivot (CSV)"
 )
 if cols is not None and rows != "country" and cols != "country":
-    common.show_chart("pivot", rows=rows, columns=cols, measure=measure, data_table=False)
+    chart_display.show_chart("pivot", rows=rows, columns=cols, measure=measure, data_table=False)
 
 st.subheader("Ledger rows")
 SORTS = {
@@ -67,35 +67,35 @@ if "explorer_search" not in st.session_state:
 search = search_col.text_input(
     "Search party, country, topic or event id", key="explorer_search", placeholder="e.g. Socialist, Brazil, seminar"
 )
-common.url_option("sort", "explorer_sort", list(SORTS), "date")
+filter_state.url_option("sort", "explorer_sort", list(SORTS), "date")
 order_by = sort_col.selectbox("Sort by", list(SORTS), key="explorer_sort", format_func=SORTS.get)
 descending = order_col.toggle("Newest / Z first", value=True, key="explorer_desc")
-common.write_url_option("q", search.strip() or None, None)
-common.write_url_option("sort", order_by, "date")
+filter_state.write_url_option("q", search.strip() or None, None)
+filter_state.write_url_option("sort", order_by, "date")
 
-total = common.call("ledger_rows_count", current, search=search)
+total = cache.ledger_rows_count(current, search=search)
 LIMIT = 1000
-rows_shown = common.call("ledger_rows", current, search=search, order_by=order_by, descending=descending, limit=LIMIT)
+rows_shown = cache.ledger_rows(current, search=search, order_by=order_by, descending=descending, limit=LIMIT)
 if total == 0:
-    common.empty_state(f"No exchange matches the search “{search}”.")
+    furniture.empty_state(f"No exchange matches the search “{search}”.")
 else:
     st.markdown(f"**{total:,}** exchanges match" + (f"; the first {LIMIT:,} are shown." if total > LIMIT else "."))
     st.dataframe(
-        common.labelled(rows_shown),
+        furniture.labelled(rows_shown),
         hide_index=True,
         width="stretch",
         height=460,
-        column_config=common.LEDGER_COLUMN_CONFIG,
+        column_config=furniture.LEDGER_COLUMN_CONFIG,
     )
     stem = f"exchanges-{dt.date.today().isoformat()}"
 
     def all_rows():
         return explore.ledger_rows(
-            common.reader().connection(), current, search=search, order_by=order_by, descending=descending, limit=None
+            cache.reader().connection(), current, search=search, order_by=order_by, descending=descending, limit=None
         )
 
     csv_col, xlsx_col, _ = st.columns([1, 1, 3])
     with csv_col:
-        common.download_csv(all_rows, stem, key="ledger_csv", label=f"CSV ({total:,} rows)")
+        downloads.download_csv(all_rows, stem, key="ledger_csv", label=f"CSV ({total:,} rows)")
     with xlsx_col:
-        common.download_xlsx(all_rows, stem, key="ledger_xlsx", label=f"Excel ({total:,} rows)")
+        downloads.download_xlsx(all_rows, stem, key="ledger_xlsx", label=f"Excel ({total:,} rows)")

@@ -16,7 +16,7 @@ import streamlit as st
 
 from analytics import export
 from analytics.filters import Filters
-from pages import common
+from pages import cache
 
 BRIEFING_ITEMS_KEY = "briefing_items"
 BRIEFING_COUNTER_KEY = "briefing_next_id"
@@ -76,7 +76,7 @@ def export_menu(
     """
     key = key or f"export_{name}"
     meta = export.chart_meta(
-        name, fig, filters=export.figure_caption(fig) or filters.describe(), is_demo=common.info().is_demo
+        name, fig, filters=export.figure_caption(fig) or filters.describe(), is_demo=cache.info().is_demo
     )
     browser = export.browser_available()
     with st.popover("Export", icon=":material/download:", key=f"{key}_menu"):

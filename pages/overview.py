@@ -4,19 +4,19 @@ countries that moved most. Leadership's view at a glance."""
 
 import streamlit as st
 
-from pages import common
+from pages import cache, chart_display, furniture
 
-current = common.page_header("Overview", "Party-to-party exchanges at a glance: how many, with whom, where.")
-whole = common.call("kpis", current).set_index("kpi")["value"]
+current = furniture.page_header("Overview", "Party-to-party exchanges at a glance: how many, with whom, where.")
+whole = cache.kpis(current).set_index("kpi")["value"]
 if whole["exchanges"] == 0:
-    common.empty_state()
+    furniture.empty_state()
     st.stop()
 
-first, last = common.call("window", current)
-latest = common.call("kpis", current.with_years(last, last))
+first, last = cache.window(current)
+latest = cache.kpis(current.with_years(last, last))
 NAMES = {"exchanges": "Exchanges", "events": "Events", "parties": "Parties met", "countries": "Countries"}
 for column, row in zip(st.columns(4), latest.itertuples(), strict=True):
-    change = "" if row.previous == 0 else f" ({common.percent(row.change_pct)})"
+    change = "" if row.previous == 0 else f" ({furniture.percent(row.change_pct)})"
     column.metric(
         f"{NAMES[row.kpi]} in {last}",
         f"{row.value:,}",
@@ -29,10 +29,10 @@ st.caption(
     f"{whole['parties']:,} parties and organisations in {whole['countries']:,} countries."
 )
 
-common.show_chart("exchanges-per-year")
+chart_display.show_chart("exchanges-per-year")
 left, right = st.columns(2, gap="medium")
 with left:
-    common.show_chart("world-map", height=460)
+    chart_display.show_chart("world-map", height=460)
 with right:
-    common.show_chart("top-movers")
+    chart_display.show_chart("top-movers")
 st.caption("Click a country on the map or a bar of the movers to open its profile.")

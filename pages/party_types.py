@@ -4,22 +4,22 @@ family."""
 
 import streamlit as st
 
-from pages import common
+from pages import chart_display, filter_state, furniture
 
-current = common.page_header(
+current = furniture.page_header(
     "Party types", "With which kinds of parties: ideology (party family) and whether they govern."
 )
-if not common.has_rows(current):
-    common.empty_state()
+if not furniture.has_rows(current):
+    furniture.empty_state()
     st.stop()
 
 VIEWS = {"Counts": "families-per-year", "100% shares": "families-share-per-year"}
-common.url_option("view", "party_types_view", list(VIEWS), "Counts")
+filter_state.url_option("view", "party_types_view", list(VIEWS), "Counts")
 view = st.segmented_control("Party families over time", list(VIEWS), key="party_types_view") or "Counts"
-common.write_url_option("view", view, "Counts")
-common.show_chart(VIEWS[view])
+filter_state.write_url_option("view", view, "Counts")
+chart_display.show_chart(VIEWS[view])
 st.caption("Click a colour in the bars to filter to that party family.")
-common.show_chart("status-share-per-year")
-common.show_chart("family-by-region")
-common.show_chart("top-parties-by-family")
+chart_display.show_chart("status-share-per-year")
+chart_display.show_chart("family-by-region")
+chart_display.show_chart("top-parties-by-family")
 st.caption("Click a party to open its profile.")

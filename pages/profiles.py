@@ -5,15 +5,15 @@ profile keeps the sidebar's years and other filters; its geography replaces thei
 import streamlit as st
 
 from analytics.profiles import Profile, ProfileError, profile_filters
-from pages import common
+from pages import cache, chart_display, downloads, filter_state, furniture
 
-current = common.page_header(
+current = furniture.page_header(
     "Profiles", "One country or one party: its timeline and the exchanges behind it.", summary=False
 )
-countries = common.call("country_choices")
-parties = common.call("party_choices")
+countries = cache.country_choices()
+parties = cache.party_choices()
 if countries.empty and parties.empty:
-    common.empty_state("The ledger holds no exchanges yet.")
+    furniture.empty_state("The ledger holds no exchanges yet.")
     st.stop()
 
 COUNTRY_LABELS = {row.country_iso3: f"{row.country} ({row.region})" for row in countries.itertuples()}
@@ -57,18 +57,18 @@ else:
     iso3, _, name = chosen.partition(":")
     profile = Profile("party", iso3=iso3, party=name)
 st.session_state["_profile_param"] = profile.to_param()
-common.write_url_option("profile", profile.to_param(), None)
+filter_state.write_url_option("profile", profile.to_param(), None)
 
 scope = profile_filters(current, profile)
-common.filters_summary(
+furniture.filters_summary(
     scope,
     " (the profile's country replaces the sidebar's region, sub-region, country and party)"
     if current.regions or current.subregions or current.countries or current.party
     else "",
 )
-summary = common.call("profile_summary", scope)
+summary = cache.profile_summary(scope)
 if summary["exchanges"] == 0:
-    common.empty_state(
+    furniture.empty_state(
         f"No exchange with this {kind.lower()} matches the filters in {summary['window_from']}–{summary['window_to']} "
         f"({summary['all_years_exchanges']:,} in all years without the filters)."
     )
@@ -90,25 +90,25 @@ cards[3].metric(
 if profile.kind == "country":
     cards[4].metric("Parties met", f"{summary['parties']:,}", border=True)
 
-common.show_chart("exchanges-per-year", scope, key="profile_timeline")
+chart_display.show_chart("exchanges-per-year", scope, key="profile_timeline")
 left, right = st.columns(2, gap="medium")
 with left:
-    common.show_chart("by-form", scope, key="profile_by-form", clickable=False)
+    chart_display.show_chart("by-form", scope, key="profile_by-form", clickable=False)
 with right:
-    common.show_chart("by-status", scope, key="profile_by-status", clickable=False)
+    chart_display.show_chart("by-status", scope, key="profile_by-status", clickable=False)
 left, right = st.columns(2, gap="medium")
 with left:
-    common.show_chart("by-level", scope, key="profile_by-level", clickable=False)
+    chart_display.show_chart("by-level", scope, key="profile_by-level", clickable=False)
 if profile.kind == "country":
     with right:
-        common.show_chart("top-parties", scope, key="profile_parties", top=10)
+        chart_display.show_chart("top-parties", scope, key="profile_parties", top=10)
         st.caption("Click a party to open its profile.")
 
 st.subheader("Its exchanges")
 LIMIT = 500
-rows = common.call("ledger_rows", scope, limit=LIMIT)
+rows = cache.ledger_rows(scope, limit=LIMIT)
 st.dataframe(
-    common.labelled(rows), hide_index=True, width="stretch", height=380, column_config=common.LEDGER_COLUMN_CONFIG
+    furniture.labelled(rows), hide_index=True, width="stretch", height=380, column_config=furniture.LEDGER_COLUMN_CONFIG
 )
 if summary["exchanges"] > LIMIT:
     st.caption(f"The latest {LIMIT:,} of {summary['exchanges']:,} exchanges are shown; the downloads hold them all.")
@@ -118,11 +118,11 @@ stem = f"profile-{profile.iso3 or 'intl'}-{profile.party or 'country'}".replace(
 def all_rows():
     from analytics import explore
 
-    return explore.ledger_rows(common.reader().connection(), scope, limit=None)
+    return explore.ledger_rows(cache.reader().connection(), scope, limit=None)
 
 
 csv_col, xlsx_col, _ = st.columns([1, 1, 3])
 with csv_col:
-    common.download_csv(all_rows, stem, key="profile_csv", label="CSV")
+    downloads.download_csv(all_rows, stem, key="profile_csv", label="CSV")
 with xlsx_col:
-    common.download_xlsx(all_rows, stem, key="profile_xlsx", label="Excel")
+    downloads.download_xlsx(all_rows, stem, key="profile_xlsx", label="Excel")

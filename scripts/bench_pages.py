@@ -138,7 +138,7 @@ def write_markdown(results: list[dict], out: Path, repeat: int, rows: int) -> No
     lines += [
         "",
         "How the figures are kept down: every metric and chart result is cached with `st.cache_data` "
-        "keyed on (ledger file signature, function, filters, options) in `pages/common.py`; a chart "
+        "keyed on (ledger file signature, function, filters, options) in `pages/cache.py`; a chart "
         "is cached as a plain dict and rebuilt without a second validation; chart builders write plain dicts "
         "instead of calling plotly's validating API; the sidebar's lists come from cached calls; downloads are "
         "generated only when clicked. The load average above is from other work on the same machine: "

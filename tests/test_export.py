@@ -524,10 +524,10 @@ def test_html_payload_holds_the_title_and_the_traces():
 
 def _menu_script():
     from analytics.filters import Filters
-    from pages import common
+    from pages import cache
     from pages.export_menu import export_menu
 
-    fig, data = common.chart("regions", Filters())
+    fig, data = cache.chart("regions", Filters())
     export_menu("regions", fig, data, Filters())
 
 

@@ -247,7 +247,7 @@ def test_compare_page_numbers(monkeypatch, tiny):
 
 
 def test_parse_filter_params_keeps_the_good_values():
-    from pages.common import parse_filter_params
+    from pages.filter_state import parse_filter_params
 
     filters, warnings = parse_filter_params(
         {"region": ["africa", "Atlantis"], "from": ["1990"], "level": ["senior"], "page": ["ignored"]}
@@ -258,12 +258,12 @@ def test_parse_filter_params_keeps_the_good_values():
 
 def test_edited_eras_file_redraws_and_a_broken_one_warns(monkeypatch, tiny, tmp_path):
     import analytics.reference
-    import pages.common
+    import pages.cache
 
     eras_file = tmp_path / "eras.csv"
     eras_file.write_text("year,label,description\n2024,Test era,edited by a user\n", encoding="utf-8")
     monkeypatch.setattr(analytics.reference, "ERAS_CSV", eras_file)
-    monkeypatch.setattr(pages.common, "ERAS_CSV", eras_file)
+    monkeypatch.setattr(pages.cache, "ERAS_CSV", eras_file)
     at = open_app(monkeypatch, tiny)
     no_exception(at)
     assert "Test era" in at.get("plotly_chart")[0].proto.spec  # the marker of the edited file
@@ -277,12 +277,55 @@ def test_edited_eras_file_redraws_and_a_broken_one_warns(monkeypatch, tiny, tmp_
 
 
 def test_first_run_of_the_app_creates_the_demo_ledger(monkeypatch, tmp_path):
-    import pages.common
+    import pages.cache
 
     default = tmp_path / "ledger.duckdb"
-    monkeypatch.setattr(pages.common, "DEFAULT_DB_PATH", default)
+    monkeypatch.setattr(pages.cache, "DEFAULT_DB_PATH", default)
     at = open_app(monkeypatch, default)  # LEDGER_DB names the (missing) default
     no_exception(at)
     assert default.exists()
     assert "Demo data" in texts(at)
     assert metric(at, "Exchanges in 2025").value != "0"
+
+
+# ---------------------------------------------------------------------------------------------
+# The shape of pages/: helpers import one another one way, and only the cache module caches
+
+PAGES_DIR = ROOT / "pages"
+
+
+def _pages_imported_by(path: Path) -> set[str]:
+    import ast
+
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module == "pages":
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("pages."):
+            found.add(node.module.split(".")[1])
+        elif isinstance(node, ast.Import):
+            found.update(a.name.split(".")[1] for a in node.names if a.name.startswith("pages."))
+    return found
+
+
+def test_page_modules_import_one_another_one_way():
+    graph = {path.stem: _pages_imported_by(path) for path in PAGES_DIR.glob("*.py")}
+    done: set[str] = set()
+
+    def visit(name: str, trail: tuple[str, ...]) -> None:
+        assert name not in trail, f"import cycle: {' -> '.join((*trail, name))}"
+        if name in done:
+            return
+        for imported in graph.get(name, ()):
+            visit(imported, (*trail, name))
+        done.add(name)
+
+    for name in graph:
+        visit(name, ())
+
+
+@pytest.mark.parametrize("path", sorted([*PAGES_DIR.glob("*.py"), ROOT / "dashboard.py"]), ids=lambda p: p.name)
+def test_only_pages_cache_holds_streamlit_caches(path):
+    text = path.read_text(encoding="utf-8")
+    if path.name != "cache.py":
+        assert "st.cache_data" not in text and "st.cache_resource" not in text

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from analytics import atomic, cli
 from analytics.commands.filter_args import add_filter_arguments, filters_from_args
+from analytics.commands.ledger_args import ready_ledger
 from analytics.export import ExportError
 
 
@@ -131,7 +132,6 @@ def _write(path: Path, data: bytes) -> None:
 def run_export(args) -> int:
     from analytics import export
     from analytics.chart_catalog import build_chart, filters_caption
-    from analytics.commands.ledger_commands import ready_ledger
     from analytics.ledger import connect_read_only, is_demo
 
     if args.list:
@@ -175,7 +175,6 @@ def run_export(args) -> int:
 
 def run_briefing(args) -> int:
     from analytics import briefing, export
-    from analytics.commands.ledger_commands import ready_ledger
     from analytics.ledger import connect_read_only, is_demo
 
     started = time.perf_counter()

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from analytics import cli
 from analytics.backup import backup_ledger, restore_ledger
-from analytics.commands.ledger_commands import ready_ledger
+from analytics.commands.ledger_args import ready_ledger
 from analytics.importer import (
     FORCE_NOTE,
     ImportFileError,

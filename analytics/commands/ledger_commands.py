@@ -5,8 +5,9 @@ from __future__ import annotations
 import argparse
 
 from analytics import cli
+from analytics.commands.ledger_args import ready_ledger
 from analytics.demo import MAX_ROWS, MIN_ROWS
-from analytics.ledger import connect_read_only, create_ledger, ledger_info, prepare_ledger
+from analytics.ledger import connect_read_only, create_ledger, ledger_info
 from analytics.settings import load_settings
 
 
@@ -58,13 +59,6 @@ def _bounded(flag: str, low: int, high: int):
         return value
 
     return parse
-
-
-def ready_ledger(args) -> str:
-    """The path of a ledger ready to read (created with demo data if it is the missing default)."""
-    path, is_default = cli.database_path(args)
-    prepare_ledger(path, is_default=is_default, progress=cli.stderr_progress, seed=load_settings().demo_seed)
-    return str(path)
 
 
 def run_init(args) -> int:

@@ -16,7 +16,7 @@ import pandas as pd
 
 from analytics import cli, metrics
 from analytics.commands.filter_args import add_filter_arguments, filters_from_args
-from analytics.commands.ledger_commands import ready_ledger
+from analytics.commands.ledger_args import ready_ledger
 from analytics.ledger import connect_read_only, is_demo
 
 FORMATS: tuple[str, ...] = ("csv", "json", "table")

@@ -1,0 +1,19 @@
+"""The ledger every reading command works on: ``ready_ledger(args)`` turns the shared ``--db``
+flag (else LEDGER_DB, else the default) into the path of a ledger ready to read.
+
+Every command module takes it from here (``info``, ``metric``, ``export``, ``briefing``,
+``history``, ``undo``, ``backup``, ``export-ledger``), beside ``filter_args`` for the filter flags.
+"""
+
+from __future__ import annotations
+
+from analytics import cli
+from analytics.ledger import prepare_ledger
+from analytics.settings import load_settings
+
+
+def ready_ledger(args) -> str:
+    """The path of a ledger ready to read (created with demo data if it is the missing default)."""
+    path, is_default = cli.database_path(args)
+    prepare_ledger(path, is_default=is_default, progress=cli.stderr_progress, seed=load_settings().demo_seed)
+    return str(path)

@@ -1,0 +1,56 @@
+"""The table download buttons (CSV and Excel) of every page: the one place where the app turns
+a table into a spreadsheet file, formulas neutralised.
+
+Pages pass a table, or a function making one that runs only when the button is clicked. The
+bytes come from ``analytics.importer.safe_frame`` / ``write_xlsx`` for now; the spreadsheet-safety
+module will take over their bodies without the pages changing.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+
+import pandas as pd
+import streamlit as st
+
+from analytics.importer import safe_frame, write_xlsx
+
+Table = pd.DataFrame | Callable[[], pd.DataFrame]
+
+
+def _table(data: Table) -> pd.DataFrame:
+    return data() if callable(data) else data
+
+
+def download_csv(data: Table, file_stem: str, *, key: str, label: str = "CSV") -> None:
+    """A download button for a table or a function making one, run only when clicked
+    (formulas neutralised, UTF-8 with BOM so Excel reads the accents)."""
+    st.download_button(
+        label,
+        data=lambda: safe_frame(_table(data)).to_csv(index=False).encode("utf-8-sig"),
+        file_name=f"{file_stem}.csv",
+        mime="text/csv",
+        key=key,
+        on_click="ignore",
+        icon=":material/download:",
+    )
+
+
+def download_xlsx(data: Table, file_stem: str, *, key: str, label: str = "Excel") -> None:
+    """A download button writing the table to .xlsx when clicked (text cells never evaluated)."""
+
+    def build() -> bytes:
+        buffer = io.BytesIO()
+        write_xlsx(_table(data), buffer)
+        return buffer.getvalue()
+
+    st.download_button(
+        label,
+        data=build,
+        file_name=f"{file_stem}.xlsx",
+        key=key,
+        on_click="ignore",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        icon=":material/download:",
+    )
