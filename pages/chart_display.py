@@ -14,22 +14,14 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from analytics import charts, profiles
+from analytics import charts, dimensions, profiles
 from analytics.filters import Filters
 from pages import cache
 from pages.export_menu import export_menu
 from pages.filter_state import current_filters, set_filter
 
-# Chart click dimension -> Filters field.
-CLICK_FIELDS: dict[str, str] = {
-    "region": "regions",
-    "subregion": "subregions",
-    "party_family": "families",
-    "party_status": "statuses",
-    "form": "forms",
-    "direction": "directions",
-    "level": "levels",
-}
+# Chart click dimension -> Filters field (the registry's clickable dimensions).
+CLICK_FIELDS = dimensions.CLICK_FIELDS
 
 
 PLOTLY_CONFIG = {

@@ -4,7 +4,7 @@ other filter applies."""
 
 import streamlit as st
 
-from analytics import charts
+from analytics import charts, dimensions
 from analytics.chart_catalog import COMPARE_DIMENSIONS, period_label
 from pages import cache, chart_display, downloads, filter_state, furniture
 
@@ -45,7 +45,7 @@ for key, index in (("a", 0), ("b", 1)):
 filter_state.url_option("by", "compare_dimension", list(COMPARE_DIMENSIONS), "region")
 controls = st.columns([1, 2, 2], gap="medium")
 dimension = controls[0].selectbox(
-    "Compare by", COMPARE_DIMENSIONS, key="compare_dimension", format_func=lambda d: charts.DIMENSION_NAMES.get(d, d)
+    "Compare by", COMPARE_DIMENSIONS, key="compare_dimension", format_func=dimensions.label
 )
 period_a = controls[1].slider("Period A", bounds[0], bounds[1], key="compare_a")
 period_b = controls[2].slider("Period B", bounds[0], bounds[1], key="compare_b")
@@ -76,7 +76,7 @@ if dimension == "country_iso3":
     table = table.rename(columns={"country_iso3": "ISO3", "country": "Country"})
 else:
     table[dimension] = [charts.category_label(dimension, code) for code in table[dimension]]
-    table = table.rename(columns={dimension: charts.DIMENSION_NAMES.get(dimension, dimension)})
+    table = table.rename(columns={dimension: dimensions.label(dimension)})
 st.dataframe(
     table,
     hide_index=True,

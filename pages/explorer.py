@@ -14,7 +14,7 @@ if not furniture.has_rows(current):
     st.stop()
 
 DIMENSIONS = list(explore.PIVOT_DIMENSIONS)
-NAMES = {**charts.DIMENSION_NAMES, "decade": "Decade", "country": "Country", "none": "(nothing)"}
+NAMES = {**charts.DIMENSION_NAMES, "none": "(nothing)"}
 filter_state.url_option("rows", "explorer_rows", DIMENSIONS, "region")
 filter_state.url_option("cols", "explorer_cols", [*DIMENSIONS, "none"], "decade")
 filter_state.url_option("measure", "explorer_measure", list(explore.PIVOT_MEASURES), "exchanges")

@@ -15,7 +15,7 @@ import functools
 
 import streamlit as st
 
-from analytics import vocab
+from analytics import dimensions, vocab
 from analytics.filters import (
     CODE_DIMENSIONS,
     DEFAULT_FIRST_YEAR,
@@ -36,16 +36,8 @@ FILTERS_KEY = "filters"  # the current Filters value, for the pages
 URL_WRITTEN_KEY = "_filters_url_written"  # (page, filter params) last written to the URL
 URL_WARNINGS_KEY = "_filters_url_warnings"
 FILTER_URL_KEYS: tuple[str, ...] = ("from", "to", *DIMENSION_PARAMS.values(), "party")
-DIMENSION_WORDS: dict[str, str] = {
-    "regions": "Region",
-    "subregions": "Sub-region",
-    "countries": "Country",
-    "families": "Party family",
-    "statuses": "Party status",
-    "forms": "Form",
-    "directions": "Direction",
-    "levels": "Level",
-}
+# What the sidebar calls each dimension: its label in the dimension registry.
+DIMENSION_WORDS: dict[str, str] = {field: d.label for field, d in dimensions.BY_FILTER_FIELD.items()}
 
 
 def parse_filter_params(params: dict[str, list[str]]) -> tuple[Filters, list[str]]:
@@ -224,15 +216,17 @@ def filters_sidebar(page: str = "") -> Filters:
             key=YEARS_KEY,
             help=f"Without a choice the charts start in {DEFAULT_FIRST_YEAR} (reform and opening).",
         )
-        regions = st.multiselect("Region", region_names(), key=WIDGET_KEYS["regions"], placeholder="All regions")
+        regions = st.multiselect(
+            DIMENSION_WORDS["regions"], region_names(), key=WIDGET_KEYS["regions"], placeholder="All regions"
+        )
         st.multiselect(
-            "Sub-region",
+            DIMENSION_WORDS["subregions"],
             _subregion_options(regions, st.session_state[WIDGET_KEYS["subregions"]]),
             key=WIDGET_KEYS["subregions"],
             placeholder="All sub-regions",
         )
         st.multiselect(
-            "Country",
+            DIMENSION_WORDS["countries"],
             _country_options(
                 regions, st.session_state[WIDGET_KEYS["subregions"]], st.session_state[WIDGET_KEYS["countries"]]
             ),

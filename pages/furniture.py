@@ -13,7 +13,7 @@ import dataclasses
 import pandas as pd
 import streamlit as st
 
-from analytics import vocab
+from analytics import dimensions, vocab
 from analytics.filters import Filters
 from pages import cache
 from pages.entry import ensure_entry
@@ -102,7 +102,8 @@ LEDGER_COLUMN_CONFIG = {
     "exchange_id": st.column_config.NumberColumn("Id", format="%d"),
 }
 
-CODE_COLUMNS = ("party_family", "party_status", "form", "direction", "level", "date_precision")
+# Ledger columns holding codes: the coded dimensions, and the date precision.
+CODE_COLUMNS = (*(d.column for d in dimensions.CODED), "date_precision")
 
 
 def labelled(rows: pd.DataFrame) -> pd.DataFrame:
