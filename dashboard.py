@@ -9,6 +9,7 @@ page files are present.
 from pathlib import Path
 
 import streamlit as st
+from streamlit.navigation.page import StreamlitPage
 
 from analytics.ledger import LedgerError
 from pages import entry, filter_state
@@ -28,7 +29,7 @@ PAGES: tuple[tuple[str, str, str, str], ...] = (
 )
 
 
-def navigation() -> st.navigation:
+def navigation() -> StreamlitPage:
     """The page menu; pages whose file does not exist (yet) are left out."""
     sections: dict[str, list[st.Page]] = {}
     for path, title, icon, section in PAGES:

@@ -191,11 +191,11 @@ else:
     top[1].toggle("Preview charts", key=PREVIEW_KEY)
     current_words = current.describe()
     for index, item in enumerate(items):
-        spec = CHARTS.get(item["chart"])
+        chart_spec = CHARTS.get(item["chart"])
         own = _item_filters(item)
         with st.container(border=True):
             head, buttons = st.columns([5, 2], vertical_alignment="top")
-            title = spec.title if spec else f"{item['chart']} (no longer in the catalog: left out)"
+            title = chart_spec.title if chart_spec else f"{item['chart']} (no longer in the catalog: left out)"
             head.markdown(f"**{index + 2}. {title}**")
             if own is not None:
                 head.caption(f":material/lock: Saved filters: {own.describe()}")
@@ -254,7 +254,7 @@ else:
                 height=68,
                 placeholder="Optional: shown beside the chart and in the speaker notes",
             )
-            if spec and st.session_state.get(PREVIEW_KEY):
+            if chart_spec and st.session_state.get(PREVIEW_KEY):
                 try:
                     fig, _ = cache.chart(
                         item["chart"], own if own is not None else current, **(item.get("options") or {})

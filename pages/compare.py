@@ -2,7 +2,10 @@
 with the full table to sort and download. The periods replace the sidebar's years; every
 other filter applies."""
 
+from typing import Any, cast
+
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from analytics import charts, dimensions
 from analytics.chart_catalog import COMPARE_DIMENSIONS, period_label
@@ -29,6 +32,13 @@ def _period(text: str | None, fallback: tuple[int, int]) -> tuple[int, int]:
     return (first, last) if bounds[0] <= first <= last <= bounds[1] else fallback
 
 
+def _period_slider(column: DeltaGenerator, label: str, key: str) -> tuple[int, int]:
+    """A range slider over the ledger's years. Its value is always a (first, last) pair, put in
+    st.session_state below before the slider is drawn; Streamlit's stubs, seeing no ``value``
+    argument, type the result as a single int."""
+    return cast(tuple[int, int], column.slider(label, bounds[0], bounds[1], key=key))
+
+
 for key, index in (("a", 0), ("b", 1)):
     widget = f"compare_{key}"
     if widget not in st.session_state:
@@ -47,13 +57,13 @@ controls = st.columns([1, 2, 2], gap="medium")
 dimension = controls[0].selectbox(
     "Compare by", COMPARE_DIMENSIONS, key="compare_dimension", format_func=dimensions.label
 )
-period_a = controls[1].slider("Period A", bounds[0], bounds[1], key="compare_a")
-period_b = controls[2].slider("Period B", bounds[0], bounds[1], key="compare_b")
+period_a = _period_slider(controls[1], "Period A", "compare_a")
+period_b = _period_slider(controls[2], "Period B", "compare_b")
 filter_state.write_url_option("by", dimension, "region")
 for key, period, index in (("a", period_a, 0), ("b", period_b, 1)):
     filter_state.write_url_option(key, f"{period[0]}-{period[1]}", f"{defaults[index][0]}-{defaults[index][1]}")
 
-options = dict(dimension=dimension, period_a=tuple(period_a), period_b=tuple(period_b))
+options: dict[str, Any] = dict(dimension=dimension, period_a=tuple(period_a), period_b=tuple(period_b))
 fig, data = cache.chart("compare-periods", current, **options)
 if data.empty or (data["exchanges_a"].sum() == 0 and data["exchanges_b"].sum() == 0):
     furniture.empty_state(f"No exchanges match these filters in {period_label(period_a)} or {period_label(period_b)}.")

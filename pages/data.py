@@ -345,7 +345,7 @@ def files_section(path: str) -> None:
         )
         upload = st.file_uploader("Backup file (.zip)", type=["zip"], key="data_restore_upload")
         sure = st.checkbox("Replace the whole ledger by this backup", key="data_restore_confirm")
-        if st.button("Restore", key="data_restore", disabled=upload is None or not sure):
+        if st.button("Restore", key="data_restore", disabled=upload is None or not sure) and upload is not None:
             try:
                 done = backup.restore_ledger(path, upload.getvalue(), force=True)
             except LedgerError as error:

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
+from typing import TypeAlias
 
 import pandas as pd
 import streamlit as st
 
 from analytics.importer import safe_frame, write_xlsx
 
-Table = pd.DataFrame | Callable[[], pd.DataFrame]
+Table: TypeAlias = pd.DataFrame | Callable[[], pd.DataFrame]
 
 
 def _table(data: Table) -> pd.DataFrame:

@@ -68,7 +68,9 @@ search = search_col.text_input(
     "Search party, country, topic or event id", key="explorer_search", placeholder="e.g. Socialist, Brazil, seminar"
 )
 filter_state.url_option("sort", "explorer_sort", list(SORTS), "date")
-order_by = sort_col.selectbox("Sort by", list(SORTS), key="explorer_sort", format_func=SORTS.get)
+order_by = sort_col.selectbox(
+    "Sort by", list(SORTS), key="explorer_sort", format_func=lambda sort: SORTS.get(sort, sort)
+)
 descending = order_col.toggle("Newest / Z first", value=True, key="explorer_desc")
 filter_state.write_url_option("q", search.strip() or None, None)
 filter_state.write_url_option("sort", order_by, "date")

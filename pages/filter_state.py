@@ -47,7 +47,7 @@ def parse_filter_params(params: dict[str, list[str]]) -> tuple[Filters, list[str
     that says what was ignored and why.
     """
     warnings: list[str] = []
-    kept: dict[str, list[str]] = {}
+    kept: dict[str, list[str] | str] = {}  # the type Filters.from_params takes; only lists go in
     for key, values in params.items():
         if key not in FILTER_URL_KEYS or not values:
             continue

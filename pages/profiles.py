@@ -49,12 +49,14 @@ choose_kind, choose_entity = st.columns([1, 3], gap="medium", vertical_alignment
 kind = choose_kind.segmented_control("Profile of", ["Country", "Party"], key="profile_kind") or "Country"
 if kind == "Country":
     iso3 = choose_entity.selectbox(
-        "Country", list(COUNTRY_LABELS), key="profile_country", format_func=COUNTRY_LABELS.get
+        "Country", list(COUNTRY_LABELS), key="profile_country", format_func=lambda code: COUNTRY_LABELS.get(code, code)
     )
     profile = Profile("country", iso3=iso3)
 else:
-    chosen = choose_entity.selectbox("Party", list(PARTY_LABELS), key="profile_party", format_func=PARTY_LABELS.get)
-    iso3, _, name = chosen.partition(":")
+    chosen = choose_entity.selectbox(
+        "Party", list(PARTY_LABELS), key="profile_party", format_func=lambda choice: PARTY_LABELS.get(choice, choice)
+    )
+    iso3, _colon, name = chosen.partition(":")
     profile = Profile("party", iso3=iso3, party=name)
 st.session_state["_profile_param"] = profile.to_param()
 filter_state.write_url_option("profile", profile.to_param(), None)
