@@ -70,7 +70,7 @@ from analytics.importer.rows import (
     write_template,
     write_xlsx,
 )
-from analytics.importer.validate import check_rows
+from analytics.importer.validate import CheckedRecord, check_record, check_rows
 from analytics.importer.values import EXCEL_EPOCH
 
 __all__ = [
@@ -78,6 +78,7 @@ __all__ = [
     "CODE_COLUMNS",
     "CODE_DEFAULTS",
     "COLUMNS",
+    "CheckedRecord",
     "CheckedRows",
     "DATE_PRECISIONS",
     "DemoLedgerError",
@@ -106,6 +107,7 @@ __all__ = [
     "_result",
     "batch_history",
     "check_against_ledger",
+    "check_record",
     "check_rows",
     "commit_import",
     "export_bytes",
