@@ -61,17 +61,15 @@ from analytics.importer.rows import (
     export_ledger,
     ledger_rows,
     rows_bytes,
-    safe_cell,
-    safe_frame,
     template_csv,
     template_frame,
     template_xlsx,
     write_rows,
     write_template,
-    write_xlsx,
 )
 from analytics.importer.validate import CheckedRecord, check_record, check_rows
 from analytics.importer.values import EXCEL_EPOCH
+from analytics.spreadsheet import safe_cell, safe_frame, write_xlsx  # the pages' table downloads use them
 
 __all__ = [
     "BatchError",

@@ -25,10 +25,10 @@ from analytics.importer.crosscheck import check_against_ledger
 from analytics.importer.decode import read_table
 from analytics.importer.errors import DemoLedgerError, DuplicateFileError, ImportFileError
 from analytics.importer.problems import CheckedRows, _empty_problems, _error_positions, _with_rows
-from analytics.importer.rows import safe_frame
 from analytics.importer.validate import check_rows
 from analytics.ledger import LedgerError, connect_read_only, current_user, write_transaction
 from analytics.settings import load_settings
+from analytics.spreadsheet import write_csv
 
 
 @dataclass
@@ -407,5 +407,5 @@ def write_rejected(table: SourceTable, problems: pd.DataFrame, target: Path | st
     neutralised), through a temporary file renamed into place. Raises OSError."""
     target = Path(target)
     with atomic.replacing(target) as temp:
-        safe_frame(rejected_frame(table, problems)).to_csv(temp, index=False, encoding="utf-8-sig")
+        write_csv(rejected_frame(table, problems), temp)
     return target

@@ -4,85 +4,23 @@
 no file made from ledger rows runs a formula.
 
 Called by the ``export-ledger`` and ``template`` commands, the Data page and the pages' table
-downloads (``safe_frame`` / ``write_xlsx``, re-exported by the package).
+downloads (which import ``safe_frame`` / ``write_xlsx`` of ``analytics.spreadsheet`` through the package).
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import io
-import itertools
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import duckdb
-import numpy as np
 import pandas as pd
 
 from analytics import atomic
 from analytics.errors import InvalidInputError
-from analytics.importer.columns import CODE_COLUMNS, COLUMNS, FORMULA_CHARACTERS
+from analytics.importer.columns import CODE_COLUMNS, COLUMNS
 from analytics.ledger import LedgerError, connect_read_only
-
-
-def safe_cell(value: object) -> object:
-    """``value`` made harmless in a spreadsheet: text starting with = + - @ (or a tab or carriage
-    return) gets a leading apostrophe, which spreadsheets show as text and the importer removes."""
-    if isinstance(value, str) and value[:1] and value[0] in FORMULA_CHARACTERS + "\t\r":
-        return "'" + value
-    return value
-
-
-def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    """A copy of ``frame`` with ``safe_cell`` applied to the column names and every text cell, for CSV.
-
-    Numbers stay numbers (a negative number is not text); string columns are handled vectorised.
-    """
-    out = frame.copy()
-    out.columns = [safe_cell(column) for column in out.columns]
-    for index in range(out.shape[1]):
-        series = out.iloc[:, index]
-        if series.dtype == object:
-            out.isetitem(index, series.map(safe_cell))
-        elif pd.api.types.is_string_dtype(series):
-            risky = series.str.match(r"[=+\-@\t\r]").fillna(False).astype(bool)
-            if risky.any():
-                out.isetitem(index, series.where(~risky, "'" + series))
-    return out
-
-
-def write_xlsx(frame: pd.DataFrame, target, *, sheet_name: str = "Ledger") -> None:
-    """Write ``frame`` to an .xlsx file or binary buffer with every text cell stored as text.
-
-    A cell starting with ``=`` is written as a string with Excel's quote prefix, so Excel shows it
-    and never evaluates it; the value itself is unchanged (an import reads it back exactly).
-    """
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(sheet_name)
-    rows = frame.itertuples(index=False, name=None)
-    for values in itertools.chain([tuple(str(column) for column in frame.columns)], rows):
-        cells = []
-        for value in values:
-            if value is None or (not isinstance(value, str) and pd.api.types.is_scalar(value) and pd.isna(value)):
-                cells.append(None)
-                continue
-            if isinstance(value, pd.Timestamp):
-                value = value.tz_localize(None).to_pydatetime() if value.tzinfo else value.to_pydatetime()
-            elif isinstance(value, np.generic):
-                value = value.item()
-            elif not isinstance(value, (str, int, float, bool, dt.date, dt.datetime, dt.time)):
-                value = str(value)
-            cell = WriteOnlyCell(sheet, value=value)
-            if isinstance(value, str):
-                cell.data_type = "s"
-                if value[:1] and value[0] in FORMULA_CHARACTERS:
-                    cell.quotePrefix = True
-            cells.append(cell)
-        sheet.append(cells)
-    workbook.save(target)
-
+from analytics.spreadsheet import csv_bytes, excel_cell, write_csv, write_xlsx
 
 ROW_FORMATS: tuple[str, ...] = ("csv", "xlsx", "parquet")
 
@@ -96,7 +34,7 @@ def _row_format(name: str) -> str:
 
 def _write_rows_to(frame: pd.DataFrame, target, kind: str) -> None:
     if kind == "csv":
-        safe_frame(frame).to_csv(target, index=False, encoding="utf-8-sig")
+        write_csv(frame, target)
     elif kind == "xlsx":
         write_xlsx(frame, target)
     else:
@@ -216,11 +154,12 @@ def template_frame(examples: bool = False) -> pd.DataFrame:
 
 def template_csv() -> bytes:
     """The CSV template: the header row only (UTF-8)."""
-    return (",".join(COLUMNS) + "\n").encode("utf-8")
+    return csv_bytes(template_frame(), encoding="utf-8")
 
 
-def template_xlsx() -> bytes:
-    """The Excel template: a 'Ledger' sheet (header and drop-down lists of codes), 'Codes' and 'Examples'."""
+def template_xlsx(example_rows: Sequence[Mapping[str, object]] = TEMPLATE_EXAMPLES) -> bytes:
+    """The Excel template: a 'Ledger' sheet (header and drop-down lists of codes), 'Codes' and
+    'Examples' (``example_rows``, written cell by cell through ``spreadsheet.excel_cell``)."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
@@ -229,7 +168,7 @@ def template_xlsx() -> bytes:
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = "Ledger"
-    sheet.append(list(COLUMNS))
+    sheet.append([excel_cell(sheet, column) for column in COLUMNS])
     sheet.freeze_panes = "A2"
     codes = workbook.create_sheet("Codes")
     for index, (column, values) in enumerate(CODE_COLUMNS.items(), start=1):
@@ -247,9 +186,11 @@ def template_xlsx() -> bytes:
         sheet.cell(row=1, column=index).font = Font(bold=True)
         sheet.column_dimensions[get_column_letter(index)].width = 14 if column != "party" else 32
     examples = workbook.create_sheet("Examples")
-    examples.append(list(COLUMNS))
-    for row in TEMPLATE_EXAMPLES:
-        examples.append([row[column] if row[column] != "" else None for column in COLUMNS])
+    examples.append([excel_cell(examples, column) for column in COLUMNS])
+    for row in example_rows:
+        examples.append(
+            [excel_cell(examples, row.get(column, "") if row.get(column, "") != "" else None) for column in COLUMNS]
+        )
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
