@@ -63,11 +63,55 @@ def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
 # CSV
 
 
+def _csv_field(value: str) -> str:
+    return '"' + value.replace('"', '""') + '"'
+
+
+def _placeholders(frame: pd.DataFrame, preamble: list[list[object]]):
+    """``frame`` and ``preamble`` with every text holding a carriage return replaced by a plain
+    placeholder, and the quoted field each placeholder stands for.
+
+    Python's csv writer quotes a field holding a newline but not one holding only a carriage
+    return when lines end in ``\n``, and a bare ``\r`` ends a record for every CSV reader: such a
+    cell is written quoted by hand instead. Rare, so the common case keeps pandas' fast writer.
+    """
+    fields: dict[str, str] = {}
+
+    def swap(value: object) -> object:
+        if isinstance(value, str) and "\r" in value:
+            key = f"\ue000{len(fields)}\ue001"
+            fields[key] = _csv_field(value)
+            return key
+        return value
+
+    texts = [
+        index
+        for index in range(frame.shape[1])
+        if frame.iloc[:, index].dtype == object or pd.api.types.is_string_dtype(frame.iloc[:, index])
+    ]
+    risky = [index for index in texts if frame.iloc[:, index].map(lambda v: isinstance(v, str) and "\r" in v).any()]
+    if not risky and not any("\r" in str(column) for column in frame.columns):
+        if not any(isinstance(value, str) and "\r" in value for row in preamble for value in row):
+            return frame, preamble, fields
+    frame = frame.copy()
+    frame.columns = [swap(column) for column in frame.columns]
+    for index in risky:
+        frame.isetitem(index, frame.iloc[:, index].map(swap))
+    preamble = [[swap(value) for value in row] for row in preamble]
+    return frame, preamble, fields
+
+
 def _write_csv_text(frame: pd.DataFrame, handle, preamble: Iterable[Sequence[object]]) -> None:
-    writer = csv.writer(handle, lineterminator="\n")
-    for row in preamble:
-        writer.writerow([safe_cell(value) for value in row])
-    safe_frame(frame).to_csv(handle, index=False, lineterminator="\n")
+    rows = [[safe_cell(value) for value in row] for row in preamble]
+    frame, rows, fields = _placeholders(safe_frame(frame), rows)
+    out = io.StringIO() if fields else handle
+    csv.writer(out, lineterminator="\n").writerows(rows)
+    frame.to_csv(out, index=False, lineterminator="\n")
+    if fields:
+        text = out.getvalue()
+        for key, field_text in fields.items():
+            text = text.replace(key, field_text)
+        handle.write(text)
 
 
 def write_csv(
