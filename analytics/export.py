@@ -33,7 +33,7 @@ from pathlib import Path
 import pandas as pd
 import plotly.graph_objects as go
 
-from analytics import spreadsheet
+from analytics import formats, spreadsheet
 from analytics.errors import DomainError
 from analytics.settings import PROJECT_ROOT, load_settings
 from analytics.spreadsheet import safe_cell
@@ -615,42 +615,37 @@ class ExportFormat:
     default_scale: float = 1.0
 
 
+def _format(
+    key: str,
+    label: str,
+    description: str,
+    needs_browser: bool,
+    write: Callable[[go.Figure, pd.DataFrame, ChartMeta], bytes] | None = None,
+    default_scale: float = 1.0,
+) -> ExportFormat:
+    """An export format whose extension and MIME type come from the registry (``analytics.formats``)."""
+    record = formats.FORMATS[key]
+    return ExportFormat(key, record.extension, record.mime, label, description, needs_browser, write, default_scale)
+
+
 FORMATS: dict[str, ExportFormat] = {
     f.key: f
     for f in (
-        ExportFormat(
-            "png",
-            "png",
-            "image/png",
-            "PNG image",
-            "picture at 2x scale, for slides and documents",
-            True,
-            default_scale=2.0,
-        ),
-        ExportFormat("svg", "svg", "image/svg+xml", "SVG vector", "vector picture that scales without blur", True),
-        ExportFormat("pdf", "pdf", "application/pdf", "PDF", "one vector page, for print", True),
-        ExportFormat(
+        _format("png", "PNG image", "picture at 2x scale, for slides and documents", True, default_scale=2.0),
+        _format("svg", "SVG vector", "vector picture that scales without blur", True),
+        _format("pdf", "PDF", "one vector page, for print", True),
+        _format(
             "html",
-            "html",
-            "text/html",
             "Interactive HTML",
             "self-contained interactive chart that opens offline",
             False,
             write=lambda fig, data, meta: to_html(fig, meta),
         ),
-        ExportFormat(
-            "csv",
-            "csv",
-            "text/csv",
-            "CSV data",
-            "the numbers behind the chart",
-            False,
-            write=lambda fig, data, meta: to_csv(data, meta),
+        _format(
+            "csv", "CSV data", "the numbers behind the chart", False, write=lambda fig, data, meta: to_csv(data, meta)
         ),
-        ExportFormat(
+        _format(
             "xlsx",
-            "xlsx",
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             "Excel data",
             "the numbers behind the chart, with an About sheet",
             False,
@@ -663,14 +658,15 @@ IMAGE_FORMATS = tuple(key for key, f in FORMATS.items() if f.needs_browser)
 
 def format_for_path(path: str | Path) -> str:
     """The format key from a file's extension; ExportError listing the known ones otherwise."""
-    extension = Path(path).suffix.lower().lstrip(".")
-    extension = {"htm": "html", "jpeg": "jpg"}.get(extension, extension)
-    if extension not in FORMATS:
+    found = next(
+        (f for kind in (formats.CHART_PICTURE, formats.CHART_DATA) if (f := formats.find_file(path, kind))), None
+    )
+    if found is None or found.name not in FORMATS:
         raise ExportError(
             f"Cannot tell the format of {str(path)!r} from its extension: use one of "
             + ", ".join(f".{f.extension}" for f in FORMATS.values())
         )
-    return extension
+    return found.name
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from analytics import formats
 from analytics.importer.columns import COLUMNS, KNOWN_COLUMNS, SourceTable
 from analytics.importer.errors import ImportFileError
 from analytics.importer.headers import match_headers
@@ -28,14 +29,11 @@ from analytics.importer.headers import match_headers
 SEPARATORS = (",", ";", "\t")
 
 
+# .csv .tsv .txt -> csv, .xlsx .xlsm -> xlsx, .parquet .pq -> parquet (from the format registry).
 _KIND_BY_SUFFIX = {
-    ".csv": "csv",
-    ".tsv": "csv",
-    ".txt": "csv",
-    ".xlsx": "xlsx",
-    ".xlsm": "xlsx",
-    ".parquet": "parquet",
-    ".pq": "parquet",
+    f".{extension}": name
+    for name in formats.names(formats.LEDGER_ROWS)
+    for extension in formats.FORMATS[name].extensions(reading=True)
 }
 
 

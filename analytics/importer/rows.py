@@ -16,20 +16,22 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from analytics import atomic
+from analytics import atomic, formats
 from analytics.errors import InvalidInputError
 from analytics.importer.columns import CODE_COLUMNS, COLUMNS
 from analytics.ledger import LedgerError, connect_read_only
 from analytics.spreadsheet import csv_bytes, excel_cell, write_csv, write_xlsx
 
-ROW_FORMATS: tuple[str, ...] = ("csv", "xlsx", "parquet")
+ROW_FORMATS: tuple[str, ...] = formats.names(formats.LEDGER_ROWS)  # csv, xlsx, parquet
 
 
 def _row_format(name: str) -> str:
-    kind = Path(name).suffix.lower().lstrip(".")
-    if kind not in ROW_FORMATS:
-        raise InvalidInputError(f"Cannot write {Path(name).name}: use a .csv, .xlsx or .parquet file name.")
-    return kind
+    found = formats.find_file(name, formats.LEDGER_ROWS)
+    if found is None:
+        raise InvalidInputError(
+            f"Cannot write {Path(name).name}: use a {formats.extension_list(formats.LEDGER_ROWS)} file name."
+        )
+    return found.name
 
 
 def _write_rows_to(frame: pd.DataFrame, target, kind: str) -> None:
@@ -199,7 +201,9 @@ def template_xlsx(example_rows: Sequence[Mapping[str, object]] = TEMPLATE_EXAMPL
 def write_template(path: Path | str) -> Path:
     """Write the template to ``path`` (.csv or .xlsx), whole or not at all."""
     path = Path(path)
-    suffix = path.suffix.lower()
-    if suffix not in (".csv", ".xlsx"):
-        raise InvalidInputError(f"Cannot write a template named {path.name}: use a .csv or .xlsx file name.")
-    return atomic.write_bytes(path, template_csv() if suffix == ".csv" else template_xlsx())
+    found = formats.find_file(path, formats.TEMPLATE)
+    if found is None:
+        raise InvalidInputError(
+            f"Cannot write a template named {path.name}: use a {formats.extension_list(formats.TEMPLATE)} file name."
+        )
+    return atomic.write_bytes(path, template_csv() if found.name == "csv" else template_xlsx())
