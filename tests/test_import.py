@@ -1,5 +1,5 @@
 """The importer: reading, header matching, vectorised validation, writing a batch, undo, export
-round trips, formula neutralisation and the templates (analytics/importer.py)."""
+round trips, formula neutralisation and the templates (analytics/importer/)."""
 
 from __future__ import annotations
 
