@@ -21,7 +21,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from analytics import atomic
+from analytics import atomic, formats
 from analytics.importer import restart_transaction
 from analytics.ledger import (
     SCHEMA_VERSION,
@@ -34,6 +34,8 @@ from analytics.ledger import (
 )
 
 FORMAT = "party-exchange-ledger-backup"
+# The backup file: a .zip (extension and MIME type from the format registry).
+FILE_FORMAT = formats.get("zip", formats.BACKUP)
 FORMAT_VERSION = 1
 # Restored in this order (parents first); ``countries`` is reference data shipped with the program.
 TABLES: tuple[str, ...] = ("parties", "exchanges", "import_batches")

@@ -28,7 +28,7 @@ from typing import Any
 
 import duckdb
 
-from analytics import chart_catalog, explore, export, texts
+from analytics import chart_catalog, explore, export, formats, texts
 from analytics.errors import DomainError, InvalidInputError
 from analytics.filters import FilterError, Filters
 
@@ -42,6 +42,7 @@ MAX_TITLE = 200
 SLIDE_WIDTH_PX = 1280
 SLIDE_HEIGHT_PX = 720
 SLIDE_SCALE = 2.5
+# Labels of the briefing formats of the registry (``analytics.formats``, kind briefing).
 FORMATS = {"pptx": "PowerPoint deck", "pdf": "PDF pack"}
 
 
@@ -770,10 +771,10 @@ BUILDERS = {"pptx": build_pptx, "pdf": build_pdf}
 
 def briefing_format(path: str | Path) -> str:
     """'pptx' or 'pdf' from a file name; BriefingError otherwise."""
-    extension = Path(path).suffix.lower().lstrip(".")
-    if extension not in BUILDERS:
+    found = formats.find_file(path, formats.BRIEFING)
+    if found is None:
         raise BriefingError(f"A briefing is written as .pptx (slide deck) or .pdf (PDF pack), not {str(path)!r}.")
-    return extension
+    return found.name
 
 
 def briefing_file_name(title: str, fmt: str, day: dt.date | None = None) -> str:

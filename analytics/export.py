@@ -16,10 +16,8 @@ from __future__ import annotations
 
 import asyncio
 import atexit
-import csv
 import datetime as dt
 import html
-import io
 import json
 import os
 import re
@@ -35,9 +33,10 @@ from pathlib import Path
 import pandas as pd
 import plotly.graph_objects as go
 
-from analytics import texts
+from analytics import formats, spreadsheet, texts
 from analytics.errors import DomainError
 from analytics.settings import PROJECT_ROOT, load_settings
+from analytics.spreadsheet import safe_cell
 
 TOPOJSON_DIR = PROJECT_ROOT / "static" / "topojson"
 DEFAULT_SOURCE = texts.SOURCE
@@ -54,7 +53,6 @@ SHARED_IDLE_S = 600.0
 RELOAD_EVERY = 25
 MUTED = "#5b6470"
 DEMO_COLOUR = "#b3261e"
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 class ExportError(DomainError):
@@ -564,94 +562,37 @@ def to_html(fig: go.Figure, meta: ChartMeta) -> bytes:
 
 
 def neutralise(value):
-    """A cell value safe to open in a spreadsheet: text starting with = + - @ (or a tab or
-    carriage return) gets a leading apostrophe so it is never run as a formula."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
-
-
-def safe_frame(data: pd.DataFrame) -> pd.DataFrame:
-    """The frame with every text cell and column name neutralised (numbers untouched)."""
-    out = data.copy()
-    out.columns = [neutralise(str(c)) for c in out.columns]
-    for column in out.columns:
-        series = out[column]
-        if series.dtype == object or pd.api.types.is_string_dtype(series):
-            out[column] = series.map(neutralise).astype(object)
-    return out
+    """A cell value safe to open in a spreadsheet (``spreadsheet.safe_cell``): text starting with
+    = + - @ (or a tab or carriage return) gets a leading apostrophe so it is never run as a formula."""
+    return safe_cell(value)
 
 
 def to_csv(data: pd.DataFrame, meta: ChartMeta) -> bytes:
     """The data behind the chart as UTF-8 CSV (with a byte-order mark for Excel): first lines
     ``# Title: …``, ``# Filters: …``, ``# Source: …``, ``# Exported: …``, ``# Data: …``, then
-    the table with its header row."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    for label, value in meta.rows():
-        writer.writerow([f"# {label}: {value}"])
-    safe_frame(data).to_csv(buffer, index=False, lineterminator="\n")
-    return buffer.getvalue().encode("utf-8-sig")
-
-
-def _cell(value):
-    """A pandas/numpy value as something openpyxl stores (None for missing)."""
-    if value is None or (not isinstance(value, str | bytes) and pd.api.types.is_scalar(value) and pd.isna(value)):
-        return None
-    if isinstance(value, pd.Timestamp):
-        return value.tz_localize(None).to_pydatetime() if value.tzinfo else value.to_pydatetime()
-    if hasattr(value, "item") and not isinstance(value, str):
-        return value.item()
-    if isinstance(value, int | float | bool | str | dt.date | dt.datetime):
-        return value
-    return str(value)
-
-
-def _as_text(sheet) -> None:
-    """Store every cell that looks like a formula as plain text with Excel's quote prefix:
-    Excel and LibreOffice show it and never evaluate it."""
-    for row in sheet.iter_rows():
-        for cell in row:
-            if isinstance(cell.value, str) and cell.value.startswith(_FORMULA_START):
-                cell.data_type = "s"
-                cell.quotePrefix = True
+    the table with its header row (formulas neutralised by ``analytics.spreadsheet``)."""
+    return spreadsheet.csv_bytes(data, preamble=[[f"# {label}: {value}"] for label, value in meta.rows()])
 
 
 def to_xlsx(data: pd.DataFrame, meta: ChartMeta) -> bytes:
     """An Excel workbook: sheet 'Data' (the table, header on row 1, frozen) and sheet 'About'
     (title, filters, source, export date and the demo mark). Text that starts like a formula
-    is stored as text, never as a formula."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "Data"
-    sheet.append([str(c) for c in data.columns])
-    for values in data.itertuples(index=False, name=None):
-        sheet.append([_cell(v) for v in values])
-    sheet.freeze_panes = "A2"
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for cells in sheet.iter_cols(max_row=min(sheet.max_row, 200)):
-        longest = max((len(str(c.value)) for c in cells if c.value is not None), default=8)
-        sheet.column_dimensions[cells[0].column_letter].width = min(max(10, longest + 2), 60)
-    about = book.create_sheet("About")
-    for label, value in meta.rows():
-        about.append([label, value])
-    about["B1"].font = Font(bold=True)
-    if meta.is_demo:
-        about["B5"].font = Font(bold=True, color="B3261E")
-    about.column_dimensions["A"].width = 12
-    about.column_dimensions["B"].width = 80
-    for each in (sheet, about):
-        _as_text(each)
-    book.properties.title = meta.title
-    book.properties.subject = meta.filters
-    book.properties.creator = meta.source
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    is stored as text, never as a formula (``analytics.spreadsheet``)."""
+    about = spreadsheet.Sheet(
+        "About",
+        rows=[[label, value] for label, value in meta.rows()],
+        widths={"A": 12, "B": 80},
+        fonts={"B1": {"bold": True}, **({"B5": {"bold": True, "color": "B3261E"}} if meta.is_demo else {})},
+    )
+    return spreadsheet.xlsx_bytes(
+        data,
+        sheet_name="Data",
+        freeze_header=True,
+        bold_header=True,
+        fit_columns=True,
+        extra_sheets=[about],
+        properties={"title": meta.title, "subject": meta.filters, "creator": meta.source},
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -674,42 +615,37 @@ class ExportFormat:
     default_scale: float = 1.0
 
 
+def _format(
+    key: str,
+    label: str,
+    description: str,
+    needs_browser: bool,
+    write: Callable[[go.Figure, pd.DataFrame, ChartMeta], bytes] | None = None,
+    default_scale: float = 1.0,
+) -> ExportFormat:
+    """An export format whose extension and MIME type come from the registry (``analytics.formats``)."""
+    record = formats.FORMATS[key]
+    return ExportFormat(key, record.extension, record.mime, label, description, needs_browser, write, default_scale)
+
+
 FORMATS: dict[str, ExportFormat] = {
     f.key: f
     for f in (
-        ExportFormat(
-            "png",
-            "png",
-            "image/png",
-            "PNG image",
-            "picture at 2x scale, for slides and documents",
-            True,
-            default_scale=2.0,
-        ),
-        ExportFormat("svg", "svg", "image/svg+xml", "SVG vector", "vector picture that scales without blur", True),
-        ExportFormat("pdf", "pdf", "application/pdf", "PDF", "one vector page, for print", True),
-        ExportFormat(
+        _format("png", "PNG image", "picture at 2x scale, for slides and documents", True, default_scale=2.0),
+        _format("svg", "SVG vector", "vector picture that scales without blur", True),
+        _format("pdf", "PDF", "one vector page, for print", True),
+        _format(
             "html",
-            "html",
-            "text/html",
             "Interactive HTML",
             "self-contained interactive chart that opens offline",
             False,
             write=lambda fig, data, meta: to_html(fig, meta),
         ),
-        ExportFormat(
-            "csv",
-            "csv",
-            "text/csv",
-            "CSV data",
-            "the numbers behind the chart",
-            False,
-            write=lambda fig, data, meta: to_csv(data, meta),
+        _format(
+            "csv", "CSV data", "the numbers behind the chart", False, write=lambda fig, data, meta: to_csv(data, meta)
         ),
-        ExportFormat(
+        _format(
             "xlsx",
-            "xlsx",
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             "Excel data",
             "the numbers behind the chart, with an About sheet",
             False,
@@ -722,14 +658,15 @@ IMAGE_FORMATS = tuple(key for key, f in FORMATS.items() if f.needs_browser)
 
 def format_for_path(path: str | Path) -> str:
     """The format key from a file's extension; ExportError listing the known ones otherwise."""
-    extension = Path(path).suffix.lower().lstrip(".")
-    extension = {"htm": "html", "jpeg": "jpg"}.get(extension, extension)
-    if extension not in FORMATS:
+    found = next(
+        (f for kind in (formats.CHART_PICTURE, formats.CHART_DATA) if (f := formats.find_file(path, kind))), None
+    )
+    if found is None or found.name not in FORMATS:
         raise ExportError(
             f"Cannot tell the format of {str(path)!r} from its extension: use one of "
             + ", ".join(f".{f.extension}" for f in FORMATS.values())
         )
-    return extension
+    return found.name
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,5 @@
 """The importer: reading, header matching, vectorised validation, writing a batch, undo, export
-round trips, formula neutralisation and the templates (analytics/importer.py)."""
+round trips, formula neutralisation and the templates (analytics/importer/)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from analytics import importer
+from analytics.errors import InvalidInputError
 from analytics.explore import ledger_rows as explorer_rows
 from analytics.filters import Filters
 from analytics.importer import (
@@ -1112,3 +1113,79 @@ def test_excel_template_has_the_columns_code_lists_and_importable_examples(tmp_p
         read_table(data, "template.xlsx")
     result = import_file(write(tmp_path, "template.xlsx", data), empty_ledger, sheet="Examples")
     assert (result.rows_written, len(result.errors)) == (3, 0)
+
+
+# ---------------------------------------------------------------- one record (the "add a record" form)
+
+GOOD_RECORD = {
+    "date": "2019-04-16",
+    "party": "Example Labour Party",
+    "country": "New Zealand",
+    "party_family": "social_democratic",
+    "party_status": "ruling",
+    "form": "high_level_visit",
+    "direction": "inbound",
+    "level": "leader",
+    "delegation_size": 8,
+    "topic": "Party-to-party cooperation",
+}
+TODAY = dt.date(2025, 6, 30)
+
+
+def test_a_good_record_passes_with_its_ledger_values():
+    checked = importer.check_record(GOOD_RECORD, earliest_year=1921, today=TODAY)
+    assert checked.valid
+    assert checked.problems.empty
+    assert checked.values == {
+        "date": dt.date(2019, 4, 16),
+        "date_precision": "day",
+        "party": "Example Labour Party",
+        "country_iso3": "NZL",
+        "party_family": "social_democratic",
+        "party_status": "ruling",
+        "form": "high_level_visit",
+        "direction": "inbound",
+        "level": "leader",
+        "event_id": None,
+        "delegation_size": 8,
+        "topic": "Party-to-party cooperation",
+        "source": None,
+    }
+
+
+def test_a_record_takes_python_values_as_a_form_gives_them():
+    record = {**GOOD_RECORD, "date": dt.date(2019, 4, 16), "delegation_size": 8.0, "source": None}
+    assert importer.check_record(record, earliest_year=1921, today=TODAY).values["delegation_size"] == 8
+
+
+@pytest.mark.parametrize(
+    ("column", "value"),
+    [
+        ("date", "16/04/2019"),
+        ("date", "2019-02-30"),
+        ("date", "2031-01-01"),
+        ("party_family", "socdem"),
+        ("country", "Narnia"),
+        ("country", "Yugoslavia"),
+        ("delegation_size", "1,200"),
+    ],
+)
+def test_a_bad_record_gives_the_reason_and_suggestion_of_a_file_import(column, value):
+    record = {**GOOD_RECORD, column: value}
+    checked = importer.check_record(record, earliest_year=1921, today=TODAY)
+    assert not checked.valid
+    header = list(record)
+    line = ",".join(f'"{record[name]}"' for name in header)
+    table = read_table(csv_bytes(line, header=",".join(header)), "one.csv")
+    from_file = importer._result(
+        check_rows(table, earliest_year=1921, today=TODAY), importer._empty_problems(), None, False
+    ).problems
+    expected = from_file.drop(columns="row").reset_index(drop=True)
+    assert checked.problems.reset_index(drop=True).equals(expected)
+    assert checked.errors["column"].tolist() == [column]
+    assert checked.errors["reason"].iloc[0] != ""
+
+
+def test_a_record_with_a_column_outside_the_format_is_refused():
+    with pytest.raises(InvalidInputError, match="Not a column of the ledger format: colour"):
+        importer.check_record({**GOOD_RECORD, "colour": "red"})

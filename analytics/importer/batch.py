@@ -1,0 +1,411 @@
+"""Preparing and writing an import batch: ``prepare_import`` reads and checks a file against
+the ledger without writing, ``refusal`` says what would stop it (a demo ledger, the same file
+imported before), ``commit_import`` writes the valid rows as one batch inside
+``ledger.write_transaction`` (all or nothing), ``import_file`` does both for a path and saves the
+rejected rows next to the input.
+
+Called by the ``import`` command (``analytics/commands/import_commands.py``), the Data page and
+the import benchmark.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from analytics import atomic
+from analytics import ledger as ledger_module
+from analytics.importer.columns import Progress, SourceTable
+from analytics.importer.crosscheck import check_against_ledger
+from analytics.importer.decode import read_table
+from analytics.importer.errors import DemoLedgerError, DuplicateFileError, ImportFileError
+from analytics.importer.problems import CheckedRows, _empty_problems, _error_positions, _with_rows
+from analytics.importer.validate import check_rows
+from analytics.ledger import LedgerError, connect_read_only, current_user, write_transaction
+from analytics.settings import load_settings
+from analytics.spreadsheet import write_csv
+
+
+@dataclass
+class ImportResult:
+    """What an import did (or, for a dry run or a refused import, would do)."""
+
+    file_name: str
+    sha256: str
+    sheet: str | None
+    rows_read: int
+    rows_valid: int
+    problems: pd.DataFrame  # row, column, value, reason, suggestion, severity; sorted by row
+    notes: list[str]
+    written: bool = False
+    batch_id: int | None = None
+    rows_written: int = 0
+    new_parties: int = 0
+    previous_batch: int | None = None  # an earlier, not undone batch of the same file
+    previous_imported_at: dt.datetime | None = None
+    is_demo_ledger: bool = False
+    rejected_path: Path | None = None
+    rejected_error: str | None = None  # why the rejected rows could not be saved
+    # Positions (in the table as read) of the rows with errors.
+    bad_positions: np.ndarray = field(default_factory=lambda: np.array([], dtype=np.int64), repr=False, compare=False)
+
+    @property
+    def rows_rejected(self) -> int:
+        """Rows with at least one error."""
+        return self.rows_read - self.rows_valid
+
+    @property
+    def errors(self) -> pd.DataFrame:
+        """The problems that block a row."""
+        return self.problems[self.problems["severity"] == "error"]
+
+    @property
+    def warnings(self) -> pd.DataFrame:
+        """The problems that do not block a row."""
+        return self.problems[self.problems["severity"] == "warning"]
+
+    @property
+    def complete(self) -> bool:
+        """Every row read was written (or, for a dry run, would be)."""
+        return self.rows_rejected == 0 and self.rows_read > 0
+
+
+@dataclass
+class PreparedImport:
+    """A file read and checked against the ledger as it was; ``commit_import`` writes it."""
+
+    checked: CheckedRows
+    result: ImportResult
+
+    @property
+    def table(self) -> SourceTable:
+        """The file as read."""
+        return self.checked.table
+
+    def preview(self, rows: int = 20) -> pd.DataFrame:
+        """The first rows as read, with their spreadsheet row numbers."""
+        head = self.table.frame.head(rows).copy()
+        head.insert(0, "row", self.table.rows[: len(head)])
+        return head
+
+    def rejected_rows(self) -> pd.DataFrame:
+        """The rows with errors as read, with their row number and reasons (for a .rejected.csv)."""
+        return rejected_frame(self.table, self.result.problems)
+
+
+def rejected_frame(table: SourceTable, problems: pd.DataFrame) -> pd.DataFrame:
+    """Rows of ``table`` with at least one error, their row number first and a ``reason`` column last.
+
+    A row that had more cells than the header keeps the extra ones, joined by the file's separator,
+    in an ``extra_cells`` column before ``reason``: nothing the user typed is lost.
+    """
+    errors = problems[problems["severity"] == "error"]
+    extra = ["extra_cells"] if table.extra_cells else []
+    if errors.empty:
+        return pd.DataFrame(columns=["row", *table.frame.columns, *extra, "reason"])
+    text = errors.apply(lambda p: p["reason"] if p["column"] == "(row)" else f"{p['column']}: {p['reason']}", axis=1)
+    reasons = text.groupby(errors["row"]).agg("; ".join)
+    position = pd.Series(np.arange(len(table.rows)), index=table.rows)
+    positions = position.loc[reasons.index].to_numpy()
+    picked = table.frame.iloc[positions].copy()
+    picked.insert(0, "row", reasons.index.to_numpy())
+    if extra:
+        picked["extra_cells"] = [table.extra_cells.get(int(pos), "") for pos in positions]
+    picked["reason"] = reasons.to_numpy()
+    return picked.reset_index(drop=True)
+
+
+def _ledger_state(con: duckdb.DuckDBPyConnection, sha256: str) -> tuple[tuple[int, dt.datetime] | None, bool]:
+    """(batch id and time of an earlier import of the same file that is not undone, is the ledger demo)."""
+    previous = con.execute(
+        "SELECT batch_id, imported_at FROM import_batches WHERE sha256 = ? AND undone_at IS NULL ORDER BY batch_id LIMIT 1",
+        [sha256],
+    ).fetchall()
+    demo = con.execute("SELECT count(*) FROM meta WHERE key = 'is_demo' AND value = 'true'").fetchall()[0][0]
+    return (previous[0] if previous else None), bool(demo)
+
+
+def _result(
+    checked: CheckedRows, ledger_problems: pd.DataFrame, previous: tuple[int, dt.datetime] | None, demo: bool
+) -> ImportResult:
+    table = checked.table
+    found = [p for p in (checked.problems, ledger_problems) if len(p)]
+    problems = pd.concat(found, ignore_index=True) if found else _empty_problems()
+    bad = _error_positions(problems)
+    return ImportResult(
+        file_name=table.file_name,
+        sha256=table.sha256,
+        sheet=table.sheet,
+        rows_read=table.rows_read,
+        rows_valid=table.rows_read - len(bad),
+        problems=_with_rows(problems, table.rows),
+        notes=list(table.notes),
+        previous_batch=previous[0] if previous else None,
+        previous_imported_at=previous[1] if previous else None,
+        is_demo_ledger=demo,
+        bad_positions=bad,
+    )
+
+
+def prepare_import(
+    data: bytes,
+    file_name: str,
+    ledger: Path | str,
+    *,
+    sheet: str | None = None,
+    earliest_year: int | None = None,
+    progress: Progress | None = None,
+) -> PreparedImport:
+    """Read and check a file against the ledger (read-only); nothing is written.
+
+    A missing ledger counts as an empty one. Raises ImportFileError when the file cannot be read.
+    """
+    report = progress or (lambda message, fraction: None)
+    report("Reading the file", 0.0)
+    table = read_table(data, file_name, sheet=sheet)
+    report(f"Checking {table.rows_read:,} rows", 0.3)
+    checked = check_rows(table, earliest_year=earliest_year)
+    previous, demo, ledger_problems = None, False, _empty_problems()
+    if Path(ledger).exists():
+        report("Comparing with the ledger", 0.5)
+        con = connect_read_only(ledger)
+        try:
+            previous, demo = _ledger_state(con, table.sha256)
+            ledger_problems = check_against_ledger(checked, con)
+        except duckdb.Error as error:
+            raise LedgerError(f"Could not compare {file_name} with the ledger {ledger}: {error}") from error
+        finally:
+            con.close()
+    report("Checked", 0.6)
+    return PreparedImport(checked=checked, result=_result(checked, ledger_problems, previous, demo))
+
+
+# What --force does and does not do, said wherever it is offered.
+FORCE_NOTE = (
+    "rows already in the ledger are still refused as duplicates, so add --skip-invalid too "
+    "to write only the rows that are not in the ledger yet"
+)
+
+
+def _refusal(
+    ledger: Path, file_name: str, previous: tuple[int, dt.datetime] | None, demo: bool, force: bool
+) -> LedgerError | None:
+    if demo:
+        return DemoLedgerError(
+            f"The ledger {ledger} holds synthetic demo data; real rows are never mixed with it. "
+            "Switch to an empty ledger first (Data page, or: python -m analytics init --empty --force)."
+        )
+    if previous is not None and not force:
+        return DuplicateFileError(
+            f"{file_name} was already imported as batch {previous[0]} on {previous[1]:%Y-%m-%d %H:%M} UTC (same SHA-256). "
+            f"Undo that batch first, or add --force to import it again: {FORCE_NOTE}."
+        )
+    return None
+
+
+def refusal(result: ImportResult, ledger: Path | str, *, force: bool = False) -> LedgerError | None:
+    """The error ``commit_import`` would raise before writing (a demo ledger, or the same file
+    already imported without ``force``), or None: what a dry run reports."""
+    previous = (result.previous_batch, result.previous_imported_at) if result.previous_batch is not None else None
+    return _refusal(Path(ledger), result.file_name, previous, result.is_demo_ledger, force)
+
+
+def _refuse(ledger: Path, file_name: str, previous: tuple[int, dt.datetime] | None, demo: bool, force: bool) -> None:
+    error = _refusal(ledger, file_name, previous, demo, force)
+    if error is not None:
+        raise error
+
+
+class _Refused(Exception):
+    def __init__(self, result: ImportResult):
+        self.result = result
+
+
+def _write_batch(
+    con: duckdb.DuckDBPyConnection, checked: CheckedRows, result: ImportResult, user: str
+) -> tuple[int, int, int]:
+    clean = checked.clean
+    bad = result.bad_positions
+    good = clean.drop(index=bad) if len(bad) else clean
+    batch_id = con.execute("SELECT coalesce(max(batch_id), 0) + 1 FROM import_batches").fetchall()[0][0]
+    first_party = con.execute("SELECT coalesce(max(party_id), 0) FROM parties").fetchall()[0][0]
+    first_exchange = con.execute("SELECT coalesce(max(exchange_id), 0) FROM exchanges").fetchall()[0][0]
+    rows = good[
+        [
+            "pos",
+            "date",
+            "date_precision",
+            "party",
+            "country_iso3",
+            "party_family",
+            "party_status",
+            "form",
+            "direction",
+            "level",
+            "event_id",
+            "delegation_size",
+            "topic",
+            "source",
+        ]
+    ]
+    # Ids in file order, assigned here: numbering a million rows in SQL costs a sort.
+    rows = rows.assign(exchange_id=np.arange(first_exchange + 1, first_exchange + len(rows) + 1, dtype=np.int64))
+    con.execute("SET enable_progress_bar = false")
+    con.register("import_rows", rows)
+    try:
+        con.execute(
+            """INSERT INTO parties (party_id, name, country_iso3, family, batch_id)
+               SELECT ? + row_number() OVER (ORDER BY first_pos), party, country_iso3, party_family, ?
+               FROM (SELECT party, country_iso3, any_value(party_family) AS party_family, min(pos) AS first_pos
+                     FROM import_rows GROUP BY party, country_iso3) n
+               WHERE NOT EXISTS (SELECT 1 FROM parties p
+                                 WHERE p.name = n.party AND coalesce(p.country_iso3, '') = coalesce(n.country_iso3, ''))""",
+            [first_party, batch_id],
+        )
+        new_parties = con.execute("SELECT count(*) FROM parties WHERE batch_id = ?", [batch_id]).fetchall()[0][0]
+        con.execute(
+            """INSERT INTO exchanges (exchange_id, date, date_precision, party_id, party_status, form, direction,
+                                      level, event_id, delegation_size, topic, source, batch_id)
+               SELECT r.exchange_id, CAST(r.date AS DATE), r.date_precision, p.party_id, r.party_status, r.form,
+                      r.direction, r.level, r.event_id, r.delegation_size, r.topic, r.source, ?
+               FROM import_rows r JOIN parties p
+                 ON p.name = r.party AND coalesce(p.country_iso3, '') = coalesce(r.country_iso3, '')""",
+            [batch_id],
+        )
+    finally:
+        con.unregister("import_rows")
+    written = con.execute("SELECT count(*) FROM exchanges WHERE batch_id = ?", [batch_id]).fetchall()[0][0]
+    if written != len(rows):
+        raise LedgerError(
+            f"Import stopped: {written:,} of {len(rows):,} rows matched their party; nothing was written."
+        )
+    con.execute(
+        """INSERT INTO import_batches (batch_id, file_name, sha256, sheet, rows_read, rows_written, rows_rejected,
+                                       imported_at, imported_by)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+        [
+            batch_id,
+            result.file_name,
+            result.sha256,
+            result.sheet,
+            result.rows_read,
+            written,
+            result.rows_read - written,
+            dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0),
+            user,
+        ],
+    )
+    return batch_id, written, new_parties
+
+
+def commit_import(
+    prepared: PreparedImport,
+    ledger: Path | str,
+    *,
+    skip_invalid: bool = False,
+    force: bool = False,
+    user: str | None = None,
+    progress: Progress | None = None,
+) -> ImportResult:
+    """Write a prepared import as one batch, all or nothing.
+
+    The checks that depend on the ledger run again inside the write transaction (another import
+    may have run since ``prepare_import``). With any error and no ``skip_invalid`` nothing is
+    written and the result lists the problems. Raises DemoLedgerError on a demo ledger and
+    DuplicateFileError when the same file is already in the ledger, unless ``force``. ``force``
+    lifts only that refusal: rows already in the ledger stay errors (no double counting), so a
+    forced import writes the rest only with ``skip_invalid``.
+    """
+    report = progress or (lambda message, fraction: None)
+    checked = prepared.checked
+    user = user if user is not None else current_user(load_settings().user)
+    result = prepared.result
+    ledger = Path(ledger)
+    previous = (result.previous_batch, result.previous_imported_at) if result.previous_batch is not None else None
+    _refuse(ledger, checked.table.file_name, previous, result.is_demo_ledger, force)
+    if not result.rows_valid or (result.rows_rejected and not skip_invalid):
+        return result
+    if not ledger.exists():
+        ledger_module.create_ledger(ledger, demo=False)
+    report("Copying the ledger", 0.65)
+    try:
+        with write_transaction(ledger) as con:
+            previous, demo = _ledger_state(con, checked.table.sha256)
+            _refuse(ledger, checked.table.file_name, previous, demo, force)
+            report("Checking against the ledger", 0.7)
+            fresh = _result(checked, check_against_ledger(checked, con), previous, demo)
+            if not fresh.rows_valid or (fresh.rows_rejected and not skip_invalid):
+                raise _Refused(fresh)
+            report(f"Writing {fresh.rows_valid:,} rows", 0.75)
+            batch_id, written, new_parties = _write_batch(con, checked, fresh, user)
+            report("Saving the ledger", 0.9)
+    except _Refused as refused:
+        return refused.result
+    report("Done", 1.0)
+    return replace(fresh, written=True, batch_id=batch_id, rows_written=written, new_parties=new_parties)
+
+
+def import_file(
+    path: Path | str,
+    ledger: Path | str,
+    *,
+    sheet: str | None = None,
+    dry_run: bool = False,
+    skip_invalid: bool = False,
+    force: bool = False,
+    user: str | None = None,
+    progress: Progress | None = None,
+) -> ImportResult:
+    """Import one file into the ledger (what ``python -m analytics import`` runs).
+
+    With ``skip_invalid`` the rows with errors are saved, with a ``reason`` column, to
+    ``<file>.rejected.csv`` next to the input (also when no row was valid). When that file cannot
+    be written the result says why in ``rejected_error``; the batch stays written. ``dry_run``
+    only checks.
+    """
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise ImportFileError(f"No file at {path}.") from None
+    except IsADirectoryError:
+        raise ImportFileError(f"{path} is a folder, not a file.") from None
+    prepared = prepare_import(data, path.name, ledger, sheet=sheet, progress=progress)
+    if dry_run:
+        return prepared.result
+    result = commit_import(prepared, ledger, skip_invalid=skip_invalid, force=force, user=user, progress=progress)
+    if skip_invalid and result.rows_rejected:
+        target = path.with_name(path.name + ".rejected.csv")
+        try:
+            write_rejected(prepared.table, result.problems, target)
+        except OSError as error:
+            done = (
+                f"the import itself is committed as batch {result.batch_id} ({result.rows_written:,} rows written; "
+                f"undo it with: python -m analytics undo {result.batch_id})"
+                if result.written
+                else "nothing was written"
+            )
+            result = replace(
+                result,
+                rejected_error=(
+                    f"the rejected rows could not be saved to {target} ({error.strerror or error}); {done}. "
+                    "The rejected rows are the errors listed above."
+                ),
+            )
+        else:
+            result = replace(result, rejected_path=target)
+    return result
+
+
+def write_rejected(table: SourceTable, problems: pd.DataFrame, target: Path | str) -> Path:
+    """Write the rows with errors and their reasons to ``target`` (CSV, UTF-8 with BOM, formulas
+    neutralised), through a temporary file renamed into place. Raises OSError."""
+    target = Path(target)
+    with atomic.replacing(target) as temp:
+        write_csv(rejected_frame(table, problems), temp)
+    return target

@@ -1,0 +1,343 @@
+"""Reading a file's bytes into a ``SourceTable`` of text cells: the kind of file (CSV, Excel,
+Parquet, by its first bytes), the text encoding and separator of a CSV, the cells of an Excel
+sheet (formulas read as their text) or of a Parquet file, and ``sheet_names`` for a workbook.
+
+``read_table`` is called by ``batch.prepare_import`` (so by the ``import`` command and the Data
+page) and by the tests; the header row goes to ``headers.match_headers``.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import hashlib
+import io
+import re
+import sys
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from analytics import formats
+from analytics.importer.columns import COLUMNS, KNOWN_COLUMNS, SourceTable
+from analytics.importer.errors import ImportFileError
+from analytics.importer.headers import match_headers
+
+SEPARATORS = (",", ";", "\t")
+
+
+# .csv .tsv .txt -> csv, .xlsx .xlsm -> xlsx, .parquet .pq -> parquet (from the format registry).
+_KIND_BY_SUFFIX = {
+    f".{extension}": name
+    for name in formats.names(formats.LEDGER_ROWS)
+    for extension in formats.FORMATS[name].extensions(reading=True)
+}
+
+
+def _kind(data: bytes, file_name: str) -> str:
+    suffix = Path(file_name).suffix.lower()
+    if data[:4] == b"PK\x03\x04":
+        return "xlsx"
+    if data[:4] == b"PAR1":
+        return "parquet"
+    if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+        raise ImportFileError(
+            f"{file_name} is an old Excel 97-2003 (.xls) workbook, which is not read: "
+            "save it as .xlsx (Excel workbook) or CSV UTF-8."
+        )
+    expected = _KIND_BY_SUFFIX.get(suffix)
+    if expected == "xlsx":
+        raise ImportFileError(
+            f"{file_name} is named {suffix} but is not an Excel workbook: save it again from Excel as .xlsx."
+        )
+    if expected == "parquet":
+        raise ImportFileError(f"{file_name} is named {suffix} but is not a Parquet file.")
+    return "csv"
+
+
+def _line_of(data: bytes, offset: int) -> int:
+    return data.count(b"\n", 0, offset) + 1
+
+
+def _decode(data: bytes, file_name: str) -> tuple[str, list[str]]:
+    """The text of a CSV file and any warning: UTF-8 (BOM or not), UTF-16 with a BOM, or Windows-1252."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return data.decode("utf-16"), []
+        except UnicodeDecodeError:
+            raise ImportFileError(
+                f"{file_name} starts like UTF-16 text but is not valid UTF-16: save it as CSV UTF-8."
+            ) from None
+    sample = data[:65536]
+    controls = sum(sample.count(bytes([code])) for code in (*range(0, 9), 11, 12, *range(14, 32), 127))
+    if b"\x00" in sample or controls > max(8, len(sample) // 100):
+        raise ImportFileError(
+            f"{file_name} is not a text file (it contains binary data): import a CSV (UTF-8), "
+            "an Excel workbook (.xlsx) or a Parquet file."
+        )
+    body = data[3:] if data.startswith(codecs.BOM_UTF8) else data
+    try:
+        return body.decode("utf-8"), []
+    except UnicodeDecodeError as error:
+        has_utf8 = re.search(rb"[\xc2-\xf4][\x80-\xbf]+", body) is not None
+        line = _line_of(body, error.start)
+        if has_utf8 or body is not data:
+            raise ImportFileError(
+                f"{file_name} mixes text encodings: it is mostly UTF-8 but line {line} is not "
+                f"(byte 0x{body[error.start]:02x}). Open the file in a spreadsheet and save it as "
+                "CSV UTF-8, so that every name keeps its accents."
+            ) from None
+    try:
+        text = body.decode("cp1252")
+    except UnicodeDecodeError as error:
+        raise ImportFileError(
+            f"{file_name} is neither UTF-8 nor Windows-1252 text (line {_line_of(body, error.start)}): save it as CSV UTF-8."
+        ) from None
+    return text, [
+        f"{file_name} is not UTF-8; it was read as Windows-1252 (Western European). "
+        "Check accented names in the preview, or save the file as CSV UTF-8."
+    ]
+
+
+def _separator(text: str) -> str:
+    header = text.split("\n", 1)[0]
+    counts = {sep: header.count(sep) for sep in SEPARATORS}
+    best = max(SEPARATORS, key=lambda sep: counts[sep])
+    return best if counts[best] else ","
+
+
+def _csv_records(text: str, separator: str, file_name: str) -> tuple[pd.DataFrame, list[tuple[int, str, str]]]:
+    """All records (header included) as text, and the records with more cells than the header:
+    (record index, reason, the extra cells joined by the separator)."""
+    try:
+        frame = pd.read_csv(
+            io.StringIO(text),
+            sep=separator,
+            header=None,
+            dtype=str,
+            keep_default_na=False,
+            na_filter=False,
+            skip_blank_lines=False,
+            engine="c",
+        )
+        return frame.fillna(""), []
+    except pd.errors.EmptyDataError:
+        return pd.DataFrame(), []
+    except pd.errors.ParserError as error:
+        unclosed = re.search(r"EOF inside string starting at row (\d+)", str(error))
+        if unclosed:
+            raise ImportFileError(
+                f'{file_name}: the quote (") opened in row {int(unclosed[1]) + 1} is never closed, so the rest of '
+                "the file would be one cell: close the quote, or remove it."
+            ) from None
+    # Slow path for a file with ragged rows: keep every record, report the long ones.
+    csv.field_size_limit(sys.maxsize)
+    records = list(csv.reader(io.StringIO(text, newline=""), delimiter=separator))
+    width = len(records[0]) if records else 0
+    long_rows = []
+    for index, record in enumerate(records):
+        if len(record) > width:
+            extra = [cell for cell in record[width:] if cell.strip()]
+            if extra:
+                long_rows.append(
+                    (
+                        index,
+                        f"the row has {len(record)} cells but the header has {width} columns "
+                        "(a separator inside a value that is not in quotes?)",
+                        separator.join(record[width:]),
+                    )
+                )
+            del record[width:]
+        elif len(record) < width:
+            record.extend([""] * (width - len(record)))
+    return pd.DataFrame(records, dtype=str), long_rows
+
+
+def _excel_text(cell) -> str:
+    value = cell.value
+    if value is None:
+        return ""
+    if getattr(cell, "data_type", None) == "f":
+        # A formula is read as its text (an array formula keeps its text in ``.text``).
+        return str(getattr(value, "text", value))
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, (dt.datetime, dt.date)):
+        # The cell's display format tells the precision a user typed: 'mmm-yy' is a month.
+        fmt = re.sub(r'"[^"]*"|\[[^\]]*\]', "", str(getattr(cell, "number_format", "") or "").lower())
+        if "d" in fmt or "m" not in fmt and "y" not in fmt:
+            return f"{value:%Y-%m-%d}"
+        if "m" in fmt:
+            return f"{value:%Y-%m}"
+        return f"{value:%Y}"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    return str(value)
+
+
+def _excel_records(data: bytes, file_name: str, sheet: str | None) -> tuple[pd.DataFrame, str, list[tuple[int, int]]]:
+    """The sheet's records as text, its title, and (record, column) of every formula cell.
+
+    The workbook is read with its formulas, not the values Excel last computed: a file written by
+    a program (pandas, openpyxl) has no computed values, and a formula is stored as its text.
+    """
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
+        raise ImportFileError(
+            f"{file_name} is not a readable Excel workbook ({error}): save it again as .xlsx."
+        ) from None
+    try:
+        names = workbook.sheetnames
+        if sheet is None:
+            worksheet = workbook.worksheets[0]
+        elif sheet in names:
+            worksheet = workbook[sheet]
+        else:
+            raise ImportFileError(f"{file_name} has no sheet {sheet!r}; its sheets are: {', '.join(names)}.")
+        records = []
+        formulas = []
+        for index, row in enumerate(worksheet.iter_rows(min_row=1)):
+            records.append([_excel_text(cell) for cell in row])
+            formulas.extend(
+                (index, column)
+                for column, cell in enumerate(row)
+                if cell.value is not None and getattr(cell, "data_type", None) == "f"
+            )
+        title = worksheet.title
+    finally:
+        workbook.close()
+    width = max((len(record) for record in records), default=0)
+    for record in records:
+        record.extend([""] * (width - len(record)))
+    return pd.DataFrame(records, dtype=str), title, formulas
+
+
+def _parquet_text(column) -> np.ndarray:
+    """One Parquet column as text cells ('' for a null). Timestamps and dates are read as their day
+    (a time of day, fractions of a second included, is dropped; a zoned timestamp gives its local day)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    kind = column.type
+    if pa.types.is_timestamp(kind) or pa.types.is_date(kind):
+        text = pc.strftime(column, format="%Y-%m-%d")
+    elif pa.types.is_floating(kind):
+        series = column.to_pandas()
+        whole = series.notna() & (series % 1 == 0)
+        text = series.astype(str).where(~whole, series.where(whole).astype("Int64").astype(str))
+        return text.where(series.notna(), "").astype(str).to_numpy()
+    else:
+        text = column.cast(pa.string())
+    return pc.fill_null(text, "").to_numpy(zero_copy_only=False)
+
+
+def _parquet_columns(data: bytes, file_name: str) -> pd.DataFrame:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        table = pq.read_table(io.BytesIO(data))
+    except (pa.ArrowException, OSError, ValueError) as error:
+        raise ImportFileError(f"{file_name} is not a readable Parquet file ({error}).") from None
+    columns = {}
+    for name, column in zip(table.column_names, table.columns, strict=True):
+        try:
+            columns[str(name)] = _parquet_text(column)
+        except (pa.ArrowException, ValueError, TypeError, OverflowError) as error:
+            raise ImportFileError(
+                f"{file_name}: column {str(name)!r} ({column.type}) cannot be read as text: {error}"
+            ) from None
+    frame = pd.DataFrame(columns, dtype=str)
+    header = pd.DataFrame([list(frame.columns)], columns=frame.columns, dtype=str)
+    return pd.concat([header, frame], ignore_index=True).set_axis(range(len(frame.columns)), axis=1)
+
+
+def sheet_names(data: bytes) -> list[str]:
+    """The sheets of an Excel workbook, in order; empty for any other file."""
+    if data[:4] != b"PK\x03\x04":
+        return []
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError):
+        return []
+    try:
+        return list(workbook.sheetnames)
+    finally:
+        workbook.close()
+
+
+def read_table(data: bytes, file_name: str, *, sheet: str | None = None) -> SourceTable:
+    """Read a CSV / Excel / Parquet file's bytes into text cells with matched headers.
+
+    Raises ImportFileError with one line per problem when the file cannot be a ledger table
+    (empty, binary, header only, a required column missing, ...).
+    """
+    file_name = Path(file_name).name or "the file"
+    sha256 = hashlib.sha256(data).hexdigest()
+    if not data.strip():
+        raise ImportFileError(f"{file_name} is empty: it needs a header row and at least one data row.")
+    kind = _kind(data, file_name)
+    if sheet is not None and kind != "xlsx":
+        raise ImportFileError(f"--sheet only applies to an Excel workbook; {file_name} is a {kind} file.")
+    notes: list[str] = []
+    long_rows: list[tuple[int, str, str]] = []
+    formulas: list[tuple[int, int]] = []
+    separator = ","
+    if kind == "csv":
+        text, notes = _decode(data, file_name)
+        separator = _separator(text)
+        records, long_rows = _csv_records(text, separator, file_name)
+    elif kind == "xlsx":
+        records, sheet, formulas = _excel_records(data, file_name, sheet)
+    else:
+        records = _parquet_columns(data, file_name)
+    if records.empty or records.shape[1] == 0:
+        where = f"{file_name}, sheet {sheet}," if kind == "xlsx" else file_name
+        raise ImportFileError(f"{where} is empty: it needs a header row and at least one data row.")
+    blank = (records.apply(lambda column: column.str.strip()) == "").all(axis=1).to_numpy()
+    if blank[0]:
+        raise ImportFileError(f"{file_name}: row 1 is empty; the first row must be the header ({', '.join(COLUMNS)}).")
+    header = [str(cell) for cell in records.iloc[0]]
+    names = match_headers(header, file_name, separator if kind == "csv" else None, notes)
+    # Spreadsheet row numbers: the header is row 1; Parquet rows are numbered the same way.
+    keep = ~blank
+    keep[0] = False
+    body = records.loc[keep].set_axis(names, axis=1)
+    row_numbers = np.flatnonzero(keep) + 1
+    if body.empty:
+        raise ImportFileError(f"{file_name} has a header row but no data rows.")
+    position = {record: index for index, record in enumerate(np.flatnonzero(keep))}
+    shape_problems = [(position[record], reason) for record, reason, _ in long_rows if record in position]
+    extra_cells = {position[record]: extra for record, _, extra in long_rows if record in position}
+    formula_cells = [
+        (position[record], names[column])
+        for record, column in formulas
+        if record in position and column < len(names) and names[column] in KNOWN_COLUMNS
+    ]
+    unnamed = [name for name in names if name.startswith("(unnamed")]
+    for name in unnamed:
+        if (body[name].str.strip() != "").any():
+            notes.append(
+                f"column {name.removeprefix('(unnamed ').rstrip(')')} has values but no header; it is ignored."
+            )
+    body = body.drop(columns=unnamed)
+    return SourceTable(
+        frame=body.reset_index(drop=True).astype(str),
+        rows=row_numbers,
+        file_name=file_name,
+        sha256=sha256,
+        kind=kind,
+        sheet=sheet,
+        notes=notes,
+        shape_problems=shape_problems,
+        extra_cells=extra_cells,
+        formula_cells=formula_cells,
+    )

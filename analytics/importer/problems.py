@@ -1,0 +1,99 @@
+"""The problems an import finds, as one table (row, column, value, reason, suggestion, severity):
+``CheckedRows`` (a checked table and its problems), the builders of problem frames used by
+``validate`` and ``crosscheck``, their sorting by spreadsheet row and ``problem_lines`` that
+writes one readable line per problem for the CLI.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from analytics.importer.columns import CODE_COLUMNS, COLUMNS, SHOWN_CHARS, SourceTable
+
+PROBLEM_COLUMNS = ["row", "column", "value", "reason", "suggestion", "severity"]
+
+
+@dataclass
+class CheckedRows:
+    """The table's rows in ledger form (``clean``) and the problems found without the ledger."""
+
+    table: SourceTable
+    clean: pd.DataFrame
+    problems: pd.DataFrame  # columns: pos, column, value, reason, suggestion, severity
+
+    @property
+    def error_positions(self) -> np.ndarray:
+        """Positions of the rows with at least one error."""
+        return _error_positions(self.problems)
+
+
+def _error_positions(problems: pd.DataFrame) -> np.ndarray:
+    return np.unique(problems.loc[problems["severity"] == "error", "pos"].to_numpy(dtype=np.int64))
+
+
+def _problem_frame(positions, column: str, values, reason, suggestion="", severity: str = "error") -> pd.DataFrame:
+    positions = np.asarray(positions, dtype=np.int64)
+    if not len(positions):
+        return _empty_problems()
+    values = pd.Series(values, dtype=str).reset_index(drop=True)
+    long = values.str.len() > SHOWN_CHARS
+    if long.any():
+        values = values.where(
+            ~long, values.str.slice(0, SHOWN_CHARS) + "… (" + values.str.len().map("{:,}".format) + " characters)"
+        )
+    return pd.DataFrame(
+        {
+            "pos": positions,
+            "column": column,
+            "value": values.to_numpy(),
+            "reason": np.asarray(reason, dtype=object) if not isinstance(reason, str) else reason,
+            "suggestion": np.asarray(suggestion, dtype=object) if not isinstance(suggestion, str) else suggestion,
+            "severity": severity,
+        }
+    )
+
+
+def _empty_problems() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "pos": pd.Series(dtype=np.int64),
+            "column": pd.Series(dtype=object),
+            "value": pd.Series(dtype=object),
+            "reason": pd.Series(dtype=object),
+            "suggestion": pd.Series(dtype=object),
+            "severity": pd.Series(dtype=object),
+        }
+    )
+
+
+def problem_lines(problems: pd.DataFrame) -> list[str]:
+    """One readable line per problem, e.g. ``error: row 5, form 'visit': not a form code ...``."""
+    lines = []
+    for row, column, value, reason, suggestion, severity in problems[PROBLEM_COLUMNS].itertuples(
+        index=False, name=None
+    ):
+        where = f"row {row}" if column == "(row)" else f"row {row}, {column} {value!r}"
+        if not suggestion:
+            hint = ""
+        elif column in (*CODE_COLUMNS, "country", "country_iso3", "date", "date_precision", "delegation_size"):
+            hint = f"; did you mean {suggestion}?"
+        else:
+            hint = f"; {suggestion}"
+        lines.append(f"{severity}: {where}: {reason}{hint}")
+    return lines
+
+
+def _with_rows(problems: pd.DataFrame, rows: np.ndarray) -> pd.DataFrame:
+    if problems.empty:
+        return pd.DataFrame(
+            {column: pd.Series(dtype=np.int64 if column == "row" else object) for column in PROBLEM_COLUMNS}
+        )
+    out = problems.assign(row=rows[problems["pos"].to_numpy(dtype=np.int64)])
+    out["suggestion"] = out["suggestion"].fillna("")
+    order = {"(row)": -1, **{column: index for index, column in enumerate(COLUMNS)}}
+    out["_order"] = out["column"].map(order).fillna(len(order))
+    out = out.sort_values(["row", "_order"], kind="stable")
+    return out[PROBLEM_COLUMNS].reset_index(drop=True)

@@ -1,0 +1,244 @@
+"""Reading one distinct cell value of each column group: dates (and their stated precision),
+delegation sizes, countries (names, ISO3 codes, former states), codes and free text, each with
+the reason it is not valid and a suggestion of what was meant.
+
+Pure functions of one value, called by ``validate`` once per distinct value of a column; they
+hold the wording of every reason and suggestion, so a file import and ``check_record`` say the same.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from analytics import reference
+from analytics.importer.columns import DATE_PRECISIONS, FORMULA_CHARACTERS, MAX_DELEGATION
+
+_DATE_PATTERN = r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?(?:[T ]00:00(?::00(?:\.0+)?)?)?$"
+
+
+def _close(value: str, candidates, n: int = 3, cutoff: float = 0.6) -> list[str]:
+    if len(value) > 100:
+        return []
+    return difflib.get_close_matches(value, list(candidates), n=n, cutoff=cutoff)
+
+
+def _code_suggestion(value: str, codes: tuple[str, ...]) -> str:
+    matches = _close(value, codes)
+    if not matches:
+        matches = [code for code in codes if value and (value in code or code in value)][:3]
+    return " or ".join(matches)
+
+
+def _country_candidates() -> dict[str, str]:
+    """Folded ISO3 code, UN name and common name -> 'Common name (ISO3)' to suggest."""
+    shown: dict[str, str] = {}
+    for row in reference.countries().itertuples(index=False):
+        label = f"{row.common_name} ({row.iso3})"
+        for key in (row.common_name, row.name, row.iso3):
+            shown.setdefault(reference.fold(key), label)
+    return shown
+
+
+def _country_suggestion(value: str, candidates: dict[str, str]) -> str:
+    matches = _close(reference.fold(value), candidates, cutoff=0.75)
+    return " or ".join(dict.fromkeys(candidates[match] for match in matches))
+
+
+def _text_value(text: str) -> str:
+    text = text.strip()
+    # An apostrophe before = + - @ is a spreadsheet's text marker (and that of our exports).
+    if len(text) > 1 and text[0] == "'" and text[1] in FORMULA_CHARACTERS:
+        return text[1:]
+    return text
+
+
+def _code_value(text: str) -> str:
+    return re.sub(r"[\s\-]+", "_", text.strip().lower())
+
+
+_DATE_RE = re.compile(_DATE_PATTERN)
+
+
+def _date_value(
+    text: str, earliest_year: int, today: dt.date, stated: str = ""
+) -> tuple[str, dt.date | None, str | None]:
+    """(status, date, precision) of one date cell; status is '' when the date is valid.
+
+    ``stated`` is the row's ``date_precision`` (day, month, year or empty): a full date with a
+    coarser stated precision is kept at that precision when it is the first day of its month or year.
+    """
+    text = text.strip()
+    if not text:
+        return "missing", None, None
+    match = _DATE_RE.match(text)
+    if not match:
+        return "unparsed", None, None
+    year = int(match[1])
+    month = int(match[2]) if match[2] else None
+    day = int(match[3]) if match[3] else None
+    if year < earliest_year:
+        return "early", None, None
+    if year > today.year:
+        return "future", None, None
+    try:
+        date = dt.date(year, month or 1, day or 1)
+    except ValueError:
+        return "impossible", None, None
+    if date > today:
+        return "future", None, None
+    written = "day" if day else "month" if month else "year"
+    if stated and stated != written:
+        if DATE_PRECISIONS.index(stated) < DATE_PRECISIONS.index(written):
+            return f"coarse:{stated}:{written}", None, None
+        if (stated == "year" and (date.month, date.day) != (1, 1)) or (stated == "month" and date.day != 1):
+            return f"inconsistent:{stated}", None, None
+        return "", date, stated
+    return "", date, written
+
+
+def _iso_date(year: int, month: int, day: int | None = None) -> str:
+    """'YYYY-MM-DD' (or 'YYYY-MM' without a day) when it is a calendar date, else ''."""
+    try:
+        date = dt.date(year, month, day or 1)
+    except ValueError:
+        return ""
+    return f"{date:%Y-%m-%d}" if day else f"{date:%Y-%m}"
+
+
+_NAMED_DATE_FORMATS = (
+    ("%d %B %Y", "%Y-%m-%d"),
+    ("%d %b %Y", "%Y-%m-%d"),
+    ("%B %d, %Y", "%Y-%m-%d"),
+    ("%b %d, %Y", "%Y-%m-%d"),
+    ("%B %d %Y", "%Y-%m-%d"),
+    ("%B %Y", "%Y-%m"),
+    ("%b %Y", "%Y-%m"),
+)
+
+
+EXCEL_EPOCH = dt.date(1899, 12, 30)
+
+
+def _date_suggestion(text: str) -> str:
+    """The format's spelling of a date written another way ('' when there is no likely reading)."""
+    text = text.strip()
+    if match := re.fullmatch(r"(\d{4})[/.](\d{1,2})(?:[/.](\d{1,2}))?", text):
+        return _iso_date(int(match[1]), int(match[2]), int(match[3]) if match[3] else None)
+    if match := re.fullmatch(r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})", text):
+        first, second, year = int(match[1]), int(match[2]), int(match[3])
+        day_month, month_day = _iso_date(year, second, first), _iso_date(year, first, second)
+        if day_month and month_day and day_month != month_day:
+            return f"{day_month} (read as day/month/year) or {month_day} (read as month/day/year)"
+        return day_month or month_day
+    if match := re.fullmatch(r"(\d{1,2})[/.\-](\d{4})", text):
+        return _iso_date(int(match[2]), int(match[1]))
+    if match := re.fullmatch(r"(\d{5})(?:\.0+)?", text):
+        return f"{EXCEL_EPOCH + dt.timedelta(days=int(match[1])):%Y-%m-%d} (the date Excel numbers {match[1]})"
+    for pattern, shown in _NAMED_DATE_FORMATS:
+        try:
+            return f"{dt.datetime.strptime(text, pattern):{shown}}"
+        except ValueError:
+            continue
+    return ""
+
+
+def _delegation_value(text: str) -> tuple[str, int | None, str]:
+    """(reason, size, suggestion) of one delegation_size cell; reason is '' when it is valid."""
+    text = text.strip()
+    if not text:
+        return "", None, ""
+    try:
+        number = float(text)
+    except ValueError:
+        if re.fullmatch(r"\d{1,3}(?:[,' \u00a0\u202f]\d{3})+", text):
+            digits = re.sub(r"\D", "", text)  # thousands separators: 1,200 is 1200
+        else:
+            numbers = re.findall(r"\d+", text)
+            digits = numbers[0] if len(numbers) == 1 else ""
+        fits = digits and 0 < int(digits) <= MAX_DELEGATION
+        return "not a number (delegation size counts people)", None, str(int(digits)) if fits else ""
+    if not np.isfinite(number) or not number.is_integer() or not 0 < number <= MAX_DELEGATION:
+        return f"delegation size must be a whole number of people from 1 to {MAX_DELEGATION:,}", None, ""
+    return "", int(number), ""
+
+
+@dataclass(frozen=True)
+class _Countries:
+    """What the country checks look names and codes up in."""
+
+    codes: frozenset[str]
+    labels: dict[str, str]  # ISO3 -> 'Common name (ISO3)'
+    names: dict[str, str]  # ISO3 -> UN name
+
+
+def _countries() -> _Countries:
+    table = reference.countries()
+    return _Countries(
+        codes=frozenset(table["iso3"]),
+        labels={row.iso3: f"{row.common_name} ({row.iso3})" for row in table.itertuples(index=False)},
+        names=dict(zip(table["iso3"], table["name"], strict=True)),
+    )
+
+
+def _named_country(name: str) -> str | None:
+    """ISO3 of a country name, alias or code; None when unknown or ambiguous."""
+    if reference.fold(name) in reference.AMBIGUOUS_COUNTRIES:
+        return None
+    return reference.match_country(name)
+
+
+def _country_value(
+    name: str, code: str, known: _Countries, candidates: dict[str, str]
+) -> tuple[str | None, str, str, str]:
+    """(ISO3, problem column, reason, suggestion) of one row's ``country`` and ``country_iso3``
+    (empty when the file has no such column); the reason is '' when the country is valid or missing."""
+    name, code = name.strip(), code.strip().upper()
+    if code:
+        if code in known.codes:
+            named = _named_country(name) if name else None
+            if named is not None and named != code:
+                return None, "country", f"is {known.labels[named]}, but country_iso3 says {code}", known.labels[code]
+            return code, "", "", ""
+        if former := reference.former_state(code):
+            return (None, "country_iso3", *_former_problem(former, known))
+        return None, "country_iso3", "not an ISO3 country code", _country_suggestion(code, candidates)
+    if not name:
+        return None, "", "", ""
+    folded = reference.fold(name)
+    if folded in reference.AMBIGUOUS_COUNTRIES:
+        options = reference.AMBIGUOUS_COUNTRIES[folded]
+        shown = [
+            f"{known.names[iso] if reference.fold(known.names[iso]) != folded else known.labels[iso].rsplit(' (', 1)[0]} ({iso})"
+            for iso in options
+        ]
+        return (
+            None,
+            "country",
+            "ambiguous: " + " or ".join(shown) + "; give the ISO3 code or the full name",
+            " or ".join(known.labels[iso] for iso in options),
+        )
+    matched = reference.match_country(name)
+    if matched is not None:
+        return matched, "", "", ""
+    if former := reference.former_state(name):
+        return (None, "country", *_former_problem(former, known))
+    return (
+        None,
+        "country",
+        "not a known country (give the ISO3 code, the UN name or the common English name)",
+        _country_suggestion(name, candidates),
+    )
+
+
+def _former_problem(code: str, known: _Countries) -> tuple[str, str]:
+    name, _, successor = reference.FORMER_STATES[code]
+    return (
+        f"{name} ({code}) is a former state: the ledger records a party's country by today's ISO3 code, "
+        "that of the present-day country where the party was based (see docs/ledger-format.md)",
+        known.labels[successor],
+    )
