@@ -704,8 +704,10 @@ def export_many(requests: Sequence[ExportRequest], renderer: ImageRenderer | Non
             scale = float(request.scale) if request.scale is not None else fmt.default_scale
             jobs.append(ImageJob(stamp(request.fig, request.meta, width=width), fmt.key, width, height, scale))
             where.append(i)
-        else:
+        elif fmt.write is not None:
             results[i] = fmt.write(request.fig, request.data, request.meta)
+        else:
+            raise ExportError(f"The format {fmt.key!r} has no writer.")
     if jobs:
         for i, image in zip(where, render_images(jobs, renderer), strict=True):
             results[i] = image

@@ -3,8 +3,8 @@ page's Import button, so the page does not re-derive the rules.
 
 ``import_block(result, ledger, skip_invalid=..., force=...)`` asks ``importer.refusal`` (the
 refusals ``commit_import`` raises before writing: a demo ledger, the same file already imported
-without ``force``) and adds the row rules under which ``commit_import`` writes nothing (no valid
-row; rows with errors without ``skip_invalid``). It returns an ``ImportBlock`` naming the first
+without ``force``) and ``importer.writes_nothing`` (the row rules under which ``commit_import``
+writes nothing: no valid row; rows with errors without ``skip_invalid``). It returns an ``ImportBlock`` naming the first
 rule that applies, in the order a user must deal with them, or None; the page words each one.
 """
 
@@ -13,7 +13,7 @@ from __future__ import annotations
 import enum
 from pathlib import Path
 
-from analytics.importer import DemoLedgerError, DuplicateFileError, ImportResult, refusal
+from analytics.importer import DemoLedgerError, DuplicateFileError, ImportResult, refusal, writes_nothing
 
 
 class ImportBlock(enum.Enum):
@@ -24,12 +24,6 @@ class ImportBlock(enum.Enum):
     NOTHING_VALID = "nothing_valid"  # no valid row
     MUST_SKIP = "must_skip"  # rows with errors, and skipping them was not chosen
     MUST_FORCE = "must_force"  # the same file was imported before, and importing it again was not chosen
-
-
-def writes_nothing(result: ImportResult, *, skip_invalid: bool = False) -> bool:
-    """Whether ``commit_import`` would return without writing for these rows: no valid row, or
-    rows with errors while ``skip_invalid`` is off."""
-    return not result.rows_valid or bool(result.rows_rejected and not skip_invalid)
 
 
 def import_block(

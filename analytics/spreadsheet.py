@@ -192,7 +192,7 @@ _BOLD = {"bold": True}
 
 def _fitted_widths(frame: pd.DataFrame, header: list[str], sample_rows: int = 199) -> list[float]:
     """Column widths from the longest text among the header and the first rows (10 to 60)."""
-    widths = []
+    widths: list[float] = []
     for index, name in enumerate(header):
         texts = [name] + [
             str(value) for value in map(excel_value, frame.iloc[:sample_rows, index].tolist()) if value is not None

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from analytics import briefing, chart_catalog, export
+from analytics import briefing, chart_catalog, export, formats
 from analytics.errors import DomainError
 from analytics.filters import DEFAULT_FIRST_YEAR, DIMENSION_PARAMS, FilterError, Filters
 from pages import cache, chart_display, filter_state, furniture
@@ -294,7 +294,7 @@ deck.download_button(
     "Download slide deck (PPTX)",
     data=_builder("pptx"),
     file_name=briefing.briefing_file_name(spec.title, "pptx"),
-    mime="application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    mime=formats.get("pptx").mime,
     on_click="ignore",
     disabled=not (ready and browser),
     icon=":material/slideshow:",
@@ -307,7 +307,7 @@ pack.download_button(
     "Download PDF pack",
     data=_builder("pdf"),
     file_name=briefing.briefing_file_name(spec.title, "pdf"),
-    mime="application/pdf",
+    mime=formats.get("pdf").mime,
     on_click="ignore",
     disabled=not (ready and browser),
     icon=":material/picture_as_pdf:",
@@ -319,7 +319,7 @@ save.download_button(
     "Save briefing file (JSON)",
     data=spec.to_json().encode("utf-8"),
     file_name=briefing.briefing_file_name(spec.title, "json"),
-    mime="application/json",
+    mime=formats.get("json").mime,
     on_click="ignore",
     disabled=not ready,
     icon=":material/save:",

@@ -11,7 +11,7 @@ import datetime as dt
 
 import streamlit as st
 
-from analytics import backup, importer
+from analytics import backup, formats, importer
 from analytics.import_policy import ImportBlock, import_block
 from analytics.ledger import LedgerError, create_ledger
 from analytics.settings import load_settings
@@ -290,7 +290,7 @@ def files_section(path: str) -> None:
         "Template (CSV)",
         data=importer.template_csv(),
         file_name="ledger-template.csv",
-        mime="text/csv",
+        mime=formats.get("csv").mime,
         key="data_template_csv",
         on_click="ignore",
         icon=":material/download:",
@@ -299,7 +299,7 @@ def files_section(path: str) -> None:
         "Template (Excel)",
         data=importer.template_xlsx,
         file_name="ledger-template.xlsx",
-        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        mime=formats.get("xlsx").mime,
         key="data_template_xlsx",
         on_click="ignore",
         icon=":material/download:",
@@ -308,7 +308,7 @@ def files_section(path: str) -> None:
         "Backup of the ledger (Parquet, .zip)",
         data=lambda: backup.backup_bytes(path)[0],
         file_name=f"ledger-backup-{dt.date.today():%Y%m%d}.zip",
-        mime="application/zip",
+        mime=formats.get("zip").mime,
         key="data_backup",
         on_click="ignore",
         icon=":material/backup:",
@@ -324,7 +324,7 @@ def files_section(path: str) -> None:
         "Ledger in the import format (CSV)",
         data=lambda: importer.export_bytes(path, "csv"),
         file_name=f"{stem}.csv",
-        mime="text/csv",
+        mime=formats.get("csv").mime,
         key="data_export_csv",
         on_click="ignore",
         icon=":material/download:",
@@ -333,7 +333,7 @@ def files_section(path: str) -> None:
         "Ledger in the import format (Excel)",
         data=lambda: importer.export_bytes(path, "xlsx"),
         file_name=f"{stem}.xlsx",
-        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        mime=formats.get("xlsx").mime,
         key="data_export_xlsx",
         on_click="ignore",
         icon=":material/download:",

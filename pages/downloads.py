@@ -8,14 +8,13 @@ module will take over their bodies without the pages changing.
 
 from __future__ import annotations
 
-import io
 from collections.abc import Callable
 from typing import TypeAlias
 
 import pandas as pd
 import streamlit as st
 
-from analytics.importer import safe_frame, write_xlsx
+from analytics import formats, spreadsheet
 
 Table: TypeAlias = pd.DataFrame | Callable[[], pd.DataFrame]
 
@@ -29,9 +28,9 @@ def download_csv(data: Table, file_stem: str, *, key: str, label: str = "CSV") -
     (formulas neutralised, UTF-8 with BOM so Excel reads the accents)."""
     st.download_button(
         label,
-        data=lambda: safe_frame(_table(data)).to_csv(index=False).encode("utf-8-sig"),
+        data=lambda: spreadsheet.csv_bytes(_table(data)),
         file_name=f"{file_stem}.csv",
-        mime="text/csv",
+        mime=formats.get("csv").mime,
         key=key,
         on_click="ignore",
         icon=":material/download:",
@@ -41,17 +40,12 @@ def download_csv(data: Table, file_stem: str, *, key: str, label: str = "CSV") -
 def download_xlsx(data: Table, file_stem: str, *, key: str, label: str = "Excel") -> None:
     """A download button writing the table to .xlsx when clicked (text cells never evaluated)."""
 
-    def build() -> bytes:
-        buffer = io.BytesIO()
-        write_xlsx(_table(data), buffer)
-        return buffer.getvalue()
-
     st.download_button(
         label,
-        data=build,
+        data=lambda: spreadsheet.xlsx_bytes(_table(data)),
         file_name=f"{file_stem}.xlsx",
         key=key,
         on_click="ignore",
-        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        mime=formats.get("xlsx").mime,
         icon=":material/download:",
     )

@@ -13,6 +13,8 @@ from analytics.importer import COLUMNS
 from analytics.ledger import connect_read_only, create_ledger
 from tests.ledgers import fingerprint
 
+pytestmark = pytest.mark.slow  # whole import, backup and restore commands on real ledgers
+
 HEADER = "date,party,country,party_family,form,direction"
 
 

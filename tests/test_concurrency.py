@@ -26,6 +26,8 @@ from analytics.ledger import LedgerReader, connect_read_only
 from analytics.settings import PROJECT_ROOT
 from tests.ledgers import fingerprint
 
+pytestmark = pytest.mark.slow  # real processes importing and being killed
+
 ROWS = 60_000
 BASE_ROWS = [
     {"date": "1999-03", "party": "Cedar Party", "country": "NAM"},

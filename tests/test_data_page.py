@@ -16,6 +16,8 @@ from analytics.ledger import connect_read_only
 from analytics.settings import PROJECT_ROOT
 from tests.ledgers import fingerprint
 
+pytestmark = pytest.mark.slow  # the Data page through Streamlit's AppTest, with real imports
+
 PAGE = str(PROJECT_ROOT / "pages" / "data.py")
 HEADER = "date,party,country,party_family,form,direction,topic"
 GOOD = (

@@ -6,6 +6,8 @@ import pytest
 
 from analytics.ledger import connect_read_only, content_hash, create_ledger, is_demo
 
+pytestmark = pytest.mark.slow  # demo ledgers built from scratch
+
 
 @pytest.fixture(scope="module", params=[1951, 7, 42], ids=lambda seed: f"seed{seed}")
 def demo(request, demo_ledger, tmp_path_factory):

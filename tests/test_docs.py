@@ -35,8 +35,10 @@ def test_the_registries_are_not_empty():
 
 @pytest.mark.parametrize("command", _subcommands())
 def test_every_subcommand_is_in_the_readme_command_table(command):
-    rows = [line for line in README.splitlines() if line.startswith("| `")]
-    assert any(line.startswith(f"| `{command}") for line in rows), f"README command table lacks `{command}`"
+    first_cells = [line.split("|")[1] for line in README.splitlines() if line.startswith("| `")]
+    assert any(_word(command).search(cell) and f"`{command}" in cell for cell in first_cells), (
+        f"README command table lacks `{command}`"
+    )
 
 
 @pytest.mark.parametrize("name", list(metrics.METRICS))

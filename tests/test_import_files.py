@@ -13,6 +13,8 @@ from analytics import cli, importer
 from analytics.ledger import connect_read_only
 from tests.ledgers import fingerprint
 
+pytestmark = pytest.mark.slow  # real files of every kind, some large or broken on purpose
+
 HEADER = "date,party,country,party_family,party_status,form,direction,level,event_id,delegation_size,topic,source"
 GOOD_ROW = "2001-05-02,Dawn Party,FRA,socialist,ruling,working_visit,inbound,senior,ev-1,4,Cooperation,Report"
 

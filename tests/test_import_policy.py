@@ -8,8 +8,8 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from analytics.import_policy import ImportBlock, import_block, writes_nothing
-from analytics.importer import ImportResult
+from analytics.import_policy import ImportBlock, import_block
+from analytics.importer import ImportResult, writes_nothing
 
 EARLIER = dt.datetime(2025, 1, 2, 3, 4)
 

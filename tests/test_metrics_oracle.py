@@ -32,6 +32,8 @@ from analytics.ledger import connect_read_only, create_ledger, write_transaction
 from analytics.reference import countries as reference_countries
 from tests.ledgers import insert_bulk
 
+pytestmark = pytest.mark.slow  # an independent oracle over random ledgers
+
 INTL = vocab.INTERNATIONAL_BUCKET
 PARTIES: tuple[tuple[str, str | None, str], ...] = (  # (name, ISO3 or None, family)
     ("Socialist Party", "FRA", "socialist"),

@@ -22,6 +22,8 @@ from analytics.ledger import migrate
 from analytics.reference import countries
 from tests.ledgers import insert_bulk
 
+pytestmark = pytest.mark.slow  # hypothesis properties over many generated ledgers
+
 PARTIES = [  # (name, country, family, region)
     ("Socialist Party", "FRA", "socialist", "Europe"),
     ("Socialist Party", "PRT", "socialist", "Europe"),

@@ -21,6 +21,8 @@ from streamlit.testing.v1 import AppTest
 
 from analytics.filters import Filters
 
+pytestmark = pytest.mark.slow  # every page through Streamlit's AppTest
+
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "dashboard.py")
 PAGES = ["overview", "trends", "party_types", "regions", "compare", "explorer", "profiles"]

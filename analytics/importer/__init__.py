@@ -31,6 +31,7 @@ from analytics.importer.batch import (
     refusal,
     rejected_frame,
     write_rejected,
+    writes_nothing,
 )
 from analytics.importer.columns import (
     CODE_COLUMNS,
@@ -117,6 +118,7 @@ __all__ = [
     "problem_lines",
     "read_table",
     "refusal",
+    "writes_nothing",
     "rejected_frame",
     "restart_transaction",
     "rows_bytes",

@@ -193,7 +193,7 @@ FORCE_NOTE = (
 
 
 def _refusal(
-    ledger: Path, file_name: str, previous: tuple[int, dt.datetime] | None, demo: bool, force: bool
+    ledger: Path, file_name: str, previous: tuple[int, dt.datetime | None] | None, demo: bool, force: bool
 ) -> LedgerError | None:
     if demo:
         return DemoLedgerError(
@@ -208,6 +208,12 @@ def _refusal(
     return None
 
 
+def writes_nothing(result: ImportResult, *, skip_invalid: bool = False) -> bool:
+    """Whether ``commit_import`` would return without writing for these rows: no valid row, or
+    rows with errors while ``skip_invalid`` is off."""
+    return not result.rows_valid or bool(result.rows_rejected and not skip_invalid)
+
+
 def refusal(result: ImportResult, ledger: Path | str, *, force: bool = False) -> LedgerError | None:
     """The error ``commit_import`` would raise before writing (a demo ledger, or the same file
     already imported without ``force``), or None: what a dry run reports."""
@@ -215,7 +221,9 @@ def refusal(result: ImportResult, ledger: Path | str, *, force: bool = False) ->
     return _refusal(Path(ledger), result.file_name, previous, result.is_demo_ledger, force)
 
 
-def _refuse(ledger: Path, file_name: str, previous: tuple[int, dt.datetime] | None, demo: bool, force: bool) -> None:
+def _refuse(
+    ledger: Path, file_name: str, previous: tuple[int, dt.datetime | None] | None, demo: bool, force: bool
+) -> None:
     error = _refusal(ledger, file_name, previous, demo, force)
     if error is not None:
         raise error
@@ -328,7 +336,7 @@ def commit_import(
     ledger = Path(ledger)
     previous = (result.previous_batch, result.previous_imported_at) if result.previous_batch is not None else None
     _refuse(ledger, checked.table.file_name, previous, result.is_demo_ledger, force)
-    if not result.rows_valid or (result.rows_rejected and not skip_invalid):
+    if writes_nothing(result, skip_invalid=skip_invalid):
         return result
     if not ledger.exists():
         ledger_module.create_ledger(ledger, demo=False)
@@ -339,7 +347,7 @@ def commit_import(
             _refuse(ledger, checked.table.file_name, previous, demo, force)
             report("Checking against the ledger", 0.7)
             fresh = _result(checked, check_against_ledger(checked, con), previous, demo)
-            if not fresh.rows_valid or (fresh.rows_rejected and not skip_invalid):
+            if writes_nothing(fresh, skip_invalid=skip_invalid):
                 raise _Refused(fresh)
             report(f"Writing {fresh.rows_valid:,} rows", 0.75)
             batch_id, written, new_parties = _write_batch(con, checked, fresh, user)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from analytics import vocab
+from analytics import dimensions
 
 Progress = Callable[[str, float], None]
 
@@ -39,13 +39,8 @@ COLUMNS: tuple[str, ...] = (
 REQUIRED: tuple[str, ...] = ("date", "party", "country", "party_family", "form", "direction")
 
 
-CODE_COLUMNS: dict[str, tuple[str, ...]] = {
-    "party_family": vocab.PARTY_FAMILIES,
-    "party_status": vocab.PARTY_STATUSES,
-    "form": vocab.FORMS,
-    "direction": vocab.DIRECTIONS,
-    "level": vocab.LEVELS,
-}
+# The coded columns and their codes, from the dimension registry.
+CODE_COLUMNS: dict[str, tuple[str, ...]] = {d.column: d.vocabulary for d in dimensions.CODED}
 
 
 CODE_DEFAULTS: dict[str, str] = {"party_status": "unknown", "level": "unknown"}

@@ -201,7 +201,7 @@ def _excel_records(data: bytes, file_name: str, sheet: str | None) -> tuple[pd.D
         else:
             raise ImportFileError(f"{file_name} has no sheet {sheet!r}; its sheets are: {', '.join(names)}.")
         records = []
-        formulas = []
+        formulas: list[tuple[int, int]] = []
         for index, row in enumerate(worksheet.iter_rows(min_row=1)):
             records.append([_excel_text(cell) for cell in row])
             formulas.extend(
@@ -314,7 +314,7 @@ def read_table(data: bytes, file_name: str, *, sheet: str | None = None) -> Sour
     row_numbers = np.flatnonzero(keep) + 1
     if body.empty:
         raise ImportFileError(f"{file_name} has a header row but no data rows.")
-    position = {record: index for index, record in enumerate(np.flatnonzero(keep))}
+    position = {int(record): index for index, record in enumerate(np.flatnonzero(keep))}
     shape_problems = [(position[record], reason) for record, reason, _ in long_rows if record in position]
     extra_cells = {position[record]: extra for record, _, extra in long_rows if record in position}
     formula_cells = [

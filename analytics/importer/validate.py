@@ -169,7 +169,7 @@ def _check_codes(checks: _Checks, column: str, codes: np.ndarray, uniques: list[
 
 def _check_dates(checks: _Checks, column: str, codes: np.ndarray, uniques: list[str]) -> None:
     """The date and its precision (written, or stated in a ``date_precision`` column)."""
-    pairs = [(value, "") for value in uniques]
+    pairs: list[tuple[str, str]] = [(value, "") for value in uniques]
     if "date_precision" in checks.frame.columns:
         codes, pairs = _precision_pairs(checks.frame, codes, uniques, checks.problems)
     parsed = [_date_value(value, checks.earliest_year, checks.today, stated) for value, stated in pairs]
@@ -225,11 +225,11 @@ def _check_delegation(checks: _Checks, column: str, codes: np.ndarray, uniques: 
 def _check_country(checks: _Checks, column: str, codes: np.ndarray, uniques: list[str]) -> None:
     """The country by name, alias or ISO3 code, and a ``country_iso3`` column when the file has one."""
     frame = checks.frame
-    pairs = [(value, "") for value in uniques]
+    pairs: list[tuple[str, str]] = [(value, "") for value in uniques]
     if "country_iso3" in frame.columns:
         checks.given["country_iso3"] = frame["country_iso3"].str.strip().to_numpy(dtype=object)
         codes, uniques = _factorize(checks.cells(column).str.cat(frame["country_iso3"], sep="\x1f"))
-        pairs = [tuple(value.split("\x1f", 1)) for value in uniques]
+        pairs = [(name, code) for name, _, code in (value.partition("\x1f") for value in uniques)]
     known, candidates = _countries(), _country_candidates()
     outcomes = [_country_value(name, code, known, candidates) for name, code in pairs]
     iso3 = [item[0] for item in outcomes]
