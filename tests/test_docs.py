@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from analytics import chart_catalog, cli, export, metrics
+from analytics import chart_catalog, cli, export, formats, metrics
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -55,6 +55,12 @@ def test_every_chart_is_in_the_export_doc_table(name):
 @pytest.mark.parametrize("fmt", list(export.FORMATS))
 def test_every_chart_format_is_in_the_export_doc_formats_table(fmt):
     assert f"| `{fmt}` |" in EXPORT_DOC
+
+
+@pytest.mark.parametrize("fmt", list(formats.FORMATS))
+def test_every_registered_format_is_in_the_export_doc(fmt):
+    rows = [line.split("|")[1] for line in EXPORT_DOC.splitlines() if line.startswith("| `")]
+    assert any(f"`{fmt}`" in cell for cell in rows), f"docs/export.md has no table row for {fmt}"
 
 
 @pytest.mark.parametrize(

@@ -24,7 +24,7 @@ from analytics.importer.columns import Progress, SourceTable
 from analytics.importer.crosscheck import check_against_ledger
 from analytics.importer.decode import read_table
 from analytics.importer.errors import DemoLedgerError, DuplicateFileError, ImportFileError
-from analytics.importer.problems import CheckedRows, _empty_problems, _error_positions, _with_rows
+from analytics.importer.problems import CheckedRows, HasProblems, _empty_problems, _error_positions, _with_rows
 from analytics.importer.validate import check_rows
 from analytics.ledger import LedgerError, connect_read_only, current_user, write_transaction
 from analytics.settings import load_settings
@@ -32,7 +32,7 @@ from analytics.spreadsheet import write_csv
 
 
 @dataclass
-class ImportResult:
+class ImportResult(HasProblems):
     """What an import did (or, for a dry run or a refused import, would do)."""
 
     file_name: str
@@ -58,16 +58,6 @@ class ImportResult:
     def rows_rejected(self) -> int:
         """Rows with at least one error."""
         return self.rows_read - self.rows_valid
-
-    @property
-    def errors(self) -> pd.DataFrame:
-        """The problems that block a row."""
-        return self.problems[self.problems["severity"] == "error"]
-
-    @property
-    def warnings(self) -> pd.DataFrame:
-        """The problems that do not block a row."""
-        return self.problems[self.problems["severity"] == "warning"]
 
     @property
     def complete(self) -> bool:

@@ -16,6 +16,22 @@ from analytics.importer.columns import CODE_COLUMNS, COLUMNS, SHOWN_CHARS, Sourc
 PROBLEM_COLUMNS = ["row", "column", "value", "reason", "suggestion", "severity"]
 
 
+class HasProblems:
+    """The errors and warnings of anything holding a ``problems`` table (an import, one record)."""
+
+    problems: pd.DataFrame
+
+    @property
+    def errors(self) -> pd.DataFrame:
+        """The problems that block a row."""
+        return self.problems[self.problems["severity"] == "error"]
+
+    @property
+    def warnings(self) -> pd.DataFrame:
+        """The problems that do not block a row."""
+        return self.problems[self.problems["severity"] == "warning"]
+
+
 @dataclass
 class CheckedRows:
     """The table's rows in ledger form (``clean``) and the problems found without the ledger."""

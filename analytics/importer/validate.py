@@ -30,7 +30,7 @@ from analytics.importer.columns import (
     TEXT_COLUMNS,
     SourceTable,
 )
-from analytics.importer.problems import CheckedRows, _empty_problems, _problem_frame, _with_rows
+from analytics.importer.problems import CheckedRows, HasProblems, _empty_problems, _problem_frame, _with_rows
 from analytics.importer.values import (
     _code_suggestion,
     _code_value,
@@ -299,23 +299,13 @@ def _check_duplicates(checks: _Checks) -> None:
 
 
 @dataclass(frozen=True)
-class CheckedRecord:
+class CheckedRecord(HasProblems):
     """One record checked like a row of a file: its problems (column, value, reason, suggestion,
     severity, in the order a file import lists them), its ledger form and the ``CheckedRows``
     that ``check_against_ledger`` and a batch write take."""
 
     checked: CheckedRows
     problems: pd.DataFrame
-
-    @property
-    def errors(self) -> pd.DataFrame:
-        """The problems that block the record."""
-        return self.problems[self.problems["severity"] == "error"]
-
-    @property
-    def warnings(self) -> pd.DataFrame:
-        """The problems that do not block the record."""
-        return self.problems[self.problems["severity"] == "warning"]
 
     @property
     def valid(self) -> bool:
