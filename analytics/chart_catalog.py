@@ -5,7 +5,7 @@ A ``ChartSpec.build(con, filters, **options)`` runs the metric behind the chart
 ``analytics.charts``, returning the figure and the DataFrame behind it. ``build_chart`` is
 what the pages, the export module and the CLI call: it adds the line saying which filters
 and years the chart covers and the footnote with the source and "Demo data". Nothing here
-imports streamlit; the pages cache ``build_chart`` results in ``pages/common.py``.
+imports streamlit; the pages cache ``build_chart`` results in ``pages/cache.py``.
 """
 
 from __future__ import annotations

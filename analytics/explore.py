@@ -4,8 +4,8 @@
 user-chosen dimensions; ``pivot_table`` lays it out wide with totals that are right for
 distinct counts too (they come from SQL grouping sets, not from adding cells up).
 ``ledger_rows`` / ``ledger_rows_count`` return the exchanges matching the filters and a
-free-text search. Called by the Explorer and Profiles pages (through ``pages/common.py``'s
-cache), the chart catalog and the exports. User-chosen dimensions and sort columns go
+free-text search. Called by the Explorer and Profiles pages (through ``pages/cache.py``),
+the chart catalog and the exports. User-chosen dimensions and sort columns go
 through the allow-lists below; every value travels as a query parameter.
 """
 

@@ -3,7 +3,7 @@ profile, and a one-row summary (first and last contact, totals).
 
 The charts of a profile are the ordinary catalog charts drawn with the profile's filters
 (``profile_filters``), so a profile's numbers are the same metrics as everywhere else. Called
-by the Profiles page through ``pages/common.py``'s cache.
+by the Profiles page through ``pages/cache.py``.
 """
 
 from __future__ import annotations
