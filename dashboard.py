@@ -1,6 +1,6 @@
 """Streamlit entry of the dashboard: ``streamlit run dashboard.py``.
 
-Sets up the page, draws the shared filters in the sidebar (kept in the URL, see
+Sets up the page, refuses to serve an open address without sign-in (``analytics.serving``), draws the shared filters in the sidebar (kept in the URL, see
 ``pages/filter_state.py``) and routes to the pages with ``st.navigation``: Overview (the default),
 Trends, Party types, Regions, Compare, Explorer, Profiles, and Data and Briefing when their
 page files are present.
@@ -11,7 +11,9 @@ from pathlib import Path
 import streamlit as st
 from streamlit.navigation.page import StreamlitPage
 
+from analytics import serving
 from analytics.ledger import LedgerError
+from analytics.settings import load_settings
 from pages import entry, filter_state
 
 ROOT = Path(__file__).resolve().parent
@@ -44,6 +46,11 @@ def navigation() -> StreamlitPage:
 st.set_page_config(
     page_title="Party-to-party exchanges", page_icon="🌐", layout="wide", initial_sidebar_state="expanded"
 )
+# The address Streamlit really serves on (a hand-started `streamlit run` skips `analytics serve`).
+refusal = serving.open_refusal(st.get_option("server.address") or "", load_settings())
+if refusal:
+    st.error(refusal, icon=":material/block:")
+    st.stop()
 with entry.entry_run():
     router = navigation()
     try:
