@@ -39,7 +39,7 @@ def is_loopback(address: str) -> bool:
 
 def open_refusal(address: str, settings: Settings) -> str | None:
     """The one line saying why the dashboard must not serve on ``address``, or None when it may."""
-    if is_loopback(address) or getattr(settings, "auth", "off") != "off" or settings.allow_open:
+    if is_loopback(address) or settings.auth != "off" or settings.allow_open:
         return None
     where = address or "every network interface"
     return (

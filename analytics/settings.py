@@ -46,7 +46,32 @@ class Settings:
     browser_path: str = _setting(
         "", "LEDGER_BROWSER", "Chromium-family browser used for PNG/SVG/PDF export (empty: let Kaleido find one)."
     )
-    user: str = _setting("", "LEDGER_USER", "Name recorded with each import batch (empty: the login name).")
+    user: str = _setting(
+        "",
+        "LEDGER_USER",
+        "Name of the local operator: the command line acts, and is audited, as this admin (empty: the login name).",
+    )
+    access_db: str = _setting(
+        "",
+        "LEDGER_ACCESS_DB",
+        "Path of the SQLite access database: users, sessions, failed sign-ins, audit log "
+        "(empty: access.sqlite beside the ledger).",
+    )
+    auth: str = _setting(
+        "off",
+        "LEDGER_AUTH",
+        "Sign-in of the dashboard: off (everyone is the local operator), local (users of the access "
+        "database) or oidc (the identity provider's user).",
+    )
+    session_idle_minutes: int = _setting(
+        30, "LEDGER_SESSION_IDLE_MINUTES", "A dashboard session ends after this many minutes without use."
+    )
+    oidc_role_claim: str = _setting(
+        "",
+        "LEDGER_OIDC_ROLE_CLAIM",
+        "With LEDGER_AUTH=oidc, the claim naming the role (viewer, analyst, admin); when absent, the role "
+        "from the user list, else viewer.",
+    )
     allow_open: bool = _setting(
         False,
         "LEDGER_ALLOW_OPEN",
