@@ -18,7 +18,10 @@ from analytics.errors import DomainError
 from analytics.settings import PROJECT_ROOT, Settings
 
 # Streamlit's own config files, weakest first: the user's, then the project's (which wins).
-CONFIG_FILES: tuple[Path, ...] = (Path.home() / ".streamlit" / "config.toml", PROJECT_ROOT / ".streamlit" / "config.toml")
+CONFIG_FILES: tuple[Path, ...] = (
+    Path.home() / ".streamlit" / "config.toml",
+    PROJECT_ROOT / ".streamlit" / "config.toml",
+)
 ADDRESS_ENV = "STREAMLIT_SERVER_ADDRESS"
 
 
@@ -48,9 +51,7 @@ def open_refusal(address: str, settings: Settings) -> str | None:
     )
 
 
-def server_address(
-    args: Sequence[str], environ: Mapping[str, str], config_files: Iterable[Path] = CONFIG_FILES
-) -> str:
+def server_address(args: Sequence[str], environ: Mapping[str, str], config_files: Iterable[Path] = CONFIG_FILES) -> str:
     """The address ``streamlit run`` will bind to with these options: ``--server.address`` on
     the command line, else ``STREAMLIT_SERVER_ADDRESS``, else ``server.address`` of the config
     files (the last one that sets it), else '' (Streamlit's default: every interface)."""

@@ -61,7 +61,9 @@ def test_server_address_precedence(tmp_path):
     files = [tmp_path / "missing.toml", config]
     assert serving.server_address([], {}, files) == "10.0.0.5"
     assert serving.server_address([], {"STREAMLIT_SERVER_ADDRESS": "10.0.0.6"}, files) == "10.0.0.6"
-    assert serving.server_address(["--server.address", "0.0.0.0"], {"STREAMLIT_SERVER_ADDRESS": "x"}, files) == "0.0.0.0"
+    assert (
+        serving.server_address(["--server.address", "0.0.0.0"], {"STREAMLIT_SERVER_ADDRESS": "x"}, files) == "0.0.0.0"
+    )
     assert serving.server_address(["--server.address=::"], {}, files) == "::"
     assert serving.server_address([], {}, [tmp_path / "missing.toml"]) == ""
 
