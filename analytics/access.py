@@ -15,6 +15,7 @@ import datetime as dt
 import enum
 import getpass
 import hashlib
+import os
 import secrets
 import sqlite3
 import time
@@ -218,6 +219,8 @@ def _connect(db: Path | str | None, *, write: bool = False) -> Iterator[sqlite3.
     path = _path(db)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
+        if not path.exists():  # hashes and the audit log: readable by the service account only
+            os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
         con = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
     except (OSError, sqlite3.Error) as error:
         raise AccessError(f"Cannot open the access database {path}: {error}") from None

@@ -151,6 +151,16 @@ def test_a_refused_write_changes_nothing(make_ledger):
     assert (path.stat().st_mtime_ns, path.read_bytes()) == before
 
 
+def test_the_security_doc_shows_the_roles_table():
+    text = (ROOT / "docs" / "security.md").read_text(encoding="utf-8")
+    rows = {
+        line.split("|")[1].strip(" `"): line.split("|")[2].strip()
+        for line in text.splitlines()
+        if line.startswith("| `")
+    }
+    assert rows == {action.value: role.word for action, role in access.MINIMUM_ROLE.items()}
+
+
 def test_the_refusal_says_who_can():
     with pytest.raises(access.AccessDeniedError) as caught:
         access.require(Actor("alice", Role.VIEWER), Action.EXPORT)
@@ -206,6 +216,7 @@ def test_the_access_database_is_sqlite_in_wal_mode(access_db):
     con = sqlite3.connect(access_db)
     assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     con.close()
+    assert access_db.stat().st_mode & 0o077 == 0
 
 
 # ---------------------------------------------------------------------------------------------
