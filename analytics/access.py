@@ -15,6 +15,7 @@ import datetime as dt
 import enum
 import getpass
 import hashlib
+import os
 import secrets
 import sqlite3
 import time
@@ -100,6 +101,17 @@ OUTCOMES = ("ok", "refused", "failed")
 # Audit words for what is not a guarded action.
 SIGN_IN, SIGN_IN_FAILED, SIGN_OUT = "sign_in", "sign_in_failed", "sign_out"
 USER_ADD, USER_PASSWD, USER_ROLE, USER_REMOVE = "user_add", "user_passwd", "user_role", "user_remove"
+# Every word the audit log's ``action`` column holds (for ``audit --action``).
+AUDIT_ACTIONS: tuple[str, ...] = (
+    *(action.value for action in Action),
+    SIGN_IN,
+    SIGN_IN_FAILED,
+    SIGN_OUT,
+    USER_ADD,
+    USER_PASSWD,
+    USER_ROLE,
+    USER_REMOVE,
+)
 
 SIGN_IN_REFUSED = "Wrong name or password."  # the same for an unknown name and a wrong password
 MIN_PASSWORD = 10
@@ -207,6 +219,8 @@ def _connect(db: Path | str | None, *, write: bool = False) -> Iterator[sqlite3.
     path = _path(db)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
+        if not path.exists():  # hashes and the audit log: readable by the service account only
+            os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
         con = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
     except (OSError, sqlite3.Error) as error:
         raise AccessError(f"Cannot open the access database {path}: {error}") from None
@@ -471,7 +485,7 @@ def _update_user(name: str, sql: str, params: list, db: Path | str | None) -> No
 def set_password(name: str, password: str, *, actor: Actor | None = None, db: Path | str | None = None) -> None:
     """Give a user a new password; their open sessions end."""
     name = _check_name(name)
-    with guard(actor, Action.MANAGE_USERS, name, "password changed, sessions ended", db=db, word=USER_PASSWD):
+    with guard(actor, Action.MANAGE_USERS, name, "new password, ending their sessions", db=db, word=USER_PASSWD):
         hashed = _hasher().hash(_check_password(password))
         _update_user(
             name, "UPDATE users SET password_hash = ?, updated_at = ? WHERE name = ?", [hashed, _stamp(None), name], db
@@ -492,7 +506,7 @@ def set_role(name: str, role: Role | str, *, actor: Actor | None = None, db: Pat
 def remove_user(name: str, *, actor: Actor | None = None, db: Path | str | None = None) -> None:
     """Remove a user and end their sessions; their audit entries stay."""
     name = _check_name(name)
-    with guard(actor, Action.MANAGE_USERS, name, "removed, sessions ended", db=db, word=USER_REMOVE):
+    with guard(actor, Action.MANAGE_USERS, name, "remove, ending their sessions", db=db, word=USER_REMOVE):
         _update_user(name, "DELETE FROM users WHERE name = ?", [name], db)
         with _connect(db, write=True) as con:
             con.execute("DELETE FROM sessions WHERE user_name = ?", [name])
@@ -670,6 +684,7 @@ def end_session(token: str, *, db: Path | str | None = None, now: dt.datetime | 
 
 
 __all__ = [
+    "AUDIT_ACTIONS",
     "AUDIT_COLUMNS",
     "AccessDeniedError",
     "AccessError",

@@ -14,7 +14,7 @@ import datetime as dt
 
 import streamlit as st
 
-from analytics import access, backup, formats, importer
+from analytics import access, backup, export, formats, importer
 from analytics.access import Action, Actor
 from analytics.errors import DomainError
 from analytics.import_policy import ImportBlock, import_block
@@ -34,6 +34,7 @@ ADMINS_ONLY = (
     "(your role: {role}); ask an admin of the dashboard."
 )
 AUDIT_ALL = "(all)"
+AUDIT_READ_KEY = "_data_audit_read"
 # What the page says when analytics.import_policy blocks the Import button.
 BLOCKED: dict[ImportBlock, str] = {
     ImportBlock.DEMO_LEDGER: "The ledger holds demo data: switch to an empty ledger (at the bottom of this page) "
@@ -361,9 +362,8 @@ def files_section(path: str, actor: Actor) -> None:
 
 def _exported(path: str, kind: str, actor: Actor) -> bytes:
     """The whole ledger in the import format, the download audited (as the CLI's export-ledger)."""
-    access.require(actor, Action.DOWNLOAD, "ledger", kind)
     body = importer.export_bytes(path, kind)
-    access.audit(actor, Action.DOWNLOAD, "ledger", f"{kind}; the whole ledger in the import format")
+    export.audit_export(actor, "ledger", kind, "", action=Action.DOWNLOAD, details="the whole ledger, import format")
     return body
 
 
@@ -409,7 +409,10 @@ def switch_section(path: str, actor: Actor) -> None:
 def audit_section() -> None:
     """The audit log for admins: filtered by user, action and dates, downloadable as CSV."""
     st.subheader("Audit log")
-    access.require(signin.current_actor(), Action.READ_AUDIT, "audit log")
+    reader = access.require(signin.current_actor(), Action.READ_AUDIT, "audit log")
+    if not st.session_state.get(AUDIT_READ_KEY):  # once per browser session, not on every rerun
+        access.audit(reader, Action.READ_AUDIT, "audit log", "the Data page")
+        st.session_state[AUDIT_READ_KEY] = True
     log = access.audit_log()
     if log.empty:
         st.caption("Nothing recorded yet.")

@@ -4,7 +4,7 @@ a table into a spreadsheet file, formulas neutralised.
 Pages pass a table, or a function making one that runs only when the button is clicked. The
 bytes come from ``analytics.spreadsheet``. Each download is the guarded action ``download`` of
 the signed-in actor (``pages/signin.py``): the button is disabled for a role below it, and the
-file, when made, is written to the audit log (``analytics.access``).
+file, when made, is checked and written to the audit log (``analytics.export.audit_export``).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import TypeAlias
 import pandas as pd
 import streamlit as st
 
-from analytics import access, formats, spreadsheet
+from analytics import access, export, formats, spreadsheet
 from analytics.access import Action, Actor
 from pages import signin
 
@@ -26,13 +26,13 @@ def _table(data: Table) -> pd.DataFrame:
     return data() if callable(data) else data
 
 
-def _audited(actor: Actor, file_name: str, make: Callable[[], bytes]) -> Callable[[], bytes]:
-    """``make``, checked against the actor's role and audited when the browser asks for the file."""
+def _audited(actor: Actor, file_name: str, kind: str, make: Callable[[], bytes]) -> Callable[[], bytes]:
+    """``make``, run when the browser asks for the file, then checked against the actor's role
+    and written to the audit log (``export.audit_export`` as a download)."""
 
     def produce() -> bytes:
-        access.require(actor, Action.DOWNLOAD, file_name)
         body = make()
-        access.audit(actor, Action.DOWNLOAD, file_name, f"{len(body):,} bytes")
+        export.audit_export(actor, file_name, kind, "", action=Action.DOWNLOAD, details=f"{len(body):,} bytes")
         return body
 
     return produce
@@ -53,7 +53,7 @@ def download_csv(data: Table, file_stem: str, *, key: str, label: str = "CSV") -
     actor = signin.current_actor()
     st.download_button(
         label,
-        data=_audited(actor, f"{file_stem}.csv", lambda: spreadsheet.csv_bytes(_table(data))),
+        data=_audited(actor, f"{file_stem}.csv", "csv", lambda: spreadsheet.csv_bytes(_table(data))),
         disabled=_refused(actor) is not None,
         help=_refused(actor),
         file_name=f"{file_stem}.csv",
@@ -70,7 +70,7 @@ def download_xlsx(data: Table, file_stem: str, *, key: str, label: str = "Excel"
     actor = signin.current_actor()
     st.download_button(
         label,
-        data=_audited(actor, f"{file_stem}.xlsx", lambda: spreadsheet.xlsx_bytes(_table(data))),
+        data=_audited(actor, f"{file_stem}.xlsx", "xlsx", lambda: spreadsheet.xlsx_bytes(_table(data))),
         disabled=_refused(actor) is not None,
         help=_refused(actor),
         file_name=f"{file_stem}.xlsx",
