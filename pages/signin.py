@@ -51,9 +51,13 @@ def gate() -> Actor | None:
 
 
 def current_actor() -> Actor:
-    """The actor ``gate()`` found in this run; a page reached without it stops here."""
+    """The actor ``gate()`` found in this run; a script that did not pass the gate (a helper run
+    on its own) passes it here, and stops after the sign-in form when nobody is signed in."""
     actor = st.session_state.get(ACTOR_KEY)
-    if not isinstance(actor, Actor):
+    if isinstance(actor, Actor):
+        return actor
+    actor = gate()
+    if actor is None:
         st.stop()
     return actor
 

@@ -18,6 +18,7 @@ from analytics.settings import PROJECT_ROOT, load_settings
 def register(subparsers, common: argparse.ArgumentParser) -> None:
     serve = subparsers.add_parser(
         "serve",
+        parents=[common],
         help="start the dashboard server",
         description="Start the dashboard (streamlit run dashboard.py) with the given Streamlit options, "
         "e.g. --server.port 8502. Refuses to serve on an address other than 127.0.0.1 while "
@@ -29,6 +30,8 @@ def register(subparsers, common: argparse.ArgumentParser) -> None:
 
 def run_serve(args: argparse.Namespace) -> int:
     options = [arg for arg in args.streamlit_args if arg != "--"]
+    if args.db:
+        os.environ["LEDGER_DB"] = str(args.db)  # the server's ledger
     refusal = serving.start_refusal(options, os.environ, load_settings())
     if refusal:
         raise cli.CommandError(refusal)
