@@ -134,6 +134,7 @@ CREATE TABLE IF NOT EXISTS users (
 CREATE TABLE IF NOT EXISTS sessions (
     token_sha256 TEXT PRIMARY KEY,
     user_name TEXT NOT NULL,
+    role TEXT NOT NULL,
     via TEXT NOT NULL,
     created_at TEXT NOT NULL,
     last_seen TEXT NOT NULL
@@ -637,27 +638,29 @@ def start_session(actor: Actor, *, db: Path | str | None = None, now: dt.datetim
     stamp = _stamp(now)
     with _connect(db, write=True) as con:
         con.execute(
-            "INSERT INTO sessions (token_sha256, user_name, via, created_at, last_seen) VALUES (?, ?, ?, ?, ?)",
-            [_token_key(token), actor.name, actor.via, stamp, stamp],
+            "INSERT INTO sessions (token_sha256, user_name, role, via, created_at, last_seen) VALUES (?, ?, ?, ?, ?, ?)",
+            [_token_key(token), actor.name, actor.role.word, actor.via, stamp, stamp],
         )
     return token
 
 
 def resume_session(token: str, *, db: Path | str | None = None, now: dt.datetime | None = None) -> Actor | None:
-    """The actor of a live session (its role as listed now), or None when the token is unknown,
-    idle longer than ``LEDGER_SESSION_IDLE_MINUTES`` (then it ends) or its user was removed."""
+    """The actor of a live session, or None when the token is unknown, idle longer than
+    ``LEDGER_SESSION_IDLE_MINUTES`` (then it ends) or its local user was removed. A local user's
+    role is the one listed now; an OIDC user's the one given at sign-in."""
     if not token:
         return None
     moment = now or _utcnow()
     key = _token_key(token)
     with _connect(db, write=True) as con:
-        row = con.execute("SELECT user_name, via, last_seen FROM sessions WHERE token_sha256 = ?", [key]).fetchone()
+        row = con.execute(
+            "SELECT user_name, role, via, last_seen FROM sessions WHERE token_sha256 = ?", [key]
+        ).fetchone()
         if row is None:
             return None
-        name, via, last_seen = row
-        role = _role_of(con, name)
-        if via == "oidc" and role is None:
-            role = Role.VIEWER
+        name, signed_in_as, via, last_seen = row
+        # A local user's role is the listed one now; an OIDC user's the one the sign-in gave.
+        role = Role.parse(signed_in_as) if via == "oidc" else _role_of(con, name)
         expired = moment.replace(tzinfo=None) - dt.datetime.fromisoformat(last_seen) > idle_limit()
         if expired or role is None:
             con.execute("DELETE FROM sessions WHERE token_sha256 = ?", [key])

@@ -383,6 +383,13 @@ def test_oidc_roles(claims, claim, listed, role, monkeypatch):
     assert access.actor_from_claims(claims) == Actor("a@x", role, "oidc")
 
 
+def test_an_oidc_session_keeps_the_role_of_its_sign_in(monkeypatch):
+    monkeypatch.setenv("LEDGER_OIDC_ROLE_CLAIM", "roles")
+    actor = access.actor_from_claims({"email": "b@x", "roles": ["analyst"]})
+    token = access.start_session(actor)
+    assert access.resume_session(token) == Actor("b@x", Role.ANALYST, "oidc")
+
+
 @pytest.mark.parametrize(("value", "mode"), [("", "off"), ("local", "local"), ("OIDC", "oidc")])
 def test_auth_mode(value, mode, monkeypatch):
     monkeypatch.setenv("LEDGER_AUTH", value)
