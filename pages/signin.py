@@ -121,16 +121,17 @@ def _oidc() -> Actor | None:
         st.markdown("Sign in with your organisation's account to see the ledger.")
         st.button("Sign in", key="signin_oidc", type="primary", icon=":material/login:", on_click=st.login)
         return None
-    actor = access.actor_from_claims(st.user.to_dict())
     token = st.session_state.get(TOKEN_KEY)
-    if token is None:
+    if token is None:  # the first run after the provider sent the user back: role from the claims
+        actor = access.actor_from_claims(st.user.to_dict())
         st.session_state[TOKEN_KEY] = access.start_session(actor)
         access.audit(actor, access.SIGN_IN, actor.name, "oidc")
-    elif access.resume_session(token) is None:  # idle too long: sign out at the provider too
+        return actor
+    resumed = access.resume_session(token)  # keeps the sign-in's role
+    if resumed is None:  # idle too long: sign out of Streamlit's identity cookie too
         st.session_state.pop(TOKEN_KEY, None)
         st.logout()
-        return None
-    return actor
+    return resumed
 
 
 def sign_out() -> None:
