@@ -144,3 +144,17 @@ def test_sign_out_brings_back_the_form(local_auth):
     assert [t.label for t in at.text_input] == ["Username", "Password"]
     assert not at.get("metric")
     assert "sign_out" in set(access.audit_log()["action"])
+
+
+def test_an_idle_session_ends_and_the_form_says_so(local_auth):
+    import datetime as dt
+
+    from pages.signin import TOKEN_KEY
+
+    at = signed_in("vera")
+    assert at.get("metric")
+    later = dt.datetime.now(dt.UTC).replace(tzinfo=None) + access.idle_limit() + dt.timedelta(minutes=1)
+    assert access.resume_session(at.session_state[TOKEN_KEY], now=later) is None  # idle past the limit
+    at.run()
+    assert [t.label for t in at.text_input] == ["Username", "Password"] and not at.get("metric")
+    assert any("session ended" in i.value for i in at.info)
