@@ -21,7 +21,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from analytics import atomic, formats
+from analytics import access, atomic, formats
 from analytics.importer import restart_transaction
 from analytics.ledger import (
     SCHEMA_VERSION,
@@ -69,8 +69,16 @@ class BackupInfo:
     is_demo: bool
 
 
-def backup_bytes(ledger: Path | str) -> tuple[bytes, BackupInfo]:
-    """The backup of ``ledger`` as the bytes of a .zip file, and its manifest."""
+def backup_bytes(ledger: Path | str, *, actor: access.Actor | None = None) -> tuple[bytes, BackupInfo]:
+    """The backup of ``ledger`` as the bytes of a .zip file, and its manifest: the guarded action
+    ``backup`` of ``actor`` (None: the local operator), audited beside the ledger."""
+    with access.guard(actor, access.Action.BACKUP, str(ledger), db=access.access_path(ledger)) as entry:
+        data, info = _backup_bytes(ledger)
+        entry.details = f"{info.exchanges:,} exchanges, {info.parties:,} parties, content {info.content_hash[:12]}"
+    return data, info
+
+
+def _backup_bytes(ledger: Path | str) -> tuple[bytes, BackupInfo]:
     con = connect_read_only(ledger)
     try:
         con.execute("SET enable_progress_bar = false")
@@ -103,12 +111,15 @@ def backup_bytes(ledger: Path | str) -> tuple[bytes, BackupInfo]:
     return buffer.getvalue(), _info(manifest, "")
 
 
-def backup_ledger(ledger: Path | str, out: Path | str) -> BackupInfo:
-    """Write the backup of ``ledger`` to ``out`` (a .zip; the file appears whole or not at all)."""
+def backup_ledger(ledger: Path | str, out: Path | str, *, actor: access.Actor | None = None) -> BackupInfo:
+    """Write the backup of ``ledger`` to ``out`` (a .zip; the file appears whole or not at all):
+    the guarded action ``backup`` of ``actor`` (None: the local operator), audited beside the ledger."""
     out = Path(out)
-    data, info = backup_bytes(ledger)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    atomic.write_bytes(out, data)
+    with access.guard(actor, access.Action.BACKUP, str(ledger), f"to {out}", db=access.access_path(ledger)) as entry:
+        data, info = _backup_bytes(ledger)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        atomic.write_bytes(out, data)
+        entry.details += f": {info.exchanges:,} exchanges, {info.parties:,} parties, content {info.content_hash[:12]}"
     return replace(info, path=str(out))
 
 
@@ -164,13 +175,29 @@ class RestoreResult:
     info: BackupInfo
 
 
-def restore_ledger(ledger: Path | str, source: Path | str | bytes, *, force: bool = False) -> RestoreResult:
+def restore_ledger(
+    ledger: Path | str, source: Path | str | bytes, *, force: bool = False, actor: access.Actor | None = None
+) -> RestoreResult:
     """Replace the whole content of ``ledger`` by a backup, all or nothing.
 
     Refuses to replace real (non-demo) exchanges unless ``force``. A missing ledger is created.
-    The content hash of the result must equal the backup's, else nothing changes.
+    The content hash of the result must equal the backup's, else nothing changes. The guarded
+    action ``restore`` of ``actor`` (None: the local operator), audited beside the ledger.
     """
     ledger = Path(ledger)
+    origin = "an uploaded backup" if isinstance(source, bytes) else f"backup {source}"
+    with access.guard(
+        actor, access.Action.RESTORE, str(ledger), f"from {origin}", db=access.access_path(ledger)
+    ) as entry:
+        done = _restore(ledger, source, force=force)
+        entry.details += (
+            f": {done.exchanges_before:,} exchanges replaced by {done.info.exchanges:,}, "
+            f"content {done.info.content_hash[:12]}"
+        )
+    return done
+
+
+def _restore(ledger: Path, source: Path | str | bytes, *, force: bool) -> RestoreResult:
     manifest, tables = read_backup(source)
     if not ledger.exists():
         create_ledger(ledger, demo=False)

@@ -28,7 +28,7 @@ from typing import Any
 
 import duckdb
 
-from analytics import chart_catalog, explore, export, formats, texts
+from analytics import access, chart_catalog, explore, export, formats, texts
 from analytics.errors import DomainError, InvalidInputError
 from analytics.filters import FilterError, Filters
 
@@ -792,9 +792,21 @@ def build_briefing(
     source: str | None = None,
     renderer: export.ImageRenderer | None = None,
     day: dt.date | None = None,
+    actor: access.Actor | None = None,
+    access_db: Path | str | None = None,
 ) -> bytes:
-    """The deck ('pptx') or PDF pack ('pdf') of a spec."""
+    """The deck ('pptx') or PDF pack ('pdf') of a spec: the guarded action ``save_briefing`` of
+    ``actor`` (None: the local operator), audited in ``access_db`` (None: ``access.access_path()``)."""
     if fmt not in BUILDERS:
         raise BriefingError(f"Unknown briefing format {fmt!r}: use pptx or pdf.")
-    content = prepare(con, spec, is_demo=is_demo, current=current, source=source, renderer=renderer, day=day)
-    return BUILDERS[fmt](content)
+    with access.guard(
+        actor, access.Action.SAVE_BRIEFING, spec.title or "briefing", briefing_details(spec, fmt), db=access_db
+    ):
+        content = prepare(con, spec, is_demo=is_demo, current=current, source=source, renderer=renderer, day=day)
+        return BUILDERS[fmt](content)
+
+
+def briefing_details(spec: BriefingSpec, fmt: str) -> str:
+    """A briefing in words for the audit log: format, charts, filters."""
+    charts = ", ".join(item.chart for item in spec.items)
+    return f"{fmt}; charts: {charts}; filters: {spec.filters.describe()}"

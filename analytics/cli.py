@@ -20,6 +20,8 @@ COMMAND_MODULES = (
     "analytics.commands.metric_commands",
     "analytics.commands.export_commands",
     "analytics.commands.import_commands",
+    "analytics.commands.access_commands",
+    "analytics.commands.serve_commands",
 )
 
 

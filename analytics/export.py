@@ -29,14 +29,18 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 import plotly.graph_objects as go
 
-from analytics import formats, spreadsheet, texts
+from analytics import access, formats, spreadsheet, texts
 from analytics.errors import DomainError
 from analytics.settings import PROJECT_ROOT, load_settings
 from analytics.spreadsheet import safe_cell
+
+if TYPE_CHECKING:
+    from analytics.filters import Filters
 
 TOPOJSON_DIR = PROJECT_ROOT / "static" / "topojson"
 DEFAULT_SOURCE = texts.SOURCE
@@ -728,3 +732,21 @@ def export_chart(
     """One chart in one format (see ``FORMATS``); images need a browser (``BrowserMissingError``)."""
     request = ExportRequest(fig, data, meta, fmt, width, height, scale)
     return export_many([request], renderer)[0]
+
+
+def audit_export(
+    actor: access.Actor | None,
+    chart: str,
+    fmt: str,
+    filters: Filters | str,
+    *,
+    action: access.Action = access.Action.EXPORT,
+    details: str = "",
+    db: Path | str | None = None,
+) -> None:
+    """Check that ``actor`` may export (or, with ``action=Action.DOWNLOAD``, download a table) and
+    write the audit entry: the chart, the format and the filters in words. Called by the ``export``
+    command and the pages' download buttons; a refusal is audited and raises AccessDeniedError."""
+    words = filters if isinstance(filters, str) else filters.describe()
+    access.require(actor, action, chart, f"{fmt}; filters: {words}", db=db)
+    access.audit(actor, action, chart, "; ".join(p for p in (fmt, f"filters: {words}", details) if p), db=db)

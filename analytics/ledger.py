@@ -26,7 +26,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from analytics import vocab
+from analytics import access, vocab
 from analytics.errors import DomainError
 from analytics.reference import countries as reference_countries
 
@@ -319,15 +319,32 @@ def create_ledger(
     seed: int = 1951,
     force: bool = False,
     progress: Progress | None = None,
+    actor: access.Actor | None = None,
 ) -> Path:
     """Create a ledger file: the schema, the countries, and demo data unless ``demo`` is False.
 
     Refuses to replace an existing file unless ``force``; the new file appears atomically.
+    Replacing one is the guarded action ``replace_ledger`` of ``actor`` (None: the local
+    operator), audited in the access database beside the ledger.
     """
     path = Path(path)
     refusal = f"A ledger already exists at {path}; add --force to replace it (its data will be lost)."
     if path.exists() and not force:
         raise LedgerExistsError(refusal)
+    if not path.exists():
+        _create(path, demo=demo, rows=rows, seed=seed, force=force, progress=progress, refusal=refusal)
+        return path
+    contents = "demo data" if demo else "an empty ledger"
+    with access.guard(
+        actor, access.Action.REPLACE_LEDGER, str(path), f"replaced by {contents}", db=access.access_path(path)
+    ):
+        _create(path, demo=demo, rows=rows, seed=seed, force=force, progress=progress, refusal=refusal)
+    return path
+
+
+def _create(
+    path: Path, *, demo: bool, rows: int | None, seed: int, force: bool, progress: Progress | None, refusal: str
+) -> None:
     with _write_lock(path):
         # Again under the lock: another creator (the app's first run, a second init) may have won.
         if path.exists() and not force:
@@ -352,7 +369,6 @@ def create_ledger(
             _commit_file(temp, path)
         finally:
             _remove_database_files(temp)
-    return path
 
 
 def connect_read_only(path: Path | str, *, retry_s: float = 5.0) -> duckdb.DuckDBPyConnection:

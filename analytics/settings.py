@@ -46,7 +46,38 @@ class Settings:
     browser_path: str = _setting(
         "", "LEDGER_BROWSER", "Chromium-family browser used for PNG/SVG/PDF export (empty: let Kaleido find one)."
     )
-    user: str = _setting("", "LEDGER_USER", "Name recorded with each import batch (empty: the login name).")
+    user: str = _setting(
+        "",
+        "LEDGER_USER",
+        "Name of the local operator: the command line acts, and is audited, as this admin (empty: the login name).",
+    )
+    access_db: str = _setting(
+        "",
+        "LEDGER_ACCESS_DB",
+        "Path of the SQLite access database: users, sessions, failed sign-ins, audit log "
+        "(empty: access.sqlite beside the ledger).",
+    )
+    auth: str = _setting(
+        "off",
+        "LEDGER_AUTH",
+        "Sign-in of the dashboard: off (everyone is the local operator), local (users of the access "
+        "database) or oidc (the identity provider's user).",
+    )
+    session_idle_minutes: int = _setting(
+        30, "LEDGER_SESSION_IDLE_MINUTES", "A dashboard session ends after this many minutes without use."
+    )
+    oidc_role_claim: str = _setting(
+        "",
+        "LEDGER_OIDC_ROLE_CLAIM",
+        "With LEDGER_AUTH=oidc, the claim naming the role (viewer, analyst, admin); when absent, the role "
+        "from the user list, else viewer.",
+    )
+    allow_open: bool = _setting(
+        False,
+        "LEDGER_ALLOW_OPEN",
+        "Set to 1 to serve the dashboard without sign-in (LEDGER_AUTH=off) on an address other than "
+        "127.0.0.1; without it such a server refuses to start.",
+    )
 
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
@@ -58,6 +89,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         if raw is None or raw == "":
             continue
         kind: Any = type(setting.default)
+        if kind is bool:
+            values[setting.name] = _flag(setting.metadata["env"], raw)
+            continue
         try:
             values[setting.name] = Path(raw).expanduser() if kind is not str and issubclass(kind, Path) else kind(raw)
         except ValueError:
@@ -65,6 +99,17 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
                 f"{setting.metadata['env']}={raw!r} is not a valid {kind.__name__}: {setting.metadata['help']}"
             ) from None
     return Settings(**values)
+
+
+_TRUE = frozenset({"1", "true", "yes", "on"})
+_FALSE = frozenset({"0", "false", "no", "off"})
+
+
+def _flag(env: str, raw: str) -> bool:
+    word = raw.strip().lower()
+    if word in _TRUE or word in _FALSE:
+        return word in _TRUE
+    raise SettingsError(f"{env}={raw!r} is not 1 or 0 (also true/false, yes/no, on/off)")
 
 
 def settings_help() -> list[tuple[str, str, str]]:

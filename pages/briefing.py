@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from analytics import briefing, chart_catalog, export, formats
+from analytics import access, briefing, chart_catalog, export, formats
+from analytics.access import Action
 from analytics.errors import DomainError
 from analytics.filters import DEFAULT_FIRST_YEAR, DIMENSION_PARAMS, FilterError, Filters
-from pages import cache, chart_display, filter_state, furniture
+from pages import cache, chart_display, filter_state, furniture, signin
 from pages.export_menu import BRIEFING_ITEMS_KEY, add_to_briefing
 
 TITLE_KEY = "briefing_title"
@@ -283,12 +284,20 @@ def _builder(fmt: str):
     def build() -> bytes:
         con = cache.reader().connection()
         return briefing.build_briefing(
-            con, spec, fmt, is_demo=is_demo, current=current, renderer=export.shared_renderer()
+            con, spec, fmt, is_demo=is_demo, current=current, renderer=export.shared_renderer(), actor=actor
         )
 
     return build
 
 
+actor = signin.current_actor()
+if not actor.may(Action.SAVE_BRIEFING):
+    ready = False
+    st.info(
+        f"Building and saving briefings is for the {access.MINIMUM_ROLE[Action.SAVE_BRIEFING].word} role and "
+        f"above (yours: {actor.role.word}).",
+        icon=":material/lock:",
+    )
 deck, pack, save = st.columns(3)
 deck.download_button(
     "Download slide deck (PPTX)",

@@ -4,18 +4,23 @@ progress; see the import history and undo a batch; download the templates, the w
 the import format and a backup, restore one; and leave the demo data for an empty ledger.
 
 The page only draws: reading, checking and writing are ``analytics.importer`` and
-``analytics.backup``, the same functions the command line runs.
+``analytics.backup``, the same functions the command line runs, and they get the signed-in
+actor (they check the role and audit too). Import, undo, backup, restore and the switch to an
+empty ledger are drawn for admins only, with the ledger's path, the importers' login names and
+the audit log (``analytics.access``); the other roles get one line saying who can.
 """
 
 import datetime as dt
 
 import streamlit as st
 
-from analytics import backup, formats, importer
+from analytics import access, backup, export, formats, importer
+from analytics.access import Action, Actor
+from analytics.errors import DomainError
 from analytics.import_policy import ImportBlock, import_block
 from analytics.ledger import LedgerError, create_ledger
 from analytics.settings import load_settings
-from pages import cache, downloads, furniture
+from pages import cache, downloads, entry, furniture, signin
 
 FLASH_KEY = "data_flash"
 PREPARED_KEY = "data_prepared"
@@ -24,6 +29,12 @@ ROUND_KEY = "data_upload_round"
 REJECTED_KEY = "data_last_rejected"
 PROBLEMS_SHOWN = 5_000
 HISTORY_SHOWN = 50
+ADMINS_ONLY = (
+    "Importing, undoing an import, backups, restoring one and starting the real ledger are for admins "
+    "(your role: {role}); ask an admin of the dashboard."
+)
+AUDIT_ALL = "(all)"
+AUDIT_READ_KEY = "_data_audit_read"
 # What the page says when analytics.import_policy blocks the Import button.
 BLOCKED: dict[ImportBlock, str] = {
     ImportBlock.DEMO_LEDGER: "The ledger holds demo data: switch to an empty ledger (at the bottom of this page) "
@@ -76,7 +87,7 @@ def prepared_import(uploaded, sheet: str | None, path: str):
     return prepared
 
 
-def import_section(path: str) -> None:
+def import_section(path: str, actor: Actor) -> None:
     settings = load_settings()
     limit = settings.upload_limit_mb
     st.subheader("Import a file")
@@ -185,8 +196,10 @@ def import_section(path: str) -> None:
     if st.button(f"Import {count:,} rows", key="data_import", type="primary", disabled=blocked is not None):
         bar = st.progress(0.6, text="Importing")
         try:
-            done = importer.commit_import(prepared, path, skip_invalid=skip, force=force, progress=progress_bar(bar))
-        except LedgerError as error:
+            done = importer.commit_import(
+                prepared, path, skip_invalid=skip, force=force, progress=progress_bar(bar), actor=actor
+            )
+        except DomainError as error:
             bar.empty()
             st.error(f"**Nothing was imported.** {error}", icon=":material/error:")
             return
@@ -232,23 +245,24 @@ def last_rejected() -> None:
     )
 
 
-def history_section(path: str) -> None:
+def history_section(path: str, actor: Actor) -> None:
     st.subheader("Import history")
     batches = importer.batch_history(cache.reader().connection().cursor())
     if batches.empty:
         st.caption("No import yet.")
         return
-    pending = st.session_state.get(UNDO_KEY)
+    admin = actor.may(Action.UNDO)
+    pending = st.session_state.get(UNDO_KEY) if admin else None
     for row in batches.head(HISTORY_SHOWN).itertuples(index=False):
         text, action = st.columns([5, 1], vertical_alignment="center")
         undone = row.undone_at is not None and row.undone_at == row.undone_at
         state = f" — *undone {row.undone_at:%Y-%m-%d %H:%M}*" if undone else ""
         text.markdown(
             f"**Batch {row.batch_id}** · {row.file_name}{f' [{row.sheet}]' if row.sheet else ''} · "
-            f"{row.imported_at:%Y-%m-%d %H:%M} UTC{f' by {row.imported_by}' if row.imported_by else ''} · "
+            f"{row.imported_at:%Y-%m-%d %H:%M} UTC{f' by {row.imported_by}' if row.imported_by and admin else ''} · "
             f"{row.rows_written:,} of {row.rows_read:,} rows written{state}"
         )
-        if not undone and action.button("Undo", key=f"data_undo_{row.batch_id}", icon=":material/undo:"):
+        if admin and not undone and action.button("Undo", key=f"data_undo_{row.batch_id}", icon=":material/undo:"):
             st.session_state[UNDO_KEY] = pending = int(row.batch_id)
     if len(batches) > HISTORY_SHOWN:
         st.caption(f"The {HISTORY_SHOWN} newest of {len(batches)} batches; all of them: `python -m analytics history`.")
@@ -268,8 +282,8 @@ def history_section(path: str) -> None:
     if yes.button(f"Yes, undo batch {pending}", key="data_undo_confirm", type="primary"):
         st.session_state.pop(UNDO_KEY, None)
         try:
-            done = importer.undo_batch(path, pending)
-        except LedgerError as error:
+            done = importer.undo_batch(path, pending, actor=actor)
+        except DomainError as error:
             flash("error", f"Batch {pending} was not undone: {error}")
         else:
             flash(
@@ -283,8 +297,9 @@ def history_section(path: str) -> None:
         st.rerun()
 
 
-def files_section(path: str) -> None:
-    st.subheader("Templates, export and backup")
+def files_section(path: str, actor: Actor) -> None:
+    admin = actor.may(Action.BACKUP)
+    st.subheader("Templates, export and backup" if admin else "Templates and export")
     template_csv, template_xlsx, backup_zip = st.columns(3)
     template_csv.download_button(
         "Template (CSV)",
@@ -304,15 +319,18 @@ def files_section(path: str) -> None:
         on_click="ignore",
         icon=":material/download:",
     )
-    backup_zip.download_button(
-        "Backup of the ledger (Parquet, .zip)",
-        data=lambda: backup.backup_bytes(path)[0],
-        file_name=f"ledger-backup-{dt.date.today():%Y%m%d}.zip",
-        mime=formats.get("zip").mime,
-        key="data_backup",
-        on_click="ignore",
-        icon=":material/backup:",
-    )
+    if admin:
+        backup_zip.download_button(
+            "Backup of the ledger (Parquet, .zip)",
+            data=lambda: backup.backup_bytes(path, actor=actor)[0],
+            file_name=f"ledger-backup-{dt.date.today():%Y%m%d}.zip",
+            mime=formats.get("zip").mime,
+            key="data_backup",
+            on_click="ignore",
+            icon=":material/backup:",
+        )
+    if not actor.may(Action.DOWNLOAD):
+        return
     st.caption(
         "The whole ledger in the import format (dates at their precision, countries as ISO3 codes): "
         "edit it in a spreadsheet, or import it into another ledger. Same as "
@@ -322,7 +340,7 @@ def files_section(path: str) -> None:
     stem = f"ledger-{dt.date.today():%Y%m%d}"
     export_csv.download_button(
         "Ledger in the import format (CSV)",
-        data=lambda: importer.export_bytes(path, "csv"),
+        data=lambda: _exported(path, "csv", actor),
         file_name=f"{stem}.csv",
         mime=formats.get("csv").mime,
         key="data_export_csv",
@@ -331,13 +349,25 @@ def files_section(path: str) -> None:
     )
     export_xlsx.download_button(
         "Ledger in the import format (Excel)",
-        data=lambda: importer.export_bytes(path, "xlsx"),
+        data=lambda: _exported(path, "xlsx", actor),
         file_name=f"{stem}.xlsx",
         mime=formats.get("xlsx").mime,
         key="data_export_xlsx",
         on_click="ignore",
         icon=":material/download:",
     )
+    if admin:
+        restore_section(path, actor)
+
+
+def _exported(path: str, kind: str, actor: Actor) -> bytes:
+    """The whole ledger in the import format, the download audited (as the CLI's export-ledger)."""
+    body = importer.export_bytes(path, kind)
+    export.audit_export(actor, "ledger", kind, "", action=Action.DOWNLOAD, details="the whole ledger, import format")
+    return body
+
+
+def restore_section(path: str, actor: Actor) -> None:
     with st.expander("Restore a backup"):
         st.caption(
             "Replaces the whole ledger by a backup downloaded above (or made with "
@@ -347,8 +377,8 @@ def files_section(path: str) -> None:
         sure = st.checkbox("Replace the whole ledger by this backup", key="data_restore_confirm")
         if st.button("Restore", key="data_restore", disabled=upload is None or not sure) and upload is not None:
             try:
-                done = backup.restore_ledger(path, upload.getvalue(), force=True)
-            except LedgerError as error:
+                done = backup.restore_ledger(path, upload.getvalue(), force=True, actor=actor)
+            except DomainError as error:
                 st.error(f"**Nothing was restored.** {error}", icon=":material/error:")
             else:
                 flash(
@@ -357,7 +387,7 @@ def files_section(path: str) -> None:
                 st.rerun()
 
 
-def switch_section(path: str) -> None:
+def switch_section(path: str, actor: Actor) -> None:
     st.subheader("Start your real ledger")
     st.markdown(
         "The ledger now holds **synthetic demo data**. Replace it by an empty ledger, then import "
@@ -367,8 +397,8 @@ def switch_section(path: str) -> None:
     sure = st.checkbox("I understand that the demo data will be deleted", key="data_switch_confirm")
     if st.button("Replace the demo data by an empty ledger", key="data_switch", type="primary", disabled=not sure):
         try:
-            create_ledger(path, demo=False, force=True)
-        except LedgerError as error:
+            create_ledger(path, demo=False, force=True, actor=actor)
+        except DomainError as error:
             st.error(f"**The ledger was not replaced.** {error}", icon=":material/error:")
             return
         st.session_state.pop(PREPARED_KEY, None)
@@ -376,18 +406,55 @@ def switch_section(path: str) -> None:
         st.rerun()
 
 
+def audit_section() -> None:
+    """The audit log for admins: filtered by user, action and dates, downloadable as CSV."""
+    st.subheader("Audit log")
+    reader = access.require(signin.current_actor(), Action.READ_AUDIT, "audit log")
+    if not st.session_state.get(AUDIT_READ_KEY):  # once per browser session, not on every rerun
+        access.audit(reader, Action.READ_AUDIT, "audit log", "the Data page")
+        st.session_state[AUDIT_READ_KEY] = True
+    log = access.audit_log()
+    if log.empty:
+        st.caption("Nothing recorded yet.")
+        return
+    who, what, since, until = st.columns(4)
+    user = who.selectbox("User", [AUDIT_ALL, *sorted(log["user"].unique())], key="data_audit_user")
+    action = what.selectbox("Action", [AUDIT_ALL, *sorted(log["action"].unique())], key="data_audit_action")
+    first = since.date_input("From", value=log["at"].min().date(), key="data_audit_from")
+    last = until.date_input("To", value=log["at"].max().date(), key="data_audit_to")
+    shown = access.audit_log(
+        since=first if isinstance(first, dt.date) else None,
+        user=None if user == AUDIT_ALL else user,
+        action=None if action == AUDIT_ALL else action,
+    )
+    if isinstance(last, dt.date):  # access.audit_log has no end date (yet): the one filter done here
+        shown = shown[shown["at"] < dt.datetime.combine(last + dt.timedelta(days=1), dt.time())]
+    st.dataframe(shown.iloc[::-1], hide_index=True, key="data_audit_table")
+    st.caption(f"{len(shown):,} of {len(log):,} entries, newest first; times in UTC.")
+    downloads.download_csv(shown, f"audit-log-{dt.date.today():%Y%m%d}", key="data_audit_csv", label="Download (CSV)")
+
+
+entry.ensure_entry()
+actor = signin.current_actor()
 st.title("Data")
 furniture.demo_badge()
 show_flash()
 ledger = cache.ledger_path()
 info = cache.info()
+admin = actor.may(Action.IMPORT)
 span = f", {info.first_year}–{info.last_year}" if info.first_year else ""
+where = f"Ledger `{ledger}`" if admin else "The ledger"  # the server's file path: admins only
 st.caption(
-    f"Ledger `{ledger}`: {info.exchanges:,} exchanges with {info.parties:,} parties in "
+    f"{where}: {info.exchanges:,} exchanges with {info.parties:,} parties in "
     f"{info.countries:,} countries{span}. Last import: {info.last_import or 'none'}."
 )
-import_section(ledger)
-history_section(ledger)
-files_section(ledger)
-if info.is_demo:
-    switch_section(ledger)
+if admin:
+    import_section(ledger, actor)
+else:
+    st.info(ADMINS_ONLY.format(role=actor.role.word), icon=":material/lock:")
+history_section(ledger, actor)
+files_section(ledger, actor)
+if info.is_demo and actor.may(Action.REPLACE_LEDGER):
+    switch_section(ledger, actor)
+if actor.may(Action.READ_AUDIT):
+    audit_section()

@@ -2,8 +2,9 @@
 a table into a spreadsheet file, formulas neutralised.
 
 Pages pass a table, or a function making one that runs only when the button is clicked. The
-bytes come from ``analytics.importer.safe_frame`` / ``write_xlsx`` for now; the spreadsheet-safety
-module will take over their bodies without the pages changing.
+bytes come from ``analytics.spreadsheet``. Each download is the guarded action ``download`` of
+the signed-in actor (``pages/signin.py``): the button is disabled for a role below it, and the
+file, when made, is checked and written to the audit log (``analytics.export.audit_export``).
 """
 
 from __future__ import annotations
@@ -14,7 +15,9 @@ from typing import TypeAlias
 import pandas as pd
 import streamlit as st
 
-from analytics import formats, spreadsheet
+from analytics import access, export, formats, spreadsheet
+from analytics.access import Action, Actor
+from pages import signin
 
 Table: TypeAlias = pd.DataFrame | Callable[[], pd.DataFrame]
 
@@ -23,12 +26,36 @@ def _table(data: Table) -> pd.DataFrame:
     return data() if callable(data) else data
 
 
+def _audited(actor: Actor, file_name: str, kind: str, make: Callable[[], bytes]) -> Callable[[], bytes]:
+    """``make``, run when the browser asks for the file, then checked against the actor's role
+    and written to the audit log (``export.audit_export`` as a download)."""
+
+    def produce() -> bytes:
+        body = make()
+        export.audit_export(actor, file_name, kind, "", action=Action.DOWNLOAD, details=f"{len(body):,} bytes")
+        return body
+
+    return produce
+
+
+def _refused(actor: Actor) -> str | None:
+    """The help line of a disabled button, or None when the actor may download."""
+    if actor.may(Action.DOWNLOAD):
+        return None
+    return (
+        f"Downloads are for the {access.MINIMUM_ROLE[Action.DOWNLOAD].word} role and above (yours: {actor.role.word})."
+    )
+
+
 def download_csv(data: Table, file_stem: str, *, key: str, label: str = "CSV") -> None:
     """A download button for a table or a function making one, run only when clicked
     (formulas neutralised, UTF-8 with BOM so Excel reads the accents)."""
+    actor = signin.current_actor()
     st.download_button(
         label,
-        data=lambda: spreadsheet.csv_bytes(_table(data)),
+        data=_audited(actor, f"{file_stem}.csv", "csv", lambda: spreadsheet.csv_bytes(_table(data))),
+        disabled=_refused(actor) is not None,
+        help=_refused(actor),
         file_name=f"{file_stem}.csv",
         mime=formats.get("csv").mime,
         key=key,
@@ -40,9 +67,12 @@ def download_csv(data: Table, file_stem: str, *, key: str, label: str = "CSV") -
 def download_xlsx(data: Table, file_stem: str, *, key: str, label: str = "Excel") -> None:
     """A download button writing the table to .xlsx when clicked (text cells never evaluated)."""
 
+    actor = signin.current_actor()
     st.download_button(
         label,
-        data=lambda: spreadsheet.xlsx_bytes(_table(data)),
+        data=_audited(actor, f"{file_stem}.xlsx", "xlsx", lambda: spreadsheet.xlsx_bytes(_table(data))),
+        disabled=_refused(actor) is not None,
+        help=_refused(actor),
         file_name=f"{file_stem}.xlsx",
         key=key,
         on_click="ignore",

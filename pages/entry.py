@@ -1,7 +1,8 @@
 """The entry-script guard: ``dashboard.py`` wraps each run in ``entry_run()``, and every page
 calls ``ensure_entry()`` (through the page header or the demo badge) so that a page script
 started on its own by Streamlit reruns through ``dashboard.py`` and gets the sidebar filters
-and the page menu. No other module of ``pages/`` is needed here, so anything may import it.
+and the page menu. A page run on its own signs in here (``pages/signin.gate``). Only ``pages/signin.py`` is
+needed here, so any other module of ``pages/`` may import it.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ import threading
 
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
+
+from pages import signin
 
 _run = threading.local()
 
@@ -35,7 +38,11 @@ def ensure_entry() -> None:
     mode off (Streamlit's own flag, the one ``st.navigation`` sets) and reruns, so the entry
     script runs and routes to the same page with the same URL.
     """
-    if getattr(_run, "active", False) or not PagesManager.uses_pages_directory:
-        return  # came through dashboard.py, or a page script run on its own on purpose (a test)
-    PagesManager.uses_pages_directory = False
-    st.rerun()
+    if getattr(_run, "active", False):
+        return  # came through dashboard.py, which signed in (pages/signin.gate) before the page
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+    # A page script run on its own on purpose (a test): it signs in here, before any content.
+    if signin.gate() is None:
+        st.stop()

@@ -5,7 +5,9 @@ Pages call ``export_menu(name, fig, data, filters)`` right under a chart. Each d
 generated only when its button is clicked (Streamlit's deferred download data), through
 ``analytics.export`` (the same functions as the ``export`` command); images share one
 browser per app process. Where no browser is installed, the image buttons are disabled and
-one sentence says what to install; HTML and data exports still work.
+one sentence says what to install; HTML and data exports still work. Each export is checked
+against the signed-in actor's role and audited (``export.audit_export``); below the roles that
+may export or build briefings, those buttons are disabled with a line saying who can.
 """
 
 from __future__ import annotations
@@ -14,9 +16,10 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from analytics import export
+from analytics import access, export
+from analytics.access import Action, Actor
 from analytics.filters import Filters
-from pages import cache
+from pages import cache, signin
 
 BRIEFING_ITEMS_KEY = "briefing_items"
 BRIEFING_COUNTER_KEY = "briefing_next_id"
@@ -50,10 +53,12 @@ def add_to_briefing(name: str, filters: Filters | None, notes: str = "", options
     )
 
 
-def _producer(fig: go.Figure, data: pd.DataFrame, meta: export.ChartMeta, fmt: str):
+def _producer(fig: go.Figure, data: pd.DataFrame, meta: export.ChartMeta, fmt: str, actor: Actor, name: str):
     def produce() -> bytes:
         renderer = export.shared_renderer() if export.FORMATS[fmt].needs_browser else None
-        return export.export_chart(fig, data, meta, fmt, renderer=renderer)
+        body = export.export_chart(fig, data, meta, fmt, renderer=renderer)
+        export.audit_export(actor, name, fmt, meta.filters)
+        return body
 
     return produce
 
@@ -79,14 +84,16 @@ def export_menu(
         name, fig, filters=export.figure_caption(fig) or filters.describe(), is_demo=cache.info().is_demo
     )
     browser = export.browser_available()
+    actor = signin.current_actor()
+    may_export, may_brief = actor.may(Action.EXPORT), actor.may(Action.SAVE_BRIEFING)
     with st.popover("Export", icon=":material/download:", key=f"{key}_menu"):
         st.caption(f"**{meta.title}** · {meta.filters}")
         for fmt in export.FORMATS.values():
             needs_data = fmt.key in ("csv", "xlsx")
-            disabled = (fmt.needs_browser and not browser) or (needs_data and data.empty)
+            disabled = (fmt.needs_browser and not browser) or (needs_data and data.empty) or not may_export
             st.download_button(
                 fmt.label,
-                data=_producer(fig, data, meta, fmt.key),
+                data=_producer(fig, data, meta, fmt.key, actor, name),
                 file_name=meta.file_name(fmt.key),
                 mime=fmt.mime,
                 key=f"{key}_{fmt.key}",
@@ -98,6 +105,11 @@ def export_menu(
             )
         if not browser:
             st.caption(export.BROWSER_MISSING)
+        if not (may_export and may_brief):
+            st.caption(
+                f"Exports are for the {access.MINIMUM_ROLE[Action.EXPORT].word} role and above, briefings for "
+                f"the {access.MINIMUM_ROLE[Action.SAVE_BRIEFING].word} role and above (yours: {actor.role.word})."
+            )
         st.button(
             "Add to briefing",
             key=f"{key}_brief",
@@ -105,5 +117,6 @@ def export_menu(
             width="stretch",
             on_click=add_to_briefing,
             args=(name, filters, "", options),
+            disabled=not may_brief,
             help="Adds this chart, with these filters saved, to the Briefing page.",
         )

@@ -12,6 +12,14 @@ from tests.ledgers import build_ledger
 OUTPUT_DIR = Path(__file__).resolve().parent.parent / "test-output"
 
 
+@pytest.fixture(autouse=True)
+def access_db(tmp_path_factory, monkeypatch) -> Path:
+    """Each test audits into an access database of its own, never the project's data/ folder."""
+    path = tmp_path_factory.mktemp("access") / "access.sqlite"
+    monkeypatch.setenv("LEDGER_ACCESS_DB", str(path))
+    return path
+
+
 @pytest.fixture
 def make_ledger(tmp_path):
     """Factory: make_ledger(rows, name='ledger.duckdb', demo=False) -> path of a new ledger."""

@@ -28,15 +28,25 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def dashboard_server(ledger: Path, log_path: Path, script: str = "dashboard.py") -> Iterator[str]:
+def dashboard_server(
+    ledger: Path,
+    log_path: Path,
+    script: str = "dashboard.py",
+    *,
+    env: dict[str, str] | None = None,
+    options: tuple[str, ...] = (),
+    port: int | None = None,
+) -> Iterator[str]:
     """Serve ``script`` (the dashboard by default) on ``ledger``; yields its base URL and stops
-    it afterwards. Used by the browser tests and ``scripts/bench_browser.py``.
+    it afterwards. Used by the browser tests and ``scripts/bench_browser.py``. ``env`` adds
+    environment variables (``LEDGER_AUTH``...), ``options`` more ``streamlit run`` options
+    (``--secrets.files``...), ``port`` a port chosen beforehand (an OIDC redirect URI names it).
 
     Raises ServerStartError with the end of the server's log when it does not answer its health
     check within a minute.
     """
-    port = free_port()
-    env = {**os.environ, "LEDGER_DB": str(ledger)}
+    port = port or free_port()
+    env = {**os.environ, **(env or {}), "LEDGER_DB": str(ledger)}
     with open(log_path, "w+") as log:
         process = subprocess.Popen(
             [
@@ -53,6 +63,7 @@ def dashboard_server(ledger: Path, log_path: Path, script: str = "dashboard.py")
                 "true",
                 "--browser.gatherUsageStats",
                 "false",
+                *options,
             ],
             cwd=ROOT,
             env=env,
@@ -61,7 +72,7 @@ def dashboard_server(ledger: Path, log_path: Path, script: str = "dashboard.py")
         )
         base = f"http://127.0.0.1:{port}"
         try:
-            _wait_until_healthy(base, process, log)
+            wait_until_healthy(base, process, log)
             yield base
         finally:
             process.terminate()
@@ -71,7 +82,9 @@ def dashboard_server(ledger: Path, log_path: Path, script: str = "dashboard.py")
                 process.kill()
 
 
-def _wait_until_healthy(base: str, process: subprocess.Popen, log) -> None:
+def wait_until_healthy(base: str, process: subprocess.Popen, log=None) -> None:
+    """Return when ``base`` answers its health check; ServerStartError (with the end of the log)
+    when the process ends or a minute passes first."""
     deadline = time.monotonic() + START_TIMEOUT_S
     while True:
         try:
@@ -81,6 +94,9 @@ def _wait_until_healthy(base: str, process: subprocess.Popen, log) -> None:
         except OSError:
             pass
         if process.poll() is not None or time.monotonic() > deadline:
-            log.seek(0)
-            raise ServerStartError(f"streamlit did not start:\n{log.read()[-3000:]}")
+            text = ""
+            if log is not None:
+                log.seek(0)
+                text = log.read()[-3000:]
+            raise ServerStartError(f"streamlit did not start:\n{text}")
         time.sleep(0.3)

@@ -13,7 +13,7 @@ import os
 import time
 from pathlib import Path
 
-from analytics import atomic, cli
+from analytics import access, atomic, cli
 from analytics.commands.filter_args import add_filter_arguments, filters_from_args
 from analytics.commands.ledger_args import ready_ledger
 from analytics.export import ExportError
@@ -148,7 +148,8 @@ def run_export(args) -> int:
             renderer = export.ImageRenderer()
             renderer.warm_up()  # the browser starts while the chart is computed
         filters = filters_from_args(args)
-        con = connect_read_only(ready_ledger(args))
+        ledger = ready_ledger(args)
+        con = connect_read_only(ledger)
         try:
             demo = is_demo(con)
             fig, data = build_chart(con.cursor(), args.chart, filters, is_demo=demo)
@@ -162,6 +163,7 @@ def run_export(args) -> int:
         if renderer is not None:
             renderer.close()
     _write(path, content)
+    export.audit_export(None, args.chart, fmt, filters, details=f"to {path}", db=access.access_path(ledger))
     detail = ""
     if fmt in ("png", "svg", "pdf"):
         width, height = export.image_size(fig, args.width, args.height)
@@ -185,14 +187,22 @@ def run_briefing(args) -> int:
     try:
         if args.save_spec:
             _write(Path(args.save_spec), spec.to_json().encode("utf-8"))
-        con = connect_read_only(ready_ledger(args))
-        try:
-            content = briefing.prepare(con, spec, is_demo=is_demo(con), renderer=renderer)
-        finally:
-            con.close()
+        ledger = ready_ledger(args)
+        with access.guard(
+            None,
+            access.Action.SAVE_BRIEFING,
+            spec.title or "briefing",
+            f"{briefing.briefing_details(spec, fmt)}; to {args.out}",
+            db=access.access_path(ledger),
+        ):
+            con = connect_read_only(ledger)
+            try:
+                content = briefing.prepare(con, spec, is_demo=is_demo(con), renderer=renderer)
+            finally:
+                con.close()
+            _write(Path(args.out), briefing.BUILDERS[fmt](content))
     finally:
         renderer.close()
-    _write(Path(args.out), briefing.BUILDERS[fmt](content))
     pages = briefing.page_count(content, fmt)
     print(
         f"Wrote {briefing.FORMATS[fmt]} ({pages} pages: title and {len(spec.items)} charts) "

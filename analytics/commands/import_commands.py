@@ -14,7 +14,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from analytics import cli
+from analytics import access, cli
 from analytics.backup import backup_ledger, restore_ledger
 from analytics.commands.ledger_args import ready_ledger
 from analytics.importer import (
@@ -255,7 +255,11 @@ def run_restore(args) -> int:
 
 def run_export_ledger(args) -> int:
     path = ready_ledger(args)
+    access.require(None, access.Action.DOWNLOAD, "ledger rows", db=access.access_path(path))
     written, rows = export_ledger(path, args.out)
+    access.audit(
+        None, access.Action.DOWNLOAD, "ledger rows", f"to {written}, {rows:,} exchanges", db=access.access_path(path)
+    )
     print(f"Wrote {_count(rows, 'exchange', 'exchanges')} in the import format to {written}")
     return 0
 

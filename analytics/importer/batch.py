@@ -18,7 +18,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from analytics import atomic
+from analytics import access, atomic
 from analytics import ledger as ledger_module
 from analytics.importer.columns import Progress, SourceTable
 from analytics.importer.crosscheck import check_against_ledger
@@ -26,8 +26,7 @@ from analytics.importer.decode import read_table
 from analytics.importer.errors import DemoLedgerError, DuplicateFileError, ImportFileError
 from analytics.importer.problems import CheckedRows, HasProblems, _empty_problems, _error_positions, _with_rows
 from analytics.importer.validate import check_rows
-from analytics.ledger import LedgerError, connect_read_only, current_user, write_transaction
-from analytics.settings import load_settings
+from analytics.ledger import LedgerError, connect_read_only, write_transaction
 from analytics.spreadsheet import write_csv
 
 
@@ -309,8 +308,12 @@ def commit_import(
     force: bool = False,
     user: str | None = None,
     progress: Progress | None = None,
+    actor: access.Actor | None = None,
 ) -> ImportResult:
     """Write a prepared import as one batch, all or nothing.
+
+    The guarded action ``import`` of ``actor`` (None: the local operator), audited in the access
+    database beside the ledger; the batch records the actor's name (or ``user`` when given).
 
     The checks that depend on the ledger run again inside the write transaction (another import
     may have run since ``prepare_import``). With any error and no ``skip_invalid`` nothing is
@@ -319,11 +322,42 @@ def commit_import(
     lifts only that refusal: rows already in the ledger stay errors (no double counting), so a
     forced import writes the rest only with ``skip_invalid``.
     """
+    ledger = Path(ledger)
+    details = ", ".join(word for word, on in (("skip invalid rows", skip_invalid), ("forced", force)) if on)
+    with access.guard(
+        actor, access.Action.IMPORT, prepared.checked.table.file_name, details, db=access.access_path(ledger)
+    ) as entry:
+        done = _commit(
+            prepared, ledger, skip_invalid=skip_invalid, force=force, user=user, progress=progress, actor=actor
+        )
+        entry.details = ", ".join(
+            part
+            for part in (
+                f"batch {done.batch_id}: {done.rows_written:,} rows written, {done.rows_rejected:,} rejected"
+                if done.written
+                else f"nothing written: {done.rows_rejected:,} rows with errors",
+                details,
+            )
+            if part
+        )
+    return done
+
+
+def _commit(
+    prepared: PreparedImport,
+    ledger: Path,
+    *,
+    skip_invalid: bool,
+    force: bool,
+    user: str | None,
+    progress: Progress | None,
+    actor: access.Actor | None,
+) -> ImportResult:
     report = progress or (lambda message, fraction: None)
     checked = prepared.checked
-    user = user if user is not None else current_user(load_settings().user)
+    if user is None:
+        user = actor.name if actor is not None else access.local_operator().name
     result = prepared.result
-    ledger = Path(ledger)
     previous = (result.previous_batch, result.previous_imported_at) if result.previous_batch is not None else None
     _refuse(ledger, checked.table.file_name, previous, result.is_demo_ledger, force)
     if writes_nothing(result, skip_invalid=skip_invalid):
@@ -358,8 +392,12 @@ def import_file(
     force: bool = False,
     user: str | None = None,
     progress: Progress | None = None,
+    actor: access.Actor | None = None,
 ) -> ImportResult:
     """Import one file into the ledger (what ``python -m analytics import`` runs).
+
+    Unless ``dry_run``, the guarded action ``import`` of ``actor`` (None: the local operator),
+    refused before the file is read.
 
     With ``skip_invalid`` the rows with errors are saved, with a ``reason`` column, to
     ``<file>.rejected.csv`` next to the input (also when no row was valid). When that file cannot
@@ -367,6 +405,8 @@ def import_file(
     only checks.
     """
     path = Path(path)
+    if not dry_run:
+        access.require(actor, access.Action.IMPORT, path.name, db=access.access_path(ledger))
     try:
         data = path.read_bytes()
     except FileNotFoundError:
@@ -376,7 +416,9 @@ def import_file(
     prepared = prepare_import(data, path.name, ledger, sheet=sheet, progress=progress)
     if dry_run:
         return prepared.result
-    result = commit_import(prepared, ledger, skip_invalid=skip_invalid, force=force, user=user, progress=progress)
+    result = commit_import(
+        prepared, ledger, skip_invalid=skip_invalid, force=force, user=user, progress=progress, actor=actor
+    )
     if skip_invalid and result.rows_rejected:
         target = path.with_name(path.name + ".rejected.csv")
         try:

@@ -15,6 +15,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from analytics import access
 from analytics.importer.errors import BatchError
 from analytics.ledger import write_transaction
 
@@ -49,9 +50,19 @@ def restart_transaction(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("BEGIN TRANSACTION")
 
 
-def undo_batch(ledger: Path | str, batch_id: int) -> UndoResult:
+def undo_batch(ledger: Path | str, batch_id: int, *, actor: access.Actor | None = None) -> UndoResult:
     """Remove exactly the exchanges of one batch, and the parties it created that no longer have
-    an exchange; the batch stays in the history with its ``undone_at`` time."""
+    an exchange; the batch stays in the history with its ``undone_at`` time. The guarded action
+    ``undo`` of ``actor`` (None: the local operator), audited beside the ledger."""
+    with access.guard(actor, access.Action.UNDO, f"batch {batch_id}", db=access.access_path(ledger)) as entry:
+        done = _undo(ledger, batch_id)
+        entry.details = (
+            f"{done.file_name}: {done.exchanges_removed:,} exchanges and {done.parties_removed:,} parties removed"
+        )
+    return done
+
+
+def _undo(ledger: Path | str, batch_id: int) -> UndoResult:
     with write_transaction(ledger) as con:
         found = next(
             iter(
