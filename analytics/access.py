@@ -83,8 +83,8 @@ class Action(enum.Enum):
 # The one table of who may do what (docs/security.md shows it; a test checks they agree).
 MINIMUM_ROLE: dict[Action, Role] = {
     Action.VIEW: Role.VIEWER,
-    Action.EXPORT: Role.ANALYST,
-    Action.DOWNLOAD: Role.ANALYST,
+    Action.EXPORT: Role.VIEWER,  # a viewer sees everything and exports it
+    Action.DOWNLOAD: Role.VIEWER,
     Action.SAVE_BRIEFING: Role.ANALYST,
     Action.IMPORT: Role.ADMIN,
     Action.UNDO: Role.ADMIN,

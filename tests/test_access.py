@@ -163,9 +163,9 @@ def test_the_security_doc_shows_the_roles_table():
 
 def test_the_refusal_says_who_can():
     with pytest.raises(access.AccessDeniedError) as caught:
-        access.require(Actor("alice", Role.VIEWER), Action.EXPORT)
+        access.require(Actor("alice", Role.VIEWER), Action.SAVE_BRIEFING)
     assert str(caught.value) == (
-        "viewer alice may not export: an analyst or an admin can "
+        "viewer alice may not save briefing: an analyst or an admin can "
         "(ask an admin to run: python -m analytics user role alice analyst)."
     )
 
