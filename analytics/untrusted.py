@@ -1,0 +1,79 @@
+"""Untrusted text made harmless: ledger text, upload file names, briefing files and URL values.
+
+``markdown_literal`` escapes text for any Streamlit call that reads Markdown (``st.markdown``,
+captions, alerts, toasts, help texts, widget labels), ``plotly_literal`` for Plotly text (which
+reads ``<a>``, ``<b>``, ``<br>`` and entities), ``shown`` caps a value echoed back to the user,
+``short_label`` shortens an axis or legend label, and ``bidi_controls`` finds the invisible
+direction controls that make text read backwards. The pages and ``analytics.charts`` call them;
+``analytics.filters``, ``analytics.importer`` and the URL parsing refuse what ``bidi_controls``
+finds. Plain functions, no Streamlit.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+
+ELLIPSIS = "…"
+# Longest value echoed in a message, and the longest axis or legend label.
+ECHO_LIMIT = 80
+LABEL_LIMIT = 40
+
+# Every ASCII punctuation mark Markdown (CommonMark, GitHub extensions, Streamlit's own
+# :colour[...] and :material/icon: directives, $math$) or HTML can give a meaning to.
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~:$&\"'=^%@/])")
+_NEWLINES = re.compile(r"\r\n|[\r\n\u2028\u2029\x0b\x0c\x85]")
+
+# Direction controls: embeddings and overrides (U+202A-U+202E), isolates (U+2066-U+2069), the
+# marks (U+200E, U+200F) and the Arabic letter mark (U+061C).
+BIDI_CONTROLS: frozenset[str] = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c")
+
+
+def markdown_literal(text: object) -> str:
+    """``text`` escaped so that Streamlit Markdown shows it as typed: no link, image, emphasis,
+    heading, list, code, HTML, directive or line break comes from it."""
+    value = _NEWLINES.sub(" ", str(text)).replace("\x00", "\ufffd")
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", value)
+
+
+def capped(text: object, limit: int = ECHO_LIMIT) -> str:
+    """``text`` cut to ``limit`` characters with an ellipsis, for echoing a value in a message."""
+    value = str(text)
+    return value if len(value) <= limit else value[:limit] + ELLIPSIS
+
+
+def shown(text: object, limit: int = ECHO_LIMIT) -> str:
+    """A value echoed back in Markdown: capped at ``limit`` characters, as inline code that
+    nothing in the value can close (the fence is longer than any run of backticks in it)."""
+    value = _NEWLINES.sub(" ", capped(text, limit)).replace("\x00", "\ufffd")
+    longest = max((len(run) for run in re.findall(r"`+", value)), default=0)
+    fence = "`" * (longest + 1)
+    padded = f" {value} " if value.startswith("`") or value.endswith("`") or not value.strip() else value
+    return f"{fence}{padded}{fence}"
+
+
+def plotly_literal(text: object) -> str:
+    """``text`` for Plotly text (titles, tick text, legend names, hover, annotations): its
+    ``<``, ``>``, ``&`` and quotes as entities, so Plotly draws them and makes no tag or link."""
+    return html.escape(str(text).replace("\x00", "\ufffd"), quote=True)
+
+
+def short_label(text: object, limit: int = LABEL_LIMIT) -> str:
+    """An axis or legend label: at most ``limit`` characters, then an ellipsis (not escaped)."""
+    value = str(text)
+    return value if len(value) <= limit else value[:limit] + ELLIPSIS
+
+
+def bidi_controls(text: str) -> list[str]:
+    """The direction-control characters in ``text``, each once, in order of appearance."""
+    return list(dict.fromkeys(ch for ch in text if ch in BIDI_CONTROLS))
+
+
+def bidi_problem(text: str) -> str | None:
+    """Why ``text`` is refused ('contains U+202E RIGHT-TO-LEFT OVERRIDE, ...'), or None."""
+    found = bidi_controls(text)
+    if not found:
+        return None
+    names = " and ".join(f"U+{ord(ch):04X} {unicodedata.name(ch, 'DIRECTION CONTROL')}" for ch in found)
+    return f"contains {names}, which can make text read backwards"
