@@ -1189,3 +1189,27 @@ def test_a_bad_record_gives_the_reason_and_suggestion_of_a_file_import(column, v
 def test_a_record_with_a_column_outside_the_format_is_refused():
     with pytest.raises(InvalidInputError, match="Not a column of the ledger format: colour"):
         importer.check_record({**GOOD_RECORD, "colour": "red"})
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "character"),
+    [
+        ("party", "Evil\u202eytraP", "U+202E RIGHT-TO-LEFT OVERRIDE"),
+        ("party", "\u2066Isolated\u2069", "U+2066 LEFT-TO-RIGHT ISOLATE and U+2069 POP DIRECTIONAL ISOLATE"),
+        ("topic", "seminar\u200f", "U+200F RIGHT-TO-LEFT MARK"),
+        ("source", "\u061cnote", "U+061C ARABIC LETTER MARK"),
+        ("event_id", "E\u202a1", "U+202A LEFT-TO-RIGHT EMBEDDING"),
+        ("country", "France\u202c", "U+202C POP DIRECTIONAL FORMATTING"),
+    ],
+)
+def test_direction_controls_are_refused_naming_row_column_and_character(column, value, character):
+    """A file and check_record refuse a bidirectional control in any text cell, naming it."""
+    record = {**GOOD_RECORD, column: value}
+    checked = importer.check_record(record, earliest_year=1921, today=TODAY)
+    assert not checked.valid
+    reasons = checked.errors[checked.errors["column"] == column]["reason"].tolist()
+    assert any(f"contains {character}, which can make text read backwards" in reason for reason in reasons), reasons
+    header = ",".join(record)
+    row = ",".join(str(record[c]) for c in record)
+    found = problems_of(csv_bytes(row, header=header))
+    assert any(r == 2 and c == column and character in reason for r, c, reason in found), found
