@@ -12,6 +12,7 @@ import streamlit as st
 from streamlit.navigation.page import StreamlitPage
 
 from analytics.ledger import LedgerError
+from analytics.untrusted import markdown_literal
 from pages import entry, filter_state
 
 ROOT = Path(__file__).resolve().parent
@@ -49,6 +50,6 @@ with entry.entry_run():
     try:
         filter_state.filters_sidebar(router.url_path)
     except LedgerError as error:
-        st.error(f"**The ledger cannot be opened.** {error}", icon=":material/error:")
+        st.error(f"**The ledger cannot be opened.** {markdown_literal(error)}", icon=":material/error:")
         st.stop()
     router.run()

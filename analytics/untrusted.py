@@ -20,9 +20,12 @@ ELLIPSIS = "…"
 ECHO_LIMIT = 80
 LABEL_LIMIT = 40
 
-# Every ASCII punctuation mark Markdown (CommonMark, GitHub extensions, Streamlit's own
-# :colour[...] and :material/icon: directives, $math$) or HTML can give a meaning to.
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~:$&\"'=^%@/])")
+# Characters that open Markdown anywhere in a line: emphasis and strike-through, code, links and
+# images (``[``), Streamlit's :colour[...] directives, $math$, HTML and <autolinks>, entities,
+# and the backslash itself; "://", "www." and "@" would make a GFM autolink out of plain text.
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>~$&@])|:(?=/)|(?<=www)\.", re.IGNORECASE)
+# At the start of the text only: headings, lists, quotes, rules.
+_LINE_START = re.compile(r"^(\s*)([#>+=|-]|\d+[.)])")
 _NEWLINES = re.compile(r"\r\n|[\r\n\u2028\u2029\x0b\x0c\x85]")
 
 # Direction controls: embeddings and overrides (U+202A-U+202E), isolates (U+2066-U+2069), the
@@ -34,7 +37,13 @@ def markdown_literal(text: object) -> str:
     """``text`` escaped so that Streamlit Markdown shows it as typed: no link, image, emphasis,
     heading, list, code, HTML, directive or line break comes from it."""
     value = _NEWLINES.sub(" ", str(text)).replace("\x00", "\ufffd")
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", value)
+    value = _MARKDOWN_SPECIAL.sub(lambda match: "\\" + match[0], value)
+    return _LINE_START.sub(
+        lambda match: (
+            match[1] + "\\" + match[2] if not match[2][0].isdigit() else match[1] + match[2][:-1] + "\\" + match[2][-1]
+        ),
+        value,
+    )
 
 
 def capped(text: object, limit: int = ECHO_LIMIT) -> str:
@@ -55,8 +64,9 @@ def shown(text: object, limit: int = ECHO_LIMIT) -> str:
 
 def plotly_literal(text: object) -> str:
     """``text`` for Plotly text (titles, tick text, legend names, hover, annotations): its
-    ``<``, ``>``, ``&`` and quotes as entities, so Plotly draws them and makes no tag or link."""
-    return html.escape(str(text).replace("\x00", "\ufffd"), quote=True)
+    ``<``, ``>`` and ``&`` as entities, so Plotly draws them and makes no tag, link or line break
+    (quotes only matter inside a tag, and no tag can open)."""
+    return html.escape(str(text).replace("\x00", "\ufffd"), quote=False)
 
 
 def short_label(text: object, limit: int = LABEL_LIMIT) -> str:
@@ -77,3 +87,14 @@ def bidi_problem(text: str) -> str | None:
         return None
     names = " and ".join(f"U+{ord(ch):04X} {unicodedata.name(ch, 'DIRECTION CONTROL')}" for ch in found)
     return f"contains {names}, which can make text read backwards"
+
+
+# A URL value longer than this is dropped unread (a filter, a page option or a search).
+MAX_URL_VALUE = 1_000
+
+
+def url_value_problem(value: str) -> str | None:
+    """Why a value from the URL is dropped unread (absurdly long, or a direction control), or None."""
+    if len(value) > MAX_URL_VALUE:
+        return f"it is {len(value):,} characters long (at most {MAX_URL_VALUE:,} are read)"
+    return bidi_problem(value)

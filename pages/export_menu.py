@@ -16,6 +16,7 @@ import streamlit as st
 
 from analytics import export
 from analytics.filters import Filters
+from analytics.untrusted import markdown_literal
 from pages import cache
 
 BRIEFING_ITEMS_KEY = "briefing_items"
@@ -80,7 +81,7 @@ def export_menu(
     )
     browser = export.browser_available()
     with st.popover("Export", icon=":material/download:", key=f"{key}_menu"):
-        st.caption(f"**{meta.title}** · {meta.filters}")
+        st.caption(f"**{markdown_literal(meta.title)}** · {markdown_literal(meta.filters)}")
         for fmt in export.FORMATS.values():
             needs_data = fmt.key in ("csv", "xlsx")
             disabled = (fmt.needs_browser and not browser) or (needs_data and data.empty)
