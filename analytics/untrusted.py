@@ -22,10 +22,15 @@ LABEL_LIMIT = 40
 
 # Characters that open Markdown anywhere in a line: emphasis and strike-through, code, links and
 # images (``[``), Streamlit's :colour[...] directives, $math$, HTML and <autolinks>, entities,
-# and the backslash itself; "://", "www." and "@" would make a GFM autolink out of plain text.
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>~$&@])|:(?=/)|(?<=www)\.", re.IGNORECASE)
+# and the backslash itself.
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>~$&])")
 # At the start of the text only: headings, lists, quotes, rules.
 _LINE_START = re.compile(r"^(\s*)([#>+=|-]|\d+[.)])")
+# GFM turns bare "http://...", "www...." and "name@host" into links after parsing, escapes or
+# not: an invisible WORD JOINER (U+2060) between "http"/"www" and what follows, and before "@",
+# keeps them plain text.
+WORD_JOINER = "\u2060"
+_AUTOLINK = re.compile(r"(?i)(?<=https)(?=:)|(?<=http)(?=:)|(?<=www)(?=\.)|(?=@)")
 _NEWLINES = re.compile(r"\r\n|[\r\n\u2028\u2029\x0b\x0c\x85]")
 
 # Direction controls: embeddings and overrides (U+202A-U+202E), isolates (U+2066-U+2069), the
@@ -35,9 +40,11 @@ BIDI_CONTROLS: frozenset[str] = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\
 
 def markdown_literal(text: object) -> str:
     """``text`` escaped so that Streamlit Markdown shows it as typed: no link, image, emphasis,
-    heading, list, code, HTML, directive or line break comes from it."""
+    heading, list, code, HTML, directive, autolink or line break comes from it (bare URLs and
+    addresses get an invisible word joiner, which GFM's autolinks stop at)."""
     value = _NEWLINES.sub(" ", str(text)).replace("\x00", "\ufffd")
     value = _MARKDOWN_SPECIAL.sub(lambda match: "\\" + match[0], value)
+    value = _AUTOLINK.sub(WORD_JOINER, value)
     return _LINE_START.sub(
         lambda match: (
             match[1] + "\\" + match[2] if not match[2][0].isdigit() else match[1] + match[2][:-1] + "\\" + match[2][-1]

@@ -119,7 +119,8 @@ def import_section(path: str) -> None:
     except LedgerError as error:
         lines = getattr(error, "lines", None) or [str(error)]
         st.error(
-            "**This file cannot be imported.**\n\n" + "\n".join(f"- {markdown_literal(capped(line, 600))}" for line in lines),
+            "**This file cannot be imported.**\n\n"
+            + "\n".join(f"- {markdown_literal(capped(line, 600))}" for line in lines),
             icon=":material/error:",
         )
         return

@@ -2,6 +2,8 @@
 levels and statuses, its parties (for a country) and the table of its exchanges. The
 profile keeps the sidebar's years and other filters; its geography replaces theirs."""
 
+import re
+
 import streamlit as st
 
 from analytics.profiles import Profile, ProfileError, profile_filters
@@ -120,7 +122,11 @@ st.dataframe(
 )
 if summary["exchanges"] > LIMIT:
     st.caption(f"The latest {LIMIT:,} of {summary['exchanges']:,} exchanges are shown; the downloads hold them all.")
-stem = f"profile-{profile.iso3 or 'intl'}-{profile.party or 'country'}".replace(" ", "-").lower()
+# The party's name in a file name: letters, digits and dashes only, at most 60 characters.
+stem = (
+    "profile-"
+    + re.sub(r"[^\w]+", "-", f"{profile.iso3 or 'intl'}-{profile.party or 'country'}").strip("-").lower()[:60]
+)
 
 
 def all_rows():
