@@ -1227,9 +1227,7 @@ def _workbook(header: list[str], body_rows: int, cell: str = "x") -> bytes:
     book = openpyxl.Workbook()
     plain = io.BytesIO()
     book.save(plain)
-    cells = "".join(
-        f'<c r="{chr(65 + i)}1" t="inlineStr"><is><t>{name}</t></is></c>' for i, name in enumerate(header)
-    )
+    cells = "".join(f'<c r="{chr(65 + i)}1" t="inlineStr"><is><t>{name}</t></is></c>' for i, name in enumerate(header))
     # Rows and cells without an "r" attribute follow the one before: identical rows compress to nothing.
     rows = f'<row><c t="inlineStr"><is><t>{cell}</t></is></c></row>' * body_rows
     sheet = (
@@ -1274,7 +1272,9 @@ def test_a_workbook_declaring_more_than_the_unpacked_limit_is_refused_before_rea
     monkeypatch.setenv("LEDGER_MAX_UNPACKED_MB", "5")
     data = _workbook(["date", "party", "country"], 200_000)
     inflated = _Inflated(monkeypatch)
-    with pytest.raises(importer.ImportFileError, match=r"unpacks to \d+ MB, above the limit of 5 MB.*LEDGER_MAX_UNPACKED_MB"):
+    with pytest.raises(
+        importer.ImportFileError, match=r"unpacks to \d+ MB, above the limit of 5 MB.*LEDGER_MAX_UNPACKED_MB"
+    ):
         read_table(data, "big.xlsx")
     assert inflated.total == 0
     assert importer.sheet_names(data) == []  # the Data page asks for the sheets first: nothing inflated either
