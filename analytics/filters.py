@@ -162,7 +162,8 @@ class Filters:
         return self == Filters()
 
     def describe(self) -> str:
-        """The filters in words, for captions and exported images: 'All exchanges' when none."""
+        """The filters in words, for captions and exported images: 'All exchanges' when none.
+        Plain text (a party name may hold anything): escape it for Markdown or Plotly."""
         parts = []
         if self.year_from is not None or self.year_to is not None:
             parts.append(f"{self.year_from or 'start'}–{self.year_to or 'latest'}")
@@ -172,7 +173,7 @@ class Filters:
                 shown = [vocab.label(v) for v in values] if dimension.coded else list(values)
                 parts.append(f"{dimension.short_label}: {', '.join(shown)}")
         if self.party:
-            parts.append(f"Party: {self.party}")
+            parts.append(f"Party: {capped(self.party)}")  # a 5,000-character name would fill the caption
         return "; ".join(parts) if parts else "All exchanges"
 
     def to_params(self) -> dict[str, list[str]]:

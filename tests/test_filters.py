@@ -223,3 +223,8 @@ def test_from_params_refuses_wrong_types_and_direction_controls(params, message)
 
 def test_from_params_reads_a_year_given_as_a_number():
     assert Filters.from_params({"from": 1990}).year_from == 1990
+
+
+def test_describe_cuts_a_very_long_party_name():
+    assert Filters(party="Rose Party").describe() == "Party: Rose Party"
+    assert Filters(party="x" * 5000).describe() == "Party: " + "x" * 80 + "…"
