@@ -161,7 +161,10 @@ class BriefingSpec:
             raise BriefingError(f"The briefing file is not valid JSON: {error}") from None
         except RecursionError:
             raise BriefingError("The briefing file is nested too deeply to be a briefing file.") from None
-        return cls.from_dict(raw, known_charts=known_charts)
+        try:
+            return cls.from_dict(raw, known_charts=known_charts)
+        except RecursionError:  # a value nested just short of the parser's limit, echoed in a message
+            raise BriefingError("The briefing file is nested too deeply to be a briefing file.") from None
 
 
 def _text(value: object, what: str, limit: int) -> str:

@@ -723,3 +723,14 @@ def test_chart_png_and_briefing_downloads_from_the_app(app_url, tmp_path):
     pack = PdfReader(pack_path)
     assert len(pack.pages) == 3
     assert "Exchanges by country" in pack.pages[2].extract_text()
+
+
+def test_a_value_nested_just_short_of_the_parser_limit_is_still_a_briefing_error(monkeypatch):
+    """Echoing a deeply nested value in a message must not raise RecursionError either."""
+    text = '{"charts": [{"chart": "top-countries", "options": {"top": ' + "[" * 400 + "]" * 400 + "}}]}"
+    def shallow_dumps(value, **kwargs):
+        raise RecursionError("maximum recursion depth exceeded")  # as on a deeper stack (a page's thread)
+
+    monkeypatch.setattr(briefing.json, "dumps", shallow_dumps)
+    with pytest.raises(briefing.BriefingError, match="nested too deeply"):
+        briefing.BriefingSpec.from_json(text, known_charts=list(chart_catalog.CHARTS))
