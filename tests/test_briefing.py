@@ -728,6 +728,7 @@ def test_chart_png_and_briefing_downloads_from_the_app(app_url, tmp_path):
 def test_a_value_nested_just_short_of_the_parser_limit_is_still_a_briefing_error(monkeypatch):
     """Echoing a deeply nested value in a message must not raise RecursionError either."""
     text = '{"charts": [{"chart": "top-countries", "options": {"top": ' + "[" * 400 + "]" * 400 + "}}]}"
+
     def shallow_dumps(value, **kwargs):
         raise RecursionError("maximum recursion depth exceeded")  # as on a deeper stack (a page's thread)
 
