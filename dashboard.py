@@ -15,6 +15,7 @@ from streamlit.navigation.page import StreamlitPage
 from analytics import serving
 from analytics.ledger import LedgerError
 from analytics.settings import load_settings
+from analytics.untrusted import markdown_literal
 from pages import entry, filter_state, signin
 
 ROOT = Path(__file__).resolve().parent
@@ -62,6 +63,6 @@ with entry.entry_run():
     try:
         filter_state.filters_sidebar(router.url_path)
     except LedgerError as error:
-        st.error(f"**The ledger cannot be opened.** {error}", icon=":material/error:")
+        st.error(f"**The ledger cannot be opened.** {markdown_literal(error)}", icon=":material/error:")
         st.stop()
     router.run()

@@ -31,6 +31,7 @@ import duckdb
 from analytics import access, chart_catalog, explore, export, formats, texts
 from analytics.errors import DomainError, InvalidInputError
 from analytics.filters import FilterError, Filters
+from analytics.untrusted import capped
 
 SPEC_FORMAT = "ledger-briefing"
 SPEC_VERSION = 1
@@ -107,10 +108,14 @@ class BriefingSpec:
         if not isinstance(raw, dict):
             raise BriefingError("A briefing file holds one JSON object with 'title' and 'charts'.")
         if raw.get("format", SPEC_FORMAT) != SPEC_FORMAT:
-            raise BriefingError(f"Not a briefing file: 'format' is {raw.get('format')!r}, expected {SPEC_FORMAT!r}.")
+            raise BriefingError(
+                f"Not a briefing file: 'format' is {capped(repr(raw.get('format')))}, expected {SPEC_FORMAT!r}."
+            )
         version = raw.get("version", SPEC_VERSION)
-        if not isinstance(version, int) or version > SPEC_VERSION:
-            raise BriefingError(f"Briefing file version {version!r} is newer than this program reads ({SPEC_VERSION}).")
+        if not isinstance(version, int) or isinstance(version, bool):
+            raise BriefingError(f"Briefing file 'version' must be a whole number, not {capped(repr(version))}.")
+        if version > SPEC_VERSION:
+            raise BriefingError(f"Briefing file version {version} is newer than this program reads ({SPEC_VERSION}).")
         title = _text(raw.get("title", "Briefing"), "title", MAX_TITLE) or "Briefing"
         subtitle = _text(raw.get("subtitle", ""), "subtitle", MAX_TITLE)
         filters = _filters(raw.get("filters"), "the briefing's 'filters'") or Filters()
@@ -127,18 +132,20 @@ class BriefingSpec:
                 raise BriefingError(f"Chart {number}: give an object with a 'chart' name.")
             name = entry["chart"].strip()
             if known_charts is not None and name not in known_charts:
-                raise BriefingError(f"Chart {number}: unknown chart {name!r}. Charts: {', '.join(known_charts)}")
+                raise BriefingError(
+                    f"Chart {number}: unknown chart {capped(name)!r}. Charts: {', '.join(known_charts)}"
+                )
             options = entry.get("options") or {}
             if not isinstance(options, dict):
                 raise BriefingError(
-                    f"Chart {number} ({name}): 'options' must map option names to values, e.g. {{\"top\": 5}}."
+                    f"Chart {number} ({capped(name)}): 'options' must map option names to values, e.g. {{\"top\": 5}}."
                 )
             if name in chart_catalog.CHARTS:  # other names are refused above or by prepare()
                 check_options(number, name, options)
             items.append(
                 BriefingItem(
                     chart=name,
-                    filters=_filters(entry.get("filters"), f"chart {number} ({name})"),
+                    filters=_filters(entry.get("filters"), f"chart {number} ({capped(name)})"),
                     notes=_text(entry.get("notes", ""), f"chart {number} notes", MAX_NOTES),
                     options=options,
                 )
@@ -152,7 +159,12 @@ class BriefingSpec:
             raw = json.loads(text)
         except (ValueError, UnicodeDecodeError) as error:
             raise BriefingError(f"The briefing file is not valid JSON: {error}") from None
-        return cls.from_dict(raw, known_charts=known_charts)
+        except RecursionError:
+            raise BriefingError("The briefing file is nested too deeply to be a briefing file.") from None
+        try:
+            return cls.from_dict(raw, known_charts=known_charts)
+        except RecursionError:  # a value nested just short of the parser's limit, echoed in a message
+            raise BriefingError("The briefing file is nested too deeply to be a briefing file.") from None
 
 
 def _text(value: object, what: str, limit: int) -> str:
@@ -243,10 +255,10 @@ def check_options(number: int, name: str, options: Mapping[str, object]) -> None
     for key, value in options.items():
         if key not in accepted:
             takes = f"it takes {', '.join(accepted)}" if accepted else "it takes no options"
-            raise BriefingError(f"{where}: unknown option {key!r}; {takes}.")
+            raise BriefingError(f"{where}: unknown option {capped(repr(key))}; {takes}.")
         rule = OPTION_RULES.get(key)  # every option has a rule (a test checks); none: the build decides
         if rule is not None and not rule.valid(value):
-            shown = json.dumps(value, default=str)
+            shown = capped(json.dumps(value, default=str))
             raise BriefingError(f"{where}: option {key!r} must be {rule.what}, not {shown}.")
     if ("period_a" in options) != ("period_b" in options):
         raise BriefingError(f"{where}: give both 'period_a' and 'period_b', or neither (the latest years).")
@@ -260,7 +272,7 @@ def check_spec(spec: BriefingSpec) -> None:
     charts = chart_catalog.CHARTS
     unknown = [item.chart for item in spec.items if item.chart not in charts]
     if unknown:
-        raise BriefingError(f"Unknown chart(s): {', '.join(unknown)}. Charts: {', '.join(charts)}")
+        raise BriefingError(f"Unknown chart(s): {capped(', '.join(unknown))}. Charts: {', '.join(charts)}")
     for number, item in enumerate(spec.items, start=1):
         check_options(number, item.chart, item.options)
 

@@ -22,6 +22,7 @@ import plotly.graph_objects as go
 import plotly.io as pio
 
 from analytics import dimensions, vocab
+from analytics.untrusted import LABEL_LIMIT, plotly_literal, short_label
 
 TEMPLATE = "ledger"
 FONT_FAMILY = "DejaVu Sans, Liberation Sans, Arial, sans-serif"
@@ -220,7 +221,28 @@ def _add(fig: _Draft, kind: str, **props) -> None:
 
 
 def _escape(text: str) -> str:
-    return html.escape(str(text), quote=False)
+    """Text from the ledger, a file or a user, for any Plotly text: drawn as typed, never markup."""
+    return plotly_literal(text)
+
+
+def _legend_name(text: str) -> str:
+    """A legend entry: escaped, and cut to ``LABEL_LIMIT`` characters."""
+    return _escape(short_label(text))
+
+
+def _category_axis(fig: _Draft, labels: Sequence[str], axis: str = "yaxis", *, wrap: bool = False) -> list[str]:
+    """The category values of an axis of ledger labels: each label escaped in full (so two long
+    names that share a prefix stay two categories, and the hover shows the whole name), drawn as
+    its first ``LABEL_LIMIT`` characters when it is longer."""
+    keys = [_escape(label) for label in labels]
+    shown = [_escape(short_label(label)) for label in labels]
+    if wrap:
+        shown = [_wrap(text) for text in shown]
+    if any(len(str(label)) > LABEL_LIMIT for label in labels):
+        fig.update_layout({axis: dict(tickmode="array", tickvals=keys, ticktext=shown)})
+    elif wrap:
+        return shown
+    return keys
 
 
 def empty_figure(title: str, message: str = EMPTY_MESSAGE, *, height: int = 320) -> go.Figure:
@@ -532,7 +554,7 @@ def activity_per_year_chart(df: pd.DataFrame, eras: pd.DataFrame | None = None) 
             x=df["year"],
             y=df[column],
             mode="lines",
-            name=label,
+            name=_legend_name(label),
             line=dict(color=ACCENT, width=2),
             fill="tozeroy",
             fillcolor="rgba(31,78,121,0.12)",
@@ -573,7 +595,7 @@ def breakdown_per_year_chart(
             "bar",
             x=years,
             y=shares if share else counts,
-            name=label,
+            name=_legend_name(label),
             marker_color=colour(dimension, code, i),
             customdata=list(zip(counts.astype(int), shares, strict=True)),
             meta=code,
@@ -623,7 +645,7 @@ def share_lines_chart(
             "scatter",
             x=years,
             y=all_shares[code],
-            name=label,
+            name=_legend_name(label),
             mode="lines",
             meta=code,
             line=dict(color=colour(dimension, code, i), width=2.5),
@@ -749,9 +771,9 @@ def breakdown_bar_chart(
     if top:
         data = data.head(top)
     data = data.iloc[::-1]
-    labels = [category_label(dimension, code) for code in data[dimension]]
     colours = [colour(dimension, code, i) for i, code in enumerate(data[dimension])]
     fig = _new_figure(title, height=max(260, 120 + 30 * len(data)))
+    labels = _category_axis(fig, [category_label(dimension, code) for code in data[dimension]])
     _add(
         fig,
         "bar",
@@ -790,7 +812,7 @@ def subregion_bar_chart(df: pd.DataFrame, *, title: str = "Exchanges by sub-regi
             x=part["exchanges"],
             y=part["subregion"],
             orientation="h",
-            name=region,
+            name=_legend_name(region),
             meta=region,
             showlegend=False,
             marker_color=colour("region", region, i),
@@ -842,6 +864,7 @@ def leaderboard_chart(
         )
     )
     fig = _new_figure(title, height=max(280, 130 + 30 * len(data)))
+    labels = _category_axis(fig, labels)
     _add(
         fig,
         "bar",
@@ -855,7 +878,7 @@ def leaderboard_chart(
         textposition="outside",
         cliponaxis=False,
         hovertemplate="<b>%{y}</b><br>%{x:,} exchanges (%{customdata[1]:.1%})<br>"
-        + previous_label
+        + _escape(previous_label)
         + ": %{customdata[2]} (%{customdata[3]})<extra></extra>",
     )
     fig.update_layout(xaxis=dict(visible=False), margin=dict(r=60))
@@ -888,10 +911,12 @@ def top_parties_by_family_chart(df: pd.DataFrame, *, title: str = "Top parties i
         return empty_figure(title)
     families = ordered_categories("party_family", df["party_family"].tolist())
     fig = _new_figure(title, height=max(320, 140 + 22 * len(df)))
+    parts = [df[df["party_family"] == family].sort_values("exchanges", ascending=True) for family in families]
+    every = [label for part in parts for label in _entity_labels(part, "party")]
+    keys = iter(_category_axis(fig, every))
     order: list[str] = []
-    for i, family in enumerate(families):
-        part = df[df["party_family"] == family].sort_values("exchanges", ascending=True)
-        labels = _entity_labels(part, "party")
+    for i, (family, part) in enumerate(zip(families, parts, strict=True)):
+        labels = [next(keys) for _ in range(len(part))]
         order = labels + order
         _add(
             fig,
@@ -899,7 +924,7 @@ def top_parties_by_family_chart(df: pd.DataFrame, *, title: str = "Top parties i
             x=part["exchanges"],
             y=labels,
             orientation="h",
-            name=category_label("party_family", family),
+            name=_legend_name(category_label("party_family", family)),
             meta=family,
             marker_color=colour("party_family", family, i),
             customdata=list(
@@ -980,10 +1005,10 @@ def heatmap_chart(
     else:
         total = grid.to_numpy().sum()
         shares = grid.to_numpy() / total if total else grid.to_numpy() * 0.0
-    row_labels = [_axis_label(rows, c) for c in row_codes]
-    col_labels = [_wrap(_axis_label(columns, c)) for c in col_codes]
-    height = max(320, 150 + 28 * len(row_labels))
+    height = max(320, 150 + 28 * len(row_codes))
     fig = _new_figure(title, height=min(height, 900))
+    row_labels = _category_axis(fig, [_axis_label(rows, c) for c in row_codes])
+    col_labels = _category_axis(fig, [_axis_label(columns, c) for c in col_codes], "xaxis", wrap=True)
     _add(
         fig,
         "heatmap",
@@ -1021,8 +1046,8 @@ def compare_periods_chart(df: pd.DataFrame, dimension: str, label_a: str, label_
         return empty_figure(title)
     data = df.assign(_size=df[["exchanges_a", "exchanges_b"]].max(axis=1))
     data = data.sort_values("_size", ascending=False).head(top).iloc[::-1]
-    labels = _category_labels(data, dimension)
     fig = _new_figure(title, height=max(300, 140 + 36 * len(data)))
+    labels = _category_axis(fig, _category_labels(data, dimension))
     change = [_pct(v) for v in data["change_pct"]]
     for column, name, shade in (("exchanges_a", label_a, PERIOD_A_COLOUR), ("exchanges_b", label_b, PERIOD_B_COLOUR)):
         share_column = column.replace("exchanges", "share")
@@ -1033,7 +1058,7 @@ def compare_periods_chart(df: pd.DataFrame, dimension: str, label_a: str, label_
             x=data[column],
             y=labels,
             orientation="h",
-            name=name,
+            name=_legend_name(name),
             marker_color=shade,
             customdata=list(zip(data["change"], change, shares.fillna(0.0), strict=True)),
             hovertemplate=f"<b>%{{y}}</b><br>{_escape(name)}: %{{x:,}} exchanges (%{{customdata[2]:.1%}} of the "
@@ -1074,8 +1099,8 @@ def movers_chart(
     rises = data[data["change"] > 0].nlargest(top, "change")
     falls = data[data["change"] < 0].nsmallest(top, "change")
     data = pd.concat([falls, rises]).sort_values("change")
-    labels = _category_labels(data, dimension)
     fig = _new_figure(title, height=max(300, 140 + 26 * len(data)))
+    labels = _category_axis(fig, _category_labels(data, dimension))
     _add(
         fig,
         "bar",
@@ -1137,7 +1162,7 @@ def world_map_chart(df: pd.DataFrame, *, title: str = "Exchanges by country", he
         locations=on_map["country_iso3"],
         locationmode="ISO-3",
         z=on_map["exchanges"],
-        text=on_map["country"],
+        text=[_escape(c) for c in on_map["country"]],
         colorscale=MAP_SCALE,
         marker=dict(line=dict(color="white", width=0.4)),
         customdata=on_map[["share", "parties", "events", "region"]],
@@ -1213,7 +1238,7 @@ def change_level_map_chart(
             locationmode="ISO-3",
             z=[1] * len(part),
             name=str(level).capitalize(),
-            text=part["country"],
+            text=[_escape(c) for c in part["country"]],
             showscale=False,
             showlegend=True,
             colorscale=[[0, shade], [1, shade]],

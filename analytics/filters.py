@@ -17,6 +17,7 @@ from typing import Any
 from analytics import dimensions, vocab
 from analytics.errors import InvalidInputError
 from analytics.reference import countries as reference_countries
+from analytics.untrusted import bidi_problem, capped
 
 DEFAULT_FIRST_YEAR = 1978
 
@@ -61,12 +62,17 @@ def _canonical(values: tuple[str, ...], valid: tuple[str, ...], what: str, fold=
     if unknown:
         shown = ", ".join(valid) if len(valid) <= 40 else ", ".join(valid[:40]) + ", ..."
         hints = []
-        for value in unknown:
+        for value in unknown[:5]:
+            if len(str(value)) > 100:
+                continue  # no close match to find, and matching a long value is slow
             close = difflib.get_close_matches(fold(str(value).strip()), list(by_key), n=3, cutoff=0.6)
             if close:
-                hints.append(f"for {value!r} did you mean {' or '.join(repr(by_key[c]) for c in close)}?")
+                hints.append(f"for {capped(value)!r} did you mean {' or '.join(repr(by_key[c]) for c in close)}?")
         hint = f" ({'; '.join(hints)})" if hints else ""
-        raise FilterError(f"Unknown {what}: {', '.join(map(repr, unknown))}{hint}. Valid values: {shown}")
+        raise FilterError(
+            f"Unknown {what}: {', '.join(repr(capped(value)) for value in unknown[:5])}"
+            f"{', ...' if len(unknown) > 5 else ''}{hint}. Valid values: {shown}"
+        )
     return tuple(dict.fromkeys(result))
 
 
@@ -101,8 +107,10 @@ class Filters:
             if year is not None:
                 try:
                     year = int(str(year).strip())
-                except ValueError:
-                    raise FilterError(f"{bound.replace('_', ' ')} must be a year such as 1990, not {year!r}.") from None
+                except (ValueError, TypeError):
+                    raise FilterError(
+                        f"{bound.replace('_', ' ')} must be a year such as 1990, not {capped(year)!r}."
+                    ) from None
                 if not (1900 <= year <= 2200):
                     raise FilterError(f"{bound.replace('_', ' ')} {year} is not a plausible year (1900 to 2200).")
             years[bound] = year
@@ -115,7 +123,12 @@ class Filters:
         }
         for name, valid in CODE_DIMENSIONS.items():
             changes[name] = _canonical(getattr(self, name), valid, dimensions.BY_FILTER_FIELD[name].value_word)
+        if self.party is not None and not isinstance(self.party, str):
+            raise FilterError(f"The party must be a name, not {capped(self.party)!r}.")
         party = self.party.strip() if self.party else None
+        problem = bidi_problem(party) if party else None
+        if problem:
+            raise FilterError(f"The party name {capped(party)!r} {problem}.")
         return replace(self, party=party or None, **years, **changes)
 
     def where(self, *, include_years: bool = True, default_first_year: int | None = None) -> tuple[str, list]:
@@ -149,7 +162,8 @@ class Filters:
         return self == Filters()
 
     def describe(self) -> str:
-        """The filters in words, for captions and exported images: 'All exchanges' when none."""
+        """The filters in words, for captions and exported images: 'All exchanges' when none.
+        Plain text (a party name may hold anything): escape it for Markdown or Plotly."""
         parts = []
         if self.year_from is not None or self.year_to is not None:
             parts.append(f"{self.year_from or 'start'}–{self.year_to or 'latest'}")
@@ -159,7 +173,7 @@ class Filters:
                 shown = [vocab.label(v) for v in values] if dimension.coded else list(values)
                 parts.append(f"{dimension.short_label}: {', '.join(shown)}")
         if self.party:
-            parts.append(f"Party: {self.party}")
+            parts.append(f"Party: {capped(self.party)}")  # a 5,000-character name would fill the caption
         return "; ".join(parts) if parts else "All exchanges"
 
     def to_params(self) -> dict[str, list[str]]:
@@ -180,18 +194,30 @@ class Filters:
     def from_params(cls, params: dict[str, list[str] | str]) -> Filters:
         """Inverse of ``to_params``; validates, so bad values raise FilterError."""
 
-        def values(key):
+        def values(key) -> list[str]:
             raw = params.get(key, [])
-            return [raw] if isinstance(raw, str) else list(raw)
+            if raw is None:
+                return []
+            raw = [raw] if isinstance(raw, str) else raw
+            if not isinstance(raw, (list, tuple)) or not all(isinstance(v, str) for v in raw):
+                example = '["1990"]' if key in ("from", "to") else '["Africa"]'
+                raise FilterError(
+                    f"{key!r} must be text or a list of texts such as {example}, not {capped(repr(raw))}."
+                )
+            return list(raw)
 
         def year(key):
-            raw = values(key)
-            if not raw or raw[0] in ("", None):
+            given = params.get(key)
+            if isinstance(given, int) and not isinstance(given, bool):
+                raw = [str(given)]  # a year written as a JSON number
+            else:
+                raw = values(key)
+            if not raw or raw[0] == "":
                 return None
             try:
                 return int(raw[0])
             except ValueError:
-                raise FilterError(f"{key!r} must be a year, not {raw[0]!r}.") from None
+                raise FilterError(f"{key!r} must be a year, not {capped(raw[0])!r}.") from None
 
         kwargs = {name: tuple(values(short)) for name, short in DIMENSION_PARAMS.items()}
         party = values("party")

@@ -39,6 +39,16 @@ class Settings:
     upload_limit_mb: int = _setting(
         50, "LEDGER_UPLOAD_LIMIT_MB", "Largest import file accepted by the Data page, in megabytes."
     )
+    max_import_rows: int = _setting(
+        2_000_000,
+        "LEDGER_MAX_IMPORT_ROWS",
+        "Most data rows one import file may hold; a larger file is refused before it is read in full.",
+    )
+    max_unpacked_mb: int = _setting(
+        500,
+        "LEDGER_MAX_UNPACKED_MB",
+        "Most megabytes an Excel workbook may unpack to (its declared sizes are checked before it is read).",
+    )
     earliest_year: int = _setting(
         1921, "LEDGER_EARLIEST_YEAR", "Imported dates before this year are rejected (default: the party's founding)."
     )

@@ -15,6 +15,7 @@ from analytics import access, briefing, chart_catalog, export, formats
 from analytics.access import Action
 from analytics.errors import DomainError
 from analytics.filters import DEFAULT_FIRST_YEAR, DIMENSION_PARAMS, FilterError, Filters
+from analytics.untrusted import capped, markdown_literal
 from pages import cache, chart_display, filter_state, furniture, signin
 from pages.export_menu import BRIEFING_ITEMS_KEY, add_to_briefing
 
@@ -112,6 +113,10 @@ def _apply_filters(filters: Filters) -> None:
     st.session_state[filter_state.YEARS_KEY] = (start, max(start, end))
 
 
+def _name(text: object) -> str:
+    return markdown_literal(capped(text, 120))
+
+
 def _load() -> None:
     upload = st.session_state.get(UPLOAD_KEY)
     if upload is None:
@@ -119,7 +124,7 @@ def _load() -> None:
     try:
         spec = briefing.BriefingSpec.from_json(upload.getvalue(), known_charts=list(CHARTS))
     except briefing.BriefingError as error:
-        st.session_state[MESSAGE_KEY] = ("error", f"{upload.name} was not loaded: {error}")
+        st.session_state[MESSAGE_KEY] = ("error", f"{_name(upload.name)} was not loaded: {markdown_literal(error)}")
         return
     _clear()
     st.session_state[TITLE_KEY] = spec.title
@@ -128,7 +133,7 @@ def _load() -> None:
         add_to_briefing(item.chart, item.filters, item.notes, dict(item.options))
         st.session_state[_notes_key(_items()[-1])] = item.notes
     _apply_filters(spec.filters)
-    st.session_state[MESSAGE_KEY] = ("success", f"Loaded {upload.name}: {len(spec.items)} charts.")
+    st.session_state[MESSAGE_KEY] = ("success", f"Loaded {_name(upload.name)}: {len(spec.items)} charts.")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -190,16 +195,16 @@ else:
     top = st.columns([3, 1])
     top[0].markdown(f"**{len(items)} chart{'s' if len(items) != 1 else ''}**, one per page after the title page")
     top[1].toggle("Preview charts", key=PREVIEW_KEY)
-    current_words = current.describe()
+    current_words = markdown_literal(current.describe())
     for index, item in enumerate(items):
         chart_spec = CHARTS.get(item["chart"])
         own = _item_filters(item)
         with st.container(border=True):
             head, buttons = st.columns([5, 2], vertical_alignment="top")
-            title = chart_spec.title if chart_spec else f"{item['chart']} (no longer in the catalog: left out)"
+            title = chart_spec.title if chart_spec else f"{_name(item['chart'])} (no longer in the catalog: left out)"
             head.markdown(f"**{index + 2}. {title}**")
             if own is not None:
-                head.caption(f":material/lock: Saved filters: {own.describe()}")
+                head.caption(f":material/lock: Saved filters: {markdown_literal(own.describe())}")
             else:
                 head.caption(f":material/sync: Current filters: {current_words}")
             up, down, swap, drop = buttons.columns(4)
@@ -262,7 +267,8 @@ else:
                     )
                 except DomainError as error:
                     st.error(
-                        f"Chart {index + 1} ({item['chart']}) could not be drawn: {error}", icon=":material/error:"
+                        f"Chart {index + 1} ({_name(item['chart'])}) could not be drawn: {markdown_literal(error)}",
+                        icon=":material/error:",
                     )
                 else:
                     st.plotly_chart(fig, config=chart_display.PLOTLY_CONFIG, key=f"briefing_preview_{item['id']}")
@@ -276,7 +282,7 @@ if ready:
     try:
         briefing.check_spec(spec)  # what the deck would refuse, said here rather than by a failed download
     except briefing.BriefingError as error:
-        st.error(f"The deck and the pack cannot be built: {error}", icon=":material/error:")
+        st.error(f"The deck and the pack cannot be built: {markdown_literal(error)}", icon=":material/error:")
         ready = False
 
 
@@ -339,6 +345,6 @@ save.download_button(
 )
 if ready:
     st.caption(
-        f"{len(spec.items) + 1} pages · charts without saved filters use: {current.describe()}"
+        f"{len(spec.items) + 1} pages · charts without saved filters use: {markdown_literal(current.describe())}"
         + (" · marked **Demo data**" if is_demo else "")
     )

@@ -9,6 +9,7 @@ from streamlit.delta_generator import DeltaGenerator
 
 from analytics import charts, dimensions
 from analytics.chart_catalog import COMPARE_DIMENSIONS, period_label
+from analytics.untrusted import shown
 from pages import cache, chart_display, downloads, filter_state, furniture
 
 current = furniture.page_header("Compare", "Two periods side by side: what grew, what shrank.")
@@ -46,7 +47,7 @@ for key, index in (("a", 0), ("b", 1)):
         value = _period(raw, defaults[index])
         if raw is not None and value == defaults[index] and raw != period_label(defaults[index]).replace("–", "-"):
             st.warning(
-                f"Ignored `{key}={raw}` from the link: not a year range such as 2011-2015 within "
+                f"Ignored {shown(f'{key}={raw}')} from the link: not a year range such as 2011-2015 within "
                 f"{bounds[0]}–{bounds[1]}.",
                 icon=":material/link_off:",
             )

@@ -20,6 +20,8 @@ from analytics.errors import DomainError
 from analytics.import_policy import ImportBlock, import_block
 from analytics.ledger import LedgerError, create_ledger
 from analytics.settings import load_settings
+from analytics.untrusted import capped, markdown_literal
+from analytics.untrusted import shown as shown_value
 from pages import cache, downloads, entry, furniture, signin
 
 FLASH_KEY = "data_flash"
@@ -59,6 +61,11 @@ def show_flash() -> None:
         st.success(message, icon=":material/check_circle:")
     elif kind == "error":
         st.error(message, icon=":material/error:")
+
+
+def _name(text: object) -> str:
+    """A file name, sheet or user name from an upload or the ledger, for Markdown."""
+    return markdown_literal(capped(text, 120))
 
 
 def progress_bar(bar):
@@ -110,8 +117,8 @@ def import_section(path: str, actor: Actor) -> None:
     st.session_state.pop(REJECTED_KEY, None)
     if uploaded.size > limit * 1024 * 1024:
         st.error(
-            f"**{uploaded.name} is {uploaded.size / 1024 / 1024:,.1f} MB, above the upload limit of {limit} MB.** "
-            f"Import it with the command line (`python -m analytics import {uploaded.name}`), or raise "
+            f"**{_name(uploaded.name)} is {uploaded.size / 1024 / 1024:,.1f} MB, above the upload limit of {limit} MB.** "
+            f"Import it with the command line ({shown_value('python -m analytics import ' + uploaded.name, 200)}), or raise "
             "LEDGER_UPLOAD_LIMIT_MB.",
             icon=":material/block:",
         )
@@ -123,13 +130,15 @@ def import_section(path: str, actor: Actor) -> None:
     except LedgerError as error:
         lines = getattr(error, "lines", None) or [str(error)]
         st.error(
-            "**This file cannot be imported.**\n\n" + "\n".join(f"- {line}" for line in lines), icon=":material/error:"
+            "**This file cannot be imported.**\n\n"
+            + "\n".join(f"- {markdown_literal(capped(line, 600))}" for line in lines),
+            icon=":material/error:",
         )
         return
     result = prepared.result
 
     st.markdown(
-        f"**Preview** of {uploaded.name}{f' (sheet {result.sheet})' if result.sheet else ''}: "
+        f"**Preview** of {_name(uploaded.name)}{f' (sheet {_name(result.sheet)})' if result.sheet else ''}: "
         "the first rows as read, with their spreadsheet row numbers."
     )
     st.dataframe(prepared.preview(10), hide_index=True, key="data_preview")
@@ -139,7 +148,7 @@ def import_section(path: str, actor: Actor) -> None:
     bad.metric("Rows with errors", f"{result.rows_rejected:,}")
     warned.metric("Warnings", f"{len(result.warnings):,}")
     for note in result.notes:
-        st.info(note, icon=":material/info:")
+        st.info(markdown_literal(note), icon=":material/info:")
 
     if len(result.problems):
         st.markdown("**Validation report**: one line per problem; errors block their row, warnings do not.")
@@ -201,7 +210,7 @@ def import_section(path: str, actor: Actor) -> None:
             )
         except DomainError as error:
             bar.empty()
-            st.error(f"**Nothing was imported.** {error}", icon=":material/error:")
+            st.error(f"**Nothing was imported.** {markdown_literal(error)}", icon=":material/error:")
             return
         st.session_state.pop(PREPARED_KEY, None)
         if done.written:
@@ -218,7 +227,7 @@ def import_section(path: str, actor: Actor) -> None:
                 )
             flash(
                 "success",
-                f"Imported {done.rows_written:,} rows from {done.file_name} as batch {done.batch_id} "
+                f"Imported {done.rows_written:,} rows from {_name(done.file_name)} as batch {done.batch_id} "
                 f"({done.new_parties:,} new parties). Every page now shows them.{skipped}",
             )
         else:
@@ -236,7 +245,7 @@ def last_rejected() -> None:
     if stored is None:
         return
     file_name, rows = stored
-    st.caption(f"The last import of {file_name} skipped {len(rows):,} rows with errors.")
+    st.caption(f"The last import of {_name(file_name)} skipped {len(rows):,} rows with errors.")
     downloads.download_csv(
         rows,
         f"{file_name}.rejected",
@@ -257,9 +266,10 @@ def history_section(path: str, actor: Actor) -> None:
         text, action = st.columns([5, 1], vertical_alignment="center")
         undone = row.undone_at is not None and row.undone_at == row.undone_at
         state = f" — *undone {row.undone_at:%Y-%m-%d %H:%M}*" if undone else ""
+        sheet = f" ({_name(row.sheet)})" if row.sheet else ""
         text.markdown(
-            f"**Batch {row.batch_id}** · {row.file_name}{f' [{row.sheet}]' if row.sheet else ''} · "
-            f"{row.imported_at:%Y-%m-%d %H:%M} UTC{f' by {row.imported_by}' if row.imported_by and admin else ''} · "
+            f"**Batch {row.batch_id}** · {_name(row.file_name)}{sheet} · "
+            f"{row.imported_at:%Y-%m-%d %H:%M} UTC{f' by {_name(row.imported_by)}' if row.imported_by and admin else ''} · "
             f"{row.rows_written:,} of {row.rows_read:,} rows written{state}"
         )
         if admin and not undone and action.button("Undo", key=f"data_undo_{row.batch_id}", icon=":material/undo:"):
@@ -274,7 +284,7 @@ def history_section(path: str, actor: Actor) -> None:
         return
     written = int(target["rows_written"].iloc[0])
     st.warning(
-        f"Undo batch {pending} ({target['file_name'].iloc[0]})? Its {written:,} exchanges are removed, "
+        f"Undo batch {pending} ({_name(target['file_name'].iloc[0])})? Its {written:,} exchanges are removed, "
         "and the parties it created that have no other exchange.",
         icon=":material/undo:",
     )
@@ -284,7 +294,7 @@ def history_section(path: str, actor: Actor) -> None:
         try:
             done = importer.undo_batch(path, pending, actor=actor)
         except DomainError as error:
-            flash("error", f"Batch {pending} was not undone: {error}")
+            flash("error", f"Batch {pending} was not undone: {markdown_literal(error)}")
         else:
             flash(
                 "success",
@@ -379,7 +389,7 @@ def restore_section(path: str, actor: Actor) -> None:
             try:
                 done = backup.restore_ledger(path, upload.getvalue(), force=True, actor=actor)
             except DomainError as error:
-                st.error(f"**Nothing was restored.** {error}", icon=":material/error:")
+                st.error(f"**Nothing was restored.** {markdown_literal(error)}", icon=":material/error:")
             else:
                 flash(
                     "success", f"Restored {done.info.exchanges:,} exchanges from the backup of {done.info.created_at}."
@@ -399,7 +409,7 @@ def switch_section(path: str, actor: Actor) -> None:
         try:
             create_ledger(path, demo=False, force=True, actor=actor)
         except DomainError as error:
-            st.error(f"**The ledger was not replaced.** {error}", icon=":material/error:")
+            st.error(f"**The ledger was not replaced.** {markdown_literal(error)}", icon=":material/error:")
             return
         st.session_state.pop(PREPARED_KEY, None)
         flash("success", "The ledger is now empty and ready for your data.")

@@ -6,6 +6,7 @@ import datetime as dt
 import streamlit as st
 
 from analytics import charts, explore
+from analytics.untrusted import markdown_literal, shown, url_value_problem
 from pages import cache, chart_display, downloads, filter_state, furniture
 
 current = furniture.page_header("Explorer", "Pivot the filtered exchanges, or read and download the rows themselves.")
@@ -63,7 +64,14 @@ SORTS = {
 }
 search_col, sort_col, order_col = st.columns([3, 2, 1], gap="medium", vertical_alignment="bottom")
 if "explorer_search" not in st.session_state:
-    st.session_state["explorer_search"] = st.query_params.get("q", "")
+    linked = st.query_params.get("q", "")
+    problem = url_value_problem(linked)
+    if problem:
+        st.warning(
+            f"Ignored {shown('q=' + linked)} from the link: {markdown_literal(problem)}.", icon=":material/link_off:"
+        )
+        linked = ""
+    st.session_state["explorer_search"] = linked
 search = search_col.text_input(
     "Search party, country, topic or event id", key="explorer_search", placeholder="e.g. Socialist, Brazil, seminar"
 )
@@ -79,7 +87,7 @@ total = cache.ledger_rows_count(current, search=search)
 LIMIT = 1000
 rows_shown = cache.ledger_rows(current, search=search, order_by=order_by, descending=descending, limit=LIMIT)
 if total == 0:
-    furniture.empty_state(f"No exchange matches the search “{search}”.")
+    furniture.empty_state(f"No exchange matches the search {shown(search)}.")
 else:
     st.markdown(f"**{total:,}** exchanges match" + (f"; the first {LIMIT:,} are shown." if total > LIMIT else "."))
     st.dataframe(

@@ -19,6 +19,7 @@ import streamlit as st
 from analytics import access, export
 from analytics.access import Action, Actor
 from analytics.filters import Filters
+from analytics.untrusted import markdown_literal
 from pages import cache, signin
 
 BRIEFING_ITEMS_KEY = "briefing_items"
@@ -87,7 +88,7 @@ def export_menu(
     actor = signin.current_actor()
     may_export, may_brief = actor.may(Action.EXPORT), actor.may(Action.SAVE_BRIEFING)
     with st.popover("Export", icon=":material/download:", key=f"{key}_menu"):
-        st.caption(f"**{meta.title}** · {meta.filters}")
+        st.caption(f"**{markdown_literal(meta.title)}** · {markdown_literal(meta.filters)}")
         for fmt in export.FORMATS.values():
             needs_data = fmt.key in ("csv", "xlsx")
             disabled = (fmt.needs_browser and not browser) or (needs_data and data.empty) or not may_export

@@ -26,6 +26,7 @@ from analytics.filters import (
     subregion_names,
 )
 from analytics.reference import countries as reference_countries
+from analytics.untrusted import markdown_literal, shown, url_value_problem
 from pages import cache
 
 # Widget key of each Filters field in the sidebar.
@@ -53,17 +54,21 @@ def parse_filter_params(params: dict[str, list[str]]) -> tuple[Filters, list[str
             continue
         good = []
         for value in values if key not in ("from", "to", "party") else values[:1]:
+            problem = url_value_problem(value)
+            if problem:
+                warnings.append(f"Ignored {shown(f'{key}={value}')} from the link: {markdown_literal(problem)}.")
+                continue
             try:
                 Filters.from_params({key: [value]})
                 good.append(value)
             except FilterError as error:
-                warnings.append(f"Ignored `{key}={value}` from the link: {error}")
+                warnings.append(f"Ignored {shown(f'{key}={value}')} from the link: {markdown_literal(error)}")
         if good:
             kept[key] = good
     try:
         return Filters.from_params(kept), warnings
     except FilterError as error:
-        warnings.append(f"Ignored the years from the link: {error}")
+        warnings.append(f"Ignored the years from the link: {markdown_literal(error)}")
         kept.pop("from", None)
         kept.pop("to", None)
         return Filters.from_params(kept), warnings
@@ -282,9 +287,8 @@ def url_option(key: str, widget_key: str, valid: list | tuple, default) -> None:
     elif raw in valid:
         st.session_state[widget_key] = raw
     else:
-        st.warning(
-            f"Ignored `{key}={raw}` from the link: not one of {', '.join(map(str, valid))}.", icon=":material/link_off:"
-        )
+        choices = markdown_literal(", ".join(map(str, valid)))
+        st.warning(f"Ignored {shown(f'{key}={raw}')} from the link: not one of {choices}.", icon=":material/link_off:")
         st.session_state[widget_key] = default
 
 

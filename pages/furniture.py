@@ -15,6 +15,7 @@ import streamlit as st
 
 from analytics import dimensions, vocab
 from analytics.filters import Filters
+from analytics.untrusted import markdown_literal
 from pages import cache
 from pages.entry import ensure_entry
 from pages.filter_state import URL_WARNINGS_KEY, country_name, current_filters
@@ -49,7 +50,7 @@ def page_header(title: str, intro: str = "", *, summary: bool = True) -> Filters
     problem = cache.eras_problem()
     if problem:
         st.warning(
-            f"Era markers are left out of the time charts until `data/eras.csv` is fixed: {problem}",
+            f"Era markers are left out of the time charts until `data/eras.csv` is fixed: {markdown_literal(problem)}",
             icon=":material/edit_note:",
         )
     if summary:
@@ -61,11 +62,13 @@ def filters_summary(filters: Filters, note: str = "") -> None:
     """The one line saying what the page shows: the year window and the filters, countries by name."""
     first, last = cache.window(filters)
     named = dataclasses.replace(filters, countries=tuple(country_name(code) for code in filters.countries))
-    st.markdown(f":material/filter_alt: **Showing:** {named.with_years(first, last).describe()}{note}")
+    words = markdown_literal(named.with_years(first, last).describe())
+    st.markdown(f":material/filter_alt: **Showing:** {words}{note}")
 
 
 def empty_state(message: str = "No exchanges match these filters.") -> None:
-    """A clear message instead of charts, with the way out."""
+    """A clear message instead of charts, with the way out (``message`` is Markdown: escape any
+    untrusted text in it with ``analytics.untrusted``)."""
     st.info(f"{message} Widen the filters in the sidebar or press **Reset filters**.", icon=":material/search_off:")
 
 

@@ -2,9 +2,12 @@
 levels and statuses, its parties (for a country) and the table of its exchanges. The
 profile keeps the sidebar's years and other filters; its geography replaces theirs."""
 
+import re
+
 import streamlit as st
 
 from analytics.profiles import Profile, ProfileError, profile_filters
+from analytics.untrusted import capped, markdown_literal, shown, url_value_problem
 from pages import cache, chart_display, downloads, filter_state, furniture
 
 current = furniture.page_header(
@@ -30,15 +33,20 @@ if current.countries and st.session_state.get("_profile_sidebar_countries") != c
 raw = st.query_params.get("profile")
 if raw and raw != st.session_state.get("_profile_param"):
     try:
+        problem = url_value_problem(raw)
+        if problem:
+            raise ProfileError(problem + ".")
         wanted = Profile.from_param(raw)
         known = COUNTRY_LABELS if wanted.kind == "country" else PARTY_LABELS
         key = wanted.iso3 if wanted.kind == "country" else f"{wanted.iso3}:{wanted.party}"
         if key not in known:
-            raise ProfileError(f"The ledger has no exchange with {wanted.kind} {key!r}.")
+            raise ProfileError(f"The ledger has no exchange with {wanted.kind} {capped(key)!r}.")
         st.session_state["profile_kind"] = wanted.kind.capitalize()
         st.session_state[f"profile_{wanted.kind}"] = key
     except ProfileError as error:
-        st.warning(f"Ignored `profile={raw}` from the link: {error}", icon=":material/link_off:")
+        st.warning(
+            f"Ignored {shown('profile=' + raw)} from the link: {markdown_literal(error)}", icon=":material/link_off:"
+        )
 st.session_state.setdefault("profile_kind", "Country")
 if not countries.empty:
     st.session_state.setdefault("profile_country", countries["country_iso3"].iloc[0])
@@ -114,7 +122,11 @@ st.dataframe(
 )
 if summary["exchanges"] > LIMIT:
     st.caption(f"The latest {LIMIT:,} of {summary['exchanges']:,} exchanges are shown; the downloads hold them all.")
-stem = f"profile-{profile.iso3 or 'intl'}-{profile.party or 'country'}".replace(" ", "-").lower()
+# The party's name in a file name: letters, digits and dashes only, at most 60 characters.
+stem = (
+    "profile-"
+    + re.sub(r"[^\w]+", "-", f"{profile.iso3 or 'intl'}-{profile.party or 'country'}").strip("-").lower()[:60]
+)
 
 
 def all_rows():

@@ -93,6 +93,27 @@ def test_bad_spec_files_say_what_is_wrong(text, message):
 
 
 @pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
+        ('{"charts": ["regions"], "filters": {"from": 5}}', "from 5 is not a plausible year"),
+        ('{"charts": ["regions"], "filters": {"region": 5}}', "'region' must be text or a list of texts"),
+        ('{"charts": ["regions"], "filters": {"from": [[1990]]}}', "'from' must be text or a list of texts"),
+        ('{"charts": ["regions"], "filters": {"party": [5]}}', "'party' must be text or a list of texts"),
+        ('{"charts": [{"chart": "regions", "filters": {"level": {"a": 1}}}]}', "chart 1 \\(regions\\)"),
+        ('{"charts": ["regions"], "filters": {"party": "a\u202eb"}}', "U\\+202E RIGHT-TO-LEFT OVERRIDE"),
+        ('{"version": "1", "charts": ["regions"]}', "'version' must be a whole number"),
+        ('{"charts": ["' + "x" * 5000 + '"]}', "unknown chart 'x{80}…'\\. Charts"),
+    ],
+)
+def test_malformed_spec_files_raise_one_briefing_error(text, message):
+    """Wrong types and absurd nesting are a BriefingError naming the field, never a TypeError."""
+    with pytest.raises(briefing.BriefingError, match=message) as raised:
+        briefing.BriefingSpec.from_json(text, known_charts=list(chart_catalog.CHARTS))
+    assert "\n" not in str(raised.value) and len(str(raised.value)) < 1000
+
+
+@pytest.mark.parametrize(
     ("chart", "options", "message"),
     [
         ("top-countries", {"top": "abc"}, "option 'top' must be a whole number from 1 to 100, not \"abc\""),
@@ -702,3 +723,15 @@ def test_chart_png_and_briefing_downloads_from_the_app(app_url, tmp_path):
     pack = PdfReader(pack_path)
     assert len(pack.pages) == 3
     assert "Exchanges by country" in pack.pages[2].extract_text()
+
+
+def test_a_value_nested_just_short_of_the_parser_limit_is_still_a_briefing_error(monkeypatch):
+    """Echoing a deeply nested value in a message must not raise RecursionError either."""
+    text = '{"charts": [{"chart": "top-countries", "options": {"top": ' + "[" * 400 + "]" * 400 + "}}]}"
+
+    def shallow_dumps(value, **kwargs):
+        raise RecursionError("maximum recursion depth exceeded")  # as on a deeper stack (a page's thread)
+
+    monkeypatch.setattr(briefing.json, "dumps", shallow_dumps)
+    with pytest.raises(briefing.BriefingError, match="nested too deeply"):
+        briefing.BriefingSpec.from_json(text, known_charts=list(chart_catalog.CHARTS))

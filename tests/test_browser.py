@@ -284,3 +284,63 @@ def test_clicks_filter_and_open_profiles(page, server, outside_requests):
     )
     _wait_for_app(page, 4)
     assert outside_requests == []
+
+
+# ---------------------------------------------------------------------------------------------
+# Hostile input: a ledger of party names and a query string that try links, images and bold
+
+HOSTILE_NAMES = [
+    "![pwned-img](http://example.invalid/p.png)",
+    '<a href="http://example.invalid/a">pwned-link</a>',
+    '<img src="http://example.invalid/i.png">pwned-tag',
+    "**pwned-bold** <b>pwned-b</b>",
+    "see http://example.invalid/pwned-auto and www.example.invalid",
+    "[pwned-js](javascript:alert(1))",
+    "Long pwned party " * 300 + "end",
+]
+# Elements that would mean text from the data became markup (in the page, the sidebar and the
+# charts' SVG, where plotly draws <a> and <b> from its text).
+MARKUP_FROM_DATA = """() => [...document.querySelectorAll('a, img, strong, b, em, i')]
+    .map(e => [e.tagName, (e.textContent || '') + ' ' + (e.getAttribute('href') || e.getAttribute('xlink:href') || '')
+               + ' ' + (e.getAttribute('src') || '')])
+    .filter(([tag, text]) => text.includes('pwned') || text.includes('example.invalid') || text.includes('javascript:'))"""
+
+
+@pytest.fixture(scope="module")
+def hostile_server(tmp_path_factory):
+    from tests.ledgers import build_ledger
+
+    rows = [{"date": f"2025-0{1 + i}-10", "party": name} for i, name in enumerate(HOSTILE_NAMES)]
+    rows += [{"date": "2024-03-10", "party": "Red Party", "country": "KEN"}]
+    ledger = build_ledger(tmp_path_factory.mktemp("hostile-browser") / "ledger.duckdb", rows)
+    with dashboard_server(ledger, tmp_path_factory.mktemp("hostile-log") / "streamlit.log") as base:
+        yield base
+
+
+@pytest.mark.parametrize(
+    ("path", "query", "charts"),
+    [
+        ("", {"party": HOSTILE_NAMES[0]}, 3),
+        ("", {"region": HOSTILE_NAMES[1], "family": HOSTILE_NAMES[3], "from": "x" * 5000}, 3),
+        ("party_types", {}, 4),
+        ("explorer", {"q": HOSTILE_NAMES[4] + " nothing", "sort": HOSTILE_NAMES[5]}, 1),
+        ("profiles", {"profile": "party:FRA:" + HOSTILE_NAMES[2]}, 4),
+    ],
+    ids=["party-filter", "bad-values", "party-types", "explorer-search", "party-profile"],
+)
+def test_hostile_ledger_and_query_make_no_markup_and_no_outside_request(
+    page, hostile_server, outside_requests, path, query, charts
+):
+    from urllib.parse import urlencode
+
+    page.goto(f"{hostile_server}/{path}?{urlencode(query)}", wait_until="domcontentloaded")
+    _wait_for_app(page, charts)
+    page.wait_for_timeout(1500)  # images and fonts a hostile text asked for would be requested by now
+    assert page.locator('[data-testid="stException"]').count() == 0
+    assert page.evaluate(MARKUP_FROM_DATA) == []
+    text = page.inner_text("body")
+    if path == "" and "party" in query:
+        summary = _summary(page).replace("\u2060", "")  # the word joiner that keeps a URL plain text
+        assert "Party: ![pwned-img](http://example.invalid/p.png)" in summary  # read as typed
+    assert "x" * 200 not in text  # a long URL value is never echoed in full
+    assert outside_requests == [], f"requests to outside addresses: {outside_requests}"

@@ -16,6 +16,7 @@ Africa 1, international organisations 1.
 
 from __future__ import annotations
 
+import html
 import json
 import re
 
@@ -458,3 +459,78 @@ def test_known_window_gives_the_same_caption(con):
     computed, _ = chart_catalog.build_chart(con, "regions", SINCE_2020, is_demo=False)
     given, _ = chart_catalog.build_chart(con, "regions", SINCE_2020, is_demo=False, window=(2020, 2021))
     assert computed.layout.title.text == given.layout.title.text
+
+
+# ---------------------------------------------------------------------------------------------
+# Hostile labels: party names are drawn as typed, cut on the axis, whole in the hover
+
+HOSTILE_PARTY = '<a href="http://example.invalid/a">x</a><b>bold</b><br><img src=x>'
+
+
+def _leaderboard(parties: list[str]) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "rank": range(1, len(parties) + 1),
+            "country_iso3": ["FRA"] * len(parties),
+            "country": ["France"] * len(parties),
+            "party": parties,
+            "exchanges": range(len(parties), 0, -1),
+            "share": [1 / len(parties)] * len(parties),
+            "previous_exchanges": [1] * len(parties),
+            "change": [0] * len(parties),
+            "change_pct": [0.0] * len(parties),
+            "region": ["Europe"] * len(parties),
+        }
+    )
+
+
+def _markup_free(text: str) -> bool:
+    return re.search(r"<(?!extra>|/extra>|br>|b>|/b>)", text.replace("<br>", "")) is None
+
+
+def test_party_names_with_markup_are_escaped_in_the_figure():
+    fig = charts.leaderboard_chart(_leaderboard([HOSTILE_PARTY, "Red Party"]), "party")
+    labels = list(fig.data[0].y)
+    assert all("<a" not in label and "<img" not in label for label in labels)
+    assert "&lt;a href=" in labels[-1]
+    hover = fig.data[0].hovertemplate
+    assert "example.invalid" not in hover
+
+
+def test_long_party_names_are_cut_on_the_axis_and_stay_distinct():
+    stem = "Very Long Party Name " * 250  # 5,250 characters
+    fig = charts.leaderboard_chart(_leaderboard([stem + "A", stem + "B", "Red Party"]), "party")
+    keys = list(fig.data[0].y)
+    assert len(set(keys)) == 3  # two long names sharing a prefix stay two bars
+    axis = fig.layout.yaxis
+    assert list(axis.tickvals) == keys
+    assert max(len(text) for text in axis.ticktext) <= 41 and all(t.endswith("…") for t in axis.ticktext[1:])
+    assert any(len(key) > 5000 for key in keys)  # the hover (%{y}) shows the whole name
+
+
+def test_legend_names_are_escaped_and_cut():
+    df = pd.DataFrame(
+        {
+            "party_family": ["socialist", "socialist"],
+            "party": [HOSTILE_PARTY, "x" * 5000],
+            "country": ["France", "France"],
+            "country_iso3": ["FRA", "FRA"],
+            "exchanges": [2, 1],
+            "share": [0.5, 0.5],
+        }
+    )
+    fig = charts.top_parties_by_family_chart(df)
+    assert all("<a" not in str(v) for v in fig.data[0].y)
+    assert max(len(html.unescape(t)) for t in fig.layout.yaxis.ticktext) <= 41
+
+
+def test_exported_html_has_no_link_from_a_party_name(tmp_path):
+    from analytics import export
+
+    fig = charts.leaderboard_chart(_leaderboard([HOSTILE_PARTY, "Red Party"]), "party")
+    page = export.to_html(fig, export.ChartMeta(name="top-parties", title=HOSTILE_PARTY)).decode("utf-8")
+    assert '<a href=\\"http://example.invalid' not in page and '<a href="http://example.invalid' not in page
+    assert "<img src=x>" not in page
+    # The raw name is only the click key (customdata, never drawn): every drawn text is escaped.
+    assert page.lower().count("\\u003ca href") == 1 and "fra:\\u003ca href" in page.lower()
+    assert "&lt;a href=" in page

@@ -199,3 +199,32 @@ def test_filters_from_args_defaults():
 def test_filters_from_args_errors(argv, message):
     with pytest.raises(FilterError, match=message):
         filters_from_args(parse(argv))
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"from": 5}, "from 5 is not a plausible year"),
+        ({"region": 5}, "'region' must be text or a list of texts"),
+        ({"from": [[1990]]}, "'from' must be text or a list of texts"),
+        ({"party": [5]}, "'party' must be text or a list of texts"),
+        ({"party": "Evil\u202eParty"}, "contains U\\+202E RIGHT-TO-LEFT OVERRIDE, which can make text read backwards"),
+        ({"party": "a\u2066b"}, "U\\+2066 LEFT-TO-RIGHT ISOLATE"),
+        ({"region": ["x" * 100_000]}, "Unknown region: 'x{80}…'\\. Valid"),
+    ],
+)
+def test_from_params_refuses_wrong_types_and_direction_controls(params, message):
+    """Values of the wrong JSON type are a FilterError naming the key, never a TypeError; an
+    echoed value is capped."""
+    with pytest.raises(FilterError, match=message) as raised:
+        Filters.from_params(params)
+    assert len(str(raised.value)) < 1000
+
+
+def test_from_params_reads_a_year_given_as_a_number():
+    assert Filters.from_params({"from": 1990}).year_from == 1990
+
+
+def test_describe_cuts_a_very_long_party_name():
+    assert Filters(party="Rose Party").describe() == "Party: Rose Party"
+    assert Filters(party="x" * 5000).describe() == "Party: " + "x" * 80 + "…"

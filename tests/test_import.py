@@ -1189,3 +1189,112 @@ def test_a_bad_record_gives_the_reason_and_suggestion_of_a_file_import(column, v
 def test_a_record_with_a_column_outside_the_format_is_refused():
     with pytest.raises(InvalidInputError, match="Not a column of the ledger format: colour"):
         importer.check_record({**GOOD_RECORD, "colour": "red"})
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "character"),
+    [
+        ("party", "Evil\u202eytraP", "U+202E RIGHT-TO-LEFT OVERRIDE"),
+        ("party", "\u2066Isolated\u2069", "U+2066 LEFT-TO-RIGHT ISOLATE and U+2069 POP DIRECTIONAL ISOLATE"),
+        ("topic", "seminar\u200f", "U+200F RIGHT-TO-LEFT MARK"),
+        ("source", "\u061cnote", "U+061C ARABIC LETTER MARK"),
+        ("event_id", "E\u202a1", "U+202A LEFT-TO-RIGHT EMBEDDING"),
+        ("country", "France\u202c", "U+202C POP DIRECTIONAL FORMATTING"),
+    ],
+)
+def test_direction_controls_are_refused_naming_row_column_and_character(column, value, character):
+    """A file and check_record refuse a bidirectional control in any text cell, naming it."""
+    record = {**GOOD_RECORD, column: value}
+    checked = importer.check_record(record, earliest_year=1921, today=TODAY)
+    assert not checked.valid
+    reasons = checked.errors[checked.errors["column"] == column]["reason"].tolist()
+    assert any(f"contains {character}, which can make text read backwards" in reason for reason in reasons), reasons
+    header = ",".join(record)
+    row = ",".join(str(record[c]) for c in record)
+    found = problems_of(csv_bytes(row, header=header))
+    assert any(r == 2 and c == column and character in reason for r, c, reason in found), found
+
+
+# ---------------------------------------------------------------------------------------------
+# Decompression cost: a tiny workbook whose sheet unpacks to a million rows
+
+
+def _workbook(header: list[str], body_rows: int, cell: str = "x") -> bytes:
+    """An .xlsx (written by openpyxl) whose first sheet is replaced by ``header`` and
+    ``body_rows`` rows of one inline-string cell: megabytes of XML that compress to kilobytes."""
+    import zipfile
+
+    book = openpyxl.Workbook()
+    plain = io.BytesIO()
+    book.save(plain)
+    cells = "".join(f'<c r="{chr(65 + i)}1" t="inlineStr"><is><t>{name}</t></is></c>' for i, name in enumerate(header))
+    # Rows and cells without an "r" attribute follow the one before: identical rows compress to nothing.
+    rows = f'<row><c t="inlineStr"><is><t>{cell}</t></is></c></row>' * body_rows
+    sheet = (
+        '<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/'
+        f'spreadsheetml/2006/main"><sheetData><row r="1">{cells}</row>{rows}</sheetData></worksheet>'
+    )
+    out = io.BytesIO()
+    with zipfile.ZipFile(plain) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            data = sheet.encode() if info.filename == "xl/worksheets/sheet1.xml" else source.read(info)
+            target.writestr(info.filename, data, compress_type=zipfile.ZIP_DEFLATED, compresslevel=9)
+    return out.getvalue()
+
+
+class _Inflated:
+    """Counts the bytes read out of the zip's members (what decompression really produced)."""
+
+    def __init__(self, monkeypatch):
+        import zipfile
+
+        self.total = 0
+        original = zipfile.ZipExtFile.read
+
+        def counting(ext, n=-1):
+            data = original(ext, n)
+            self.total += len(data)
+            return data
+
+        monkeypatch.setattr(zipfile.ZipExtFile, "read", counting)
+
+
+def test_a_workbook_with_a_bad_header_is_refused_after_its_first_row(monkeypatch):
+    data = _workbook(["colour", "shape"], 1_000_000)
+    assert len(data) < 1_000_000  # compresses to well under a megabyte; the sheet XML is ~60 MB
+    inflated = _Inflated(monkeypatch)
+    with pytest.raises(importer.ImportFileError, match="date"):
+        read_table(data, "bomb.xlsx")
+    assert inflated.total < 2_000_000, inflated.total  # a few chunks of the sheet, not its 60 MB
+
+
+def test_a_workbook_declaring_more_than_the_unpacked_limit_is_refused_before_reading(monkeypatch):
+    monkeypatch.setenv("LEDGER_MAX_UNPACKED_MB", "5")
+    data = _workbook(["date", "party", "country"], 200_000)
+    inflated = _Inflated(monkeypatch)
+    with pytest.raises(
+        importer.ImportFileError, match=r"unpacks to \d+ MB, above the limit of 5 MB.*LEDGER_MAX_UNPACKED_MB"
+    ):
+        read_table(data, "big.xlsx")
+    assert inflated.total == 0
+    assert importer.sheet_names(data) == []  # the Data page asks for the sheets first: nothing inflated either
+    assert inflated.total == 0
+
+
+@pytest.mark.parametrize("kind", ["csv", "xlsx", "parquet"])
+def test_more_rows_than_the_import_limit_are_refused(monkeypatch, kind):
+    monkeypatch.setenv("LEDGER_MAX_IMPORT_ROWS", "5")
+    header = ["date", "party", "country", "party_family", "form", "direction"]
+    values = ["2001", "Dawn Party", "FRA", "socialist", "working_visit", "inbound"]
+    if kind == "csv":
+        data = csv_bytes(*[",".join(values)] * 6, header=",".join(header))
+    elif kind == "parquet":
+        buffer = io.BytesIO()
+        pd.DataFrame([values] * 6, columns=header).to_parquet(buffer)
+        data = buffer.getvalue()
+    else:
+        data = _workbook(header, 6, cell="2001")
+    with pytest.raises(importer.ImportFileError, match="more than 5 data rows.*LEDGER_MAX_IMPORT_ROWS"):
+        read_table(data, f"many.{kind}")
+    monkeypatch.setenv("LEDGER_MAX_IMPORT_ROWS", "6")
+    assert len(read_table(data, f"many.{kind}").frame) == 6

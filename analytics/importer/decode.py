@@ -16,6 +16,7 @@ import io
 import re
 import sys
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -25,8 +26,29 @@ from analytics import formats
 from analytics.importer.columns import COLUMNS, KNOWN_COLUMNS, SourceTable
 from analytics.importer.errors import ImportFileError
 from analytics.importer.headers import match_headers
+from analytics.settings import load_settings
 
 SEPARATORS = (",", ";", "\t")
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one upload may hold (``LEDGER_MAX_IMPORT_ROWS``, ``LEDGER_MAX_UNPACKED_MB``)."""
+
+    rows: int
+    unpacked_bytes: int
+
+    @classmethod
+    def from_settings(cls) -> Limits:
+        settings = load_settings()
+        return cls(rows=settings.max_import_rows, unpacked_bytes=settings.max_unpacked_mb * 1024 * 1024)
+
+
+def _too_many_rows(file_name: str, limit: int) -> ImportFileError:
+    return ImportFileError(
+        f"{file_name} has more than {limit:,} data rows, the most one import takes "
+        "(setting LEDGER_MAX_IMPORT_ROWS): split the file, or raise the setting."
+    )
 
 
 # .csv .tsv .txt -> csv, .xlsx .xlsm -> xlsx, .parquet .pq -> parquet (from the format registry).
@@ -109,9 +131,12 @@ def _separator(text: str) -> str:
     return best if counts[best] else ","
 
 
-def _csv_records(text: str, separator: str, file_name: str) -> tuple[pd.DataFrame, list[tuple[int, str, str]]]:
+def _csv_records(
+    text: str, separator: str, file_name: str, max_rows: int
+) -> tuple[pd.DataFrame, list[tuple[int, str, str]]]:
     """All records (header included) as text, and the records with more cells than the header:
-    (record index, reason, the extra cells joined by the separator)."""
+    (record index, reason, the extra cells joined by the separator). More than ``max_rows``
+    records after the header is refused, without reading the rest."""
     try:
         frame = pd.read_csv(
             io.StringIO(text),
@@ -122,7 +147,10 @@ def _csv_records(text: str, separator: str, file_name: str) -> tuple[pd.DataFram
             na_filter=False,
             skip_blank_lines=False,
             engine="c",
+            nrows=max_rows + 2,
         )
+        if len(frame) > max_rows + 1:
+            raise _too_many_rows(file_name, max_rows)
         return frame.fillna(""), []
     except pd.errors.EmptyDataError:
         return pd.DataFrame(), []
@@ -135,7 +163,11 @@ def _csv_records(text: str, separator: str, file_name: str) -> tuple[pd.DataFram
             ) from None
     # Slow path for a file with ragged rows: keep every record, report the long ones.
     csv.field_size_limit(sys.maxsize)
-    records = list(csv.reader(io.StringIO(text, newline=""), delimiter=separator))
+    records = []
+    for record in csv.reader(io.StringIO(text, newline=""), delimiter=separator):
+        records.append(record)
+        if len(records) > max_rows + 1:
+            raise _too_many_rows(file_name, max_rows)
     width = len(records[0]) if records else 0
     long_rows = []
     for index, record in enumerate(records):
@@ -178,14 +210,113 @@ def _excel_text(cell) -> str:
     return str(value)
 
 
-def _excel_records(data: bytes, file_name: str, sheet: str | None) -> tuple[pd.DataFrame, str, list[tuple[int, int]]]:
+def _check_unpacked_size(data: bytes, file_name: str, limit: int) -> None:
+    """Refuse a workbook whose parts unpack to more than ``limit`` bytes, from the sizes the zip
+    declares (read before anything is inflated; ``zipfile`` never inflates a part past its
+    declared size)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            declared = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError) as error:
+        raise ImportFileError(
+            f"{file_name} is not a readable Excel workbook ({error}): save it again as .xlsx."
+        ) from None
+    if declared > limit:
+        raise ImportFileError(
+            f"{file_name} unpacks to {declared / 1024 / 1024:,.0f} MB, above the limit of "
+            f"{limit / 1024 / 1024:,.0f} MB (setting LEDGER_MAX_UNPACKED_MB): it is not read. "
+            "Save the sheet as CSV, or raise the setting."
+        )
+
+
+_SHEET_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+_PACKAGE_REL_NS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+
+
+def _sheet_part(archive: zipfile.ZipFile, sheet: str | None) -> str | None:
+    """The zip path of the chosen sheet (the first one without ``sheet``), from the small
+    workbook parts; None when the workbook does not say (openpyxl then reports the problem)."""
+    from openpyxl.xml.functions import fromstring
+
+    try:
+        book = fromstring(archive.read("xl/workbook.xml"))
+        rels = fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+    except (KeyError, ValueError, SyntaxError):
+        return None
+    targets = {rel.get("Id"): rel.get("Target", "") for rel in rels.iter(f"{_PACKAGE_REL_NS}Relationship")}
+    for entry in book.iter(f"{_SHEET_NS}sheet"):
+        if sheet is None or entry.get("name") == sheet:
+            target = targets.get(entry.get(f"{_REL_NS}id"), "")
+            return target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+    return None
+
+
+def _shared_string(archive: zipfile.ZipFile, index: int) -> str:
+    """Shared string ``index``, reading the shared strings part only as far as that entry."""
+    from openpyxl.xml.functions import iterparse
+
+    try:
+        source = archive.open("xl/sharedStrings.xml")
+    except KeyError:
+        return ""
+    with source:
+        count = 0
+        for _event, element in iterparse(source):
+            if element.tag == f"{_SHEET_NS}si":
+                if count == index:
+                    return "".join(t.text or "" for t in element.iter(f"{_SHEET_NS}t"))
+                count += 1
+                element.clear()
+    return ""
+
+
+def _excel_header(data: bytes, file_name: str, sheet: str | None) -> None:
+    """Read only the first row of the sheet, straight from its XML, and refuse a header that is
+    not the ledger's (``match_headers``) before openpyxl reads the sheet (which inflates all of
+    it at once to find its size)."""
+    from openpyxl.xml.functions import iterparse
+
+    header: list[str] = []
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        part = _sheet_part(archive, sheet)
+        if part is None or part not in archive.namelist():
+            return
+        with archive.open(part) as source:
+            try:
+                for _event, element in iterparse(source):
+                    if element.tag == f"{_SHEET_NS}c":
+                        kind = element.get("t", "n")
+                        if kind == "inlineStr":
+                            header.append("".join(t.text or "" for t in element.iter(f"{_SHEET_NS}t")))
+                        else:
+                            value = element.findtext(f"{_SHEET_NS}v") or ""
+                            header.append(
+                                _shared_string(archive, int(value)) if kind == "s" and value.isdigit() else value
+                            )
+                    elif element.tag == f"{_SHEET_NS}row":
+                        break
+            except (SyntaxError, ValueError):
+                return  # openpyxl says what is wrong with the XML
+    if any(cell.strip() for cell in header):
+        match_headers(header, file_name, None, [])
+
+
+def _excel_records(
+    data: bytes, file_name: str, sheet: str | None, limits: Limits
+) -> tuple[pd.DataFrame, str, list[tuple[int, int]]]:
     """The sheet's records as text, its title, and (record, column) of every formula cell.
 
     The workbook is read with its formulas, not the values Excel last computed: a file written by
     a program (pandas, openpyxl) has no computed values, and a formula is stored as its text.
+    Its declared unpacked size is checked first, then its first row is read and matched as the
+    header (``match_headers`` raises for a missing column) before the rest of the sheet is read;
+    more than ``limits.rows`` data rows is refused as soon as the next one is read.
     """
     from openpyxl import load_workbook
 
+    _check_unpacked_size(data, file_name, limits.unpacked_bytes)
+    _excel_header(data, file_name, sheet)
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
@@ -203,6 +334,8 @@ def _excel_records(data: bytes, file_name: str, sheet: str | None) -> tuple[pd.D
         records = []
         formulas: list[tuple[int, int]] = []
         for index, row in enumerate(worksheet.iter_rows(min_row=1)):
+            if index > limits.rows:
+                raise _too_many_rows(file_name, limits.rows)
             records.append([_excel_text(cell) for cell in row])
             formulas.extend(
                 (index, column)
@@ -237,10 +370,16 @@ def _parquet_text(column) -> np.ndarray:
     return pc.fill_null(text, "").to_numpy(zero_copy_only=False)
 
 
-def _parquet_columns(data: bytes, file_name: str) -> pd.DataFrame:
+def _parquet_columns(data: bytes, file_name: str, max_rows: int) -> pd.DataFrame:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
+    try:
+        rows = pq.ParquetFile(io.BytesIO(data)).metadata.num_rows
+    except (pa.ArrowException, OSError, ValueError) as error:
+        raise ImportFileError(f"{file_name} is not a readable Parquet file ({error}).") from None
+    if rows > max_rows:
+        raise _too_many_rows(file_name, max_rows)
     try:
         table = pq.read_table(io.BytesIO(data))
     except (pa.ArrowException, OSError, ValueError) as error:
@@ -265,21 +404,24 @@ def sheet_names(data: bytes) -> list[str]:
     from openpyxl import load_workbook
 
     try:
+        _check_unpacked_size(data, "", Limits.from_settings().unpacked_bytes)
         workbook = load_workbook(io.BytesIO(data), read_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError):
-        return []
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, ImportFileError):
+        return []  # read_table says why
     try:
         return list(workbook.sheetnames)
     finally:
         workbook.close()
 
 
-def read_table(data: bytes, file_name: str, *, sheet: str | None = None) -> SourceTable:
+def read_table(data: bytes, file_name: str, *, sheet: str | None = None, limits: Limits | None = None) -> SourceTable:
     """Read a CSV / Excel / Parquet file's bytes into text cells with matched headers.
 
     Raises ImportFileError with one line per problem when the file cannot be a ledger table
-    (empty, binary, header only, a required column missing, ...).
+    (empty, binary, header only, a required column missing, more rows than
+    ``LEDGER_MAX_IMPORT_ROWS``, a workbook unpacking to more than ``LEDGER_MAX_UNPACKED_MB``, ...).
     """
+    limits = limits or Limits.from_settings()
     file_name = Path(file_name).name or "the file"
     sha256 = hashlib.sha256(data).hexdigest()
     if not data.strip():
@@ -294,11 +436,11 @@ def read_table(data: bytes, file_name: str, *, sheet: str | None = None) -> Sour
     if kind == "csv":
         text, notes = _decode(data, file_name)
         separator = _separator(text)
-        records, long_rows = _csv_records(text, separator, file_name)
+        records, long_rows = _csv_records(text, separator, file_name, limits.rows)
     elif kind == "xlsx":
-        records, sheet, formulas = _excel_records(data, file_name, sheet)
+        records, sheet, formulas = _excel_records(data, file_name, sheet, limits)
     else:
-        records = _parquet_columns(data, file_name)
+        records = _parquet_columns(data, file_name, limits.rows)
     if records.empty or records.shape[1] == 0:
         where = f"{file_name}, sheet {sheet}," if kind == "xlsx" else file_name
         raise ImportFileError(f"{where} is empty: it needs a header row and at least one data row.")

@@ -40,6 +40,7 @@ from analytics.importer.values import (
     _date_suggestion,
     _date_value,
     _delegation_value,
+    _direction_reason,
     _text_value,
 )
 from analytics.settings import load_settings
@@ -110,6 +111,7 @@ def check_rows(table: SourceTable, *, earliest_year: int | None = None, today: d
     for column in COLUMNS:
         codes, uniques = _factorize(checks.cells(column))
         checks.given[column] = _take([value.strip() for value in uniques], codes)
+        _check_direction_controls(checks, column, codes, uniques)
         _COLUMN_CHECKS[column](checks, column, codes, uniques)
     _check_required(checks)
     checks.problems.append(_check_family_conflicts(checks.clean, checks.keys, table.rows))
@@ -122,6 +124,23 @@ def _check_shape(checks: _Checks) -> None:
     if checks.table.shape_problems:
         positions, reasons = zip(*checks.table.shape_problems, strict=True)
         checks.problems.append(_problem_frame(positions, "(row)", [""] * len(positions), list(reasons)))
+
+
+def _check_direction_controls(checks: _Checks, column: str, codes: np.ndarray, uniques: list[str]) -> None:
+    """Any cell holding a bidirectional control (U+202A-U+202E, U+2066-U+2069, U+200E, U+200F,
+    U+061C), which can make a name read backwards on screen: an error naming the character."""
+    reasons = [_direction_reason(value) for value in uniques]
+    if not any(reasons):
+        return
+    bad = np.array([reason is not None for reason in reasons])[codes]
+    checks.problems.append(
+        _problem_frame(
+            np.flatnonzero(bad),
+            column,
+            checks.given[column][bad],
+            np.asarray(reasons, dtype=object)[codes][bad],
+        )
+    )
 
 
 def _check_text(checks: _Checks, column: str, codes: np.ndarray, uniques: list[str]) -> None:

@@ -17,6 +17,7 @@ import numpy as np
 
 from analytics import reference
 from analytics.importer.columns import DATE_PRECISIONS, FORMULA_CHARACTERS, MAX_DELEGATION
+from analytics.untrusted import bidi_problem
 
 _DATE_PATTERN = r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?(?:[T ]00:00(?::00(?:\.0+)?)?)?$"
 
@@ -47,6 +48,15 @@ def _country_candidates() -> dict[str, str]:
 def _country_suggestion(value: str, candidates: dict[str, str]) -> str:
     matches = _close(reference.fold(value), candidates, cutoff=0.75)
     return " or ".join(dict.fromkeys(candidates[match] for match in matches))
+
+
+def _direction_reason(text: str) -> str | None:
+    """Why a cell is refused for holding an invisible direction control (any column), or None:
+    'contains U+202E RIGHT-TO-LEFT OVERRIDE, which can make text read backwards: ...'."""
+    problem = bidi_problem(text)
+    if problem is None:
+        return None
+    return f"{problem}: delete the invisible character (retype the value, or copy it from plain text)"
 
 
 def _text_value(text: str) -> str:
