@@ -330,9 +330,21 @@ pack.download_button(
     key="briefing_download_pdf",
     help="A4 landscape pages with the same content as the deck.",
 )
+
+
+def _spec_file() -> bytes:
+    """The briefing file, checked against the actor's role and written to the audit log."""
+    body = spec.to_json().encode("utf-8")
+    charts = ", ".join(item.chart for item in spec.items)
+    export.audit_export(
+        actor, spec.title, "json", current, action=Action.SAVE_BRIEFING, details=f"briefing file; charts: {charts}"
+    )
+    return body
+
+
 save.download_button(
     "Save briefing file (JSON)",
-    data=spec.to_json().encode("utf-8"),
+    data=_spec_file,
     file_name=briefing.briefing_file_name(spec.title, "json"),
     mime=formats.get("json").mime,
     on_click="ignore",
