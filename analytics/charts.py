@@ -230,12 +230,16 @@ def _legend_name(text: str) -> str:
     return _escape(short_label(text))
 
 
-def _category_axis(fig: _Draft, labels: Sequence[str], axis: str = "yaxis", *, wrap: bool = False) -> list[str]:
+def _category_axis(
+    fig: _Draft, labels: Sequence[str], axis: str = "yaxis", *, wrap: bool = False, shown: Sequence[str] | None = None
+) -> list[str]:
     """The category values of an axis of ledger labels: each label escaped in full (so two long
     names that share a prefix stay two categories, and the hover shows the whole name), drawn as
-    its first ``LABEL_LIMIT`` characters when it is longer."""
+    its first ``LABEL_LIMIT`` characters when it is longer, or as ``shown`` (already short) when given."""
     keys = [_escape(label) for label in labels]
-    shown = [_escape(short_label(label)) for label in labels]
+    shown = (
+        [_escape(text) for text in shown] if shown is not None else [_escape(short_label(label)) for label in labels]
+    )
     if wrap:
         shown = [_wrap(text) for text in shown]
     if any(len(str(label)) > LABEL_LIMIT for label in labels):
@@ -864,7 +868,7 @@ def leaderboard_chart(
         )
     )
     fig = _new_figure(title, height=max(280, 130 + 30 * len(data)))
-    labels = _category_axis(fig, labels)
+    labels = _category_axis(fig, labels, shown=_entity_labels(data, kind, short=True))
     _add(
         fig,
         "bar",
@@ -894,11 +898,13 @@ def party_key(iso3: str, party: str) -> str:
     return f"{iso3 or ''}:{party}"
 
 
-def _entity_labels(data: pd.DataFrame, kind: str) -> list[str]:
+def _entity_labels(data: pd.DataFrame, kind: str, *, short: bool = False) -> list[str]:
+    """'Party (Country)' or the country name; with ``short`` a long party name is cut before its
+    country, so the country still shows on the axis."""
     countries = [c if c else vocab.INTERNATIONAL_BUCKET for c in data["country"].fillna("")]
     if kind == "party":
-        return [f"{p} ({c})" for p, c in zip(data["party"], countries, strict=True)]
-    return countries
+        return [f"{short_label(p) if short else p} ({c})" for p, c in zip(data["party"], countries, strict=True)]
+    return [short_label(c) if short else c for c in countries]
 
 
 def top_parties_by_family_chart(df: pd.DataFrame, *, title: str = "Top parties in each party family") -> go.Figure:
@@ -913,7 +919,8 @@ def top_parties_by_family_chart(df: pd.DataFrame, *, title: str = "Top parties i
     fig = _new_figure(title, height=max(320, 140 + 22 * len(df)))
     parts = [df[df["party_family"] == family].sort_values("exchanges", ascending=True) for family in families]
     every = [label for part in parts for label in _entity_labels(part, "party")]
-    keys = iter(_category_axis(fig, every))
+    shown = [label for part in parts for label in _entity_labels(part, "party", short=True)]
+    keys = iter(_category_axis(fig, every, shown=shown))
     order: list[str] = []
     for i, (family, part) in enumerate(zip(families, parts, strict=True)):
         labels = [next(keys) for _ in range(len(part))]

@@ -504,7 +504,9 @@ def test_long_party_names_are_cut_on_the_axis_and_stay_distinct():
     assert len(set(keys)) == 3  # two long names sharing a prefix stay two bars
     axis = fig.layout.yaxis
     assert list(axis.tickvals) == keys
-    assert max(len(text) for text in axis.ticktext) <= 41 and all(t.endswith("…") for t in axis.ticktext[1:])
+    # The party name is cut, its country still shows: 'Very Long Party Name Very Long Part… (France)'.
+    assert max(len(text) for text in axis.ticktext) <= 41 + len(" (France)")
+    assert all(t.endswith("… (France)") for t in axis.ticktext[1:]) and axis.ticktext[0] == "Red Party (France)"
     assert any(len(key) > 5000 for key in keys)  # the hover (%{y}) shows the whole name
 
 
@@ -521,7 +523,8 @@ def test_legend_names_are_escaped_and_cut():
     )
     fig = charts.top_parties_by_family_chart(df)
     assert all("<a" not in str(v) for v in fig.data[0].y)
-    assert max(len(html.unescape(t)) for t in fig.layout.yaxis.ticktext) <= 41
+    assert max(len(html.unescape(t)) for t in fig.layout.yaxis.ticktext) <= 41 + len(" (France)")
+    assert any(html.unescape(t).endswith("… (France)") for t in fig.layout.yaxis.ticktext)
 
 
 def test_exported_html_has_no_link_from_a_party_name(tmp_path):
