@@ -15,6 +15,8 @@ from analytics import access, backup, briefing, export, importer, ledger
 from analytics.access import Action, Actor, Role
 from analytics.filters import Filters
 
+pytestmark = pytest.mark.slow  # argon2id hashing is slow by design, and writer processes
+
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "correct horse battery"
 NOW = dt.datetime(2026, 12, 1, 12, 0, 0)

@@ -14,6 +14,8 @@ from analytics.backup import BackupError, backup_bytes, backup_ledger, read_back
 from analytics.importer import import_file, undo_batch
 from analytics.ledger import connect_read_only, content_hash, create_ledger
 
+pytestmark = pytest.mark.slow  # whole backups and restores of real ledgers
+
 ROWS = [
     {
         "date": "2001-05-02",

@@ -531,6 +531,7 @@ def screen_titles(at) -> list[str]:
     return [export.figure_title(go.Figure(json.loads(chart.proto.spec))) for chart in at.get("plotly_chart")]
 
 
+@pytest.mark.slow  # each case runs a whole page through AppTest
 @pytest.mark.parametrize(
     ("page_file", "widgets", "chart", "options", "title"),
     [

@@ -11,6 +11,8 @@ import pytest
 from analytics import access, cli
 from analytics.access import Action, Actor, Role
 
+pytestmark = pytest.mark.slow  # whole commands with argon2id hashing, slow by design
+
 PASSWORD = "correct horse battery"
 CSV = "date,party,country,party_family,form,direction\n2003-02-01,Party of Files,FRA,socialist,working_visit,inbound\n"
 

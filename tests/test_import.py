@@ -847,6 +847,7 @@ def test_rejected_file_that_cannot_be_written_is_reported_and_the_batch_stays(em
     assert not list(tmp_path.glob(".*.part"))
 
 
+@pytest.mark.slow  # several whole imports on real ledgers
 def test_same_file_twice_is_refused_unless_forced_and_allowed_after_undo(empty_ledger, tmp_path):
     path = write(tmp_path, "mine.csv", csv_bytes("2001,A,FRA,socialist,other,inbound"))
     assert import_file(path, empty_ledger).batch_id == 1
@@ -866,6 +867,7 @@ def test_same_file_twice_is_refused_unless_forced_and_allowed_after_undo(empty_l
     assert import_file(path, empty_ledger).batch_id == 2
 
 
+@pytest.mark.slow  # several whole imports on real ledgers
 def test_force_with_skip_invalid_writes_the_rows_of_the_same_file_that_are_not_in_the_ledger(empty_ledger, tmp_path):
     other = write(tmp_path, "other.csv", csv_bytes("2001,A,FRA,socialist,other,inbound"))
     mine = write(
@@ -886,6 +888,7 @@ def test_force_with_skip_invalid_writes_the_rows_of_the_same_file_that_are_not_i
     ) == [("A", 2001, 3), ("B", 2002, 2)]
 
 
+@pytest.mark.slow  # several whole imports on real ledgers
 def test_force_with_skip_invalid_writes_the_new_rows_of_an_extended_file(empty_ledger, tmp_path):
     path = write(tmp_path, "mine.csv", csv_bytes("2001,A,FRA,socialist,other,inbound"))
     import_file(path, empty_ledger)
@@ -902,6 +905,7 @@ def test_force_with_skip_invalid_writes_the_new_rows_of_an_extended_file(empty_l
     assert query(empty_ledger, "SELECT count(*), count(DISTINCT batch_id) FROM exchanges") == [(3, 2)]
 
 
+@pytest.mark.slow  # several whole imports on real ledgers
 def test_undo_removes_exactly_the_batch_and_the_parties_it_alone_used(empty_ledger, tmp_path):
     first = write(
         tmp_path, "first.csv", csv_bytes("2001,A,FRA,socialist,other,inbound", "2001,B,FRA,liberal,other,inbound")
@@ -974,6 +978,7 @@ def test_progress_is_reported_in_order(empty_ledger, tmp_path):
     assert (seen[0], seen[-1]) == (0.0, 1.0)
 
 
+@pytest.mark.slow  # several whole imports on real ledgers
 def test_twenty_thousand_rows_import_and_count(empty_ledger, tmp_path):
     rows = [
         f"{1950 + i % 70}-{1 + i % 12:02d}-{1 + i % 28:02d},Party {i % 300},{['FRA', 'BRA', 'VNM'][i % 3]},"
@@ -1043,6 +1048,7 @@ ROUND_TRIP_ROWS = [
 ]
 
 
+@pytest.mark.slow  # several whole imports on real ledgers
 @pytest.mark.parametrize("suffix", [".csv", ".xlsx", ".parquet"])
 def test_export_then_import_into_an_empty_ledger_gives_the_same_content(make_ledger, tmp_path, suffix):
     source = make_ledger(ROUND_TRIP_ROWS, name="source.duckdb")
@@ -1074,6 +1080,7 @@ EXPLORER_ROWS = [
 ]
 
 
+@pytest.mark.slow  # several whole imports on real ledgers
 @pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
 def test_the_explorer_download_imports_back_with_its_date_precision(make_ledger, tmp_path, suffix):
     source = make_ledger(EXPLORER_ROWS, name="source.duckdb")
@@ -1259,6 +1266,7 @@ class _Inflated:
         monkeypatch.setattr(zipfile.ZipExtFile, "read", counting)
 
 
+@pytest.mark.slow  # several whole imports on real ledgers
 def test_a_workbook_with_a_bad_header_is_refused_after_its_first_row(monkeypatch):
     data = _workbook(["colour", "shape"], 1_000_000)
     assert len(data) < 1_000_000  # compresses to well under a megabyte; the sheet XML is ~60 MB
