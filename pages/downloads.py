@@ -47,35 +47,31 @@ def _refused(actor: Actor) -> str | None:
     )
 
 
-def download_csv(data: Table, file_stem: str, *, key: str, label: str = "CSV") -> None:
-    """A download button for a table or a function making one, run only when clicked
-    (formulas neutralised, UTF-8 with BOM so Excel reads the accents)."""
+def _table_button(
+    data: Table, file_stem: str, fmt: str, write: Callable[[pd.DataFrame], bytes], *, key: str, label: str
+) -> None:
+    """One table download button: the file made by ``write`` when clicked, checked and audited."""
     actor = signin.current_actor()
+    file_name = f"{file_stem}.{formats.get(fmt).extension}"
     st.download_button(
         label,
-        data=_audited(actor, f"{file_stem}.csv", "csv", lambda: spreadsheet.csv_bytes(_table(data))),
+        data=_audited(actor, file_name, fmt, lambda: write(_table(data))),
         disabled=_refused(actor) is not None,
         help=_refused(actor),
-        file_name=f"{file_stem}.csv",
-        mime=formats.get("csv").mime,
+        file_name=file_name,
+        mime=formats.get(fmt).mime,
         key=key,
         on_click="ignore",
         icon=":material/download:",
     )
+
+
+def download_csv(data: Table, file_stem: str, *, key: str, label: str = "CSV") -> None:
+    """A download button for a table or a function making one, run only when clicked
+    (formulas neutralised, UTF-8 with BOM so Excel reads the accents)."""
+    _table_button(data, file_stem, "csv", spreadsheet.csv_bytes, key=key, label=label)
 
 
 def download_xlsx(data: Table, file_stem: str, *, key: str, label: str = "Excel") -> None:
     """A download button writing the table to .xlsx when clicked (text cells never evaluated)."""
-
-    actor = signin.current_actor()
-    st.download_button(
-        label,
-        data=_audited(actor, f"{file_stem}.xlsx", "xlsx", lambda: spreadsheet.xlsx_bytes(_table(data))),
-        disabled=_refused(actor) is not None,
-        help=_refused(actor),
-        file_name=f"{file_stem}.xlsx",
-        key=key,
-        on_click="ignore",
-        mime=formats.get("xlsx").mime,
-        icon=":material/download:",
-    )
+    _table_button(data, file_stem, "xlsx", spreadsheet.xlsx_bytes, key=key, label=label)
