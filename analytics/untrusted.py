@@ -38,11 +38,16 @@ _NEWLINES = re.compile(r"\r\n|[\r\n\u2028\u2029\x0b\x0c\x85]")
 BIDI_CONTROLS: frozenset[str] = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c")
 
 
+def _one_line(text: str) -> str:
+    """``text`` on one line, with NUL shown as the replacement character."""
+    return _NEWLINES.sub(" ", text).replace("\x00", "\ufffd")
+
+
 def markdown_literal(text: object) -> str:
     """``text`` escaped so that Streamlit Markdown shows it as typed: no link, image, emphasis,
     heading, list, code, HTML, directive, autolink or line break comes from it (bare URLs and
     addresses get an invisible word joiner, which GFM's autolinks stop at)."""
-    value = _NEWLINES.sub(" ", str(text)).replace("\x00", "\ufffd")
+    value = _one_line(str(text))
     value = _MARKDOWN_SPECIAL.sub(lambda match: "\\" + match[0], value)
     value = _AUTOLINK.sub(WORD_JOINER, value)
     return _LINE_START.sub(
@@ -62,7 +67,7 @@ def capped(text: object, limit: int = ECHO_LIMIT) -> str:
 def shown(text: object, limit: int = ECHO_LIMIT) -> str:
     """A value echoed back in Markdown: capped at ``limit`` characters, as inline code that
     nothing in the value can close (the fence is longer than any run of backticks in it)."""
-    value = _NEWLINES.sub(" ", capped(text, limit)).replace("\x00", "\ufffd")
+    value = _one_line(capped(text, limit))
     longest = max((len(run) for run in re.findall(r"`+", value)), default=0)
     fence = "`" * (longest + 1)
     padded = f" {value} " if value.startswith("`") or value.endswith("`") or not value.strip() else value
@@ -78,8 +83,7 @@ def plotly_literal(text: object) -> str:
 
 def short_label(text: object, limit: int = LABEL_LIMIT) -> str:
     """An axis or legend label: at most ``limit`` characters, then an ellipsis (not escaped)."""
-    value = str(text)
-    return value if len(value) <= limit else value[:limit] + ELLIPSIS
+    return capped(text, limit)
 
 
 def bidi_controls(text: str) -> list[str]:
