@@ -355,7 +355,7 @@ def prepare(
     """Build every chart of ``spec`` (items without saved filters take ``current``, else the
     spec's filters) and render all pictures through one browser."""
     check_spec(spec)
-    source = source or texts.SOURCE
+    source = source or texts.source()
     day = day or dt.date.today()
     current = current if current is not None else spec.filters
     if renderer is None:
@@ -521,7 +521,7 @@ def build_pptx(content: BriefingContent) -> bytes:
             5.5,
             11.7,
             0.5,
-            texts.DEMO_WARNING,
+            texts.demo_warning(),
             size=16,
             bold=True,
             colour=RED,
@@ -549,7 +549,9 @@ def build_pptx(content: BriefingContent) -> bytes:
             slide.notes_slide.notes_text_frame.text = page.notes
         _textbox(slide, 0.5, 6.85, 8.0, 0.4, content.footer(), size=11, colour=GREY)
         if content.is_demo:
-            _textbox(slide, 7.0, 6.85, 3.6, 0.4, texts.DEMO_MARK, size=12, bold=True, colour=RED, align=PP_ALIGN.CENTER)
+            _textbox(
+                slide, 7.0, 6.85, 3.6, 0.4, texts.demo_mark(), size=12, bold=True, colour=RED, align=PP_ALIGN.CENTER
+            )
         _textbox(slide, 10.8, 6.85, 2.0, 0.4, f"{number} / {total}", size=11, colour=GREY, align=PP_ALIGN.RIGHT)
     buffer = io.BytesIO()
     deck.save(buffer)
@@ -711,7 +713,7 @@ def build_pdf(content: BriefingContent) -> bytes:
         if content.is_demo:
             pdf.setFont(bold, 10)
             pdf.setFillColor(red)
-            pdf.drawCentredString(page_w / 2, 20, texts.DEMO_MARK)
+            pdf.drawCentredString(page_w / 2, 20, texts.demo_mark())
 
     # Title page. A long list of charts (up to 40) goes in two columns and starts higher up.
     first_pages = [number for number, page in enumerate(plan, start=2) if page.picture]
@@ -721,7 +723,7 @@ def build_pdf(content: BriefingContent) -> bytes:
         block.append(_pdf_paragraph(content.subtitle, 18, regular))
     block.append(_pdf_paragraph(f"{content.date_text()} · Filters: {content.caption}", 12, regular, GREY))
     if content.is_demo:
-        block.append(_pdf_paragraph(texts.DEMO_WARNING, 13, bold, RED))
+        block.append(_pdf_paragraph(texts.demo_warning(), 13, bold, RED))
     inner = width - 40
     block_h = sum(_height(p, inner) + 10 for p in block) + 2 + 18
     heading = _pdf_paragraph("Charts (page and title):", 11, regular, leading=16)

@@ -23,7 +23,6 @@ from analytics.filters import Filters
 from analytics.reference import ReferenceDataError, eras
 from analytics.reference import countries as reference_countries
 
-DEFAULT_SOURCE = texts.SOURCE
 MOVERS_SPAN = 5  # years in each period of the default comparison (latest N years against the N before)
 COMPARE_DIMENSIONS: tuple[str, ...] = tuple(d.name for d in dimensions.COMPARABLE)
 
@@ -384,11 +383,11 @@ def filters_caption(con: duckdb.DuckDBPyConnection | None, filters: Filters, *, 
     return named.with_years(first, last).describe()
 
 
-def footnote(source: str = DEFAULT_SOURCE, *, is_demo: bool) -> str:
+def footnote(source: str | None = None, *, is_demo: bool) -> str:
     """'Source: …' and, for demo data, a second line 'Demo data: …', for the bottom of a chart."""
-    parts = [f"Source: {source}"]
+    parts = [f"Source: {source or texts.source()}"]
     if is_demo:
-        parts.append(texts.DEMO_NOTE)
+        parts.append(texts.demo_note())
     return "\n".join(parts)
 
 
@@ -398,7 +397,7 @@ def build_chart(
     filters: Filters,
     *,
     is_demo: bool,
-    source: str = DEFAULT_SOURCE,
+    source: str | None = None,
     window: tuple[int, int] | None = None,
     **options,
 ) -> tuple[go.Figure, pd.DataFrame]:

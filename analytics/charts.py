@@ -22,6 +22,7 @@ import plotly.graph_objects as go
 import plotly.io as pio
 
 from analytics import dimensions, vocab
+from analytics.i18n import vocabulary_label
 from analytics.untrusted import LABEL_LIMIT, plotly_literal, short_label
 
 TEMPLATE = "ledger"
@@ -141,7 +142,7 @@ def category_label(dimension: str, code: str) -> str:
         return "(none)"
     if dimension == "country_iso3" and code == "":
         return vocab.INTERNATIONAL_BUCKET
-    return vocab.label(str(code)) if dimensions.coded(dimension) else str(code)
+    return vocabulary_label(code) if dimensions.coded(dimension) else str(code)
 
 
 def ordered_categories(dimension: str, present: Sequence[str]) -> list[str]:

@@ -3,7 +3,8 @@
 A dimension (region, sub-region, country, party family, status, form, direction, level, and the
 year and decade a pivot or cross table can take) is described once here: its column and SQL
 expression over the ``exchange_rows`` view, its ``Filters`` field, its URL and CLI word, the other
-names a user may type for it, its label, the words messages use, its vocabulary of codes, their
+names a user may type for it, the catalogue key of its label and of the words messages use
+(``analytics/locale``), its vocabulary of codes, their
 colours and order, the columns that travel with it, and whether it filters, pivots, compares and
 takes a chart click. ``filters``, ``metrics``, ``explore``, ``charts``, ``chart_catalog``, the
 importer, the CLI flags and the pages read these records; none keeps a table of its own. Adding or
@@ -18,6 +19,7 @@ from types import MappingProxyType
 
 from analytics import vocab
 from analytics.errors import InvalidInputError
+from analytics.i18n import t
 
 
 def _frozen(mapping: Mapping[str, str]) -> Mapping[str, str]:
@@ -34,13 +36,10 @@ class Dimension:
     """
 
     name: str
-    label: str  # what a chart, a widget or a table calls it: "Party family"
     sql: str
     column: str = ""  # column of exchange_rows a filter compares; "" when it cannot filter
     filter_field: str | None = None
     word: str | None = None  # URL key and CLI flag: ?family=..., --family
-    short_label: str = ""  # the filters in words: "Family: Communist"
-    value_word: str = ""  # an unknown value in an error message: "Unknown party family: ..."
     cli_metavar: str = "CODE"
     cli_help: str = ""
     aliases: tuple[str, ...] = ()  # other names accepted for the dimension itself
@@ -68,6 +67,21 @@ class Dimension:
     def label_key(self) -> str:
         """Key of its label in the message catalogue."""
         return f"dimension.{self.name}"
+
+    @property
+    def label(self) -> str:
+        """What a chart, a widget or a table calls it, in the current language: 'Party family'."""
+        return t(self.label_key)
+
+    @property
+    def short_label(self) -> str:
+        """Its name in the filters in words: 'Family' (of 'Family: Communist')."""
+        return t(self.label_key + ".short")
+
+    @property
+    def value_word(self) -> str:
+        """What an error message calls one of its values: 'Unknown party family: ...'."""
+        return t(self.label_key + ".value")
 
 
 # One colour per code, the same on every chart. Paul Tol's "muted" palette for the nine families.
@@ -119,13 +133,10 @@ LEVEL_COLOURS = _frozen({"leader": "#882255", "senior": "#CC6677", "working": "#
 
 REGION = Dimension(
     name="region",
-    label="Region",
     sql="region",
     column="region",
     filter_field="regions",
     word="region",
-    short_label="Region",
-    value_word="region",
     cli_metavar="NAME",
     cli_help="region, any case: " + ", ".join((*vocab.REGIONS, vocab.INTERNATIONAL_BUCKET)),
     aliases=("regions",),
@@ -137,13 +148,10 @@ REGION = Dimension(
 )
 SUBREGION = Dimension(
     name="subregion",
-    label="Sub-region",
     sql="subregion",
     column="subregion",
     filter_field="subregions",
     word="subregion",
-    short_label="Sub-region",
-    value_word="sub-region",
     cli_metavar="NAME",
     cli_help="UN M49 sub-region, e.g. 'South America', 'Eastern Africa'",
     aliases=("sub_region", "subregions"),
@@ -154,14 +162,11 @@ SUBREGION = Dimension(
 )
 COUNTRY = Dimension(
     name="country_iso3",
-    label="Country",
     # An international organisation has no country: its bucket is ''.
     sql="coalesce(country_iso3, '')",
     column="country_iso3",
     filter_field="countries",
     word="country",
-    short_label="Country",
-    value_word="country code (ISO3)",
     cli_metavar="ISO3",
     cli_help="country as ISO3 code (or English name), e.g. FRA",
     aliases=("country", "countries", "iso3"),
@@ -172,13 +177,10 @@ COUNTRY = Dimension(
 )
 FAMILY = Dimension(
     name="party_family",
-    label="Party family",
     sql="party_family",
     column="party_family",
     filter_field="families",
     word="family",
-    short_label="Family",
-    value_word="party family",
     cli_help="party family: " + ", ".join(vocab.PARTY_FAMILIES),
     aliases=("family", "families"),
     vocabulary=vocab.PARTY_FAMILIES,
@@ -189,13 +191,10 @@ FAMILY = Dimension(
 )
 STATUS = Dimension(
     name="party_status",
-    label="Party status",
     sql="party_status",
     column="party_status",
     filter_field="statuses",
     word="status",
-    short_label="Status",
-    value_word="status",
     cli_help="party status at the time: " + ", ".join(vocab.PARTY_STATUSES),
     aliases=("status", "statuses"),
     vocabulary=vocab.PARTY_STATUSES,
@@ -206,13 +205,10 @@ STATUS = Dimension(
 )
 FORM = Dimension(
     name="form",
-    label="Form",
     sql="form",
     column="form",
     filter_field="forms",
     word="form",
-    short_label="Form",
-    value_word="form",
     cli_help="form of exchange: " + ", ".join(vocab.FORMS),
     aliases=("forms",),
     vocabulary=vocab.FORMS,
@@ -223,13 +219,10 @@ FORM = Dimension(
 )
 DIRECTION = Dimension(
     name="direction",
-    label="Direction",
     sql="direction",
     column="direction",
     filter_field="directions",
     word="direction",
-    short_label="Direction",
-    value_word="direction",
     cli_help="direction: " + ", ".join(vocab.DIRECTIONS),
     aliases=("directions",),
     vocabulary=vocab.DIRECTIONS,
@@ -240,13 +233,10 @@ DIRECTION = Dimension(
 )
 LEVEL = Dimension(
     name="level",
-    label="Level",
     sql="level",
     column="level",
     filter_field="levels",
     word="level",
-    short_label="Level",
-    value_word="level",
     cli_help="level of the lead participant: " + ", ".join(vocab.LEVELS),
     aliases=("levels",),
     vocabulary=vocab.LEVELS,
@@ -255,10 +245,9 @@ LEVEL = Dimension(
     compares=True,
     clickable=True,
 )
-YEAR = Dimension(name="year", label="Year", sql="year", aliases=("years",), pivot_name="year", breaks_down=False)
+YEAR = Dimension(name="year", sql="year", aliases=("years",), pivot_name="year", breaks_down=False)
 DECADE = Dimension(
     name="decade",
-    label="Decade",
     sql="CAST(year // 10 * 10 AS INTEGER)",
     pivot_name="decade",
     breaks_down=False,

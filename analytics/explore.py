@@ -17,6 +17,7 @@ import pandas as pd
 from analytics import dimensions, vocab
 from analytics.errors import InvalidInputError
 from analytics.filters import Filters
+from analytics.i18n import vocabulary_label
 from analytics.ledger import query_frame
 from analytics.metrics import MEASURES, window
 
@@ -174,7 +175,7 @@ def _label(dimension: str, value) -> str:
     if value == TOTAL:
         return TOTAL
     if dimensions.coded(dimension):
-        return vocab.label(str(value))
+        return vocabulary_label(value)
     if dimension == "decade":
         return f"{value}s"  # as on the chart's axis: '1970s'
     return str(value)

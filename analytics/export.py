@@ -43,9 +43,6 @@ if TYPE_CHECKING:
     from analytics.filters import Filters
 
 TOPOJSON_DIR = PROJECT_ROOT / "static" / "topojson"
-DEFAULT_SOURCE = texts.SOURCE
-DEMO_MARK = texts.DEMO_MARK
-DEMO_NOTE = texts.DEMO_NOTE
 BROWSER_MISSING = (
     "Image export (PNG, SVG, PDF, slide decks) needs a Chromium-family browser: install it with "
     "`apt-get install chromium` or set LEDGER_BROWSER to the browser's path."
@@ -82,7 +79,7 @@ class ChartMeta:
     name: str
     title: str
     filters: str = "All exchanges"
-    source: str = DEFAULT_SOURCE
+    source: str = field(default_factory=texts.source)
     is_demo: bool = False
     exported: dt.date = field(default_factory=dt.date.today)
 
@@ -97,7 +94,7 @@ class ChartMeta:
             ("Filters", self.filters),
             ("Source", self.source),
             ("Exported", self.exported.isoformat()),
-            ("Data", DEMO_NOTE if self.is_demo else texts.REAL_DATA_NOTE),
+            ("Data", texts.demo_note() if self.is_demo else texts.real_data_note()),
         ]
 
     def file_name(self, fmt: str) -> str:
@@ -148,7 +145,7 @@ def chart_meta(
     *,
     filters: str | None = None,
     is_demo: bool,
-    source: str = DEFAULT_SOURCE,
+    source: str | None = None,
     title: str | None = None,
     exported: dt.date | None = None,
 ) -> ChartMeta:
@@ -158,7 +155,7 @@ def chart_meta(
         name=name,
         title=title or figure_title(fig) or name.replace("-", " ").capitalize(),
         filters=filters or figure_caption(fig) or "All exchanges",
-        source=source,
+        source=source or texts.source(),
         is_demo=is_demo,
         exported=exported or dt.date.today(),
     )
@@ -237,7 +234,7 @@ def stamp(fig: go.Figure, meta: ChartMeta, *, slide: bool = False, width: int | 
         )
     if meta.is_demo:
         out.add_annotation(
-            text=f"<b>{DEMO_MARK}</b> · {texts.DEMO_STAMP_DETAIL}",
+            text=f"<b>{texts.demo_mark()}</b> · {texts.demo_stamp_detail()}",
             name="demo-mark",
             xref="paper",
             yref="paper",
@@ -552,7 +549,7 @@ def to_html(fig: go.Figure, meta: ChartMeta) -> bytes:
     geo = ""
     if _has_geo(stamped):
         geo = "\n".join(_topojson_script(path.stem) for path in sorted(TOPOJSON_DIR.glob("*.json")))
-    title = html.escape(meta.title + (f" ({DEMO_MARK})" if meta.is_demo else ""))
+    title = html.escape(meta.title + (f" ({texts.demo_mark()})" if meta.is_demo else ""))
     page = (
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         f"<title>{title}</title>\n"

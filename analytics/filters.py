@@ -16,6 +16,7 @@ from typing import Any
 
 from analytics import dimensions, vocab
 from analytics.errors import InvalidInputError
+from analytics.i18n import vocabulary_label
 from analytics.reference import countries as reference_countries
 from analytics.untrusted import bidi_problem, capped
 
@@ -170,7 +171,7 @@ class Filters:
         for dimension in dimensions.FILTERABLE:
             values = getattr(self, dimension.filter_field or "")
             if values:
-                shown = [vocab.label(v) for v in values] if dimension.coded else list(values)
+                shown = [vocabulary_label(v) for v in values] if dimension.coded else list(values)
                 parts.append(f"{dimension.short_label}: {', '.join(shown)}")
         if self.party:
             parts.append(f"Party: {capped(self.party)}")  # a 5,000-character name would fill the caption

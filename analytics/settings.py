@@ -82,6 +82,12 @@ class Settings:
         "With LEDGER_AUTH=oidc, the claim naming the role (viewer, analyst, admin); when absent, the role "
         "from the user list, else viewer.",
     )
+    lang: str = _setting(
+        "en",
+        "LEDGER_LANG",
+        "Language of the dashboard when a link does not choose one, of exports without --lang and of "
+        "command-line error messages: en (English) or zh (简体中文).",
+    )
     allow_open: bool = _setting(
         False,
         "LEDGER_ALLOW_OPEN",

@@ -1,17 +1,41 @@
-"""Texts shared by several outputs, written once: the source line and the demo-data notes.
+"""Texts shared by several outputs, in the current language: the source line and the demo-data notes.
 
 Charts on screen (``chart_catalog.footnote``), exported pictures and data files (``export``),
 slide decks and PDF packs (``briefing``) all say where the numbers come from and, for the
-synthetic demo ledger, that no meeting shown happened; they take these words from here. The
-coming message catalogue replaces these constants with its entries.
+synthetic demo ledger, that no meeting shown happened; they take these words from here, and these
+functions from the message catalogue (``analytics.i18n``).
 """
 
 from __future__ import annotations
 
-SOURCE = "Party-to-party exchange ledger"
-DEMO_MARK = "Demo data"
-DEMO_NOTE = f"{DEMO_MARK}: synthetic ledger with invented parties"
-# The short form beside the red mark in the corner of an exported picture.
-DEMO_STAMP_DETAIL = "synthetic, invented parties"
-DEMO_WARNING = f"{DEMO_NOTE}: no meeting shown here happened."
-REAL_DATA_NOTE = "Real ledger data"
+from analytics.i18n import t
+
+
+def source() -> str:
+    """The default source line: 'Party-to-party exchange ledger'."""
+    return t("text.source")
+
+
+def demo_mark() -> str:
+    """The short red mark on anything drawn from the demo ledger: 'Demo data'."""
+    return t("text.demo_mark")
+
+
+def demo_note() -> str:
+    """'Demo data: synthetic ledger with invented parties'."""
+    return t("text.demo_note", mark=demo_mark())
+
+
+def demo_stamp_detail() -> str:
+    """The short form beside the red mark in the corner of an exported picture."""
+    return t("text.demo_stamp_detail")
+
+
+def demo_warning() -> str:
+    """'Demo data: synthetic ledger with invented parties: no meeting shown here happened.'"""
+    return t("text.demo_warning", note=demo_note())
+
+
+def real_data_note() -> str:
+    """'Real ledger data': what a data file's notes say of a real ledger."""
+    return t("text.real_data")

@@ -2,7 +2,7 @@
 
 Imported by the schema (CHECK constraints) and by the dimension registry
 (``analytics.dimensions``), through which the filters, the importer and the charts read them;
-``label()`` gives a code's English label. The meaning of each code is in ``../shared/domain.md`` and in
+a code's label in each language is in the message catalogue (``i18n.vocabulary_label``). The meaning of each code is in ``../shared/domain.md`` and in
 ``docs/ledger-format.md``.
 """
 
@@ -45,42 +45,6 @@ DATE_PRECISIONS: tuple[str, ...] = ("day", "month", "year")
 
 # Exchanges with a party organisation that has no country stand in this bucket.
 INTERNATIONAL_BUCKET = "International organisations"
-
-LABELS: dict[str, str] = {
-    "communist": "Communist",
-    "socialist": "Socialist and workers'",
-    "social_democratic": "Social democratic and labour",
-    "national_democratic": "National democratic",
-    "liberal": "Liberal",
-    "conservative": "Conservative and Christian democratic",
-    "green": "Green",
-    "international_org": "International organisation",
-    "other": "Other",
-    "ruling": "Ruling",
-    "coalition": "In coalition government",
-    "opposition": "Opposition",
-    "unknown": "Unknown",
-    "high_level_visit": "High-level visit",
-    "working_visit": "Working visit",
-    "study_trip": "Study trip",
-    "theoretical_discussion": "Theoretical discussion",
-    "economic_cooperation": "Economic cooperation",
-    "cultural_exchange": "Cultural exchange",
-    "multilateral_meeting": "Multilateral meeting",
-    "virtual_meeting": "Virtual meeting",
-    "inbound": "Inbound (delegation visits)",
-    "outbound": "Outbound (delegation goes abroad)",
-    "third_country": "In a third country",
-    "virtual": "Virtual",
-    "leader": "Leader",
-    "senior": "Senior",
-    "working": "Working level",
-}
-
-
-def label(code: str) -> str:
-    """Human label of a vocabulary code; unknown strings are returned unchanged."""
-    return LABELS.get(code, code)
 
 
 def sql_in_list(codes: tuple[str, ...]) -> str:

@@ -25,6 +25,7 @@ from analytics.filters import (
     region_names,
     subregion_names,
 )
+from analytics.i18n import vocabulary_label
 from analytics.reference import countries as reference_countries
 from analytics.untrusted import markdown_literal, shown, url_value_problem
 from pages import cache
@@ -192,7 +193,11 @@ def _subregion_options(regions: list[str], chosen: list[str]) -> list[str]:
 def _code_filter(name: str) -> None:
     """The sidebar multiselect of one vocabulary dimension (a Filters field such as 'forms')."""
     st.multiselect(
-        DIMENSION_WORDS[name], CODE_DIMENSIONS[name], key=WIDGET_KEYS[name], format_func=vocab.label, placeholder="All"
+        DIMENSION_WORDS[name],
+        CODE_DIMENSIONS[name],
+        key=WIDGET_KEYS[name],
+        format_func=vocabulary_label,
+        placeholder="All",
     )
 
 

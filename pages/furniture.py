@@ -13,8 +13,9 @@ import dataclasses
 import pandas as pd
 import streamlit as st
 
-from analytics import dimensions, vocab
+from analytics import dimensions
 from analytics.filters import Filters
+from analytics.i18n import vocabulary_label
 from analytics.untrusted import markdown_literal
 from pages import cache
 from pages.entry import ensure_entry
@@ -115,5 +116,5 @@ def labelled(rows: pd.DataFrame) -> pd.DataFrame:
     shown = rows.copy()
     for column in CODE_COLUMNS:
         if column in shown:
-            shown[column] = shown[column].map(lambda code: vocab.label(code) if isinstance(code, str) else code)
+            shown[column] = shown[column].map(lambda code: vocabulary_label(code) if isinstance(code, str) else code)
     return shown

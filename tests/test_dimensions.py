@@ -9,6 +9,7 @@ import pytest
 from analytics import chart_catalog, charts, dimensions, explore, filters, metrics, vocab
 from analytics.commands.filter_args import DIMENSION_FLAGS
 from analytics.errors import InvalidInputError
+from analytics.i18n import vocabulary_label
 from analytics.ledger import connect_read_only
 from analytics.metrics import MetricError
 
@@ -78,7 +79,7 @@ def test_coded_dimensions_colour_every_code_and_order_by_vocabulary(dimension):
     assert set(dimension.colours) == set(dimension.vocabulary)
     assert dimension.category_order == dimension.vocabulary
     assert len(set(dimension.colours.values())) == len(dimension.colours)  # no two codes share a colour
-    assert all(vocab.label(code) != code for code in dimension.vocabulary if code != "other")
+    assert all(vocabulary_label(code) != code for code in dimension.vocabulary if code != "other")
 
 
 def test_region_colours_cover_the_regions_and_the_international_bucket():

@@ -172,10 +172,6 @@ def test_registry_holds_the_six_formats_and_which_need_the_browser():
     assert export.FORMATS["png"].default_scale == 2.0
 
 
-def test_default_source_matches_the_catalog():
-    assert export.DEFAULT_SOURCE == chart_catalog.DEFAULT_SOURCE
-
-
 # ---------------------------------------------------------------------------------------------
 # Stamping
 
