@@ -70,7 +70,9 @@ def test_every_file_named_in_the_architecture_doc_exists(path):
     assert (ROOT / path.rstrip("/")).exists(), f"docs/architecture.md names {path}, which does not exist"
 
 
-@pytest.mark.parametrize("kind", ["dimension", "metric", "chart", "format", "import rule", "page", "error", "text", "message"])
+@pytest.mark.parametrize(
+    "kind", ["dimension", "metric", "chart", "format", "import rule", "page", "error", "text", "message"]
+)
 def test_architecture_doc_says_where_each_kind_lives_and_how_to_add_one(kind):
     assert re.search(rf"^\| (an? )?{kind}\b", ARCHITECTURE_DOC, re.IGNORECASE | re.MULTILINE), kind
     assert re.search(rf"^### (Add|A new) (an? )?{kind}", ARCHITECTURE_DOC, re.IGNORECASE | re.MULTILINE), kind

@@ -331,3 +331,15 @@ def test_plural_forms_follow_the_language(tmp_path, monkeypatch):
     finally:
         monkeypatch.undo()
         i18n._translations.cache_clear()
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+@pytest.mark.parametrize("value", [0, 7, 999, 1000, 12345, 1234567, -4321, 0.5, 2.25, 1234.75, 99.95])
+def test_numbers_match_babels_cldr_formats(lang, value):
+    from babel.numbers import format_decimal, format_percent
+
+    with using(lang):
+        assert i18n.number(value, digits=1) == format_decimal(value, format="#,##0.0", locale=i18n.locale())
+        assert i18n.percent(value / 100) == format_percent(value / 100, format="#,##0.0%", locale=i18n.locale())
+        if float(value).is_integer():
+            assert i18n.number(value) == format_decimal(value, format="#,##0", locale=i18n.locale())
