@@ -332,7 +332,7 @@ def test_empty_data_gives_a_clear_empty_figure(build, df):
     fig = build(df)
     assert charts.is_empty(fig)
     assert len(fig.data) == 0
-    assert fig.layout.annotations[0].text == charts.EMPTY_MESSAGE
+    assert fig.layout.annotations[0].text == charts.empty_message() == "No exchanges match these filters."
 
 
 def test_annotate_adds_filters_line_and_demo_footnote():
