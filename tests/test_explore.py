@@ -168,3 +168,28 @@ def test_pivot_table_headers_in_chinese(con):
 def test_explore_errors_in_chinese(con):
     with using("zh"), pytest.raises(explore.ExploreError, match="^未知的透视维度'topic'。有效值：year, decade"):
         explore.pivot(con, SINCE_2000, "topic")
+
+
+def test_top_parties_pass_the_chinese_name_through_when_the_ledger_has_one(con):
+    import duckdb
+
+    from analytics import charts
+
+    assert not explore.has_party_zh(con) and "party_zh" not in explore.top_parties_per_family(con, SINCE_2000)
+    # A ledger with the optional column (the import format's party_zh): a real DuckDB table.
+    with duckdb.connect() as chinese:
+        chinese.execute(
+            """CREATE TABLE exchange_rows AS SELECT * FROM (VALUES
+                (2001, 'communist', 1, 'Red Party', '红党', 'FRA', 'France'),
+                (2002, 'communist', 1, 'Red Party', '红党', 'FRA', 'France'),
+                (2002, 'communist', 2, 'Rose Party', '  ', 'FRA', 'France'))
+               AS t(year, party_family, party_id, party, party_zh, country_iso3, country)"""
+        )
+        assert explore.has_party_zh(chinese)
+        frame = explore.top_parties_per_family(chinese, SINCE_2000)
+    assert list(frame["party"]) == ["Red Party", "Rose Party"] and list(frame["exchanges"]) == [2, 1]
+    assert frame["party_zh"].fillna("").tolist() == ["红党", ""]  # a blank Chinese name is none
+    with using("zh"):
+        fig = charts.top_parties_by_family_chart(frame)
+    assert set(fig.data[0].y) == {"红党（法国）", "Rose Party（法国）"}
+    assert set(charts.top_parties_by_family_chart(frame).data[0].y) == {"Red Party (France)", "Rose Party (France)"}
