@@ -515,9 +515,9 @@ def add_era_markers(
         if labels:
             # The language's label and description; the English ones where the file has no label
             # in this language (a row added by hand), so label and description never mix.
-            columns = (label_column, description_column) if era.get(label_column) else ("label", "description")
-            label = str(era[columns[0]])
-            description = str(era.get(columns[1]) or "") or label
+            columns = (label_column, description_column) if _text(era.get(label_column)) else ("label", "description")
+            label = _text(era[columns[0]])
+            description = _text(era.get(columns[1])) or label
             notes.append(
                 dict(
                     x=year,
@@ -536,6 +536,13 @@ def add_era_markers(
             )
     if shapes:
         fig.update_layout(shapes=shapes, annotations=notes)
+
+
+def _text(value: object) -> str:
+    """A cell as text: '' for a missing value (None, NaN)."""
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    return str(value).strip()
 
 
 ERA_HEADROOM = 1.18  # the y range leaves this much room above the data for the era labels
