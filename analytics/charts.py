@@ -566,7 +566,7 @@ def _pct(value) -> str:
 def _fmt_int(value) -> str:
     if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
         return "–"
-    return f"{int(value):,}"
+    return number(int(value))
 
 
 # ---------------------------------------------------------------------------------------------

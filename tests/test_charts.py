@@ -760,3 +760,19 @@ def test_change_levels_named_in_chinese():
     assert fig.layout.title.text == "各国交往较基准期的变化"
     assert fig.data[0].hovertemplate.startswith("<b>%{text}</b>：大幅增加<br>观察期内交往%{customdata[0]:,}次")
     assert charts.change_level_map_chart(df).data[0].hovertemplate.startswith("<b>%{text}</b>: large increase<br>")
+
+
+def test_english_chart_titles_are_the_documented_ones():
+    """The English titles moved into the catalogue unchanged: the chart table of docs/export.md
+    names each chart's page and title."""
+    from pathlib import Path
+
+    doc = (Path(__file__).resolve().parent.parent / "docs" / "export.md").read_text(encoding="utf-8")
+    rows = {
+        cells[0].strip("` "): (cells[1].strip(), cells[2].strip())
+        for line in doc.splitlines()
+        if line.startswith("| `") and len(cells := line.strip("|").split("|")) >= 3
+    }
+    with i18n.using("en"):
+        shown = {name: (spec.page, spec.title) for name, spec in chart_catalog.CHARTS.items()}
+    assert {name: rows.get(name) for name in shown} == shown
