@@ -22,7 +22,7 @@ import plotly.graph_objects as go
 from analytics import charts, dimensions, explore, metrics, texts, vocab
 from analytics.errors import DomainError, InvalidInputError
 from analytics.filters import Filters
-from analytics.i18n import country_name, t
+from analytics.i18n import country_name, t, using
 from analytics.reference import ReferenceDataError, eras
 from analytics.reference import countries as reference_countries
 
@@ -415,23 +415,27 @@ def build_chart(
     is_demo: bool,
     source: str | None = None,
     window: tuple[int, int] | None = None,
+    lang: str | None = None,
     **options,
 ) -> tuple[go.Figure, pd.DataFrame]:
     """The named chart for these filters, titled, captioned with the filters and footnoted with
     the source (and "Demo data" when ``is_demo``), with the DataFrame behind it.
 
     ``window``: the filters' (first, last) year when the caller knows it already (saves a query).
+    ``lang``: the language of the chart's words (``en``, ``zh``); the current language when None.
+    A cache of charts keys on it. The data keeps its codes and recorded names in every language.
     """
     try:
         spec = CHARTS[name]
     except KeyError:
         raise ChartNotFoundError(name) from None
-    fig, data = spec.build(con, filters, **options)
-    if window is not None and not spec.own_years:
-        caption = filters_caption(None, filters.with_years(*window))
-    else:
-        caption = filters_caption(con, filters, years=not spec.own_years)
-    charts.annotate(fig, subtitle=caption, footnote=footnote(source, is_demo=is_demo))
+    with using(lang):
+        fig, data = spec.build(con, filters, **options)
+        if window is not None and not spec.own_years:
+            caption = filters_caption(None, filters.with_years(*window))
+        else:
+            caption = filters_caption(con, filters, years=not spec.own_years)
+        charts.annotate(fig, subtitle=caption, footnote=footnote(source, is_demo=is_demo))
     return fig, data
 
 

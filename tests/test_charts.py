@@ -776,3 +776,14 @@ def test_english_chart_titles_are_the_documented_ones():
     with i18n.using("en"):
         shown = {name: (spec.page, spec.title) for name, spec in chart_catalog.CHARTS.items()}
     assert {name: rows.get(name) for name in shown} == shown
+
+
+def test_build_chart_takes_the_language(con):
+    chinese, chinese_data = chart_catalog.build_chart(con, "regions", SINCE_2020, is_demo=True, lang="zh")
+    english, english_data = chart_catalog.build_chart(con, "regions", SINCE_2020, is_demo=True)
+    assert chinese.layout.title.text.startswith("按地区分列的交往次数") and list(chinese.data[0].y)[-1] == "欧洲"
+    assert english.layout.title.text.startswith("Exchanges by region") and list(english.data[0].y)[-1] == "Europe"
+    assert i18n.current() == "en"  # the language of the run is left as it was
+    pd.testing.assert_frame_equal(chinese_data, english_data)  # the data keeps its codes
+    with pytest.raises(i18n.LanguageError):
+        chart_catalog.build_chart(con, "regions", SINCE_2020, is_demo=True, lang="fr")
