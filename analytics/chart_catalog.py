@@ -4,8 +4,10 @@ A ``ChartSpec.build(con, filters, **options)`` runs the metric behind the chart
 (``analytics.metrics``, ``analytics.explore``) and draws it with the builder from
 ``analytics.charts``, returning the figure and the DataFrame behind it. ``build_chart`` is
 what the pages, the export module and the CLI call: it adds the line saying which filters
-and years the chart covers and the footnote with the source and "Demo data". Nothing here
-imports streamlit; the pages cache ``build_chart`` results in ``pages/cache.py``.
+and years the chart covers and the footnote with the source and "Demo data". Titles,
+descriptions, captions and footnotes are catalogue messages in the current language
+(``analytics.i18n``); a cached chart must be keyed on the language. Nothing here imports
+streamlit; the pages cache ``build_chart`` results in ``pages/cache.py``.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import plotly.graph_objects as go
 from analytics import charts, dimensions, explore, metrics, texts, vocab
 from analytics.errors import DomainError, InvalidInputError
 from analytics.filters import Filters
+from analytics.i18n import country_name, t, using
 from analytics.reference import ReferenceDataError, eras
 from analytics.reference import countries as reference_countries
 
@@ -33,20 +36,32 @@ class ChartNotFoundError(DomainError, KeyError):
     """A chart name that is not in the catalog."""
 
     def __str__(self) -> str:
-        return f"Unknown chart {self.args[0]!r}. Charts: {', '.join(CHARTS)}"
+        return t("chart.error.unknown_chart", name=repr(self.args[0]), charts=", ".join(CHARTS))
 
 
 @dataclass(frozen=True)
 class ChartSpec:
-    """One chart: a kebab-case ``name``, a ``title`` saying what is counted, the ``page`` it is
-    shown on, and ``build(con, filters, **options) -> (figure, data)``."""
+    """One chart: a kebab-case ``name``, the catalogue key of its ``title`` (what is counted), the
+    ``page`` it is shown on (the page's identifier), ``build(con, filters, **options) -> (figure,
+    data)`` and the key of a longer ``description``. ``title`` and ``description`` are the
+    messages in the current language."""
 
     name: str
-    title: str
+    title_key: str
     page: str
     build: Build
-    description: str = ""
+    description_key: str = ""
     own_years: bool = False  # the chart picks its own years (periods, latest years): the caption leaves them out
+
+    @property
+    def title(self) -> str:
+        """The chart's title in the current language."""
+        return t(self.title_key)
+
+    @property
+    def description(self) -> str:
+        """The chart's description in the current language ('' when it has none)."""
+        return t(self.description_key) if self.description_key else ""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -63,14 +78,16 @@ def era_markers() -> pd.DataFrame:
                 "year": pd.Series(dtype="int64"),
                 "label": pd.Series(dtype="object"),
                 "description": pd.Series(dtype="object"),
+                "label_zh": pd.Series(dtype="object"),
+                "description_zh": pd.Series(dtype="object"),
             }
         )
 
 
 def period_label(period: tuple[int, int]) -> str:
-    """'2016–2020' (or '2020' for a single year)."""
+    """'2016–2020' (or '2020' for a single year); '2016—2020年' ('2020年') in Chinese."""
     first, last = period
-    return str(first) if first == last else f"{first}–{last}"
+    return t("chart.period.year", year=first) if first == last else t("chart.period.range", first=first, last=last)
 
 
 def default_periods(
@@ -136,7 +153,7 @@ def _status_share(con, filters: Filters, **_):
         df,
         "party_status",
         codes=("ruling", "coalition", "opposition"),
-        title="Share of exchanges per year with ruling, coalition and opposition parties",
+        title=t("chart.status_share.title"),
         eras=era_markers(),
     )
     return fig, df
@@ -162,13 +179,13 @@ def _concentration(con, filters: Filters, **_):
 
 def _family_by_region(con, filters: Filters, **_):
     df = metrics.cross_table(con, filters, "party_family", "region")
-    fig = charts.heatmap_chart(df, "party_family", "region", title="Exchanges by party family and region")
+    fig = charts.heatmap_chart(df, "party_family", "region", title=t("chart.family_by_region.title"))
     return fig, df
 
 
 def _region_by_year(con, filters: Filters, **_):
     df = metrics.cross_table(con, filters, "region", "year")
-    fig = charts.heatmap_chart(df, "region", "year", title="Exchanges per year by region")
+    fig = charts.heatmap_chart(df, "region", "year", title=t("chart.region_by_year.title"))
     return fig, df
 
 
@@ -209,7 +226,7 @@ def _change_levels(con, filters: Filters, *, baseline_years: int = MOVERS_SPAN, 
     baseline_label = period_label((first - baseline_years, first - 1))
     fig = charts.change_level_map_chart(
         short_country_names(df),
-        title=f"Change by country: yearly exchanges in {window_label} against {baseline_label}",
+        title=t("chart.change_levels.title_periods", window=window_label, baseline=baseline_label),
         baseline_label=baseline_label,
     )
     return fig, df
@@ -222,13 +239,17 @@ def _leaderboard(kind: str) -> Build:
         if "region" not in df.columns and "country_iso3" in df.columns:
             regions = dict(zip(reference_countries()["iso3"], reference_countries()["region"], strict=True))
             df = df.assign(region=[regions.get(c, vocab.INTERNATIONAL_BUCKET) for c in df["country_iso3"].fillna("")])
-        title = f"Top {top} countries by exchanges" if kind == "country" else f"Top {top} parties by exchanges"
+        title = (
+            t("chart.top_countries.title_top", top=top)
+            if kind == "country"
+            else t("chart.top_parties.title_top", top=top)
+        )
         previous = metrics.previous_window(*metrics.window(con, filters))
         return charts.leaderboard_chart(
             short_country_names(df),
             kind,
             title=title,
-            previous_label=f"In {period_label(previous)} (the period as long before)",
+            previous_label=t("chart.previous_period_named", period=period_label(previous)),
         ), df
 
     return build
@@ -245,7 +266,9 @@ def _periods(con, filters, period_a, period_b):
 
 def _compare_frame(con, filters, dimension, period_a, period_b) -> pd.DataFrame:
     if dimension not in COMPARE_DIMENSIONS:
-        raise InvalidInputError(f"Cannot compare by {dimension!r}; choose one of {', '.join(COMPARE_DIMENSIONS)}")
+        raise InvalidInputError(
+            t("chart.error.compare_dimension", dimension=repr(dimension), valid=", ".join(COMPARE_DIMENSIONS))
+        )
     df = metrics.compare_periods(con, filters, dimension, period_a, period_b)
     if dimension == "country_iso3":
         df = _with_country_names(df)
@@ -255,7 +278,7 @@ def _compare_frame(con, filters, dimension, period_a, period_b) -> pd.DataFrame:
 def _compare(con, filters: Filters, *, dimension: str = "region", period_a=None, period_b=None, **_):
     period_a, period_b = _periods(con, filters, period_a, period_b)
     if period_a is None:
-        return charts.empty_figure("Exchanges in two periods"), pd.DataFrame()
+        return charts.empty_figure(t("chart.compare_periods.title")), pd.DataFrame()
     df = _compare_frame(con, filters, dimension, period_a, period_b)
     fig = charts.compare_periods_chart(
         short_country_names(df), dimension, period_label(period_a), period_label(period_b)
@@ -263,7 +286,10 @@ def _compare(con, filters: Filters, *, dimension: str = "region", period_a=None,
     return fig, df
 
 
-def _movers(default_dimension: str, default_top: int, prefix: str | None = None) -> Build:
+def _movers(default_dimension: str, default_top: int, title_key: str | None = None) -> Build:
+    """``title_key``: a message of the title with the periods ``{a}`` and ``{b}`` (else the
+    builder's title, which names the dimension)."""
+
     def build(
         con,
         filters: Filters,
@@ -276,8 +302,8 @@ def _movers(default_dimension: str, default_top: int, prefix: str | None = None)
     ):
         period_a, period_b = _periods(con, filters, period_a, period_b)
         if period_a is None:
-            return charts.empty_figure("Biggest changes between two periods"), pd.DataFrame()
-        title = f"{prefix}: {period_label(period_b)} vs {period_label(period_a)}" if prefix else None
+            return charts.empty_figure(t("chart.compare_movers.title")), pd.DataFrame()
+        title = t(title_key, a=period_label(period_a), b=period_label(period_b)) if title_key else None
         df = _compare_frame(con, filters, dimension, period_a, period_b)
         fig = charts.movers_chart(
             short_country_names(df), dimension, period_label(period_a), period_label(period_b), top=top, title=title
@@ -289,11 +315,9 @@ def _movers(default_dimension: str, default_top: int, prefix: str | None = None)
 
 def _pivot(con, filters: Filters, *, rows: str = "region", columns: str = "year", measure: str = "exchanges", **_):
     df = explore.pivot(con, filters, rows, columns, measure)
-    # Distinct counts (events, parties, countries) may count one party in several cells.
-    share_of = (
-        "the total" if measure == "exchanges" else f"all {measure} matching the filters (one can be in several cells)"
-    )
-    return charts.heatmap_chart(df, rows, columns, value=measure, share_of=share_of), df
+    # Distinct counts (events, parties, countries) may count one party in several cells: the
+    # heatmap's hover says so for any measure but exchanges.
+    return charts.heatmap_chart(df, rows, columns, value=measure), df
 
 
 # ---------------------------------------------------------------------------------------------
@@ -302,78 +326,70 @@ def _pivot(con, filters: Filters, *, rows: str = "region", columns: str = "year"
 _SPECS = [
     ChartSpec(
         "exchanges-per-year",
-        "Exchanges per year",
+        "chart.exchanges_per_year.title",
         "Overview",
         _exchanges_per_year,
-        "Exchanges per year with the 3-year rolling mean and era markers.",
+        "chart.exchanges_per_year.description",
     ),
-    ChartSpec(
-        "world-map",
-        "Exchanges by country",
-        "Overview",
-        _world_map,
-        "World map of exchanges per country; international organisations are off the map.",
-    ),
+    ChartSpec("world-map", "chart.world_map.title", "Overview", _world_map, "chart.world_map.description"),
     ChartSpec(
         "top-movers",
-        "Top movers by country",
+        "chart.top_movers.title",
         "Overview",
-        _movers("country_iso3", 8, "Change in exchanges by country"),
-        "Countries whose exchanges rose or fell most: the latest five years against the five before.",
+        _movers("country_iso3", 8, "chart.top_movers.title_periods"),
+        "chart.top_movers.description",
         own_years=True,
     ),
-    ChartSpec("activity-per-year", "Exchanges, events, parties and countries per year", "Trends", _activity_per_year),
-    ChartSpec("forms-per-year", "Exchanges per year by form", "Trends", _per_year("form")),
-    ChartSpec("directions-per-year", "Exchanges per year by direction", "Trends", _per_year("direction")),
-    ChartSpec("levels-per-year", "Exchanges per year by level", "Trends", _per_year("level")),
-    ChartSpec("first-contacts", "First contacts: new and cumulative parties and countries", "Trends", _first_contacts),
-    ChartSpec("concentration", "Share of exchanges with the top 10 countries and parties", "Trends", _concentration),
-    ChartSpec("families-per-year", "Exchanges per year by party family", "Party types", _per_year("party_family")),
+    ChartSpec("activity-per-year", "chart.activity_per_year.title", "Trends", _activity_per_year),
+    ChartSpec("forms-per-year", "chart.forms_per_year.title", "Trends", _per_year("form")),
+    ChartSpec("directions-per-year", "chart.directions_per_year.title", "Trends", _per_year("direction")),
+    ChartSpec("levels-per-year", "chart.levels_per_year.title", "Trends", _per_year("level")),
+    ChartSpec("first-contacts", "chart.first_contacts.title", "Trends", _first_contacts),
+    ChartSpec("concentration", "chart.concentration.title", "Trends", _concentration),
+    ChartSpec("families-per-year", "chart.families_per_year.title", "Party types", _per_year("party_family")),
     ChartSpec(
         "families-share-per-year",
-        "Share of exchanges per year by party family",
+        "chart.families_share_per_year.title",
         "Party types",
         _per_year("party_family", share=True),
     ),
-    ChartSpec(
-        "status-share-per-year",
-        "Share of exchanges with ruling, coalition and opposition parties",
-        "Party types",
-        _status_share,
-    ),
-    ChartSpec("family-by-region", "Exchanges by party family and region", "Party types", _family_by_region),
-    ChartSpec("top-parties-by-family", "Top parties in each party family", "Party types", _top_parties_by_family),
-    ChartSpec("regions", "Exchanges by region", "Regions", _regions),
-    ChartSpec("subregions", "Exchanges by sub-region", "Regions", _subregions),
-    ChartSpec("region-by-year", "Exchanges per year by region", "Regions", _region_by_year),
+    ChartSpec("status-share-per-year", "chart.status_share_per_year.title", "Party types", _status_share),
+    ChartSpec("family-by-region", "chart.family_by_region.title", "Party types", _family_by_region),
+    ChartSpec("top-parties-by-family", "chart.top_parties_by_family.title", "Party types", _top_parties_by_family),
+    ChartSpec("regions", "chart.regions.title", "Regions", _regions),
+    ChartSpec("subregions", "chart.subregions.title", "Regions", _subregions),
+    ChartSpec("region-by-year", "chart.region_by_year.title", "Regions", _region_by_year),
     ChartSpec(
         "change-level-map",
-        "Change against the baseline, by country",
+        "chart.change_level_map.title",
         "Regions",
         _change_levels,
-        "Each country's exchanges in the window against its yearly average in the baseline years before.",
+        "chart.change_level_map.description",
         own_years=True,
     ),
-    ChartSpec("top-countries", "Top countries by exchanges", "Regions", _leaderboard("country")),
-    ChartSpec("compare-periods", "Exchanges in two periods", "Compare", _compare, own_years=True),
-    ChartSpec(
-        "compare-movers", "Biggest changes between two periods", "Compare", _movers("region", 15), own_years=True
-    ),
-    ChartSpec("pivot", "Pivot of the filtered exchanges", "Explorer", _pivot),
-    ChartSpec("by-form", "Exchanges by form", "Profiles", _breakdown("form")),
-    ChartSpec("by-level", "Exchanges by level", "Profiles", _breakdown("level")),
-    ChartSpec("by-status", "Exchanges by party status", "Profiles", _breakdown("party_status")),
-    ChartSpec("by-direction", "Exchanges by direction", "Profiles", _breakdown("direction")),
-    ChartSpec("by-family", "Exchanges by party family", "Profiles", _breakdown("party_family")),
-    ChartSpec("top-parties", "Top parties by exchanges", "Profiles", _leaderboard("party")),
+    ChartSpec("top-countries", "chart.top_countries.title", "Regions", _leaderboard("country")),
+    ChartSpec("compare-periods", "chart.compare_periods.title", "Compare", _compare, own_years=True),
+    ChartSpec("compare-movers", "chart.compare_movers.title", "Compare", _movers("region", 15), own_years=True),
+    ChartSpec("pivot", "chart.pivot.title", "Explorer", _pivot),
+    ChartSpec("by-form", "chart.by_form.title", "Profiles", _breakdown("form")),
+    ChartSpec("by-level", "chart.by_level.title", "Profiles", _breakdown("level")),
+    ChartSpec("by-status", "chart.by_status.title", "Profiles", _breakdown("party_status")),
+    ChartSpec("by-direction", "chart.by_direction.title", "Profiles", _breakdown("direction")),
+    ChartSpec("by-family", "chart.by_family.title", "Profiles", _breakdown("party_family")),
+    ChartSpec("top-parties", "chart.top_parties.title", "Profiles", _leaderboard("party")),
 ]
 CHARTS: dict[str, ChartSpec] = {spec.name: spec for spec in _SPECS}
 
 
 def filters_caption(con: duckdb.DuckDBPyConnection | None, filters: Filters, *, years: bool = True) -> str:
-    """The filters in words with the actual year window and country names (e.g. '1978–2025;
-    Region: Africa; Country: Kenya'). ``years=False`` (or no connection) leaves the years as set."""
-    short = dict(zip(reference_countries()["iso3"], reference_countries()["common_name"], strict=True))
+    """The filters in words with the actual year window and country names in the current language
+    (e.g. '1978–2025; Region: Africa; Country: Kenya'; '1978—2025年；地区：非洲；国家：肯尼亚').
+    ``years=False`` (or no connection) leaves the years as set."""
+    table = reference_countries()
+    short = {
+        iso3: country_name(iso2, common)
+        for iso3, iso2, common in zip(table["iso3"], table["iso2"], table["common_name"], strict=True)
+    }
     named = replace(filters, countries=tuple(short.get(code, code) for code in filters.countries))
     if not years:
         return named.with_years(None, None).describe()
@@ -385,7 +401,7 @@ def filters_caption(con: duckdb.DuckDBPyConnection | None, filters: Filters, *, 
 
 def footnote(source: str | None = None, *, is_demo: bool) -> str:
     """'Source: …' and, for demo data, a second line 'Demo data: …', for the bottom of a chart."""
-    parts = [f"Source: {source or texts.source()}"]
+    parts = [t("chart.footnote.source", source=source or texts.source())]
     if is_demo:
         parts.append(texts.demo_note())
     return "\n".join(parts)
@@ -399,23 +415,27 @@ def build_chart(
     is_demo: bool,
     source: str | None = None,
     window: tuple[int, int] | None = None,
+    lang: str | None = None,
     **options,
 ) -> tuple[go.Figure, pd.DataFrame]:
     """The named chart for these filters, titled, captioned with the filters and footnoted with
     the source (and "Demo data" when ``is_demo``), with the DataFrame behind it.
 
     ``window``: the filters' (first, last) year when the caller knows it already (saves a query).
+    ``lang``: the language of the chart's words (``en``, ``zh``); the current language when None.
+    A cache of charts keys on it. The data keeps its codes and recorded names in every language.
     """
     try:
         spec = CHARTS[name]
     except KeyError:
         raise ChartNotFoundError(name) from None
-    fig, data = spec.build(con, filters, **options)
-    if window is not None and not spec.own_years:
-        caption = filters_caption(None, filters.with_years(*window))
-    else:
-        caption = filters_caption(con, filters, years=not spec.own_years)
-    charts.annotate(fig, subtitle=caption, footnote=footnote(source, is_demo=is_demo))
+    with using(lang):
+        fig, data = spec.build(con, filters, **options)
+        if window is not None and not spec.own_years:
+            caption = filters_caption(None, filters.with_years(*window))
+        else:
+            caption = filters_caption(con, filters, years=not spec.own_years)
+        charts.annotate(fig, subtitle=caption, footnote=footnote(source, is_demo=is_demo))
     return fig, data
 
 

@@ -6,6 +6,10 @@ Paul Tol's "muted" set), one fixed colour per party family, region and vocabular
 is the same on every chart, and fonts installed on the machine (DejaVu Sans, Liberation Sans;
 no web fonts). Builders give the figure a title that says what is counted; ``annotate`` adds
 the line saying for which filters and the footnote with the source and "Demo data".
+Every word comes from the message catalogue (``analytics/locale/*/LC_MESSAGES/charts.po``) in
+the current language (``analytics.i18n``): vocabulary codes through their labels, regions and
+countries through their names in the language, party names as recorded (``party_zh`` in Chinese
+when the frame has it). Hover numbers use Plotly's locale-neutral formats (``%{y:,}``).
 The chart catalog (``analytics.chart_catalog``) pairs each builder with its metric; the
 pages and the exports draw through the catalog. Tests read ``fig.data`` and ``fig.layout``.
 """
@@ -14,15 +18,17 @@ from __future__ import annotations
 
 import html
 import math
-from collections.abc import Mapping, Sequence
+import re
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
 
-from analytics import dimensions, vocab
-from analytics.i18n import vocabulary_label
+from analytics import dimensions, reference, vocab
+from analytics.i18n import country_name, current, number, region_name, t, vocabulary_label
 from analytics.untrusted import LABEL_LIMIT, plotly_literal, short_label
 
 TEMPLATE = "ledger"
@@ -49,20 +55,79 @@ SEQUENTIAL = _scale(["#f4f8fb", "#c6dbef", "#8fbbd9", "#4a8fc0", "#1f5f99", "#0b
 # Maps: the lowest count is still clearly blue, so it never reads as "no exchange" (grey land).
 MAP_SCALE = _scale(["#cfe1f2", "#9ec4e4", "#6aa5d2", "#3b7fb9", "#1a5590", "#0b3766"])
 NO_DATA_LAND = "#e9ebee"
-EMPTY_MESSAGE = "No exchanges match these filters."
+
+
+def empty_message() -> str:
+    """'No exchanges match these filters.' in the current language."""
+    return t("chart.empty")
+
+
+class _Words(Mapping[str, str]):
+    """A mapping whose values are read from the catalogue on each lookup, so a module-level table
+    of labels follows the language of the run (``DIMENSION_NAMES["region"]`` is 'Region' or '地区')."""
+
+    def __init__(self, labels: Mapping[str, Callable[[], str]]):
+        self._labels = dict(labels)
+
+    def __getitem__(self, key: str) -> str:
+        return self._labels[key]()
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._labels)
+
+    def __len__(self) -> int:
+        return len(self._labels)
+
+
+def _dimension_label(d: dimensions.Dimension) -> Callable[[], str]:
+    return lambda: d.label
+
+
+def _message(key: str) -> Callable[[], str]:
+    return lambda: t(key)
+
 
 # Colours and category order of each dimension: views of the dimension registry, where every code
 # has one fixed colour, the same on every chart.
 DIMENSION_COLOURS: dict[str, Mapping[str, str]] = {d.name: d.colours for d in dimensions.ALL if d.colours}
 DIMENSION_ORDER: dict[str, tuple[str, ...]] = {d.name: d.category_order for d in dimensions.ALL if d.category_order}
 # What a chart calls a column: the dimension labels, and the name columns beside them.
-DIMENSION_NAMES: dict[str, str] = {
-    **{d.name: d.label for d in dimensions.ALL},
-    "country": "Country",
-    "party": "Party",
-}
+DIMENSION_NAMES: Mapping[str, str] = _Words(
+    {
+        **{d.name: _dimension_label(d) for d in dimensions.ALL},
+        "country": _message("chart.name.country"),
+        "party": _message("chart.name.party"),
+    }
+)
 FALLBACK_COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#999933", "#882255")
-MEASURE_NAMES = {"exchanges": "Exchanges", "events": "Events", "parties": "Parties", "countries": "Countries"}
+MEASURE_NAMES: Mapping[str, str] = _Words(
+    {
+        "exchanges": _message("chart.measure.exchanges"),
+        "events": _message("chart.measure.events"),
+        "parties": _message("chart.measure.parties"),
+        "countries": _message("chart.measure.countries"),
+    }
+)
+# How many of a measure, with a Plotly number placeholder or a number: '%{y:,} exchanges'.
+COUNT_KEYS: Mapping[str, str] = {
+    "exchanges": "chart.count.exchanges",
+    "events": "chart.count.events",
+    "parties": "chart.count.parties",
+    "countries": "chart.count.countries",
+}
+# The measure as a noun inside a sentence: 'of all parties matching the filters'.
+NOUN_KEYS: Mapping[str, str] = {
+    "exchanges": "chart.noun.exchanges",
+    "events": "chart.noun.events",
+    "parties": "chart.noun.parties",
+    "countries": "chart.noun.countries",
+}
+
+
+def count(measure: str, value: object) -> str:
+    """'12 exchanges' / '交往12次' for a measure, ``value`` a number or a Plotly placeholder."""
+    shown = number(value) if isinstance(value, int | float) else value
+    return t(COUNT_KEYS[measure], count=shown) if measure in COUNT_KEYS else f"{shown} {measure}"
 
 
 def _register_template() -> None:
@@ -137,12 +202,57 @@ def colour(dimension: str, code: str, index: int = 0) -> str:
 
 
 def category_label(dimension: str, code: str) -> str:
-    """What a category is called on a chart: the vocabulary label, or the value itself."""
+    """What a category is called on a chart, in the current language: the vocabulary label, the
+    region's or country's name, or the value itself."""
     if code is None or (isinstance(code, float) and math.isnan(code)):
-        return "(none)"
-    if dimension == "country_iso3" and code == "":
-        return vocab.INTERNATIONAL_BUCKET
+        return t("chart.none")
+    if dimension == "country_iso3":
+        return country_label(code)
+    if dimension == "country":
+        return country_label(None, code)
+    if dimension in ("region", "subregion"):
+        return region_name(str(code))
     return vocabulary_label(code) if dimensions.coded(dimension) else str(code)
+
+
+@lru_cache(maxsize=1)
+def _iso2_codes() -> tuple[dict[str, str], dict[str, str]]:
+    """ISO3 -> ISO2, and English name (official or common) -> ISO2, from the reference countries."""
+    table = reference.countries()
+    by_iso3 = dict(zip(table["iso3"], table["iso2"], strict=True))
+    by_name = {
+        **dict(zip(table["common_name"], table["iso2"], strict=True)),
+        **dict(zip(table["name"], table["iso2"], strict=True)),
+    }
+    return by_iso3, by_name
+
+
+def country_label(iso3: str | None, recorded: str | None = None) -> str:
+    """A country on a chart: the recorded (English) name, or its CLDR name in Chinese; the
+    international organisations' bucket for an organisation without a country (``iso3`` '')."""
+    iso3 = "" if iso3 is None or (isinstance(iso3, float) and math.isnan(iso3)) else str(iso3)
+    recorded = "" if recorded is None or (isinstance(recorded, float) and math.isnan(recorded)) else str(recorded)
+    if (not iso3 and not recorded) or recorded == vocab.INTERNATIONAL_BUCKET:
+        return region_name(vocab.INTERNATIONAL_BUCKET)
+    by_iso3, by_name = _iso2_codes()
+    iso2 = by_iso3.get(iso3.upper()) if iso3 else by_name.get(recorded)
+    return country_name(iso2, recorded or iso3)
+
+
+def display_party(frame: pd.DataFrame) -> list[str]:
+    """The party names of a frame as a chart shows them: the name recorded in Chinese
+    (``party_zh``) in a Chinese chart when the frame has one, else the name as recorded."""
+    names = frame["party"].fillna("").astype(str).tolist()
+    if current() != "zh" or "party_zh" not in frame.columns:
+        return names
+    chinese = frame["party_zh"].fillna("").astype(str).str.strip().tolist()
+    return [zh or name for name, zh in zip(names, chinese, strict=True)]
+
+
+def display_countries(frame: pd.DataFrame) -> list[str]:
+    """The country names of a frame (``country_iso3`` and ``country``) as a chart shows them."""
+    codes = frame["country_iso3"] if "country_iso3" in frame else pd.Series([None] * len(frame), index=frame.index)
+    return [country_label(code, name) for code, name in zip(codes, frame["country"], strict=True)]
 
 
 def ordered_categories(dimension: str, present: Sequence[str]) -> list[str]:
@@ -250,8 +360,10 @@ def _category_axis(
     return keys
 
 
-def empty_figure(title: str, message: str = EMPTY_MESSAGE, *, height: int = 320) -> go.Figure:
-    """A figure that says there is nothing to draw (no axes, one centred message)."""
+def empty_figure(title: str, message: str | None = None, *, height: int = 320) -> go.Figure:
+    """A figure that says there is nothing to draw (no axes, one centred message; by default
+    ``empty_message()``)."""
+    message = empty_message() if message is None else message
     fig = _new_figure(title, height=height)
     fig.update_layout(xaxis=dict(visible=False), yaxis=dict(visible=False))
     fig.add_annotation(
@@ -331,7 +443,7 @@ def annotate(fig: go.Figure, *, subtitle: str = "", footnote: str = "") -> go.Fi
         lines = footnote.split("\n")
         fig.add_annotation(
             text="<br>".join(_escape(line) for line in lines),
-            name="footnote",
+            name="footnote",  # i18n: not text (the annotation's identifier)
             xref="paper",
             yref="paper",
             x=0 if left else 1,
@@ -382,6 +494,7 @@ def add_era_markers(
         return
     first, last = min(years), max(years)
     shown = eras[(eras["year"] >= first) & (eras["year"] <= last)].reset_index(drop=True)
+    label_column, description_column = ("label_zh", "description_zh") if current() == "zh" else ("label", "description")
     shapes, notes = list(fig.layout.get("shapes", [])), list(fig.layout.get("annotations", []))
     for i, era in shown.iterrows():
         year = int(era["year"])
@@ -400,6 +513,11 @@ def add_era_markers(
                 )
             )
         if labels:
+            # The language's label and description; the English ones where the file has no label
+            # in this language (a row added by hand), so label and description never mix.
+            columns = (label_column, description_column) if _text(era.get(label_column)) else ("label", "description")
+            label = _text(era[columns[0]])
+            description = _text(era.get(columns[1])) or label
             notes.append(
                 dict(
                     x=year,
@@ -408,16 +526,23 @@ def add_era_markers(
                     yref=f"y{axes[0]} domain",
                     yanchor="top",
                     xanchor="left",
-                    text=_escape(era["label"]),
+                    text=_escape(label),
                     showarrow=False,
                     xshift=2,
                     font=dict(size=10, color=MUTED_TEXT),
                     bgcolor="rgba(255,255,255,0.8)",
-                    hovertext=_escape(f"{year}: {era.get('description') or era['label']}"),
+                    hovertext=_escape(t("chart.era.hover", year=year, text=description)),
                 )
             )
     if shapes:
         fig.update_layout(shapes=shapes, annotations=notes)
+
+
+def _text(value: object) -> str:
+    """A cell as text: '' for a missing value (None, NaN)."""
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    return str(value).strip()
 
 
 ERA_HEADROOM = 1.18  # the y range leaves this much room above the data for the era labels
@@ -441,7 +566,7 @@ def _pct(value) -> str:
 def _fmt_int(value) -> str:
     if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
         return "–"
-    return f"{int(value):,}"
+    return number(int(value))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -449,13 +574,14 @@ def _fmt_int(value) -> str:
 
 
 def exchanges_per_year_chart(
-    df: pd.DataFrame, eras: pd.DataFrame | None = None, *, rolling: bool = True, title: str = "Exchanges per year"
+    df: pd.DataFrame, eras: pd.DataFrame | None = None, *, rolling: bool = True, title: str | None = None
 ) -> go.Figure:
     """Bars of exchanges per year, the 3-year rolling mean as a line, era markers.
 
     ``df``: ``metrics.exchanges_per_year`` (year, exchanges, events, parties, countries,
     exchanges_change, exchanges_change_pct, exchanges_rolling3).
     """
+    title = title or t("chart.exchanges_per_year.title")
     if df.empty or df["exchanges"].sum() == 0:
         return empty_figure(title)
     fig = _new_figure(title)
@@ -467,12 +593,13 @@ def exchanges_per_year_chart(
         "bar",
         x=df["year"],
         y=df["exchanges"],
-        name="Exchanges",
+        name=t("chart.measure.exchanges"),
         marker_color=ACCENT,
         customdata=custom,
         hovertemplate=(
-            "<b>%{x}</b><br>%{y:,} exchanges<br>%{customdata[0]:,} events · %{customdata[1]:,} parties · "
-            "%{customdata[2]:,} countries<br>Change on previous year: %{customdata[3]}<extra></extra>"
+            f"<b>%{{x}}</b><br>{count('exchanges', '%{y:,}')}<br>{count('events', '%{customdata[0]:,}')} · "
+            f"{count('parties', '%{customdata[1]:,}')} · {count('countries', '%{customdata[2]:,}')}<br>"
+            f"{t('chart.hover.change_on_previous_year', change='%{customdata[3]}')}<extra></extra>"
         ),
     )
     if rolling and "exchanges_rolling3" in df and len(df) >= 3:
@@ -481,25 +608,31 @@ def exchanges_per_year_chart(
             "scatter",
             x=df["year"],
             y=df["exchanges_rolling3"],
-            name="3-year rolling mean",
+            name=t("chart.rolling_mean"),
             mode="lines",
             line=dict(color=ROLLING_COLOUR, width=2.5),
-            hovertemplate="<b>%{x}</b><br>3-year rolling mean: %{y:,.1f}<extra></extra>",
+            hovertemplate=f"<b>%{{x}}</b><br>{_value(t('chart.rolling_mean'), '%{y:,.1f}')}<extra></extra>",
         )
     add_era_markers(fig, eras, df["year"].tolist())
     if eras is not None and not eras.empty:
         _headroom(fig, max(df["exchanges"].max(), df.get("exchanges_rolling3", df["exchanges"]).max()))
-    fig.update_layout(yaxis_title_text="Exchanges", hovermode="closest")
+    fig.update_layout(yaxis_title_text=t("chart.measure.exchanges"), hovermode="closest")
     _year_ticks(fig, len(df))
     return fig.figure()
 
 
+# The panels of the activity chart: (column, key of the panel title, key of the hover's count).
 ACTIVITY_MEASURES = (
-    ("exchanges", "Exchanges"),
-    ("events", "Events"),
-    ("parties", "Distinct parties"),
-    ("countries", "Distinct countries"),
+    ("exchanges", "chart.activity.exchanges", "chart.count.exchanges"),
+    ("events", "chart.activity.events", "chart.count.events"),
+    ("parties", "chart.activity.parties", "chart.count.distinct_parties"),
+    ("countries", "chart.activity.countries", "chart.count.distinct_countries"),
 )
+
+
+def _value(name: str, value: str) -> str:
+    """'Name: value' in the language's punctuation ('名称：数值')."""
+    return t("chart.hover.value", name=name, value=value)
 
 
 def _panels(
@@ -545,27 +678,27 @@ def _panels(
 
 def activity_per_year_chart(df: pd.DataFrame, eras: pd.DataFrame | None = None) -> go.Figure:
     """Small multiples of exchanges, events, parties and countries per year."""
-    title = "Exchanges, events, parties and countries per year"
+    title = t("chart.activity_per_year.title")
     if df.empty or df["exchanges"].sum() == 0:
         return empty_figure(title)
     fig = _new_figure(title, height=520, layout=dict(showlegend=False))
     suffixes = _panels(
-        fig, [(0.58, 1.0), (0.0, 0.42)], [(0.0, 0.46), (0.54, 1.0)], [label for _, label in ACTIVITY_MEASURES]
+        fig, [(0.58, 1.0), (0.0, 0.42)], [(0.0, 0.46), (0.54, 1.0)], [t(key) for _, key, _ in ACTIVITY_MEASURES]
     )
-    for suffix, (column, label) in zip(suffixes, ACTIVITY_MEASURES, strict=True):
+    for suffix, (column, label_key, count_key) in zip(suffixes, ACTIVITY_MEASURES, strict=True):
         _add(
             fig,
             "scatter",
             x=df["year"],
             y=df[column],
             mode="lines",
-            name=_legend_name(label),
+            name=_legend_name(t(label_key)),
             line=dict(color=ACCENT, width=2),
             fill="tozeroy",
             fillcolor="rgba(31,78,121,0.12)",
             xaxis=f"x{suffix}",
             yaxis=f"y{suffix}",
-            hovertemplate=f"<b>%{{x}}</b><br>%{{y:,}} {label.lower()}<extra></extra>",
+            hovertemplate=f"<b>%{{x}}</b><br>{t(count_key, count='%{y:,}')}<extra></extra>",
         )
     add_era_markers(fig, eras, df["year"].tolist(), axes=tuple(suffixes), labels=False)
     _year_ticks(fig, len(df), axes=suffixes)
@@ -585,7 +718,9 @@ def breakdown_per_year_chart(
     ``df``: ``metrics.breakdown(..., per_year=True)`` (year, <dimension>, exchanges, share).
     """
     name = DIMENSION_NAMES.get(dimension, dimension).lower()
-    title = title or (f"Share of exchanges per year by {name}" if share else f"Exchanges per year by {name}")
+    title = title or (
+        t("chart.per_year.share_title", dimension=name) if share else t("chart.per_year.title", dimension=name)
+    )
     if df.empty or df["exchanges"].sum() == 0:
         return empty_figure(title)
     fig = _new_figure(title, height=470)
@@ -605,14 +740,14 @@ def breakdown_per_year_chart(
             customdata=list(zip(counts.astype(int), shares, strict=True)),
             meta=code,
             hovertemplate=(
-                f"<b>%{{x}}</b> · {_escape(label)}<br>%{{customdata[0]:,}} exchanges<br>"
-                "%{customdata[1]:.1%} of the year<extra></extra>"
+                f"<b>%{{x}}</b> · {_escape(label)}<br>{count('exchanges', '%{customdata[0]:,}')}<br>"
+                f"{t('chart.hover.share_of_year', share='%{customdata[1]:.1%}')}<extra></extra>"
             ),
         )
     fig.update_layout(
         barmode="stack",
         bargap=0.08,
-        yaxis_title_text="Share of exchanges" if share else "Exchanges",
+        yaxis_title_text=t("chart.share_of_exchanges") if share else t("chart.measure.exchanges"),
         legend=dict(traceorder="reversed"),
     )  # the legend reads top-down like the stack
     if share:
@@ -635,7 +770,7 @@ def share_lines_chart(
 ) -> go.Figure:
     """Lines of each category's share of the year's exchanges (e.g. ruling vs opposition)."""
     name = DIMENSION_NAMES.get(dimension, dimension).lower()
-    title = title or f"Share of exchanges per year by {name}"
+    title = title or t("chart.per_year.share_title", dimension=name)
     if df.empty or df["exchanges"].sum() == 0:
         return empty_figure(title)
     fig = _new_figure(title)
@@ -656,12 +791,12 @@ def share_lines_chart(
             line=dict(color=colour(dimension, code, i), width=2.5),
             customdata=all_counts[code].astype(int),
             hovertemplate=(
-                f"<b>%{{x}}</b> · {_escape(label)}<br>%{{y:.1%}} of the year's exchanges"
-                "<br>%{customdata:,} exchanges<extra></extra>"
+                f"<b>%{{x}}</b> · {_escape(label)}<br>{t('chart.hover.share_of_year_exchanges', share='%{y:.1%}')}"
+                f"<br>{count('exchanges', '%{customdata:,}')}<extra></extra>"
             ),
         )
     fig.update_layout(yaxis=dict(tickformat=".0%", rangemode="tozero"))
-    fig.update_layout(yaxis_title_text="Share of exchanges", hovermode="x unified")
+    fig.update_layout(yaxis_title_text=t("chart.share_of_exchanges"), hovermode="x unified")
     add_era_markers(fig, eras, years)
     if eras is not None and not eras.empty:
         shown = df[df[dimension].isin(codes)] if codes is not None else df
@@ -678,14 +813,35 @@ def first_contacts_chart(df: pd.DataFrame, eras: pd.DataFrame | None = None) -> 
     ``df``: ``metrics.first_contacts`` (year, new_parties, new_countries, cumulative_parties,
     cumulative_countries).
     """
-    title = "First contacts: parties and countries met"
+    title = t("chart.first_contacts.figure_title")
     if df.empty or (df["new_parties"].sum() == 0 and df["cumulative_parties"].max() == 0):
         return empty_figure(title)
     fig = _new_figure(title, height=500, layout=dict(barmode="group", bargap=0.15))
-    top, bottom = _panels(fig, [(0.52, 1.0), (0.0, 0.4)], [(0.0, 1.0)], ["Distinct so far", "New in the year"])
-    for column, name, shade, dash in (
-        ("parties", "Parties", ACCENT, "solid"),
-        ("countries", "Countries", "#999933", "dash"),
+    top, bottom = _panels(
+        fig,
+        [(0.52, 1.0), (0.0, 0.4)],
+        [(0.0, 1.0)],
+        [t("chart.first_contacts.so_far_panel"), t("chart.first_contacts.new_panel")],
+    )
+    for column, name, shade, dash, so_far, new_name, new in (
+        (
+            "parties",
+            t("chart.measure.parties"),
+            ACCENT,
+            "solid",
+            "chart.first_contacts.so_far.parties",
+            "chart.first_contacts.new_name.parties",
+            "chart.first_contacts.new.parties",
+        ),
+        (
+            "countries",
+            t("chart.measure.countries"),
+            "#999933",
+            "dash",
+            "chart.first_contacts.so_far.countries",
+            "chart.first_contacts.new_name.countries",
+            "chart.first_contacts.new.countries",
+        ),
     ):
         _add(
             fig,
@@ -698,21 +854,21 @@ def first_contacts_chart(df: pd.DataFrame, eras: pd.DataFrame | None = None) -> 
             line=dict(color=shade, width=2.5, dash=dash),
             xaxis=f"x{top}",
             yaxis=f"y{top}",
-            hovertemplate=f"<b>%{{x}}</b><br>%{{y:,}} distinct {column} met so far<extra></extra>",
+            hovertemplate=f"<b>%{{x}}</b><br>{t(so_far, count='%{y:,}')}<extra></extra>",
         )
         _add(
             fig,
             "bar",
             x=df["year"],
             y=df[f"new_{column}"],
-            name=f"New {column}",
+            name=t(new_name),
             legendgroup=column,
             showlegend=False,
             marker=dict(color=shade),
             opacity=0.85 if column == "parties" else 0.7,
             xaxis=f"x{bottom}",
             yaxis=f"y{bottom}",
-            hovertemplate=f"<b>%{{x}}</b><br>%{{y:,}} {column} met for the first time<extra></extra>",
+            hovertemplate=f"<b>%{{x}}</b><br>{t(new, count='%{y:,}')}<extra></extra>",
         )
     add_era_markers(fig, eras, df["year"].tolist(), axes=(top, bottom), labels=False)
     _year_ticks(fig, len(df), axes=(top, bottom))
@@ -726,7 +882,7 @@ def concentration_chart(df: pd.DataFrame) -> go.Figure:
     ``df``: ``metrics.concentration`` (year, exchanges, top10_country_share, top10_party_share,
     hhi_country).
     """
-    title = "Share of each year's exchanges with the top 10"
+    title = t("chart.concentration.figure_title")
     if df.empty or df["exchanges"].sum() == 0:
         return empty_figure(title)
     fig = _new_figure(title, height=400)
@@ -736,23 +892,26 @@ def concentration_chart(df: pd.DataFrame) -> go.Figure:
         "scatter",
         x=df["year"],
         y=df["top10_country_share"],
-        name="Top 10 countries",
+        name=t("chart.concentration.countries"),
         mode="lines",
         line=dict(color="#0072B2", width=2.5),
         customdata=hhi,
-        hovertemplate="<b>%{x}</b><br>Top 10 countries: %{y:.1%}<br>HHI (countries): %{customdata:.3f}<extra></extra>",
+        hovertemplate=f"<b>%{{x}}</b><br>{_value(t('chart.concentration.countries'), '%{y:.1%}')}<br>"
+        f"{_value(t('chart.concentration.hhi'), '%{customdata:.3f}')}<extra></extra>",
     )
     _add(
         fig,
         "scatter",
         x=df["year"],
         y=df["top10_party_share"],
-        name="Top 10 parties",
+        name=t("chart.concentration.parties"),
         mode="lines",
         line=dict(color="#CC79A7", width=2.5),
-        hovertemplate="<b>%{x}</b><br>Top 10 parties: %{y:.1%}<extra></extra>",
+        hovertemplate=f"<b>%{{x}}</b><br>{_value(t('chart.concentration.parties'), '%{y:.1%}')}<extra></extra>",
     )
-    fig.update_layout(yaxis=dict(tickformat=".0%", range=[0, 1.02], title=dict(text="Share of the year's exchanges")))
+    fig.update_layout(
+        yaxis=dict(tickformat=".0%", range=[0, 1.02], title=dict(text=t("chart.share_of_year_exchanges")))
+    )
     _year_ticks(fig, len(df))
     return fig.figure()
 
@@ -769,7 +928,7 @@ def breakdown_bar_chart(
     ``df``: ``metrics.breakdown`` (<dimension>, exchanges, share).
     """
     name = DIMENSION_NAMES.get(dimension, dimension).lower()
-    title = title or f"Exchanges by {name}"
+    title = title or t("chart.by.title", dimension=name)
     if df.empty or df["exchanges"].sum() == 0:
         return empty_figure(title)
     data = df.sort_values("exchanges", ascending=False)
@@ -787,22 +946,24 @@ def breakdown_bar_chart(
         orientation="h",
         marker_color=colours,
         customdata=data[[dimension, "share"]],
-        text=[f"{v:,}" for v in data["exchanges"]],
+        text=[number(v) for v in data["exchanges"]],
         textposition="outside",
         cliponaxis=False,
         showlegend=False,
-        hovertemplate="<b>%{y}</b><br>%{x:,} exchanges<br>%{customdata[1]:.1%} of the total<extra></extra>",
+        hovertemplate=f"<b>%{{y}}</b><br>{count('exchanges', '%{x:,}')}<br>"
+        f"{t('chart.hover.share_of_total', share='%{customdata[1]:.1%}')}<extra></extra>",
     )
     fig.update_layout(xaxis=dict(visible=False), yaxis_showgrid=False, margin=dict(r=60))
     _clickable(fig, dimension, "customdata", 0)
     return fig.figure()
 
 
-def subregion_bar_chart(df: pd.DataFrame, *, title: str = "Exchanges by sub-region") -> go.Figure:
+def subregion_bar_chart(df: pd.DataFrame, *, title: str | None = None) -> go.Figure:
     """Horizontal bars per sub-region, coloured by region, grouped by region.
 
     ``df``: ``metrics.by_subregion`` (subregion, region, exchanges, share).
     """
+    title = title or t("chart.subregions.title")
     if df.empty or df["exchanges"].sum() == 0:
         return empty_figure(title)
     regions = ordered_categories("region", df["region"].tolist())
@@ -815,22 +976,22 @@ def subregion_bar_chart(df: pd.DataFrame, *, title: str = "Exchanges by sub-regi
             fig,
             "bar",
             x=part["exchanges"],
-            y=part["subregion"],
+            y=[_escape(region_name(name)) for name in part["subregion"]],
             orientation="h",
-            name=_legend_name(region),
+            name=_legend_name(region_name(region)),
             meta=region,
             showlegend=False,
             marker_color=colour("region", region, i),
             customdata=part[["subregion", "region", "share"]],
-            text=[f"{v:,}" for v in part["exchanges"]],
+            text=[number(v) for v in part["exchanges"]],
             textposition="outside",
             cliponaxis=False,
-            hovertemplate="<b>%{y}</b> (%{customdata[1]})<br>%{x:,} exchanges<br>%{customdata[2]:.1%} of the total"
-            "<extra></extra>",
+            hovertemplate=f"{t('chart.hover.in_place', name='<b>%{y}</b>', place=_escape(region_name(region)))}<br>{count('exchanges', '%{x:,}')}<br>"
+            f"{t('chart.hover.share_of_total', share='%{customdata[2]:.1%}')}<extra></extra>",
         )
     fig.update_layout(
         xaxis=dict(visible=False),
-        yaxis=dict(categoryorder="array", categoryarray=data["subregion"].tolist()),
+        yaxis=dict(categoryorder="array", categoryarray=[_escape(region_name(n)) for n in data["subregion"]]),
         margin=dict(r=60),
     )
     _clickable(fig, "subregion", "customdata", 0)
@@ -838,7 +999,7 @@ def subregion_bar_chart(df: pd.DataFrame, *, title: str = "Exchanges by sub-regi
 
 
 def leaderboard_chart(
-    df: pd.DataFrame, kind: str = "country", *, title: str | None = None, previous_label: str = "Previous period"
+    df: pd.DataFrame, kind: str = "country", *, title: str | None = None, previous_label: str | None = None
 ) -> go.Figure:
     """Horizontal bars of the top countries or parties, coloured by region, with the change on
     the previous period in the hover.
@@ -846,7 +1007,8 @@ def leaderboard_chart(
     ``df``: ``metrics.leaderboard`` (rank, country_iso3, country, [party], exchanges, share,
     last_date, previous_exchanges, change, change_pct; region when present).
     """
-    title = title or ("Top countries by exchanges" if kind == "country" else "Top parties by exchanges")
+    title = title or (t("chart.top_countries.title") if kind == "country" else t("chart.top_parties.title"))
+    previous_label = previous_label or t("chart.previous_period")
     if df.empty or df["exchanges"].sum() == 0:
         return empty_figure(title)
     data = df.sort_values("exchanges", ascending=True)
@@ -879,12 +1041,12 @@ def leaderboard_chart(
         showlegend=False,
         customdata=custom,
         marker_color=[colour("region", r or vocab.INTERNATIONAL_BUCKET) for r in regions],
-        text=[f"{v:,}" for v in data["exchanges"]],
+        text=[number(v) for v in data["exchanges"]],
         textposition="outside",
         cliponaxis=False,
-        hovertemplate="<b>%{y}</b><br>%{x:,} exchanges (%{customdata[1]:.1%})<br>"
-        + _escape(previous_label)
-        + ": %{customdata[2]} (%{customdata[3]})<extra></extra>",
+        hovertemplate=f"<b>%{{y}}</b><br>{t('chart.hover.count_and_share', count='%{x:,}', share='%{customdata[1]:.1%}')}"
+        f"<br>{_value(_escape(previous_label), t('chart.hover.number_and_change', value='%{customdata[2]}', change='%{customdata[3]}'))}"
+        "<extra></extra>",
     )
     fig.update_layout(xaxis=dict(visible=False), margin=dict(r=60))
     if kind == "party":
@@ -900,20 +1062,24 @@ def party_key(iso3: str, party: str) -> str:
 
 
 def _entity_labels(data: pd.DataFrame, kind: str, *, short: bool = False) -> list[str]:
-    """'Party (Country)' or the country name; with ``short`` a long party name is cut before its
-    country, so the country still shows on the axis."""
-    countries = [c if c else vocab.INTERNATIONAL_BUCKET for c in data["country"].fillna("")]
+    """'Party (Country)' or the country name, in the current language; with ``short`` a long party
+    name is cut before its country, so the country still shows on the axis."""
+    countries = display_countries(data)
     if kind == "party":
-        return [f"{short_label(p) if short else p} ({c})" for p, c in zip(data["party"], countries, strict=True)]
+        return [
+            t("chart.party_in_country", party=short_label(p) if short else p, country=c)
+            for p, c in zip(display_party(data), countries, strict=True)
+        ]
     return [short_label(c) if short else c for c in countries]
 
 
-def top_parties_by_family_chart(df: pd.DataFrame, *, title: str = "Top parties in each party family") -> go.Figure:
+def top_parties_by_family_chart(df: pd.DataFrame, *, title: str | None = None) -> go.Figure:
     """Horizontal bars of the top parties of each family, grouped and coloured by family.
 
     ``df``: party_family, party, country, country_iso3, exchanges, share (share of the family's
     exchanges).
     """
+    title = title or t("chart.top_parties_by_family.title")
     if df.empty or df["exchanges"].sum() == 0:
         return empty_figure(title)
     families = ordered_categories("party_family", df["party_family"].tolist())
@@ -943,11 +1109,11 @@ def top_parties_by_family_chart(df: pd.DataFrame, *, title: str = "Top parties i
                     strict=True,
                 )
             ),
-            hovertemplate="<b>%{y}</b><br>%{x:,} exchanges<br>%{customdata[2]:.1%} of the family's exchanges"
-            "<extra></extra>",
+            hovertemplate=f"<b>%{{y}}</b><br>{count('exchanges', '%{x:,}')}<br>"
+            f"{t('chart.hover.share_of_family', share='%{customdata[2]:.1%}')}<extra></extra>",
         )
     fig.update_layout(
-        xaxis_title_text="Exchanges",
+        xaxis_title_text=t("chart.measure.exchanges"),
         xaxis_showgrid=True,
         xaxis_separatethousands=True,
         xaxis_nticks=5,
@@ -958,6 +1124,7 @@ def top_parties_by_family_chart(df: pd.DataFrame, *, title: str = "Top parties i
 
 
 TIME_DIMENSIONS = ("year", "decade")
+_CJK = re.compile(r"[\u3400-\u9fff]")
 
 
 def _heat_order(df: pd.DataFrame, dimension: str, value: str) -> list:
@@ -971,12 +1138,16 @@ def _heat_order(df: pd.DataFrame, dimension: str, value: str) -> list:
 
 def _axis_label(dimension: str, code) -> str:
     if dimension == "decade":
-        return f"{code}s"
+        return t("chart.decade", decade=code)
     return str(code) if dimension == "year" else category_label(dimension, code)
 
 
 def _wrap(label: str, width: int = 14) -> str:
     """A long category label on two lines (at the space nearest the middle), for x axes."""
+    if " " not in label and "&" not in label and len(label) > width // 2 and _CJK.search(label):
+        # Chinese has no spaces and each character is twice as wide: cut at the middle character.
+        cut = len(label) // 2
+        return label[:cut] + "<br>" + label[cut:]
     if len(label) <= width or " " not in label:
         return label
     middle = len(label) / 2
@@ -991,16 +1162,23 @@ def heatmap_chart(
     *,
     value: str = "exchanges",
     title: str | None = None,
-    share_of: str = "the total",
 ) -> go.Figure:
-    """A heatmap of ``value`` for each (row, column) pair, with exact counts and shares on hover.
+    """A heatmap of ``value`` for each (row, column) pair, with exact counts and shares on hover
+    (of all exchanges; of all distinct events, parties or countries, which may be in several cells).
 
     ``df``: long form (<rows>, <columns>, value[, share]) as ``metrics.cross_table`` returns.
     """
     measure = MEASURE_NAMES.get(value, value)
-    title = (
-        title
-        or f"{measure} by {DIMENSION_NAMES.get(rows, rows).lower()} and {DIMENSION_NAMES.get(columns, columns).lower()}"
+    title = title or t(
+        "chart.heatmap.title",
+        measure=measure,
+        rows=DIMENSION_NAMES.get(rows, rows).lower(),
+        columns=DIMENSION_NAMES.get(columns, columns).lower(),
+    )
+    share_line = (
+        t("chart.hover.share_of_total", share="%{customdata:.1%}")
+        if value == "exchanges"
+        else t("chart.hover.share_of_distinct", share="%{customdata:.1%}", measure=t(NOUN_KEYS.get(value, value)))
     )
     if df.empty or df[value].sum() == 0:
         return empty_figure(title)
@@ -1028,8 +1206,7 @@ def heatmap_chart(
         ygap=1,
         customdata=shares,
         colorbar=dict(title=dict(text=measure, side="right"), thickness=12, outlinewidth=0),
-        hovertemplate=f"<b>%{{y}}</b> · %{{x}}<br>%{{z:,}} {measure.lower()}<br>%{{customdata:.1%}} of {share_of}"
-        "<extra></extra>",
+        hovertemplate=f"<b>%{{y}}</b> · %{{x}}<br>{count(value, '%{z:,}')}<br>{share_line}<extra></extra>",
     )
     fig.update_layout(
         xaxis=dict(showgrid=False, type="category"), yaxis=dict(showgrid=False, autorange="reversed", type="category")
@@ -1049,7 +1226,7 @@ def compare_periods_chart(df: pd.DataFrame, dimension: str, label_a: str, label_
 
     ``df``: ``metrics.compare_periods`` (<dimension>, exchanges_a, exchanges_b, change, change_pct).
     """
-    title = f"Exchanges by {DIMENSION_NAMES.get(dimension, dimension).lower()}: {label_a} and {label_b}"
+    title = t("chart.compare.title", dimension=DIMENSION_NAMES.get(dimension, dimension).lower(), a=label_a, b=label_b)
     if df.empty or (df["exchanges_a"].sum() == 0 and df["exchanges_b"].sum() == 0):
         return empty_figure(title)
     data = df.assign(_size=df[["exchanges_a", "exchanges_b"]].max(axis=1))
@@ -1069,13 +1246,14 @@ def compare_periods_chart(df: pd.DataFrame, dimension: str, label_a: str, label_
             name=_legend_name(name),
             marker_color=shade,
             customdata=list(zip(data["change"], change, shares.fillna(0.0), strict=True)),
-            hovertemplate=f"<b>%{{y}}</b><br>{_escape(name)}: %{{x:,}} exchanges (%{{customdata[2]:.1%}} of the "
-            "period)<br>Change: %{customdata[0]:+,} (%{customdata[1]})<extra></extra>",
+            hovertemplate=f"<b>%{{y}}</b><br>"
+            f"{t('chart.hover.period_count', period=_escape(name), count='%{x:,}', share='%{customdata[2]:.1%}')}<br>"
+            f"{t('chart.hover.change', change='%{customdata[0]:+,}', pct='%{customdata[1]}')}<extra></extra>",
         )
     fig.update_layout(
         barmode="group",
         bargap=0.25,
-        xaxis_title_text="Exchanges",
+        xaxis_title_text=t("chart.measure.exchanges"),
         xaxis_showgrid=True,
         xaxis_separatethousands=True,
         xaxis_nticks=5,
@@ -1086,7 +1264,9 @@ def compare_periods_chart(df: pd.DataFrame, dimension: str, label_a: str, label_
 
 def _category_labels(data: pd.DataFrame, dimension: str) -> list[str]:
     if dimension == "country_iso3" and "country" in data:
-        return [c if c else vocab.INTERNATIONAL_BUCKET for c in data["country"].fillna("")]
+        return display_countries(data)
+    if dimension == "party" and "party" in data:
+        return display_party(data)
     return [category_label(dimension, code) for code in data[dimension]]
 
 
@@ -1098,12 +1278,12 @@ def movers_chart(
     ``df``: ``metrics.compare_periods`` (<dimension>, exchanges_a, exchanges_b, change, change_pct).
     """
     name = DIMENSION_NAMES.get(dimension, dimension).lower()
-    title = title or f"Biggest changes by {name}: {label_b} vs {label_a}"
+    title = title or t("chart.movers.title", dimension=name, a=label_a, b=label_b)
     if df.empty or (df["exchanges_a"].sum() == 0 and df["exchanges_b"].sum() == 0):
         return empty_figure(title)
     data = df[df["change"] != 0]
     if data.empty:
-        return empty_figure(title, "No change between the two periods for these filters.")
+        return empty_figure(title, t("chart.movers.no_change"))
     rises = data[data["change"] > 0].nlargest(top, "change")
     falls = data[data["change"] < 0].nsmallest(top, "change")
     data = pd.concat([falls, rises]).sort_values("change")
@@ -1129,11 +1309,12 @@ def movers_chart(
         text=[f"{v:+,}" for v in data["change"]],
         textposition="outside",
         cliponaxis=False,
-        hovertemplate=f"<b>%{{y}}</b><br>{_escape(label_a)}: %{{customdata[0]:,}}<br>{_escape(label_b)}: "
-        "%{customdata[1]:,}<br>Change: %{x:+,} (%{customdata[2]})<extra></extra>",
+        hovertemplate=f"<b>%{{y}}</b><br>{_value(_escape(label_a), '%{customdata[0]:,}')}<br>"
+        f"{_value(_escape(label_b), '%{customdata[1]:,}')}<br>"
+        f"{t('chart.hover.change', change='%{x:+,}', pct='%{customdata[2]}')}<extra></extra>",
     )
     fig.update_layout(
-        xaxis_title_text="Change in exchanges",
+        xaxis_title_text=t("chart.movers.axis"),
         xaxis_showgrid=True,
         xaxis_separatethousands=True,
         xaxis_nticks=5,
@@ -1152,13 +1333,14 @@ def movers_chart(
 # Maps
 
 
-def world_map_chart(df: pd.DataFrame, *, title: str = "Exchanges by country", height: int = 480) -> go.Figure:
+def world_map_chart(df: pd.DataFrame, *, title: str | None = None, height: int = 480) -> go.Figure:
     """A choropleth of exchanges per country (ISO3); international organisations are off the map
     and their count is said in a note.
 
     ``df``: ``metrics.by_country`` (country_iso3, country, region, subregion, exchanges, share,
     events, parties).
     """
+    title = title or t("chart.world_map.title")
     if df.empty or df["exchanges"].sum() == 0:
         return empty_figure(title, height=min(height, 360))
     on_map = df[df["country_iso3"].fillna("") != ""]
@@ -1170,12 +1352,17 @@ def world_map_chart(df: pd.DataFrame, *, title: str = "Exchanges by country", he
         locations=on_map["country_iso3"],
         locationmode="ISO-3",
         z=on_map["exchanges"],
-        text=[_escape(c) for c in on_map["country"]],
+        text=[_escape(c) for c in display_countries(on_map)],
         colorscale=MAP_SCALE,
         marker=dict(line=dict(color="white", width=0.4)),
-        customdata=on_map[["share", "parties", "events", "region"]],
+        customdata=[
+            [*row, _escape(region_name(str(region)))]
+            for row, region in zip(
+                on_map[["share", "parties", "events"]].to_numpy().tolist(), on_map["region"], strict=True
+            )
+        ],
         colorbar=dict(
-            title=dict(text="Exchanges", side="top", font=dict(size=11)),
+            title=dict(text=t("chart.measure.exchanges"), side="top", font=dict(size=11)),
             thickness=10,
             len=0.55,
             x=0.0,
@@ -1185,14 +1372,15 @@ def world_map_chart(df: pd.DataFrame, *, title: str = "Exchanges by country", he
             outlinewidth=0,
             tickfont=dict(size=10),
         ),
-        hovertemplate="<b>%{text}</b> (%{customdata[3]})<br>%{z:,} exchanges · %{customdata[0]:.1%} of the total"
-        "<br>%{customdata[1]:,} parties · %{customdata[2]:,} events<extra></extra>",
+        hovertemplate=f"{t('chart.hover.in_place', name='<b>%{text}</b>', place='%{customdata[3]}')}<br>{count('exchanges', '%{z:,}')} · "
+        f"{t('chart.hover.share_of_total', share='%{customdata[0]:.1%}')}<br>"
+        f"{count('parties', '%{customdata[1]:,}')} · {count('events', '%{customdata[2]:,}')}<extra></extra>",
     )
     fig.update_layout(margin=dict(l=0, r=0, t=88, b=48))
     fig.update_geos(fitbounds="locations")
     if off_map:
         fig.add_annotation(
-            text=f"Off the map: {off_map:,} exchanges with international organisations",
+            text=t("chart.world_map.off_map", count=number(off_map)),
             xref="paper",
             yref="paper",
             x=0,
@@ -1215,22 +1403,35 @@ CHANGE_LEVEL_COLOURS: dict[str, str] = {
     "large decrease": "#D55E00",
     "too small to class": "#f2f2f2",
 }
+# The name of each level (metrics.CHANGE_LEVELS) in the legend, capitalised; the hover lower-cases it.
+CHANGE_LEVEL_KEYS: dict[str, str] = {
+    "large increase": "chart.change_level.large_increase",
+    "moderate increase": "chart.change_level.moderate_increase",
+    "little change": "chart.change_level.little_change",
+    "moderate decrease": "chart.change_level.moderate_decrease",
+    "large decrease": "chart.change_level.large_decrease",
+    "too small to class": "chart.change_level.too_small",
+}
+
+
+def change_level_name(level: str) -> str:
+    """A change level as the legend names it: 'Large increase', '大幅增加'."""
+    key = CHANGE_LEVEL_KEYS.get(str(level))
+    return t(key) if key else str(level).capitalize()
 
 
 def change_level_map_chart(
-    df: pd.DataFrame, *, title: str | None = None, baseline_label: str = "baseline", height: int = 480
+    df: pd.DataFrame, *, title: str | None = None, baseline_label: str | None = None, height: int = 480
 ) -> go.Figure:
     """A choropleth of each country's change level against its baseline (one colour per level).
 
     ``df``: ``metrics.change_levels`` (country_iso3, country, region, window_exchanges,
     window_average, baseline_average, change_pct, level).
     """
-    title = title or f"Change against the {baseline_label}, by country"
+    title = title or t("chart.change_map.title", baseline=baseline_label or t("chart.change_map.baseline_word"))
     data = df[df["country_iso3"].fillna("") != ""] if not df.empty else df
     if data.empty:
-        return empty_figure(
-            title, "Too few exchanges to compare with a baseline for these filters.", height=min(height, 360)
-        )
+        return empty_figure(title, t("chart.change_map.too_few"), height=min(height, 360))
     fig = _new_figure(title, height=height)
     present = list(dict.fromkeys(data["level"]))
     levels = [lv for lv in CHANGE_LEVEL_COLOURS if lv in present] + [
@@ -1245,8 +1446,8 @@ def change_level_map_chart(
             locations=part["country_iso3"],
             locationmode="ISO-3",
             z=[1] * len(part),
-            name=str(level).capitalize(),
-            text=[_escape(c) for c in part["country"]],
+            name=_legend_name(change_level_name(level)),
+            text=[_escape(c) for c in display_countries(part)],
             showscale=False,
             showlegend=True,
             colorscale=[[0, shade], [1, shade]],
@@ -1261,9 +1462,10 @@ def change_level_map_chart(
                     strict=True,
                 )
             ),
-            hovertemplate="<b>%{text}</b>: " + _escape(str(level)) + "<br>%{customdata[0]:,} exchanges in the window"
-            " (%{customdata[1]:,.1f} a year)<br>Baseline: %{customdata[2]:,.1f} a year<br>Change: "
-            "%{customdata[3]}<extra></extra>",
+            hovertemplate=f"{_value('<b>%{text}</b>', _escape(change_level_name(level).lower()))}<br>"
+            f"{t('chart.change_map.window', count='%{customdata[0]:,}', average='%{customdata[1]:,.1f}')}<br>"
+            f"{t('chart.change_map.baseline', average='%{customdata[2]:,.1f}')}<br>"
+            f"{t('chart.hover.change_only', change='%{customdata[3]}')}<extra></extra>",
         )
     fig.update_layout(margin=dict(l=0, r=0, t=110, b=48), legend=dict(y=1.0, yanchor="bottom"))
     fig.update_geos(fitbounds="locations")

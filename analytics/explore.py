@@ -6,10 +6,14 @@ distinct counts too (they come from SQL grouping sets, not from adding cells up)
 ``ledger_rows`` / ``ledger_rows_count`` return the exchanges matching the filters and a
 free-text search. Called by the Explorer and Profiles pages (through ``pages/cache.py``),
 the chart catalog and the exports. User-chosen dimensions and sort columns go
-through the allow-lists below; every value travels as a query parameter.
+through the allow-lists below; every value travels as a query parameter. The wide pivot's
+headers (values, the total, the measure) are in the current language (``analytics.i18n``); the
+long pivot keeps the codes, as the charts and data files want them.
 """
 
 from __future__ import annotations
+
+from functools import lru_cache
 
 import duckdb
 import pandas as pd
@@ -17,15 +21,23 @@ import pandas as pd
 from analytics import dimensions, vocab
 from analytics.errors import InvalidInputError
 from analytics.filters import Filters
-from analytics.i18n import vocabulary_label
+from analytics.i18n import country_name, region_name, t, vocabulary_label
 from analytics.ledger import query_frame
 from analytics.metrics import MEASURES, window
+from analytics.reference import countries as reference_countries
 
 # Pivot dimension (also the result column) -> SQL expression over exchange_rows: a view of the
 # dimension registry (analytics.dimensions).
 PIVOT_DIMENSIONS: dict[str, str] = {d.pivot_name: d.pivot_sql or d.sql for d in dimensions.PIVOTS if d.pivot_name}
 PIVOT_MEASURES: tuple[str, ...] = tuple(MEASURES)
-TOTAL = "Total"
+TOTAL = "Total"  # the key of the totals row and column while the table is built
+# The name of each measure as a column header of the wide pivot.
+MEASURE_KEYS: dict[str, str] = {
+    "exchanges": "chart.measure.exchanges",
+    "events": "chart.measure.events",
+    "parties": "chart.measure.parties",
+    "countries": "chart.measure.countries",
+}
 
 # Columns of the ledger table, in display order.
 LEDGER_COLUMNS: tuple[str, ...] = (
@@ -70,7 +82,7 @@ class ExploreError(InvalidInputError):
 
 def _dimension(name: str) -> str:
     if name not in PIVOT_DIMENSIONS:
-        raise ExploreError(f"Unknown pivot dimension {name!r}. Valid: {', '.join(PIVOT_DIMENSIONS)}")
+        raise ExploreError(t("explore.error.dimension", name=repr(name), valid=", ".join(PIVOT_DIMENSIONS)))
     return name
 
 
@@ -85,9 +97,9 @@ def _cells(con, filters: Filters | None, rows: str, columns: str | None, measure
     if columns is not None:
         columns = _dimension(columns)
         if columns == rows:
-            raise ExploreError(f"Rows and columns must be different dimensions, not {rows} twice.")
+            raise ExploreError(t("explore.error.same_dimension", dimension=rows))
     if measure not in MEASURES:
-        raise ExploreError(f"Unknown measure {measure!r}. Valid: {', '.join(MEASURES)}")
+        raise ExploreError(t("explore.error.measure", name=repr(measure), valid=", ".join(MEASURES)))
     filters = _windowed(con, filters)
     where, params = filters.where()
     keys = [rows] + ([columns] if columns else [])
@@ -135,7 +147,11 @@ def pivot_table(
     measure: str = "exchanges",
 ) -> pd.DataFrame:
     """The pivot laid out wide: one row per ``rows`` value, one column per ``columns`` value, and a
-    ``Total`` row and column computed by SQL (right for distinct counts). Empty cells are 0."""
+    ``Total`` row and column computed by SQL (right for distinct counts). Empty cells are 0.
+
+    Headers are in the current language: values by their labels or names ('Working visit',
+    '工作访问'; 'France', '法国'), the total ('Total', '合计'), the measure of a one-way table
+    ('Exchanges', '交往次数'); the index is named by the rows' dimension label."""
     frame = _cells(con, filters, rows, columns, measure)
     if frame.empty or frame[measure].sum() == 0:
         return pd.DataFrame()
@@ -145,8 +161,8 @@ def pivot_table(
         total = frame.loc[frame["g_r"] == 1, measure].iloc[0]
         body.loc[TOTAL] = total
         body.index = [_label(rows, v) for v in body.index]
-        body.index.name = rows
-        return body.rename(columns={measure: measure.capitalize()})
+        body.index.name = dimensions.label(rows)
+        return body.rename(columns={measure: t(MEASURE_KEYS[measure])})
     cells = frame[(frame["g_r"] == 0) & (frame["g_c"] == 0)]
     wide = cells.pivot(index=rows, columns=columns, values=measure).fillna(0).astype("int64")
     row_totals = frame[(frame["g_r"] == 0) & (frame["g_c"] == 1)].set_index(rows)[measure]
@@ -166,34 +182,59 @@ def pivot_table(
     wide[TOTAL] = row_totals.reindex(row_order).astype("int64")
     wide.loc[TOTAL] = [*col_totals.reindex(col_order).astype("int64"), grand]
     wide.index = [_label(rows, v) for v in wide.index]
-    wide.index.name = rows
+    wide.index.name = dimensions.label(rows)
     wide.columns = [_label(columns, v) for v in wide.columns]
     return wide
 
 
 def _label(dimension: str, value) -> str:
+    """A header of the wide pivot in the current language (as on the chart's axes)."""
     if value == TOTAL:
-        return TOTAL
+        return t("explore.total")
     if dimensions.coded(dimension):
         return vocabulary_label(value)
     if dimension == "decade":
-        return f"{value}s"  # as on the chart's axis: '1970s'
+        return t("chart.decade", decade=value)  # as on the chart's axis: '1970s'
+    if dimension in ("region", "subregion"):
+        return region_name(str(value))
+    if dimension == "country":
+        return _country_header(str(value))
     return str(value)
+
+
+def _country_header(name: str) -> str:
+    """A country (its English name, or the international bucket) in the current language."""
+    if name == vocab.INTERNATIONAL_BUCKET:
+        return region_name(name)
+    return country_name(_iso2_by_name().get(name), name)
+
+
+@lru_cache(maxsize=1)
+def _iso2_by_name() -> dict[str, str]:
+    """English name (official or common) -> ISO2, from the reference countries."""
+    table = reference_countries()
+    return {
+        **dict(zip(table["common_name"], table["iso2"], strict=True)),
+        **dict(zip(table["name"], table["iso2"], strict=True)),
+    }
 
 
 def top_parties_per_family(con: duckdb.DuckDBPyConnection, filters: Filters | None, top: int = 5) -> pd.DataFrame:
     """The ``top`` parties of each party family by exchanges in the filters' window, in one query.
 
     Columns: party_family, rank, party, country_iso3 ('' for an organisation), country,
-    exchanges, share (of the family's exchanges). Ties are broken by party name.
+    exchanges, share (of the family's exchanges); and party_zh (the name recorded in Chinese, or
+    None) when the ledger has that column. Ties are broken by party name.
     """
     filters = _windowed(con, filters)
     where, params = filters.where()
+    chinese = has_party_zh(con)
     frame = query_frame(
         con,
         f"""
         WITH grouped AS (
             SELECT party_family, party_id, any_value(party) AS party,
+                   {"any_value(nullif(trim(party_zh), '')) AS party_zh," if chinese else ""}
                    any_value(coalesce(country_iso3, '')) AS country_iso3, any_value(country) AS country,
                    count(*) AS exchanges
             FROM exchange_rows WHERE {where} GROUP BY party_family, party_id),
@@ -201,7 +242,7 @@ def top_parties_per_family(con: duckdb.DuckDBPyConnection, filters: Filters | No
             SELECT *, exchanges / sum(exchanges) OVER (PARTITION BY party_family) AS share,
                    row_number() OVER (PARTITION BY party_family ORDER BY exchanges DESC, party, country_iso3) AS rank
             FROM grouped)
-        SELECT party_family, rank, party, country_iso3, country, exchanges, share
+        SELECT party_family, rank, party, {"party_zh, " if chinese else ""}country_iso3, country, exchanges, share
         FROM ranked WHERE rank <= ? ORDER BY party_family, rank""",
         [*params, int(top)],
     )
@@ -209,6 +250,17 @@ def top_parties_per_family(con: duckdb.DuckDBPyConnection, filters: Filters | No
     frame["rank"] = frame["rank"].astype("int64")
     frame["exchanges"] = frame["exchanges"].astype("int64")
     return frame
+
+
+def has_party_zh(con: duckdb.DuckDBPyConnection) -> bool:
+    """True when the ledger's ``exchange_rows`` has the optional ``party_zh`` column (the party's
+    name recorded in Chinese; ledgers made before it have none)."""
+    frame = query_frame(
+        con,
+        "SELECT count(*) AS n FROM information_schema.columns WHERE table_name = 'exchange_rows' AND column_name = ?",
+        ["party_zh"],
+    )
+    return bool(frame["n"].iloc[0])
 
 
 def _search_clause(search: str | None) -> tuple[str, list]:
@@ -233,7 +285,7 @@ def ledger_rows(
     insensitive substring of party, country, topic or event id), sorted by ``order_by`` then
     date and id. ``limit`` None returns every row. Columns: ``LEDGER_COLUMNS``."""
     if order_by not in ORDER_COLUMNS:
-        raise ExploreError(f"Cannot sort by {order_by!r}. Valid: {', '.join(ORDER_COLUMNS)}")
+        raise ExploreError(t("explore.error.sort", name=repr(order_by), valid=", ".join(ORDER_COLUMNS)))
     filters = _windowed(con, filters)
     where, params = filters.where()
     search_sql, search_params = _search_clause(search)

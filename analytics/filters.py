@@ -4,7 +4,8 @@ A ``Filters`` value is immutable and hashable (so it can key a cache). Values wi
 dimension are OR-ed, dimensions are AND-ed, an empty dimension means no restriction.
 ``Filters.where()`` compiles it to a parameterised WHERE clause over the ``exchange_rows``
 view: user values only ever travel as parameters. ``Filters.validated()`` rejects unknown
-codes with a message listing the valid ones.
+codes with a message listing the valid ones. ``describe()`` says the filters in words, and the
+errors say what is wrong, in the current language (catalogue messages, ``analytics.i18n``).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import Any
 
 from analytics import dimensions, vocab
 from analytics.errors import InvalidInputError
-from analytics.i18n import vocabulary_label
+from analytics.i18n import current, region_name, t, vocabulary_label
 from analytics.reference import countries as reference_countries
 from analytics.untrusted import bidi_problem, capped
 
@@ -54,6 +55,11 @@ def country_codes() -> tuple[str, ...]:
     return tuple(reference_countries()["iso3"])
 
 
+def _quoted(value: object) -> str:
+    """A value in a message, quoted as the language quotes: 'Afrika' (its repr), “Afrika”."""
+    return f"“{value}”" if current() == "zh" else repr(value)
+
+
 def _canonical(values: tuple[str, ...], valid: tuple[str, ...], what: str, fold=str.casefold) -> tuple[str, ...]:
     by_key = {fold(v): v for v in valid}
     result, unknown = [], []
@@ -61,18 +67,26 @@ def _canonical(values: tuple[str, ...], valid: tuple[str, ...], what: str, fold=
         match = by_key.get(fold(str(value).strip()))
         (result.append(match) if match else unknown.append(value))
     if unknown:
-        shown = ", ".join(valid) if len(valid) <= 40 else ", ".join(valid[:40]) + ", ..."
+        separator = t("filters.list_separator")
+        shown = separator.join(valid) if len(valid) <= 40 else separator.join(valid[:40]) + t("filters.error.more")
         hints = []
         for value in unknown[:5]:
             if len(str(value)) > 100:
                 continue  # no close match to find, and matching a long value is slow
             close = difflib.get_close_matches(fold(str(value).strip()), list(by_key), n=3, cutoff=0.6)
             if close:
-                hints.append(f"for {capped(value)!r} did you mean {' or '.join(repr(by_key[c]) for c in close)}?")
-        hint = f" ({'; '.join(hints)})" if hints else ""
+                options = t("filters.error.or").join(_quoted(by_key[c]) for c in close)
+                hints.append(t("filters.error.did_you_mean", value=_quoted(capped(value)), options=options))
+        hint = t("filters.error.hints", hints=t("filters.error.hint_separator").join(hints)) if hints else ""
         raise FilterError(
-            f"Unknown {what}: {', '.join(repr(capped(value)) for value in unknown[:5])}"
-            f"{', ...' if len(unknown) > 5 else ''}{hint}. Valid values: {shown}"
+            t(
+                "filters.error.unknown",
+                what=what,
+                values=separator.join(_quoted(capped(value)) for value in unknown[:5]),
+                more=t("filters.error.more") if len(unknown) > 5 else "",
+                hint=hint,
+                valid=shown,
+            )
         )
     return tuple(dict.fromkeys(result))
 
@@ -103,20 +117,20 @@ class Filters:
     def validated(self) -> Filters:
         """The same filters with codes checked and names made canonical; raises FilterError."""
         years: dict[str, Any] = {}
-        for bound in ("year_from", "year_to"):
+        for bound, bound_key in (("year_from", "filters.bound.year_from"), ("year_to", "filters.bound.year_to")):
             year = getattr(self, bound)
             if year is not None:
                 try:
                     year = int(str(year).strip())
                 except (ValueError, TypeError):
                     raise FilterError(
-                        f"{bound.replace('_', ' ')} must be a year such as 1990, not {capped(year)!r}."
+                        t("filters.error.not_a_year", bound=t(bound_key), value=_quoted(capped(year)))
                     ) from None
                 if not (1900 <= year <= 2200):
-                    raise FilterError(f"{bound.replace('_', ' ')} {year} is not a plausible year (1900 to 2200).")
+                    raise FilterError(t("filters.error.implausible_year", bound=t(bound_key), year=year))
             years[bound] = year
         if years["year_from"] is not None and years["year_to"] is not None and years["year_from"] > years["year_to"]:
-            raise FilterError(f"The year range is empty: from {years['year_from']} is after to {years['year_to']}.")
+            raise FilterError(t("filters.error.empty_range", first=years["year_from"], last=years["year_to"]))
         changes: dict[str, Any] = {
             "regions": _canonical(self.regions, region_names(), dimensions.REGION.value_word),
             "subregions": _canonical(self.subregions, subregion_names(), dimensions.SUBREGION.value_word),
@@ -125,11 +139,11 @@ class Filters:
         for name, valid in CODE_DIMENSIONS.items():
             changes[name] = _canonical(getattr(self, name), valid, dimensions.BY_FILTER_FIELD[name].value_word)
         if self.party is not None and not isinstance(self.party, str):
-            raise FilterError(f"The party must be a name, not {capped(self.party)!r}.")
+            raise FilterError(t("filters.error.party_not_text", value=_quoted(capped(self.party))))
         party = self.party.strip() if self.party else None
         problem = bidi_problem(party) if party else None
         if problem:
-            raise FilterError(f"The party name {capped(party)!r} {problem}.")
+            raise FilterError(t("filters.error.party_controls", party=_quoted(capped(party)), problem=problem))
         return replace(self, party=party or None, **years, **changes)
 
     def where(self, *, include_years: bool = True, default_first_year: int | None = None) -> tuple[str, list]:
@@ -163,19 +177,33 @@ class Filters:
         return self == Filters()
 
     def describe(self) -> str:
-        """The filters in words, for captions and exported images: 'All exchanges' when none.
-        Plain text (a party name may hold anything): escape it for Markdown or Plotly."""
+        """The filters in words in the current language, for captions and exported images:
+        '2015–2025; Family: Communist' ('2015—2025年；类别：共产党'), 'All exchanges' when none.
+        Codes are shown by their labels, regions by their names in the language; countries as
+        given (``chart_catalog.filters_caption`` gives their names). Plain text (a party name may
+        hold anything): escape it for Markdown or Plotly."""
         parts = []
-        if self.year_from is not None or self.year_to is not None:
-            parts.append(f"{self.year_from or 'start'}–{self.year_to or 'latest'}")
+        if self.year_from is not None and self.year_to is not None:
+            parts.append(t("filters.years", first=self.year_from, last=self.year_to))
+        elif self.year_from is not None:
+            parts.append(t("filters.years.from", first=self.year_from))
+        elif self.year_to is not None:
+            parts.append(t("filters.years.to", last=self.year_to))
+        separator = t("filters.list_separator")
         for dimension in dimensions.FILTERABLE:
             values = getattr(self, dimension.filter_field or "")
             if values:
-                shown = [vocabulary_label(v) for v in values] if dimension.coded else list(values)
-                parts.append(f"{dimension.short_label}: {', '.join(shown)}")
+                if dimension.coded:
+                    shown = [vocabulary_label(v) for v in values]
+                elif dimension.name in ("region", "subregion"):
+                    shown = [region_name(v) for v in values]
+                else:
+                    shown = list(values)
+                parts.append(t("filters.part", dimension=dimension.short_label, values=separator.join(shown)))
         if self.party:
-            parts.append(f"Party: {capped(self.party)}")  # a 5,000-character name would fill the caption
-        return "; ".join(parts) if parts else "All exchanges"
+            # capped: a 5,000-character name would fill the caption
+            parts.append(t("filters.part", dimension=t("filters.party"), values=capped(self.party)))
+        return t("filters.part_separator").join(parts) if parts else t("filters.all")
 
     def to_params(self) -> dict[str, list[str]]:
         """URL query / JSON form: short names to lists of strings (empty dimensions left out)."""
@@ -203,7 +231,7 @@ class Filters:
             if not isinstance(raw, (list, tuple)) or not all(isinstance(v, str) for v in raw):
                 example = '["1990"]' if key in ("from", "to") else '["Africa"]'
                 raise FilterError(
-                    f"{key!r} must be text or a list of texts such as {example}, not {capped(repr(raw))}."
+                    t("filters.error.not_texts", key=_quoted(key), example=example, value=capped(repr(raw)))
                 )
             return list(raw)
 
@@ -218,7 +246,9 @@ class Filters:
             try:
                 return int(raw[0])
             except ValueError:
-                raise FilterError(f"{key!r} must be a year, not {capped(raw[0])!r}.") from None
+                raise FilterError(
+                    t("filters.error.param_not_a_year", key=_quoted(key), value=_quoted(capped(raw[0])))
+                ) from None
 
         kwargs = {name: tuple(values(short)) for name, short in DIMENSION_PARAMS.items()}
         party = values("party")

@@ -3,7 +3,7 @@ profile, and a one-row summary (first and last contact, totals).
 
 The charts of a profile are the ordinary catalog charts drawn with the profile's filters
 (``profile_filters``), so a profile's numbers are the same metrics as everywhere else. Called
-by the Profiles page through ``pages/cache.py``.
+by the Profiles page through ``pages/cache.py``. Its error messages are in the current language.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import pandas as pd
 from analytics import vocab
 from analytics.errors import InvalidInputError
 from analytics.filters import Filters
+from analytics.i18n import t
 from analytics.ledger import query_frame
 from analytics.metrics import window
 
@@ -37,11 +38,11 @@ class Profile:
 
     def __post_init__(self):
         if self.kind not in KINDS:
-            raise ProfileError(f"Unknown profile kind {self.kind!r}; choose country or party.")
+            raise ProfileError(t("profiles.error.kind", kind=repr(self.kind)))
         if self.kind == "country" and not self.iso3:
-            raise ProfileError("A country profile needs a country (ISO3 code).")
+            raise ProfileError(t("profiles.error.no_country"))
         if self.kind == "party" and not self.party:
-            raise ProfileError("A party profile needs a party name.")
+            raise ProfileError(t("profiles.error.no_party"))
 
     def to_param(self) -> str:
         """URL form: 'country:FRA' or 'party:FRA:Socialist Party' ('party::Name' for an organisation)."""
@@ -57,7 +58,7 @@ class Profile:
             iso3, sep, name = rest.partition(":")
             if sep and name.strip():
                 return cls("party", iso3=iso3.strip().upper(), party=name.strip())
-        raise ProfileError(f"{text!r} is not a profile (expected country:ISO3 or party:ISO3:Name).")
+        raise ProfileError(t("profiles.error.not_a_profile", text=repr(text)))
 
 
 def profile_filters(filters: Filters, profile: Profile) -> Filters:

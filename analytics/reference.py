@@ -2,12 +2,13 @@
 name aliases used to match an imported ``country`` column, and the era markers of time charts.
 
 Read by the ledger (to fill the countries table), the importer (name matching) and the charts
-(era markers). Provenance of the files: ``data/README.md``.
+(era markers, with their labels in English and Chinese). Provenance of the files: ``data/README.md``.
 """
 
 from __future__ import annotations
 
 import csv
+import re
 import unicodedata
 from functools import lru_cache
 from pathlib import Path
@@ -15,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from analytics.errors import DomainError
+from analytics.i18n import t
 from analytics.settings import DATA_DIR
 
 COUNTRIES_CSV = DATA_DIR / "countries.csv"
@@ -94,25 +96,48 @@ def country_names() -> list[str]:
     return sorted({name for name in countries()["name"]} | {name for name in countries()["common_name"]})
 
 
-def eras(path: Path | None = None) -> pd.DataFrame:
-    """Era markers for time charts: columns year (int), label, description.
+ERA_COLUMNS: tuple[str, ...] = ("year", "label", "description", "label_zh", "description_zh")
+_HAN = re.compile(r"[\u3400-\u9fff]")
 
-    Users may edit ``data/eras.csv``; a malformed file raises ReferenceDataError naming the line.
+
+def eras(path: Path | None = None) -> pd.DataFrame:
+    """Era markers for time charts: columns year (int), label, description, label_zh,
+    description_zh (the Chinese ones '' where the file has none: the chart then shows the English).
+
+    Users may edit ``data/eras.csv``; a malformed file raises ReferenceDataError naming the line:
+    a year that is not a year, an empty label, or a Chinese label or description without a
+    Chinese character (most likely a value typed in the wrong column).
     """
     path = path or ERAS_CSV
     try:
         frame = pd.read_csv(path, dtype=str, keep_default_na=False)
     except FileNotFoundError:
-        return pd.DataFrame({"year": pd.Series(dtype="int64"), "label": [], "description": []})
+        return pd.DataFrame(
+            {column: pd.Series(dtype="int64" if column == "year" else "object") for column in ERA_COLUMNS}
+        )
     missing = {"year", "label"} - set(frame.columns)
     if missing:
-        raise ReferenceDataError(f"{path}: missing column(s) {', '.join(sorted(missing))}")
+        raise ReferenceDataError(t("reference.error.eras_columns", path=path, columns=", ".join(sorted(missing))))
     years = pd.to_numeric(frame["year"], errors="coerce")
     bad = years.isna()
     if bad.any():
         line = int(bad.idxmax()) + 2
-        raise ReferenceDataError(f"{path}, line {line}: year {frame.loc[bad.idxmax(), 'year']!r} is not a year")
+        raise ReferenceDataError(
+            t("reference.error.eras_year", path=path, line=line, value=repr(frame.loc[bad.idxmax(), "year"]))
+        )
     frame["year"] = years.astype("int64")
-    if "description" not in frame.columns:
-        frame["description"] = ""
-    return frame[["year", "label", "description"]].sort_values("year", ignore_index=True)
+    for column in ERA_COLUMNS[2:]:
+        if column not in frame.columns:
+            frame[column] = ""
+        frame[column] = frame[column].str.strip()
+    frame["label"] = frame["label"].str.strip()
+    for index, row in frame.iterrows():
+        line = int(index) + 2  # the header is line 1
+        if not row["label"]:
+            raise ReferenceDataError(t("reference.error.eras_label", path=path, line=line))
+        for column in ("label_zh", "description_zh"):
+            if row[column] and not _HAN.search(row[column]):
+                raise ReferenceDataError(
+                    t("reference.error.eras_not_chinese", path=path, line=line, column=column, value=repr(row[column]))
+                )
+    return frame[list(ERA_COLUMNS)].sort_values("year", ignore_index=True)

@@ -25,7 +25,7 @@ import plotly.graph_objects as go
 import plotly.io as pio
 import pytest
 
-from analytics import chart_catalog, charts, vocab
+from analytics import chart_catalog, charts, i18n, vocab
 from analytics.filters import Filters
 from analytics.ledger import connect_read_only
 
@@ -332,7 +332,7 @@ def test_empty_data_gives_a_clear_empty_figure(build, df):
     fig = build(df)
     assert charts.is_empty(fig)
     assert len(fig.data) == 0
-    assert fig.layout.annotations[0].text == charts.EMPTY_MESSAGE
+    assert fig.layout.annotations[0].text == charts.empty_message() == "No exchanges match these filters."
 
 
 def test_annotate_adds_filters_line_and_demo_footnote():
@@ -537,3 +537,253 @@ def test_exported_html_has_no_link_from_a_party_name(tmp_path):
     # The raw name is only the click key (customdata, never drawn): every drawn text is escaped.
     assert page.lower().count("\\u003ca href") == 1 and "fra:\\u003ca href" in page.lower()
     assert "&lt;a href=" in page
+
+
+# ---------------------------------------------------------------------------------------------
+# Chinese: every chart's words from the catalogue, names in Chinese, party names as recorded
+
+PARTY_NAMES = ("Red Party", "Sun Party", "Blue League")
+_PLACEHOLDER = re.compile(r"%\{[^}]*\}|<[^>]*>|&[a-z]+;|&#\d+;")
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+
+
+def _english_names() -> set[str]:
+    """Every English word a Chinese chart must not show: vocabulary labels, regions, sub-regions,
+    countries (official and common names) and the international organisations' bucket."""
+    from analytics import dimensions, i18n, reference
+
+    table = reference.countries()
+    labels = {i18n.t_in("en", f"vocab.{code}") for d in dimensions.ALL for code in d.vocabulary}
+    return (
+        labels
+        | {*table["region"], *table["subregion"], *table["name"], *table["common_name"]}
+        | {vocab.INTERNATIONAL_BUCKET}
+    )
+
+
+def _words(fig: go.Figure) -> dict[str, list[str]]:
+    """The texts a reader sees, by where they are: title, axis titles and tick texts, trace names,
+    category values, hover templates, colour-bar titles, annotations and their hovers."""
+    layout = fig.layout
+    found: dict[str, list[str]] = {"title": [layout.title.text or ""]}
+    for axis in (*fig.select_xaxes(), *fig.select_yaxes()):
+        found.setdefault("axis", []).extend([axis.title.text or "", *(axis.ticktext or ())])
+    for trace in fig.data:
+        found.setdefault("names", []).append(trace.name or "")
+        found.setdefault("hover", []).append(trace.hovertemplate or "")
+        for key in ("x", "y", "text"):
+            values = getattr(trace, key, None)
+            if values is not None:
+                found.setdefault("categories", []).extend(v for v in values if isinstance(v, str))
+        if trace.type in ("heatmap", "choropleth") and trace.colorbar.title.text:
+            found.setdefault("colorbar", []).append(trace.colorbar.title.text)
+    for note in layout.annotations:
+        found.setdefault("annotations", []).extend([note.text or "", note.hovertext or ""])
+    return found
+
+
+def _leftover_latin(text: str) -> list[str]:
+    """Latin words left in a text once markup, Plotly placeholders and party names are removed."""
+    text = html.unescape(_PLACEHOLDER.sub(" ", text))
+    for name in PARTY_NAMES:
+        text = text.replace(name, " ")
+    return re.findall(r"[A-Za-z]{2,}", text)
+
+
+@pytest.mark.parametrize("name", list(chart_catalog.CHARTS))
+def test_every_catalog_chart_in_chinese(con, name):
+    with i18n.using("zh"):
+        fig, data = chart_catalog.build_chart(con, name, SINCE_2020, is_demo=True)
+        spec = chart_catalog.CHARTS[name]
+        assert _HAN.search(spec.title) and not _leftover_latin(spec.title + spec.description)
+    assert not charts.is_empty(fig)
+    words = _words(fig)
+    everything = [text for texts in words.values() for text in texts if text]
+    # Chinese where there are words: the title and its filters line, axis titles, legends, hovers, notes.
+    assert _HAN.search(words["title"][0]), words["title"]
+    assert all(_HAN.search(text) for text in words.get("hover", []) if _leftover_latin(text) or "<br>" in text)
+    assert all(_HAN.search(note) for note in words["annotations"] if note)
+    assert "资料来源：政党交往台账" in charts.footnote_text(fig) and "演示数据" in charts.footnote_text(fig)
+    # No English word at all, party names aside (they are shown as recorded).
+    assert {text: _leftover_latin(text) for text in everything if _leftover_latin(text)} == {}
+    english = _english_names()
+    shown = " | ".join(html.unescape(_PLACEHOLDER.sub(" ", text)) for text in everything)
+    assert sorted(word for word in english if re.search(rf"\b{re.escape(word)}\b", shown)) == []
+
+
+@pytest.mark.parametrize("name", list(chart_catalog.CHARTS))
+def test_every_empty_chart_says_so_in_chinese(con, name):
+    with i18n.using("zh"):
+        fig, _ = chart_catalog.build_chart(con, name, Filters(year_from=2020, regions=("Oceania",)), is_demo=False)
+    assert charts.is_empty(fig)
+    texts = [note.text for note in fig.layout.annotations]
+    assert all(_HAN.search(text) and not _leftover_latin(text) for text in texts)
+    assert "地区：大洋洲" in fig.layout.title.text
+
+
+def test_chinese_chart_words_worked_out_by_hand(con):
+    with i18n.using("zh"):
+        regions, _ = chart_catalog.build_chart(con, "regions", SINCE_2020, is_demo=False, source="测试台账")
+        parties, _ = chart_catalog.build_chart(con, "top-parties", SINCE_2020, is_demo=False)
+        world, _ = chart_catalog.build_chart(con, "world-map", SINCE_2020, is_demo=False)
+        kenya, _ = chart_catalog.build_chart(con, "by-form", Filters(year_from=2020, countries=("KEN",)), is_demo=False)
+        compare, _ = chart_catalog.build_chart(
+            con, "compare-periods", Filters(), is_demo=False, period_a=(2020, 2020), period_b=(2021, 2021)
+        )
+    assert (
+        regions.layout.title.text.startswith("按地区分列的交往次数<br>") and "2020—2021年" in regions.layout.title.text
+    )
+    assert list(regions.data[0].y) == ["国际组织", "非洲", "欧洲"] and list(regions.data[0].x) == [1, 1, 3]
+    assert regions.data[0].hovertemplate == "<b>%{y}</b><br>交往%{x:,}次<br>占总数的%{customdata[1]:.1%}<extra></extra>"
+    assert charts.footnote_text(regions) == "资料来源：测试台账"
+    assert parties.layout.title.text.startswith("交往次数居前10位的政党<br>")
+    assert list(parties.data[0].y) == ["Blue League（国际组织）", "Sun Party（肯尼亚）", "Red Party（法国）"]
+    assert list(world.data[0].text) == ["法国", "肯尼亚"]
+    assert world.data[0].colorbar.title.text == "交往次数"
+    assert [note.text for note in world.layout.annotations if "地图" in note.text] == [
+        "未在地图上显示：与国际组织交往1次"
+    ]
+    assert "国家：肯尼亚" in kenya.layout.title.text
+    assert compare.layout.title.text.startswith("按地区分列的交往次数：2020年与2021年<br>")
+    assert [trace.name for trace in compare.data] == ["2020年", "2021年"]
+
+
+def test_chart_titles_follow_the_language():
+    spec = chart_catalog.CHARTS["exchanges-per-year"]
+    assert spec.title == "Exchanges per year" and spec.description.startswith("Exchanges per year with")
+    with i18n.using("zh"):
+        assert spec.title == "年度交往次数" and spec.description == "年度交往次数，附三年移动平均线和时期标记。"
+        assert charts.DIMENSION_NAMES["party_family"] == "政党类别" and charts.MEASURE_NAMES["events"] == "活动场次"
+        assert (
+            chart_catalog.period_label((2016, 2020)) == "2016—2020年"
+            and chart_catalog.period_label((2020, 2020)) == "2020年"
+        )
+    assert chart_catalog.period_label((2016, 2020)) == "2016–2020" and charts.DIMENSION_NAMES["party"] == "Party"
+    same = [
+        s.name for s in chart_catalog.CHARTS.values() if i18n.t_in("en", s.title_key) == i18n.t_in("zh", s.title_key)
+    ]
+    assert same == []
+
+
+def test_era_labels_in_chinese_on_a_trend_chart():
+    from analytics import reference
+
+    df = per_year(list(range(2000, 2022)), [3] * 22)
+    with i18n.using("zh"):
+        fig = charts.exchanges_per_year_chart(df, reference.eras())
+    notes = {note.text: note.hovertext for note in fig.layout.annotations}
+    assert notes == {
+        "党的十六大": "2002年：党的第十六次全国代表大会",
+        "党的十八大": "2012年：党的第十八次全国代表大会；对外交往显著加强",
+        "高层对话会": "2017年：中国共产党与世界政党高层对话会（2017年底）",
+        "新冠疫情": "2020年：人员往来中断，交往活动转为线上进行（2020年至2021年）",
+    }
+    english = charts.exchanges_per_year_chart(df, reference.eras())
+    assert [note.text for note in english.layout.annotations] == [
+        "16th Congress",
+        "18th Congress",
+        "High-level dialogue",
+        "Pandemic",
+    ]
+    assert english.layout.annotations[1].hovertext == "2012: 18th National Congress; engagement intensifies"
+
+
+def test_an_era_without_a_chinese_label_keeps_its_english_words():
+    eras = pd.DataFrame(
+        {
+            "year": [2005, 2010],
+            "label": ["Local era", "Other era"],
+            "description": ["Added by hand", ""],
+            "label_zh": ["", "另一时期"],
+            "description_zh": ["", ""],
+        }
+    )
+    with i18n.using("zh"):
+        fig = charts.exchanges_per_year_chart(per_year(list(range(2004, 2012)), [1] * 8), eras)
+    assert [(n.text, n.hovertext) for n in fig.layout.annotations] == [
+        ("Local era", "2005年：Added by hand"),
+        ("另一时期", "2010年：另一时期"),
+    ]
+    # An eras frame from older code, without the Chinese columns, still draws.
+    old = charts.exchanges_per_year_chart(per_year([2004, 2005], [1, 1]), eras[["year", "label", "description"]])
+    assert [n.text for n in old.layout.annotations] == ["Local era"]
+
+
+def test_party_names_recorded_in_chinese_show_in_chinese_charts():
+    df = _leaderboard(["Red Party", "Blue League"]).assign(party_zh=["红党", ""])
+    with i18n.using("zh"):
+        chinese = charts.leaderboard_chart(df, "party")
+    assert set(chinese.data[0].y) == {"红党（法国）", "Blue League（法国）"}
+    # The click key stays the party as recorded, whatever the language.
+    keys = {charts.selection_key(chinese, {"curve_number": 0, "point_index": i}) for i in range(2)}
+    assert keys == {"FRA:Red Party", "FRA:Blue League"}
+    assert set(charts.leaderboard_chart(df, "party").data[0].y) == {"Red Party (France)", "Blue League (France)"}
+    with i18n.using("zh"):
+        assert charts.display_party(df.drop(columns="party_zh")) == ["Red Party", "Blue League"]
+
+
+@pytest.mark.parametrize(
+    ("dimension", "code", "english", "chinese"),
+    [
+        ("party_family", "communist", "Communist", "共产党"),
+        ("region", "Latin America and the Caribbean", "Latin America and the Caribbean", "拉丁美洲"),
+        ("subregion", "South-eastern Asia", "South-eastern Asia", "东南亚"),
+        ("country_iso3", "DEU", "DEU", "德国"),
+        ("country_iso3", "", "International organisations", "国际组织"),
+        ("country", "Kenya", "Kenya", "肯尼亚"),
+        ("region", None, "(none)", "（无）"),
+        ("party", "Red Party", "Red Party", "Red Party"),
+    ],
+)
+def test_category_labels_in_both_languages(dimension, code, english, chinese):
+    assert charts.category_label(dimension, code) == english
+    with i18n.using("zh"):
+        assert charts.category_label(dimension, code) == chinese
+
+
+def test_change_levels_named_in_chinese():
+    df = pd.DataFrame(
+        {
+            "country_iso3": ["FRA", "KEN"],
+            "country": ["France", "Kenya"],
+            "region": ["Europe", "Africa"],
+            "window_exchanges": [10, 2],
+            "window_average": [2.0, 0.4],
+            "baseline_average": [1.0, 1.0],
+            "change_pct": [100.0, -60.0],
+            "level": ["large increase", "large decrease"],
+        }
+    )
+    with i18n.using("zh"):
+        fig = charts.change_level_map_chart(df)
+    assert [trace.name for trace in fig.data] == ["大幅增加", "大幅减少"]
+    assert fig.layout.title.text == "各国交往较基准期的变化"
+    assert fig.data[0].hovertemplate.startswith("<b>%{text}</b>：大幅增加<br>观察期内交往%{customdata[0]:,}次")
+    assert charts.change_level_map_chart(df).data[0].hovertemplate.startswith("<b>%{text}</b>: large increase<br>")
+
+
+def test_english_chart_titles_are_the_documented_ones():
+    """The English titles moved into the catalogue unchanged: the chart table of docs/export.md
+    names each chart's page and title."""
+    from pathlib import Path
+
+    doc = (Path(__file__).resolve().parent.parent / "docs" / "export.md").read_text(encoding="utf-8")
+    rows = {
+        cells[0].strip("` "): (cells[1].strip(), cells[2].strip())
+        for line in doc.splitlines()
+        if line.startswith("| `") and len(cells := line.strip("|").split("|")) >= 3
+    }
+    with i18n.using("en"):
+        shown = {name: (spec.page, spec.title) for name, spec in chart_catalog.CHARTS.items()}
+    assert {name: rows.get(name) for name in shown} == shown
+
+
+def test_build_chart_takes_the_language(con):
+    chinese, chinese_data = chart_catalog.build_chart(con, "regions", SINCE_2020, is_demo=True, lang="zh")
+    english, english_data = chart_catalog.build_chart(con, "regions", SINCE_2020, is_demo=True)
+    assert chinese.layout.title.text.startswith("按地区分列的交往次数") and list(chinese.data[0].y)[-1] == "欧洲"
+    assert english.layout.title.text.startswith("Exchanges by region") and list(english.data[0].y)[-1] == "Europe"
+    assert i18n.current() == "en"  # the language of the run is left as it was
+    pd.testing.assert_frame_equal(chinese_data, english_data)  # the data keeps its codes
+    with pytest.raises(i18n.LanguageError):
+        chart_catalog.build_chart(con, "regions", SINCE_2020, is_demo=True, lang="fr")

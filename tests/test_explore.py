@@ -16,6 +16,7 @@ import pytest
 
 from analytics import explore
 from analytics.filters import Filters
+from analytics.i18n import using
 from analytics.ledger import connect_read_only
 from tests.ledgers import build_ledger
 
@@ -143,3 +144,52 @@ def test_top_parties_per_family_in_one_query(con):
         },
         {"party_family": "liberal", "party": "Sun Party", "country": "Kenya", "exchanges": 1, "share": 1.0},
     ]
+
+
+def test_pivot_table_headers_in_chinese(con):
+    with using("zh"):
+        table = explore.pivot_table(con, SINCE_2000, "country", "decade", "parties")
+        events = explore.pivot_table(con, SINCE_2000, "form", None, "events")
+        regions = explore.pivot_table(con, SINCE_2000, "region", "party_family", "exchanges")
+    assert table.loc["法国"].to_dict() == {"2000年代": 1, "2010年代": 1, "合计": 1}
+    assert table.loc["合计"].to_dict() == {"2000年代": 2, "2010年代": 2, "合计": 3}
+    assert set(table.index) == {"法国", "肯尼亚", "国际组织", "合计"} and table.index.name == "国家"
+    assert events["活动场次"].to_dict() == {"工作访问": 3, "考察学习": 1, "合计": 4}
+    assert events.index.name == "交流形式"
+    assert list(regions.columns)[0] == "共产党" and list(regions.columns)[-1] == "合计"
+    assert set(regions.columns) == {"共产党", "自由主义政党", "国际组织", "合计"}
+    assert list(regions.index)[0] == "欧洲" and set(regions.index) == {"欧洲", "非洲", "国际组织", "合计"}
+    # The long form keeps the codes, whatever the language.
+    with using("zh"):
+        cells = explore.pivot(con, SINCE_2000, "decade", "region", "exchanges")
+    assert set(cells["region"]) == {"Africa", "Europe", "International organisations"}
+
+
+def test_explore_errors_in_chinese(con):
+    with using("zh"), pytest.raises(explore.ExploreError, match="^未知的透视维度'topic'。有效值：year, decade"):
+        explore.pivot(con, SINCE_2000, "topic")
+
+
+def test_top_parties_pass_the_chinese_name_through_when_the_ledger_has_one(con):
+    import duckdb
+
+    from analytics import charts
+
+    assert not explore.has_party_zh(con) and "party_zh" not in explore.top_parties_per_family(con, SINCE_2000)
+    # A ledger with the optional column (the import format's party_zh): a real DuckDB table.
+    with duckdb.connect() as chinese:
+        chinese.execute(
+            """CREATE TABLE exchange_rows AS SELECT * FROM (VALUES
+                (2001, 'communist', 1, 'Red Party', '红党', 'FRA', 'France'),
+                (2002, 'communist', 1, 'Red Party', '红党', 'FRA', 'France'),
+                (2002, 'communist', 2, 'Rose Party', '  ', 'FRA', 'France'))
+               AS t(year, party_family, party_id, party, party_zh, country_iso3, country)"""
+        )
+        assert explore.has_party_zh(chinese)
+        frame = explore.top_parties_per_family(chinese, SINCE_2000)
+    assert list(frame["party"]) == ["Red Party", "Rose Party"] and list(frame["exchanges"]) == [2, 1]
+    assert frame["party_zh"].fillna("").tolist() == ["红党", ""]  # a blank Chinese name is none
+    with using("zh"):
+        fig = charts.top_parties_by_family_chart(frame)
+    assert set(fig.data[0].y) == {"红党（法国）", "Rose Party（法国）"}
+    assert set(charts.top_parties_by_family_chart(frame).data[0].y) == {"Red Party (France)", "Rose Party (France)"}

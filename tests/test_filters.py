@@ -9,6 +9,7 @@ import pytest
 
 from analytics.commands.filter_args import add_filter_arguments, filters_from_args
 from analytics.filters import DIMENSION_COLUMNS, FilterError, Filters, filter_field_names
+from analytics.i18n import using
 
 
 def test_empty_filters_compile_to_true():
@@ -228,3 +229,53 @@ def test_from_params_reads_a_year_given_as_a_number():
 def test_describe_cuts_a_very_long_party_name():
     assert Filters(party="Rose Party").describe() == "Party: Rose Party"
     assert Filters(party="x" * 5000).describe() == "Party: " + "x" * 80 + "…"
+
+
+# ---------------------------------------------------------------------------------------------
+# The filters in words and their errors in Chinese (worked out by hand)
+
+
+@pytest.mark.parametrize(
+    ("filters", "chinese"),
+    [
+        (Filters(families=("communist",), year_from=2015, year_to=2025), "2015—2025年；类别：共产党"),
+        (Filters(), "全部交往"),
+        (Filters(year_from=1990), "1990年至今"),
+        (Filters(year_to=1999), "截至1999年"),
+        (
+            Filters(regions=("Africa", "Latin America and the Caribbean"), statuses=("ruling", "coalition")),
+            "地区：非洲、拉丁美洲；地位：执政、参加联合政府",
+        ),
+        (Filters(subregions=("Eastern Africa",), forms=("study_trip",)), "次区域：东非；形式：考察学习"),
+        (Filters(regions=("International organisations",), party="Blue League"), "地区：国际组织；政党：Blue League"),
+    ],
+)
+def test_describe_in_chinese(filters, chinese):
+    with using("zh"):
+        assert filters.describe() == chinese
+
+
+def test_describe_in_english_is_unchanged():
+    assert Filters(families=("communist",), year_from=2015, year_to=2025).describe() == "2015–2025; Family: Communist"
+    assert Filters(year_to=1999).describe() == "start–1999" and Filters().describe() == "All exchanges"
+
+
+@pytest.mark.parametrize(
+    ("filters", "chinese"),
+    [
+        (Filters(regions=("Atlantis",)), "未知的地区：“Atlantis”。有效值：Africa、Asia、Europe、"),
+        (Filters(families=("comunist",)), "未知的政党类别：“comunist”（“comunist”是否应为“communist”？）。有效值："),
+        (Filters(year_from=1850), "起始年份1850不是合理的年份（应在1900至2200之间）。"),
+        (Filters(year_to="19x9"), "截止年份应为年份（如1990），而不是“19x9”。"),
+        (Filters(year_from=2000, year_to=1990), "年份范围为空：起始年份2000晚于截止年份1990。"),
+    ],
+)
+def test_errors_in_chinese(filters, chinese):
+    with using("zh"), pytest.raises(FilterError) as caught:
+        filters.validated()
+    assert str(caught.value).startswith(chinese)
+
+
+def test_param_errors_in_chinese():
+    with using("zh"), pytest.raises(FilterError, match="^“from”应为年份，而不是“soon”。$"):
+        Filters.from_params({"from": "soon"})

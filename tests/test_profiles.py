@@ -16,6 +16,7 @@ import datetime as dt
 import pytest
 
 from analytics.filters import Filters
+from analytics.i18n import using
 from analytics.ledger import connect_read_only
 from analytics.profiles import Profile, ProfileError, country_choices, party_choices, profile_filters, summary
 from tests.ledgers import build_ledger
@@ -84,3 +85,21 @@ def test_summary_of_one_party_in_one_country(con):
     assert result["family"] == "communist"
     later = summary(con, scope.with_years(2002, 2011))
     assert later["exchanges"] == 1 and later["all_years_exchanges"] == 2
+
+
+@pytest.mark.parametrize(
+    ("make", "chinese"),
+    [
+        (lambda: Profile("region"), "未知的概况类型'region'；请选择国家（country）或政党（party）。"),
+        (lambda: Profile("country"), "国家概况需要指定国家（ISO3代码）。"),
+        (lambda: Profile("party", iso3="FRA"), "政党概况需要指定政党名称。"),
+        (
+            lambda: Profile.from_param("party:FRA"),
+            "'party:FRA'不是有效的概况（应为 country:ISO3 或 party:ISO3:名称）。",
+        ),
+    ],
+)
+def test_profile_errors_in_chinese(make, chinese):
+    with using("zh"), pytest.raises(ProfileError) as caught:
+        make()
+    assert str(caught.value) == chinese

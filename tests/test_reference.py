@@ -129,3 +129,49 @@ def test_bad_eras_file_names_the_line(tmp_path):
     bad.write_text("year,label\n1978,Reform\nsoon,Later\n")
     with pytest.raises(reference.ReferenceDataError, match="line 3"):
         reference.eras(bad)
+
+
+def test_eras_have_chinese_labels():
+    eras = reference.eras().set_index("year")
+    assert eras.loc[1978, "label_zh"] == "改革开放" and eras.loc[2012, "label_zh"] == "党的十八大"
+    assert eras.loc[1982, "description_zh"] == "独立自主、完全平等、互相尊重、互不干涉内部事务"
+    assert (eras["label_zh"] != "").all() and (eras["description_zh"] != "").all()
+    assert eras.loc[1978, "label"] == "Reform and opening"  # the English columns as before
+
+
+def test_an_eras_file_of_the_old_format_still_loads(tmp_path):
+    old = tmp_path / "eras.csv"
+    old.write_text("year,label,description\n1978,Reform,\n")
+    eras = reference.eras(old)
+    assert list(eras.columns) == ["year", "label", "description", "label_zh", "description_zh"]
+    assert eras.iloc[0].to_dict() == {
+        "year": 1978,
+        "label": "Reform",
+        "description": "",
+        "label_zh": "",
+        "description_zh": "",
+    }
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("year,label,label_zh\n1978,Reform,改革开放\n1982,Principles,Principles\n", "line 3: label_zh 'Principles'"),
+        ("year,label,label_zh,description_zh\n1978,Reform,改革开放,December 1978\n", "line 2: description_zh"),
+        ("year,label,label_zh\n1978, ,改革开放\n", "line 2: the label is empty"),
+    ],
+)
+def test_bad_chinese_era_columns_name_the_line(tmp_path, text, message):
+    bad = tmp_path / "eras.csv"
+    bad.write_text(text, encoding="utf-8")
+    with pytest.raises(reference.ReferenceDataError, match=message):
+        reference.eras(bad)
+
+
+def test_eras_errors_in_chinese(tmp_path):
+    from analytics.i18n import using
+
+    bad = tmp_path / "eras.csv"
+    bad.write_text("year,label\n1978,Reform\nsoon,Later\n")
+    with using("zh"), pytest.raises(reference.ReferenceDataError, match="第3行：year 列的值'soon'不是年份"):
+        reference.eras(bad)
