@@ -292,3 +292,4 @@ def test_an_empty_ledger_in_chinese(monkeypatch, make_ledger):
         no_exception(at)
         words = "\n".join(i.value for i in at.info)
         assert "没有符合筛选条件的交往记录" in words or "台账中尚无交往记录" in words, page
+
