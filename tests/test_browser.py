@@ -358,7 +358,7 @@ def _query(page) -> dict[str, list[str]]:
     return parse_qs(urlparse(page.url).query)
 
 
-def test_the_language_follows_the_switch_the_url_a_page_change_and_a_reload(page, server, outside_requests):
+def test_the_language_follows_the_switch_the_url_a_page_change_and_a_reload(page, server, outside_requests, output_dir):
     page.goto(f"{server}/?lang=zh", wait_until="domcontentloaded")
     _wait_for_app(page, 3)
     _heading(page, "总览")
@@ -366,6 +366,9 @@ def test_the_language_follows_the_switch_the_url_a_page_change_and_a_reload(page
     assert sidebar.get_by_text("语言 · Language").is_visible()
     assert sidebar.get_by_text("简体中文", exact=True).is_visible() and sidebar.get_by_text("English").is_visible()
     assert "演示数据" in page.inner_text('[data-testid="stMain"]')
+    shots = output_dir / "screenshots"
+    shots.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(shots / "overview_zh.png"))
 
     # A page change keeps the language, and lang=zh in the URL.
     page.locator('[data-testid="stSidebarNav"]').get_by_text("趋势", exact=True).click()
@@ -378,6 +381,7 @@ def test_the_language_follows_the_switch_the_url_a_page_change_and_a_reload(page
     page.reload(wait_until="domcontentloaded")
     _wait_for_app(page, 5)
     _heading(page, "趋势")
+    page.screenshot(path=str(shots / "trends_zh.png"))
 
     # A filter set in the sidebar, then English: the filter stays, the words change.
     regions = sidebar.locator('[data-testid="stMultiSelect"]').filter(has_text="地区").first

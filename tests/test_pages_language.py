@@ -199,7 +199,7 @@ def test_the_overview_numbers_and_words_in_chinese(monkeypatch, make_ledger):
     no_exception(at)
     card = next(m for m in at.metric if m.label == "2025年交往次数")
     assert card.value == "3" and card.proto.delta.startswith("+2")  # the arrow reads the sign
-    assert any(re.match(r"\*\*\d{4}–2025年：\*\*共4次交往、4场活动", c.value) for c in at.caption)
+    assert any(re.match(r"\*\*\d{4}–2025年\*\*：共4次交往、4场活动", c.value) for c in at.caption)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -293,3 +293,9 @@ def test_an_empty_ledger_in_chinese(monkeypatch, make_ledger):
         words = "\n".join(i.value for i in at.info)
         assert "没有符合筛选条件的交往记录" in words or "台账中尚无交往记录" in words, page
 
+
+def test_the_leak_check_finds_english_names_but_not_in_party_names():
+    parties = ("Sun Party of Kenya",)
+    assert english_in(["地区: Africa", "政党: Sun Party of Kenya"], parties) == [("Africa", "地区: Africa")]
+    assert english_in(["形式: High-level visit"], ()) == [("High-level visit", "形式: High-level visit")]
+    assert english_in(["国家: 肯尼亚; Nigerian", "Oman's"], ()) == [("Oman", "Oman's")]
