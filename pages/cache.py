@@ -3,7 +3,9 @@
 
 Every wrapper is keyed on the ledger path and the ledger file's signature (which changes on
 every write, so an import shows at once and never mixes with stale numbers), plus its filters
-and options; the ``analytics`` functions stay plain. Only this module holds
+and options; a wrapper whose result holds words (a chart, a pivot's labels, an error message)
+also takes the language of the run, so a switch never shows a cached figure in the other
+language. The ``analytics`` functions stay plain. Only this module holds
 ``st.cache_resource`` / ``st.cache_data``. Pages, the filters sidebar and the page furniture
 read the ledger through here.
 """
@@ -16,7 +18,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from analytics import chart_catalog, explore, metrics, profiles
+from analytics import chart_catalog, explore, i18n, metrics, profiles
 from analytics.filters import Filters
 from analytics.ledger import LedgerInfo, LedgerReader, ledger_info, prepare_ledger
 from analytics.reference import ERAS_CSV, ReferenceDataError
@@ -27,11 +29,15 @@ Version = tuple[int, int, int]
 PeriodPair = tuple[tuple[int, int], tuple[int, int]]
 
 
-@st.cache_resource(show_spinner="Opening the ledger…")
+@st.cache_resource(show_spinner=False)
 def _reader(path: str) -> LedgerReader:
     settings = load_settings()
     prepare_ledger(path, is_default=Path(path).resolve() == DEFAULT_DB_PATH.resolve(), seed=settings.demo_seed)
     return LedgerReader(path)
+
+
+# Ledger files this process has opened: the first opening shows a spinner in the run's language.
+_opened: set[str] = set()
 
 
 def ledger_path() -> str:
@@ -41,7 +47,13 @@ def ledger_path() -> str:
 
 def reader() -> LedgerReader:
     """The process-wide reader of the ledger."""
-    return _reader(ledger_path())
+    path = ledger_path()
+    if path in _opened:
+        return _reader(path)
+    with st.spinner(i18n.t("cache.opening_ledger")):
+        opened = _reader(path)
+    _opened.add(path)
+    return opened
 
 
 def ledger_version() -> Version:
@@ -69,7 +81,7 @@ def eras_version() -> tuple[int, int] | None:
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
-def _eras_problem(version: tuple[int, int] | None) -> str | None:
+def _eras_problem(version: tuple[int, int] | None, lang: str) -> str | None:
     try:
         reference_eras()
     except ReferenceDataError as error:
@@ -79,7 +91,7 @@ def _eras_problem(version: tuple[int, int] | None) -> str | None:
 
 def eras_problem() -> str | None:
     """Why ``data/eras.csv`` cannot be read, or None; read again only when the file changes."""
-    return _eras_problem(eras_version())
+    return _eras_problem(eras_version(), i18n.current())
 
 
 # ---------------------------------------------------------------------------------------------
@@ -118,7 +130,7 @@ def default_periods(filters: Filters) -> PeriodPair | None:
 
 @st.cache_data(show_spinner=False, max_entries=128)
 def _pivot_table(
-    path: str, version: Version, filters: Filters | None, rows: str, columns: str | None, measure: str
+    path: str, version: Version, filters: Filters | None, rows: str, columns: str | None, measure: str, lang: str
 ) -> pd.DataFrame:
     return explore.pivot_table(_reader(path).connection(), filters, rows=rows, columns=columns, measure=measure)
 
@@ -127,7 +139,7 @@ def pivot_table(
     filters: Filters | None, *, rows: str, columns: str | None = None, measure: str = "exchanges"
 ) -> pd.DataFrame:
     """``explore.pivot_table``: ``measure`` by ``rows`` (and ``columns``) under the filters."""
-    return _pivot_table(ledger_path(), ledger_version(), filters, rows, columns, measure)
+    return _pivot_table(ledger_path(), ledger_version(), filters, rows, columns, measure, i18n.current())
 
 
 @st.cache_data(show_spinner=False, max_entries=128)
@@ -210,6 +222,7 @@ def _chart(
     filters: Filters,
     options: tuple,
     is_demo: bool,
+    lang: str,
     eras: tuple[int, int] | None = None,
 ) -> tuple[dict, pd.DataFrame]:
     known = _window(path, version, filters)  # the page header asked for it already
@@ -227,7 +240,14 @@ def _options_key(options: dict) -> tuple:
 def chart(name: str, filters: Filters, **options) -> tuple[go.Figure, pd.DataFrame]:
     """``chart_catalog.build_chart``: the catalog chart ``name`` for the filters and the data behind it."""
     figure, data = _chart(
-        ledger_path(), ledger_version(), name, filters, _options_key(options), info().is_demo, eras_version()
+        ledger_path(),
+        ledger_version(),
+        name,
+        filters,
+        _options_key(options),
+        info().is_demo,
+        i18n.current(),
+        eras_version(),
     )
     # The dict came from a validated Figure: rebuilding it needs no second validation.
     return go.Figure(figure, _validate=False), data

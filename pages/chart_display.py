@@ -16,9 +16,10 @@ import streamlit as st
 
 from analytics import charts, dimensions, profiles
 from analytics.filters import Filters
-from pages import cache
+from analytics.i18n import t
+from pages import cache, furniture
 from pages.export_menu import export_menu
-from pages.filter_state import current_filters, set_filter
+from pages.filter_state import current_filters, link_params, set_filter
 
 # Chart click dimension -> Filters field (the registry's clickable dimensions).
 CLICK_FIELDS = dimensions.CLICK_FIELDS
@@ -88,8 +89,10 @@ def show_chart(
     with st.container(horizontal=True, gap="small"):
         export_menu(name, fig, data, shown, key=f"{key}_export", options=options)
         if data_table and not data.empty:
-            with st.popover("Data", icon=":material/table:", key=f"{key}_data"):
-                st.dataframe(data, hide_index=True, width=720, height=min(38 + 35 * len(data), 360))
+            with st.popover(t("display.data"), icon=":material/table:", key=f"{key}_data"):
+                st.dataframe(
+                    furniture.screen_table(data), hide_index=True, width=720, height=min(38 + 35 * len(data), 360)
+                )
     return fig, data
 
 
@@ -97,8 +100,8 @@ PROFILES_PAGE = "pages/profiles.py"
 
 
 def open_profile(profile: profiles.Profile) -> None:
-    """Go to the Profiles page showing ``profile``, keeping the filters in the URL."""
-    st.switch_page(PROFILES_PAGE, query_params={**current_filters().to_params(), "profile": profile.to_param()})
+    """Go to the Profiles page showing ``profile``, keeping the filters and the language in the URL."""
+    st.switch_page(PROFILES_PAGE, query_params={**link_params(current_filters()), "profile": profile.to_param()})
 
 
 def _open_profile_if_clicked() -> None:

@@ -7,12 +7,13 @@ from typing import Any, cast
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-from analytics import charts, dimensions
+from analytics import dimensions
 from analytics.chart_catalog import COMPARE_DIMENSIONS, period_label
+from analytics.i18n import t
 from analytics.untrusted import shown
 from pages import cache, chart_display, downloads, filter_state, furniture
 
-current = furniture.page_header("Compare", "Two periods side by side: what grew, what shrank.")
+current = furniture.page_header("nav.compare", "page.compare.intro")
 bounds = filter_state.year_bounds()
 
 
@@ -47,8 +48,7 @@ for key, index in (("a", 0), ("b", 1)):
         value = _period(raw, defaults[index])
         if raw is not None and value == defaults[index] and raw != period_label(defaults[index]).replace("–", "-"):
             st.warning(
-                f"Ignored {shown(f'{key}={raw}')} from the link: not a year range such as 2011-2015 within "
-                f"{bounds[0]}–{bounds[1]}.",
+                t("page.compare.bad_period", value=shown(f"{key}={raw}"), first=bounds[0], last=bounds[1]),
                 icon=":material/link_off:",
             )
         st.session_state[widget] = value
@@ -56,10 +56,10 @@ for key, index in (("a", 0), ("b", 1)):
 filter_state.url_option("by", "compare_dimension", list(COMPARE_DIMENSIONS), "region")
 controls = st.columns([1, 2, 2], gap="medium")
 dimension = controls[0].selectbox(
-    "Compare by", COMPARE_DIMENSIONS, key="compare_dimension", format_func=dimensions.label
+    t("page.compare.by"), COMPARE_DIMENSIONS, key="compare_dimension", format_func=filter_state.worded(dimensions.label)
 )
-period_a = _period_slider(controls[1], "Period A", "compare_a")
-period_b = _period_slider(controls[2], "Period B", "compare_b")
+period_a = _period_slider(controls[1], t("page.compare.period_a"), "compare_a")
+period_b = _period_slider(controls[2], t("page.compare.period_b"), "compare_b")
 filter_state.write_url_option("by", dimension, "region")
 for key, period, index in (("a", period_a, 0), ("b", period_b, 1)):
     filter_state.write_url_option(key, f"{period[0]}-{period[1]}", f"{defaults[index][0]}-{defaults[index][1]}")
@@ -67,40 +67,45 @@ for key, period, index in (("a", period_a, 0), ("b", period_b, 1)):
 options: dict[str, Any] = dict(dimension=dimension, period_a=tuple(period_a), period_b=tuple(period_b))
 fig, data = cache.chart("compare-periods", current, **options)
 if data.empty or (data["exchanges_a"].sum() == 0 and data["exchanges_b"].sum() == 0):
-    furniture.empty_state(f"No exchanges match these filters in {period_label(period_a)} or {period_label(period_b)}.")
+    furniture.empty_state(t("page.compare.empty", a=period_label(period_a), b=period_label(period_b)))
     st.stop()
 chart_display.show_chart("compare-periods", data_table=False, **options)
 chart_display.show_chart("compare-movers", data_table=False, **options)
 
-st.subheader("All values, sorted by change")
+st.subheader(t("page.compare.table"))
+change_pct, share_a, share_b = t("page.compare.change_pct"), t("page.compare.share_a"), t("page.compare.share_b")
 table = data.rename(
     columns={
-        "exchanges_a": f"Exchanges {period_label(period_a)}",
-        "exchanges_b": f"Exchanges {period_label(period_b)}",
-        "change": "Change",
-        "change_pct": "Change %",
-        "share_a": "Share A",
-        "share_b": "Share B",
+        "exchanges_a": t("page.compare.exchanges_in", period=period_label(period_a)),
+        "exchanges_b": t("page.compare.exchanges_in", period=period_label(period_b)),
+        "change": t("page.compare.change"),
+        "change_pct": change_pct,
+        "share_a": share_a,
+        "share_b": share_b,
     }
 )
 if dimension == "country_iso3":
-    table = table.rename(columns={"country_iso3": "ISO3", "country": "Country"})
+    table["country"] = [
+        filter_state.country_name(code if isinstance(code, str) else "", name)
+        for code, name in zip(table["country_iso3"], table["country"], strict=True)
+    ]
+    table = table.rename(columns={"country_iso3": t("pages.table.iso3"), "country": t("pages.table.country")})
 else:
-    table[dimension] = [charts.category_label(dimension, code) for code in table[dimension]]
+    table[dimension] = [furniture.category_name(dimension, code) for code in table[dimension]]
     table = table.rename(columns={dimension: dimensions.label(dimension)})
 st.dataframe(
     table,
     hide_index=True,
     width="stretch",
     column_config={
-        "Change %": st.column_config.NumberColumn(format="%+.1f%%"),
-        "Share A": st.column_config.NumberColumn(format="percent"),
-        "Share B": st.column_config.NumberColumn(format="percent"),
+        change_pct: st.column_config.NumberColumn(format="%+.1f%%"),
+        share_a: st.column_config.NumberColumn(format="percent"),
+        share_b: st.column_config.NumberColumn(format="percent"),
     },
 )
 downloads.download_csv(
     data,
     f"compare-{dimension}-{period_a[0]}-{period_a[1]}-vs-{period_b[0]}-{period_b[1]}",
     key="compare_csv",
-    label="Download CSV",
+    label=t("page.compare.download"),
 )

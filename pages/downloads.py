@@ -17,6 +17,7 @@ import streamlit as st
 
 from analytics import access, export, formats, spreadsheet
 from analytics.access import Action, Actor
+from analytics.i18n import t
 from pages import signin
 
 Table: TypeAlias = pd.DataFrame | Callable[[], pd.DataFrame]
@@ -42,8 +43,10 @@ def _refused(actor: Actor) -> str | None:
     """The help line of a disabled button, or None when the actor may download."""
     if actor.may(Action.DOWNLOAD):
         return None
-    return (
-        f"Downloads are for the {access.MINIMUM_ROLE[Action.DOWNLOAD].word} role and above (yours: {actor.role.word})."
+    return t(
+        "download_button.refused",
+        role=signin.role_name(access.MINIMUM_ROLE[Action.DOWNLOAD]),
+        yours=signin.role_name(actor.role),
     )
 
 
@@ -66,12 +69,14 @@ def _table_button(
     )
 
 
-def download_csv(data: Table, file_stem: str, *, key: str, label: str = "CSV") -> None:
+def download_csv(data: Table, file_stem: str, *, key: str, label: str | None = None) -> None:
     """A download button for a table or a function making one, run only when clicked
-    (formulas neutralised, UTF-8 with BOM so Excel reads the accents)."""
-    _table_button(data, file_stem, "csv", spreadsheet.csv_bytes, key=key, label=label)
+    (formulas neutralised, UTF-8 with BOM so Excel reads the accents); ``label`` in the
+    current language, 'CSV' by default."""
+    _table_button(data, file_stem, "csv", spreadsheet.csv_bytes, key=key, label=label or t("download_button.csv"))
 
 
-def download_xlsx(data: Table, file_stem: str, *, key: str, label: str = "Excel") -> None:
-    """A download button writing the table to .xlsx when clicked (text cells never evaluated)."""
-    _table_button(data, file_stem, "xlsx", spreadsheet.xlsx_bytes, key=key, label=label)
+def download_xlsx(data: Table, file_stem: str, *, key: str, label: str | None = None) -> None:
+    """A download button writing the table to .xlsx when clicked (text cells never evaluated);
+    ``label`` in the current language, 'Excel' by default."""
+    _table_button(data, file_stem, "xlsx", spreadsheet.xlsx_bytes, key=key, label=label or t("download_button.xlsx"))

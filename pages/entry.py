@@ -1,8 +1,9 @@
 """The entry-script guard: ``dashboard.py`` wraps each run in ``entry_run()``, and every page
 calls ``ensure_entry()`` (through the page header or the demo badge) so that a page script
 started on its own by Streamlit reruns through ``dashboard.py`` and gets the sidebar filters
-and the page menu. A page run on its own signs in here (``pages/signin.gate``). Only ``pages/signin.py`` is
-needed here, so any other module of ``pages/`` may import it.
+and the page menu. A page run on its own sets its language (``pages/filter_state.start_language``)
+and signs in here (``pages/signin.gate``). Only ``pages/signin.py`` and ``pages/filter_state.py``
+are needed here, so any other module of ``pages/`` but those may import it.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import threading
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
-from pages import signin
+from pages import filter_state, signin
 
 _run = threading.local()
 
@@ -39,7 +40,8 @@ def ensure_entry() -> None:
     script runs and routes to the same page with the same URL.
     """
     if getattr(_run, "active", False):
-        return  # came through dashboard.py, which signed in (pages/signin.gate) before the page
+        return  # came through dashboard.py, which set the language and signed in before the page
+    filter_state.start_language()  # every word of a page run on its own in the run's language
     if PagesManager.uses_pages_directory:
         PagesManager.uses_pages_directory = False
         st.rerun()

@@ -5,62 +5,98 @@ import datetime as dt
 
 import streamlit as st
 
-from analytics import charts, explore
+from analytics import dimensions, explore, i18n
+from analytics.i18n import number, plural, t
 from analytics.untrusted import markdown_literal, shown, url_value_problem
 from pages import cache, chart_display, downloads, filter_state, furniture
 
-current = furniture.page_header("Explorer", "Pivot the filtered exchanges, or read and download the rows themselves.")
+current = furniture.page_header("nav.explorer", "page.explorer.intro")
 if not furniture.has_rows(current):
     furniture.empty_state()
     st.stop()
 
 DIMENSIONS = list(explore.PIVOT_DIMENSIONS)
-NAMES = {**charts.DIMENSION_NAMES, "none": "(nothing)"}
+# What the pivot's choices are called beyond the dimension registry's labels.
+OTHER_NAMES = {"country": "pages.table.country", "party": "pages.table.party", "none": "page.explorer.nothing"}
+MEASURE_KEYS = {
+    "exchanges": "page.explorer.measure.exchanges",
+    "events": "page.explorer.measure.events",
+    "parties": "page.explorer.measure.parties",
+    "countries": "page.explorer.measure.countries",
+}
+
+
+def pivot_label(dimension: str | None, value: object) -> str:
+    """A row or column of the pivot in the current language: the total, a decade, a country by
+    its CLDR name, a region, sub-region or vocabulary label."""
+    if value == explore.TOTAL:
+        return t("page.explorer.total")
+    text = str(value)
+    if dimension == "decade" and text.endswith("s") and text[:-1].isdigit():
+        return t("page.explorer.decade", decade=text[:-1])
+    if dimension == "country":
+        return filter_state.country_name_of(text)
+    return furniture.category_name(dimension or "", value)
+
+
+def dimension_name(name: str) -> str:
+    """A pivot dimension (or 'none') in the current language."""
+    return t(OTHER_NAMES[name]) if name in OTHER_NAMES else dimensions.label(name)
+
+
 filter_state.url_option("rows", "explorer_rows", DIMENSIONS, "region")
 filter_state.url_option("cols", "explorer_cols", [*DIMENSIONS, "none"], "decade")
 filter_state.url_option("measure", "explorer_measure", list(explore.PIVOT_MEASURES), "exchanges")
 
-st.subheader("Pivot")
+st.subheader(t("page.explorer.pivot"))
 left, middle, right = st.columns(3, gap="medium")
-rows = left.selectbox("Rows", DIMENSIONS, key="explorer_rows", format_func=lambda d: NAMES.get(d, d))
+rows = left.selectbox(
+    t("page.explorer.rows"), DIMENSIONS, key="explorer_rows", format_func=filter_state.worded(dimension_name)
+)
 columns = middle.selectbox(
-    "Columns",
+    t("page.explorer.columns"),
     [d for d in [*DIMENSIONS, "none"] if d != rows],
     key="explorer_cols",
-    format_func=lambda d: NAMES.get(d, d),
+    format_func=filter_state.worded(dimension_name),
 )
 measure = right.selectbox(
-    "Count",
+    t("page.explorer.count"),
     explore.PIVOT_MEASURES,
     key="explorer_measure",
-    format_func=lambda m: charts.MEASURE_NAMES[m],
-    help="Exchanges count rows; events, parties and countries count distinct ones, so "
-    "their totals are not the sums of the cells.",
+    format_func=filter_state.worded(lambda m: t(MEASURE_KEYS[m]) if m in MEASURE_KEYS else m),
+    help=t("page.explorer.count.help"),
 )
 for key, value, default in (("rows", rows, "region"), ("cols", columns, "decade"), ("measure", measure, "exchanges")):
     filter_state.write_url_option(key, value, default)
 cols = None if columns == "none" else columns
 table = cache.pivot_table(current, rows=rows, columns=cols, measure=measure)
-table.index.name = NAMES.get(rows, rows)
+if i18n.current() != "en":  # the pivot's categories in the language (the download keeps the table as it is)
+    table.index = [pivot_label(rows, value) for value in table.index]
+    table.columns = [pivot_label(cols, value) for value in table.columns] if cols else table.columns
+table.index.name = dimension_name(rows)
 st.dataframe(table, width="stretch", height=min(38 + 35 * len(table), 420))
 downloads.download_csv(
-    table.reset_index(), f"pivot-{rows}-by-{columns}-{measure}", key="pivot_csv", label="Download pivot (CSV)"
+    table.reset_index(),
+    f"pivot-{rows}-by-{columns}-{measure}",
+    key="pivot_csv",
+    label=t("page.explorer.download_pivot"),
 )
 if cols is not None and rows != "country" and cols != "country":
     chart_display.show_chart("pivot", rows=rows, columns=cols, measure=measure, data_table=False)
 
-st.subheader("Ledger rows")
+st.subheader(t("page.explorer.rows_heading"))
+# The sort column -> the catalogue key of its name.
 SORTS = {
-    "date": "Date",
-    "party": "Party",
-    "country": "Country",
-    "region": "Region",
-    "party_family": "Party family",
-    "party_status": "Party status",
-    "form": "Form",
-    "direction": "Direction",
-    "level": "Level",
-    "event_id": "Event",
+    "date": "pages.table.date",
+    "party": "pages.table.party",
+    "country": "pages.table.country",
+    "region": "pages.table.region",
+    "party_family": "dimension.party_family",
+    "party_status": "dimension.party_status",
+    "form": "pages.table.form",
+    "direction": "pages.table.direction",
+    "level": "pages.table.level",
+    "event_id": "pages.table.event",
 }
 search_col, sort_col, order_col = st.columns([3, 2, 1], gap="medium", vertical_alignment="bottom")
 if "explorer_search" not in st.session_state:
@@ -68,18 +104,22 @@ if "explorer_search" not in st.session_state:
     problem = url_value_problem(linked)
     if problem:
         st.warning(
-            f"Ignored {shown('q=' + linked)} from the link: {markdown_literal(problem)}.", icon=":material/link_off:"
+            t("link.ignored_unsafe", value=shown("q=" + linked), reason=markdown_literal(problem)),
+            icon=":material/link_off:",
         )
         linked = ""
     st.session_state["explorer_search"] = linked
 search = search_col.text_input(
-    "Search party, country, topic or event id", key="explorer_search", placeholder="e.g. Socialist, Brazil, seminar"
+    t("page.explorer.search"), key="explorer_search", placeholder=t("page.explorer.search.placeholder")
 )
 filter_state.url_option("sort", "explorer_sort", list(SORTS), "date")
 order_by = sort_col.selectbox(
-    "Sort by", list(SORTS), key="explorer_sort", format_func=lambda sort: SORTS.get(sort, sort)
+    t("page.explorer.sort"),
+    list(SORTS),
+    key="explorer_sort",
+    format_func=filter_state.worded(lambda sort: t(SORTS[sort])),
 )
-descending = order_col.toggle("Newest / Z first", value=True, key="explorer_desc")
+descending = order_col.toggle(t("page.explorer.descending"), value=True, key="explorer_desc")
 filter_state.write_url_option("q", search.strip() or None, None)
 filter_state.write_url_option("sort", order_by, "date")
 
@@ -87,15 +127,18 @@ total = cache.ledger_rows_count(current, search=search)
 LIMIT = 1000
 rows_shown = cache.ledger_rows(current, search=search, order_by=order_by, descending=descending, limit=LIMIT)
 if total == 0:
-    furniture.empty_state(f"No exchange matches the search {shown(search)}.")
+    furniture.empty_state(t("page.explorer.no_match", search=shown(search)))
 else:
-    st.markdown(f"**{total:,}** exchanges match" + (f"; the first {LIMIT:,} are shown." if total > LIMIT else "."))
+    if total > LIMIT:
+        st.markdown(t("page.explorer.matches_first", count=number(total), limit=number(LIMIT)))
+    else:
+        st.markdown(t("page.explorer.matches", count=number(total)))
     st.dataframe(
         furniture.labelled(rows_shown),
         hide_index=True,
         width="stretch",
         height=460,
-        column_config=furniture.LEDGER_COLUMN_CONFIG,
+        column_config=furniture.ledger_column_config(),
     )
     stem = f"exchanges-{dt.date.today().isoformat()}"
 
@@ -106,6 +149,6 @@ else:
 
     csv_col, xlsx_col, _ = st.columns([1, 1, 3])
     with csv_col:
-        downloads.download_csv(all_rows, stem, key="ledger_csv", label=f"CSV ({total:,} rows)")
+        downloads.download_csv(all_rows, stem, key="ledger_csv", label=plural("page.explorer.csv_rows", total))
     with xlsx_col:
-        downloads.download_xlsx(all_rows, stem, key="ledger_xlsx", label=f"Excel ({total:,} rows)")
+        downloads.download_xlsx(all_rows, stem, key="ledger_xlsx", label=plural("page.explorer.xlsx_rows", total))

@@ -1,6 +1,11 @@
 """The shared filters: one set in the sidebar, used by every page and mirrored in the URL
 query string, and the page options kept in the URL.
 
+The language of the run lives here too, as the URL key ``lang`` (left out for the default,
+``LEDGER_LANG``): ``dashboard.py`` calls ``start_language()`` first thing in every run, before the
+sign-in form and any word, and ``language_switch()`` draws the sidebar switch; the filters carry
+``lang`` into the URL with them in one write.
+
 ``dashboard.py`` calls ``filters_sidebar(page)`` once per run before the page runs; pages read
 ``current_filters()``, and chart clicks and the Briefing page change the filters through
 ``set_filter`` / ``reset_filters`` (widget keys below). The URL wins when it changed from outside
@@ -12,10 +17,12 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+from collections.abc import Callable
+from typing import Any
 
 import streamlit as st
 
-from analytics import dimensions, vocab
+from analytics import dimensions, i18n, vocab
 from analytics.filters import (
     CODE_DIMENSIONS,
     DEFAULT_FIRST_YEAR,
@@ -25,7 +32,7 @@ from analytics.filters import (
     region_names,
     subregion_names,
 )
-from analytics.i18n import vocabulary_label
+from analytics.i18n import t, t_in, vocabulary_label
 from analytics.reference import countries as reference_countries
 from analytics.untrusted import markdown_literal, shown, url_value_problem
 from pages import cache
@@ -38,8 +45,116 @@ FILTERS_KEY = "filters"  # the current Filters value, for the pages
 URL_WRITTEN_KEY = "_filters_url_written"  # (page, filter params) last written to the URL
 URL_WARNINGS_KEY = "_filters_url_warnings"
 FILTER_URL_KEYS: tuple[str, ...] = ("from", "to", *DIMENSION_PARAMS.values(), "party")
-# What the sidebar calls each dimension: its label in the dimension registry.
-DIMENSION_WORDS: dict[str, str] = {field: d.label for field, d in dimensions.BY_FILTER_FIELD.items()}
+LANG_PARAM = "lang"  # the URL key of the language
+LANGUAGE_KEY = "ui_language"  # the sidebar switch (its value: the language of the session)
+LANG_SEEN_KEY = "_lang_url_seen"  # the URL's lang value as last read or written
+LANG_WARNING_KEY = "_lang_url_warning"  # a bad lang= value from a link, until the next switch
+# The switch's order: the leadership's language first.
+SWITCH_LANGUAGES: tuple[str, ...] = ("zh", "en")
+
+
+def dimension_word(field: str) -> str:
+    """What the sidebar calls a filter dimension (a Filters field): its label, in the current language."""
+    return dimensions.BY_FILTER_FIELD[field].label
+
+
+# ---------------------------------------------------------------------------------------------
+# The language of the run
+
+
+def start_language() -> str:
+    """Set the language of this run (``i18n.set_language``) and return it: first thing in a run.
+
+    A ``lang`` the URL got from outside (a link, a bookmark, a reload, the back button) wins; a bad
+    one falls back to ``LEDGER_LANG`` with a warning (``language_warning``). A URL without ``lang``
+    means the default, except when the query string is empty after a page change: the session's
+    language then stays (``filters_sidebar`` writes it back).
+    """
+    default = i18n.default_language()
+    raw = st.query_params.get(LANG_PARAM)
+    chosen = st.session_state.get(LANGUAGE_KEY)
+    if LANG_SEEN_KEY not in st.session_state or raw != st.session_state[LANG_SEEN_KEY]:
+        if raw is None:
+            if chosen is None or len(st.query_params) > 0:
+                chosen = default  # a link that names no language
+        else:
+            try:
+                if url_value_problem(raw):
+                    raise i18n.LanguageError(raw)
+                chosen = i18n.normalise(raw)
+                st.session_state.pop(LANG_WARNING_KEY, None)
+            except i18n.LanguageError:
+                chosen = default
+                st.session_state[LANG_WARNING_KEY] = raw
+        st.session_state[LANG_SEEN_KEY] = raw
+    if chosen not in i18n.LANGUAGES:
+        chosen = default
+    st.session_state[LANGUAGE_KEY] = chosen
+    i18n.set_language(chosen)
+    return chosen
+
+
+def worded(format_func: Callable[[Any], str]) -> Callable[[Any], str]:
+    """A widget's ``format_func`` fixed to the run's language: Streamlit may call it outside the
+    run (AppTest formats a widget's value in its own thread), where the language is the default."""
+    lang = i18n.current()
+
+    def formatted(value: Any) -> str:
+        with i18n.using(lang):
+            return format_func(value)
+
+    return formatted
+
+
+def language_params() -> dict[str, list[str]]:
+    """The URL's ``lang`` for the current language: none for the default (as other page options)."""
+    lang = i18n.current()
+    return {} if lang == i18n.default_language() else {LANG_PARAM: [lang]}
+
+
+def link_params(filters: Filters) -> dict[str, list[str]]:
+    """The query string of a link to another page with ``filters`` in the current language."""
+    return {**filters.to_params(), **language_params()}
+
+
+def _on_language_switch() -> None:
+    """The switch's callback (before the next run): the new language goes into the URL at once,
+    so ``start_language`` does not take the old ``lang`` for a link."""
+    lang = st.session_state.get(LANGUAGE_KEY) or i18n.default_language()
+    value = None if lang == i18n.default_language() else lang
+    if value is None:
+        if LANG_PARAM in st.query_params:
+            del st.query_params[LANG_PARAM]
+    else:
+        st.query_params[LANG_PARAM] = value
+    st.session_state[LANG_SEEN_KEY] = value
+    st.session_state.pop(LANG_WARNING_KEY, None)
+
+
+def language_switch() -> None:
+    """The sidebar switch 简体中文 / English, each language in its own name (every page, the sign-in form)."""
+    with st.sidebar:
+        st.radio(
+            t("language.switch"),
+            SWITCH_LANGUAGES,
+            key=LANGUAGE_KEY,
+            format_func=lambda code: t_in(code, f"language.{code}"),
+            horizontal=True,
+            on_change=_on_language_switch,
+        )
+
+
+def language_warning() -> str | None:
+    """The warning about a bad ``lang=`` of the link (Markdown, the value escaped), or None."""
+    raw = st.session_state.get(LANG_WARNING_KEY)
+    if raw is None:
+        return None
+    return t(
+        "link.ignored_language",
+        value=shown(f"{LANG_PARAM}={raw}"),
+        choices=markdown_literal(", ".join(i18n.LANGUAGES)),
+        language=t_in(i18n.current(), f"language.{i18n.current()}"),
+    )
 
 
 def parse_filter_params(params: dict[str, list[str]]) -> tuple[Filters, list[str]]:
@@ -57,19 +172,21 @@ def parse_filter_params(params: dict[str, list[str]]) -> tuple[Filters, list[str
         for value in values if key not in ("from", "to", "party") else values[:1]:
             problem = url_value_problem(value)
             if problem:
-                warnings.append(f"Ignored {shown(f'{key}={value}')} from the link: {markdown_literal(problem)}.")
+                warnings.append(
+                    t("link.ignored_unsafe", value=shown(f"{key}={value}"), reason=markdown_literal(problem))
+                )
                 continue
             try:
                 Filters.from_params({key: [value]})
                 good.append(value)
             except FilterError as error:
-                warnings.append(f"Ignored {shown(f'{key}={value}')} from the link: {markdown_literal(error)}")
+                warnings.append(t("link.ignored", value=shown(f"{key}={value}"), reason=markdown_literal(error)))
         if good:
             kept[key] = good
     try:
         return Filters.from_params(kept), warnings
     except FilterError as error:
-        warnings.append(f"Ignored the years from the link: {markdown_literal(error)}")
+        warnings.append(t("link.ignored_years", reason=markdown_literal(error)))
         kept.pop("from", None)
         kept.pop("to", None)
         return Filters.from_params(kept), warnings
@@ -91,7 +208,8 @@ def _write_url(params: dict[str, list[str]]) -> None:
     the browser's history, and the back button must undo a filter change in one press.
     """
     current = {key: st.query_params.get_all(key) for key in st.query_params}
-    wanted = {**params, **{key: values for key, values in current.items() if key not in FILTER_URL_KEYS}}
+    owned = (*FILTER_URL_KEYS, LANG_PARAM)
+    wanted = {**params, **{key: values for key, values in current.items() if key not in owned}}
     if wanted != current:
         st.query_params.from_dict({key: values if len(values) > 1 else values[0] for key, values in wanted.items()})
 
@@ -164,19 +282,38 @@ def _country_options(regions: list[str], subregions: list[str], chosen: list[str
         table = table[table["region"].isin(regions)]
     if subregions:
         table = table[table["subregion"].isin(subregions)]
-    options = sorted(table["iso3"], key=lambda code: _country_names().get(code, code))
+    options = sorted(table["iso3"], key=country_name)
     return options + [code for code in chosen if code not in options]
 
 
 @functools.lru_cache(maxsize=1)
-def _country_names() -> dict[str, str]:
+def _countries() -> dict[str, tuple[str, str]]:
+    """ISO3 -> (ISO2, English short name) of the reference table."""
     table = reference_countries()
-    return dict(zip(table["iso3"], table["name"], strict=True))
+    return {row.iso3: (row.iso2, row.name) for row in table.itertuples()}
 
 
-def country_name(iso3: str) -> str:
-    """English short name of an ISO3 code ('International organisations' for '')."""
-    return _country_names().get(iso3, iso3) if iso3 else vocab.INTERNATIONAL_BUCKET
+def country_name(iso3: str, recorded: str | None = None) -> str:
+    """The name of an ISO3 code in the current language (CLDR in Chinese, the reference table's
+    English short name in English; ``recorded`` for a code the table lacks); the international
+    bucket for ''."""
+    if not iso3:
+        return i18n.region_name(vocab.INTERNATIONAL_BUCKET)
+    iso2, name = _countries().get(iso3, ("", recorded or iso3))
+    return i18n.country_name(iso2, name)
+
+
+@functools.lru_cache(maxsize=1)
+def _iso3_by_name() -> dict[str, str]:
+    table = reference_countries()
+    found = {row.common_name: row.iso3 for row in table.itertuples() if isinstance(row.common_name, str)}
+    return {**found, **{row.name: row.iso3 for row in table.itertuples()}}
+
+
+def country_name_of(recorded: str) -> str:
+    """A country named as recorded in English (a table's country column), in the current language."""
+    iso3 = _iso3_by_name().get(recorded)
+    return country_name(iso3, recorded) if iso3 else recorded
 
 
 def _subregion_options(regions: list[str], chosen: list[str]) -> list[str]:
@@ -193,11 +330,11 @@ def _subregion_options(regions: list[str], chosen: list[str]) -> list[str]:
 def _code_filter(name: str) -> None:
     """The sidebar multiselect of one vocabulary dimension (a Filters field such as 'forms')."""
     st.multiselect(
-        DIMENSION_WORDS[name],
+        dimension_word(name),
         CODE_DIMENSIONS[name],
         key=WIDGET_KEYS[name],
-        format_func=vocabulary_label,
-        placeholder="All",
+        format_func=worded(vocabulary_label),
+        placeholder=t("sidebar.all"),
     )
 
 
@@ -218,36 +355,41 @@ def filters_sidebar(page: str = "") -> Filters:
         bounds = (min(bounds[0], wanted[0]), max(bounds[1], wanted[1]))
         st.session_state[YEARS_KEY] = (max(bounds[0], wanted[0]), min(bounds[1], wanted[1]))
     with st.sidebar:
-        st.markdown("### Filters")
+        st.markdown("### " + t("sidebar.heading"))
         st.slider(
-            "Years",
+            t("sidebar.years"),
             min_value=bounds[0],
             max_value=bounds[1],
             key=YEARS_KEY,
-            help=f"Without a choice the charts start in {DEFAULT_FIRST_YEAR} (reform and opening).",
+            help=t("sidebar.years.help", year=DEFAULT_FIRST_YEAR),
         )
         regions = st.multiselect(
-            DIMENSION_WORDS["regions"], region_names(), key=WIDGET_KEYS["regions"], placeholder="All regions"
+            dimension_word("regions"),
+            region_names(),
+            key=WIDGET_KEYS["regions"],
+            format_func=worded(i18n.region_name),
+            placeholder=t("sidebar.all_regions"),
         )
         st.multiselect(
-            DIMENSION_WORDS["subregions"],
+            dimension_word("subregions"),
             _subregion_options(regions, st.session_state[WIDGET_KEYS["subregions"]]),
             key=WIDGET_KEYS["subregions"],
-            placeholder="All sub-regions",
+            format_func=worded(i18n.region_name),
+            placeholder=t("sidebar.all_subregions"),
         )
         st.multiselect(
-            DIMENSION_WORDS["countries"],
+            dimension_word("countries"),
             _country_options(
                 regions, st.session_state[WIDGET_KEYS["subregions"]], st.session_state[WIDGET_KEYS["countries"]]
             ),
             key=WIDGET_KEYS["countries"],
-            format_func=country_name,
-            placeholder="All countries",
+            format_func=worded(country_name),
+            placeholder=t("sidebar.all_countries"),
         )
         for name in ("families", "statuses", "forms"):
             _code_filter(name)
         with st.expander(
-            "Direction, level, party",
+            t("sidebar.more"),
             expanded=bool(
                 st.session_state[WIDGET_KEYS["directions"]]
                 or st.session_state[WIDGET_KEYS["levels"]]
@@ -260,17 +402,19 @@ def filters_sidebar(page: str = "") -> Filters:
             if st.session_state[PARTY_KEY] and st.session_state[PARTY_KEY] not in names:
                 names = [st.session_state[PARTY_KEY], *names]
             st.selectbox(
-                "Party",
+                t("sidebar.party"),
                 names,
                 key=PARTY_KEY,
                 index=None,
-                placeholder="Any party",
-                help="Parties with the same name in several countries are all counted; add a country to pick one.",
+                placeholder=t("sidebar.any_party"),
+                help=t("sidebar.party.help"),
             )
-        st.button("Reset filters", on_click=reset_filters, icon=":material/restart_alt:", width="stretch")
+        st.button(t("sidebar.reset"), on_click=reset_filters, icon=":material/restart_alt:", width="stretch")
     filters = _filters_from_widgets(bounds)
     params = filters.to_params()
-    _write_url(params)
+    lang = language_params()
+    _write_url({**params, **lang})
+    st.session_state[LANG_SEEN_KEY] = lang[LANG_PARAM][0] if lang else None
     st.session_state[URL_WRITTEN_KEY] = (page, params)
     st.session_state[FILTERS_KEY] = filters
     return filters
@@ -293,7 +437,7 @@ def url_option(key: str, widget_key: str, valid: list | tuple, default) -> None:
         st.session_state[widget_key] = raw
     else:
         choices = markdown_literal(", ".join(map(str, valid)))
-        st.warning(f"Ignored {shown(f'{key}={raw}')} from the link: not one of {choices}.", icon=":material/link_off:")
+        st.warning(t("link.ignored_choice", value=shown(f"{key}={raw}"), choices=choices), icon=":material/link_off:")
         st.session_state[widget_key] = default
 
 

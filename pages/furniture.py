@@ -1,6 +1,7 @@
 """The page furniture every page shares: the header (title, demo badge, URL and ``eras.csv``
 warnings, the one-line summary of the filters), the empty state, the percent format and the
-ledger-row tables shown on screen (column headers, codes as labels).
+ledger-row tables shown on screen (column headers, codes as labels, countries and regions named
+in the current language). Every word comes from the catalogue (``pages.po``).
 
 Pages call ``page_header`` first and draw with the rest; the numbers come from ``pages.cache``
 and the filters from ``pages.filter_state``.
@@ -13,64 +14,70 @@ import dataclasses
 import pandas as pd
 import streamlit as st
 
-from analytics import dimensions
+from analytics import dimensions, i18n
 from analytics.filters import Filters
-from analytics.i18n import vocabulary_label
+from analytics.i18n import t, vocabulary_label
 from analytics.untrusted import markdown_literal
 from pages import cache
 from pages.entry import ensure_entry
-from pages.filter_state import URL_WARNINGS_KEY, country_name, current_filters
+from pages.filter_state import URL_WARNINGS_KEY, country_name, current_filters, language_warning
 
 
 def demo_badge() -> None:
     """A visible mark that the numbers are synthetic, on every page that shows demo data."""
     ensure_entry()
     if cache.info().is_demo:
-        st.warning(
-            "**Demo data.** Synthetic ledger with invented parties, shaped by public facts; "
-            "no meeting shown here happened. Import your own ledger on the Data page.",
-            icon="⚠️",
-        )
+        st.warning(t("furniture.demo_badge"), icon="⚠️")
 
 
 def page_header(title: str, intro: str = "", *, summary: bool = True) -> Filters:
     """Title, demo badge, the one-line summary of the active filters (``summary=False``: the
-    page writes its own with ``filters_summary``) and any URL warnings; returns the filters."""
+    page writes its own with ``filters_summary``) and any URL warnings; returns the filters.
+
+    ``title`` and ``intro`` are catalogue keys (``"nav.trends"``), looked up once the run's
+    language is set (a text that is not a key is shown as it is)."""
     ensure_entry()
-    st.title(title)
+    st.title(t(title))
     if intro:
-        st.caption(intro)
+        st.caption(t(intro))
     demo_badge()
     current = current_filters()
     warnings, parsed = st.session_state.get(URL_WARNINGS_KEY) or ([], None)
     if parsed is not None and parsed != current:
         st.session_state.pop(URL_WARNINGS_KEY, None)
         warnings = []
-    for warning in warnings:
+    language = language_warning()
+    for warning in [*([language] if language else []), *warnings]:
         st.warning(warning, icon=":material/link_off:")
     problem = cache.eras_problem()
     if problem:
-        st.warning(
-            f"Era markers are left out of the time charts until `data/eras.csv` is fixed: {markdown_literal(problem)}",
-            icon=":material/edit_note:",
-        )
+        st.warning(t("furniture.eras_problem", reason=markdown_literal(problem)), icon=":material/edit_note:")
     if summary:
         filters_summary(current)
     return current
 
 
 def filters_summary(filters: Filters, note: str = "") -> None:
-    """The one line saying what the page shows: the year window and the filters, countries by name."""
+    """The one line saying what the page shows: the year window and the filters, countries,
+    regions and sub-regions by name in the current language (``note``: Markdown after it)."""
     first, last = cache.window(filters)
-    named = dataclasses.replace(filters, countries=tuple(country_name(code) for code in filters.countries))
+    named = dataclasses.replace(
+        filters,
+        countries=tuple(country_name(code) for code in filters.countries),
+        regions=tuple(i18n.region_name(name) for name in filters.regions),
+        subregions=tuple(i18n.region_name(name) for name in filters.subregions),
+    )
     words = markdown_literal(named.with_years(first, last).describe())
-    st.markdown(f":material/filter_alt: **Showing:** {words}{note}")
+    st.markdown(":material/filter_alt: " + t("furniture.showing", filters=words) + note)
 
 
-def empty_state(message: str = "No exchanges match these filters.") -> None:
-    """A clear message instead of charts, with the way out (``message`` is Markdown: escape any
-    untrusted text in it with ``analytics.untrusted``)."""
-    st.info(f"{message} Widen the filters in the sidebar or press **Reset filters**.", icon=":material/search_off:")
+def empty_state(message: str | None = None) -> None:
+    """A clear message instead of charts, with the way out (``message`` is Markdown, by default
+    'No exchanges match these filters.': escape any untrusted text in it with ``analytics.untrusted``)."""
+    st.info(
+        t("furniture.empty", message=message or t("furniture.no_match")),
+        icon=":material/search_off:",
+    )
 
 
 def has_rows(current: Filters | None = None) -> bool:
@@ -79,42 +86,117 @@ def has_rows(current: Filters | None = None) -> bool:
 
 
 def percent(value: float) -> str:
-    """A percent change as the metrics give it (12.34 -> '+12%', 0.4 -> '+0.4%')."""
+    """A percent change as the metrics give it (12.34 -> '+12%', 0.4 -> '+0.4%'), in the
+    language's number format."""
     if value is None or pd.isna(value):
         return "–"
-    return f"{value:+.1f}%" if abs(value) < 1 else f"{value:+.0f}%"
+    sign = "+" if value >= 0 else "-"
+    return sign + i18n.percent(abs(value) / 100, digits=1 if abs(value) < 1 else 0)
 
 
-# Column headers of ledger rows in tables (the codes stay as stored, as in the import format).
-LEDGER_COLUMN_CONFIG = {
-    "date": st.column_config.DateColumn("Date", format="YYYY-MM-DD"),
-    "date_precision": st.column_config.TextColumn("Precision", help="day, month or year"),
-    "party": st.column_config.TextColumn("Party", width="medium"),
-    "country": st.column_config.TextColumn("Country"),
-    "country_iso3": st.column_config.TextColumn("ISO3"),
-    "region": st.column_config.TextColumn("Region"),
-    "subregion": st.column_config.TextColumn("Sub-region"),
-    "party_family": st.column_config.TextColumn("Family"),
-    "party_status": st.column_config.TextColumn("Status"),
-    "form": st.column_config.TextColumn("Form"),
-    "direction": st.column_config.TextColumn("Direction"),
-    "level": st.column_config.TextColumn("Level"),
-    "event_id": st.column_config.TextColumn("Event"),
-    "delegation_size": st.column_config.NumberColumn("Delegation", format="%d"),
-    "topic": st.column_config.TextColumn("Topic", width="medium"),
-    "source": st.column_config.TextColumn("Source"),
-    "exchange_id": st.column_config.NumberColumn("Id", format="%d"),
-}
+def signed(value: int) -> str:
+    """A whole change with its sign and the language's grouping (+1,234, -5, +0)."""
+    return ("+" if value >= 0 else "-") + i18n.number(abs(value))
+
+
+def ledger_column_config() -> dict:
+    """Column headers of ledger rows in tables, in the current language (the date as the ledger
+    writes it; the codes are shown as labels by ``labelled``, downloads keep them)."""
+    column = st.column_config
+    return {
+        "date": column.DateColumn(t("pages.table.date"), format="YYYY-MM-DD"),
+        "date_precision": column.TextColumn(t("pages.table.date_precision"), help=t("pages.table.date_precision.help")),
+        "party": column.TextColumn(t("pages.table.party"), width="medium"),
+        "country": column.TextColumn(t("pages.table.country")),
+        "country_iso3": column.TextColumn(t("pages.table.iso3")),
+        "region": column.TextColumn(t("pages.table.region")),
+        "subregion": column.TextColumn(t("pages.table.subregion")),
+        "party_family": column.TextColumn(t("pages.table.party_family")),
+        "party_status": column.TextColumn(t("pages.table.party_status")),
+        "form": column.TextColumn(t("pages.table.form")),
+        "direction": column.TextColumn(t("pages.table.direction")),
+        "level": column.TextColumn(t("pages.table.level")),
+        "event_id": column.TextColumn(t("pages.table.event")),
+        "delegation_size": column.NumberColumn(t("pages.table.delegation"), format="%d"),
+        "topic": column.TextColumn(t("pages.table.topic"), width="medium"),
+        "source": column.TextColumn(t("pages.table.source")),
+        "exchange_id": column.NumberColumn(t("pages.table.id"), format="%d"),
+    }
+
 
 # Ledger columns holding codes: the coded dimensions, and the date precision.
 CODE_COLUMNS = (*(d.column for d in dimensions.CODED), "date_precision")
+# Date precisions: the ledger's codes, labelled here (the vocabulary does not hold them).
+PRECISION_KEYS = {
+    "day": "pages.table.precision.day",
+    "month": "pages.table.precision.month",
+    "year": "pages.table.precision.year",
+}
+
+
+def _code_label(code: object) -> object:
+    if not isinstance(code, str):
+        return code
+    return t(PRECISION_KEYS[code]) if code in PRECISION_KEYS else vocabulary_label(code)
 
 
 def labelled(rows: pd.DataFrame) -> pd.DataFrame:
     """Ledger rows for reading on screen: codes shown as their labels ('high_level_visit' ->
-    'High-level visit'). Downloads keep the codes, which the import format reads back."""
+    'High-level visit'), countries, regions and sub-regions named in the current language.
+    Downloads keep the codes and the recorded names, which the import format reads back."""
     shown = rows.copy()
     for column in CODE_COLUMNS:
         if column in shown:
-            shown[column] = shown[column].map(lambda code: vocabulary_label(code) if isinstance(code, str) else code)
+            shown[column] = shown[column].map(_code_label)
+    if i18n.current() != "en":
+        if "country" in shown and "country_iso3" in shown:
+            shown["country"] = [
+                country_name(iso3, name) if isinstance(iso3, str) and iso3 else name
+                for iso3, name in zip(shown["country_iso3"], shown["country"], strict=True)
+            ]
+        for column in ("region", "subregion"):
+            if column in shown:
+                shown[column] = shown[column].map(
+                    lambda name: i18n.region_name(name) if isinstance(name, str) else name
+                )
     return shown
+
+
+def category_name(dimension: str, value: object) -> str:
+    """A category of a table on screen in the current language: a vocabulary label, a region or
+    sub-region name, else the value as it is."""
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return t("pages.table.none")
+    if dimension in ("region", "subregion"):
+        return i18n.region_name(str(value))
+    return vocabulary_label(value) if dimensions.coded(dimension) else str(value)
+
+
+# Columns of a chart's data named by the catalogue on screen (the downloads keep the column names).
+MEASURE_COLUMNS = {
+    "exchanges": "page.explorer.measure.exchanges",
+    "events": "page.explorer.measure.events",
+    "parties": "page.explorer.measure.parties",
+    "countries": "page.explorer.measure.countries",
+    "year": "dimension.year",
+    "decade": "dimension.decade",
+    "party": "pages.table.party",
+    "country": "pages.table.country",
+    "country_iso3": "pages.table.iso3",
+}
+
+
+def screen_table(data: pd.DataFrame) -> pd.DataFrame:
+    """The data behind a chart for reading on screen: values as ``labelled``; outside English
+    the columns that are dimensions or measures are named too (English keeps the data's own
+    column names, as the downloads)."""
+    shown = labelled(data)
+    if i18n.current() == "en":
+        return shown
+    names = {}
+    for column in shown.columns:
+        if column in MEASURE_COLUMNS:
+            names[column] = t(MEASURE_COLUMNS[column])
+        elif isinstance(column, str) and dimensions.BY_NAME.get(column) is not None:
+            names[column] = dimensions.label(column)
+    return shown.rename(columns=names)

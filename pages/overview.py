@@ -4,9 +4,10 @@ countries that moved most. Leadership's view at a glance."""
 
 import streamlit as st
 
+from analytics.i18n import number, t
 from pages import cache, chart_display, furniture
 
-current = furniture.page_header("Overview", "Party-to-party exchanges at a glance: how many, with whom, where.")
+current = furniture.page_header("nav.overview", "page.overview.intro")
 whole = cache.kpis(current).set_index("kpi")["value"]
 if whole["exchanges"] == 0:
     furniture.empty_state()
@@ -14,19 +15,33 @@ if whole["exchanges"] == 0:
 
 first, last = cache.window(current)
 latest = cache.kpis(current.with_years(last, last))
-NAMES = {"exchanges": "Exchanges", "events": "Events", "parties": "Parties met", "countries": "Countries"}
+# The catalogue key of each KPI's name.
+NAMES = {
+    "exchanges": "page.overview.kpi.exchanges",
+    "events": "page.overview.kpi.events",
+    "parties": "page.overview.kpi.parties",
+    "countries": "page.overview.kpi.countries",
+}
 for column, row in zip(st.columns(4), latest.itertuples(), strict=True):
-    change = "" if row.previous == 0 else f" ({furniture.percent(row.change_pct)})"
+    change = "" if row.previous == 0 else t("page.overview.kpi.change_pct", change=furniture.percent(row.change_pct))
+    name = t(NAMES[row.kpi])
     column.metric(
-        f"{NAMES[row.kpi]} in {last}",
-        f"{row.value:,}",
-        delta=f"{row.change:+,}{change} on {last - 1}",
+        t("page.overview.kpi.label", name=name, year=last),
+        number(row.value),
+        delta=t("page.overview.kpi.delta", change=furniture.signed(row.change), percent=change, year=last - 1),
         border=True,
-        help=f"{NAMES[row.kpi]} in {last - 1}: {row.previous:,}",
+        help=t("page.overview.kpi.help", name=name, year=last - 1, value=number(row.previous)),
     )
 st.caption(
-    f"**{first}–{last}:** {whole['exchanges']:,} exchanges in {whole['events']:,} events with "
-    f"{whole['parties']:,} parties and organisations in {whole['countries']:,} countries."
+    t(
+        "page.overview.totals",
+        first=first,
+        last=last,
+        exchanges=number(whole["exchanges"]),
+        events=number(whole["events"]),
+        parties=number(whole["parties"]),
+        countries=number(whole["countries"]),
+    )
 )
 
 chart_display.show_chart("exchanges-per-year")
@@ -35,4 +50,4 @@ with left:
     chart_display.show_chart("world-map", height=460)
 with right:
     chart_display.show_chart("top-movers")
-st.caption("Click a country on the map or a bar of the movers to open its profile.")
+st.caption(t("page.overview.click_hint"))

@@ -2,25 +2,47 @@
 levels and statuses, its parties (for a country) and the table of its exchanges. The
 profile keeps the sidebar's years and other filters; its geography replaces theirs."""
 
+import datetime as dt
 import re
 
 import streamlit as st
 
+from analytics.i18n import date, month, number, region_name, t
 from analytics.profiles import Profile, ProfileError, profile_filters
 from analytics.untrusted import capped, markdown_literal, shown, url_value_problem
 from pages import cache, chart_display, downloads, filter_state, furniture
 
-current = furniture.page_header(
-    "Profiles", "One country or one party: its timeline and the exchanges behind it.", summary=False
-)
+current = furniture.page_header("nav.profiles", "page.profiles.intro", summary=False)
 countries = cache.country_choices()
 parties = cache.party_choices()
 if countries.empty and parties.empty:
-    furniture.empty_state("The ledger holds no exchanges yet.")
+    furniture.empty_state(t("page.profiles.no_exchanges"))
     st.stop()
 
-COUNTRY_LABELS = {row.country_iso3: f"{row.country} ({row.region})" for row in countries.itertuples()}
-PARTY_LABELS = {f"{row.country_iso3}:{row.party}": f"{row.party} ({row.country})" for row in parties.itertuples()}
+
+def _day(value: dt.date) -> dt.date:
+    """A day of the data as a date (the ledger's dates come back as timestamps)."""
+    return value.date() if isinstance(value, dt.datetime) else value
+
+
+def _country(iso3: object, recorded: object) -> str:
+    return filter_state.country_name(iso3 if isinstance(iso3, str) else "", str(recorded))
+
+
+COUNTRY_LABELS = {
+    row.country_iso3: t(
+        "page.profiles.country_choice", country=_country(row.country_iso3, row.country), region=region_name(row.region)
+    )
+    for row in countries.itertuples()
+}
+PARTY_LABELS = {
+    f"{row.country_iso3}:{row.party}": t(
+        "page.profiles.party_choice", party=row.party, country=_country(row.country_iso3, row.country)
+    )
+    for row in parties.itertuples()
+}
+# The profile kinds: the widget's values (as before) -> the catalogue key of their names.
+KINDS = {"Country": "page.profiles.kind.country", "Party": "page.profiles.kind.party"}
 
 # A country chosen in the sidebar opens its profile; the profile in the URL (a link, a click
 # on a map or a bar) decides on arrival.
@@ -40,12 +62,12 @@ if raw and raw != st.session_state.get("_profile_param"):
         known = COUNTRY_LABELS if wanted.kind == "country" else PARTY_LABELS
         key = wanted.iso3 if wanted.kind == "country" else f"{wanted.iso3}:{wanted.party}"
         if key not in known:
-            raise ProfileError(f"The ledger has no exchange with {wanted.kind} {capped(key)!r}.")
+            raise ProfileError(t(f"page.profiles.unknown.{wanted.kind}", value=repr(capped(key))))
         st.session_state["profile_kind"] = wanted.kind.capitalize()
         st.session_state[f"profile_{wanted.kind}"] = key
     except ProfileError as error:
         st.warning(
-            f"Ignored {shown('profile=' + raw)} from the link: {markdown_literal(error)}", icon=":material/link_off:"
+            t("link.ignored", value=shown("profile=" + raw), reason=markdown_literal(error)), icon=":material/link_off:"
         )
 st.session_state.setdefault("profile_kind", "Country")
 if not countries.empty:
@@ -54,15 +76,29 @@ if not parties.empty:
     st.session_state.setdefault("profile_party", next(iter(PARTY_LABELS)))
 
 choose_kind, choose_entity = st.columns([1, 3], gap="medium", vertical_alignment="bottom")
-kind = choose_kind.segmented_control("Profile of", ["Country", "Party"], key="profile_kind") or "Country"
+kind = (
+    choose_kind.segmented_control(
+        t("page.profiles.kind"),
+        list(KINDS),
+        key="profile_kind",
+        format_func=filter_state.worded(lambda word: t(KINDS[word])),
+    )
+    or "Country"
+)
 if kind == "Country":
     iso3 = choose_entity.selectbox(
-        "Country", list(COUNTRY_LABELS), key="profile_country", format_func=lambda code: COUNTRY_LABELS.get(code, code)
+        t("page.profiles.kind.country"),
+        list(COUNTRY_LABELS),
+        key="profile_country",
+        format_func=lambda code: COUNTRY_LABELS.get(code, code),
     )
     profile = Profile("country", iso3=iso3)
 else:
     chosen = choose_entity.selectbox(
-        "Party", list(PARTY_LABELS), key="profile_party", format_func=lambda choice: PARTY_LABELS.get(choice, choice)
+        t("page.profiles.kind.party"),
+        list(PARTY_LABELS),
+        key="profile_party",
+        format_func=lambda choice: PARTY_LABELS.get(choice, choice),
     )
     iso3, _colon, name = chosen.partition(":")
     profile = Profile("party", iso3=iso3, party=name)
@@ -72,33 +108,40 @@ filter_state.write_url_option("profile", profile.to_param(), None)
 scope = profile_filters(current, profile)
 furniture.filters_summary(
     scope,
-    " (the profile's country replaces the sidebar's region, sub-region, country and party)"
-    if current.regions or current.subregions or current.countries or current.party
-    else "",
+    t("page.profiles.replaces") if current.regions or current.subregions or current.countries or current.party else "",
 )
 summary = cache.profile_summary(scope)
 if summary["exchanges"] == 0:
     furniture.empty_state(
-        f"No exchange with this {kind.lower()} matches the filters in {summary['window_from']}–{summary['window_to']} "
-        f"({summary['all_years_exchanges']:,} in all years without the filters)."
+        t(
+            f"page.profiles.empty.{profile.kind}",
+            first=summary["window_from"],
+            last=summary["window_to"],
+            all_years=number(summary["all_years_exchanges"]),
+        )
     )
     st.stop()
 
 cards = st.columns(5 if profile.kind == "country" else 4)
-cards[0].metric("Exchanges", f"{summary['exchanges']:,}", border=True)
-cards[1].metric("Events", f"{summary['events']:,}", border=True)
+cards[0].metric(t("page.profiles.kpi.exchanges"), number(summary["exchanges"]), border=True)
+cards[1].metric(t("page.profiles.kpi.events"), number(summary["events"]), border=True)
 cards[2].metric(
-    "First exchange",
-    f"{summary['first_date']:%b %Y}",
+    t("page.profiles.kpi.first"),
+    month(_day(summary["first_date"])),
     border=True,
-    help=f"First in {summary['window_from']}–{summary['window_to']}: {summary['first_date']:%Y-%m-%d}; "
-    f"first ever: {summary['first_ever']:%Y-%m-%d}",
+    help=t(
+        "page.profiles.kpi.first.help",
+        first=summary["window_from"],
+        last=summary["window_to"],
+        date=date(_day(summary["first_date"])),
+        ever=date(_day(summary["first_ever"])),
+    ),
 )
 cards[3].metric(
-    "Latest exchange", f"{summary['last_date']:%b %Y}", border=True, help=f"{summary['last_date']:%Y-%m-%d}"
+    t("page.profiles.kpi.latest"), month(_day(summary["last_date"])), border=True, help=date(_day(summary["last_date"]))
 )
 if profile.kind == "country":
-    cards[4].metric("Parties met", f"{summary['parties']:,}", border=True)
+    cards[4].metric(t("page.profiles.kpi.parties"), number(summary["parties"]), border=True)
 
 chart_display.show_chart("exchanges-per-year", scope, key="profile_timeline")
 left, right = st.columns(2, gap="medium")
@@ -112,16 +155,20 @@ with left:
 if profile.kind == "country":
     with right:
         chart_display.show_chart("top-parties", scope, key="profile_parties", top=10)
-        st.caption("Click a party to open its profile.")
+        st.caption(t("page.profiles.click_party"))
 
-st.subheader("Its exchanges")
+st.subheader(t("page.profiles.rows"))
 LIMIT = 500
 rows = cache.ledger_rows(scope, limit=LIMIT)
 st.dataframe(
-    furniture.labelled(rows), hide_index=True, width="stretch", height=380, column_config=furniture.LEDGER_COLUMN_CONFIG
+    furniture.labelled(rows),
+    hide_index=True,
+    width="stretch",
+    height=380,
+    column_config=furniture.ledger_column_config(),
 )
 if summary["exchanges"] > LIMIT:
-    st.caption(f"The latest {LIMIT:,} of {summary['exchanges']:,} exchanges are shown; the downloads hold them all.")
+    st.caption(t("page.profiles.latest_shown", limit=number(LIMIT), count=number(summary["exchanges"])))
 # The party's name in a file name: letters, digits and dashes only, at most 60 characters.
 stem = (
     "profile-"
@@ -137,6 +184,6 @@ def all_rows():
 
 csv_col, xlsx_col, _ = st.columns([1, 1, 3])
 with csv_col:
-    downloads.download_csv(all_rows, stem, key="profile_csv", label="CSV")
+    downloads.download_csv(all_rows, stem, key="profile_csv")
 with xlsx_col:
-    downloads.download_xlsx(all_rows, stem, key="profile_xlsx", label="Excel")
+    downloads.download_xlsx(all_rows, stem, key="profile_xlsx")

@@ -6,7 +6,8 @@ everyone is the local operator; with ``local`` it shows the Username/Password fo
 ``analytics.access.verify`` accepts them, then keeps a session token in ``st.session_state`` only
 (no cookie: a reload signs in again, and no token is readable by page scripts); with ``oidc`` it
 sends the user to the identity provider through Streamlit's ``st.login`` and reads ``st.user``.
-Idle expiry is the access module's. Pages ask ``current_actor()``; the decisions (roles, who may
+Idle expiry is the access module's. Every word comes from the catalogue (``signin.*``) in the
+run's language, set before the gate; callbacks run before that, so they store keys, not words. Pages ask ``current_actor()``; the decisions (roles, who may
 do what, the audit log) stay in ``analytics.access``. Imports no other module of ``pages/``.
 """
 
@@ -19,14 +20,26 @@ import streamlit as st
 from analytics import access
 from analytics.access import Actor
 from analytics.errors import DomainError
+from analytics.i18n import t
+from analytics.untrusted import markdown_literal
 
 ACTOR_KEY = "_signin_actor"  # the Actor of this run, set by gate()
 TOKEN_KEY = "_signin_token"  # the access session token (local and oidc)
-FLASH_KEY = "_signin_flash"  # a line for the next form (signed out, session expired)
+FLASH_KEY = "_signin_flash"  # the catalogue key of a line for the next form (signed out, session expired)
 FORM_KEY = "signin_form"
 NAME_KEY, PASSWORD_KEY = "signin_name", "signin_password"
 REFUSED_KEY = "_signin_refused"
-TITLE = "Party-to-party exchanges"
+# The catalogue key of each role's name (``access.Role.word`` stays the English code of the CLI).
+ROLE_KEYS: dict[access.Role, str] = {
+    access.Role.VIEWER: "signin.role.viewer",
+    access.Role.ANALYST: "signin.role.analyst",
+    access.Role.ADMIN: "signin.role.admin",
+}
+
+
+def role_name(role: access.Role) -> str:
+    """A role's name in the current language."""
+    return t(ROLE_KEYS[role])
 
 
 def gate() -> Actor | None:
@@ -41,7 +54,7 @@ def gate() -> Actor | None:
         else:
             actor = _oidc()
     except DomainError as error:
-        st.error(f"**Sign-in is not available.** {error}", icon=":material/error:")
+        st.error(t("signin.unavailable", reason=markdown_literal(error)), icon=":material/error:")
         actor = None
     if actor is None:
         st.session_state.pop(ACTOR_KEY, None)
@@ -69,15 +82,15 @@ def _resumed() -> Actor | None:
     actor = access.resume_session(token)
     if actor is None:
         st.session_state.pop(TOKEN_KEY, None)
-        st.session_state[FLASH_KEY] = "Your session ended after a time without use: sign in again."
+        st.session_state[FLASH_KEY] = "signin.expired"
     return actor
 
 
 def _heading() -> None:
-    st.title(TITLE)
+    st.title(t("app.title"))
     flash = st.session_state.pop(FLASH_KEY, None)
     if flash:
-        st.info(flash, icon=":material/info:")
+        st.info(t(flash), icon=":material/info:")
 
 
 def _client() -> str:
@@ -91,13 +104,12 @@ def _local() -> Actor | None:
         return actor
     _heading()
     with st.form(FORM_KEY, width=420):
-        st.markdown("**Sign in** to see the ledger.")
-        st.text_input("Username", key=NAME_KEY, autocomplete="username")
-        st.text_input("Password", type="password", key=PASSWORD_KEY, autocomplete="current-password")
-        st.form_submit_button("Sign in", type="primary", on_click=_check_password)
-    refused = st.session_state.pop(REFUSED_KEY, None)
-    if refused:
-        st.error(refused, icon=":material/lock:")
+        st.markdown(t("signin.prompt"))
+        st.text_input(t("signin.username"), key=NAME_KEY, autocomplete="username")
+        st.text_input(t("signin.password"), type="password", key=PASSWORD_KEY, autocomplete="current-password")
+        st.form_submit_button(t("signin.sign_in"), type="primary", on_click=_check_password)
+    if st.session_state.pop(REFUSED_KEY, None):
+        st.error(t("signin.refused"), icon=":material/lock:")
     return None
 
 
@@ -109,7 +121,7 @@ def _check_password() -> None:
     password = st.session_state.pop(PASSWORD_KEY, None) or ""
     actor = access.verify(name, password, _client())
     if actor is None:
-        st.session_state[REFUSED_KEY] = access.SIGN_IN_REFUSED  # one message for both failures
+        st.session_state[REFUSED_KEY] = True  # one message for both failures (access.SIGN_IN_REFUSED)
         return
     st.session_state[TOKEN_KEY] = access.start_session(actor)
     st.session_state.pop(NAME_KEY, None)
@@ -118,8 +130,8 @@ def _check_password() -> None:
 def _oidc() -> Actor | None:
     if not st.user.is_logged_in:
         _heading()
-        st.markdown("Sign in with your organisation's account to see the ledger.")
-        st.button("Sign in", key="signin_oidc", type="primary", icon=":material/login:", on_click=st.login)
+        st.markdown(t("signin.prompt_oidc"))
+        st.button(t("signin.sign_in"), key="signin_oidc", type="primary", icon=":material/login:", on_click=st.login)
         return None
     token = st.session_state.get(TOKEN_KEY)
     if token is None:  # the first run after the provider sent the user back: role from the claims
@@ -140,7 +152,7 @@ def sign_out() -> None:
     st.session_state.pop(ACTOR_KEY, None)
     if token:
         access.end_session(token)
-    st.session_state[FLASH_KEY] = "Signed out."
+    st.session_state[FLASH_KEY] = "signin.signed_out"
     if access.auth_mode() == "oidc":
         st.logout()
 
@@ -149,8 +161,10 @@ def account_sidebar(actor: Actor) -> None:
     """Who is signed in, with which role, and the one-click Sign out (none with sign-in off)."""
     with st.sidebar:
         if actor.via == "web" and access.auth_mode() == "off":
-            st.caption(f"No sign-in (LEDGER_AUTH=off): everyone acts as {actor.name} ({actor.role.word}).")
+            st.caption(t("signin.off", name=markdown_literal(actor.name), role=role_name(actor.role)))
             return
         who, out = st.columns([3, 2], vertical_alignment="center")
-        who.text(f"{actor.name} · {actor.role.word}")  # plain text: a provider's name is not markup
-        out.button("Sign out", key="signin_sign_out", icon=":material/logout:", on_click=sign_out, type="tertiary")
+        who.text(f"{actor.name} · {role_name(actor.role)}")  # plain text: a provider's name is not markup
+        out.button(
+            t("signin.sign_out"), key="signin_sign_out", icon=":material/logout:", on_click=sign_out, type="tertiary"
+        )

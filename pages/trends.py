@@ -4,21 +4,36 @@ cumulative parties and countries) and how concentrated the exchanges are."""
 
 import streamlit as st
 
+from analytics import dimensions
+from analytics.i18n import t
 from pages import chart_display, filter_state, furniture
 
-current = furniture.page_header("Trends", "How the exchanges grew and changed shape over the years.")
+current = furniture.page_header("nav.trends", "page.trends.intro")
 if not furniture.has_rows(current):
     furniture.empty_state()
     st.stop()
 
 chart_display.show_chart("exchanges-per-year")
 chart_display.show_chart("activity-per-year")
-BREAKDOWNS = {"Form": "forms-per-year", "Direction": "directions-per-year", "Level": "levels-per-year"}
+# The split's URL word (as before: the English dimension name) -> (dimension, chart).
+BREAKDOWNS = {
+    "Form": (dimensions.FORM, "forms-per-year"),
+    "Direction": (dimensions.DIRECTION, "directions-per-year"),
+    "Level": (dimensions.LEVEL, "levels-per-year"),
+}
 filter_state.url_option("split", "trends_split", list(BREAKDOWNS), "Form")
-split = st.segmented_control("Split the exchanges per year by", list(BREAKDOWNS), key="trends_split") or "Form"
+split = (
+    st.segmented_control(
+        t("page.trends.split"),
+        list(BREAKDOWNS),
+        key="trends_split",
+        format_func=filter_state.worded(lambda word: BREAKDOWNS[word][0].label),
+    )
+    or "Form"
+)
 filter_state.write_url_option("split", split, "Form")
-chart_display.show_chart(BREAKDOWNS[split])
-st.caption("Click a colour in the bars to filter to that form, direction or level.")
+chart_display.show_chart(BREAKDOWNS[split][1])
+st.caption(t("page.trends.click_hint"))
 left, right = st.columns(2, gap="medium")
 with left:
     chart_display.show_chart("first-contacts")

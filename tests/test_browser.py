@@ -344,3 +344,82 @@ def test_hostile_ledger_and_query_make_no_markup_and_no_outside_request(
         assert "Party: ![pwned-img](http://example.invalid/p.png)" in summary  # read as typed
     assert "x" * 200 not in text  # a long URL value is never echoed in full
     assert outside_requests == [], f"requests to outside addresses: {outside_requests}"
+
+
+# ---------------------------------------------------------------------------------------------
+# The language: the sidebar switch, lang= in the URL, a page change, a reload and a link
+
+
+def _heading(page, name: str) -> None:
+    page.get_by_role("heading", name=name).first.wait_for(state="visible", timeout=LOAD_TIMEOUT_MS)
+
+
+def _query(page) -> dict[str, list[str]]:
+    return parse_qs(urlparse(page.url).query)
+
+
+def test_the_language_follows_the_switch_the_url_a_page_change_and_a_reload(page, server, outside_requests, output_dir):
+    page.goto(f"{server}/?lang=zh", wait_until="domcontentloaded")
+    _wait_for_app(page, 3)
+    _heading(page, "总览")
+    sidebar = page.locator('[data-testid="stSidebar"]')
+    assert sidebar.get_by_text("语言 · Language").is_visible()
+    assert sidebar.get_by_text("简体中文", exact=True).is_visible() and sidebar.get_by_text("English").is_visible()
+    assert "演示数据" in page.inner_text('[data-testid="stMain"]')
+    shots = output_dir / "screenshots"
+    shots.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(shots / "overview_zh.png"))
+
+    # A page change keeps the language, and lang=zh in the URL.
+    page.locator('[data-testid="stSidebarNav"]').get_by_text("趋势", exact=True).click()
+    page.wait_for_function("() => location.pathname.endsWith('/trends')", timeout=LOAD_TIMEOUT_MS)
+    _wait_for_app(page, 5)
+    _heading(page, "趋势")
+    page.wait_for_function("() => location.search.includes('lang=zh')", timeout=LOAD_TIMEOUT_MS)
+
+    # A reload keeps it.
+    page.reload(wait_until="domcontentloaded")
+    _wait_for_app(page, 5)
+    _heading(page, "趋势")
+    page.screenshot(path=str(shots / "trends_zh.png"))
+
+    # A filter set in the sidebar, then English: the filter stays, the words change.
+    regions = sidebar.locator('[data-testid="stMultiSelect"]').filter(has_text="地区").first
+    regions.click()
+    page.keyboard.type("非洲")
+    page.keyboard.press("Enter")
+    page.keyboard.press("Escape")
+    page.wait_for_function("() => location.search.includes('region=Africa')", timeout=LOAD_TIMEOUT_MS)
+    _wait_for_app(page, 5)
+    summary = page.locator('[data-testid="stMarkdownContainer"]', has_text="当前显示：").last
+    assert "地区: 非洲" in summary.inner_text(timeout=LOAD_TIMEOUT_MS)
+    sidebar.get_by_text("English", exact=True).click()
+    page.wait_for_function("() => !location.search.includes('lang=')", timeout=LOAD_TIMEOUT_MS)
+    _wait_for_app(page, 5)
+    _heading(page, "Trends")
+    assert _query(page)["region"] == ["Africa"]
+    assert "Region: Africa" in _summary(page)
+    assert "演示数据" not in page.inner_text('[data-testid="stMain"]')
+    assert outside_requests == []
+
+
+def test_a_link_with_lang_and_filters_opens_in_that_language_with_them(page, server, outside_requests):
+    page.goto(f"{server}/party_types?lang=zh&family=communist&from=1990", wait_until="domcontentloaded")
+    _wait_for_app(page, 4)
+    _heading(page, "政党类型")
+    summary = page.locator('[data-testid="stMarkdownContainer"]', has_text="当前显示：").last
+    text = summary.inner_text(timeout=LOAD_TIMEOUT_MS)
+    assert "1990–" in text and "共产党" in text
+    query = _query(page)
+    assert query["lang"] == ["zh"] and query["family"] == ["communist"] and query["from"] == ["1990"]
+    assert page.locator('[data-testid="stException"]').count() == 0
+    assert outside_requests == []
+
+
+def test_a_bad_lang_in_a_link_warns_and_falls_back(page, server):
+    page.goto(f"{server}/?lang=<b>fr</b>", wait_until="domcontentloaded")
+    _wait_for_app(page, 3)
+    _heading(page, "Overview")
+    text = page.inner_text('[data-testid="stMain"]')
+    assert "Ignored lang=<b>fr</b> from the link" in text
+    assert page.locator('[data-testid="stMain"] b', has_text="fr").count() == 0

@@ -158,3 +158,32 @@ def test_an_idle_session_ends_and_the_form_says_so(local_auth):
     at.run()
     assert [t.label for t in at.text_input] == ["Username", "Password"] and not at.get("metric")
     assert any("session ended" in i.value for i in at.info)
+
+
+# ---------------------------------------------------------------------------------------------
+# The form in Chinese
+
+
+def test_the_form_speaks_the_language_of_the_link(local_auth):
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.query_params["lang"] = "zh"
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert [t.label for t in at.text_input] == ["用户名", "密码"] and [b.label for b in at.button] == ["登录"]
+    assert at.title[0].value == "政党交往数据分析" and not at.get("metric")
+    sign_in(at, "vera", "not the password")
+    assert [e.value for e in at.error] == ["用户名或密码错误。"]
+    sign_in(at, "vera")
+    assert at.title[0].value == "总览" and "vera · 查看员" in [t.value for t in at.sidebar.text]
+    at.button(key="signin_sign_out").click().run()
+    assert [t.label for t in at.text_input] == ["用户名", "密码"]
+    assert "已退出登录。" in [i.value for i in at.info]
+
+
+def test_the_switch_on_the_form_changes_its_language(local_auth):
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    assert [t.label for t in at.text_input] == ["Username", "Password"]
+    at.sidebar.radio(key="ui_language").set_value("zh").run()
+    assert [t.label for t in at.text_input] == ["用户名", "密码"] and at.query_params["lang"] == "zh"
+    sign_in(at, "ann")
+    assert at.title[0].value == "总览" and at.query_params["lang"] == "zh"
