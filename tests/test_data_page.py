@@ -165,7 +165,7 @@ def test_the_same_file_extended_imports_only_its_new_rows(monkeypatch, real_ledg
         page(monkeypatch, real_ledger), "mine.csv", GOOD + b"2003,Oak Party,DEU,liberal,study_trip,outbound,\n"
     )
     app.checkbox(key="data_skip_invalid").check().run()
-    assert app.button(key="data_import").label == "Import 1 rows"
+    assert app.button(key="data_import").label == "Import 1 row"  # the singular, from the catalogue
     app.button(key="data_import").click().run()
     assert not app.exception
     assert counts(real_ledger) == (4, 2, "false")
