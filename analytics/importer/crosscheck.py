@@ -12,6 +12,7 @@ import pandas as pd
 
 from analytics import i18n
 from analytics.importer.problems import WHOLE_ROW, CheckedRows, _empty_problems, _problem_frame
+from analytics.importer.values import code_shown
 
 
 def check_against_ledger(checked: CheckedRows, con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
@@ -60,10 +61,10 @@ def check_against_ledger(checked: CheckedRows, con: duckdb.DuckDBPyConnection) -
                 "party_family",
                 families["party_family"],
                 [
-                    i18n.t("importer.reason.family_in_ledger", family=family)
+                    i18n.t("importer.reason.family_in_ledger", family=code_shown(family))
                     for family in families["family"].astype(str)
                 ],
-                families["family"].astype(str).to_numpy(dtype=object),
+                [code_shown(family) for family in families["family"].astype(str)],
             )
         )
     if len(duplicates):

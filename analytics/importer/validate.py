@@ -50,6 +50,7 @@ from analytics.importer.values import (
     _delegation_value,
     _direction_reason,
     _text_value,
+    code_shown,
 )
 from analytics.settings import load_settings
 
@@ -482,7 +483,7 @@ def _check_family_conflicts(clean: pd.DataFrame, keys: dict[str, np.ndarray], ro
         key: i18n.t(
             "importer.reason.family_conflict",
             families=separator.join(
-                i18n.t("importer.family_at_row", family=family, row=row)
+                i18n.t("importer.family_at_row", family=code_shown(family), row=row)
                 for family, row in zip(group["party_family"], group["row"], strict=True)
             ),
         )

@@ -54,7 +54,7 @@ def _country_candidates() -> dict[str, str]:
     """Folded ISO3 code, UN name and common name -> 'Common name (ISO3)' to suggest."""
     shown: dict[str, str] = {}
     for row in reference.countries().itertuples(index=False):
-        label = f"{row.common_name} ({row.iso3})"
+        label = country_label(row.iso3, row.iso2, row.common_name)
         for key in (row.common_name, row.name, row.iso3):
             shown.setdefault(reference.fold(key), label)
     return shown
@@ -201,16 +201,26 @@ class _Countries:
     """What the country checks look names and codes up in."""
 
     codes: frozenset[str]
-    labels: dict[str, str]  # ISO3 -> 'Common name (ISO3)'
+    labels: dict[str, str]  # ISO3 -> 'Common name (ISO3)' (in English), 'ISO3（中文名）'
     names: dict[str, str]  # ISO3 -> UN name
+    common: dict[str, str]  # ISO3 -> common English name
+
+
+def country_label(iso3: str, iso2: str | None, common_name: str) -> str:
+    """A country as a suggestion: 'Germany (DEU)' in English (a name or code the file may hold);
+    outside English the code to type, then the country's name in the language: 'DEU（德国）'."""
+    if i18n.current() == "en":
+        return f"{common_name} ({iso3})"
+    return i18n.t("importer.code_with_label", code=iso3, label=i18n.country_name(iso2, common_name))
 
 
 def _countries() -> _Countries:
     table = reference.countries()
     return _Countries(
         codes=frozenset(table["iso3"]),
-        labels={row.iso3: f"{row.common_name} ({row.iso3})" for row in table.itertuples(index=False)},
+        labels={row.iso3: country_label(row.iso3, row.iso2, row.common_name) for row in table.itertuples(index=False)},
         names=dict(zip(table["iso3"], table["name"], strict=True)),
+        common=dict(zip(table["iso3"], table["common_name"], strict=True)),
     )
 
 
@@ -243,7 +253,7 @@ def _country_value(
     if folded in reference.AMBIGUOUS_COUNTRIES:
         options = reference.AMBIGUOUS_COUNTRIES[folded]
         shown = [
-            f"{known.names[iso] if reference.fold(known.names[iso]) != folded else known.labels[iso].rsplit(' (', 1)[0]} ({iso})"
+            f"{known.names[iso] if reference.fold(known.names[iso]) != folded else known.common[iso]} ({iso})"
             for iso in options
         ]
         return (
