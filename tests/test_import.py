@@ -1458,3 +1458,13 @@ def test_a_file_imported_twice_is_refused_in_chinese(empty_ledger, tmp_path):
         pytest.raises(DuplicateFileError, match=r"^mine\.csv 已于 .*（UTC）作为第 1 批导入（SHA-256 相同）"),
     ):
         import_file(path, empty_ledger)
+
+
+def test_a_template_file_name_is_refused_in_chinese(tmp_path):
+    with i18n.using("zh"), pytest.raises(InvalidInputError) as refused:
+        importer.write_template(tmp_path / "template.txt")
+    assert str(refused.value) == "无法写入名为 template.txt 的模板：请使用扩展名为 .csv 或 .xlsx 的文件名。"
+    with pytest.raises(
+        InvalidInputError, match=r"^Cannot write a template named template.txt: use a \.csv or \.xlsx file name\.$"
+    ):
+        importer.write_template(tmp_path / "template.txt")
