@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import streamlit as st
 
-from analytics import access, briefing, chart_catalog, export, formats
+from analytics import access, briefing, chart_catalog, export, formats, texts
 from analytics.access import Action
 from analytics.errors import DomainError
 from analytics.filters import DEFAULT_FIRST_YEAR, DIMENSION_PARAMS, FilterError, Filters
+from analytics.i18n import plural, t
 from analytics.untrusted import capped, markdown_literal
 from pages import cache, chart_display, filter_state, furniture, signin
-from pages.export_menu import BRIEFING_ITEMS_KEY, add_to_briefing
+from pages.export_menu import BRIEFING_ITEMS_KEY, add_to_briefing, in_language, role_word
 
 TITLE_KEY = "briefing_title"
 SUBTITLE_KEY = "briefing_subtitle"
@@ -59,7 +60,7 @@ def _spec(current: Filters) -> briefing.BriefingSpec:
         if item["chart"] in CHARTS
     )
     return briefing.BriefingSpec(
-        title=st.session_state.get(TITLE_KEY) or "Briefing",
+        title=st.session_state.get(TITLE_KEY) or t("briefing_page.default_title"),
         subtitle=st.session_state.get(SUBTITLE_KEY) or "",
         filters=current,
         items=items,
@@ -124,7 +125,10 @@ def _load() -> None:
     try:
         spec = briefing.BriefingSpec.from_json(upload.getvalue(), known_charts=list(CHARTS))
     except briefing.BriefingError as error:
-        st.session_state[MESSAGE_KEY] = ("error", f"{_name(upload.name)} was not loaded: {markdown_literal(error)}")
+        st.session_state[MESSAGE_KEY] = (
+            "error",
+            t("briefing_page.load.failed", file=_name(upload.name), error=markdown_literal(error)),
+        )
         return
     _clear()
     st.session_state[TITLE_KEY] = spec.title
@@ -133,48 +137,47 @@ def _load() -> None:
         add_to_briefing(item.chart, item.filters, item.notes, dict(item.options))
         st.session_state[_notes_key(_items()[-1])] = item.notes
     _apply_filters(spec.filters)
-    st.session_state[MESSAGE_KEY] = ("success", f"Loaded {_name(upload.name)}: {len(spec.items)} charts.")
+    st.session_state[MESSAGE_KEY] = (
+        "success",
+        plural("briefing_page.load.done", len(spec.items), file=_name(upload.name)),
+    )
 
 
 # ---------------------------------------------------------------------------------------------
 # The page
 
-current = furniture.page_header(
-    "Briefing",
-    "Pick charts, order them, add notes, and download a slide deck or a PDF pack. "
-    "Save the briefing file to rebuild it next month in one click.",
-)
+current = furniture.page_header(t("briefing_page.title"), t("briefing_page.intro"))
 browser = export.browser_available()
 if not browser:
-    st.warning(export.BROWSER_MISSING + " Until then you can still save the briefing file.", icon=":material/error:")
+    st.warning(t("briefing_page.browser_missing", missing=t("export_menu.browser_missing")), icon=":material/error:")
 message = st.session_state.pop(MESSAGE_KEY, None)
 if message:
     (st.error if message[0] == "error" else st.success)(message[1])
 
-st.session_state.setdefault(TITLE_KEY, "Briefing")
+st.session_state.setdefault(TITLE_KEY, t("briefing_page.default_title"))
 st.session_state.setdefault(SUBTITLE_KEY, "")
 left, right = st.columns(2)
-left.text_input("Title", key=TITLE_KEY, max_chars=briefing.MAX_TITLE)
-right.text_input("Subtitle", key=SUBTITLE_KEY, max_chars=briefing.MAX_TITLE, placeholder="e.g. Monthly update")
+left.text_input(t("briefing_page.field.title"), key=TITLE_KEY, max_chars=briefing.MAX_TITLE)
+right.text_input(
+    t("briefing_page.field.subtitle"),
+    key=SUBTITLE_KEY,
+    max_chars=briefing.MAX_TITLE,
+    placeholder=t("briefing_page.field.subtitle.placeholder"),
+)
 
 with st.container(border=True):
-    st.markdown("**Add charts**")
+    st.markdown(t("briefing_page.add.header"))
     pick, how, add = st.columns([4, 2, 1], vertical_alignment="bottom")
     pick.multiselect(
-        "Charts",
+        t("briefing_page.add.charts"),
         list(CHARTS),
         key=CHOICE_KEY,
-        placeholder="Choose one or more charts",
+        placeholder=t("briefing_page.add.charts.placeholder"),
         format_func=lambda name: f"{CHARTS[name].page} · {CHARTS[name].title}",
     )
-    how.toggle(
-        "Save the current filters with them",
-        key=SAVE_FILTERS_KEY,
-        help="On: the charts keep today's sidebar filters. Off: they follow whatever filters are "
-        "set when the deck is built.",
-    )
+    how.toggle(t("briefing_page.add.save_filters"), key=SAVE_FILTERS_KEY, help=t("briefing_page.add.save_filters.help"))
     add.button(
-        "Add",
+        t("briefing_page.add.button"),
         icon=":material/add:",
         on_click=_add_chosen,
         args=(current,),
@@ -182,37 +185,39 @@ with st.container(border=True):
         disabled=not st.session_state.get(CHOICE_KEY),
     )
     st.file_uploader(
-        "Or load a saved briefing file (.json)", type=["json"], key=UPLOAD_KEY, on_change=_load, max_upload_size=1
+        t("briefing_page.load.uploader"), type=["json"], key=UPLOAD_KEY, on_change=_load, max_upload_size=1
     )
 
 items = _items()
 if not items:
     st.info(
-        "No charts yet: add some above, or use **Export → Add to briefing** under any chart.",
+        t("briefing_page.empty", menu=t("export_menu.button"), add=t("export_menu.add_to_briefing")),
         icon=":material/slideshow:",
     )
 else:
     top = st.columns([3, 1])
-    top[0].markdown(f"**{len(items)} chart{'s' if len(items) != 1 else ''}**, one per page after the title page")
-    top[1].toggle("Preview charts", key=PREVIEW_KEY)
+    top[0].markdown(plural("briefing_page.count", len(items)))
+    top[1].toggle(t("briefing_page.preview"), key=PREVIEW_KEY)
     current_words = markdown_literal(current.describe())
     for index, item in enumerate(items):
         chart_spec = CHARTS.get(item["chart"])
         own = _item_filters(item)
         with st.container(border=True):
             head, buttons = st.columns([5, 2], vertical_alignment="top")
-            title = chart_spec.title if chart_spec else f"{_name(item['chart'])} (no longer in the catalog: left out)"
+            title = chart_spec.title if chart_spec else t("briefing_page.item.gone", chart=_name(item["chart"]))
             head.markdown(f"**{index + 2}. {title}**")
             if own is not None:
-                head.caption(f":material/lock: Saved filters: {markdown_literal(own.describe())}")
+                head.caption(
+                    ":material/lock: " + t("briefing_page.item.saved", filters=markdown_literal(own.describe()))
+                )
             else:
-                head.caption(f":material/sync: Current filters: {current_words}")
+                head.caption(":material/sync: " + t("briefing_page.item.current", filters=current_words))
             up, down, swap, drop = buttons.columns(4)
             up.button(
                 "",
                 icon=":material/arrow_upward:",
                 key=f"briefing_up_{item['id']}",
-                help="Move up",
+                help=t("briefing_page.item.up"),
                 on_click=_move,
                 args=(index, -1),
                 disabled=index == 0,
@@ -221,7 +226,7 @@ else:
                 "",
                 icon=":material/arrow_downward:",
                 key=f"briefing_down_{item['id']}",
-                help="Move down",
+                help=t("briefing_page.item.down"),
                 on_click=_move,
                 args=(index, 1),
                 disabled=index == len(items) - 1,
@@ -231,7 +236,7 @@ else:
                     "",
                     icon=":material/sync:",
                     key=f"briefing_follow_{item['id']}",
-                    help="Follow the current filters instead",
+                    help=t("briefing_page.item.follow"),
                     on_click=_set_filters,
                     args=(index, None),
                 )
@@ -240,7 +245,7 @@ else:
                     "",
                     icon=":material/lock:",
                     key=f"briefing_keep_{item['id']}",
-                    help="Save the current filters with this chart",
+                    help=t("briefing_page.item.keep"),
                     on_click=_set_filters,
                     args=(index, current),
                 )
@@ -248,17 +253,17 @@ else:
                 "",
                 icon=":material/delete:",
                 key=f"briefing_remove_{item['id']}",
-                help="Remove",
+                help=t("briefing_page.item.remove"),
                 on_click=_remove,
                 args=(index,),
             )
             st.session_state.setdefault(_notes_key(item), item.get("notes", ""))
             st.text_area(
-                "Notes",
+                t("briefing_page.item.notes"),
                 key=_notes_key(item),
                 max_chars=briefing.MAX_NOTES,
                 height=68,
-                placeholder="Optional: shown beside the chart and in the speaker notes",
+                placeholder=t("briefing_page.item.notes.placeholder"),
             )
             if chart_spec and st.session_state.get(PREVIEW_KEY):
                 try:
@@ -267,12 +272,17 @@ else:
                     )
                 except DomainError as error:
                     st.error(
-                        f"Chart {index + 1} ({_name(item['chart'])}) could not be drawn: {markdown_literal(error)}",
+                        t(
+                            "briefing_page.item.failed",
+                            number=index + 1,
+                            chart=_name(item["chart"]),
+                            error=markdown_literal(error),
+                        ),
                         icon=":material/error:",
                     )
                 else:
                     st.plotly_chart(fig, config=chart_display.PLOTLY_CONFIG, key=f"briefing_preview_{item['id']}")
-    st.button("Remove all", icon=":material/clear_all:", on_click=_clear, type="tertiary")
+    st.button(t("briefing_page.remove_all"), icon=":material/clear_all:", on_click=_clear, type="tertiary")
 
 st.divider()
 spec = _spec(current)
@@ -282,7 +292,7 @@ if ready:
     try:
         briefing.check_spec(spec)  # what the deck would refuse, said here rather than by a failed download
     except briefing.BriefingError as error:
-        st.error(f"The deck and the pack cannot be built: {markdown_literal(error)}", icon=":material/error:")
+        st.error(t("briefing_page.cannot_build", error=markdown_literal(error)), icon=":material/error:")
         ready = False
 
 
@@ -293,20 +303,23 @@ def _builder(fmt: str):
             con, spec, fmt, is_demo=is_demo, current=current, renderer=export.shared_renderer(), actor=actor
         )
 
-    return build
+    return in_language(build)
 
 
 actor = signin.current_actor()
 if not actor.may(Action.SAVE_BRIEFING):
     ready = False
     st.info(
-        f"Building and saving briefings is for the {access.MINIMUM_ROLE[Action.SAVE_BRIEFING].word} role and "
-        f"above (yours: {actor.role.word}).",
+        t(
+            "briefing_page.role",
+            minimum=role_word(access.MINIMUM_ROLE[Action.SAVE_BRIEFING]),
+            role=role_word(actor.role),
+        ),
         icon=":material/lock:",
     )
 deck, pack, save = st.columns(3)
 deck.download_button(
-    "Download slide deck (PPTX)",
+    t("briefing_page.download.pptx"),
     data=_builder("pptx"),
     file_name=briefing.briefing_file_name(spec.title, "pptx"),
     mime=formats.get("pptx").mime,
@@ -316,10 +329,10 @@ deck.download_button(
     type="primary",
     width="stretch",
     key="briefing_download_pptx",
-    help="16:9 deck: title slide, then one chart per slide (takes a few seconds).",
+    help=t("briefing_page.download.pptx.help"),
 )
 pack.download_button(
-    "Download PDF pack",
+    t("briefing_page.download.pdf"),
     data=_builder("pdf"),
     file_name=briefing.briefing_file_name(spec.title, "pdf"),
     mime=formats.get("pdf").mime,
@@ -328,7 +341,7 @@ pack.download_button(
     icon=":material/picture_as_pdf:",
     width="stretch",
     key="briefing_download_pdf",
-    help="A4 landscape pages with the same content as the deck.",
+    help=t("briefing_page.download.pdf.help"),
 )
 
 
@@ -343,7 +356,7 @@ def _spec_file() -> bytes:
 
 
 save.download_button(
-    "Save briefing file (JSON)",
+    t("briefing_page.download.json"),
     data=_spec_file,
     file_name=briefing.briefing_file_name(spec.title, "json"),
     mime=formats.get("json").mime,
@@ -352,11 +365,10 @@ save.download_button(
     icon=":material/save:",
     width="stretch",
     key="briefing_download_json",
-    help="Chart list, saved filters, notes and title: load it here, or build it with "
-    "`python -m analytics briefing --spec FILE --out deck.pptx`.",
+    help=t("briefing_page.download.json.help"),
 )
 if ready:
     st.caption(
-        f"{len(spec.items) + 1} pages · charts without saved filters use: {markdown_literal(current.describe())}"
-        + (" · marked **Demo data**" if is_demo else "")
+        plural("briefing_page.summary", len(spec.items) + 1, filters=markdown_literal(current.describe()))
+        + (t("briefing_page.summary.demo", mark=texts.demo_mark()) if is_demo else "")
     )

@@ -12,17 +12,20 @@ the audit log (``analytics.access``); the other roles get one line saying who ca
 
 import datetime as dt
 
+import pandas as pd
 import streamlit as st
 
-from analytics import access, backup, export, formats, importer
+from analytics import access, backup, export, formats, i18n, importer
 from analytics.access import Action, Actor
 from analytics.errors import DomainError
+from analytics.i18n import plural, t
 from analytics.import_policy import ImportBlock, import_block
 from analytics.ledger import LedgerError, create_ledger
 from analytics.settings import load_settings
 from analytics.untrusted import capped, markdown_literal
 from analytics.untrusted import shown as shown_value
 from pages import cache, downloads, entry, furniture, signin
+from pages.export_menu import in_language, role_word
 
 FLASH_KEY = "data_flash"
 PREPARED_KEY = "data_prepared"
@@ -31,23 +34,29 @@ ROUND_KEY = "data_upload_round"
 REJECTED_KEY = "data_last_rejected"
 PROBLEMS_SHOWN = 5_000
 HISTORY_SHOWN = 50
-ADMINS_ONLY = (
-    "Importing, undoing an import, backups, restoring one and starting the real ledger are for admins "
-    "(your role: {role}); ask an admin of the dashboard."
-)
-AUDIT_ALL = "(all)"
+AUDIT_ALL = "(all)"  # the selectbox's value for "every user / action" (shown in the language)
 AUDIT_READ_KEY = "_data_audit_read"
-# What the page says when analytics.import_policy blocks the Import button.
-BLOCKED: dict[ImportBlock, str] = {
-    ImportBlock.DEMO_LEDGER: "The ledger holds demo data: switch to an empty ledger (at the bottom of this page) "
-    "before importing.",
-    ImportBlock.NOTHING_NEW: "Nothing new to import: every row of this file is already in the ledger or has an error "
-    "(see the report above).",
-    ImportBlock.NOTHING_VALID: "No row can be imported: fix the errors above and upload the file again.",
-    ImportBlock.MUST_SKIP: "Nothing is imported while a row has an error: fix the file, or tick the box to skip "
-    "those rows.",
-    ImportBlock.MUST_FORCE: "Tick the box above to import this file a second time.",
+# The validation report's columns: the problem table's column -> its header's key.
+REPORT_HEADERS = {
+    "row": "data_page.report.row",
+    "column": "data_page.report.column",
+    "value": "data_page.report.value",
+    "reason": "data_page.report.reason",
+    "suggestion": "data_page.report.suggestion",
+    "severity": "data_page.report.severity",
 }
+# The audit log's columns (access.AUDIT_COLUMNS) -> their header's key.
+AUDIT_HEADERS = {column: f"data_page.audit.column.{column}" for column in access.AUDIT_COLUMNS}
+
+
+def blocked_message(block: ImportBlock) -> str:
+    """What the page says when analytics.import_policy blocks the Import button."""
+    return t(f"data_page.blocked.{block.value}")
+
+
+def when(moment) -> str:
+    """A time from the ledger (UTC) as the language writes its day, then hours and minutes."""
+    return f"{i18n.date(moment.date())} {moment:%H:%M}"
 
 
 def flash(kind: str, message: str) -> None:
@@ -79,11 +88,12 @@ def progress_bar(bar):
 
 def prepared_import(uploaded, sheet: str | None, path: str):
     """The checked upload, kept in the session until the file, the sheet or the ledger changes."""
-    key = (uploaded.file_id, uploaded.name, sheet, cache.ledger_version())
+    # The language is part of the key: the report's reasons are worded when the file is checked.
+    key = (uploaded.file_id, uploaded.name, sheet, cache.ledger_version(), i18n.current())
     stored = st.session_state.get(PREPARED_KEY)
     if stored and stored[0] == key:
         return stored[1]
-    bar = st.progress(0.0, text="Reading the file")
+    bar = st.progress(0.0, text=t("importer.progress.reading"))
     try:
         prepared = importer.prepare_import(
             uploaded.getvalue(), uploaded.name, path, sheet=sheet, progress=progress_bar(bar)
@@ -97,16 +107,12 @@ def prepared_import(uploaded, sheet: str | None, path: str):
 def import_section(path: str, actor: Actor) -> None:
     settings = load_settings()
     limit = settings.upload_limit_mb
-    st.subheader("Import a file")
-    st.caption(
-        f"CSV (UTF-8; comma, semicolon or tab), Excel (.xlsx) or Parquet, up to {limit} MB "
-        "(setting LEDGER_UPLOAD_LIMIT_MB; larger files: `python -m analytics import FILE`). "
-        "The columns and codes are described in docs/ledger-format.md; the templates below have them."
-    )
+    st.subheader(t("data_page.import.header"))
+    st.caption(t("data_page.import.formats", limit=i18n.number(limit)))
     # A new key after each import empties the uploader, so the imported file is not checked again.
     round_ = st.session_state.get(ROUND_KEY, 0)
     uploaded = st.file_uploader(
-        "Ledger file",
+        t("data_page.import.uploader"),
         type=["csv", "tsv", "txt", "xlsx", "parquet"],
         key="data_upload" if not round_ else f"data_upload_{round_}",
         max_upload_size=limit,
@@ -117,100 +123,109 @@ def import_section(path: str, actor: Actor) -> None:
     st.session_state.pop(REJECTED_KEY, None)
     if uploaded.size > limit * 1024 * 1024:
         st.error(
-            f"**{_name(uploaded.name)} is {uploaded.size / 1024 / 1024:,.1f} MB, above the upload limit of {limit} MB.** "
-            f"Import it with the command line ({shown_value('python -m analytics import ' + uploaded.name, 200)}), or raise "
-            "LEDGER_UPLOAD_LIMIT_MB.",
+            t(
+                "data_page.import.too_large",
+                file=_name(uploaded.name),
+                size=i18n.number(uploaded.size / 1024 / 1024, digits=1),
+                limit=i18n.number(limit),
+                command=shown_value("python -m analytics import " + uploaded.name, 200),
+            ),
             icon=":material/block:",
         )
         return
     sheets = importer.sheet_names(uploaded.getvalue())
-    sheet = st.selectbox("Sheet", sheets, key="data_sheet") if len(sheets) > 1 else None
+    sheet = st.selectbox(t("data_page.import.sheet"), sheets, key="data_sheet") if len(sheets) > 1 else None
     try:
         prepared = prepared_import(uploaded, sheet, path)
     except LedgerError as error:
         lines = getattr(error, "lines", None) or [str(error)]
         st.error(
-            "**This file cannot be imported.**\n\n"
+            t("data_page.import.refused")
+            + "\n\n"
             + "\n".join(f"- {markdown_literal(capped(line, 600))}" for line in lines),
             icon=":material/error:",
         )
         return
     result = prepared.result
 
-    st.markdown(
-        f"**Preview** of {_name(uploaded.name)}{f' (sheet {_name(result.sheet)})' if result.sheet else ''}: "
-        "the first rows as read, with their spreadsheet row numbers."
+    if result.sheet:
+        st.markdown(t("data_page.preview.sheet", file=_name(uploaded.name), sheet=_name(result.sheet)))
+    else:
+        st.markdown(t("data_page.preview", file=_name(uploaded.name)))
+    st.dataframe(
+        prepared.preview(10),
+        hide_index=True,
+        key="data_preview",
+        column_config={"row": st.column_config.NumberColumn(t("data_page.report.row"), format="%d")},
     )
-    st.dataframe(prepared.preview(10), hide_index=True, key="data_preview")
     read, valid, bad, warned = st.columns(4)
-    read.metric("Rows read", f"{result.rows_read:,}")
-    valid.metric("Valid rows", f"{result.rows_valid:,}")
-    bad.metric("Rows with errors", f"{result.rows_rejected:,}")
-    warned.metric("Warnings", f"{len(result.warnings):,}")
+    read.metric(t("data_page.metric.read"), i18n.number(result.rows_read))
+    valid.metric(t("data_page.metric.valid"), i18n.number(result.rows_valid))
+    bad.metric(t("data_page.metric.rejected"), i18n.number(result.rows_rejected))
+    warned.metric(t("data_page.metric.warnings"), i18n.number(len(result.warnings)))
     for note in result.notes:
         st.info(markdown_literal(note), icon=":material/info:")
 
     if len(result.problems):
-        st.markdown("**Validation report**: one line per problem; errors block their row, warnings do not.")
-        shown = result.problems.head(PROBLEMS_SHOWN)
+        st.markdown(t("data_page.report.intro"))
         st.dataframe(
-            shown,
+            report_table(result.problems.head(PROBLEMS_SHOWN)),
             hide_index=True,
             key="data_problems",
             column_config={
-                "row": st.column_config.NumberColumn("Row", format="%d"),
-                "column": "Column",
-                "value": "Value",
-                "reason": "Problem",
-                "suggestion": "Suggestion",
-                "severity": "Severity",
+                column: st.column_config.NumberColumn(t(header), format="%d") if column == "row" else t(header)
+                for column, header in REPORT_HEADERS.items()
             },
         )
         if len(result.problems) > PROBLEMS_SHOWN:
             st.caption(
-                f"First {PROBLEMS_SHOWN:,} of {len(result.problems):,} problems; the rejected rows "
-                "file lists every row with all its reasons."
+                t(
+                    "data_page.report.first",
+                    shown=i18n.number(PROBLEMS_SHOWN),
+                    total=i18n.number(len(result.problems)),
+                )
             )
         if result.rows_rejected:
             downloads.download_csv(
-                prepared.rejected_rows,
+                in_language(prepared.rejected_rows),
                 f"{uploaded.name}.rejected",
                 key="data_rejected_csv",
-                label="Download the rejected rows with their reasons (CSV)",
+                label=t("data_page.report.download_rejected"),
             )
     else:
-        st.success("No problems found.", icon=":material/check_circle:")
+        st.success(t("data_page.report.none"), icon=":material/check_circle:")
 
     force = False
     if result.previous_batch is not None:
-        st.warning(
-            f"This file was already imported as batch {result.previous_batch} (same content). Its rows "
-            "already in the ledger are refused as duplicates (listed above), so importing it again writes "
-            "only the rows that are not in the ledger yet.",
-            icon=":material/content_copy:",
-        )
+        st.warning(t("data_page.import.imported_before", batch=result.previous_batch), icon=":material/content_copy:")
         if result.rows_valid:
-            force = st.checkbox("Import this file again (only the rows not in the ledger yet)", key="data_force")
+            force = st.checkbox(t("data_page.import.force"), key="data_force")
     skip = False
     if result.rows_rejected and result.rows_valid:
         skip = st.checkbox(
-            f"Skip the {result.rows_rejected:,} rows with errors and import the {result.rows_valid:,} valid rows",
+            t(
+                "data_page.import.skip",
+                rejected=i18n.number(result.rows_rejected),
+                valid=i18n.number(result.rows_valid),
+            ),
             key="data_skip_invalid",
         )
     block = import_block(result, path, skip_invalid=skip, force=force)
-    blocked = BLOCKED[block] if block is not None else None
+    blocked = blocked_message(block) if block is not None else None
     if blocked:
         st.info(blocked, icon=":material/info:")
     count = result.rows_valid
-    if st.button(f"Import {count:,} rows", key="data_import", type="primary", disabled=blocked is not None):
-        bar = st.progress(0.6, text="Importing")
+    if st.button(
+        plural("data_page.import.button", count), key="data_import", type="primary", disabled=blocked is not None
+    ):
+        bar = st.progress(0.6, text=t("data_page.import.progress"))
         try:
             done = importer.commit_import(
                 prepared, path, skip_invalid=skip, force=force, progress=progress_bar(bar), actor=actor
             )
         except DomainError as error:
             bar.empty()
-            st.error(f"**Nothing was imported.** {markdown_literal(error)}", icon=":material/error:")
+            st.error(t("data_page.import.failed", error=markdown_literal(error)), icon=":material/error:")
             return
         st.session_state.pop(PREPARED_KEY, None)
         if done.written:
@@ -221,21 +236,24 @@ def import_section(path: str, actor: Actor) -> None:
                     done.file_name,
                     importer.rejected_frame(prepared.table, done.problems),
                 )
-                skipped = (
-                    f" {done.rows_rejected:,} of {done.rows_read:,} rows had errors and were skipped: "
-                    "download them with their reasons below."
+                skipped = t(
+                    "data_page.import.skipped",
+                    rejected=i18n.number(done.rows_rejected),
+                    read=i18n.number(done.rows_read),
                 )
             flash(
                 "success",
-                f"Imported {done.rows_written:,} rows from {_name(done.file_name)} as batch {done.batch_id} "
-                f"({done.new_parties:,} new parties). Every page now shows them.{skipped}",
+                t(
+                    "data_page.import.done",
+                    rows=i18n.number(done.rows_written),
+                    file=_name(done.file_name),
+                    batch=done.batch_id,
+                    parties=i18n.number(done.new_parties),
+                    skipped=skipped,
+                ),
             )
         else:
-            flash(
-                "error",
-                f"Nothing was imported: the ledger changed meanwhile and {done.rows_rejected:,} rows now "
-                "have errors. Check the report again.",
-            )
+            flash("error", t("data_page.import.changed", rejected=i18n.number(done.rows_rejected)))
         st.rerun()
 
 
@@ -245,37 +263,66 @@ def last_rejected() -> None:
     if stored is None:
         return
     file_name, rows = stored
-    st.caption(f"The last import of {_name(file_name)} skipped {len(rows):,} rows with errors.")
+    st.caption(t("data_page.last_rejected", file=_name(file_name), rows=i18n.number(len(rows))))
     downloads.download_csv(
         rows,
         f"{file_name}.rejected",
         key="data_last_rejected_csv",
-        label="Download the skipped rows with their reasons (CSV)",
+        label=t("data_page.last_rejected.download"),
     )
 
 
-def history_section(path: str, actor: Actor) -> None:
-    st.subheader("Import history")
-    batches = importer.batch_history(cache.reader().connection().cursor())
+def report_table(problems: pd.DataFrame) -> pd.DataFrame:
+    """The problems as the report shows them: the whole-row column and the severity in the language."""
+    return problems.assign(
+        column=problems["column"].map(importer.column_word), severity=problems["severity"].map(importer.severity_word)
+    )
+
+
+def last_import(batches: pd.DataFrame) -> str:
+    """The newest import in words ('batch 3: mine.csv at 2025-03-01 14:05, 120 rows'), or 'none'."""
     if batches.empty:
-        st.caption("No import yet.")
+        return t("data_page.last_import.none")
+    row = batches.sort_values(["imported_at", "batch_id"]).iloc[-1]
+    text = t(
+        "data_page.last_import",
+        batch=row["batch_id"],
+        file=_name(row["file_name"]),
+        at=when(row["imported_at"]),
+        rows=i18n.number(row["rows_written"]),
+    )
+    if not pd.isna(row["undone_at"]):
+        text += t("data_page.last_import.undone", at=when(row["undone_at"]))
+    return text
+
+
+def history_section(path: str, actor: Actor, batches: pd.DataFrame) -> None:
+    st.subheader(t("data_page.history.header"))
+    if batches.empty:
+        st.caption(t("data_page.history.empty"))
         return
     admin = actor.may(Action.UNDO)
     pending = st.session_state.get(UNDO_KEY) if admin else None
     for row in batches.head(HISTORY_SHOWN).itertuples(index=False):
         text, action = st.columns([5, 1], vertical_alignment="center")
         undone = row.undone_at is not None and row.undone_at == row.undone_at
-        state = f" — *undone {row.undone_at:%Y-%m-%d %H:%M}*" if undone else ""
-        sheet = f" ({_name(row.sheet)})" if row.sheet else ""
-        text.markdown(
-            f"**Batch {row.batch_id}** · {_name(row.file_name)}{sheet} · "
-            f"{row.imported_at:%Y-%m-%d %H:%M} UTC{f' by {_name(row.imported_by)}' if row.imported_by and admin else ''} · "
-            f"{row.rows_written:,} of {row.rows_read:,} rows written{state}"
-        )
-        if admin and not undone and action.button("Undo", key=f"data_undo_{row.batch_id}", icon=":material/undo:"):
+        parts = [
+            t("data_page.history.batch", batch=row.batch_id),
+            _name(row.file_name) + (t("data_page.history.sheet", sheet=_name(row.sheet)) if row.sheet else ""),
+            t("data_page.history.at", at=when(row.imported_at))
+            + (t("data_page.history.by", user=_name(row.imported_by)) if row.imported_by and admin else ""),
+            t("data_page.history.rows", written=i18n.number(row.rows_written), read=i18n.number(row.rows_read))
+            + (t("data_page.history.undone", at=when(row.undone_at)) if undone else ""),
+        ]
+        text.markdown(" · ".join(parts))
+        if (
+            admin
+            and not undone
+            and action.button(t("data_page.history.undo"), key=f"data_undo_{row.batch_id}", icon=":material/undo:")
+        ):
             st.session_state[UNDO_KEY] = pending = int(row.batch_id)
     if len(batches) > HISTORY_SHOWN:
-        st.caption(f"The {HISTORY_SHOWN} newest of {len(batches)} batches; all of them: `python -m analytics history`.")
+        st.caption(t("data_page.history.newest", shown=i18n.number(HISTORY_SHOWN), total=i18n.number(len(batches))))
     if pending is None:
         return
     target = batches[batches["batch_id"] == pending]
@@ -284,35 +331,43 @@ def history_section(path: str, actor: Actor) -> None:
         return
     written = int(target["rows_written"].iloc[0])
     st.warning(
-        f"Undo batch {pending} ({_name(target['file_name'].iloc[0])})? Its {written:,} exchanges are removed, "
-        "and the parties it created that have no other exchange.",
+        t(
+            "data_page.undo.ask",
+            batch=pending,
+            file=_name(target["file_name"].iloc[0]),
+            exchanges=i18n.number(written),
+        ),
         icon=":material/undo:",
     )
     yes, no = st.columns(2)
-    if yes.button(f"Yes, undo batch {pending}", key="data_undo_confirm", type="primary"):
+    if yes.button(t("data_page.undo.yes", batch=pending), key="data_undo_confirm", type="primary"):
         st.session_state.pop(UNDO_KEY, None)
         try:
             done = importer.undo_batch(path, pending, actor=actor)
         except DomainError as error:
-            flash("error", f"Batch {pending} was not undone: {markdown_literal(error)}")
+            flash("error", t("data_page.undo.failed", batch=pending, error=markdown_literal(error)))
         else:
             flash(
                 "success",
-                f"Undid batch {done.batch_id}: removed {done.exchanges_removed:,} exchanges and "
-                f"{done.parties_removed:,} parties.",
+                t(
+                    "data_page.undo.done",
+                    batch=done.batch_id,
+                    exchanges=i18n.number(done.exchanges_removed),
+                    parties=i18n.number(done.parties_removed),
+                ),
             )
         st.rerun()
-    if no.button("Cancel", key="data_undo_cancel"):
+    if no.button(t("data_page.undo.cancel"), key="data_undo_cancel"):
         st.session_state.pop(UNDO_KEY, None)
         st.rerun()
 
 
 def files_section(path: str, actor: Actor) -> None:
     admin = actor.may(Action.BACKUP)
-    st.subheader("Templates, export and backup" if admin else "Templates and export")
+    st.subheader(t("data_page.files.header_admin") if admin else t("data_page.files.header"))
     template_csv, template_xlsx, backup_zip = st.columns(3)
     template_csv.download_button(
-        "Template (CSV)",
+        t("data_page.files.template_csv"),
         data=importer.template_csv(),
         file_name="ledger-template.csv",
         mime=formats.get("csv").mime,
@@ -321,7 +376,7 @@ def files_section(path: str, actor: Actor) -> None:
         icon=":material/download:",
     )
     template_xlsx.download_button(
-        "Template (Excel)",
+        t("data_page.files.template_xlsx"),
         data=importer.template_xlsx,
         file_name="ledger-template.xlsx",
         mime=formats.get("xlsx").mime,
@@ -331,7 +386,7 @@ def files_section(path: str, actor: Actor) -> None:
     )
     if admin:
         backup_zip.download_button(
-            "Backup of the ledger (Parquet, .zip)",
+            t("data_page.files.backup"),
             data=lambda: backup.backup_bytes(path, actor=actor)[0],
             file_name=f"ledger-backup-{dt.date.today():%Y%m%d}.zip",
             mime=formats.get("zip").mime,
@@ -341,15 +396,11 @@ def files_section(path: str, actor: Actor) -> None:
         )
     if not actor.may(Action.DOWNLOAD):
         return
-    st.caption(
-        "The whole ledger in the import format (dates at their precision, countries as ISO3 codes): "
-        "edit it in a spreadsheet, or import it into another ledger. Same as "
-        "`python -m analytics export-ledger --out FILE`."
-    )
+    st.caption(t("data_page.files.export_intro"))
     export_csv, export_xlsx, _ = st.columns(3)
     stem = f"ledger-{dt.date.today():%Y%m%d}"
     export_csv.download_button(
-        "Ledger in the import format (CSV)",
+        t("data_page.files.export_csv"),
         data=lambda: _exported(path, "csv", actor),
         file_name=f"{stem}.csv",
         mime=formats.get("csv").mime,
@@ -358,7 +409,7 @@ def files_section(path: str, actor: Actor) -> None:
         icon=":material/download:",
     )
     export_xlsx.download_button(
-        "Ledger in the import format (Excel)",
+        t("data_page.files.export_xlsx"),
         data=lambda: _exported(path, "xlsx", actor),
         file_name=f"{stem}.xlsx",
         mime=formats.get("xlsx").mime,
@@ -378,60 +429,72 @@ def _exported(path: str, kind: str, actor: Actor) -> bytes:
 
 
 def restore_section(path: str, actor: Actor) -> None:
-    with st.expander("Restore a backup"):
-        st.caption(
-            "Replaces the whole ledger by a backup downloaded above (or made with "
-            "`python -m analytics backup`). Back up the current ledger first."
-        )
-        upload = st.file_uploader("Backup file (.zip)", type=["zip"], key="data_restore_upload")
-        sure = st.checkbox("Replace the whole ledger by this backup", key="data_restore_confirm")
-        if st.button("Restore", key="data_restore", disabled=upload is None or not sure) and upload is not None:
+    with st.expander(t("data_page.restore.header")):
+        st.caption(t("data_page.restore.intro"))
+        upload = st.file_uploader(t("data_page.restore.uploader"), type=["zip"], key="data_restore_upload")
+        sure = st.checkbox(t("data_page.restore.confirm"), key="data_restore_confirm")
+        if (
+            st.button(t("data_page.restore.button"), key="data_restore", disabled=upload is None or not sure)
+            and upload is not None
+        ):
             try:
                 done = backup.restore_ledger(path, upload.getvalue(), force=True, actor=actor)
             except DomainError as error:
-                st.error(f"**Nothing was restored.** {markdown_literal(error)}", icon=":material/error:")
+                st.error(t("data_page.restore.failed", error=markdown_literal(error)), icon=":material/error:")
             else:
                 flash(
-                    "success", f"Restored {done.info.exchanges:,} exchanges from the backup of {done.info.created_at}."
+                    "success",
+                    t(
+                        "data_page.restore.done",
+                        exchanges=i18n.number(done.info.exchanges),
+                        created=markdown_literal(done.info.created_at),
+                    ),
                 )
                 st.rerun()
 
 
 def switch_section(path: str, actor: Actor) -> None:
-    st.subheader("Start your real ledger")
-    st.markdown(
-        "The ledger now holds **synthetic demo data**. Replace it by an empty ledger, then import "
-        "your own file above. The demo data can be made again at any time with "
-        "`python -m analytics init --demo --force`."
-    )
-    sure = st.checkbox("I understand that the demo data will be deleted", key="data_switch_confirm")
-    if st.button("Replace the demo data by an empty ledger", key="data_switch", type="primary", disabled=not sure):
+    st.subheader(t("data_page.switch.header"))
+    st.markdown(t("data_page.switch.intro"))
+    sure = st.checkbox(t("data_page.switch.confirm"), key="data_switch_confirm")
+    if st.button(t("data_page.switch.button"), key="data_switch", type="primary", disabled=not sure):
         try:
             create_ledger(path, demo=False, force=True, actor=actor)
         except DomainError as error:
-            st.error(f"**The ledger was not replaced.** {markdown_literal(error)}", icon=":material/error:")
+            st.error(t("data_page.switch.failed", error=markdown_literal(error)), icon=":material/error:")
             return
         st.session_state.pop(PREPARED_KEY, None)
-        flash("success", "The ledger is now empty and ready for your data.")
+        flash("success", t("data_page.switch.done"))
         st.rerun()
 
 
 def audit_section() -> None:
     """The audit log for admins: filtered by user, action and dates, downloadable as CSV."""
-    st.subheader("Audit log")
+    st.subheader(t("data_page.audit.header"))
     reader = access.require(signin.current_actor(), Action.READ_AUDIT, "audit log")
     if not st.session_state.get(AUDIT_READ_KEY):  # once per browser session, not on every rerun
         access.audit(reader, Action.READ_AUDIT, "audit log", "the Data page")
         st.session_state[AUDIT_READ_KEY] = True
     log = access.audit_log()
     if log.empty:
-        st.caption("Nothing recorded yet.")
+        st.caption(t("data_page.audit.empty"))
         return
     who, what, since, until = st.columns(4)
-    user = who.selectbox("User", [AUDIT_ALL, *sorted(log["user"].unique())], key="data_audit_user")
-    action = what.selectbox("Action", [AUDIT_ALL, *sorted(log["action"].unique())], key="data_audit_action")
-    first = since.date_input("From", value=log["at"].min().date(), key="data_audit_from")
-    last = until.date_input("To", value=log["at"].max().date(), key="data_audit_to")
+    everyone = t("data_page.audit.all")
+    user = who.selectbox(
+        t("data_page.audit.user"),
+        [AUDIT_ALL, *sorted(log["user"].unique())],
+        key="data_audit_user",
+        format_func=lambda value: everyone if value == AUDIT_ALL else value,
+    )
+    action = what.selectbox(
+        t("data_page.audit.action"),
+        [AUDIT_ALL, *sorted(log["action"].unique())],
+        key="data_audit_action",
+        format_func=lambda value: everyone if value == AUDIT_ALL else value,
+    )
+    first = since.date_input(t("data_page.audit.from"), value=log["at"].min().date(), key="data_audit_from")
+    last = until.date_input(t("data_page.audit.to"), value=log["at"].max().date(), key="data_audit_to")
     shown = access.audit_log(
         since=first if isinstance(first, dt.date) else None,
         user=None if user == AUDIT_ALL else user,
@@ -439,30 +502,46 @@ def audit_section() -> None:
     )
     if isinstance(last, dt.date):  # access.audit_log has no end date (yet): the one filter done here
         shown = shown[shown["at"] < dt.datetime.combine(last + dt.timedelta(days=1), dt.time())]
-    st.dataframe(shown.iloc[::-1], hide_index=True, key="data_audit_table")
-    st.caption(f"{len(shown):,} of {len(log):,} entries, newest first; times in UTC.")
-    downloads.download_csv(shown, f"audit-log-{dt.date.today():%Y%m%d}", key="data_audit_csv", label="Download (CSV)")
+    st.dataframe(
+        shown.iloc[::-1],
+        hide_index=True,
+        key="data_audit_table",
+        column_config={column: t(header) for column, header in AUDIT_HEADERS.items()},
+    )
+    st.caption(t("data_page.audit.count", shown=i18n.number(len(shown)), total=i18n.number(len(log))))
+    downloads.download_csv(
+        shown, f"audit-log-{dt.date.today():%Y%m%d}", key="data_audit_csv", label=t("data_page.audit.download")
+    )
 
 
 entry.ensure_entry()
 actor = signin.current_actor()
-st.title("Data")
+st.title(t("data_page.title"))
 furniture.demo_badge()
 show_flash()
 ledger = cache.ledger_path()
 info = cache.info()
 admin = actor.may(Action.IMPORT)
-span = f", {info.first_year}–{info.last_year}" if info.first_year else ""
-where = f"Ledger `{ledger}`" if admin else "The ledger"  # the server's file path: admins only
+batches = importer.batch_history(cache.reader().connection().cursor())
+span = t("data_page.summary.span", first=info.first_year, last=info.last_year) if info.first_year else ""
+# The server's file path: admins only.
+where = t("data_page.summary.path", path=shown_value(ledger, 300)) if admin else t("data_page.summary.ledger")
 st.caption(
-    f"{where}: {info.exchanges:,} exchanges with {info.parties:,} parties in "
-    f"{info.countries:,} countries{span}. Last import: {info.last_import or 'none'}."
+    t(
+        "data_page.summary",
+        where=where,
+        exchanges=i18n.number(info.exchanges),
+        parties=i18n.number(info.parties),
+        countries=i18n.number(info.countries),
+        span=span,
+        last=last_import(batches),
+    )
 )
 if admin:
     import_section(ledger, actor)
 else:
-    st.info(ADMINS_ONLY.format(role=actor.role.word), icon=":material/lock:")
-history_section(ledger, actor)
+    st.info(t("data_page.admins_only", role=role_word(actor.role)), icon=":material/lock:")
+history_section(ledger, actor, batches)
 files_section(ledger, actor)
 if info.is_demo and actor.may(Action.REPLACE_LEDGER):
     switch_section(ledger, actor)

@@ -16,9 +16,10 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from analytics import access, export
+from analytics import access, export, i18n
 from analytics.access import Action, Actor
 from analytics.filters import Filters
+from analytics.i18n import t
 from analytics.untrusted import markdown_literal
 from pages import cache, signin
 
@@ -32,6 +33,23 @@ ICONS = {
     "csv": ":material/csv:",
     "xlsx": ":material/table_view:",
 }
+
+
+def role_word(role: access.Role) -> str:
+    """A role's name in the current language (viewer, analyst, admin)."""
+    return t(f"access_role.{role.word}")
+
+
+def in_language(make):
+    """``make`` run in the language of this page run, also when a download button runs it later
+    (Streamlit calls a deferred download outside the page run that drew the button)."""
+    lang = i18n.current()
+
+    def run():
+        with i18n.using(lang):
+            return make()
+
+    return run
 
 
 def add_to_briefing(name: str, filters: Filters | None, notes: str = "", options: dict | None = None) -> None:
@@ -61,7 +79,7 @@ def _producer(fig: go.Figure, data: pd.DataFrame, meta: export.ChartMeta, fmt: s
         export.audit_export(actor, name, fmt, meta.filters)
         return body
 
-    return produce
+    return in_language(produce)
 
 
 def export_menu(
@@ -87,13 +105,13 @@ def export_menu(
     browser = export.browser_available()
     actor = signin.current_actor()
     may_export, may_brief = actor.may(Action.EXPORT), actor.may(Action.SAVE_BRIEFING)
-    with st.popover("Export", icon=":material/download:", key=f"{key}_menu"):
+    with st.popover(t("export_menu.button"), icon=":material/download:", key=f"{key}_menu"):
         st.caption(f"**{markdown_literal(meta.title)}** · {markdown_literal(meta.filters)}")
         for fmt in export.FORMATS.values():
             needs_data = fmt.key in ("csv", "xlsx")
             disabled = (fmt.needs_browser and not browser) or (needs_data and data.empty) or not may_export
             st.download_button(
-                fmt.label,
+                t(f"export_menu.format.{fmt.key}"),
                 data=_producer(fig, data, meta, fmt.key, actor, name),
                 file_name=meta.file_name(fmt.key),
                 mime=fmt.mime,
@@ -101,23 +119,27 @@ def export_menu(
                 on_click="ignore",
                 disabled=disabled,
                 icon=ICONS.get(fmt.key),
-                help=fmt.description,
+                help=t(f"export_menu.format.{fmt.key}.help"),
                 width="stretch",
             )
         if not browser:
-            st.caption(export.BROWSER_MISSING)
+            st.caption(t("export_menu.browser_missing"))
         if not (may_export and may_brief):
             st.caption(
-                f"Exports are for the {access.MINIMUM_ROLE[Action.EXPORT].word} role and above, briefings for "
-                f"the {access.MINIMUM_ROLE[Action.SAVE_BRIEFING].word} role and above (yours: {actor.role.word})."
+                t(
+                    "export_menu.roles",
+                    export=role_word(access.MINIMUM_ROLE[Action.EXPORT]),
+                    briefing=role_word(access.MINIMUM_ROLE[Action.SAVE_BRIEFING]),
+                    role=role_word(actor.role),
+                )
             )
         st.button(
-            "Add to briefing",
+            t("export_menu.add_to_briefing"),
             key=f"{key}_brief",
             icon=":material/slideshow:",
             width="stretch",
             on_click=add_to_briefing,
             args=(name, filters, "", options),
             disabled=not may_brief,
-            help="Adds this chart, with these filters saved, to the Briefing page.",
+            help=t("export_menu.add_to_briefing.help"),
         )

@@ -654,6 +654,47 @@ def test_briefing_page_names_the_chart_it_cannot_build(page):
     )
 
 
+def _briefing_words(page) -> list[str]:
+    words = [e.value for kind in ("title", "markdown", "caption", "info", "warning", "error") for e in page.get(kind)]
+    for kind in ("button", "download_button", "toggle", "multiselect", "text_input", "text_area", "file_uploader"):
+        words += [str(getattr(e.proto, name, "")) for e in page.get(kind) for name in ("label", "help", "placeholder")]
+    return [word for word in words if word]
+
+
+def test_briefing_page_in_chinese(page, monkeypatch):
+    """The page's own words in Chinese (LEDGER_LANG, and ``?lang=zh`` once the switch reads it),
+    and no English vocabulary label, region or country name anywhere on it."""
+    import re
+
+    from analytics import dimensions, i18n, reference
+
+    monkeypatch.setenv("LEDGER_LANG", "zh")
+    page.query_params["lang"] = "zh"
+    page.run()
+    assert not page.exception
+    assert [t.value for t in page.title] == ["简报"]
+    assert any(info.value == "尚无图表：请在上方添加，或在任一图表下方使用 **导出 → 加入简报**。" for info in page.info)
+    assert page.text_input(key="briefing_title").value == "简报"
+    page.multiselect(key="briefing_choice").set_value(["regions", "world-map"]).run()
+    next(b for b in page.button if b.label == "添加").click().run()
+    assert not page.exception
+    shown = [m.value for m in page.markdown]
+    assert "**共 2 个图表**，标题页之后每页一个" in shown
+    labels = {b.proto.label: b.proto.help for b in page.get("download_button")}
+    assert list(labels) == ["下载幻灯片（PPTX）", "下载 PDF 汇编", "保存简报文件（JSON）"]
+    assert any(
+        c.value.startswith("共 3 页 · 未保存筛选条件的图表采用：") and c.value.endswith("已标注**演示数据**")
+        for c in page.caption
+    )
+    assert [t.proto.help for t in page.get("text_area")] == ["", ""]
+    assert [t.proto.placeholder for t in page.get("text_area")] == ["选填：显示在图表旁及演讲者备注中"] * 2
+    table = reference.countries()
+    english = {i18n.t_in("en", f"vocab.{code}") for d in dimensions.ALL for code in d.vocabulary}
+    english |= {*table["region"], *table["subregion"], *table["name"], *table["common_name"]}
+    words = _briefing_words(page)
+    assert sorted({name for name in english for text in words if re.search(rf"\b{re.escape(name)}\b", text)}) == []
+
+
 # ---------------------------------------------------------------------------------------------
 # The real app in a real browser: charts picked on the page, deck and pack downloaded
 

@@ -96,6 +96,36 @@ def test_errors_one_per_line_on_stderr_and_nothing_written(capsys, ledger, mixed
     assert (code, out) == (1, "Dry run: 3 rows read, 2 valid, 1 with errors; nothing written.\n")
 
 
+def test_the_import_command_speaks_ledger_lang(capsys, monkeypatch, ledger, mixed_file, tmp_path):
+    """LEDGER_LANG=zh: the problems, the summary and the rejected file in Chinese; help stays English."""
+    monkeypatch.setenv("LEDGER_LANG", "zh")
+    code, out, err = run(capsys, "import", mixed_file, "--db", ledger)
+    assert code == 1
+    assert (
+        out
+        == "未写入任何内容：3 行中有 1 行有错误（已在标准错误输出中列出）。请更正这些错误，或加上 --skip-invalid 导入 2 个有效行。\n"
+    )
+    assert err.splitlines() == [
+        "错误：第 3 行，country 列 'Germny'：无法识别的国家（请填写 ISO3 代码、联合国英文名称或通用英文名称）；是否应为 DEU（德国）？",
+        "错误：第 3 行，form 列 'dinner'：不是有效的 form 代码（可用代码：high_level_visit、working_visit、study_trip、"
+        "theoretical_discussion、economic_cooperation、cultural_exchange、multilateral_meeting、virtual_meeting、other）",
+    ]
+    code, out, _ = run(capsys, "import", mixed_file, "--skip-invalid", "--db", ledger)
+    assert (code, out) == (
+        1,
+        "已从 mixed.csv 导入 2 行（共 3 行），批次为第 1 批（新增政党 2 个）。\n"
+        f"1 行被拒绝；原因已一并保存到 {tmp_path / 'mixed.csv.rejected.csv'}\n",
+    )
+    rejected = (tmp_path / "mixed.csv.rejected.csv").read_text(encoding="utf-8-sig").splitlines()
+    assert rejected[0] == "行号," + HEADER + ",原因"
+    assert rejected[1].startswith("3,2002,Elm Party,Germny,liberal,dinner,inbound,country：无法识别的国家")
+    code, _, err = run(capsys, "import", tmp_path / "missing.csv", "--db", ledger)
+    assert (code, err) == (2, f"错误：{tmp_path / 'missing.csv'} 处没有文件。\n")
+    with pytest.raises(SystemExit):
+        cli.main(["import", "--help"])
+    assert "check only; write nothing" in capsys.readouterr().out
+
+
 def test_skip_invalid_writes_valid_rows_saves_rejected_and_exits_1(capsys, ledger, mixed_file, tmp_path):
     code, out, err = run(capsys, "import", mixed_file, "--skip-invalid", "--db", ledger)
     assert code == 1

@@ -5,6 +5,7 @@ to an empty ledger, and the refusal of an upload above the size limit."""
 from __future__ import annotations
 
 import io
+import re
 
 import openpyxl
 import pytest
@@ -165,7 +166,7 @@ def test_the_same_file_extended_imports_only_its_new_rows(monkeypatch, real_ledg
         page(monkeypatch, real_ledger), "mine.csv", GOOD + b"2003,Oak Party,DEU,liberal,study_trip,outbound,\n"
     )
     app.checkbox(key="data_skip_invalid").check().run()
-    assert app.button(key="data_import").label == "Import 1 rows"
+    assert app.button(key="data_import").label == "Import 1 row"  # the singular, from the catalogue
     app.button(key="data_import").click().run()
     assert not app.exception
     assert counts(real_ledger) == (4, 2, "false")
@@ -259,3 +260,121 @@ def test_the_ledger_download_is_the_export_ledger_file(real_ledger, tmp_path, ki
     target = tmp_path / "target.duckdb"
     assert import_file(path, target).rows_written == 1
     assert fingerprint(target) == fingerprint(real_ledger)
+
+
+# ---------------------------------------------------------------------------------------------
+# The page in Chinese
+
+FAMILY_ON_ROW_3 = (
+    HEADER + "\n2001,Dawn Party,FRA,socialist,working_visit,inbound,\n"
+    "2002,Elm Party,DEU,liberal,study_trip,inbound,\n"
+    "2003,Oak Party,DEU,liberl,study_trip,outbound,\n"  # data row 3: spreadsheet row 4
+).encode()
+LEDGER_ROWS = [
+    {"date": "1999-03", "party": "Cedar Party", "country": "NAM", "family": "national_democratic"},
+    {"date": "2005", "party": "Birch Party", "country": "FRA", "family": "socialist", "form": "study_trip"},
+]
+
+
+def chinese_page(monkeypatch, ledger) -> AppTest:
+    """The Data page with Chinese asked for both ways: LEDGER_LANG (the default language) and
+    ``?lang=zh`` (the sidebar switch's URL word, read by the entry helper)."""
+    monkeypatch.setenv("LEDGER_LANG", "zh")
+    monkeypatch.setenv("LEDGER_DB", str(ledger))
+    app = AppTest.from_file(PAGE, default_timeout=60)
+    app.query_params["lang"] = "zh"
+    app.run()
+    assert not app.exception
+    return app
+
+
+def screen_words(app: AppTest) -> list[str]:
+    """Every text the page shows, and every widget's label, help and placeholder."""
+    words = [
+        element.value
+        for kind in ("title", "header", "subheader", "markdown", "caption", "info", "warning", "error", "success")
+        for element in app.get(kind)
+    ]
+    for kind in ("button", "download_button", "checkbox", "selectbox", "file_uploader", "date_input", "metric"):
+        for element in app.get(kind):
+            words += [getattr(element.proto, name, "") for name in ("label", "help", "placeholder")]
+    return [str(word) for word in words if word]
+
+
+def english_names() -> set[str]:
+    """The English vocabulary labels and region, sub-region and country names the ledger may show."""
+    from analytics import dimensions, i18n, reference
+
+    table = reference.countries()
+    labels = {i18n.t_in("en", f"vocab.{code}") for d in dimensions.ALL for code in d.vocabulary}
+    return (
+        labels | {*table["region"], *table["subregion"]} | set(table[table["iso3"].isin(["NAM", "FRA", "DEU"])]["name"])
+    )
+
+
+def test_the_data_page_in_chinese_shows_no_english_label_or_name(monkeypatch, make_ledger):
+    app = chinese_page(monkeypatch, make_ledger(LEDGER_ROWS))
+    shown = screen_words(app)
+    assert [title.value for title in app.title] == ["数据"]
+    assert [header.value for header in app.subheader][:3] == ["导入文件", "导入记录", "模板、导出与备份"]
+    assert any("共 2 条交往记录，涉及 2 个国家的 2 个政党，1999–2005 年" in text for text in shown)
+    found = sorted({name for name in english_names() for text in shown if re.search(rf"\b{re.escape(name)}\b", text)})
+    assert found == []
+
+
+def test_an_import_in_chinese_reports_the_bad_family_on_its_row(monkeypatch, make_ledger):
+    app = chinese_page(monkeypatch, make_ledger(LEDGER_ROWS))
+    upload(app, "mixed.csv", FAMILY_ON_ROW_3)
+    report = app.dataframe[1].value
+    codes = "communist、socialist、social_democratic、national_democratic、liberal、conservative、green、international_org、other"
+    assert report[["row", "column", "value", "reason", "suggestion", "severity"]].values.tolist() == [
+        [
+            4,
+            "party_family",
+            "liberl",
+            f"不是有效的 party_family 代码（可用代码：{codes}）",
+            "liberal（自由主义政党）",
+            "错误",
+        ]
+    ]
+    assert texts(app.metric) == ["3", "2", "1", "0"]
+    assert texts(app.info)[-1] == "只要有一行存在错误，就不会导入任何内容：请修改文件，或勾选复选框跳过这些行。"
+    assert app.checkbox(key="data_skip_invalid").label == "跳过 1 个有错误的行，导入 2 个有效行"
+    app.checkbox(key="data_skip_invalid").check().run()
+    assert app.button(key="data_import").label == "导入 2 行"
+    app.button(key="data_import").click().run()
+    assert not app.exception
+    assert texts(app.success) == [
+        "已从 mixed.csv 导入 2 行，批次为第 1 批（新增政党 2 个）。各页面现已显示这些数据。"
+        "3 行中有 1 行有错误，已跳过：可在下方连同原因一并下载。"
+    ]
+    assert "下载被跳过的行及原因（CSV）" in [button.label for button in app.get("download_button")]
+    assert any(
+        text.startswith("**第 1 批** · mixed.csv · ") and text.endswith("写入 2 行，共 3 行")
+        for text in texts(app.markdown)
+    )
+    found = sorted(
+        {name for name in english_names() for text in screen_words(app) if re.search(rf"\b{re.escape(name)}\b", text)}
+    )
+    assert found == []
+
+
+def test_a_refused_file_in_chinese_says_why(monkeypatch, make_ledger):
+    app = chinese_page(monkeypatch, make_ledger(LEDGER_ROWS))
+    upload(app, "garbage.csv", bytes(range(256)) * 40)
+    assert texts(app.error) == [
+        "**该文件无法导入。**\n\n- garbage.csv 不是文本文件（含有二进制数据）：请导入 CSV（UTF-8）、Excel 工作簿（.xlsx）或 Parquet 文件。"
+    ]
+
+
+def test_switching_language_words_the_report_again(monkeypatch, make_ledger):
+    """The checked upload is kept per language: the same file's report follows the language."""
+    app = chinese_page(monkeypatch, make_ledger(LEDGER_ROWS))
+    upload(app, "mixed.csv", FAMILY_ON_ROW_3)
+    assert app.dataframe[1].value["reason"].iloc[0].startswith("不是有效的 party_family 代码")
+    monkeypatch.setenv("LEDGER_LANG", "en")
+    app.query_params["lang"] = "en"
+    app.run()
+    assert not app.exception
+    assert app.dataframe[1].value["reason"].iloc[0].startswith("not a party_family code (valid: communist, ")
+    assert app.dataframe[1].value["severity"].iloc[0] == "error"

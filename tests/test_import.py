@@ -10,7 +10,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from analytics import importer
+from analytics import i18n, importer
 from analytics.errors import InvalidInputError
 from analytics.explore import ledger_rows as explorer_rows
 from analytics.filters import Filters
@@ -1306,3 +1306,165 @@ def test_more_rows_than_the_import_limit_are_refused(monkeypatch, kind):
         read_table(data, f"many.{kind}")
     monkeypatch.setenv("LEDGER_MAX_IMPORT_ROWS", "6")
     assert len(read_table(data, f"many.{kind}").frame) == 6
+
+
+# --------------------------------------------------------------------------------------------
+# The report in the language of the run (the same file in English gives the texts above)
+
+FAMILY_ON_ROW_3 = csv_bytes(
+    "2001,Dawn Party,FRA,socialist,working_visit,inbound",
+    "2002,Elm Party,DEU,liberal,study_trip,inbound",
+    "2003,Oak Party,DEU,liberl,study_trip,outbound",  # data row 3: spreadsheet row 4 (the header is row 1)
+)
+FAMILY_CODES = "communist、socialist、social_democratic、national_democratic、liberal、conservative、green、international_org、other"
+
+
+def report_of(data: bytes) -> pd.DataFrame:
+    table = read_table(data, "test.csv")
+    checked = check_rows(table, earliest_year=1921, today=dt.date(2025, 6, 30))
+    return importer._result(checked, importer._empty_problems(), None, False).problems
+
+
+def test_a_bad_party_family_on_data_row_3_is_reported_in_chinese():
+    with i18n.using("zh"):
+        problems = report_of(FAMILY_ON_ROW_3)
+        lines = importer.problem_lines(problems)
+    assert problems[["row", "column", "value", "reason", "suggestion", "severity"]].values.tolist() == [
+        [
+            4,
+            "party_family",
+            "liberl",
+            f"不是有效的 party_family 代码（可用代码：{FAMILY_CODES}）",
+            "liberal（自由主义政党）",
+            "error",
+        ]
+    ]
+    assert lines == [
+        f"错误：第 4 行，party_family 列 'liberl'：不是有效的 party_family 代码（可用代码：{FAMILY_CODES}）"
+        "；是否应为 liberal（自由主义政党）？"
+    ]
+
+
+def test_the_same_file_in_english_keeps_the_english_report():
+    with i18n.using("en"):
+        problems = report_of(FAMILY_ON_ROW_3)
+        lines = importer.problem_lines(problems)
+    codes = FAMILY_CODES.replace("、", ", ")
+    assert problems[["row", "column", "reason", "suggestion"]].values.tolist() == [
+        [4, "party_family", f"not a party_family code (valid: {codes})", "liberal"]
+    ]
+    assert lines == [
+        f"error: row 4, party_family 'liberl': not a party_family code (valid: {codes}); did you mean liberal?"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("row", "column", "reason", "suggestion"),
+    [
+        (
+            "2001,A,Germny,socialist,other,inbound",
+            "country",
+            "无法识别的国家（请填写 ISO3 代码、联合国英文名称或通用英文名称）",
+            "DEU（德国）",
+        ),
+        (
+            "2019年3月5日,A,FRA,socialist,other,inbound",
+            "date",
+            "不是日期：请写作 YYYY-MM-DD、YYYY-MM 或 YYYY",
+            "2019-03-05",
+        ),
+        ("2030,A,FRA,socialist,other,inbound", "date", "日期晚于今天（今天是 2025年6月30日）", ""),
+        (
+            "2001,A,FRA,socialist,other,in",
+            "direction",
+            "不是有效的 direction 代码（可用代码：inbound、outbound、third_country、virtual）",
+            "inbound（来访（代表团来访））",
+        ),
+        (
+            "2001,A,,socialist,other,inbound",
+            "country",
+            "缺少必填值（只有国际组织，即类别为 international_org 的政党组织，可不填国家）",
+            "",
+        ),
+    ],
+)
+def test_reasons_and_suggestions_in_chinese(row, column, reason, suggestion):
+    with i18n.using("zh"):
+        problems = report_of(csv_bytes(row))
+    assert problems[["row", "column", "reason", "suggestion"]].values.tolist() == [[2, column, reason, suggestion]]
+
+
+def test_a_duplicate_row_is_a_whole_row_problem_in_chinese():
+    with i18n.using("zh"):
+        problems = report_of(csv_bytes("2001,A,FRA,socialist,other,inbound", "2001,A,FRA,socialist,other,inbound"))
+        shown = importer.column_word(problems["column"].iloc[0]), importer.severity_word(problems["severity"].iloc[0])
+    assert problems[["row", "column", "reason", "suggestion"]].values.tolist() == [
+        [3, "(row)", "与第 2 行完全重复", "删除重复的行"]
+    ]
+    assert shown == ("（整行）", "错误")
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (
+            bytes(range(256)) * 40,
+            "test.csv 不是文本文件（含有二进制数据）：请导入 CSV（UTF-8）、Excel 工作簿（.xlsx）或 Parquet 文件。",
+        ),
+        (
+            b"date,party,country,family,form,direction\n2001,A,FRA,socialist,other,inbound\n",
+            "test.csv：缺少必填列 'party_family'（'family' 是否应为 'party_family'？）。",
+        ),
+        (csv_bytes(), "test.csv 只有表头，没有数据行。"),
+    ],
+)
+def test_a_refused_file_says_why_in_chinese(data, message):
+    with i18n.using("zh"), pytest.raises(ImportFileError) as refused:
+        read_table(data, "test.csv")
+    assert refused.value.lines == [message]
+
+
+def test_too_many_rows_is_refused_in_chinese(monkeypatch):
+    monkeypatch.setenv("LEDGER_MAX_IMPORT_ROWS", "1")
+    with (
+        i18n.using("zh"),
+        pytest.raises(ImportFileError, match="数据行超过 1 行，即单次导入的上限（设置项 LEDGER_MAX_IMPORT_ROWS）"),
+    ):
+        read_table(csv_bytes("2001,A,FRA,socialist,other,inbound", "2002,A,FRA,socialist,other,inbound"), "test.csv")
+
+
+def test_an_unknown_column_is_noted_in_chinese():
+    with i18n.using("zh"):
+        table = read_table(csv_bytes("2001,A,FRA,socialist,other,inbound,x", header=HEADER + ",remarks"), "test.csv")
+    assert table.notes == ["列 'remarks' 不属于台账格式，已忽略。"]
+
+
+def test_the_rejected_rows_file_has_chinese_headers_and_reasons(empty_ledger, tmp_path):
+    path = write(tmp_path, "mine.csv", FAMILY_ON_ROW_3)
+    with i18n.using("zh"):
+        result = import_file(path, empty_ledger, skip_invalid=True)
+    assert (result.rows_written, result.rows_rejected) == (2, 1)
+    rejected = pd.read_csv(result.rejected_path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    assert list(rejected.columns) == ["行号", *HEADER.split(","), "原因"]
+    assert rejected[["行号", "party_family"]].values.tolist() == [["4", "liberl"]]
+    assert rejected["原因"].tolist() == [f"party_family：不是有效的 party_family 代码（可用代码：{FAMILY_CODES}）"]
+
+
+def test_a_file_imported_twice_is_refused_in_chinese(empty_ledger, tmp_path):
+    path = write(tmp_path, "mine.csv", csv_bytes("2001,A,FRA,socialist,other,inbound"))
+    import_file(path, empty_ledger)
+    with (
+        i18n.using("zh"),
+        pytest.raises(DuplicateFileError, match=r"^mine\.csv 已于 .*（UTC）作为第 1 批导入（SHA-256 相同）"),
+    ):
+        import_file(path, empty_ledger)
+
+
+def test_a_template_file_name_is_refused_in_chinese(tmp_path):
+    with i18n.using("zh"), pytest.raises(InvalidInputError) as refused:
+        importer.write_template(tmp_path / "template.txt")
+    assert str(refused.value) == "无法写入名为 template.txt 的模板：请使用扩展名为 .csv 或 .xlsx 的文件名。"
+    with pytest.raises(
+        InvalidInputError, match=r"^Cannot write a template named template.txt: use a \.csv or \.xlsx file name\.$"
+    ):
+        importer.write_template(tmp_path / "template.txt")

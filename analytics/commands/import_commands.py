@@ -14,7 +14,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from analytics import access, cli
+from analytics import access, cli, i18n
 from analytics.backup import backup_ledger, restore_ledger
 from analytics.commands.ledger_args import ready_ledger
 from analytics.importer import (
@@ -25,6 +25,7 @@ from analytics.importer import (
     import_file,
     problem_lines,
     refusal,
+    severity_word,
     undo_batch,
     write_template,
 )
@@ -142,52 +143,64 @@ def run_import(args) -> int:
         )
     except ImportFileError as error:
         for line in error.lines:
-            _err(f"error: {line}")
+            _err(_labelled("error", line))
         return 2
     refused = refusal(result, path, force=args.force) if args.dry_run else None
     if refused is not None:
-        _err(f"error: {refused}")
+        _err(_labelled("error", refused))
     for note in result.notes:
-        _err(f"warning: {note}")
+        _err(_labelled("warning", note))
     for line in problem_lines(result.problems):
         _err(line)
     rejected = result.rows_rejected
+    number = i18n.number
     if args.dry_run:
         print(
-            f"Dry run: {result.rows_read:,} rows read, {result.rows_valid:,} valid, {rejected:,} with errors; nothing written."
+            i18n.t(
+                "importer.cli.dry_run",
+                read=number(result.rows_read),
+                valid=number(result.rows_valid),
+                rejected=number(rejected),
+            )
         )
         return 2 if refused is not None else 0 if result.complete else 1
     if result.rejected_error:
-        _err(f"error: {result.rejected_error}")
+        _err(_labelled("error", result.rejected_error))
     if not result.written:
         if result.rows_valid:
-            advice = f" Fix them, or add --skip-invalid to import the {result.rows_valid:,} valid rows."
+            advice = i18n.t("importer.cli.advice_skip", valid=number(result.rows_valid))
         elif result.previous_batch is not None:
-            advice = (
-                f" This file was imported before as batch {result.previous_batch}: its rows already in the "
-                "ledger are refused as duplicates, even with --force."
-            )
+            advice = i18n.t("importer.cli.advice_imported_before", batch=result.previous_batch)
         else:
             advice = ""
-        print(
-            f"Nothing written: {rejected:,} of {result.rows_read:,} rows have errors (listed on standard error).{advice}"
-        )
+        print(i18n.t("importer.cli.nothing_written", rejected=number(rejected), read=number(result.rows_read)) + advice)
         if result.rejected_path:
-            print(f"The rejected rows are saved with the reasons in {result.rejected_path}")
+            print(i18n.t("importer.cli.rejected_saved", path=result.rejected_path))
         return 1
     print(
-        f"Imported {result.rows_written:,} of {result.rows_read:,} rows from {result.file_name} as batch "
-        f"{result.batch_id} ({_count(result.new_parties, 'new party', 'new parties')})."
+        i18n.t(
+            "importer.cli.imported",
+            written=number(result.rows_written),
+            read=number(result.rows_read),
+            file=result.file_name,
+            batch=result.batch_id,
+            parties=i18n.plural("importer.cli.new_parties", result.new_parties),
+        )
     )
     if rejected:
         saved = (
-            f"saved with the reasons in {result.rejected_path}"
+            i18n.t("importer.cli.rejected_saved_in", path=result.rejected_path)
             if result.rejected_path
-            else "not saved (see the error above)"
+            else i18n.t("importer.cli.rejected_not_saved")
         )
-        print(f"{_count(rejected, 'row', 'rows')} rejected; {saved}")
+        print(i18n.t("importer.cli.rejected", rows=i18n.plural("importer.cli.rows", rejected), saved=saved))
         return 1
     return 0
+
+
+def _labelled(severity: str, message: object) -> str:
+    """'error: ...' / 'warning: ...' in the language of the run (as the problem lines)."""
+    return i18n.t("importer.cli.labelled", severity=severity_word(severity), message=message)
 
 
 def run_history(args) -> int:

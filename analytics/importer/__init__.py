@@ -26,6 +26,7 @@ from analytics.importer.batch import (
     PreparedImport,
     _result,
     commit_import,
+    force_note,
     import_file,
     prepare_import,
     refusal,
@@ -53,7 +54,15 @@ from analytics.importer.crosscheck import check_against_ledger
 from analytics.importer.decode import SEPARATORS, read_table, sheet_names
 from analytics.importer.errors import BatchError, DemoLedgerError, DuplicateFileError, ImportFileError
 from analytics.importer.history import UndoResult, batch_history, restart_transaction, undo_batch
-from analytics.importer.problems import PROBLEM_COLUMNS, CheckedRows, _empty_problems, problem_lines
+from analytics.importer.problems import (
+    PROBLEM_COLUMNS,
+    WHOLE_ROW,
+    CheckedRows,
+    _empty_problems,
+    column_word,
+    problem_lines,
+    severity_word,
+)
 from analytics.importer.rows import (
     ROW_FORMATS,
     TEMPLATE_EXAMPLES,
@@ -85,6 +94,7 @@ __all__ = [
     "EXCEL_EPOCH",
     "EXTRA_COLUMNS",
     "FORCE_NOTE",
+    "force_note",
     "FORMULA_CHARACTERS",
     "ImportFileError",
     "ImportResult",
@@ -102,12 +112,14 @@ __all__ = [
     "TEMPLATE_EXAMPLES",
     "TEXT_COLUMNS",
     "UndoResult",
+    "WHOLE_ROW",
     "_empty_problems",
     "_result",
     "batch_history",
     "check_against_ledger",
     "check_record",
     "check_rows",
+    "column_word",
     "commit_import",
     "export_bytes",
     "export_frame",
@@ -124,6 +136,7 @@ __all__ = [
     "rows_bytes",
     "safe_cell",
     "safe_frame",
+    "severity_word",
     "sheet_names",
     "template_csv",
     "template_frame",

@@ -18,13 +18,20 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from analytics import access, atomic
+from analytics import access, atomic, i18n
 from analytics import ledger as ledger_module
 from analytics.importer.columns import Progress, SourceTable
 from analytics.importer.crosscheck import check_against_ledger
 from analytics.importer.decode import read_table
 from analytics.importer.errors import DemoLedgerError, DuplicateFileError, ImportFileError
-from analytics.importer.problems import CheckedRows, HasProblems, _empty_problems, _error_positions, _with_rows
+from analytics.importer.problems import (
+    WHOLE_ROW,
+    CheckedRows,
+    HasProblems,
+    _empty_problems,
+    _error_positions,
+    _with_rows,
+)
 from analytics.importer.validate import check_rows
 from analytics.ledger import LedgerError, connect_read_only, write_transaction
 from analytics.spreadsheet import write_csv
@@ -91,21 +98,27 @@ def rejected_frame(table: SourceTable, problems: pd.DataFrame) -> pd.DataFrame:
     """Rows of ``table`` with at least one error, their row number first and a ``reason`` column last.
 
     A row that had more cells than the header keeps the extra ones, joined by the file's separator,
-    in an ``extra_cells`` column before ``reason``: nothing the user typed is lost.
+    in an ``extra_cells`` column before ``reason``: nothing the user typed is lost. The three added
+    headers and the reasons are in the current language (the reasons were worded when the file
+    was checked); the file's own columns keep their format names.
     """
+    row, reason = i18n.t("importer.rejected.row"), i18n.t("importer.rejected.reason")
     errors = problems[problems["severity"] == "error"]
-    extra = ["extra_cells"] if table.extra_cells else []
+    extra = [i18n.t("importer.rejected.extra_cells")] if table.extra_cells else []
     if errors.empty:
-        return pd.DataFrame(columns=["row", *table.frame.columns, *extra, "reason"])
-    text = errors.apply(lambda p: p["reason"] if p["column"] == "(row)" else f"{p['column']}: {p['reason']}", axis=1)
-    reasons = text.groupby(errors["row"]).agg("; ".join)
+        return pd.DataFrame(columns=[row, *table.frame.columns, *extra, reason])
+    text = [
+        message if column == WHOLE_ROW else i18n.t("importer.rejected.cell_reason", column=column, reason=message)
+        for column, message in zip(errors["column"], errors["reason"], strict=True)
+    ]
+    reasons = pd.Series(text, index=errors.index).groupby(errors["row"]).agg(i18n.t("importer.rejected.join").join)
     position = pd.Series(np.arange(len(table.rows)), index=table.rows)
     positions = position.loc[reasons.index].to_numpy()
     picked = table.frame.iloc[positions].copy()
-    picked.insert(0, "row", reasons.index.to_numpy())
+    picked.insert(0, row, reasons.index.to_numpy())
     if extra:
-        picked["extra_cells"] = [table.extra_cells.get(int(pos), "") for pos in positions]
-    picked["reason"] = reasons.to_numpy()
+        picked[extra[0]] = [table.extra_cells.get(int(pos), "") for pos in positions]
+    picked[reason] = reasons.to_numpy()
     return picked.reset_index(drop=True)
 
 
@@ -155,44 +168,48 @@ def prepare_import(
     A missing ledger counts as an empty one. Raises ImportFileError when the file cannot be read.
     """
     report = progress or (lambda message, fraction: None)
-    report("Reading the file", 0.0)
+    report(i18n.t("importer.progress.reading"), 0.0)
     table = read_table(data, file_name, sheet=sheet)
-    report(f"Checking {table.rows_read:,} rows", 0.3)
+    report(i18n.t("importer.progress.checking", rows=i18n.number(table.rows_read)), 0.3)
     checked = check_rows(table, earliest_year=earliest_year)
     previous, demo, ledger_problems = None, False, _empty_problems()
     if Path(ledger).exists():
-        report("Comparing with the ledger", 0.5)
+        report(i18n.t("importer.progress.comparing"), 0.5)
         con = connect_read_only(ledger)
         try:
             previous, demo = _ledger_state(con, table.sha256)
             ledger_problems = check_against_ledger(checked, con)
         except duckdb.Error as error:
-            raise LedgerError(f"Could not compare {file_name} with the ledger {ledger}: {error}") from error
+            raise LedgerError(i18n.t("importer.error.compare", file=file_name, ledger=ledger, error=error)) from error
         finally:
             con.close()
-    report("Checked", 0.6)
+    report(i18n.t("importer.progress.checked"), 0.6)
     return PreparedImport(checked=checked, result=_result(checked, ledger_problems, previous, demo))
 
 
-# What --force does and does not do, said wherever it is offered.
-FORCE_NOTE = (
-    "rows already in the ledger are still refused as duplicates, so add --skip-invalid too "
-    "to write only the rows that are not in the ledger yet"
-)
+def force_note() -> str:
+    """What --force does and does not do, said wherever it is offered (in the current language)."""
+    return i18n.t("importer.force_note")
+
+
+# The same in English, for the command line's help text (which stays English).
+FORCE_NOTE = i18n.t_in("en", "importer.force_note")
 
 
 def _refusal(
     ledger: Path, file_name: str, previous: tuple[int, dt.datetime | None] | None, demo: bool, force: bool
 ) -> LedgerError | None:
     if demo:
-        return DemoLedgerError(
-            f"The ledger {ledger} holds synthetic demo data; real rows are never mixed with it. "
-            "Switch to an empty ledger first (Data page, or: python -m analytics init --empty --force)."
-        )
+        return DemoLedgerError(i18n.t("importer.error.demo_ledger", ledger=ledger))
     if previous is not None and not force:
         return DuplicateFileError(
-            f"{file_name} was already imported as batch {previous[0]} on {previous[1]:%Y-%m-%d %H:%M} UTC (same SHA-256). "
-            f"Undo that batch first, or add --force to import it again: {FORCE_NOTE}."
+            i18n.t(
+                "importer.error.imported_before",
+                file=file_name,
+                batch=previous[0],
+                at=f"{previous[1]:%Y-%m-%d %H:%M}",
+                note=force_note(),
+            )
         )
     return None
 
@@ -278,9 +295,7 @@ def _write_batch(
         con.unregister("import_rows")
     written = con.execute("SELECT count(*) FROM exchanges WHERE batch_id = ?", [batch_id]).fetchall()[0][0]
     if written != len(rows):
-        raise LedgerError(
-            f"Import stopped: {written:,} of {len(rows):,} rows matched their party; nothing was written."
-        )
+        raise LedgerError(i18n.t("importer.error.unmatched", written=i18n.number(written), rows=i18n.number(len(rows))))
     con.execute(
         """INSERT INTO import_batches (batch_id, file_name, sha256, sheet, rows_read, rows_written, rows_rejected,
                                        imported_at, imported_by)
@@ -364,21 +379,21 @@ def _commit(
         return result
     if not ledger.exists():
         ledger_module.create_ledger(ledger, demo=False)
-    report("Copying the ledger", 0.65)
+    report(i18n.t("importer.progress.copying"), 0.65)
     try:
         with write_transaction(ledger) as con:
             previous, demo = _ledger_state(con, checked.table.sha256)
             _refuse(ledger, checked.table.file_name, previous, demo, force)
-            report("Checking against the ledger", 0.7)
+            report(i18n.t("importer.progress.checking_ledger"), 0.7)
             fresh = _result(checked, check_against_ledger(checked, con), previous, demo)
             if writes_nothing(fresh, skip_invalid=skip_invalid):
                 raise _Refused(fresh)
-            report(f"Writing {fresh.rows_valid:,} rows", 0.75)
+            report(i18n.t("importer.progress.writing", rows=i18n.number(fresh.rows_valid)), 0.75)
             batch_id, written, new_parties = _write_batch(con, checked, fresh, user)
-            report("Saving the ledger", 0.9)
+            report(i18n.t("importer.progress.saving"), 0.9)
     except _Refused as refused:
         return refused.result
-    report("Done", 1.0)
+    report(i18n.t("importer.progress.done"), 1.0)
     return replace(fresh, written=True, batch_id=batch_id, rows_written=written, new_parties=new_parties)
 
 
@@ -410,9 +425,9 @@ def import_file(
     try:
         data = path.read_bytes()
     except FileNotFoundError:
-        raise ImportFileError(f"No file at {path}.") from None
+        raise ImportFileError(i18n.t("importer.file.no_file", path=path)) from None
     except IsADirectoryError:
-        raise ImportFileError(f"{path} is a folder, not a file.") from None
+        raise ImportFileError(i18n.t("importer.file.folder", path=path)) from None
     prepared = prepare_import(data, path.name, ledger, sheet=sheet, progress=progress)
     if dry_run:
         return prepared.result
@@ -425,16 +440,16 @@ def import_file(
             write_rejected(prepared.table, result.problems, target)
         except OSError as error:
             done = (
-                f"the import itself is committed as batch {result.batch_id} ({result.rows_written:,} rows written; "
-                f"undo it with: python -m analytics undo {result.batch_id})"
+                i18n.t(
+                    "importer.error.rejected_batch_kept", batch=result.batch_id, rows=i18n.number(result.rows_written)
+                )
                 if result.written
-                else "nothing was written"
+                else i18n.t("importer.error.rejected_nothing_written")
             )
             result = replace(
                 result,
-                rejected_error=(
-                    f"the rejected rows could not be saved to {target} ({error.strerror or error}); {done}. "
-                    "The rejected rows are the errors listed above."
+                rejected_error=i18n.t(
+                    "importer.error.rejected_not_saved", target=target, error=error.strerror or error, done=done
                 ),
             )
         else:

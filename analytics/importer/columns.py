@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from analytics import dimensions
+from analytics import dimensions, i18n
 
 Progress = Callable[[str, float], None]
 
@@ -99,4 +99,6 @@ class SourceTable:
 
 def _shown(text: str, limit: int = SHOWN_CHARS) -> str:
     text = str(text)
-    return text if len(text) <= limit else f"{text[:limit]}… ({len(text):,} characters)"
+    if len(text) <= limit:
+        return text
+    return i18n.t("importer.value.cut", start=text[:limit], length=i18n.number(len(text)))

@@ -10,7 +10,9 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
-from analytics.importer.problems import CheckedRows, _empty_problems, _problem_frame
+from analytics import i18n
+from analytics.importer.problems import WHOLE_ROW, CheckedRows, _empty_problems, _problem_frame
+from analytics.importer.values import code_shown
 
 
 def check_against_ledger(checked: CheckedRows, con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
@@ -58,24 +60,29 @@ def check_against_ledger(checked: CheckedRows, con: duckdb.DuckDBPyConnection) -
                 families["pos"],
                 "party_family",
                 families["party_family"],
-                ("the party is already in the ledger with family " + families["family"].astype(str)).to_numpy(
-                    dtype=object
-                ),
-                families["family"].astype(str).to_numpy(dtype=object),
+                [
+                    i18n.t("importer.reason.family_in_ledger", family=code_shown(family))
+                    for family in families["family"].astype(str)
+                ],
+                [code_shown(family) for family in families["family"].astype(str)],
             )
         )
     if len(duplicates):
         reasons = [
-            f"already in the ledger (exchange {exchange}, batch {'none' if pd.isna(batch) else int(batch)})"
+            i18n.t(
+                "importer.reason.in_ledger",
+                exchange=exchange,
+                batch=i18n.t("importer.no_batch") if pd.isna(batch) else int(batch),
+            )
             for exchange, batch in zip(duplicates["exchange_id"], duplicates["batch_id"], strict=True)
         ]
         found.append(
             _problem_frame(
                 duplicates["pos"],
-                "(row)",
+                WHOLE_ROW,
                 [""] * len(duplicates),
                 reasons,
-                "remove the row, or undo that batch first",
+                i18n.t("importer.suggest.remove_or_undo"),
             )
         )
     return pd.concat(found, ignore_index=True) if found else _empty_problems()

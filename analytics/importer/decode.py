@@ -22,10 +22,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from analytics import formats
+from analytics import formats, i18n
 from analytics.importer.columns import COLUMNS, KNOWN_COLUMNS, SourceTable
 from analytics.importer.errors import ImportFileError
-from analytics.importer.headers import match_headers
+from analytics.importer.headers import UNNAMED, match_headers
 from analytics.settings import load_settings
 
 SEPARATORS = (",", ";", "\t")
@@ -45,10 +45,7 @@ class Limits:
 
 
 def _too_many_rows(file_name: str, limit: int) -> ImportFileError:
-    return ImportFileError(
-        f"{file_name} has more than {limit:,} data rows, the most one import takes "
-        "(setting LEDGER_MAX_IMPORT_ROWS): split the file, or raise the setting."
-    )
+    return ImportFileError(i18n.t("importer.file.too_many_rows", file=file_name, most=i18n.number(limit)))
 
 
 # .csv .tsv .txt -> csv, .xlsx .xlsm -> xlsx, .parquet .pq -> parquet (from the format registry).
@@ -66,17 +63,12 @@ def _kind(data: bytes, file_name: str) -> str:
     if data[:4] == b"PAR1":
         return "parquet"
     if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
-        raise ImportFileError(
-            f"{file_name} is an old Excel 97-2003 (.xls) workbook, which is not read: "
-            "save it as .xlsx (Excel workbook) or CSV UTF-8."
-        )
+        raise ImportFileError(i18n.t("importer.file.old_excel", file=file_name))
     expected = _KIND_BY_SUFFIX.get(suffix)
     if expected == "xlsx":
-        raise ImportFileError(
-            f"{file_name} is named {suffix} but is not an Excel workbook: save it again from Excel as .xlsx."
-        )
+        raise ImportFileError(i18n.t("importer.file.not_excel", file=file_name, suffix=suffix))
     if expected == "parquet":
-        raise ImportFileError(f"{file_name} is named {suffix} but is not a Parquet file.")
+        raise ImportFileError(i18n.t("importer.file.not_parquet", file=file_name, suffix=suffix))
     return "csv"
 
 
@@ -90,16 +82,11 @@ def _decode(data: bytes, file_name: str) -> tuple[str, list[str]]:
         try:
             return data.decode("utf-16"), []
         except UnicodeDecodeError:
-            raise ImportFileError(
-                f"{file_name} starts like UTF-16 text but is not valid UTF-16: save it as CSV UTF-8."
-            ) from None
+            raise ImportFileError(i18n.t("importer.file.bad_utf16", file=file_name)) from None
     sample = data[:65536]
     controls = sum(sample.count(bytes([code])) for code in (*range(0, 9), 11, 12, *range(14, 32), 127))
     if b"\x00" in sample or controls > max(8, len(sample) // 100):
-        raise ImportFileError(
-            f"{file_name} is not a text file (it contains binary data): import a CSV (UTF-8), "
-            "an Excel workbook (.xlsx) or a Parquet file."
-        )
+        raise ImportFileError(i18n.t("importer.file.binary", file=file_name))
     body = data[3:] if data.startswith(codecs.BOM_UTF8) else data
     try:
         return body.decode("utf-8"), []
@@ -108,20 +95,15 @@ def _decode(data: bytes, file_name: str) -> tuple[str, list[str]]:
         line = _line_of(body, error.start)
         if has_utf8 or body is not data:
             raise ImportFileError(
-                f"{file_name} mixes text encodings: it is mostly UTF-8 but line {line} is not "
-                f"(byte 0x{body[error.start]:02x}). Open the file in a spreadsheet and save it as "
-                "CSV UTF-8, so that every name keeps its accents."
+                i18n.t("importer.file.mixed_encoding", file=file_name, line=line, byte=f"0x{body[error.start]:02x}")
             ) from None
     try:
         text = body.decode("cp1252")
     except UnicodeDecodeError as error:
         raise ImportFileError(
-            f"{file_name} is neither UTF-8 nor Windows-1252 text (line {_line_of(body, error.start)}): save it as CSV UTF-8."
+            i18n.t("importer.file.unknown_encoding", file=file_name, line=_line_of(body, error.start))
         ) from None
-    return text, [
-        f"{file_name} is not UTF-8; it was read as Windows-1252 (Western European). "
-        "Check accented names in the preview, or save the file as CSV UTF-8."
-    ]
+    return text, [i18n.t("importer.note.windows_1252", file=file_name)]
 
 
 def _separator(text: str) -> str:
@@ -158,8 +140,7 @@ def _csv_records(
         unclosed = re.search(r"EOF inside string starting at row (\d+)", str(error))
         if unclosed:
             raise ImportFileError(
-                f'{file_name}: the quote (") opened in row {int(unclosed[1]) + 1} is never closed, so the rest of '
-                "the file would be one cell: close the quote, or remove it."
+                i18n.t("importer.file.unclosed_quote", file=file_name, row=int(unclosed[1]) + 1)
             ) from None
     # Slow path for a file with ragged rows: keep every record, report the long ones.
     csv.field_size_limit(sys.maxsize)
@@ -177,8 +158,7 @@ def _csv_records(
                 long_rows.append(
                     (
                         index,
-                        f"the row has {len(record)} cells but the header has {width} columns "
-                        "(a separator inside a value that is not in quotes?)",
+                        i18n.t("importer.reason.too_many_cells", cells=len(record), columns=width),
                         separator.join(record[width:]),
                     )
                 )
@@ -218,14 +198,15 @@ def _check_unpacked_size(data: bytes, file_name: str, limit: int) -> None:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             declared = sum(info.file_size for info in archive.infolist())
     except (zipfile.BadZipFile, OSError, ValueError) as error:
-        raise ImportFileError(
-            f"{file_name} is not a readable Excel workbook ({error}): save it again as .xlsx."
-        ) from None
+        raise ImportFileError(i18n.t("importer.file.bad_workbook", file=file_name, error=error)) from None
     if declared > limit:
         raise ImportFileError(
-            f"{file_name} unpacks to {declared / 1024 / 1024:,.0f} MB, above the limit of "
-            f"{limit / 1024 / 1024:,.0f} MB (setting LEDGER_MAX_UNPACKED_MB): it is not read. "
-            "Save the sheet as CSV, or raise the setting."
+            i18n.t(
+                "importer.file.unpacks_too_large",
+                file=file_name,
+                size=i18n.number(declared / 1024 / 1024),
+                most=i18n.number(limit / 1024 / 1024),
+            )
         )
 
 
@@ -320,9 +301,7 @@ def _excel_records(
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
-        raise ImportFileError(
-            f"{file_name} is not a readable Excel workbook ({error}): save it again as .xlsx."
-        ) from None
+        raise ImportFileError(i18n.t("importer.file.bad_workbook", file=file_name, error=error)) from None
     try:
         names = workbook.sheetnames
         if sheet is None:
@@ -330,7 +309,9 @@ def _excel_records(
         elif sheet in names:
             worksheet = workbook[sheet]
         else:
-            raise ImportFileError(f"{file_name} has no sheet {sheet!r}; its sheets are: {', '.join(names)}.")
+            raise ImportFileError(
+                i18n.t("importer.file.no_sheet", file=file_name, sheet=repr(sheet), sheets=", ".join(names))
+            )
         records = []
         formulas: list[tuple[int, int]] = []
         for index, row in enumerate(worksheet.iter_rows(min_row=1)):
@@ -377,20 +358,26 @@ def _parquet_columns(data: bytes, file_name: str, max_rows: int) -> pd.DataFrame
     try:
         rows = pq.ParquetFile(io.BytesIO(data)).metadata.num_rows
     except (pa.ArrowException, OSError, ValueError) as error:
-        raise ImportFileError(f"{file_name} is not a readable Parquet file ({error}).") from None
+        raise ImportFileError(i18n.t("importer.file.bad_parquet", file=file_name, error=error)) from None
     if rows > max_rows:
         raise _too_many_rows(file_name, max_rows)
     try:
         table = pq.read_table(io.BytesIO(data))
     except (pa.ArrowException, OSError, ValueError) as error:
-        raise ImportFileError(f"{file_name} is not a readable Parquet file ({error}).") from None
+        raise ImportFileError(i18n.t("importer.file.bad_parquet", file=file_name, error=error)) from None
     columns = {}
     for name, column in zip(table.column_names, table.columns, strict=True):
         try:
             columns[str(name)] = _parquet_text(column)
         except (pa.ArrowException, ValueError, TypeError, OverflowError) as error:
             raise ImportFileError(
-                f"{file_name}: column {str(name)!r} ({column.type}) cannot be read as text: {error}"
+                i18n.t(
+                    "importer.file.parquet_column",
+                    file=file_name,
+                    column=repr(str(name)),
+                    type=column.type,
+                    error=error,
+                )
             ) from None
     frame = pd.DataFrame(columns, dtype=str)
     header = pd.DataFrame([list(frame.columns)], columns=frame.columns, dtype=str)
@@ -422,13 +409,13 @@ def read_table(data: bytes, file_name: str, *, sheet: str | None = None, limits:
     ``LEDGER_MAX_IMPORT_ROWS``, a workbook unpacking to more than ``LEDGER_MAX_UNPACKED_MB``, ...).
     """
     limits = limits or Limits.from_settings()
-    file_name = Path(file_name).name or "the file"
+    file_name = Path(file_name).name or i18n.t("importer.the_file")
     sha256 = hashlib.sha256(data).hexdigest()
     if not data.strip():
-        raise ImportFileError(f"{file_name} is empty: it needs a header row and at least one data row.")
+        raise ImportFileError(i18n.t("importer.file.empty", file=file_name))
     kind = _kind(data, file_name)
     if sheet is not None and kind != "xlsx":
-        raise ImportFileError(f"--sheet only applies to an Excel workbook; {file_name} is a {kind} file.")
+        raise ImportFileError(i18n.t("importer.file.sheet_not_excel", file=file_name, kind=kind))
     notes: list[str] = []
     long_rows: list[tuple[int, str, str]] = []
     formulas: list[tuple[int, int]] = []
@@ -442,11 +429,12 @@ def read_table(data: bytes, file_name: str, *, sheet: str | None = None, limits:
     else:
         records = _parquet_columns(data, file_name, limits.rows)
     if records.empty or records.shape[1] == 0:
-        where = f"{file_name}, sheet {sheet}," if kind == "xlsx" else file_name
-        raise ImportFileError(f"{where} is empty: it needs a header row and at least one data row.")
+        if kind == "xlsx":
+            raise ImportFileError(i18n.t("importer.file.empty_sheet", file=file_name, sheet=sheet))
+        raise ImportFileError(i18n.t("importer.file.empty", file=file_name))
     blank = (records.apply(lambda column: column.str.strip()) == "").all(axis=1).to_numpy()
     if blank[0]:
-        raise ImportFileError(f"{file_name}: row 1 is empty; the first row must be the header ({', '.join(COLUMNS)}).")
+        raise ImportFileError(i18n.t("importer.file.no_header", file=file_name, columns=", ".join(COLUMNS)))
     header = [str(cell) for cell in records.iloc[0]]
     names = match_headers(header, file_name, separator if kind == "csv" else None, notes)
     # Spreadsheet row numbers: the header is row 1; Parquet rows are numbered the same way.
@@ -455,7 +443,7 @@ def read_table(data: bytes, file_name: str, *, sheet: str | None = None, limits:
     body = records.loc[keep].set_axis(names, axis=1)
     row_numbers = np.flatnonzero(keep) + 1
     if body.empty:
-        raise ImportFileError(f"{file_name} has a header row but no data rows.")
+        raise ImportFileError(i18n.t("importer.file.no_rows", file=file_name))
     position = {int(record): index for index, record in enumerate(np.flatnonzero(keep))}
     shape_problems = [(position[record], reason) for record, reason, _ in long_rows if record in position]
     extra_cells = {position[record]: extra for record, _, extra in long_rows if record in position}
@@ -464,12 +452,10 @@ def read_table(data: bytes, file_name: str, *, sheet: str | None = None, limits:
         for record, column in formulas
         if record in position and column < len(names) and names[column] in KNOWN_COLUMNS
     ]
-    unnamed = [name for name in names if name.startswith("(unnamed")]
+    unnamed = [name for name in names if name.startswith(UNNAMED)]
     for name in unnamed:
         if (body[name].str.strip() != "").any():
-            notes.append(
-                f"column {name.removeprefix('(unnamed ').rstrip(')')} has values but no header; it is ignored."
-            )
+            notes.append(i18n.t("importer.note.unnamed_column", number=name.removeprefix(UNNAMED).rstrip(")")))
     body = body.drop(columns=unnamed)
     return SourceTable(
         frame=body.reset_index(drop=True).astype(str),

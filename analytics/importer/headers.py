@@ -10,8 +10,12 @@ from __future__ import annotations
 import difflib
 import re
 
+from analytics import i18n
 from analytics.importer.columns import KNOWN_COLUMNS, REQUIRED, _shown
 from analytics.importer.errors import ImportFileError
+
+# The name given to a column without a header: '(unnamed 3)' (read back by ``decode``).
+UNNAMED = "(unnamed "
 
 
 def _header_key(text: str) -> str:
@@ -27,11 +31,19 @@ def match_headers(header: list[str], file_name: str, separator: str | None, note
         key = _header_key(cell)
         if key in KNOWN_COLUMNS:
             if key in seen:
-                errors.append(f"{file_name}: columns {seen[key]} and {number} are both {key!r}; keep one.")
+                errors.append(
+                    i18n.t(
+                        "importer.file.duplicate_column",
+                        file=file_name,
+                        first=seen[key],
+                        second=number,
+                        column=repr(key),
+                    )
+                )
             seen[key] = number
             names.append(key)
         elif not key:
-            names.append(f"(unnamed {number})")
+            names.append(f"{UNNAMED}{number})")
         else:
             label = cell.strip()
             while label in names or label in KNOWN_COLUMNS:
@@ -40,21 +52,22 @@ def match_headers(header: list[str], file_name: str, separator: str | None, note
             unknown.append(label)
     missing = [column for column in REQUIRED if column not in seen]
     if missing and len(header) == 1 and separator is not None:
-        errors.append(
-            f"{file_name}: only one column found, with the header {_shown(header[0])!r}; "
-            "columns must be separated by a comma, a semicolon or a tab."
-        )
+        errors.append(i18n.t("importer.file.one_column", file=file_name, header=repr(_shown(header[0]))))
     elif missing:
         for column in missing:
             hint = difflib.get_close_matches(column, [_header_key(name) for name in unknown], n=1, cutoff=0.6)
             guess = (
-                f" (is {unknown[[_header_key(n) for n in unknown].index(hint[0])]!r} meant to be {column!r}?)"
+                i18n.t(
+                    "importer.file.column_guess",
+                    given=repr(unknown[[_header_key(n) for n in unknown].index(hint[0])]),
+                    column=repr(column),
+                )
                 if hint
                 else ""
             )
-            errors.append(f"{file_name}: required column {column!r} is missing{guess}.")
+            errors.append(i18n.t("importer.file.missing_column", file=file_name, column=repr(column), guess=guess))
     if errors:
         raise ImportFileError(*errors)
     for label in unknown:
-        notes.append(f"column {_shown(label)!r} is not part of the ledger format and is ignored.")
+        notes.append(i18n.t("importer.note.unknown_column", column=repr(_shown(label))))
     return names

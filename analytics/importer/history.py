@@ -15,7 +15,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from analytics import access
+from analytics import access, i18n
 from analytics.importer.errors import BatchError
 from analytics.ledger import write_transaction
 
@@ -75,10 +75,12 @@ def _undo(ledger: Path | str, batch_id: int) -> UndoResult:
                 str(row[0]) for row in con.execute("SELECT batch_id FROM import_batches ORDER BY batch_id").fetchall()
             ]
             raise BatchError(
-                f"There is no batch {batch_id}; batches: {', '.join(known) or 'none yet'} (see: python -m analytics history)."
+                i18n.t("importer.error.no_batch", batch=batch_id, known=", ".join(known) or i18n.t("importer.none_yet"))
             )
         if found[1] is not None:
-            raise BatchError(f"Batch {batch_id} ({found[0]}) was already undone on {found[1]:%Y-%m-%d %H:%M}.")
+            raise BatchError(
+                i18n.t("importer.error.already_undone", batch=batch_id, file=found[0], at=f"{found[1]:%Y-%m-%d %H:%M}")
+            )
         exchanges = con.execute("SELECT count(*) FROM exchanges WHERE batch_id = ?", [batch_id]).fetchall()[0][0]
         con.execute("DELETE FROM exchanges WHERE batch_id = ?", [batch_id])
         restart_transaction(con)

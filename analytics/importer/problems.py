@@ -11,9 +11,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from analytics.importer.columns import CODE_COLUMNS, COLUMNS, SHOWN_CHARS, SourceTable
+from analytics import i18n
+from analytics.importer.columns import CODE_COLUMNS, COLUMNS, SHOWN_CHARS, SourceTable, _shown
 
 PROBLEM_COLUMNS = ["row", "column", "value", "reason", "suggestion", "severity"]
+# The column of a problem about the whole row (a duplicate, too many cells), not one cell.
+WHOLE_ROW = "(row)"
 
 
 class HasProblems:
@@ -57,9 +60,7 @@ def _problem_frame(positions, column: str, values, reason, suggestion="", severi
     values = pd.Series(values, dtype=str).reset_index(drop=True)
     long = values.str.len() > SHOWN_CHARS
     if long.any():
-        values = values.where(
-            ~long, values.str.slice(0, SHOWN_CHARS) + "… (" + values.str.len().map("{:,}".format) + " characters)"
-        )
+        values = values.where(~long, values.map(_shown))
     return pd.DataFrame(
         {
             "pos": positions,
@@ -85,20 +86,33 @@ def _empty_problems() -> pd.DataFrame:
     )
 
 
+def severity_word(severity: str) -> str:
+    """'error' or 'warning' in the current language (the report's Severity column, the CLI's lines)."""
+    return i18n.t(f"importer.severity.{severity}")
+
+
+def column_word(column: str) -> str:
+    """A problem's column as the report shows it: the format's column name, or the whole row."""
+    return i18n.t("importer.whole_row") if column == WHOLE_ROW else column
+
+
 def problem_lines(problems: pd.DataFrame) -> list[str]:
     """One readable line per problem, e.g. ``error: row 5, form 'visit': not a form code ...``."""
     lines = []
     for row, column, value, reason, suggestion, severity in problems[PROBLEM_COLUMNS].itertuples(
         index=False, name=None
     ):
-        where = f"row {row}" if column == "(row)" else f"row {row}, {column} {value!r}"
+        if column == WHOLE_ROW:
+            where = i18n.t("importer.line.row", row=row)
+        else:
+            where = i18n.t("importer.line.cell", row=row, column=column, value=repr(value))
         if not suggestion:
             hint = ""
         elif column in (*CODE_COLUMNS, "country", "country_iso3", "date", "date_precision", "delegation_size"):
-            hint = f"; did you mean {suggestion}?"
+            hint = i18n.t("importer.line.did_you_mean", suggestion=suggestion)
         else:
-            hint = f"; {suggestion}"
-        lines.append(f"{severity}: {where}: {reason}{hint}")
+            hint = i18n.t("importer.line.hint", suggestion=suggestion)
+        lines.append(i18n.t("importer.line", severity=severity_word(severity), where=where, reason=reason, hint=hint))
     return lines
 
 
@@ -109,7 +123,7 @@ def _with_rows(problems: pd.DataFrame, rows: np.ndarray) -> pd.DataFrame:
         )
     out = problems.assign(row=rows[problems["pos"].to_numpy(dtype=np.int64)])
     out["suggestion"] = out["suggestion"].fillna("")
-    order = {"(row)": -1, **{column: index for index, column in enumerate(COLUMNS)}}
+    order = {WHOLE_ROW: -1, **{column: index for index, column in enumerate(COLUMNS)}}
     out["_order"] = out["column"].map(order).fillna(len(order))
     out = out.sort_values(["row", "_order"], kind="stable")
     return out[PROBLEM_COLUMNS].reset_index(drop=True)

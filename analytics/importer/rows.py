@@ -16,7 +16,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from analytics import atomic, formats
+from analytics import atomic, formats, i18n
 from analytics.errors import InvalidInputError
 from analytics.importer.columns import CODE_COLUMNS, COLUMNS
 from analytics.ledger import LedgerError, connect_read_only
@@ -25,11 +25,23 @@ from analytics.spreadsheet import csv_bytes, excel_cell, write_csv, write_xlsx
 ROW_FORMATS: tuple[str, ...] = formats.names(formats.LEDGER_ROWS)  # csv, xlsx, parquet
 
 
+def _extension_words(kind: str) -> str:
+    """The file extensions of a kind of file as the language lists them: '.csv, .xlsx or .parquet'."""
+    extensions = [f".{formats.FORMATS[name].extension}" for name in formats.names(kind)]
+    if len(extensions) == 1:
+        return extensions[0]
+    return i18n.t("importer.list_or", rest=i18n.t("importer.separator").join(extensions[:-1]), last=extensions[-1])
+
+
 def _row_format(name: str) -> str:
     found = formats.find_file(name, formats.LEDGER_ROWS)
     if found is None:
         raise InvalidInputError(
-            f"Cannot write {Path(name).name}: use a {formats.extension_list(formats.LEDGER_ROWS)} file name."
+            i18n.t(
+                "importer.error.rows_file_name",
+                file=Path(name).name,
+                extensions=_extension_words(formats.LEDGER_ROWS),
+            )
         )
     return found.name
 
@@ -91,7 +103,7 @@ def export_frame(ledger: Path | str) -> pd.DataFrame:
     try:
         return ledger_rows(con)
     except duckdb.Error as error:
-        raise LedgerError(f"Could not read the ledger {ledger}: {error}") from error
+        raise LedgerError(i18n.t("importer.error.read_ledger", ledger=ledger, error=error)) from error
     finally:
         con.close()
 
@@ -204,6 +216,10 @@ def write_template(path: Path | str) -> Path:
     found = formats.find_file(path, formats.TEMPLATE)
     if found is None:
         raise InvalidInputError(
-            f"Cannot write a template named {path.name}: use a {formats.extension_list(formats.TEMPLATE)} file name."
+            i18n.t(
+                "importer.error.template_file_name",
+                file=path.name,
+                extensions=_extension_words(formats.TEMPLATE),
+            )
         )
     return atomic.write_bytes(path, template_csv() if found.name == "csv" else template_xlsx())

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from analytics import i18n
 from analytics.errors import InvalidInputError
 from analytics.importer.columns import (
     CODE_COLUMNS,
@@ -30,7 +31,14 @@ from analytics.importer.columns import (
     TEXT_COLUMNS,
     SourceTable,
 )
-from analytics.importer.problems import CheckedRows, HasProblems, _empty_problems, _problem_frame, _with_rows
+from analytics.importer.problems import (
+    WHOLE_ROW,
+    CheckedRows,
+    HasProblems,
+    _empty_problems,
+    _problem_frame,
+    _with_rows,
+)
 from analytics.importer.values import (
     _code_suggestion,
     _code_value,
@@ -42,6 +50,7 @@ from analytics.importer.values import (
     _delegation_value,
     _direction_reason,
     _text_value,
+    code_shown,
 )
 from analytics.settings import load_settings
 
@@ -123,7 +132,7 @@ def _check_shape(checks: _Checks) -> None:
     """Rows with more cells than the header (found while reading)."""
     if checks.table.shape_problems:
         positions, reasons = zip(*checks.table.shape_problems, strict=True)
-        checks.problems.append(_problem_frame(positions, "(row)", [""] * len(positions), list(reasons)))
+        checks.problems.append(_problem_frame(positions, WHOLE_ROW, [""] * len(positions), list(reasons)))
 
 
 def _check_direction_controls(checks: _Checks, column: str, codes: np.ndarray, uniques: list[str]) -> None:
@@ -150,17 +159,11 @@ def _check_text(checks: _Checks, column: str, codes: np.ndarray, uniques: list[s
     text = _take(values, codes)
     too_long = np.array([len(value) > MAX_CELL_CHARS for value in values])[codes]
     if too_long.any():
-        lengths = pd.Series(text[too_long]).str.len().map("{:,}".format).to_numpy(dtype=object)
-        checks.problems.append(
-            _problem_frame(
-                np.flatnonzero(too_long),
-                column,
-                text[too_long],
-                f"longer than {MAX_CELL_CHARS:,} characters (the most a spreadsheet cell holds): "
-                + lengths
-                + " characters",
-            )
-        )
+        most = i18n.number(MAX_CELL_CHARS)
+        reasons = [
+            i18n.t("importer.reason.too_long", most=most, length=i18n.number(len(value))) for value in text[too_long]
+        ]
+        checks.problems.append(_problem_frame(np.flatnonzero(too_long), column, text[too_long], reasons))
     formula = np.array([value[:1] in tuple(FORMULA_CHARACTERS) for value in values])[codes] & ~too_long
     if formula.any():
         checks.problems.append(
@@ -168,8 +171,7 @@ def _check_text(checks: _Checks, column: str, codes: np.ndarray, uniques: list[s
                 np.flatnonzero(formula),
                 column,
                 text[formula],
-                "starts like a spreadsheet formula: stored as text, and every CSV or Excel export "
-                "writes it as text so no spreadsheet runs it",
+                i18n.t("importer.warning.formula_like"),
                 severity="warning",
             )
         )
@@ -181,7 +183,8 @@ def _check_codes(checks: _Checks, column: str, codes: np.ndarray, uniques: list[
     """A code column (party_family, party_status, form, direction, level): one of its codes."""
     valid_codes = CODE_COLUMNS[column]
     values = [_code_value(value) or CODE_DEFAULTS.get(column, "") for value in uniques]
-    _report_bad_codes(checks.problems, column, values, codes, checks.given[column], valid_codes, f"a {column} code")
+    what = i18n.t("importer.reason.not_code", column=column)
+    _report_bad_codes(checks.problems, column, values, codes, checks.given[column], valid_codes, what)
     checks.clean[column] = _take([value if value in valid_codes else None for value in values], codes)
     checks.keys[column] = _key_codes(values, codes)
 
@@ -213,10 +216,10 @@ def _check_dates(checks: _Checks, column: str, codes: np.ndarray, uniques: list[
 def _report_bad_dates(checks: _Checks, status: np.ndarray, codes: np.ndarray, pairs: list[tuple[str, str]]) -> None:
     """One problem per date that is not a date, too early, in the future or not in the calendar."""
     reasons = {
-        "unparsed": "not a date: write YYYY-MM-DD, YYYY-MM or YYYY",
-        "early": f"before {checks.earliest_year}, the earliest year accepted (LEDGER_EARLIEST_YEAR)",
-        "future": f"in the future (today is {checks.today:%Y-%m-%d})",
-        "impossible": "not a calendar date (check the month and the day)",
+        "unparsed": i18n.t("importer.reason.date_unparsed"),
+        "early": i18n.t("importer.reason.date_early", year=checks.earliest_year),
+        "future": i18n.t("importer.reason.date_future", today=i18n.date(checks.today)),
+        "impossible": i18n.t("importer.reason.date_impossible"),
     }
     for name, reason in reasons.items():
         mask = status == name
@@ -287,9 +290,9 @@ def _check_required(checks: _Checks) -> None:
             missing &= checks.clean["party_family"].to_numpy() != "international_org"
             if "country_iso3" in given:
                 missing &= given["country_iso3"] == ""
-            reason = "required value is missing (only an international organisation, family international_org, has no country)"
+            reason = i18n.t("importer.reason.country_missing")
         else:
-            reason = "required value is missing"
+            reason = i18n.t("importer.reason.missing")
         if missing.any():
             checks.problems.append(_problem_frame(np.flatnonzero(missing), column, given[column][missing], reason))
 
@@ -305,10 +308,10 @@ def _check_duplicates(checks: _Checks) -> None:
         checks.problems.append(
             _problem_frame(
                 np.flatnonzero(duplicate),
-                "(row)",
+                WHOLE_ROW,
                 [""] * int(duplicate.sum()),
-                "exact duplicate of row " + first_rows,
-                "delete the repeated row",
+                [i18n.t("importer.reason.duplicate_in_file", row=row) for row in first_rows],
+                i18n.t("importer.suggest.delete_repeated_row"),
             )
         )
 
@@ -372,14 +375,20 @@ def check_record(
     unknown = [str(column) for column in values if column not in KNOWN_COLUMNS]
     if unknown:
         raise InvalidInputError(
-            f"Not a column of the ledger format: {', '.join(unknown)}; columns: {', '.join(KNOWN_COLUMNS)}."
+            i18n.t(
+                "importer.error.record_unknown_columns", unknown=", ".join(unknown), columns=", ".join(KNOWN_COLUMNS)
+            )
         )
     cells = {column: [_cell_text(values[column])] for column in KNOWN_COLUMNS if column in values}
     frame = pd.DataFrame(cells, columns=list(cells), dtype=str)
     if frame.empty:
         frame = pd.DataFrame(index=range(1))
     table = SourceTable(
-        frame=frame.astype(str), rows=np.array([1], dtype=np.int64), file_name="the record", sha256="", kind="record"
+        frame=frame.astype(str),
+        rows=np.array([1], dtype=np.int64),
+        file_name=i18n.t("importer.the_record"),
+        sha256="",
+        kind="record",
     )
     checked = check_rows(table, earliest_year=earliest_year, today=today)
     problems = _with_rows(checked.problems, table.rows).drop(columns="row")
@@ -404,7 +413,11 @@ def _report_bad_codes(
     hints = [_code_suggestion(value, valid) if wrong else "" for value, wrong in zip(values, bad_unique, strict=True)]
     problems.append(
         _problem_frame(
-            np.flatnonzero(bad), column, given[bad], f"not {what} (valid: {', '.join(valid)})", _take(hints, codes)[bad]
+            np.flatnonzero(bad),
+            column,
+            given[bad],
+            i18n.t("importer.reason.not_valid", what=what, valid=i18n.t("importer.separator").join(valid)),
+            _take(hints, codes)[bad],
         )
     )
 
@@ -417,7 +430,8 @@ def _precision_pairs(
     pcodes, puniques = _factorize(frame["date_precision"])
     stated = [_code_value(value) for value in puniques]
     given = _take([value.strip() for value in puniques], pcodes)
-    _report_bad_codes(problems, "date_precision", stated, pcodes, given, DATE_PRECISIONS, "a date precision")
+    what = i18n.t("importer.reason.not_precision")
+    _report_bad_codes(problems, "date_precision", stated, pcodes, given, DATE_PRECISIONS, what)
     usable = [value if value in DATE_PRECISIONS else "" for value in stated]
     pair_codes, pair_uniques = pd.factorize(pd.MultiIndex.from_arrays([codes, pcodes]))
     pairs = [(uniques[date_code], usable[precision_code]) for date_code, precision_code in pair_uniques]
@@ -427,12 +441,8 @@ def _precision_pairs(
 def _precision_reason(status: str) -> str:
     _, stated, *written = status.split(":")
     if written:
-        return f"the date_precision column says {stated}, but the date gives only the {written[0]}"
-    first = "1 January" if stated == "year" else "the first day of a month"
-    return (
-        f"the date_precision column says {stated}, but the date is not {first}: "
-        f"correct the date_precision, or write the date at its precision"
-    )
+        return i18n.t(f"importer.reason.precision_coarse.{written[0]}", stated=stated)
+    return i18n.t(f"importer.reason.precision_inconsistent.{stated}")
 
 
 def _formula_problems(table: SourceTable, given: dict[str, np.ndarray], problems: pd.DataFrame) -> pd.DataFrame:
@@ -448,16 +458,8 @@ def _formula_problems(table: SourceTable, given: dict[str, np.ndarray], problems
     for column, group in flagged.groupby("column", sort=False):
         positions = group["pos"].to_numpy(dtype=np.int64)
         values = given[column][positions] if column in given else table.frame[column].to_numpy(dtype=object)[positions]
-        number = " (a number)" if column == "delegation_size" else ""
-        frames.append(
-            _problem_frame(
-                positions,
-                column,
-                values,
-                f"a spreadsheet formula: it is read as its text, never computed; type the value{number} instead "
-                "(in Excel: copy the column, then Paste Special > Values)",
-            )
-        )
+        key = "importer.reason.formula_number" if column == "delegation_size" else "importer.reason.formula"
+        frames.append(_problem_frame(positions, column, values, i18n.t(key)))
     return pd.concat([frame for frame in frames if len(frame)], ignore_index=True)
 
 
@@ -476,9 +478,15 @@ def _check_family_conflicts(clean: pd.DataFrame, keys: dict[str, np.ndarray], ro
         row=rows[involved], party_key=keys["party"][involved], country_key=keys["country"][involved]
     )
     firsts = detail.groupby(["party_key", "country_key", "party_family"], sort=False)["row"].min().reset_index()
+    separator = i18n.t("importer.separator")
     message = {
-        key: "the party is given with more than one family in this file: "
-        + ", ".join(f"{family} (row {row})" for family, row in zip(group["party_family"], group["row"], strict=True))
+        key: i18n.t(
+            "importer.reason.family_conflict",
+            families=separator.join(
+                i18n.t("importer.family_at_row", family=code_shown(family), row=row)
+                for family, row in zip(group["party_family"], group["row"], strict=True)
+            ),
+        )
         for key, group in firsts.sort_values("row").groupby(["party_key", "country_key"], sort=False)
     }
     reasons = [message[key] for key in zip(detail["party_key"], detail["country_key"], strict=True)]

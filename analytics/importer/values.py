@@ -11,13 +11,14 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import re
+import unicodedata
 from dataclasses import dataclass
 
 import numpy as np
 
-from analytics import reference
+from analytics import i18n, reference
 from analytics.importer.columns import DATE_PRECISIONS, FORMULA_CHARACTERS, MAX_DELEGATION
-from analytics.untrusted import bidi_problem
+from analytics.untrusted import bidi_controls
 
 _DATE_PATTERN = r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?(?:[T ]00:00(?::00(?:\.0+)?)?)?$"
 
@@ -28,18 +29,32 @@ def _close(value: str, candidates, n: int = 3, cutoff: float = 0.6) -> list[str]
     return difflib.get_close_matches(value, list(candidates), n=n, cutoff=cutoff)
 
 
+def either(options) -> str:
+    """Options joined as the language writes "a or b or c" ('a or b', 'a 或 b')."""
+    return i18n.t("importer.or").join(options)
+
+
+def code_shown(code: str) -> str:
+    """A vocabulary code as a suggestion: the code a user types, followed by its label outside
+    English (where the code is not a word of the language): 'communist（共产党）'."""
+    if i18n.current() == "en":
+        return code
+    label = i18n.vocabulary_label(code)
+    return code if label == code else i18n.t("importer.code_with_label", code=code, label=label)
+
+
 def _code_suggestion(value: str, codes: tuple[str, ...]) -> str:
     matches = _close(value, codes)
     if not matches:
         matches = [code for code in codes if value and (value in code or code in value)][:3]
-    return " or ".join(matches)
+    return either(code_shown(code) for code in matches)
 
 
 def _country_candidates() -> dict[str, str]:
     """Folded ISO3 code, UN name and common name -> 'Common name (ISO3)' to suggest."""
     shown: dict[str, str] = {}
     for row in reference.countries().itertuples(index=False):
-        label = f"{row.common_name} ({row.iso3})"
+        label = country_label(row.iso3, row.iso2, row.common_name)
         for key in (row.common_name, row.name, row.iso3):
             shown.setdefault(reference.fold(key), label)
     return shown
@@ -47,16 +62,17 @@ def _country_candidates() -> dict[str, str]:
 
 def _country_suggestion(value: str, candidates: dict[str, str]) -> str:
     matches = _close(reference.fold(value), candidates, cutoff=0.75)
-    return " or ".join(dict.fromkeys(candidates[match] for match in matches))
+    return either(dict.fromkeys(candidates[match] for match in matches))
 
 
 def _direction_reason(text: str) -> str | None:
     """Why a cell is refused for holding an invisible direction control (any column), or None:
     'contains U+202E RIGHT-TO-LEFT OVERRIDE, which can make text read backwards: ...'."""
-    problem = bidi_problem(text)
-    if problem is None:
+    found = bidi_controls(text)
+    if not found:
         return None
-    return f"{problem}: delete the invisible character (retype the value, or copy it from plain text)"
+    names = i18n.t("importer.and").join(f"U+{ord(ch):04X} {unicodedata.name(ch, 'DIRECTION CONTROL')}" for ch in found)
+    return i18n.t("importer.reason.direction_control", names=names)
 
 
 def _text_value(text: str) -> str:
@@ -137,18 +153,21 @@ EXCEL_EPOCH = dt.date(1899, 12, 30)
 def _date_suggestion(text: str) -> str:
     """The format's spelling of a date written another way ('' when there is no likely reading)."""
     text = text.strip()
+    if match := re.fullmatch(r"(\d{4})\s*年\s*(\d{1,2})\s*月(?:\s*(\d{1,2})\s*[日号])?", text):
+        return _iso_date(int(match[1]), int(match[2]), int(match[3]) if match[3] else None)  # 2019年3月5日
     if match := re.fullmatch(r"(\d{4})[/.](\d{1,2})(?:[/.](\d{1,2}))?", text):
         return _iso_date(int(match[1]), int(match[2]), int(match[3]) if match[3] else None)
     if match := re.fullmatch(r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})", text):
         first, second, year = int(match[1]), int(match[2]), int(match[3])
         day_month, month_day = _iso_date(year, second, first), _iso_date(year, first, second)
         if day_month and month_day and day_month != month_day:
-            return f"{day_month} (read as day/month/year) or {month_day} (read as month/day/year)"
+            return i18n.t("importer.suggest.day_or_month_first", day_month=day_month, month_day=month_day)
         return day_month or month_day
     if match := re.fullmatch(r"(\d{1,2})[/.\-](\d{4})", text):
         return _iso_date(int(match[2]), int(match[1]))
     if match := re.fullmatch(r"(\d{5})(?:\.0+)?", text):
-        return f"{EXCEL_EPOCH + dt.timedelta(days=int(match[1])):%Y-%m-%d} (the date Excel numbers {match[1]})"
+        day = f"{EXCEL_EPOCH + dt.timedelta(days=int(match[1])):%Y-%m-%d}"
+        return i18n.t("importer.suggest.excel_serial", date=day, serial=match[1])
     for pattern, shown in _NAMED_DATE_FORMATS:
         try:
             return f"{dt.datetime.strptime(text, pattern):{shown}}"
@@ -171,9 +190,9 @@ def _delegation_value(text: str) -> tuple[str, int | None, str]:
             numbers = re.findall(r"\d+", text)
             digits = numbers[0] if len(numbers) == 1 else ""
         fits = digits and 0 < int(digits) <= MAX_DELEGATION
-        return "not a number (delegation size counts people)", None, str(int(digits)) if fits else ""
+        return i18n.t("importer.reason.delegation_not_number"), None, str(int(digits)) if fits else ""
     if not np.isfinite(number) or not number.is_integer() or not 0 < number <= MAX_DELEGATION:
-        return f"delegation size must be a whole number of people from 1 to {MAX_DELEGATION:,}", None, ""
+        return i18n.t("importer.reason.delegation_range", most=i18n.number(MAX_DELEGATION)), None, ""
     return "", int(number), ""
 
 
@@ -182,16 +201,26 @@ class _Countries:
     """What the country checks look names and codes up in."""
 
     codes: frozenset[str]
-    labels: dict[str, str]  # ISO3 -> 'Common name (ISO3)'
+    labels: dict[str, str]  # ISO3 -> 'Common name (ISO3)' (in English), 'ISO3（中文名）'
     names: dict[str, str]  # ISO3 -> UN name
+    common: dict[str, str]  # ISO3 -> common English name
+
+
+def country_label(iso3: str, iso2: str | None, common_name: str) -> str:
+    """A country as a suggestion: 'Germany (DEU)' in English (a name or code the file may hold);
+    outside English the code to type, then the country's name in the language: 'DEU（德国）'."""
+    if i18n.current() == "en":
+        return f"{common_name} ({iso3})"
+    return i18n.t("importer.code_with_label", code=iso3, label=i18n.country_name(iso2, common_name))
 
 
 def _countries() -> _Countries:
     table = reference.countries()
     return _Countries(
         codes=frozenset(table["iso3"]),
-        labels={row.iso3: f"{row.common_name} ({row.iso3})" for row in table.itertuples(index=False)},
+        labels={row.iso3: country_label(row.iso3, row.iso2, row.common_name) for row in table.itertuples(index=False)},
         names=dict(zip(table["iso3"], table["name"], strict=True)),
+        common=dict(zip(table["iso3"], table["common_name"], strict=True)),
     )
 
 
@@ -212,25 +241,26 @@ def _country_value(
         if code in known.codes:
             named = _named_country(name) if name else None
             if named is not None and named != code:
-                return None, "country", f"is {known.labels[named]}, but country_iso3 says {code}", known.labels[code]
+                reason = i18n.t("importer.reason.country_conflict", named=known.labels[named], code=code)
+                return None, "country", reason, known.labels[code]
             return code, "", "", ""
         if former := reference.former_state(code):
             return (None, "country_iso3", *_former_problem(former, known))
-        return None, "country_iso3", "not an ISO3 country code", _country_suggestion(code, candidates)
+        return None, "country_iso3", i18n.t("importer.reason.not_iso3"), _country_suggestion(code, candidates)
     if not name:
         return None, "", "", ""
     folded = reference.fold(name)
     if folded in reference.AMBIGUOUS_COUNTRIES:
         options = reference.AMBIGUOUS_COUNTRIES[folded]
         shown = [
-            f"{known.names[iso] if reference.fold(known.names[iso]) != folded else known.labels[iso].rsplit(' (', 1)[0]} ({iso})"
+            f"{known.names[iso] if reference.fold(known.names[iso]) != folded else known.common[iso]} ({iso})"
             for iso in options
         ]
         return (
             None,
             "country",
-            "ambiguous: " + " or ".join(shown) + "; give the ISO3 code or the full name",
-            " or ".join(known.labels[iso] for iso in options),
+            i18n.t("importer.reason.country_ambiguous", options=either(shown)),
+            either(known.labels[iso] for iso in options),
         )
     matched = reference.match_country(name)
     if matched is not None:
@@ -240,7 +270,7 @@ def _country_value(
     return (
         None,
         "country",
-        "not a known country (give the ISO3 code, the UN name or the common English name)",
+        i18n.t("importer.reason.country_unknown"),
         _country_suggestion(name, candidates),
     )
 
@@ -248,7 +278,6 @@ def _country_value(
 def _former_problem(code: str, known: _Countries) -> tuple[str, str]:
     name, _, successor = reference.FORMER_STATES[code]
     return (
-        f"{name} ({code}) is a former state: the ledger records a party's country by today's ISO3 code, "
-        "that of the present-day country where the party was based (see docs/ledger-format.md)",
+        i18n.t("importer.reason.former_state", name=name, code=code),
         known.labels[successor],
     )
