@@ -218,6 +218,106 @@ def _make_parties(countries: pd.DataFrame, rng: np.random.Generator) -> pd.DataF
     return parties
 
 
+# The invented names in Chinese, part by part: a name is "<qualifier> <noun> <type>", "<qualifier>
+# Party of the <noun>" or (an organisation) "<qualifier> <noun> <organisation type>", and reads in
+# Chinese noun first, as party names do there ("Communist Dawn Party" is 曙光共产党).
+QUALIFIERS_ZH = {
+    "Communist": "共产主义",
+    "Workers'": "工人",
+    "Proletarian": "无产阶级",
+    "Red Banner": "红旗",
+    "Socialist": "社会主义",
+    "Workers' Socialist": "社会主义工人",
+    "Popular Left": "人民左翼",
+    "United Left": "联合左翼",
+    "Social Democratic": "社会民主",
+    "Labour": "劳工",
+    "Democratic Labour": "民主劳工",
+    "Social Labour": "社会劳工",
+    "National Democratic": "民族民主",
+    "Patriotic": "爱国",
+    "People's": "人民",
+    "Liberation": "解放",
+    "Liberal": "自由",
+    "Free Democratic": "自由民主",
+    "Civic": "公民",
+    "Reform": "改革",
+    "Conservative": "保守",
+    "Christian Democratic": "基督教民主",
+    "National Union": "民族团结",
+    "Heritage": "传承",
+    "Green": "绿色",
+    "Ecological": "生态",
+    "Green Future": "绿色未来",
+    "Centre": "中间",
+    "Citizens'": "市民",
+    "Regional": "地区",
+    "Independent": "独立",
+    "Progressive": "进步",
+    "Democratic": "民主",
+    "Left": "左翼",
+    "Centrist": "中间派",
+}
+NOUNS_ZH = {
+    "Dawn": "曙光",
+    "Horizon": "地平线",
+    "Compass": "罗盘",
+    "Meridian": "子午线",
+    "Harvest": "丰收",
+    "Beacon": "灯塔",
+    "Keystone": "基石",
+    "Lantern": "明灯",
+    "Bridge": "桥梁",
+    "Anchor": "船锚",
+    "Summit": "高峰",
+    "Crossroads": "十字路口",
+    "Covenant": "盟约",
+    "Tide": "潮流",
+    "Cedar": "雪松",
+    "Flame": "火焰",
+    "Orchard": "果园",
+    "River": "江河",
+    "Pillar": "支柱",
+    "Mosaic": "多彩",
+    "Harmony": "和谐",
+    "Evergreen": "长青",
+    "Sunrise": "旭日",
+    "Frontier": "前沿",
+    "Hearth": "家园",
+    "Granary": "粮仓",
+}
+TYPES_ZH = {
+    "Party": "党",
+    "Movement": "运动",
+    "Alliance": "联盟",
+    "Front": "阵线",
+    "Union": "同盟",
+    "Congress": "大会党",
+    "League": "联合会",
+    "Network of Parties": "政党网络",
+    "Forum of Parties": "政党论坛",
+    "Association of Parties": "政党协会",
+    "Council of Parties": "政党理事会",
+    "Conference of Parties": "政党会议",
+}
+
+
+def chinese_name(name: str) -> str | None:
+    """The Chinese name of an invented demo party (None for a name not made of the parts above)."""
+    if " Party of the " in name:
+        qualifier, noun = name.split(" Party of the ", 1)
+        parts = (QUALIFIERS_ZH.get(qualifier), NOUNS_ZH.get(noun))
+        # Qualifier first, so that it differs from "<qualifier> <noun> Party" of the same country.
+        return None if None in parts else f"{parts[0]}{parts[1]}党".replace("共产主义党", "共产党")
+    for kind, kind_zh in sorted(TYPES_ZH.items(), key=lambda item: -len(item[0])):
+        if name.endswith(" " + kind):
+            words = name[: -len(kind) - 1].rsplit(" ", 1)
+            if len(words) == 2 and words[0] in QUALIFIERS_ZH and words[1] in NOUNS_ZH:
+                return (NOUNS_ZH[words[1]] + QUALIFIERS_ZH[words[0]] + kind_zh).replace("共产主义党", "共产党")
+            return None
+    return None
+
+
 def _party_name(family: str, rng: np.random.Generator, used: set[str]) -> str:
     while True:
         qualifier = rng.choice(QUALIFIERS[family])
@@ -469,9 +569,13 @@ def generate_demo(con, *, rows: int | None = None, seed: int = 1951, progress=No
     table = table.take(order).reset_index(drop=True)
     table.insert(0, "exchange_id", np.arange(1, len(table) + 1, dtype=np.int64))
 
-    party_table = parties[["party_id", "name", "country_iso3", "family"]]
+    # Every invented party has its Chinese name, so the demo reads fully in Chinese; a real ledger
+    # may have some (the import column party_zh), and the views fall back to the recorded name.
+    party_table = parties[["party_id", "name", "country_iso3", "family"]].assign(
+        name_zh=parties["name"].map(chinese_name)
+    )
     con.register("demo_parties", party_table)
-    con.execute("INSERT INTO parties (party_id, name, country_iso3, family) SELECT * FROM demo_parties")
+    con.execute("INSERT INTO parties (party_id, name, country_iso3, family, name_zh) SELECT * FROM demo_parties")
     con.unregister("demo_parties")
     columns = ", ".join(table.columns)
     for start in range(0, len(table), CHUNK_ROWS):

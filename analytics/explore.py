@@ -32,6 +32,7 @@ LEDGER_COLUMNS: tuple[str, ...] = (
     "date",
     "date_precision",
     "party",
+    "party_zh",
     "country",
     "country_iso3",
     "region",
@@ -184,8 +185,9 @@ def _label(dimension: str, value) -> str:
 def top_parties_per_family(con: duckdb.DuckDBPyConnection, filters: Filters | None, top: int = 5) -> pd.DataFrame:
     """The ``top`` parties of each party family by exchanges in the filters' window, in one query.
 
-    Columns: party_family, rank, party, country_iso3 ('' for an organisation), country,
-    exchanges, share (of the family's exchanges). Ties are broken by party name.
+    Columns: party_family, rank, party, party_zh (its Chinese name, or null), country_iso3 ('' for
+    an organisation), country, exchanges, share (of the family's exchanges). Ties are broken by
+    party name.
     """
     filters = _windowed(con, filters)
     where, params = filters.where()
@@ -193,7 +195,7 @@ def top_parties_per_family(con: duckdb.DuckDBPyConnection, filters: Filters | No
         con,
         f"""
         WITH grouped AS (
-            SELECT party_family, party_id, any_value(party) AS party,
+            SELECT party_family, party_id, any_value(party) AS party, any_value(party_zh) AS party_zh,
                    any_value(coalesce(country_iso3, '')) AS country_iso3, any_value(country) AS country,
                    count(*) AS exchanges
             FROM exchange_rows WHERE {where} GROUP BY party_family, party_id),
@@ -201,7 +203,7 @@ def top_parties_per_family(con: duckdb.DuckDBPyConnection, filters: Filters | No
             SELECT *, exchanges / sum(exchanges) OVER (PARTITION BY party_family) AS share,
                    row_number() OVER (PARTITION BY party_family ORDER BY exchanges DESC, party, country_iso3) AS rank
             FROM grouped)
-        SELECT party_family, rank, party, country_iso3, country, exchanges, share
+        SELECT party_family, rank, party, party_zh, country_iso3, country, exchanges, share
         FROM ranked WHERE rank <= ? ORDER BY party_family, rank""",
         [*params, int(top)],
     )

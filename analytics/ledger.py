@@ -30,7 +30,7 @@ from analytics import access, vocab
 from analytics.errors import DomainError
 from analytics.reference import countries as reference_countries
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 LOCK_TIMEOUT_S = 30.0
 
 Progress = Callable[[str, float], None]
@@ -137,6 +137,24 @@ MIGRATIONS: list[list[str]] = [
         f"""CREATE VIEW exchange_rows AS
             SELECT e.exchange_id, e.date, e.date_precision, CAST(year(e.date) AS INTEGER) AS year,
                    e.party_id, p.name AS party, p.country_iso3, p.family AS party_family,
+                   coalesce(c.name, '') AS country,
+                   coalesce(c.region, '{vocab.INTERNATIONAL_BUCKET}') AS region,
+                   coalesce(c.subregion, '{vocab.INTERNATIONAL_BUCKET}') AS subregion,
+                   e.party_status, e.form, e.direction, e.level, e.event_id,
+                   coalesce(e.event_id, 'row:' || CAST(e.exchange_id AS VARCHAR)) AS event_key,
+                   e.delegation_size, e.topic, e.source, e.batch_id
+            FROM exchanges e
+            JOIN parties p USING (party_id)
+            LEFT JOIN countries c ON c.iso3 = p.country_iso3""",
+    ],
+    [
+        # The party's name in Chinese (optional, import column party_zh), shown in Chinese views.
+        # A nullable column added in place: DuckDB adds it without rewriting the rows, and the
+        # step runs like every migration on the copy that write_transaction renames over the file.
+        "ALTER TABLE parties ADD COLUMN name_zh VARCHAR",
+        f"""CREATE OR REPLACE VIEW exchange_rows AS
+            SELECT e.exchange_id, e.date, e.date_precision, CAST(year(e.date) AS INTEGER) AS year,
+                   e.party_id, p.name AS party, p.name_zh AS party_zh, p.country_iso3, p.family AS party_family,
                    coalesce(c.name, '') AS country,
                    coalesce(c.region, '{vocab.INTERNATIONAL_BUCKET}') AS region,
                    coalesce(c.subregion, '{vocab.INTERNATIONAL_BUCKET}') AS subregion,
@@ -544,14 +562,20 @@ def ledger_info(con: duckdb.DuckDBPyConnection, path: Path | str = "") -> Ledger
 
 
 def content_hash(con: duckdb.DuckDBPyConnection) -> str:
-    """MD5 of every exchange with its party, independent of row ids and insertion order."""
+    """MD5 of every exchange with its party, independent of row ids and insertion order.
+
+    A party's Chinese name ends the line only when there is one (``concat_ws`` skips NULL), so a
+    ledger without Chinese names keeps the hash it had before the column existed (old backups
+    still verify).
+    """
     return _one_row(
         con,
         r"""SELECT md5(coalesce(string_agg(line, chr(10) ORDER BY line), '')) FROM (
               SELECT concat_ws('|', e.date, e.date_precision, p.name, coalesce(p.country_iso3, '\N'),
                                p.family, e.party_status, e.form, e.direction, e.level,
                                coalesce(e.event_id, '\N'), coalesce(CAST(e.delegation_size AS VARCHAR), '\N'),
-                               coalesce(e.topic, '\N'), coalesce(e.source, '\N')) AS line
+                               coalesce(e.topic, '\N'), coalesce(e.source, '\N'),
+                               p.name_zh) AS line
               FROM exchanges e JOIN parties p USING (party_id))""",
     )[0]
 

@@ -434,7 +434,7 @@ def leaderboard(
 ) -> pd.DataFrame:
     """The top N countries or parties by exchanges in the window, with change against the previous window.
 
-    Columns: rank, country_iso3, country, [party,] exchanges, share, last_date, previous_exchanges,
+    Columns: rank, country_iso3, country, [party, party_zh (its Chinese name, or null),] exchanges, share, last_date, previous_exchanges,
     change, change_pct, last_date_precision. Ties share a rank; the previous window has the same
     length and ends the year before the window starts. ``international=False`` leaves the
     international organisations (country_iso3 '') out of the ranking; shares stay shares of all
@@ -455,7 +455,10 @@ def leaderboard(
             keys = f"coalesce(country_iso3, '') AS country_iso3, {shown_country}"
             group, name = "1", "country"
         else:
-            keys = f"any_value(coalesce(country_iso3, '')) AS country_iso3, {shown_country}, any_value(party) AS party"
+            keys = (
+                f"any_value(coalesce(country_iso3, '')) AS country_iso3, {shown_country}, "
+                "any_value(party) AS party, any_value(party_zh) AS party_zh"
+            )
             group, name = "party_id", "party"
         sql = f"""
             WITH filtered AS (SELECT * FROM exchange_rows WHERE {where} AND year BETWEEN ? AND ?),
@@ -478,7 +481,7 @@ def leaderboard(
     frame["share"] = frame["share"].astype("float64")
     frame["change"] = frame["exchanges"] - frame["previous_exchanges"]
     frame["change_pct"] = _pct(frame["change"], frame["previous_exchanges"])
-    columns = ["rank", "country_iso3", "country", *(["party"] if kind == "party" else [])]
+    columns = ["rank", "country_iso3", "country", *(["party", "party_zh"] if kind == "party" else [])]
     columns += ["exchanges", "share", "last_date", "previous_exchanges", "change", "change_pct", "last_date_precision"]
     return frame[columns]
 

@@ -256,6 +256,7 @@ def test_reader_run_survives_connection_swapped_by_another_thread(ledger_with_pa
 RELEASED_STEPS = {
     1: "13f1789c2b578c059cd3de9a0b69c1b67e278515b65e22cf3b2a1b2377396f27",
     2: "3bbac2eb3622364a6689e2d24cc7f3896ac82e2174f5256c003fd7ee78927398",
+    3: "ffa33eff008743dc64070f2cefec3bc48b2158be0083223599283a59c6e7c854",
 }
 
 

@@ -238,6 +238,7 @@ def _write_batch(
             "date",
             "date_precision",
             "party",
+            "party_zh",
             "country_iso3",
             "party_family",
             "party_status",
@@ -256,13 +257,23 @@ def _write_batch(
     con.register("import_rows", rows)
     try:
         con.execute(
-            """INSERT INTO parties (party_id, name, country_iso3, family, batch_id)
-               SELECT ? + row_number() OVER (ORDER BY first_pos), party, country_iso3, party_family, ?
-               FROM (SELECT party, country_iso3, any_value(party_family) AS party_family, min(pos) AS first_pos
+            """INSERT INTO parties (party_id, name, name_zh, country_iso3, family, batch_id)
+               SELECT ? + row_number() OVER (ORDER BY first_pos), party, party_zh, country_iso3, party_family, ?
+               FROM (SELECT party, country_iso3, any_value(party_family) AS party_family, min(pos) AS first_pos,
+                            arg_min(party_zh, pos) FILTER (WHERE party_zh IS NOT NULL) AS party_zh
                      FROM import_rows GROUP BY party, country_iso3) n
                WHERE NOT EXISTS (SELECT 1 FROM parties p
                                  WHERE p.name = n.party AND coalesce(p.country_iso3, '') = coalesce(n.country_iso3, ''))""",
             [first_party, batch_id],
+        )
+        # A party already in the ledger without a Chinese name takes the file's (its first row's);
+        # one it has is kept.
+        con.execute(
+            """UPDATE parties p SET name_zh = n.party_zh
+               FROM (SELECT party, country_iso3, arg_min(party_zh, pos) AS party_zh
+                     FROM import_rows WHERE party_zh IS NOT NULL GROUP BY party, country_iso3) n
+               WHERE p.name_zh IS NULL AND p.name = n.party
+                 AND coalesce(p.country_iso3, '') = coalesce(n.country_iso3, '')"""
         )
         new_parties = con.execute("SELECT count(*) FROM parties WHERE batch_id = ?", [batch_id]).fetchall()[0][0]
         con.execute(
