@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import io
 import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from analytics import cli
+from analytics.ledger import connect_read_only
+from tests.ledgers import fingerprint
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -33,7 +37,7 @@ def test_init_demo_with_rows_and_seed_then_info(tmp_path, capsys):
     assert "Exchanges:      6,000" in out
     assert "DEMO" in out
     assert "Years:          1951–2025" in out
-    assert "Schema version: 2" in out
+    assert "Schema version: 3" in out
     assert "Last import:    none" in out
 
 
@@ -141,3 +145,102 @@ def test_init_names_the_bad_number(tmp_path, capsys, argv, message):
     assert exit_info.value.code == 2
     assert message in capsys.readouterr().err
     assert not (tmp_path / "x.duckdb").exists()
+
+
+# --------------------------------------------------------------------------- party_zh
+
+PARTY_ZH_FILE = (
+    "date,party,party_zh,country,party_family,form,direction\n"
+    "2019-04-16,Example Labour Party,示例工党,NZL,social_democratic,working_visit,inbound\n"
+    "2020-05,Example Labour Party,示例工党,NZL,social_democratic,study_trip,outbound\n"
+    "2021,Cedar Party,,NAM,socialist,working_visit,inbound\n"
+)
+
+
+def test_party_zh_is_imported_exported_and_ranked(tmp_path, capsys):
+    source = tmp_path / "rows.csv"
+    source.write_text(PARTY_ZH_FILE, encoding="utf-8")
+    db = tmp_path / "l.duckdb"
+    assert cli.main(["import", str(source), "--db", str(db)]) == 0
+    capsys.readouterr()
+
+    out = tmp_path / "back.csv"
+    assert cli.main(["export-ledger", "--out", str(out), "--db", str(db)]) == 0
+    capsys.readouterr()
+    exported = pd.read_csv(out, dtype=str, keep_default_na=False)
+    assert list(exported.columns[:3]) == ["date", "party", "party_zh"]
+    assert exported[["party", "party_zh"]].values.tolist() == [
+        ["Example Labour Party", "示例工党"],
+        ["Example Labour Party", "示例工党"],
+        ["Cedar Party", ""],
+    ]
+
+    assert cli.main(["metric", "leaderboard", "--kind", "party", "--from", "2019", "--db", str(db)]) == 0
+    board = pd.read_csv(io.StringIO(capsys.readouterr().out), keep_default_na=False)
+    assert board[["party", "party_zh", "exchanges"]].values.tolist() == [
+        ["Example Labour Party", "示例工党", 2],
+        ["Cedar Party", "", 1],
+    ]
+
+    # The exported file imports back into an empty ledger with the same content, Chinese names included.
+    again = tmp_path / "again.duckdb"
+    assert cli.main(["init", "--empty", "--db", str(again)]) == 0
+    assert cli.main(["import", str(out), "--db", str(again)]) == 0
+    assert fingerprint(db) == fingerprint(again)
+
+
+def test_a_party_keeps_the_chinese_name_of_the_file_that_brought_it(tmp_path, capsys):
+    """A later file neither names an existing party in Chinese nor renames it (docs/ledger-format.md)."""
+    db = tmp_path / "l.duckdb"
+    files = {
+        "first.csv": "2019,Cedar Party,,NAM",
+        "named.csv": "2019,Oak Party,橡树党,NAM",
+        "later.csv": "2020,Cedar Party,雪松党,NAM\n2020,Oak Party,另一个名字,NAM",
+    }
+    for name, rows in files.items():
+        path = tmp_path / name
+        lines = [f"{row},socialist,working_visit,inbound" for row in rows.split("\n")]
+        path.write_text("date,party,party_zh,country,party_family,form,direction\n" + "\n".join(lines) + "\n")
+        assert cli.main(["import", str(path), "--db", str(db)]) == 0
+    capsys.readouterr()
+    con = connect_read_only(db)
+    try:
+        found = con.execute("SELECT party, year, party_zh FROM exchange_rows ORDER BY party, year").fetchall()
+    finally:
+        con.close()
+    assert found == [
+        ("Cedar Party", 2019, None),
+        ("Cedar Party", 2020, None),
+        ("Oak Party", 2019, "橡树党"),
+        ("Oak Party", 2020, "橡树党"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("value", "reason"),
+    [
+        ("雪松\u202e党", "contains U+202E RIGHT-TO-LEFT OVERRIDE"),
+        ("长" * 32_768, "longer than 32,767 characters"),
+    ],
+    ids=["direction-control", "too-long"],
+)
+def test_a_bad_party_zh_is_refused_with_its_row_and_column(tmp_path, capsys, value, reason):
+    source = tmp_path / "bad.csv"
+    source.write_text(
+        "date,party,party_zh,country,party_family,form,direction\n"
+        "2019,Good Party,好党,NAM,socialist,working_visit,inbound\n"
+        f"2019,Cedar Party,{value},NAM,socialist,working_visit,inbound\n",
+        encoding="utf-8",
+    )
+    db = tmp_path / "l.duckdb"
+    assert cli.main(["init", "--empty", "--db", str(db)]) == 0
+    assert cli.main(["import", str(source), "--db", str(db)]) == 1
+    err = capsys.readouterr().err
+    [line] = [line for line in err.splitlines() if line.startswith("error:")]
+    assert line.startswith("error: row 3, party_zh ")
+    assert reason in line
+    con = connect_read_only(db)
+    try:
+        assert con.execute("SELECT count(*) FROM exchanges").fetchall() == [(0,)]
+    finally:
+        con.close()

@@ -266,15 +266,8 @@ def _write_batch(
                                  WHERE p.name = n.party AND coalesce(p.country_iso3, '') = coalesce(n.country_iso3, ''))""",
             [first_party, batch_id],
         )
-        # A party already in the ledger without a Chinese name takes the file's (its first row's);
-        # one it has is kept.
-        con.execute(
-            """UPDATE parties p SET name_zh = n.party_zh
-               FROM (SELECT party, country_iso3, arg_min(party_zh, pos) AS party_zh
-                     FROM import_rows WHERE party_zh IS NOT NULL GROUP BY party, country_iso3) n
-               WHERE p.name_zh IS NULL AND p.name = n.party
-                 AND coalesce(p.country_iso3, '') = coalesce(n.country_iso3, '')"""
-        )
+        # A party already in the ledger keeps its Chinese name (or its lack of one): DuckDB cannot
+        # update a row that exchanges reference (docs/ledger-format.md says how to add names).
         new_parties = con.execute("SELECT count(*) FROM parties WHERE batch_id = ?", [batch_id]).fetchall()[0][0]
         con.execute(
             """INSERT INTO exchanges (exchange_id, date, date_precision, party_id, party_status, form, direction,
