@@ -16,6 +16,7 @@ import pandas as pd
 
 from analytics import reference, vocab
 from analytics.errors import InvalidInputError
+from analytics.i18n import number, t
 
 FIRST_YEAR = 1951
 LAST_YEAR = 2025
@@ -536,9 +537,7 @@ def generate_demo(con, *, rows: int | None = None, seed: int = 1951, progress=No
     """Fill an empty ledger (schema and countries loaded) with demo data; returns rows written."""
     rows = default_rows() if rows is None else int(rows)
     if rows < MIN_ROWS:
-        raise InvalidInputError(
-            f"--rows must be at least {MIN_ROWS:,} so that the demo ledger keeps its calibration facts."
-        )
+        raise InvalidInputError(t("error.demo.rows_calibration", least=number(MIN_ROWS)))
     report = progress or (lambda message, fraction: None)
     rng = np.random.default_rng(seed)
     countries = con.execute("SELECT * FROM countries ORDER BY iso3").df()
@@ -555,7 +554,7 @@ def generate_demo(con, *, rows: int | None = None, seed: int = 1951, progress=No
     events = _events(parties, rng, scale)
     bilateral_total = rows - len(first_contacts) - len(events)
     if bilateral_total < 0:
-        raise InvalidInputError(f"--rows must be at least {len(first_contacts) + len(events):,} for this seed.")
+        raise InvalidInputError(t("error.demo.rows_seed", least=number(len(first_contacts) + len(events))))
     report("Drawing bilateral exchanges", 0.10)
     bilateral = _bilateral(parties, rng, bilateral_total)
     plan = pd.concat([first_contacts, bilateral], ignore_index=True)

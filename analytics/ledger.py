@@ -28,6 +28,7 @@ import pandas as pd
 
 from analytics import access, vocab
 from analytics.errors import DomainError
+from analytics.i18n import t
 from analytics.reference import countries as reference_countries
 
 SCHEMA_VERSION = 3
@@ -57,19 +58,20 @@ class LedgerQueryError(LedgerError):
 
 
 def query_frame(
-    con: duckdb.DuckDBPyConnection, sql: str, params: list | tuple = (), *, action: str = "read the ledger"
+    con: duckdb.DuckDBPyConnection, sql: str, params: list | tuple = (), *, action: str = "error.action.read_ledger"
 ) -> pd.DataFrame:
     """Run one read query on its own cursor and return its (small) result as a DataFrame.
 
     The one place a read query meets DuckDB: a ``duckdb.Error`` becomes a ``LedgerQueryError``
-    saying "Could not <action>: <DuckDB's text>". A cursor per query because Streamlit serves
-    sessions on threads.
+    saying "Could not <action>: <DuckDB's text>", ``action`` being the catalogue key of what the
+    query was for (a text that is no key is said as it is). A cursor per query because
+    Streamlit serves sessions on threads.
     """
     cursor = con.cursor()
     try:
         return cursor.execute(sql, list(params)).fetchdf()
     except duckdb.Error as error:
-        raise LedgerQueryError(f"Could not {action}: {error}") from error
+        raise LedgerQueryError(t("error.ledger.query", action=t(action), error=error)) from error
     finally:
         cursor.close()
 
@@ -171,20 +173,17 @@ assert len(MIGRATIONS) == SCHEMA_VERSION
 
 def _wrap(error: duckdb.Error, path: Path | None = None) -> LedgerError:
     text = str(error)
-    where = f" ({path})" if path else ""
+    where = t("error.ledger.where", path=path) if path else ""
     if "lock" in text.lower() and "conflicting" in text.lower():
-        return LedgerBusyError(
-            f"The ledger{where} is locked by another process. Close other programs that opened it "
-            "directly (a DuckDB shell, a notebook) and try again."
-        )
-    return LedgerError(f"Ledger error{where}: {text}")
+        return LedgerBusyError(t("error.ledger.locked", where=where))
+    return LedgerError(t("error.ledger.duckdb", where=where, error=text))
 
 
 def _one_row(con: duckdb.DuckDBPyConnection, sql: str, params: list | tuple = ()) -> tuple:
     """The single row an aggregate query returns (DuckDB always returns one)."""
     row = con.execute(sql, list(params)).fetchone()
     if row is None:
-        raise LedgerError(f"Ledger error: the query returned no row: {sql.split()[0]} ...")
+        raise LedgerError(t("error.ledger.no_row", statement=sql.split()[0]))
     return row
 
 
@@ -201,9 +200,7 @@ def migrate(con: duckdb.DuckDBPyConnection, target: int = SCHEMA_VERSION) -> int
     """Apply the missing migration steps up to ``target``; returns the version reached."""
     current = schema_version(con)
     if current > SCHEMA_VERSION:
-        raise LedgerError(
-            f"This ledger has schema version {current}, newer than this program's {SCHEMA_VERSION}: update the program."
-        )
+        raise LedgerError(t("error.ledger.schema_newer_program", found=current, expected=SCHEMA_VERSION))
     for step in range(current, target):
         for statement in MIGRATIONS[step]:
             con.execute(statement)
@@ -272,9 +269,7 @@ def _write_lock(path: Path, timeout_s: float = LOCK_TIMEOUT_S) -> Iterator[None]
                 break
             except BlockingIOError:
                 if time.monotonic() > deadline:
-                    raise LedgerBusyError(
-                        f"Another import or init is writing the ledger {path}; try again when it ends."
-                    ) from None
+                    raise LedgerBusyError(t("error.ledger.writing", path=path)) from None
                 time.sleep(0.05)
         try:
             # Whoever holds the lock is the only writer: leftovers are from a killed writer.
@@ -306,7 +301,7 @@ def write_transaction(path: Path | str) -> Iterator[duckdb.DuckDBPyConnection]:
     """
     path = Path(path)
     if not path.exists():
-        raise LedgerNotFoundError(f"No ledger at {path}. Create one with: python -m analytics init --db {path}")
+        raise LedgerNotFoundError(t("error.ledger.not_found", path=path))
     with _write_lock(path):
         temp = _temp_path(path)
         try:
@@ -346,7 +341,7 @@ def create_ledger(
     operator), audited in the access database beside the ledger.
     """
     path = Path(path)
-    refusal = f"A ledger already exists at {path}; add --force to replace it (its data will be lost)."
+    refusal = t("error.ledger.exists", path=path)
     if path.exists() and not force:
         raise LedgerExistsError(refusal)
     if not path.exists():
@@ -393,7 +388,7 @@ def connect_read_only(path: Path | str, *, retry_s: float = 5.0) -> duckdb.DuckD
     """A read-only connection; waits up to ``retry_s`` if another process holds a write lock."""
     path = Path(path)
     if not path.exists():
-        raise LedgerNotFoundError(f"No ledger at {path}. Create one with: python -m analytics init --db {path}")
+        raise LedgerNotFoundError(t("error.ledger.not_found", path=path))
     deadline = time.monotonic() + retry_s
     while True:
         try:
@@ -411,10 +406,7 @@ def connect_read_only(path: Path | str, *, retry_s: float = 5.0) -> duckdb.DuckD
         raise _wrap(error, path) from error
     if found != SCHEMA_VERSION:
         con.close()
-        raise LedgerError(
-            f"The ledger {path} has schema version {found}, this program expects {SCHEMA_VERSION}; "
-            "open it with prepare_ledger() (any CLI command does) to migrate it."
-        )
+        raise LedgerError(t("error.ledger.schema_old", path=path, found=found, expected=SCHEMA_VERSION))
     return con
 
 
@@ -425,7 +417,7 @@ def prepare_ledger(
     path = Path(path)
     if not path.exists():
         if not is_default:
-            raise LedgerNotFoundError(f"No ledger at {path}. Create one with: python -m analytics init --db {path}")
+            raise LedgerNotFoundError(t("error.ledger.not_found", path=path))
         with contextlib.suppress(LedgerExistsError):  # another process created it meanwhile
             create_ledger(path, demo=True, seed=seed, progress=progress)
         return path
@@ -439,9 +431,9 @@ def prepare_ledger(
     finally:
         con.close()
     if found == 0:
-        raise LedgerError(f"{path} is not a ledger made by this program (no schema version).")
+        raise LedgerError(t("error.ledger.not_a_ledger", path=path))
     if found > SCHEMA_VERSION:
-        raise LedgerError(f"The ledger {path} has schema version {found}, newer than this program's {SCHEMA_VERSION}.")
+        raise LedgerError(t("error.ledger.schema_newer", path=path, found=found, expected=SCHEMA_VERSION))
     if found < SCHEMA_VERSION or missing:
         # A newer program: migrate the copy (write_transaction does it before its transaction
         # starts) and add the countries its reference data gained. Names and regions of the
@@ -543,9 +535,9 @@ def ledger_info(con: duckdb.DuckDBPyConnection, path: Path | str = "") -> Ledger
     ).fetchone()
     last_import = None
     if batch:
-        last_import = f"batch {batch[0]}: {batch[1]} at {batch[2]:%Y-%m-%d %H:%M}, {batch[3]} rows"
+        last_import = t("cli.info.batch", batch=batch[0], file=batch[1], at=f"{batch[2]:%Y-%m-%d %H:%M}", rows=batch[3])
         if batch[4] is not None:
-            last_import += f" (undone {batch[4]:%Y-%m-%d %H:%M})"
+            last_import += t("cli.info.batch_undone", at=f"{batch[4]:%Y-%m-%d %H:%M}")
     return LedgerInfo(
         path=str(path),
         exchanges=exchanges,

@@ -15,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from analytics.errors import DomainError
+from analytics.i18n import t
 from analytics.settings import DATA_DIR
 
 COUNTRIES_CSV = DATA_DIR / "countries.csv"
@@ -106,12 +107,13 @@ def eras(path: Path | None = None) -> pd.DataFrame:
         return pd.DataFrame({"year": pd.Series(dtype="int64"), "label": [], "description": []})
     missing = {"year", "label"} - set(frame.columns)
     if missing:
-        raise ReferenceDataError(f"{path}: missing column(s) {', '.join(sorted(missing))}")
+        raise ReferenceDataError(t("error.reference.missing_columns", path=path, columns=", ".join(sorted(missing))))
     years = pd.to_numeric(frame["year"], errors="coerce")
     bad = years.isna()
     if bad.any():
         line = int(bad.idxmax()) + 2
-        raise ReferenceDataError(f"{path}, line {line}: year {frame.loc[bad.idxmax(), 'year']!r} is not a year")
+        value = repr(frame.loc[bad.idxmax(), "year"])
+        raise ReferenceDataError(t("error.reference.bad_year", path=path, line=line, value=value))
     frame["year"] = years.astype("int64")
     if "description" not in frame.columns:
         frame["description"] = ""

@@ -244,3 +244,95 @@ def test_a_bad_party_zh_is_refused_with_its_row_and_column(tmp_path, capsys, val
         assert con.execute("SELECT count(*) FROM exchanges").fetchall() == [(0,)]
     finally:
         con.close()
+
+
+# --------------------------------------------------------------------------- LEDGER_LANG
+
+VALID_DIMENSIONS = "party_family, party_status, form, direction, level, region, subregion, country_iso3"
+VALID_METRICS = (
+    "exchanges-per-year, by-family, by-status, by-form, by-direction, by-level, by-region, by-subregion, "
+    "by-country, breakdown, cross-table, region-by-year, family-by-year, family-by-region, first-contacts, "
+    "leaderboard, compare-periods, change-levels, concentration, kpis"
+)
+
+
+@pytest.mark.parametrize(
+    ("lang", "argv", "message"),
+    [
+        (
+            "en",
+            ["metric", "breakdown", "--dimension", "colour"],
+            f"error: Unknown dimension 'colour'. Valid dimensions: {VALID_DIMENSIONS}",
+        ),
+        (
+            "zh",
+            ["metric", "breakdown", "--dimension", "colour"],
+            f"错误：未知的维度 'colour'。可用维度：{VALID_DIMENSIONS}",
+        ),
+        (
+            "en",
+            ["metric", "leaderbord"],
+            f"error: Unknown metric 'leaderbord'. Did you mean 'leaderboard'? Valid metrics: {VALID_METRICS}",
+        ),
+        (
+            "zh",
+            ["metric", "leaderbord"],
+            f"错误：未知的指标 'leaderbord'。您是否要找 'leaderboard'？可用指标：{VALID_METRICS}",
+        ),
+        ("zh", ["metric", "by-family", "--format", "xml"], "错误：未知的格式 'xml'。可用格式：csv, json, table"),
+        ("zh", ["metric", "leaderboard", "--top", "0"], "错误：条数（top）至少为 1，而不是 0。"),
+        ("zh", ["metric", "by-family", "--party", "Nobody Party"], "错误：台账中没有名为 'Nobody Party' 的政党。"),
+        ("zh", ["init", "--empty", "--rows", "6000"], "错误：--rows 仅适用于演示台账；请去掉它或去掉 --empty。"),
+    ],
+)
+def test_errors_follow_ledger_lang(make_ledger, monkeypatch, capsys, lang, argv, message):
+    db = make_ledger([{"date": "1990-01-02", "party": "A", "country": "PER"}])
+    if argv[0] == "init":
+        db = db.with_name("new.duckdb")
+    monkeypatch.setenv("LEDGER_LANG", lang)
+    assert cli.main([*argv, "--db", str(db)]) == 2
+    captured = capsys.readouterr()
+    assert (captured.out, captured.err) == ("", message + "\n")
+
+
+@pytest.mark.parametrize(
+    ("lang", "message"),
+    [
+        ("en", "error: No ledger at {path}. Create one with: python -m analytics init --db {path}"),
+        ("zh", "错误：{path} 处没有台账。可用以下命令创建：python -m analytics init --db {path}"),
+    ],
+)
+@pytest.mark.parametrize("command", [["info"], ["metric", "kpis"], ["history"]])
+def test_a_missing_ledger_is_said_in_the_language_of_ledger_lang(tmp_path, monkeypatch, capsys, lang, message, command):
+    path = tmp_path / "nope.duckdb"
+    monkeypatch.setenv("LEDGER_LANG", lang)
+    assert cli.main([*command, "--db", str(path)]) == 2
+    assert capsys.readouterr().err == message.format(path=path) + "\n"
+
+
+def test_summaries_and_info_follow_ledger_lang(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("LEDGER_LANG", "zh")
+    db = tmp_path / "l.duckdb"
+    assert cli.main(["init", "--empty", "--db", str(db)]) == 0
+    assert capsys.readouterr().out == f"已在 {db} 创建空台账\n"
+    source = tmp_path / "rows.csv"
+    source.write_text(PARTY_ZH_FILE, encoding="utf-8")
+    assert cli.main(["import", str(source), "--db", str(db)]) == 0
+    assert capsys.readouterr().out == "已从 rows.csv 导入 3 行中的 3 行，批次号 1（2 个新政党）。\n"
+    out = tmp_path / "back.csv"
+    assert cli.main(["export-ledger", "--out", str(out), "--db", str(db)]) == 0
+    assert capsys.readouterr().out == f"已按导入格式将 3 条交往记录写入 {out}\n"
+    assert cli.main(["info", "--db", str(db)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[1] == "数据：          真实数据"
+    assert lines[2] == "交往记录：      3"
+    assert lines[-1].startswith("最近导入：      第 1 批：rows.csv，导入于 ")
+    assert lines[-1].endswith("，共 3 行")
+    assert cli.main(["undo", "1", "--db", str(db)]) == 0
+    assert capsys.readouterr().out == "已撤销第 1 批（rows.csv）：删除 3 条交往记录和 2 个政党。\n"
+
+
+def test_an_unknown_ledger_lang_is_one_english_error_line(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("LEDGER_LANG", "xx")
+    assert cli.main(["info", "--db", str(tmp_path / "l.duckdb")]) == 2
+    assert capsys.readouterr().err == "error: LEDGER_LANG='xx' is not a language: use one of en, zh\n"

@@ -17,6 +17,7 @@ from pathlib import Path
 from analytics import access, cli
 from analytics.backup import backup_ledger, restore_ledger
 from analytics.commands.ledger_args import ready_ledger
+from analytics.i18n import number, plural, t
 from analytics.importer import (
     FORCE_NOTE,
     ImportFileError,
@@ -116,10 +117,6 @@ def register(subparsers, common: argparse.ArgumentParser) -> None:
     export.set_defaults(handler=run_export_ledger)
 
 
-def _count(number: int, one: str, many: str) -> str:
-    return f"{number:,} {one if number == 1 else many}"
-
-
 def _err(line: str) -> None:
     print(line, file=sys.stderr)
 
@@ -142,50 +139,54 @@ def run_import(args) -> int:
         )
     except ImportFileError as error:
         for line in error.lines:
-            _err(f"error: {line}")
+            _err(cli.error_line(line))
         return 2
     refused = refusal(result, path, force=args.force) if args.dry_run else None
     if refused is not None:
-        _err(f"error: {refused}")
+        _err(cli.error_line(refused))
     for note in result.notes:
-        _err(f"warning: {note}")
+        _err(cli.warning_line(note))
     for line in problem_lines(result.problems):
         _err(line)
     rejected = result.rows_rejected
     if args.dry_run:
         print(
-            f"Dry run: {result.rows_read:,} rows read, {result.rows_valid:,} valid, {rejected:,} with errors; nothing written."
+            t(
+                "cli.import.dry_run",
+                read=number(result.rows_read),
+                valid=number(result.rows_valid),
+                rejected=number(rejected),
+            )
         )
         return 2 if refused is not None else 0 if result.complete else 1
     if result.rejected_error:
-        _err(f"error: {result.rejected_error}")
+        _err(cli.error_line(result.rejected_error))
     if not result.written:
         if result.rows_valid:
-            advice = f" Fix them, or add --skip-invalid to import the {result.rows_valid:,} valid rows."
+            advice = t("cli.import.fix_or_skip", valid=number(result.rows_valid))
         elif result.previous_batch is not None:
-            advice = (
-                f" This file was imported before as batch {result.previous_batch}: its rows already in the "
-                "ledger are refused as duplicates, even with --force."
-            )
+            advice = t("cli.import.imported_before", batch=result.previous_batch)
         else:
             advice = ""
-        print(
-            f"Nothing written: {rejected:,} of {result.rows_read:,} rows have errors (listed on standard error).{advice}"
-        )
+        print(t("cli.import.nothing_written", rejected=number(rejected), read=number(result.rows_read), advice=advice))
         if result.rejected_path:
-            print(f"The rejected rows are saved with the reasons in {result.rejected_path}")
+            print(t("cli.import.rejected_saved", path=result.rejected_path))
         return 1
     print(
-        f"Imported {result.rows_written:,} of {result.rows_read:,} rows from {result.file_name} as batch "
-        f"{result.batch_id} ({_count(result.new_parties, 'new party', 'new parties')})."
+        t(
+            "cli.import.imported",
+            written=number(result.rows_written),
+            read=number(result.rows_read),
+            file=result.file_name,
+            batch=result.batch_id,
+            parties=plural("cli.count.new_party", result.new_parties),
+        )
     )
     if rejected:
         saved = (
-            f"saved with the reasons in {result.rejected_path}"
-            if result.rejected_path
-            else "not saved (see the error above)"
+            t("cli.import.saved_in", path=result.rejected_path) if result.rejected_path else t("cli.import.not_saved")
         )
-        print(f"{_count(rejected, 'row', 'rows')} rejected; {saved}")
+        print(t("cli.import.rejected", rows=plural("cli.count.row", rejected), saved=saved))
         return 1
     return 0
 
@@ -198,10 +199,15 @@ def run_history(args) -> int:
     finally:
         con.close()
     if batches.empty:
-        print("No import batches yet.")
+        print(t("cli.history.none"))
         return 0
+    heads = {
+        key: t(f"cli.history.{key}") for key in ("batch", "imported_at", "by", "read", "written", "rejected", "undone")
+    }
     print(
-        f"{'batch':>5}  {'imported at (UTC)':<17}  {'by':<12} {'read':>9} {'written':>9} {'rejected':>9}  {'undone':<16}  file"
+        f"{cli.pad(heads['batch'], 5, right=True)}  {cli.pad(heads['imported_at'], 17)}  {cli.pad(heads['by'], 12)} "
+        f"{cli.pad(heads['read'], 9, right=True)} {cli.pad(heads['written'], 9, right=True)} "
+        f"{cli.pad(heads['rejected'], 9, right=True)}  {cli.pad(heads['undone'], 16)}  {t('cli.history.file')}"
     )
     for row in batches.itertuples(index=False):
         undone = f"{row.undone_at:%Y-%m-%d %H:%M}" if row.undone_at is not None and not _isnull(row.undone_at) else ""
@@ -224,8 +230,13 @@ def run_undo(args) -> int:
     path = ready_ledger(args)
     done = undo_batch(path, args.batch_id)
     print(
-        f"Undid batch {done.batch_id} ({done.file_name}): removed {_count(done.exchanges_removed, 'exchange', 'exchanges')} "
-        f"and {_count(done.parties_removed, 'party', 'parties')}."
+        t(
+            "cli.undo.done",
+            batch=done.batch_id,
+            file=done.file_name,
+            exchanges=plural("cli.count.exchange", done.exchanges_removed),
+            parties=plural("cli.count.party", done.parties_removed),
+        )
     )
     return 0
 
@@ -234,8 +245,13 @@ def run_backup(args) -> int:
     path = ready_ledger(args)
     info = backup_ledger(path, args.out)
     print(
-        f"Backed up {info.exchanges:,} exchanges, {info.parties:,} parties and {info.batches:,} import batches "
-        f"to {info.path}"
+        t(
+            "cli.backup.done",
+            exchanges=number(info.exchanges),
+            parties=number(info.parties),
+            batches=number(info.batches),
+            path=info.path,
+        )
     )
     return 0
 
@@ -247,8 +263,16 @@ def run_restore(args) -> int:
     done = restore_ledger(path, args.file, force=args.force)
     info = done.info
     print(
-        f"Restored {info.exchanges:,} exchanges, {info.parties:,} parties and {info.batches:,} import batches "
-        f"from {args.file} (backup of {info.created_at}) into {path}; it replaced {done.exchanges_before:,} exchanges."
+        t(
+            "cli.restore.done",
+            exchanges=number(info.exchanges),
+            parties=number(info.parties),
+            batches=number(info.batches),
+            file=args.file,
+            created=info.created_at,
+            path=path,
+            before=number(done.exchanges_before),
+        )
     )
     return 0
 
@@ -260,11 +284,11 @@ def run_export_ledger(args) -> int:
     access.audit(
         None, access.Action.DOWNLOAD, "ledger rows", f"to {written}, {rows:,} exchanges", db=access.access_path(path)
     )
-    print(f"Wrote {_count(rows, 'exchange', 'exchanges')} in the import format to {written}")
+    print(t("cli.export_ledger.done", exchanges=plural("cli.count.exchange", rows), path=written))
     return 0
 
 
 def run_template(args) -> int:
     written = write_template(args.out)
-    print(f"Wrote the import template to {written}")
+    print(t("cli.template.done", path=written))
     return 0
