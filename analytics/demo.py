@@ -543,25 +543,25 @@ def generate_demo(con, *, rows: int | None = None, seed: int = 1951, progress=No
     countries = con.execute("SELECT * FROM countries ORDER BY iso3").df()
     status = reference.countries().set_index("iso3")["un_status"]
     countries["un_status"] = countries["iso3"].map(status).fillna("territory")
-    report("Inventing parties", 0.02)
+    report(t("progress.demo.parties"), 0.02)
     parties = _make_parties(countries, rng)
     scale = rows / default_rows()
     engaged = parties[parties["first_year"] <= LAST_YEAR]
     first_contacts = pd.DataFrame(
         {"party_id": engaged["party_id"].to_numpy(), "year": engaged["first_year"].to_numpy()}
     )
-    report("Planning multilateral events", 0.05)
+    report(t("progress.demo.events"), 0.05)
     events = _events(parties, rng, scale)
     bilateral_total = rows - len(first_contacts) - len(events)
     if bilateral_total < 0:
         raise InvalidInputError(t("error.demo.rows_seed", least=number(len(first_contacts) + len(events))))
-    report("Drawing bilateral exchanges", 0.10)
+    report(t("progress.demo.bilateral"), 0.10)
     bilateral = _bilateral(parties, rng, bilateral_total)
     plan = pd.concat([first_contacts, bilateral], ignore_index=True)
     plan = plan.assign(form_code=-1, direction_code=-1, event_code=-1, day=-1)
     plan = pd.concat([plan, events], ignore_index=True)
     plan.attrs["event_ids"] = events.attrs["event_ids"]
-    report("Filling in dates, forms and levels", 0.25)
+    report(t("progress.demo.attributes"), 0.25)
     table = _attributes(plan, parties, rng, seed)
     # Ids in year order; a full date sort of 10 million rows costs more than it gives.
     order = np.argsort(plan["year"].to_numpy(), kind="stable")
@@ -583,7 +583,7 @@ def generate_demo(con, *, rows: int | None = None, seed: int = 1951, progress=No
         con.execute(f"INSERT INTO exchanges ({columns}) SELECT {columns} FROM demo_chunk")
         con.unregister("demo_chunk")
         report(
-            f"Writing exchanges {min(start + CHUNK_ROWS, len(table)):,} / {len(table):,}",
+            t("progress.demo.writing", done=number(min(start + CHUNK_ROWS, len(table))), total=number(len(table))),
             0.3 + 0.7 * min(start + CHUNK_ROWS, len(table)) / len(table),
         )
     con.execute(
