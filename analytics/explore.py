@@ -61,7 +61,7 @@ ORDER_COLUMNS: dict[str, str] = {
     "level": "level",
     "event_id": "event_id",
 }
-SEARCH_COLUMNS: tuple[str, ...] = ("party", "country", "topic", "event_id")
+SEARCH_COLUMNS: tuple[str, ...] = ("party", "party_zh", "country", "topic", "event_id")
 DEFAULT_LIMIT = 1000
 
 
@@ -232,8 +232,8 @@ def ledger_rows(
     offset: int = 0,
 ) -> pd.DataFrame:
     """The exchanges matching the filters (within their year window) and ``search`` (a case-
-    insensitive substring of party, country, topic or event id), sorted by ``order_by`` then
-    date and id. ``limit`` None returns every row. Columns: ``LEDGER_COLUMNS``."""
+    insensitive substring of party, its Chinese name, country, topic or event id), sorted by
+    ``order_by`` then date and id. ``limit`` None returns every row. Columns: ``LEDGER_COLUMNS``."""
     if order_by not in ORDER_COLUMNS:
         raise ExploreError(f"Cannot sort by {order_by!r}. Valid: {', '.join(ORDER_COLUMNS)}")
     filters = _windowed(con, filters)

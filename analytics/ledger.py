@@ -28,7 +28,7 @@ import pandas as pd
 
 from analytics import access, vocab
 from analytics.errors import DomainError
-from analytics.i18n import t
+from analytics.i18n import t, t_in
 from analytics.reference import countries as reference_countries
 
 SCHEMA_VERSION = 3
@@ -514,7 +514,23 @@ class LedgerInfo:
     is_demo: bool
     schema_version: int
     ledger_version: int
-    last_import: str | None
+    last_import: str | None  # in English, whatever the language: the info may be cached
+    # (batch id, file name, imported at, rows written, undone at or None) of the last import.
+    last_batch: tuple | None = None
+
+    def last_import_text(self) -> str | None:
+        """The last import in the current language: 'batch 3: file.csv at 2025-03-01 14:05, 120 rows'."""
+        return describe_batch(self.last_batch) if self.last_batch else None
+
+
+def describe_batch(batch: tuple, lang: str | None = None) -> str:
+    """An import batch (id, file, imported at, rows, undone at) in one line, in ``lang`` (else the current language)."""
+    values = {"batch": batch[0], "file": batch[1], "at": f"{batch[2]:%Y-%m-%d %H:%M}", "rows": batch[3]}
+    text = t_in(lang, "cli.info.batch", **values) if lang else t("cli.info.batch", **values)
+    if batch[4] is not None:
+        undone = f"{batch[4]:%Y-%m-%d %H:%M}"
+        text += t_in(lang, "cli.info.batch_undone", at=undone) if lang else t("cli.info.batch_undone", at=undone)
+    return text
 
 
 def ledger_info(con: duckdb.DuckDBPyConnection, path: Path | str = "") -> LedgerInfo:
@@ -533,11 +549,7 @@ def ledger_info(con: duckdb.DuckDBPyConnection, path: Path | str = "") -> Ledger
         """SELECT batch_id, file_name, imported_at, rows_written, undone_at FROM import_batches
            ORDER BY imported_at DESC, batch_id DESC LIMIT 1"""
     ).fetchone()
-    last_import = None
-    if batch:
-        last_import = t("cli.info.batch", batch=batch[0], file=batch[1], at=f"{batch[2]:%Y-%m-%d %H:%M}", rows=batch[3])
-        if batch[4] is not None:
-            last_import += t("cli.info.batch_undone", at=f"{batch[4]:%Y-%m-%d %H:%M}")
+    last_import = describe_batch(batch, "en") if batch else None
     return LedgerInfo(
         path=str(path),
         exchanges=exchanges,
@@ -550,6 +562,7 @@ def ledger_info(con: duckdb.DuckDBPyConnection, path: Path | str = "") -> Ledger
         schema_version=int(meta.get("schema_version", 0)),
         ledger_version=int(meta.get("ledger_version", 0)),
         last_import=last_import,
+        last_batch=tuple(batch) if batch else None,
     )
 
 

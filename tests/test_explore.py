@@ -143,3 +143,22 @@ def test_top_parties_per_family_in_one_query(con):
         },
         {"party_family": "liberal", "party": "Sun Party", "country": "Kenya", "exchanges": 1, "share": 1.0},
     ]
+
+
+def test_search_finds_a_party_by_its_chinese_name(tmp_path):
+    path = build_ledger(
+        tmp_path / "zh.duckdb",
+        [
+            {"date": "2005-01-02", "party": "Cedar Party", "party_zh": "雪松党", "country": "NAM"},
+            {"date": "2006-01-02", "party": "Oak Party", "country": "NAM"},
+        ],
+    )
+    con = connect_read_only(path)
+    try:
+        rows = explore.ledger_rows(con, SINCE_2000, search="雪松")
+        parties = explore.top_parties_per_family(con, SINCE_2000)
+    finally:
+        con.close()
+    assert rows[["party", "party_zh"]].values.tolist() == [["Cedar Party", "雪松党"]]
+    names = parties.set_index("party")["party_zh"]
+    assert names["Cedar Party"] == "雪松党" and names.isna()["Oak Party"]

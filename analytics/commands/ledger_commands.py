@@ -93,7 +93,7 @@ def run_info(args) -> int:
         ("cli.info.years", span),
         ("cli.info.schema_version", str(info.schema_version)),
         ("cli.info.ledger_version", str(info.ledger_version)),
-        ("cli.info.last_import", info.last_import or t("cli.info.none")),
+        ("cli.info.last_import", info.last_import_text() or t("cli.info.none")),
     ]
     for key, value in lines:
         print(cli.pad(t("cli.info.label", label=t(key)), 16) + value)
