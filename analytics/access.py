@@ -30,6 +30,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from analytics.errors import DomainError, InvalidInputError
+from analytics.i18n import t
 from analytics.settings import load_settings
 
 
@@ -61,7 +62,9 @@ class Role(enum.IntEnum):
         try:
             return cls[text.strip().upper()]
         except KeyError:
-            raise UserError(f"Unknown role {text!r}: use {', '.join(r.word for r in cls)}.") from None
+            raise UserError(
+                t("error.access.unknown_role", role=repr(text), valid=", ".join(r.word for r in cls))
+            ) from None
 
 
 class Action(enum.Enum):
@@ -224,7 +227,7 @@ def _connect(db: Path | str | None, *, write: bool = False) -> Iterator[sqlite3.
             os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
         con = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
     except (OSError, sqlite3.Error) as error:
-        raise AccessError(f"Cannot open the access database {path}: {error}") from None
+        raise AccessError(t("error.access.cannot_open", path=path, error=error)) from None
     with closing(con):
         try:
             con.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
@@ -240,10 +243,7 @@ def _connect(db: Path | str | None, *, write: bool = False) -> Iterator[sqlite3.
             else:
                 yield con
         except sqlite3.Error as error:
-            raise AccessError(
-                f"The access database {path} cannot be used ({error}); check the file and its folder, "
-                "or set LEDGER_ACCESS_DB."
-            ) from None
+            raise AccessError(t("error.access.unusable", path=path, error=error)) from None
 
 
 _prepared: set[str] = set()
@@ -267,7 +267,7 @@ def auth_mode() -> str:
     """``LEDGER_AUTH``: off, local or oidc."""
     mode = load_settings().auth.strip().lower()
     if mode not in AUTH_MODES:
-        raise InvalidInputError(f"LEDGER_AUTH={mode!r} is not a sign-in mode: use {', '.join(AUTH_MODES)}.")
+        raise InvalidInputError(t("error.access.auth_mode", mode=repr(mode), valid=", ".join(AUTH_MODES)))
     return mode
 
 
@@ -275,7 +275,7 @@ def idle_limit() -> dt.timedelta:
     """``LEDGER_SESSION_IDLE_MINUTES`` as a time span."""
     minutes = load_settings().session_idle_minutes
     if minutes < 1:
-        raise InvalidInputError(f"LEDGER_SESSION_IDLE_MINUTES={minutes} must be at least 1.")
+        raise InvalidInputError(t("error.access.idle_minutes", minutes=minutes))
     return dt.timedelta(minutes=minutes)
 
 
@@ -296,9 +296,8 @@ def _actor(actor: Actor | None) -> Actor:
 
 
 def _who_can(role: Role) -> str:
-    names = [r.word for r in Role if r >= role]
-    words = [("an " if n[0] in "aeiou" else "a ") + n for n in names]
-    return " or ".join(words)
+    """Who may do what needs ``role``: 'an analyst or an admin'."""
+    return t(f"error.access.who.{role.word}")
 
 
 def require(
@@ -315,8 +314,14 @@ def _require(actor: Actor, action: Action, word: str, object: str, details: str,
     needed = MINIMUM_ROLE[action]
     audit(actor, word, object, _joined(details, f"needs {needed.word}"), "refused", db=db)
     raise AccessDeniedError(
-        f"{actor.role.word} {actor.name} may not {action.value.replace('_', ' ')}: {_who_can(needed)} can "
-        f"(ask an admin to run: python -m analytics user role {actor.name} {needed.word})."
+        t(
+            "error.access.denied",
+            role=t(f"error.access.role.{actor.role.word}"),
+            name=actor.name,
+            action=t(f"error.access.action.{action.value}"),
+            who=_who_can(needed),
+            needed=needed.word,
+        )
     )
 
 
@@ -387,7 +392,7 @@ def _day(value: dt.date | dt.datetime | str) -> str:
         try:
             value = dt.datetime.fromisoformat(value.strip())
         except ValueError:
-            raise InvalidInputError(f"{value!r} is not a date: use YYYY-MM-DD.") from None
+            raise InvalidInputError(t("error.access.not_a_date", value=repr(value))) from None
     if not isinstance(value, dt.datetime):
         value = dt.datetime.combine(value, dt.time())
     return _stamp(value)
@@ -439,13 +444,13 @@ def _dummy_hash() -> str:
 def _check_name(name: str) -> str:
     name = name.strip()
     if not name or len(name) > MAX_NAME or any(not c.isprintable() for c in name):
-        raise UserError(f"A user name has 1 to {MAX_NAME} printable characters; {name[:MAX_NAME]!r} has not.")
+        raise UserError(t("error.access.user_name", most=MAX_NAME, name=repr(name[:MAX_NAME])))
     return name
 
 
 def _check_password(password: str) -> str:
     if len(password) < MIN_PASSWORD:
-        raise UserError(f"A password needs at least {MIN_PASSWORD} characters.")
+        raise UserError(t("error.access.password_short", least=MIN_PASSWORD))
     return password
 
 
@@ -455,7 +460,7 @@ def _role_of(con: sqlite3.Connection, name: str) -> Role | None:
 
 
 def _missing(name: str) -> UserError:
-    return UserError(f"There is no user {name!r} (see: python -m analytics user list).")
+    return UserError(t("error.access.no_user", name=repr(name)))
 
 
 def add_user(
@@ -468,7 +473,7 @@ def add_user(
         stamp = _stamp(None)
         with _connect(db, write=True) as con:
             if _role_of(con, name) is not None:
-                raise UserError(f"User {name!r} exists already; change it with 'user passwd' or 'user role'.")
+                raise UserError(t("error.access.user_exists", name=repr(name)))
             con.execute(
                 "INSERT INTO users (name, role, password_hash, created_at, updated_at) VALUES (?, ?, ?, ?, ?)",
                 [name, role.word, hashed, stamp, stamp],

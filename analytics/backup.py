@@ -22,6 +22,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from analytics import access, atomic, formats
+from analytics.i18n import number, t
 from analytics.importer import restart_transaction
 from analytics.ledger import (
     SCHEMA_VERSION,
@@ -87,7 +88,7 @@ def _backup_bytes(ledger: Path | str) -> tuple[bytes, BackupInfo]:
         }
         fingerprint = content_hash(con)
     except duckdb.Error as error:
-        raise LedgerError(f"Could not back up {ledger}: {error}") from error
+        raise LedgerError(t("error.backup.failed", ledger=ledger, error=error)) from error
     finally:
         con.close()
     meta = dict(zip(tables["meta"].column("key").to_pylist(), tables["meta"].column("value").to_pylist(), strict=True))
@@ -143,26 +144,28 @@ def read_backup(source: Path | str | bytes) -> tuple[dict, dict[str, pa.Table]]:
     try:
         handle = io.BytesIO(source) if isinstance(source, bytes) else open(source, "rb")  # noqa: SIM115
     except FileNotFoundError:
-        raise BackupError(f"No backup file at {name}.") from None
+        raise BackupError(t("error.backup.not_found", name=name)) from None
     try:
         with handle, zipfile.ZipFile(handle) as archive:
             manifest = json.loads(archive.read("manifest.json"))
             if manifest.get("format") != FORMAT:
-                raise BackupError(f"{name} is not a ledger backup made by this program (no {FORMAT} manifest).")
+                raise BackupError(t("error.backup.not_a_backup", name=name, format=FORMAT))
             tables = {table: pq.read_table(io.BytesIO(archive.read(f"{table}.parquet"))) for table in (*TABLES, "meta")}
     except (zipfile.BadZipFile, KeyError, json.JSONDecodeError, pa.ArrowException, OSError) as error:
-        raise BackupError(
-            f"{name} is not a readable ledger backup ({error}); make one with: python -m analytics backup --out FILE"
-        ) from None
+        raise BackupError(t("error.backup.unreadable", name=name, error=error)) from None
     if int(manifest.get("schema_version", 0)) > SCHEMA_VERSION:
-        raise BackupError(
-            f"{name} comes from a newer program (schema version {manifest['schema_version']}, this one reads up to {SCHEMA_VERSION}): update the program."
-        )
+        raise BackupError(t("error.backup.newer", name=name, found=manifest["schema_version"], expected=SCHEMA_VERSION))
     for table in TABLES:
         expected = int(manifest["rows"][table])
         if tables[table].num_rows != expected:
             raise BackupError(
-                f"{name} is damaged: {table} holds {tables[table].num_rows:,} rows, its manifest says {expected:,}."
+                t(
+                    "error.backup.damaged",
+                    name=name,
+                    table=table,
+                    found=number(tables[table].num_rows),
+                    expected=number(expected),
+                )
             )
     return manifest, tables
 
@@ -206,10 +209,7 @@ def _restore(ledger: Path, source: Path | str | bytes, *, force: bool) -> Restor
             "SELECT (SELECT count(*) FROM exchanges), (SELECT count(*) FROM meta WHERE key = 'is_demo' AND value = 'true')"
         ).fetchall()[0]
         if before and not demo and not force:
-            raise BackupError(
-                f"The ledger {ledger} holds {before:,} real exchanges that a restore would replace: "
-                "back it up first, then add --force."
-            )
+            raise BackupError(t("error.backup.would_replace", ledger=ledger, count=number(before)))
         con.execute("SET enable_progress_bar = false")
         con.execute("DELETE FROM exchanges")
         restart_transaction(con)  # DuckDB deletes parents only once their children's deletion is committed
@@ -230,10 +230,7 @@ def _restore(ledger: Path, source: Path | str | bytes, *, force: bool) -> Restor
             set_meta(con, is_demo="false")
         restored = content_hash(con)
         if restored != manifest["content_hash"]:
-            raise BackupError(
-                f"Restore stopped, nothing changed: the restored content does not match the backup's hash "
-                f"({restored} instead of {manifest['content_hash']})."
-            )
+            raise BackupError(t("error.backup.hash", found=restored, expected=manifest["content_hash"]))
     return RestoreResult(
         exchanges_before=int(before), info=_info(manifest, "" if isinstance(source, bytes) else str(source))
     )
@@ -249,14 +246,12 @@ def _insert(con: duckdb.DuckDBPyConnection, name: str, table: pa.Table) -> None:
     # Identifiers come from the ledger's own schema; a backup's column missing there is an error.
     unknown = [column for column in table.column_names if column not in columns]
     if unknown:
-        raise BackupError(f"The backup's {name} table has columns this program does not know: {', '.join(unknown)}.")
+        raise BackupError(t("error.backup.unknown_columns", table=name, columns=", ".join(unknown)))
     listed = ", ".join(f'"{column}"' for column in table.column_names)
     con.register("restore_rows", table)
     try:
         con.execute(f"INSERT INTO {name} ({listed}) SELECT {listed} FROM restore_rows")
     except duckdb.Error as error:
-        raise BackupError(
-            f"Restore stopped, nothing changed: the backup's {name} table does not fit the ledger ({error})."
-        ) from error
+        raise BackupError(t("error.backup.misfit", table=name, error=error)) from error
     finally:
         con.unregister("restore_rows")

@@ -2,7 +2,8 @@
 
 ``main(argv)`` builds the parser from the modules in ``analytics.commands`` and runs one
 command. Errors print one clear line per problem on standard error and give a non-zero exit
-code; tests call ``main([...])`` directly.
+code; tests call ``main([...])`` directly. Help text is English; messages (errors, summaries)
+are in the language of ``LEDGER_LANG``, which ``main`` makes the language of the run.
 """
 
 from __future__ import annotations
@@ -10,9 +11,12 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+import unicodedata
 from pathlib import Path
 
+from analytics import i18n
 from analytics.errors import DomainError
+from analytics.i18n import t
 from analytics.settings import DEFAULT_DB_PATH, load_settings
 
 COMMAND_MODULES = (
@@ -27,6 +31,27 @@ COMMAND_MODULES = (
 
 class CommandError(DomainError):
     """A command failed for a reason the user can fix; the message says what and where."""
+
+
+def error_line(message: object) -> str:
+    """One problem as the CLI prints it on standard error: 'error: <message>'."""
+    return t("cli.error", message=message)
+
+
+def warning_line(message: object) -> str:
+    """One warning as the CLI prints it on standard error: 'warning: <message>'."""
+    return t("cli.warning", message=message)
+
+
+def width(text: str) -> int:
+    """Columns ``text`` takes on a terminal (a Chinese character takes two)."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def pad(text: str, columns: int, *, right: bool = False) -> str:
+    """``text`` padded with spaces to ``columns`` terminal columns (on the left when ``right``)."""
+    fill = " " * max(0, columns - width(text))
+    return fill + text if right else text + fill
 
 
 def stderr_progress(message: str, fraction: float) -> None:
@@ -57,13 +82,19 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run one command; returns the exit code."""
+    """Run one command in the language of ``LEDGER_LANG``; returns the exit code."""
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        return int(args.handler(args) or 0)
-    except DomainError as error:
-        print(f"error: {error}", file=sys.stderr)
+        lang = i18n.default_language()
+    except i18n.LanguageError as error:
+        print(f"error: {error}", file=sys.stderr)  # no language to say it in
         return 2
-    except BrokenPipeError:
-        return 0
+    with i18n.using(lang):
+        try:
+            return int(args.handler(args) or 0)
+        except DomainError as error:
+            print(error_line(error), file=sys.stderr)
+            return 2
+        except BrokenPipeError:
+            return 0

@@ -16,6 +16,7 @@ import pandas as pd
 
 from analytics import reference, vocab
 from analytics.errors import InvalidInputError
+from analytics.i18n import number, t
 
 FIRST_YEAR = 1951
 LAST_YEAR = 2025
@@ -216,6 +217,106 @@ def _make_parties(countries: pd.DataFrame, rng: np.random.Generator) -> pd.DataF
     )
     parties["party_id"] = np.arange(1, len(parties) + 1, dtype=np.int32)
     return parties
+
+
+# The invented names in Chinese, part by part: a name is "<qualifier> <noun> <type>", "<qualifier>
+# Party of the <noun>" or (an organisation) "<qualifier> <noun> <organisation type>", and reads in
+# Chinese noun first, as party names do there ("Communist Dawn Party" is 曙光共产党).
+QUALIFIERS_ZH = {
+    "Communist": "共产主义",
+    "Workers'": "工人",
+    "Proletarian": "无产阶级",
+    "Red Banner": "红旗",
+    "Socialist": "社会主义",
+    "Workers' Socialist": "社会主义工人",
+    "Popular Left": "人民左翼",
+    "United Left": "联合左翼",
+    "Social Democratic": "社会民主",
+    "Labour": "劳工",
+    "Democratic Labour": "民主劳工",
+    "Social Labour": "社会劳工",
+    "National Democratic": "民族民主",
+    "Patriotic": "爱国",
+    "People's": "人民",
+    "Liberation": "解放",
+    "Liberal": "自由",
+    "Free Democratic": "自由民主",
+    "Civic": "公民",
+    "Reform": "改革",
+    "Conservative": "保守",
+    "Christian Democratic": "基督教民主",
+    "National Union": "民族团结",
+    "Heritage": "传承",
+    "Green": "绿色",
+    "Ecological": "生态",
+    "Green Future": "绿色未来",
+    "Centre": "中间",
+    "Citizens'": "市民",
+    "Regional": "地区",
+    "Independent": "独立",
+    "Progressive": "进步",
+    "Democratic": "民主",
+    "Left": "左翼",
+    "Centrist": "中间派",
+}
+NOUNS_ZH = {
+    "Dawn": "曙光",
+    "Horizon": "地平线",
+    "Compass": "罗盘",
+    "Meridian": "子午线",
+    "Harvest": "丰收",
+    "Beacon": "灯塔",
+    "Keystone": "基石",
+    "Lantern": "明灯",
+    "Bridge": "桥梁",
+    "Anchor": "船锚",
+    "Summit": "高峰",
+    "Crossroads": "十字路口",
+    "Covenant": "盟约",
+    "Tide": "潮流",
+    "Cedar": "雪松",
+    "Flame": "火焰",
+    "Orchard": "果园",
+    "River": "江河",
+    "Pillar": "支柱",
+    "Mosaic": "多彩",
+    "Harmony": "和谐",
+    "Evergreen": "长青",
+    "Sunrise": "旭日",
+    "Frontier": "前沿",
+    "Hearth": "家园",
+    "Granary": "粮仓",
+}
+TYPES_ZH = {
+    "Party": "党",
+    "Movement": "运动",
+    "Alliance": "联盟",
+    "Front": "阵线",
+    "Union": "同盟",
+    "Congress": "大会党",
+    "League": "联合会",
+    "Network of Parties": "政党网络",
+    "Forum of Parties": "政党论坛",
+    "Association of Parties": "政党协会",
+    "Council of Parties": "政党理事会",
+    "Conference of Parties": "政党会议",
+}
+
+
+def chinese_name(name: str) -> str | None:
+    """The Chinese name of an invented demo party (None for a name not made of the parts above)."""
+    if " Party of the " in name:
+        qualifier, noun = name.split(" Party of the ", 1)
+        parts = (QUALIFIERS_ZH.get(qualifier), NOUNS_ZH.get(noun))
+        # Qualifier first, so that it differs from "<qualifier> <noun> Party" of the same country.
+        return None if None in parts else f"{parts[0]}{parts[1]}党".replace("共产主义党", "共产党")
+    for kind, kind_zh in sorted(TYPES_ZH.items(), key=lambda item: -len(item[0])):
+        if name.endswith(" " + kind):
+            words = name[: -len(kind) - 1].rsplit(" ", 1)
+            if len(words) == 2 and words[0] in QUALIFIERS_ZH and words[1] in NOUNS_ZH:
+                return (NOUNS_ZH[words[1]] + QUALIFIERS_ZH[words[0]] + kind_zh).replace("共产主义党", "共产党")
+            return None
+    return None
 
 
 def _party_name(family: str, rng: np.random.Generator, used: set[str]) -> str:
@@ -436,42 +537,44 @@ def generate_demo(con, *, rows: int | None = None, seed: int = 1951, progress=No
     """Fill an empty ledger (schema and countries loaded) with demo data; returns rows written."""
     rows = default_rows() if rows is None else int(rows)
     if rows < MIN_ROWS:
-        raise InvalidInputError(
-            f"--rows must be at least {MIN_ROWS:,} so that the demo ledger keeps its calibration facts."
-        )
+        raise InvalidInputError(t("error.demo.rows_calibration", least=number(MIN_ROWS)))
     report = progress or (lambda message, fraction: None)
     rng = np.random.default_rng(seed)
     countries = con.execute("SELECT * FROM countries ORDER BY iso3").df()
     status = reference.countries().set_index("iso3")["un_status"]
     countries["un_status"] = countries["iso3"].map(status).fillna("territory")
-    report("Inventing parties", 0.02)
+    report(t("progress.demo.parties"), 0.02)
     parties = _make_parties(countries, rng)
     scale = rows / default_rows()
     engaged = parties[parties["first_year"] <= LAST_YEAR]
     first_contacts = pd.DataFrame(
         {"party_id": engaged["party_id"].to_numpy(), "year": engaged["first_year"].to_numpy()}
     )
-    report("Planning multilateral events", 0.05)
+    report(t("progress.demo.events"), 0.05)
     events = _events(parties, rng, scale)
     bilateral_total = rows - len(first_contacts) - len(events)
     if bilateral_total < 0:
-        raise InvalidInputError(f"--rows must be at least {len(first_contacts) + len(events):,} for this seed.")
-    report("Drawing bilateral exchanges", 0.10)
+        raise InvalidInputError(t("error.demo.rows_seed", least=number(len(first_contacts) + len(events))))
+    report(t("progress.demo.bilateral"), 0.10)
     bilateral = _bilateral(parties, rng, bilateral_total)
     plan = pd.concat([first_contacts, bilateral], ignore_index=True)
     plan = plan.assign(form_code=-1, direction_code=-1, event_code=-1, day=-1)
     plan = pd.concat([plan, events], ignore_index=True)
     plan.attrs["event_ids"] = events.attrs["event_ids"]
-    report("Filling in dates, forms and levels", 0.25)
+    report(t("progress.demo.attributes"), 0.25)
     table = _attributes(plan, parties, rng, seed)
     # Ids in year order; a full date sort of 10 million rows costs more than it gives.
     order = np.argsort(plan["year"].to_numpy(), kind="stable")
     table = table.take(order).reset_index(drop=True)
     table.insert(0, "exchange_id", np.arange(1, len(table) + 1, dtype=np.int64))
 
-    party_table = parties[["party_id", "name", "country_iso3", "family"]]
+    # Every invented party has its Chinese name, so the demo reads fully in Chinese; a real ledger
+    # may have some (the import column party_zh), and the views fall back to the recorded name.
+    party_table = parties[["party_id", "name", "country_iso3", "family"]].assign(
+        name_zh=parties["name"].map(chinese_name)
+    )
     con.register("demo_parties", party_table)
-    con.execute("INSERT INTO parties (party_id, name, country_iso3, family) SELECT * FROM demo_parties")
+    con.execute("INSERT INTO parties (party_id, name, country_iso3, family, name_zh) SELECT * FROM demo_parties")
     con.unregister("demo_parties")
     columns = ", ".join(table.columns)
     for start in range(0, len(table), CHUNK_ROWS):
@@ -480,7 +583,7 @@ def generate_demo(con, *, rows: int | None = None, seed: int = 1951, progress=No
         con.execute(f"INSERT INTO exchanges ({columns}) SELECT {columns} FROM demo_chunk")
         con.unregister("demo_chunk")
         report(
-            f"Writing exchanges {min(start + CHUNK_ROWS, len(table)):,} / {len(table):,}",
+            t("progress.demo.writing", done=number(min(start + CHUNK_ROWS, len(table))), total=number(len(table))),
             0.3 + 0.7 * min(start + CHUNK_ROWS, len(table)) / len(table),
         )
     con.execute(

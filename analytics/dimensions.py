@@ -299,5 +299,5 @@ def resolve(name: object, *, allow_year: bool = False, error: type[InvalidInputE
     key = str(name).strip().lower().replace("-", "_") if name is not None else ""
     key = _ALIASES.get(key, key)
     if key not in valid:
-        raise error(f"Unknown dimension {name!r}. Valid dimensions: {', '.join(valid)}")
+        raise error(t("error.dimension.unknown", name=repr(name), valid=", ".join(valid)))
     return key

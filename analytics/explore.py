@@ -44,6 +44,7 @@ LEDGER_COLUMNS: tuple[str, ...] = (
     "date",
     "date_precision",
     "party",
+    "party_zh",
     "country",
     "country_iso3",
     "region",
@@ -72,7 +73,7 @@ ORDER_COLUMNS: dict[str, str] = {
     "level": "level",
     "event_id": "event_id",
 }
-SEARCH_COLUMNS: tuple[str, ...] = ("party", "country", "topic", "event_id")
+SEARCH_COLUMNS: tuple[str, ...] = ("party", "party_zh", "country", "topic", "event_id")
 DEFAULT_LIMIT = 1000
 
 
@@ -222,19 +223,17 @@ def _iso2_by_name() -> dict[str, str]:
 def top_parties_per_family(con: duckdb.DuckDBPyConnection, filters: Filters | None, top: int = 5) -> pd.DataFrame:
     """The ``top`` parties of each party family by exchanges in the filters' window, in one query.
 
-    Columns: party_family, rank, party, country_iso3 ('' for an organisation), country,
-    exchanges, share (of the family's exchanges); and party_zh (the name recorded in Chinese, or
-    None) when the ledger has that column. Ties are broken by party name.
+    Columns: party_family, rank, party, party_zh (its Chinese name, or null), country_iso3 ('' for
+    an organisation), country, exchanges, share (of the family's exchanges). Ties are broken by
+    party name.
     """
     filters = _windowed(con, filters)
     where, params = filters.where()
-    chinese = has_party_zh(con)
     frame = query_frame(
         con,
         f"""
         WITH grouped AS (
-            SELECT party_family, party_id, any_value(party) AS party,
-                   {"any_value(nullif(trim(party_zh), '')) AS party_zh," if chinese else ""}
+            SELECT party_family, party_id, any_value(party) AS party, any_value(party_zh) AS party_zh,
                    any_value(coalesce(country_iso3, '')) AS country_iso3, any_value(country) AS country,
                    count(*) AS exchanges
             FROM exchange_rows WHERE {where} GROUP BY party_family, party_id),
@@ -242,7 +241,7 @@ def top_parties_per_family(con: duckdb.DuckDBPyConnection, filters: Filters | No
             SELECT *, exchanges / sum(exchanges) OVER (PARTITION BY party_family) AS share,
                    row_number() OVER (PARTITION BY party_family ORDER BY exchanges DESC, party, country_iso3) AS rank
             FROM grouped)
-        SELECT party_family, rank, party, {"party_zh, " if chinese else ""}country_iso3, country, exchanges, share
+        SELECT party_family, rank, party, party_zh, country_iso3, country, exchanges, share
         FROM ranked WHERE rank <= ? ORDER BY party_family, rank""",
         [*params, int(top)],
     )
@@ -250,17 +249,6 @@ def top_parties_per_family(con: duckdb.DuckDBPyConnection, filters: Filters | No
     frame["rank"] = frame["rank"].astype("int64")
     frame["exchanges"] = frame["exchanges"].astype("int64")
     return frame
-
-
-def has_party_zh(con: duckdb.DuckDBPyConnection) -> bool:
-    """True when the ledger's ``exchange_rows`` has the optional ``party_zh`` column (the party's
-    name recorded in Chinese; ledgers made before it have none)."""
-    frame = query_frame(
-        con,
-        "SELECT count(*) AS n FROM information_schema.columns WHERE table_name = 'exchange_rows' AND column_name = ?",
-        ["party_zh"],
-    )
-    return bool(frame["n"].iloc[0])
 
 
 def _search_clause(search: str | None) -> tuple[str, list]:
@@ -282,8 +270,8 @@ def ledger_rows(
     offset: int = 0,
 ) -> pd.DataFrame:
     """The exchanges matching the filters (within their year window) and ``search`` (a case-
-    insensitive substring of party, country, topic or event id), sorted by ``order_by`` then
-    date and id. ``limit`` None returns every row. Columns: ``LEDGER_COLUMNS``."""
+    insensitive substring of party, its Chinese name, country, topic or event id), sorted by
+    ``order_by`` then date and id. ``limit`` None returns every row. Columns: ``LEDGER_COLUMNS``."""
     if order_by not in ORDER_COLUMNS:
         raise ExploreError(t("explore.error.sort", name=repr(order_by), valid=", ".join(ORDER_COLUMNS)))
     filters = _windowed(con, filters)

@@ -28,9 +28,10 @@ import pandas as pd
 
 from analytics import access, vocab
 from analytics.errors import DomainError
+from analytics.i18n import t, t_in
 from analytics.reference import countries as reference_countries
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 LOCK_TIMEOUT_S = 30.0
 
 Progress = Callable[[str, float], None]
@@ -57,19 +58,20 @@ class LedgerQueryError(LedgerError):
 
 
 def query_frame(
-    con: duckdb.DuckDBPyConnection, sql: str, params: list | tuple = (), *, action: str = "read the ledger"
+    con: duckdb.DuckDBPyConnection, sql: str, params: list | tuple = (), *, action: str = "error.action.read_ledger"
 ) -> pd.DataFrame:
     """Run one read query on its own cursor and return its (small) result as a DataFrame.
 
     The one place a read query meets DuckDB: a ``duckdb.Error`` becomes a ``LedgerQueryError``
-    saying "Could not <action>: <DuckDB's text>". A cursor per query because Streamlit serves
-    sessions on threads.
+    saying "Could not <action>: <DuckDB's text>", ``action`` being the catalogue key of what the
+    query was for (a text that is no key is said as it is). A cursor per query because
+    Streamlit serves sessions on threads.
     """
     cursor = con.cursor()
     try:
         return cursor.execute(sql, list(params)).fetchdf()
     except duckdb.Error as error:
-        raise LedgerQueryError(f"Could not {action}: {error}") from error
+        raise LedgerQueryError(t("error.ledger.query", action=t(action), error=error)) from error
     finally:
         cursor.close()
 
@@ -147,26 +149,41 @@ MIGRATIONS: list[list[str]] = [
             JOIN parties p USING (party_id)
             LEFT JOIN countries c ON c.iso3 = p.country_iso3""",
     ],
+    [
+        # The party's name in Chinese (optional, import column party_zh), shown in Chinese views.
+        # A nullable column added in place: DuckDB adds it without rewriting the rows, and the
+        # step runs like every migration on the copy that write_transaction renames over the file.
+        "ALTER TABLE parties ADD COLUMN name_zh VARCHAR",
+        f"""CREATE OR REPLACE VIEW exchange_rows AS
+            SELECT e.exchange_id, e.date, e.date_precision, CAST(year(e.date) AS INTEGER) AS year,
+                   e.party_id, p.name AS party, p.name_zh AS party_zh, p.country_iso3, p.family AS party_family,
+                   coalesce(c.name, '') AS country,
+                   coalesce(c.region, '{vocab.INTERNATIONAL_BUCKET}') AS region,
+                   coalesce(c.subregion, '{vocab.INTERNATIONAL_BUCKET}') AS subregion,
+                   e.party_status, e.form, e.direction, e.level, e.event_id,
+                   coalesce(e.event_id, 'row:' || CAST(e.exchange_id AS VARCHAR)) AS event_key,
+                   e.delegation_size, e.topic, e.source, e.batch_id
+            FROM exchanges e
+            JOIN parties p USING (party_id)
+            LEFT JOIN countries c ON c.iso3 = p.country_iso3""",
+    ],
 ]
 assert len(MIGRATIONS) == SCHEMA_VERSION
 
 
 def _wrap(error: duckdb.Error, path: Path | None = None) -> LedgerError:
     text = str(error)
-    where = f" ({path})" if path else ""
+    where = t("error.ledger.where", path=path) if path else ""
     if "lock" in text.lower() and "conflicting" in text.lower():
-        return LedgerBusyError(
-            f"The ledger{where} is locked by another process. Close other programs that opened it "
-            "directly (a DuckDB shell, a notebook) and try again."
-        )
-    return LedgerError(f"Ledger error{where}: {text}")
+        return LedgerBusyError(t("error.ledger.locked", where=where))
+    return LedgerError(t("error.ledger.duckdb", where=where, error=text))
 
 
 def _one_row(con: duckdb.DuckDBPyConnection, sql: str, params: list | tuple = ()) -> tuple:
     """The single row an aggregate query returns (DuckDB always returns one)."""
     row = con.execute(sql, list(params)).fetchone()
     if row is None:
-        raise LedgerError(f"Ledger error: the query returned no row: {sql.split()[0]} ...")
+        raise LedgerError(t("error.ledger.no_row", statement=sql.split()[0]))
     return row
 
 
@@ -183,9 +200,7 @@ def migrate(con: duckdb.DuckDBPyConnection, target: int = SCHEMA_VERSION) -> int
     """Apply the missing migration steps up to ``target``; returns the version reached."""
     current = schema_version(con)
     if current > SCHEMA_VERSION:
-        raise LedgerError(
-            f"This ledger has schema version {current}, newer than this program's {SCHEMA_VERSION}: update the program."
-        )
+        raise LedgerError(t("error.ledger.schema_newer_program", found=current, expected=SCHEMA_VERSION))
     for step in range(current, target):
         for statement in MIGRATIONS[step]:
             con.execute(statement)
@@ -254,9 +269,7 @@ def _write_lock(path: Path, timeout_s: float = LOCK_TIMEOUT_S) -> Iterator[None]
                 break
             except BlockingIOError:
                 if time.monotonic() > deadline:
-                    raise LedgerBusyError(
-                        f"Another import or init is writing the ledger {path}; try again when it ends."
-                    ) from None
+                    raise LedgerBusyError(t("error.ledger.writing", path=path)) from None
                 time.sleep(0.05)
         try:
             # Whoever holds the lock is the only writer: leftovers are from a killed writer.
@@ -288,7 +301,7 @@ def write_transaction(path: Path | str) -> Iterator[duckdb.DuckDBPyConnection]:
     """
     path = Path(path)
     if not path.exists():
-        raise LedgerNotFoundError(f"No ledger at {path}. Create one with: python -m analytics init --db {path}")
+        raise LedgerNotFoundError(t("error.ledger.not_found", path=path))
     with _write_lock(path):
         temp = _temp_path(path)
         try:
@@ -328,7 +341,7 @@ def create_ledger(
     operator), audited in the access database beside the ledger.
     """
     path = Path(path)
-    refusal = f"A ledger already exists at {path}; add --force to replace it (its data will be lost)."
+    refusal = t("error.ledger.exists", path=path)
     if path.exists() and not force:
         raise LedgerExistsError(refusal)
     if not path.exists():
@@ -375,7 +388,7 @@ def connect_read_only(path: Path | str, *, retry_s: float = 5.0) -> duckdb.DuckD
     """A read-only connection; waits up to ``retry_s`` if another process holds a write lock."""
     path = Path(path)
     if not path.exists():
-        raise LedgerNotFoundError(f"No ledger at {path}. Create one with: python -m analytics init --db {path}")
+        raise LedgerNotFoundError(t("error.ledger.not_found", path=path))
     deadline = time.monotonic() + retry_s
     while True:
         try:
@@ -393,10 +406,7 @@ def connect_read_only(path: Path | str, *, retry_s: float = 5.0) -> duckdb.DuckD
         raise _wrap(error, path) from error
     if found != SCHEMA_VERSION:
         con.close()
-        raise LedgerError(
-            f"The ledger {path} has schema version {found}, this program expects {SCHEMA_VERSION}; "
-            "open it with prepare_ledger() (any CLI command does) to migrate it."
-        )
+        raise LedgerError(t("error.ledger.schema_old", path=path, found=found, expected=SCHEMA_VERSION))
     return con
 
 
@@ -407,7 +417,7 @@ def prepare_ledger(
     path = Path(path)
     if not path.exists():
         if not is_default:
-            raise LedgerNotFoundError(f"No ledger at {path}. Create one with: python -m analytics init --db {path}")
+            raise LedgerNotFoundError(t("error.ledger.not_found", path=path))
         with contextlib.suppress(LedgerExistsError):  # another process created it meanwhile
             create_ledger(path, demo=True, seed=seed, progress=progress)
         return path
@@ -421,9 +431,9 @@ def prepare_ledger(
     finally:
         con.close()
     if found == 0:
-        raise LedgerError(f"{path} is not a ledger made by this program (no schema version).")
+        raise LedgerError(t("error.ledger.not_a_ledger", path=path))
     if found > SCHEMA_VERSION:
-        raise LedgerError(f"The ledger {path} has schema version {found}, newer than this program's {SCHEMA_VERSION}.")
+        raise LedgerError(t("error.ledger.schema_newer", path=path, found=found, expected=SCHEMA_VERSION))
     if found < SCHEMA_VERSION or missing:
         # A newer program: migrate the copy (write_transaction does it before its transaction
         # starts) and add the countries its reference data gained. Names and regions of the
@@ -504,7 +514,23 @@ class LedgerInfo:
     is_demo: bool
     schema_version: int
     ledger_version: int
-    last_import: str | None
+    last_import: str | None  # in English, whatever the language: the info may be cached
+    # (batch id, file name, imported at, rows written, undone at or None) of the last import.
+    last_batch: tuple | None = None
+
+    def last_import_text(self) -> str | None:
+        """The last import in the current language: 'batch 3: file.csv at 2025-03-01 14:05, 120 rows'."""
+        return describe_batch(self.last_batch) if self.last_batch else None
+
+
+def describe_batch(batch: tuple, lang: str | None = None) -> str:
+    """An import batch (id, file, imported at, rows, undone at) in one line, in ``lang`` (else the current language)."""
+    values = {"batch": batch[0], "file": batch[1], "at": f"{batch[2]:%Y-%m-%d %H:%M}", "rows": batch[3]}
+    text = t_in(lang, "cli.info.batch", **values) if lang else t("cli.info.batch", **values)
+    if batch[4] is not None:
+        undone = f"{batch[4]:%Y-%m-%d %H:%M}"
+        text += t_in(lang, "cli.info.batch_undone", at=undone) if lang else t("cli.info.batch_undone", at=undone)
+    return text
 
 
 def ledger_info(con: duckdb.DuckDBPyConnection, path: Path | str = "") -> LedgerInfo:
@@ -523,11 +549,7 @@ def ledger_info(con: duckdb.DuckDBPyConnection, path: Path | str = "") -> Ledger
         """SELECT batch_id, file_name, imported_at, rows_written, undone_at FROM import_batches
            ORDER BY imported_at DESC, batch_id DESC LIMIT 1"""
     ).fetchone()
-    last_import = None
-    if batch:
-        last_import = f"batch {batch[0]}: {batch[1]} at {batch[2]:%Y-%m-%d %H:%M}, {batch[3]} rows"
-        if batch[4] is not None:
-            last_import += f" (undone {batch[4]:%Y-%m-%d %H:%M})"
+    last_import = describe_batch(batch, "en") if batch else None
     return LedgerInfo(
         path=str(path),
         exchanges=exchanges,
@@ -540,18 +562,25 @@ def ledger_info(con: duckdb.DuckDBPyConnection, path: Path | str = "") -> Ledger
         schema_version=int(meta.get("schema_version", 0)),
         ledger_version=int(meta.get("ledger_version", 0)),
         last_import=last_import,
+        last_batch=tuple(batch) if batch else None,
     )
 
 
 def content_hash(con: duckdb.DuckDBPyConnection) -> str:
-    """MD5 of every exchange with its party, independent of row ids and insertion order."""
+    """MD5 of every exchange with its party, independent of row ids and insertion order.
+
+    A party's Chinese name ends the line only when there is one (``concat_ws`` skips NULL), so a
+    ledger without Chinese names keeps the hash it had before the column existed (old backups
+    still verify).
+    """
     return _one_row(
         con,
         r"""SELECT md5(coalesce(string_agg(line, chr(10) ORDER BY line), '')) FROM (
               SELECT concat_ws('|', e.date, e.date_precision, p.name, coalesce(p.country_iso3, '\N'),
                                p.family, e.party_status, e.form, e.direction, e.level,
                                coalesce(e.event_id, '\N'), coalesce(CAST(e.delegation_size AS VARCHAR), '\N'),
-                               coalesce(e.topic, '\N'), coalesce(e.source, '\N')) AS line
+                               coalesce(e.topic, '\N'), coalesce(e.source, '\N'),
+                               p.name_zh) AS line
               FROM exchanges e JOIN parties p USING (party_id))""",
     )[0]
 

@@ -30,6 +30,7 @@ import pandas as pd
 from analytics import dimensions, vocab
 from analytics.errors import InvalidInputError
 from analytics.filters import DEFAULT_FIRST_YEAR, FilterError, Filters
+from analytics.i18n import t
 from analytics.ledger import LedgerError, LedgerReader, connect_read_only, file_signature, query_frame
 
 INTERNATIONAL = vocab.INTERNATIONAL_BUCKET
@@ -99,7 +100,7 @@ def _opened(source: Source) -> Iterator[duckdb.DuckDBPyConnection]:
 
 def _query(con: duckdb.DuckDBPyConnection, sql: str, params: list) -> pd.DataFrame:
     """Run one query on its own cursor and return the (small) result."""
-    return query_frame(con, sql, params, action="compute the metric")
+    return query_frame(con, sql, params, action="error.action.compute_metric")
 
 
 def _prepared(filters: Filters | None) -> Filters:
@@ -140,7 +141,11 @@ def resolve_dimension(name: str, *, allow_year: bool = False) -> str:
 
 
 def _years(value, what: str) -> tuple[int, int]:
-    """A (first, last) year pair from a tuple or 'YYYY-YYYY' / 'YYYY' text; raises MetricError."""
+    """A (first, last) year pair from a tuple or 'YYYY-YYYY' / 'YYYY' text; raises MetricError.
+
+    ``what`` is the catalogue key of the value's name in messages.
+    """
+    what = t(what)
     if isinstance(value, str):
         parts = [p.strip() for p in value.split("-")] if value.count("-") == 1 else [value.strip()] * 2
     else:
@@ -151,12 +156,12 @@ def _years(value, what: str) -> tuple[int, int]:
     try:
         first, last = (int(str(p)) for p in parts)
     except ValueError:
-        raise MetricError(f"{what} must be a year range such as 1990-1999, not {value!r}.") from None
+        raise MetricError(t("error.metric.year_range", what=what, value=repr(value))) from None
     for year in (first, last):
         if not 1900 <= year <= 2200:
-            raise MetricError(f"{what}: {year} is not a plausible year (1900 to 2200).")
+            raise MetricError(t("error.metric.implausible_year", what=what, year=year))
     if first > last:
-        raise MetricError(f"{what} is empty: {first} is after {last}.")
+        raise MetricError(t("error.metric.empty_range", what=what, first=first, last=last))
     return first, last
 
 
@@ -348,7 +353,7 @@ def by_country(
         con, filters, "country_iso3", per_year, measures=("exchanges", "events", "parties"), companions=True
     )
     if top is not None:
-        top = _positive(top, "top")
+        top = _positive(top, "error.metric.what.top")
         if per_year:
             keep = (
                 frame.groupby("country_iso3", sort=False)["exchanges"].sum().sort_values(ascending=False, kind="stable")
@@ -367,7 +372,7 @@ def cross_table(con: Source, filters: Filters | None, rows: str, columns: str) -
     """
     rows, columns = resolve_dimension(rows, allow_year=True), resolve_dimension(columns, allow_year=True)
     if rows == columns:
-        raise MetricError(f"A cross table needs two different dimensions, not {rows} twice.")
+        raise MetricError(t("error.metric.cross_same", dimension=rows))
     filters = _prepared(filters)
     with _opened(con) as con:
         filters, years = _in_window(con, filters)
@@ -434,7 +439,7 @@ def leaderboard(
 ) -> pd.DataFrame:
     """The top N countries or parties by exchanges in the window, with change against the previous window.
 
-    Columns: rank, country_iso3, country, [party,] exchanges, share, last_date, previous_exchanges,
+    Columns: rank, country_iso3, country, [party, party_zh (its Chinese name, or null),] exchanges, share, last_date, previous_exchanges,
     change, change_pct, last_date_precision. Ties share a rank; the previous window has the same
     length and ends the year before the window starts. ``international=False`` leaves the
     international organisations (country_iso3 '') out of the ranking; shares stay shares of all
@@ -442,8 +447,8 @@ def leaderboard(
     """
     kind = str(kind).strip().lower()
     if kind not in LEADERBOARD_KINDS:
-        raise MetricError(f"Unknown leaderboard kind {kind!r}. Valid kinds: {', '.join(LEADERBOARD_KINDS)}")
-    top = _positive(top, "top")
+        raise MetricError(t("error.metric.kind", kind=repr(kind), valid=", ".join(LEADERBOARD_KINDS)))
+    top = _positive(top, "error.metric.what.top")
     filters = _prepared(filters)
     with _opened(con) as con:
         first, last = window(con, filters)
@@ -455,7 +460,10 @@ def leaderboard(
             keys = f"coalesce(country_iso3, '') AS country_iso3, {shown_country}"
             group, name = "1", "country"
         else:
-            keys = f"any_value(coalesce(country_iso3, '')) AS country_iso3, {shown_country}, any_value(party) AS party"
+            keys = (
+                f"any_value(coalesce(country_iso3, '')) AS country_iso3, {shown_country}, "
+                "any_value(party) AS party, any_value(party_zh) AS party_zh"
+            )
             group, name = "party_id", "party"
         sql = f"""
             WITH filtered AS (SELECT * FROM exchange_rows WHERE {where} AND year BETWEEN ? AND ?),
@@ -478,7 +486,7 @@ def leaderboard(
     frame["share"] = frame["share"].astype("float64")
     frame["change"] = frame["exchanges"] - frame["previous_exchanges"]
     frame["change_pct"] = _pct(frame["change"], frame["previous_exchanges"])
-    columns = ["rank", "country_iso3", "country", *(["party"] if kind == "party" else [])]
+    columns = ["rank", "country_iso3", "country", *(["party", "party_zh"] if kind == "party" else [])]
     columns += ["exchanges", "share", "last_date", "previous_exchanges", "change", "change_pct", "last_date_precision"]
     return frame[columns]
 
@@ -496,7 +504,7 @@ def compare_periods(
     periods replace the filters' own year range; values absent from both periods are left out.
     """
     dimension = resolve_dimension(dimension)
-    period_a, period_b = _years(period_a, "period A"), _years(period_b, "period B")
+    period_a, period_b = _years(period_a, "error.metric.what.period_a"), _years(period_b, "error.metric.what.period_b")
     filters = _prepared(filters)
     where, params = filters.where(include_years=False)
     expr = DIMENSIONS[dimension]
@@ -546,8 +554,8 @@ def change_levels(
     (< -25%), and "too small to class" when window and baseline together hold fewer than
     ``min_exchanges`` exchanges.
     """
-    baseline_years = _positive(baseline_years, "baseline years")
-    min_exchanges = _positive(min_exchanges, "min exchanges", allow_zero=True)
+    baseline_years = _positive(baseline_years, "error.metric.what.baseline_years")
+    min_exchanges = _positive(min_exchanges, "error.metric.what.min_exchanges", allow_zero=True)
     filters = _prepared(filters)
     with _opened(con) as con:
         first, last = window(con, filters)
@@ -654,12 +662,14 @@ def kpis(con: Source, filters: Filters | None = None) -> pd.DataFrame:
 
 
 def _positive(value, what: str, *, allow_zero: bool = False) -> int:
+    what = t(what)  # the catalogue key of the option's name
     try:
         number = int(str(value).strip())
     except ValueError:
-        raise MetricError(f"{what} must be a whole number, not {value!r}.") from None
+        raise MetricError(t("error.metric.whole_number", what=what, value=repr(value))) from None
     if number < (0 if allow_zero else 1):
-        raise MetricError(f"{what} must be {'zero or more' if allow_zero else 'at least 1'}, not {number}.")
+        key = "error.metric.zero_or_more" if allow_zero else "error.metric.at_least_one"
+        raise MetricError(t(key, what=what, number=number))
     return number
 
 
@@ -699,8 +709,27 @@ def get_metric(name: str) -> Callable[..., pd.DataFrame]:
         return METRICS[METRIC_ALIASES.get(name, name)]
     except (KeyError, TypeError):
         close = difflib.get_close_matches(str(name), list(METRICS), n=1)
-        hint = f" Did you mean {close[0]!r}?" if close else ""
-        raise MetricError(f"Unknown metric {name!r}.{hint} Valid metrics: {', '.join(METRICS)}") from None
+        hint = t("error.metric.did_you_mean", name=repr(close[0])) if close else ""
+        raise MetricError(t("error.metric.unknown", name=repr(name), hint=hint, valid=", ".join(METRICS))) from None
+
+
+# A result column whose header is not its dimension's label: the country code beside the country's
+# name, and the change class of change-levels (not the level of the lead participant).
+COLUMN_KEYS: dict[tuple[str, str], str] = {
+    ("*", "country_iso3"): "metric.column.country_iso3",
+    ("change-levels", "level"): "metric.column.change_level",
+}
+
+
+def column_label(name: str, column: str) -> str:
+    """The header of a result column of the metric ``name`` in the current language: its catalogue
+    entry (``metric.column.<column>``), else its dimension's label, else the column name."""
+    name = METRIC_ALIASES.get(name, name)
+    key = COLUMN_KEYS.get((name, column)) or COLUMN_KEYS.get(("*", column)) or f"metric.column.{column}"
+    label = t(key)
+    if label != key:
+        return label
+    return dimensions.label(column)
 
 
 def metric_options(name: str) -> dict[str, object]:
@@ -720,12 +749,11 @@ def compute(source: Source, name: str, filters: Filters | None = None, **options
     accepted = metric_options(name)
     unknown = sorted(set(options) - set(accepted))
     if unknown:
-        raise MetricError(
-            f"The metric {name} does not take {', '.join(unknown)}; it takes: {', '.join(accepted) or 'no options'}."
-        )
+        takes = ", ".join(accepted) or t("error.metric.no_options")
+        raise MetricError(t("error.metric.option_unknown", name=name, unknown=", ".join(unknown), takes=takes))
     missing = [k for k, v in accepted.items() if v is inspect.Parameter.empty and k not in options]
     if missing:
-        raise MetricError(f"The metric {name} needs {', '.join(missing)}.")
+        raise MetricError(t("error.metric.option_missing", name=name, missing=", ".join(missing)))
     return function(source, filters, **options)
 
 
@@ -783,7 +811,7 @@ def cached(source: LedgerReader | str | Path, name: str, filters: Filters | None
     try:
         signature = file_signature(path)
     except FileNotFoundError:
-        raise LedgerError(f"No ledger at {path}. Create one with: python -m analytics init --db {path}") from None
+        raise LedgerError(t("error.ledger.not_found", path=path)) from None
     key = (name, filters, tuple(sorted((k, _freeze(v)) for k, v in options.items())), str(path.resolve()), signature)
     frame = _MEMO.get(key)
     if frame is None:
@@ -813,5 +841,5 @@ def check_party(source: Source, filters: Filters | None) -> None:
         return
     folded = {n.casefold(): n for n in names}
     close = [folded[c] for c in difflib.get_close_matches(filters.party.casefold(), list(folded), n=5, cutoff=0.6)]
-    hint = f" Close names: {', '.join(close)}." if close else ""
-    raise FilterError(f"No party named {filters.party!r} in the ledger.{hint}")
+    hint = t("error.metric.close_parties", names=", ".join(close)) if close else ""
+    raise FilterError(t("error.metric.no_party", party=repr(filters.party), hint=hint))

@@ -91,7 +91,8 @@ def party_choices(con: duckdb.DuckDBPyConnection, iso3: str | None = None) -> pd
     """Every party with at least one exchange (of one country when ``iso3`` is given; '' for the
     international organisations), most exchanges first.
 
-    Columns: party, country_iso3 ('' for an organisation), country, party_family, exchanges.
+    Columns: party, party_zh (its Chinese name, or null), country_iso3 ('' for an organisation), country,
+    party_family, exchanges.
     """
     where, params = "TRUE", []
     if iso3 is not None:
@@ -99,7 +100,8 @@ def party_choices(con: duckdb.DuckDBPyConnection, iso3: str | None = None) -> pd
     frame = query_frame(
         con,
         f"""
-        SELECT party, coalesce(country_iso3, '') AS country_iso3, any_value(country) AS country,
+        SELECT party, any_value(party_zh) AS party_zh, coalesce(country_iso3, '') AS country_iso3,
+               any_value(country) AS country,
                any_value(party_family) AS party_family, count(*) AS exchanges
         FROM exchange_rows WHERE {where}
         GROUP BY party, coalesce(country_iso3, '') ORDER BY exchanges DESC, party""",

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 from analytics.errors import DomainError
+from analytics.i18n import t
 from analytics.settings import PROJECT_ROOT, Settings
 
 # Streamlit's own config files, weakest first: the user's, then the project's (which wins).
@@ -44,11 +45,8 @@ def open_refusal(address: str, settings: Settings) -> str | None:
     """The one line saying why the dashboard must not serve on ``address``, or None when it may."""
     if is_loopback(address) or settings.auth != "off" or settings.allow_open:
         return None
-    where = address or "every network interface"
-    return (
-        f"Refusing to serve the ledger on {where} without sign-in (LEDGER_AUTH=off): set LEDGER_AUTH=local "
-        "or oidc, or server.address = 127.0.0.1, or LEDGER_ALLOW_OPEN=1 to serve it open on purpose."
-    )
+    where = address or t("error.serving.every_interface")
+    return t("error.serving.open", where=where)
 
 
 def server_address(args: Sequence[str], environ: Mapping[str, str], config_files: Iterable[Path] = CONFIG_FILES) -> str:

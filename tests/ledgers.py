@@ -2,7 +2,8 @@
 
 ``build_ledger(path, rows)`` makes an empty ledger with the real schema and countries, then
 writes the given exchanges through ``write_transaction`` (the same path every writer takes).
-Each row is a dict; only ``date`` and ``party`` are required, the rest default as below.
+Each row is a dict; only ``date`` and ``party`` are required, the rest default as below (a
+party's Chinese name ``party_zh``, taken from its first row, defaults to none).
 """
 
 from __future__ import annotations
@@ -52,8 +53,8 @@ def build_ledger(path: Path | str, rows: list[dict], *, demo: bool = False) -> P
             if key not in party_ids:
                 party_ids[key] = len(party_ids) + 1
                 con.execute(
-                    "INSERT INTO parties (party_id, name, country_iso3, family) VALUES (?, ?, ?, ?)",
-                    [party_ids[key], row["party"], row["country"], row["family"]],
+                    "INSERT INTO parties (party_id, name, country_iso3, family, name_zh) VALUES (?, ?, ?, ?, ?)",
+                    [party_ids[key], row["party"], row["country"], row["family"], row.get("party_zh")],
                 )
             date, precision = parse_date(row["date"])
             con.execute(

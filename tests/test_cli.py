@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import io
 import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from analytics import cli
+from analytics.ledger import connect_read_only
+from tests.ledgers import fingerprint
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -33,7 +37,7 @@ def test_init_demo_with_rows_and_seed_then_info(tmp_path, capsys):
     assert "Exchanges:      6,000" in out
     assert "DEMO" in out
     assert "Years:          1951–2025" in out
-    assert "Schema version: 2" in out
+    assert "Schema version: 3" in out
     assert "Last import:    none" in out
 
 
@@ -141,3 +145,194 @@ def test_init_names_the_bad_number(tmp_path, capsys, argv, message):
     assert exit_info.value.code == 2
     assert message in capsys.readouterr().err
     assert not (tmp_path / "x.duckdb").exists()
+
+
+# --------------------------------------------------------------------------- party_zh
+
+PARTY_ZH_FILE = (
+    "date,party,party_zh,country,party_family,form,direction\n"
+    "2019-04-16,Example Labour Party,示例工党,NZL,social_democratic,working_visit,inbound\n"
+    "2020-05,Example Labour Party,示例工党,NZL,social_democratic,study_trip,outbound\n"
+    "2021,Cedar Party,,NAM,socialist,working_visit,inbound\n"
+)
+
+
+def test_party_zh_is_imported_exported_and_ranked(tmp_path, capsys):
+    source = tmp_path / "rows.csv"
+    source.write_text(PARTY_ZH_FILE, encoding="utf-8")
+    db = tmp_path / "l.duckdb"
+    assert cli.main(["import", str(source), "--db", str(db)]) == 0
+    capsys.readouterr()
+
+    out = tmp_path / "back.csv"
+    assert cli.main(["export-ledger", "--out", str(out), "--db", str(db)]) == 0
+    capsys.readouterr()
+    exported = pd.read_csv(out, dtype=str, keep_default_na=False)
+    assert list(exported.columns[:3]) == ["date", "party", "party_zh"]
+    assert exported[["party", "party_zh"]].values.tolist() == [
+        ["Example Labour Party", "示例工党"],
+        ["Example Labour Party", "示例工党"],
+        ["Cedar Party", ""],
+    ]
+
+    assert cli.main(["metric", "leaderboard", "--kind", "party", "--from", "2019", "--db", str(db)]) == 0
+    board = pd.read_csv(io.StringIO(capsys.readouterr().out), keep_default_na=False)
+    assert board[["party", "party_zh", "exchanges"]].values.tolist() == [
+        ["Example Labour Party", "示例工党", 2],
+        ["Cedar Party", "", 1],
+    ]
+
+    # The exported file imports back into an empty ledger with the same content, Chinese names included.
+    again = tmp_path / "again.duckdb"
+    assert cli.main(["init", "--empty", "--db", str(again)]) == 0
+    assert cli.main(["import", str(out), "--db", str(again)]) == 0
+    assert fingerprint(db) == fingerprint(again)
+
+
+def test_a_party_keeps_the_chinese_name_of_the_file_that_brought_it(tmp_path, capsys):
+    """A later file neither names an existing party in Chinese nor renames it (docs/ledger-format.md)."""
+    db = tmp_path / "l.duckdb"
+    files = {
+        "first.csv": "2019,Cedar Party,,NAM",
+        "named.csv": "2019,Oak Party,橡树党,NAM",
+        "later.csv": "2020,Cedar Party,雪松党,NAM\n2020,Oak Party,另一个名字,NAM",
+    }
+    for name, rows in files.items():
+        path = tmp_path / name
+        lines = [f"{row},socialist,working_visit,inbound" for row in rows.split("\n")]
+        path.write_text("date,party,party_zh,country,party_family,form,direction\n" + "\n".join(lines) + "\n")
+        assert cli.main(["import", str(path), "--db", str(db)]) == 0
+    capsys.readouterr()
+    con = connect_read_only(db)
+    try:
+        found = con.execute("SELECT party, year, party_zh FROM exchange_rows ORDER BY party, year").fetchall()
+    finally:
+        con.close()
+    assert found == [
+        ("Cedar Party", 2019, None),
+        ("Cedar Party", 2020, None),
+        ("Oak Party", 2019, "橡树党"),
+        ("Oak Party", 2020, "橡树党"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("value", "reason"),
+    [
+        ("雪松\u202e党", "contains U+202E RIGHT-TO-LEFT OVERRIDE"),
+        ("长" * 32_768, "longer than 32,767 characters"),
+    ],
+    ids=["direction-control", "too-long"],
+)
+def test_a_bad_party_zh_is_refused_with_its_row_and_column(tmp_path, capsys, value, reason):
+    source = tmp_path / "bad.csv"
+    source.write_text(
+        "date,party,party_zh,country,party_family,form,direction\n"
+        "2019,Good Party,好党,NAM,socialist,working_visit,inbound\n"
+        f"2019,Cedar Party,{value},NAM,socialist,working_visit,inbound\n",
+        encoding="utf-8",
+    )
+    db = tmp_path / "l.duckdb"
+    assert cli.main(["init", "--empty", "--db", str(db)]) == 0
+    assert cli.main(["import", str(source), "--db", str(db)]) == 1
+    err = capsys.readouterr().err
+    [line] = [line for line in err.splitlines() if line.startswith("error:")]
+    assert line.startswith("error: row 3, party_zh ")
+    assert reason in line
+    con = connect_read_only(db)
+    try:
+        assert con.execute("SELECT count(*) FROM exchanges").fetchall() == [(0,)]
+    finally:
+        con.close()
+
+
+# --------------------------------------------------------------------------- LEDGER_LANG
+
+VALID_DIMENSIONS = "party_family, party_status, form, direction, level, region, subregion, country_iso3"
+VALID_METRICS = (
+    "exchanges-per-year, by-family, by-status, by-form, by-direction, by-level, by-region, by-subregion, "
+    "by-country, breakdown, cross-table, region-by-year, family-by-year, family-by-region, first-contacts, "
+    "leaderboard, compare-periods, change-levels, concentration, kpis"
+)
+
+
+@pytest.mark.parametrize(
+    ("lang", "argv", "message"),
+    [
+        (
+            "en",
+            ["metric", "breakdown", "--dimension", "colour"],
+            f"error: Unknown dimension 'colour'. Valid dimensions: {VALID_DIMENSIONS}",
+        ),
+        (
+            "zh",
+            ["metric", "breakdown", "--dimension", "colour"],
+            f"错误：未知的维度 'colour'。可用维度：{VALID_DIMENSIONS}",
+        ),
+        (
+            "en",
+            ["metric", "leaderbord"],
+            f"error: Unknown metric 'leaderbord'. Did you mean 'leaderboard'? Valid metrics: {VALID_METRICS}",
+        ),
+        (
+            "zh",
+            ["metric", "leaderbord"],
+            f"错误：未知的指标 'leaderbord'。您是否要找 'leaderboard'？可用指标：{VALID_METRICS}",
+        ),
+        ("zh", ["metric", "by-family", "--format", "xml"], "错误：未知的格式 'xml'。可用格式：csv, json, table"),
+        ("zh", ["metric", "leaderboard", "--top", "0"], "错误：条数（top）至少为 1，而不是 0。"),
+        ("zh", ["metric", "by-family", "--party", "Nobody Party"], "错误：台账中没有名为 'Nobody Party' 的政党。"),
+        ("zh", ["init", "--empty", "--rows", "6000"], "错误：--rows 仅适用于演示台账；请去掉它或去掉 --empty。"),
+    ],
+)
+def test_errors_follow_ledger_lang(make_ledger, monkeypatch, capsys, lang, argv, message):
+    db = make_ledger([{"date": "1990-01-02", "party": "A", "country": "PER"}])
+    if argv[0] == "init":
+        db = db.with_name("new.duckdb")
+    monkeypatch.setenv("LEDGER_LANG", lang)
+    assert cli.main([*argv, "--db", str(db)]) == 2
+    captured = capsys.readouterr()
+    assert (captured.out, captured.err) == ("", message + "\n")
+
+
+@pytest.mark.parametrize(
+    ("lang", "message"),
+    [
+        ("en", "error: No ledger at {path}. Create one with: python -m analytics init --db {path}"),
+        ("zh", "错误：{path} 处没有台账。可用以下命令创建：python -m analytics init --db {path}"),
+    ],
+)
+@pytest.mark.parametrize("command", [["info"], ["metric", "kpis"], ["history"]])
+def test_a_missing_ledger_is_said_in_the_language_of_ledger_lang(tmp_path, monkeypatch, capsys, lang, message, command):
+    path = tmp_path / "nope.duckdb"
+    monkeypatch.setenv("LEDGER_LANG", lang)
+    assert cli.main([*command, "--db", str(path)]) == 2
+    assert capsys.readouterr().err == message.format(path=path) + "\n"
+
+
+def test_summaries_and_info_follow_ledger_lang(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("LEDGER_LANG", "zh")
+    db = tmp_path / "l.duckdb"
+    assert cli.main(["init", "--empty", "--db", str(db)]) == 0
+    assert capsys.readouterr().out == f"已在 {db} 创建空台账\n"
+    source = tmp_path / "rows.csv"
+    source.write_text(PARTY_ZH_FILE, encoding="utf-8")
+    assert cli.main(["import", str(source), "--db", str(db)]) == 0
+    assert capsys.readouterr().out == "已从 rows.csv 导入 3 行中的 3 行，批次号 1（2 个新政党）。\n"
+    out = tmp_path / "back.csv"
+    assert cli.main(["export-ledger", "--out", str(out), "--db", str(db)]) == 0
+    assert capsys.readouterr().out == f"已按导入格式将 3 条交往记录写入 {out}\n"
+    assert cli.main(["info", "--db", str(db)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[1] == "数据：          真实数据"
+    assert lines[2] == "交往记录：      3"
+    assert lines[-1].startswith("最近导入：      第 1 批：rows.csv，导入于 ")
+    assert lines[-1].endswith("，共 3 行")
+    assert cli.main(["undo", "1", "--db", str(db)]) == 0
+    assert capsys.readouterr().out == "已撤销第 1 批（rows.csv）：删除 3 条交往记录和 2 个政党。\n"
+
+
+def test_an_unknown_ledger_lang_is_one_english_error_line(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("LEDGER_LANG", "xx")
+    assert cli.main(["info", "--db", str(tmp_path / "l.duckdb")]) == 2
+    assert capsys.readouterr().err == "error: LEDGER_LANG='xx' is not a language: use one of en, zh\n"

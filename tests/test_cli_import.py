@@ -103,7 +103,7 @@ def test_the_import_command_speaks_ledger_lang(capsys, monkeypatch, ledger, mixe
     assert code == 1
     assert (
         out
-        == "未写入任何内容：3 行中有 1 行有错误（已在标准错误输出中列出）。请更正这些错误，或加上 --skip-invalid 导入 2 个有效行。\n"
+        == "未写入任何数据：3 行中有 1 行存在错误（已在标准错误输出中列出）。请改正这些错误，或加 --skip-invalid 导入其余 2 行有效数据。\n"
     )
     assert err.splitlines() == [
         "错误：第 3 行，country 列 'Germny'：无法识别的国家（请填写 ISO3 代码、联合国英文名称或通用英文名称）；是否应为 DEU（德国）？",
@@ -113,8 +113,8 @@ def test_the_import_command_speaks_ledger_lang(capsys, monkeypatch, ledger, mixe
     code, out, _ = run(capsys, "import", mixed_file, "--skip-invalid", "--db", ledger)
     assert (code, out) == (
         1,
-        "已从 mixed.csv 导入 2 行（共 3 行），批次为第 1 批（新增政党 2 个）。\n"
-        f"1 行被拒绝；原因已一并保存到 {tmp_path / 'mixed.csv.rejected.csv'}\n",
+        "已从 mixed.csv 导入 3 行中的 2 行，批次号 1（2 个新政党）。\n"
+        f"1 行被拒绝；其原因已保存至 {tmp_path / 'mixed.csv.rejected.csv'}\n",
     )
     rejected = (tmp_path / "mixed.csv.rejected.csv").read_text(encoding="utf-8-sig").splitlines()
     assert rejected[0] == "行号," + HEADER + ",原因"

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 
 import pytest
 
@@ -290,3 +291,60 @@ def test_ambiguous_and_former_country_names_are_explained(capsys, ledger, given,
     code, out, err = run(capsys, "kpis", "--db", ledger, "--country", given)
     assert code != 0 and out == ""
     assert message in err
+
+
+# --------------------------------------------------------------------------- languages
+
+BY_FAMILY_ZH = "政党类别,交往次数,占比"
+LEADERBOARD_ZH = "排名,国家代码,国家,政党,政党中文名称,交往次数,占比,最近一次交往,上一时段交往次数,变化,变化（%）,最近一次交往日期精度"
+
+
+def test_lang_zh_puts_the_headers_in_chinese_and_keeps_the_codes(capsys, ledger):
+    code, out, _ = run(capsys, "by-family", "--lang", "zh", "--db", ledger)
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0] == BY_FAMILY_ZH
+    _, plain, _ = run(capsys, "by-family", "--db", ledger)
+    assert lines[1:] == plain.splitlines()[1:]  # the values: codes and numbers, unchanged
+    assert "national_democratic" in out
+    code, out, _ = run(capsys, "leaderboard", "--kind", "party", "--lang", "zh-CN", "--db", ledger)
+    assert code == 0 and out.splitlines()[0] == LEADERBOARD_ZH
+
+
+def test_lang_en_gives_english_labels_and_no_lang_the_column_names(capsys, ledger):
+    _, out, _ = run(capsys, "change-levels", "--lang", "en", "--db", ledger)
+    assert out.splitlines()[0].startswith(
+        "Country code,Country,Region,Exchanges in the window,Yearly average in the window,"
+        "Yearly average in the baseline years,Change (%),Change class"
+    )
+    _, out, _ = run(capsys, "change-levels", "--db", ledger)
+    assert out.splitlines()[0].startswith("country_iso3,country,region,window_exchanges")
+
+
+@pytest.mark.parametrize("name", list(EVERY_METRIC))
+def test_every_column_of_every_metric_has_a_chinese_header(capsys, ledger, name):
+    extra, _ = EVERY_METRIC[name]
+    code, out, _ = run(capsys, name, "--lang", "zh", "--format", "json", "--db", ledger, *extra)
+    assert code == 0
+    headers = list(json.loads(out)[0])
+    _, plain, _ = run(capsys, name, "--format", "json", "--db", ledger, *extra)
+    names = list(json.loads(plain)[0])
+    assert len(headers) == len(names) and len(set(headers)) == len(headers)
+    # English words left over; "period A" is 时段A, and HHI is the index's name in Chinese too.
+    untranslated = [h for h in headers if re.search("[A-Za-z]{2,}", h.replace("HHI", ""))]
+    assert untranslated == []
+
+
+def test_table_in_chinese_lines_up(capsys, ledger):
+    _, out, _ = run(capsys, "by-family", "--lang", "zh", "--format", "table", "--db", ledger)
+    from analytics.cli import width
+
+    lines = out.splitlines()
+    assert lines[0].split() == BY_FAMILY_ZH.split(",")
+    assert len({width(line) for line in lines}) == 1
+
+
+def test_an_unknown_lang_is_one_error_line(capsys, ledger):
+    code, out, err = run(capsys, "kpis", "--lang", "fr", "--db", ledger)
+    assert (code, out) == (2, "")
+    assert err == "error: Unknown language 'fr': use one of en, zh\n"

@@ -170,26 +170,20 @@ def test_explore_errors_in_chinese(con):
         explore.pivot(con, SINCE_2000, "topic")
 
 
-def test_top_parties_pass_the_chinese_name_through_when_the_ledger_has_one(con):
-    import duckdb
-
-    from analytics import charts
-
-    assert not explore.has_party_zh(con) and "party_zh" not in explore.top_parties_per_family(con, SINCE_2000)
-    # A ledger with the optional column (the import format's party_zh): a real DuckDB table.
-    with duckdb.connect() as chinese:
-        chinese.execute(
-            """CREATE TABLE exchange_rows AS SELECT * FROM (VALUES
-                (2001, 'communist', 1, 'Red Party', '红党', 'FRA', 'France'),
-                (2002, 'communist', 1, 'Red Party', '红党', 'FRA', 'France'),
-                (2002, 'communist', 2, 'Rose Party', '  ', 'FRA', 'France'))
-               AS t(year, party_family, party_id, party, party_zh, country_iso3, country)"""
-        )
-        assert explore.has_party_zh(chinese)
-        frame = explore.top_parties_per_family(chinese, SINCE_2000)
-    assert list(frame["party"]) == ["Red Party", "Rose Party"] and list(frame["exchanges"]) == [2, 1]
-    assert frame["party_zh"].fillna("").tolist() == ["红党", ""]  # a blank Chinese name is none
-    with using("zh"):
-        fig = charts.top_parties_by_family_chart(frame)
-    assert set(fig.data[0].y) == {"红党（法国）", "Rose Party（法国）"}
-    assert set(charts.top_parties_by_family_chart(frame).data[0].y) == {"Red Party (France)", "Rose Party (France)"}
+def test_search_finds_a_party_by_its_chinese_name(tmp_path):
+    path = build_ledger(
+        tmp_path / "zh.duckdb",
+        [
+            {"date": "2005-01-02", "party": "Cedar Party", "party_zh": "雪松党", "country": "NAM"},
+            {"date": "2006-01-02", "party": "Oak Party", "country": "NAM"},
+        ],
+    )
+    con = connect_read_only(path)
+    try:
+        rows = explore.ledger_rows(con, SINCE_2000, search="雪松")
+        parties = explore.top_parties_per_family(con, SINCE_2000)
+    finally:
+        con.close()
+    assert rows[["party", "party_zh"]].values.tolist() == [["Cedar Party", "雪松党"]]
+    names = parties.set_index("party")["party_zh"]
+    assert names["Cedar Party"] == "雪松党" and names.isna()["Oak Party"]

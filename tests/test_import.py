@@ -1147,6 +1147,7 @@ def test_a_good_record_passes_with_its_ledger_values():
         "date": dt.date(2019, 4, 16),
         "date_precision": "day",
         "party": "Example Labour Party",
+        "party_zh": None,
         "country_iso3": "NZL",
         "party_family": "social_democratic",
         "party_status": "ruling",

@@ -151,7 +151,8 @@ def test_a_ten_megabyte_cell_in_a_row_rejects_that_row(capsys, ledger, tmp_path)
     ]
 
 
-@pytest.mark.parametrize("column", importer.COLUMNS)
+# party_zh is not in HEADER: every other test here imports a file without it.
+@pytest.mark.parametrize("column", [c for c in importer.COLUMNS if c in HEADER.split(",")])
 def test_each_column_missing_in_turn(capsys, ledger, tmp_path, column):
     header = HEADER.split(",")
     row = GOOD_ROW.split(",")

@@ -256,6 +256,7 @@ def test_reader_run_survives_connection_swapped_by_another_thread(ledger_with_pa
 RELEASED_STEPS = {
     1: "13f1789c2b578c059cd3de9a0b69c1b67e278515b65e22cf3b2a1b2377396f27",
     2: "3bbac2eb3622364a6689e2d24cc7f3896ac82e2174f5256c003fd7ee78927398",
+    3: "ffa33eff008743dc64070f2cefec3bc48b2158be0083223599283a59c6e7c854",
 }
 
 
@@ -295,3 +296,63 @@ def test_opening_adds_the_countries_the_reference_data_gained(tmp_path):
     con = connect_read_only(path)
     assert ledger_info(con, path).ledger_version == version + 1
     con.close()
+
+
+# content_hash as schema 2 computed it, before the Chinese name existed (old backups hold it).
+SCHEMA_2_HASH = r"""SELECT md5(coalesce(string_agg(line, chr(10) ORDER BY line), '')) FROM (
+      SELECT concat_ws('|', e.date, e.date_precision, p.name, coalesce(p.country_iso3, '\N'),
+                       p.family, e.party_status, e.form, e.direction, e.level,
+                       coalesce(e.event_id, '\N'), coalesce(CAST(e.delegation_size AS VARCHAR), '\N'),
+                       coalesce(e.topic, '\N'), coalesce(e.source, '\N')) AS line
+      FROM exchanges e JOIN parties p USING (party_id))"""
+
+
+def test_version_two_ledger_gains_the_chinese_party_name_column(tmp_path):
+    """A ledger written before party_zh existed opens (migrated on a copy, renamed over the file),
+    keeps its rows and its content hash, and its parties have no Chinese name."""
+    path = tmp_path / "v2.duckdb"
+    con = duckdb.connect(str(path))
+    ledger.migrate(con, target=2)
+    ledger._load_countries(con)
+    ledger.set_meta(con, ledger_version=4, is_demo="false")
+    con.execute(
+        "INSERT INTO parties (party_id, name, country_iso3, family) VALUES (1, 'Old Party', 'VNM', 'communist')"
+    )
+    con.execute(ROW + "(1, DATE '1980-06-01', 'month', 1, 'ruling', 'study_trip', 'outbound', 'working')")
+    before = con.execute(SCHEMA_2_HASH).fetchall()[0][0]
+    con.close()
+    with pytest.raises(LedgerError, match="schema version 2"):
+        connect_read_only(path)
+    ledger.prepare_ledger(path)
+    assert read(path, "SELECT value FROM meta WHERE key = 'schema_version'") == [("3",)]
+    assert read(path, "SELECT value FROM meta WHERE key = 'ledger_version'") == [("5",)]
+    assert read(path, "SELECT party, party_zh, country, year FROM exchange_rows") == [
+        ("Old Party", None, "Viet Nam", 1980)
+    ]
+    con = connect_read_only(path)
+    try:
+        assert content_hash(con) == before
+    finally:
+        con.close()
+    with write_transaction(path) as con:
+        con.execute(
+            "INSERT INTO parties (party_id, name, country_iso3, family, name_zh) VALUES (2, 'New Party', 'VNM', 'communist', '新党')"
+        )
+        con.execute(ROW + "(2, DATE '2020-06-01', 'month', 2, 'ruling', 'study_trip', 'outbound', 'working')")
+    assert read(path, "SELECT party, party_zh FROM exchange_rows ORDER BY 1") == [
+        ("New Party", "新党"),
+        ("Old Party", None),
+    ]
+
+
+def test_chinese_party_name_is_part_of_the_content_hash(make_ledger):
+    rows = [{"date": "2001-05-02", "party": "A", "country": "PER"}]
+    plain = make_ledger(rows, name="plain.duckdb")
+    named = make_ledger([{**rows[0], "party_zh": "甲党"}], name="named.duckdb")
+    renamed = make_ledger([{**rows[0], "party_zh": "乙党"}], name="renamed.duckdb")
+    hashes = []
+    for path in (plain, named, renamed):
+        con = connect_read_only(path)
+        hashes.append(content_hash(con))
+        con.close()
+    assert len(set(hashes)) == 3

@@ -15,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from analytics import access, cli, spreadsheet
+from analytics.i18n import t
 
 
 def register(subparsers, common: argparse.ArgumentParser) -> None:
@@ -74,40 +75,40 @@ def _password(args: argparse.Namespace) -> str:
     """From standard input (one line) with --password-stdin, else asked twice without echo."""
     if args.password_stdin:
         return sys.stdin.readline().rstrip("\r\n")
-    first = getpass.getpass(f"Password for {args.name}: ")
-    if getpass.getpass("Again: ") != first:
-        raise cli.CommandError("The two passwords differ; nothing changed.")
+    first = getpass.getpass(t("cli.user.password_prompt", name=args.name))
+    if getpass.getpass(t("cli.user.again_prompt")) != first:
+        raise cli.CommandError(t("error.cli.passwords_differ"))
     return first
 
 
 def run_user_add(args: argparse.Namespace) -> int:
     added = access.add_user(args.name, args.role, _password(args), db=_db(args))
-    print(f"Added {added.role.word} {added.name}")
+    print(t("cli.user.added", role=added.role.word, name=added.name))
     return 0
 
 
 def run_user_passwd(args: argparse.Namespace) -> int:
     access.set_password(args.name, _password(args), db=_db(args))
-    print(f"New password for {args.name}; their sessions ended")
+    print(t("cli.user.new_password", name=args.name))
     return 0
 
 
 def run_user_role(args: argparse.Namespace) -> int:
     access.set_role(args.name, args.role, db=_db(args))
-    print(f"{args.name} is now {args.role}")
+    print(t("cli.user.role", name=args.name, role=args.role))
     return 0
 
 
 def run_user_remove(args: argparse.Namespace) -> int:
     access.remove_user(args.name, db=_db(args))
-    print(f"Removed {args.name}")
+    print(t("cli.user.removed", name=args.name))
     return 0
 
 
 def run_user_list(args: argparse.Namespace) -> int:
     users = access.list_users(db=_db(args))
     if not users:
-        print("No users yet; add one with: python -m analytics user add NAME --role ROLE")
+        print(t("cli.user.none"))
         return 0
     width = max(len(user.name) for user in users)
     for user in users:
@@ -133,7 +134,7 @@ def run_audit(args: argparse.Namespace) -> int:
         sys.stdout.write(spreadsheet.csv_bytes(frame, encoding="utf-8").decode("utf-8"))
         return 0
     if frame.empty:
-        print("(no entries)")
+        print(t("cli.audit.none"))
         return 0
     print(pd.DataFrame({c: frame[c].map(_shown) for c in frame.columns}).to_string(index=False))
     return 0

@@ -13,6 +13,7 @@ import argparse
 
 from analytics import dimensions, reference
 from analytics.filters import FilterError, Filters, country_codes
+from analytics.i18n import t
 from analytics.reference import match_country
 
 # (flag, Filters field, metavar, help), from the dimension registry.
@@ -48,7 +49,7 @@ def _year(text: str | None, flag: str) -> int | None:
     try:
         return int(str(text).strip())
     except ValueError:
-        raise FilterError(f"{flag} must be a year such as 1990, not {text!r}.") from None
+        raise FilterError(t("error.cli.year", flag=flag, text=repr(text))) from None
 
 
 def _country(text: str) -> str:
@@ -60,14 +61,11 @@ def _country(text: str) -> str:
     folded = reference.fold(text)
     if folded in reference.AMBIGUOUS_COUNTRIES:
         raise FilterError(
-            f"--country {text!r} is ambiguous: give one of {', '.join(reference.AMBIGUOUS_COUNTRIES[folded])}."
+            t("error.cli.country_ambiguous", text=repr(text), codes=", ".join(reference.AMBIGUOUS_COUNTRIES[folded]))
         )
     if former := reference.former_state(text):
         name, _, successor = reference.FORMER_STATES[former]
-        raise FilterError(
-            f"--country {text!r}: {name} is a former state; the ledger records parties by "
-            f"today's country code, e.g. {successor}."
-        )
+        raise FilterError(t("error.cli.former_state", text=repr(text), name=name, successor=successor))
     return match_country(text) or text
 
 
@@ -75,7 +73,7 @@ def filters_from_args(args: argparse.Namespace) -> Filters:
     """The validated Filters of parsed arguments; raises FilterError with the valid values."""
     parties = [p for p in getattr(args, "filter_party", []) if p and p.strip()]
     if len(set(parties)) > 1:
-        raise FilterError(f"Give --party once: the filters hold one party (got {', '.join(map(repr, parties))}).")
+        raise FilterError(t("error.cli.party_once", parties=", ".join(map(repr, parties))))
     values = {field: tuple(getattr(args, f"filter_{field}", []) or ()) for _, field, _, _ in DIMENSION_FLAGS}
     values["countries"] = tuple(_country(c) for c in values["countries"])
     return Filters(

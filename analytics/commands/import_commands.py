@@ -14,9 +14,10 @@ import argparse
 import sys
 from pathlib import Path
 
-from analytics import access, cli, i18n
+from analytics import access, cli
 from analytics.backup import backup_ledger, restore_ledger
 from analytics.commands.ledger_args import ready_ledger
+from analytics.i18n import number, plural, t
 from analytics.importer import (
     FORCE_NOTE,
     ImportFileError,
@@ -25,7 +26,6 @@ from analytics.importer import (
     import_file,
     problem_lines,
     refusal,
-    severity_word,
     undo_batch,
     write_template,
 )
@@ -117,10 +117,6 @@ def register(subparsers, common: argparse.ArgumentParser) -> None:
     export.set_defaults(handler=run_export_ledger)
 
 
-def _count(number: int, one: str, many: str) -> str:
-    return f"{number:,} {one if number == 1 else many}"
-
-
 def _err(line: str) -> None:
     print(line, file=sys.stderr)
 
@@ -143,21 +139,20 @@ def run_import(args) -> int:
         )
     except ImportFileError as error:
         for line in error.lines:
-            _err(_labelled("error", line))
+            _err(cli.error_line(line))
         return 2
     refused = refusal(result, path, force=args.force) if args.dry_run else None
     if refused is not None:
-        _err(_labelled("error", refused))
+        _err(cli.error_line(refused))
     for note in result.notes:
-        _err(_labelled("warning", note))
+        _err(cli.warning_line(note))
     for line in problem_lines(result.problems):
         _err(line)
     rejected = result.rows_rejected
-    number = i18n.number
     if args.dry_run:
         print(
-            i18n.t(
-                "importer.cli.dry_run",
+            t(
+                "cli.import.dry_run",
                 read=number(result.rows_read),
                 valid=number(result.rows_valid),
                 rejected=number(rejected),
@@ -165,42 +160,35 @@ def run_import(args) -> int:
         )
         return 2 if refused is not None else 0 if result.complete else 1
     if result.rejected_error:
-        _err(_labelled("error", result.rejected_error))
+        _err(cli.error_line(result.rejected_error))
     if not result.written:
         if result.rows_valid:
-            advice = i18n.t("importer.cli.advice_skip", valid=number(result.rows_valid))
+            advice = t("cli.import.fix_or_skip", valid=number(result.rows_valid))
         elif result.previous_batch is not None:
-            advice = i18n.t("importer.cli.advice_imported_before", batch=result.previous_batch)
+            advice = t("cli.import.imported_before", batch=result.previous_batch)
         else:
             advice = ""
-        print(i18n.t("importer.cli.nothing_written", rejected=number(rejected), read=number(result.rows_read)) + advice)
+        print(t("cli.import.nothing_written", rejected=number(rejected), read=number(result.rows_read), advice=advice))
         if result.rejected_path:
-            print(i18n.t("importer.cli.rejected_saved", path=result.rejected_path))
+            print(t("cli.import.rejected_saved", path=result.rejected_path))
         return 1
     print(
-        i18n.t(
-            "importer.cli.imported",
+        t(
+            "cli.import.imported",
             written=number(result.rows_written),
             read=number(result.rows_read),
             file=result.file_name,
             batch=result.batch_id,
-            parties=i18n.plural("importer.cli.new_parties", result.new_parties),
+            parties=plural("cli.count.new_party", result.new_parties),
         )
     )
     if rejected:
         saved = (
-            i18n.t("importer.cli.rejected_saved_in", path=result.rejected_path)
-            if result.rejected_path
-            else i18n.t("importer.cli.rejected_not_saved")
+            t("cli.import.saved_in", path=result.rejected_path) if result.rejected_path else t("cli.import.not_saved")
         )
-        print(i18n.t("importer.cli.rejected", rows=i18n.plural("importer.cli.rows", rejected), saved=saved))
+        print(t("cli.import.rejected", rows=plural("cli.count.row", rejected), saved=saved))
         return 1
     return 0
-
-
-def _labelled(severity: str, message: object) -> str:
-    """'error: ...' / 'warning: ...' in the language of the run (as the problem lines)."""
-    return i18n.t("importer.cli.labelled", severity=severity_word(severity), message=message)
 
 
 def run_history(args) -> int:
@@ -211,10 +199,15 @@ def run_history(args) -> int:
     finally:
         con.close()
     if batches.empty:
-        print("No import batches yet.")
+        print(t("cli.history.none"))
         return 0
+    heads = {
+        key: t(f"cli.history.{key}") for key in ("batch", "imported_at", "by", "read", "written", "rejected", "undone")
+    }
     print(
-        f"{'batch':>5}  {'imported at (UTC)':<17}  {'by':<12} {'read':>9} {'written':>9} {'rejected':>9}  {'undone':<16}  file"
+        f"{cli.pad(heads['batch'], 5, right=True)}  {cli.pad(heads['imported_at'], 17)}  {cli.pad(heads['by'], 12)} "
+        f"{cli.pad(heads['read'], 9, right=True)} {cli.pad(heads['written'], 9, right=True)} "
+        f"{cli.pad(heads['rejected'], 9, right=True)}  {cli.pad(heads['undone'], 16)}  {t('cli.history.file')}"
     )
     for row in batches.itertuples(index=False):
         undone = f"{row.undone_at:%Y-%m-%d %H:%M}" if row.undone_at is not None and not _isnull(row.undone_at) else ""
@@ -237,8 +230,13 @@ def run_undo(args) -> int:
     path = ready_ledger(args)
     done = undo_batch(path, args.batch_id)
     print(
-        f"Undid batch {done.batch_id} ({done.file_name}): removed {_count(done.exchanges_removed, 'exchange', 'exchanges')} "
-        f"and {_count(done.parties_removed, 'party', 'parties')}."
+        t(
+            "cli.undo.done",
+            batch=done.batch_id,
+            file=done.file_name,
+            exchanges=plural("cli.count.exchange", done.exchanges_removed),
+            parties=plural("cli.count.party", done.parties_removed),
+        )
     )
     return 0
 
@@ -247,8 +245,13 @@ def run_backup(args) -> int:
     path = ready_ledger(args)
     info = backup_ledger(path, args.out)
     print(
-        f"Backed up {info.exchanges:,} exchanges, {info.parties:,} parties and {info.batches:,} import batches "
-        f"to {info.path}"
+        t(
+            "cli.backup.done",
+            exchanges=number(info.exchanges),
+            parties=number(info.parties),
+            batches=number(info.batches),
+            path=info.path,
+        )
     )
     return 0
 
@@ -260,8 +263,16 @@ def run_restore(args) -> int:
     done = restore_ledger(path, args.file, force=args.force)
     info = done.info
     print(
-        f"Restored {info.exchanges:,} exchanges, {info.parties:,} parties and {info.batches:,} import batches "
-        f"from {args.file} (backup of {info.created_at}) into {path}; it replaced {done.exchanges_before:,} exchanges."
+        t(
+            "cli.restore.done",
+            exchanges=number(info.exchanges),
+            parties=number(info.parties),
+            batches=number(info.batches),
+            file=args.file,
+            created=info.created_at,
+            path=path,
+            before=number(done.exchanges_before),
+        )
     )
     return 0
 
@@ -273,11 +284,11 @@ def run_export_ledger(args) -> int:
     access.audit(
         None, access.Action.DOWNLOAD, "ledger rows", f"to {written}, {rows:,} exchanges", db=access.access_path(path)
     )
-    print(f"Wrote {_count(rows, 'exchange', 'exchanges')} in the import format to {written}")
+    print(t("cli.export_ledger.done", exchanges=plural("cli.count.exchange", rows), path=written))
     return 0
 
 
 def run_template(args) -> int:
     written = write_template(args.out)
-    print(f"Wrote the import template to {written}")
+    print(t("cli.template.done", path=written))
     return 0

@@ -1,5 +1,6 @@
 """The ledger every reading command works on: ``ready_ledger(args)`` turns the shared ``--db``
-flag (else LEDGER_DB, else the default) into the path of a ledger ready to read.
+flag (else LEDGER_DB, else the default) into the path of a ledger ready to read; and
+``add_lang_argument(parser)``, the ``--lang zh|en`` flag of the commands whose output has a language.
 
 Every command module takes it from here (``info``, ``metric``, ``export``, ``briefing``,
 ``history``, ``undo``, ``backup``, ``export-ledger``), beside ``filter_args`` for the filter flags.
@@ -7,7 +8,9 @@ Every command module takes it from here (``info``, ``metric``, ``export``, ``bri
 
 from __future__ import annotations
 
-from analytics import cli
+import argparse
+
+from analytics import cli, i18n
 from analytics.ledger import prepare_ledger
 from analytics.settings import load_settings
 
@@ -17,3 +20,10 @@ def ready_ledger(args) -> str:
     path, is_default = cli.database_path(args)
     prepare_ledger(path, is_default=is_default, progress=cli.stderr_progress, seed=load_settings().demo_seed)
     return str(path)
+
+
+def add_lang_argument(parser: argparse.ArgumentParser, *, what: str = "the output") -> None:
+    """Add ``--lang zh|en`` (dest ``lang``; None when not given) to ``parser``."""
+    parser.add_argument(
+        "--lang", metavar="|".join(reversed(i18n.LANGUAGES)), help=f"language of {what} (default: $LEDGER_LANG or en)"
+    )

@@ -7,6 +7,7 @@ import argparse
 from analytics import cli
 from analytics.commands.ledger_args import ready_ledger
 from analytics.demo import MAX_ROWS, MIN_ROWS
+from analytics.i18n import number, t
 from analytics.ledger import connect_read_only, create_ledger, ledger_info
 from analytics.settings import load_settings
 
@@ -53,9 +54,11 @@ def _bounded(flag: str, low: int, high: int):
         try:
             value = int(text.replace("_", "").replace(",", ""))
         except ValueError:
-            raise argparse.ArgumentTypeError(f"{flag} must be a whole number, not {text!r}") from None
+            raise argparse.ArgumentTypeError(t("error.cli.whole_number", flag=flag, text=repr(text))) from None
         if not low <= value <= high:
-            raise argparse.ArgumentTypeError(f"{flag} must be from {low:,} to {high:,}, not {value:,}")
+            raise argparse.ArgumentTypeError(
+                t("error.cli.out_of_range", flag=flag, low=number(low), high=number(high), value=number(value))
+            )
         return value
 
     return parse
@@ -65,9 +68,9 @@ def run_init(args) -> int:
     path, _ = cli.database_path(args)
     seed = args.seed if args.seed is not None else load_settings().demo_seed
     if args.rows is not None and not args.demo:
-        raise cli.CommandError("--rows only applies to a demo ledger; drop it or drop --empty.")
+        raise cli.CommandError(t("error.cli.rows_with_empty"))
     create_ledger(path, demo=args.demo, rows=args.rows, seed=seed, force=args.force, progress=cli.stderr_progress)
-    print(f"Created {'demo' if args.demo else 'empty'} ledger at {path}")
+    print(t("cli.init.created_demo" if args.demo else "cli.init.created_empty", path=path))
     return 0
 
 
@@ -78,26 +81,20 @@ def run_info(args) -> int:
         info = ledger_info(con, path)
     finally:
         con.close()
-    span = f"{info.first_year}–{info.last_year}" if info.first_year else "no exchanges yet"
+    span = f"{info.first_year}–{info.last_year}" if info.first_year else t("cli.info.no_exchanges")
+    data = "cli.info.demo" if info.is_demo else "cli.info.real" if info.exchanges else "cli.info.real_empty"
     lines = [
-        ("Ledger", info.path),
-        (
-            "Data",
-            "DEMO (synthetic, invented parties)"
-            if info.is_demo
-            else "real"
-            if info.exchanges
-            else "real, empty (import a ledger: python -m analytics import FILE)",
-        ),
-        ("Exchanges", f"{info.exchanges:,}"),
-        ("Events", f"{info.events:,}"),
-        ("Parties", f"{info.parties:,}"),
-        ("Countries", f"{info.countries:,}"),
-        ("Years", span),
-        ("Schema version", str(info.schema_version)),
-        ("Ledger version", str(info.ledger_version)),
-        ("Last import", info.last_import or "none"),
+        ("cli.info.ledger", info.path),
+        ("cli.info.data", t(data)),
+        ("cli.info.exchanges", f"{info.exchanges:,}"),
+        ("cli.info.events", f"{info.events:,}"),
+        ("cli.info.parties", f"{info.parties:,}"),
+        ("cli.info.countries", f"{info.countries:,}"),
+        ("cli.info.years", span),
+        ("cli.info.schema_version", str(info.schema_version)),
+        ("cli.info.ledger_version", str(info.ledger_version)),
+        ("cli.info.last_import", info.last_import_text() or t("cli.info.none")),
     ]
     for key, value in lines:
-        print(f"{key + ':':<16}{value}")
+        print(cli.pad(t("cli.info.label", label=t(key)), 16) + value)
     return 0

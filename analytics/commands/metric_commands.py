@@ -2,7 +2,10 @@
 
 A thin handler: it parses the filters (``filter_args``), checks which options the metric
 takes, and calls ``analytics.metrics.cached``. Results go to standard output (CSV with a
-header row by default); notes and errors go to standard error. Definitions: ``docs/metrics.md``.
+header row by default); notes and errors go to standard error. ``--lang zh|en`` puts the column
+headers in that language (``metrics.column_label``); values stay codes, so scripts that read
+them keep working, and without it the headers are the column names. Definitions:
+``docs/metrics.md``.
 """
 
 from __future__ import annotations
@@ -14,9 +17,10 @@ import sys
 
 import pandas as pd
 
-from analytics import cli, metrics
+from analytics import cli, i18n, metrics
 from analytics.commands.filter_args import add_filter_arguments, filters_from_args
-from analytics.commands.ledger_args import ready_ledger
+from analytics.commands.ledger_args import add_lang_argument, ready_ledger
+from analytics.i18n import t
 from analytics.ledger import connect_read_only, is_demo
 
 FORMATS: tuple[str, ...] = ("csv", "json", "table")
@@ -77,6 +81,7 @@ def register(subparsers, common: argparse.ArgumentParser) -> None:
         "'too small to class' (default 5)",
     )
     parser.add_argument("--format", default="csv", metavar="csv|json|table", help="output format (default csv)")
+    add_lang_argument(parser, what="the column headers; values stay codes (default: the column names)")
     parser.set_defaults(handler=run_metric)
 
 
@@ -90,7 +95,7 @@ def metric_options_from_args(name: str, args: argparse.Namespace) -> dict[str, o
             continue
         if option not in accepted:
             takers = [m for m in metrics.METRICS if option in metrics.metric_options(m)]
-            raise cli.CommandError(f"{flag} does not apply to {name}; it applies to: {', '.join(takers)}.")
+            raise cli.CommandError(t("error.cli.option_not_for", flag=flag, name=name, takers=", ".join(takers)))
         options[option] = False if flag == "--no-international" else value
     missing = [
         flag
@@ -98,42 +103,54 @@ def metric_options_from_args(name: str, args: argparse.Namespace) -> dict[str, o
         if accepted.get(option, None) is inspect.Parameter.empty and option not in options
     ]
     if missing:
-        raise cli.CommandError(f"{name} needs {', '.join(missing)} (for example --period-a 1990-1999).")
+        raise cli.CommandError(t("error.cli.option_needed", name=name, flags=", ".join(missing)))
     if name == "compare-periods" and (args.year_from or args.year_to):
-        raise cli.CommandError("compare-periods takes its years from --period-a and --period-b, not --from/--to.")
+        raise cli.CommandError(t("error.cli.compare_years"))
     return options
 
 
-def render(frame: pd.DataFrame, fmt: str) -> str:
-    """The frame as CSV (header row), JSON records (NaN as null, dates as YYYY-MM-DD) or a text table."""
+def headers(name: str, columns: list[str], lang: str) -> dict[str, str]:
+    """Column name -> its header in ``lang`` (a header that two columns would share keeps the name)."""
+    with i18n.using(lang):
+        labels = {column: metrics.column_label(name, column) for column in columns}
+    shared = {label for label in labels.values() if list(labels.values()).count(label) > 1}
+    return {column: label if label not in shared else column for column, label in labels.items()}
+
+
+def render(frame: pd.DataFrame, fmt: str, names: dict[str, str] | None = None) -> str:
+    """The frame as CSV (header row), JSON records (NaN as null, dates as YYYY-MM-DD) or a text table,
+    its columns headed by ``names`` (column -> header) when given."""
     frame = frame.copy()
+    digits = {column: 4 if ("share" in column or "hhi" in column) else 1 for column in frame.columns}
     for column in frame.columns:
         if pd.api.types.is_datetime64_any_dtype(frame[column]):
             frame[column] = frame[column].dt.strftime("%Y-%m-%d")
+    if names:
+        frame = frame.rename(columns=names)
+        digits = {names.get(column, column): d for column, d in digits.items()}
     if fmt == "csv":
         return frame.to_csv(index=False, lineterminator="\n")
     if fmt == "json":
         records = json.loads(frame.to_json(orient="records", force_ascii=False))
         return json.dumps(records, indent=1, ensure_ascii=False) + "\n"
     if frame.empty:
-        return "  ".join(frame.columns) + "\n(no rows)\n"
+        return "  ".join(frame.columns) + "\n" + t("cli.metric.no_rows") + "\n"
     formatters = {}
     for column in frame.columns:
         if pd.api.types.is_float_dtype(frame[column]):
-            digits = 4 if ("share" in column or "hhi" in column) else 1
-            formatters[column] = lambda x, d=digits: "" if pd.isna(x) else f"{x:,.{d}f}"
-    return frame.to_string(index=False, formatters=formatters) + "\n"
+            formatters[column] = lambda x, d=digits[column]: "" if pd.isna(x) else f"{x:,.{d}f}"
+    with pd.option_context("display.unicode.east_asian_width", True):  # Chinese headers line up
+        return frame.to_string(index=False, formatters=formatters) + "\n"
 
 
 def run_metric(args: argparse.Namespace) -> int:
     if not args.name:
-        raise cli.CommandError(
-            f"Name a metric: python -m analytics metric NAME. Valid metrics: {', '.join(metrics.METRICS)}"
-        )
+        raise cli.CommandError(t("error.cli.name_a_metric", valid=", ".join(metrics.METRICS)))
     metrics.get_metric(args.name)
+    lang = i18n.normalise(args.lang) if args.lang else None
     fmt = str(args.format).strip().lower()
     if fmt not in FORMATS:
-        raise cli.CommandError(f"Unknown format {args.format!r}. Valid formats: {', '.join(FORMATS)}")
+        raise cli.CommandError(t("error.cli.unknown_format", format=repr(args.format), valid=", ".join(FORMATS)))
     filters = filters_from_args(args)
     options = metric_options_from_args(args.name, args)
     path = ready_ledger(args)
@@ -144,7 +161,8 @@ def run_metric(args: argparse.Namespace) -> int:
     finally:
         con.close()
     frame = metrics.cached(path, args.name, filters, **options)
+    names = headers(args.name, list(frame.columns), lang) if lang else None
     if demo:
-        print("note: demo ledger: synthetic data, invented parties.", file=sys.stderr)
-    sys.stdout.write(render(frame, fmt))
+        print(t("cli.metric.demo_note"), file=sys.stderr)
+    sys.stdout.write(render(frame, fmt, names))
     return 0

@@ -255,6 +255,7 @@ def _write_batch(
             "date",
             "date_precision",
             "party",
+            "party_zh",
             "country_iso3",
             "party_family",
             "party_status",
@@ -273,14 +274,17 @@ def _write_batch(
     con.register("import_rows", rows)
     try:
         con.execute(
-            """INSERT INTO parties (party_id, name, country_iso3, family, batch_id)
-               SELECT ? + row_number() OVER (ORDER BY first_pos), party, country_iso3, party_family, ?
-               FROM (SELECT party, country_iso3, any_value(party_family) AS party_family, min(pos) AS first_pos
+            """INSERT INTO parties (party_id, name, name_zh, country_iso3, family, batch_id)
+               SELECT ? + row_number() OVER (ORDER BY first_pos), party, party_zh, country_iso3, party_family, ?
+               FROM (SELECT party, country_iso3, any_value(party_family) AS party_family, min(pos) AS first_pos,
+                            arg_min(party_zh, pos) FILTER (WHERE party_zh IS NOT NULL) AS party_zh
                      FROM import_rows GROUP BY party, country_iso3) n
                WHERE NOT EXISTS (SELECT 1 FROM parties p
                                  WHERE p.name = n.party AND coalesce(p.country_iso3, '') = coalesce(n.country_iso3, ''))""",
             [first_party, batch_id],
         )
+        # A party already in the ledger keeps its Chinese name (or its lack of one): DuckDB cannot
+        # update a row that exchanges reference (docs/ledger-format.md says how to add names).
         new_parties = con.execute("SELECT count(*) FROM parties WHERE batch_id = ?", [batch_id]).fetchall()[0][0]
         con.execute(
             """INSERT INTO exchanges (exchange_id, date, date_precision, party_id, party_status, form, direction,

@@ -22,6 +22,7 @@ Progress = Callable[[str, float], None]
 COLUMNS: tuple[str, ...] = (
     "date",
     "party",
+    "party_zh",
     "country",
     "party_family",
     "party_status",
@@ -57,7 +58,9 @@ KNOWN_COLUMNS: tuple[str, ...] = COLUMNS + EXTRA_COLUMNS
 DATE_PRECISIONS: tuple[str, ...] = ("day", "month", "year")
 
 
-TEXT_COLUMNS: tuple[str, ...] = ("party", "event_id", "topic", "source")
+# Free text: the party's name (and its optional name in Chinese, shown in Chinese views), the event,
+# the topic and the source; each is checked like the others (cell length, direction controls).
+TEXT_COLUMNS: tuple[str, ...] = ("party", "party_zh", "event_id", "topic", "source")
 
 
 # The most a spreadsheet cell holds (Excel's limit); longer cells are rejected, not truncated.

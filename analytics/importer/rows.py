@@ -82,7 +82,7 @@ def ledger_rows(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
         """SELECT CASE date_precision WHEN 'day' THEN strftime(date, '%Y-%m-%d')
                                       WHEN 'month' THEN strftime(date, '%Y-%m')
                                       ELSE strftime(date, '%Y') END AS date,
-                  party, coalesce(country_iso3, '') AS country, party_family, party_status, form, direction, level,
+                  party, party_zh, coalesce(country_iso3, '') AS country, party_family, party_status, form, direction, level,
                   event_id, delegation_size, topic, source
            FROM exchange_rows ORDER BY exchange_id"""
     ).fetchdf()
