@@ -1,5 +1,7 @@
 """The ledger every reading command works on: ``ready_ledger(args)`` turns the shared ``--db``
-flag (else LEDGER_DB, else the default) into the path of a ledger ready to read.
+flag (else LEDGER_DB, else the default) into the path of a ledger ready to read; and the
+language of a command's output: ``add_lang_argument(parser)`` adds ``--lang zh|en`` (default:
+LEDGER_LANG), and the handler runs inside ``i18n.using(args.lang)``.
 
 Every command module takes it from here (``info``, ``metric``, ``export``, ``briefing``,
 ``history``, ``undo``, ``backup``, ``export-ledger``), beside ``filter_args`` for the filter flags.
@@ -7,7 +9,9 @@ Every command module takes it from here (``info``, ``metric``, ``export``, ``bri
 
 from __future__ import annotations
 
-from analytics import cli
+import argparse
+
+from analytics import cli, i18n
 from analytics.ledger import prepare_ledger
 from analytics.settings import load_settings
 
@@ -17,3 +21,20 @@ def ready_ledger(args) -> str:
     path, is_default = cli.database_path(args)
     prepare_ledger(path, is_default=is_default, progress=cli.stderr_progress, seed=load_settings().demo_seed)
     return str(path)
+
+
+def _language(value: str) -> str:
+    try:
+        return i18n.normalise(value)
+    except i18n.LanguageError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def add_lang_argument(parser: argparse.ArgumentParser, what: str = "the output's words") -> None:
+    """``--lang zh|en``: the language of ``what`` (default: LEDGER_LANG); a bad value exits 2."""
+    parser.add_argument(
+        "--lang",
+        type=_language,
+        metavar="{" + ",".join(i18n.LANGUAGES) + "}",
+        help=f"language of {what} (default: LEDGER_LANG, else en)",
+    )
