@@ -127,7 +127,7 @@ def slug(text: str, *, fallback: str = "chart") -> str:
     (``fallback`` when nothing is left, e.g. of a Chinese title)."""
     decomposed = unicodedata.normalize("NFKD", str(text))
     folded = "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
-    folded = folded.encode("ascii", "ignore").decode("ascii")
+    folded = "".join(c if c.isascii() else " " for c in folded)  # '2025年3月' gives '2025-3', not '20253'
     cleaned = re.sub(r"[^a-z0-9]+", "-", folded).strip("-")
     return cleaned[:80].strip("-") or fallback
 
