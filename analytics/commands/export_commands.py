@@ -218,8 +218,10 @@ def _run_briefing(args, spec, fmt: str, lang: str, started: float) -> int:
     finally:
         renderer.close()
     pages = briefing.page_count(content, fmt)
+    with i18n.using("en"):  # the command's own lines stay English, like its help
+        label = briefing.format_label(fmt)
     print(
-        f"Wrote {briefing.format_label(fmt)} ({pages} pages: title and {len(spec.items)} charts) "
+        f"Wrote {label} ({pages} pages: title and {len(spec.items)} charts) "
         f"to {args.out} in {time.perf_counter() - started:.1f} s"
     )
     return 0
