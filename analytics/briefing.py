@@ -22,7 +22,7 @@ import json
 import textwrap
 import unicodedata
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -91,19 +91,20 @@ class BriefingItem:
 class BriefingSpec:
     """A whole briefing; ``to_json`` / ``from_json`` are the saved file. ``title`` empty: the
     default title in the briefing's language. ``lang``: the language the briefing is built in
-    (None: the current one, which the saved file then records)."""
+    and its file records (by default the current one when the spec is made: the page's
+    language, the command's ``--lang``)."""
 
     title: str = ""
     subtitle: str = ""
     filters: Filters = field(default_factory=Filters)
     items: tuple[BriefingItem, ...] = ()
-    lang: str | None = None
+    lang: str = field(default_factory=i18n.current)
 
     def to_dict(self) -> dict:
         return {
             "format": SPEC_FORMAT,
             "version": SPEC_VERSION,
-            "lang": self.lang or i18n.current(),
+            "lang": self.lang,
             "title": self.title,
             "subtitle": self.subtitle,
             "filters": self.filters.to_params(),
@@ -163,7 +164,8 @@ class BriefingSpec:
                     options=options,
                 )
             )
-        return cls(title=title, subtitle=subtitle, filters=filters, items=tuple(items), lang=lang)
+        made = cls(title=title, subtitle=subtitle, filters=filters, items=tuple(items))
+        return made if lang is None else replace(made, lang=lang)
 
     @classmethod
     def from_json(cls, text: str | bytes, *, known_charts: Sequence[str] | None = None) -> BriefingSpec:
@@ -319,13 +321,13 @@ def spec_for_charts(
     filters: Filters | None = None,
     lang: str | None = None,
 ) -> BriefingSpec:
-    """A spec of the named charts, all with the briefing's filters."""
+    """A spec of the named charts, all with the briefing's filters, in ``lang`` (else the current language)."""
     return BriefingSpec(
         title=title,
         subtitle=subtitle,
         filters=filters or Filters(),
         items=tuple(BriefingItem(name) for name in names),
-        lang=lang,
+        lang=i18n.normalise(lang) if lang else i18n.current(),
     )
 
 

@@ -252,8 +252,6 @@ def _briefing_spec(args):
     flags = filters_from_args(args)
     if not flags.is_empty():
         changes["filters"] = flags
-    if args.lang is not None:  # else the file's own language, else LEDGER_LANG
+    if args.lang is not None:  # else the file's own language (a spec made here: LEDGER_LANG)
         changes["lang"] = args.lang
-    elif spec.lang is None:
-        changes["lang"] = i18n.current()
-    return replace(spec, **changes)
+    return replace(spec, **changes) if changes else spec
