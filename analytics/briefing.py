@@ -119,48 +119,46 @@ class BriefingSpec:
     def from_dict(cls, raw: object, *, known_charts: Sequence[str] | None = None) -> BriefingSpec:
         """Validate a parsed spec; BriefingError names the first problem."""
         if not isinstance(raw, dict):
-            raise BriefingError("A briefing file holds one JSON object with 'title' and 'charts'.")
+            raise BriefingError(t("briefing.error.not_object"))
         if raw.get("format", SPEC_FORMAT) != SPEC_FORMAT:
-            raise BriefingError(
-                f"Not a briefing file: 'format' is {capped(repr(raw.get('format')))}, expected {SPEC_FORMAT!r}."
-            )
+            found = capped(repr(raw.get("format")))
+            raise BriefingError(t("briefing.error.not_briefing", found=found, expected=repr(SPEC_FORMAT)))
         version = raw.get("version", SPEC_VERSION)
         if not isinstance(version, int) or isinstance(version, bool):
-            raise BriefingError(f"Briefing file 'version' must be a whole number, not {capped(repr(version))}.")
+            raise BriefingError(t("briefing.error.version_type", found=capped(repr(version))))
         if version > SPEC_VERSION:
-            raise BriefingError(f"Briefing file version {version} is newer than this program reads ({SPEC_VERSION}).")
+            raise BriefingError(t("briefing.error.version_new", version=version, supported=SPEC_VERSION))
         lang = _language(raw.get("lang"))
-        title = _text(raw.get("title", ""), "title", MAX_TITLE)
-        subtitle = _text(raw.get("subtitle", ""), "subtitle", MAX_TITLE)
-        filters = _filters(raw.get("filters"), "the briefing's 'filters'") or Filters()
+        title = _text(raw.get("title", ""), t("briefing.what.title"), MAX_TITLE)
+        subtitle = _text(raw.get("subtitle", ""), t("briefing.what.subtitle"), MAX_TITLE)
+        filters = _filters(raw.get("filters"), t("briefing.where.briefing")) or Filters()
         charts = raw.get("charts")
         if not isinstance(charts, list) or not charts:
-            raise BriefingError("A briefing needs a non-empty 'charts' list.")
+            raise BriefingError(t("briefing.error.no_charts_list"))
         if len(charts) > MAX_CHARTS:
-            raise BriefingError(f"A briefing holds at most {MAX_CHARTS} charts; this one has {len(charts)}.")
+            raise BriefingError(t("briefing.error.too_many", limit=MAX_CHARTS, count=len(charts)))
         items = []
         for number, entry in enumerate(charts, start=1):
             if isinstance(entry, str):
                 entry = {"chart": entry}
             if not isinstance(entry, dict) or not isinstance(entry.get("chart"), str):
-                raise BriefingError(f"Chart {number}: give an object with a 'chart' name.")
+                raise BriefingError(t("briefing.error.chart_entry", number=number))
             name = entry["chart"].strip()
             if known_charts is not None and name not in known_charts:
+                charts_list = ", ".join(known_charts)
                 raise BriefingError(
-                    f"Chart {number}: unknown chart {capped(name)!r}. Charts: {', '.join(known_charts)}"
+                    t("briefing.error.unknown_chart", number=number, name=repr(capped(name)), charts=charts_list)
                 )
             options = entry.get("options") or {}
             if not isinstance(options, dict):
-                raise BriefingError(
-                    f"Chart {number} ({capped(name)}): 'options' must map option names to values, e.g. {{\"top\": 5}}."
-                )
+                raise BriefingError(t("briefing.error.options_type", number=number, name=capped(name)))
             if name in chart_catalog.CHARTS:  # other names are refused above or by prepare()
                 check_options(number, name, options)
             items.append(
                 BriefingItem(
                     chart=name,
-                    filters=_filters(entry.get("filters"), f"chart {number} ({capped(name)})"),
-                    notes=_text(entry.get("notes", ""), f"chart {number} notes", MAX_NOTES),
+                    filters=_filters(entry.get("filters"), t("briefing.where.chart", number=number, name=capped(name))),
+                    notes=_text(entry.get("notes", ""), t("briefing.what.notes", number=number), MAX_NOTES),
                     options=options,
                 )
             )
@@ -173,13 +171,13 @@ class BriefingSpec:
         try:
             raw = json.loads(text)
         except (ValueError, UnicodeDecodeError) as error:
-            raise BriefingError(f"The briefing file is not valid JSON: {error}") from None
+            raise BriefingError(t("briefing.error.json", error=error)) from None
         except RecursionError:
-            raise BriefingError("The briefing file is nested too deeply to be a briefing file.") from None
+            raise BriefingError(t("briefing.error.nested")) from None
         try:
             return cls.from_dict(raw, known_charts=known_charts)
         except RecursionError:  # a value nested just short of the parser's limit, echoed in a message
-            raise BriefingError("The briefing file is nested too deeply to be a briefing file.") from None
+            raise BriefingError(t("briefing.error.nested")) from None
 
 
 def _language(value: object) -> str | None:
@@ -187,20 +185,20 @@ def _language(value: object) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str):
-        raise BriefingError(f'Briefing file \'lang\' must be text such as "zh" or "en", not {capped(repr(value))}.')
+        raise BriefingError(t("briefing.error.lang_type", found=capped(repr(value))))
     try:
         return i18n.normalise(value)
     except i18n.LanguageError as error:
-        raise BriefingError(f"Briefing file 'lang': {capped(str(error))}") from None
+        raise BriefingError(t("briefing.error.lang", error=capped(str(error)))) from None
 
 
 def _text(value: object, what: str, limit: int) -> str:
     if value is None:
         return ""
     if not isinstance(value, str):
-        raise BriefingError(f"The {what} must be text.")
+        raise BriefingError(t("briefing.error.text_type", what=what))
     if len(value) > limit:
-        raise BriefingError(f"The {what} is {len(value)} characters long; the limit is {limit}.")
+        raise BriefingError(t("briefing.error.text_long", what=what, length=len(value), limit=limit))
     return value.strip()
 
 
@@ -208,11 +206,11 @@ def _filters(value: object, where: str) -> Filters | None:
     if value is None:
         return None
     if not isinstance(value, dict):
-        raise BriefingError(f'Filters of {where} must be an object such as {{"region": ["Africa"]}}.')
+        raise BriefingError(t("briefing.error.filters_type", where=where))
     try:
         return Filters.from_params(value)
     except FilterError as error:
-        raise BriefingError(f"Filters of {where}: {error}") from None
+        raise BriefingError(t("briefing.error.filters", where=where, error=error)) from None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -229,10 +227,16 @@ def chart_options(name: str) -> tuple[str, ...]:
 
 @dataclass(frozen=True)
 class OptionRule:
-    """What an option's value may be: ``what`` in words, ``valid`` checks a value read from JSON."""
+    """What an option's value may be: ``what`` in words (the catalogue's ``key`` with its
+    ``fields``, in the current language), ``valid`` checks a value read from JSON."""
 
-    what: str
-    valid: Callable[[object], bool]
+    key: str
+    fields: Mapping[str, object] = field(hash=False)
+    valid: Callable[[object], bool] = field(hash=False)
+
+    @property
+    def what(self) -> str:
+        return t(self.key, **self.fields)
 
 
 def _whole(value: object) -> bool:
@@ -241,17 +245,22 @@ def _whole(value: object) -> bool:
 
 def _whole_in(low: int, high: int) -> OptionRule:
     return OptionRule(
-        f"a whole number from {low} to {high}", lambda v: isinstance(v, int) and _whole(v) and low <= v <= high
+        "briefing.rule.whole",
+        {"low": low, "high": high},
+        lambda v: isinstance(v, int) and _whole(v) and low <= v <= high,
     )
 
 
 def _one_of(values: Sequence[str]) -> OptionRule:
-    return OptionRule(f"one of {', '.join(values)}", lambda v: isinstance(v, str) and v in values)
+    return OptionRule(
+        "briefing.rule.one_of", {"values": ", ".join(values)}, lambda v: isinstance(v, str) and v in values
+    )
 
 
 def _period(example: str) -> OptionRule:
     return OptionRule(
-        f"a year range such as {example}",
+        "briefing.rule.period",
+        {"example": example},
         lambda v: (
             isinstance(v, list | tuple)
             and len(v) == 2
@@ -277,29 +286,35 @@ OPTION_RULES: dict[str, OptionRule] = {
 def check_options(number: int, name: str, options: Mapping[str, object]) -> None:
     """BriefingError naming chart ``number`` (``name``, a catalog chart) and the first option it
     does not take or whose value is of the wrong kind."""
-    where = f"Chart {number} ({name})"
+    where = t("briefing.error.chart", number=number, name=name)
     accepted = chart_options(name)
     for key, value in options.items():
         if key not in accepted:
-            takes = f"it takes {', '.join(accepted)}" if accepted else "it takes no options"
-            raise BriefingError(f"{where}: unknown option {capped(repr(key))}; {takes}.")
+            takes = (
+                t("briefing.error.takes", options=", ".join(accepted)) if accepted else t("briefing.error.takes_none")
+            )
+            raise BriefingError(t("briefing.error.unknown_option", where=where, option=capped(repr(key)), takes=takes))
         rule = OPTION_RULES.get(key)  # every option has a rule (a test checks); none: the build decides
         if rule is not None and not rule.valid(value):
             shown = capped(json.dumps(value, default=str))
-            raise BriefingError(f"{where}: option {key!r} must be {rule.what}, not {shown}.")
+            raise BriefingError(
+                t("briefing.error.option_value", where=where, option=repr(key), what=rule.what, found=shown)
+            )
     if ("period_a" in options) != ("period_b" in options):
-        raise BriefingError(f"{where}: give both 'period_a' and 'period_b', or neither (the latest years).")
+        raise BriefingError(t("briefing.error.periods", where=where))
 
 
 def check_spec(spec: BriefingSpec) -> None:
     """BriefingError for the first chart of ``spec`` that cannot be built: a name the catalog does
     not know, or options it does not take (checked before any query or browser work)."""
     if not spec.items:
-        raise BriefingError("The briefing has no charts: add at least one.")
+        raise BriefingError(t("briefing.error.empty"))
     charts = chart_catalog.CHARTS
     unknown = [item.chart for item in spec.items if item.chart not in charts]
     if unknown:
-        raise BriefingError(f"Unknown chart(s): {capped(', '.join(unknown))}. Charts: {', '.join(charts)}")
+        raise BriefingError(
+            t("briefing.error.unknown_charts", names=capped(", ".join(unknown)), charts=", ".join(charts))
+        )
     for number, item in enumerate(spec.items, start=1):
         check_options(number, item.chart, item.options)
 
@@ -309,7 +324,7 @@ def load_spec(path: str | Path, *, known_charts: Sequence[str] | None = None) ->
     try:
         text = Path(path).read_text(encoding="utf-8")
     except OSError as error:
-        raise BriefingError(f"Cannot read the briefing file {path}: {error.strerror or error}") from None
+        raise BriefingError(t("briefing.error.read", path=path, error=error.strerror or error)) from None
     return BriefingSpec.from_json(text, known_charts=known_charts)
 
 
@@ -437,7 +452,7 @@ def _prepare(
             )
         except (TypeError, DomainError) as error:  # an option of the wrong type, or a value a metric refuses
             detail = " ".join(str(error).split())  # one line (Plotly's messages span several)
-            raise BriefingError(f"Chart {number} ({item.chart}) could not be drawn: {detail}") from error
+            raise BriefingError(t("briefing.error.draw", number=number, name=item.chart, detail=detail)) from error
         meta = export.chart_meta(
             item.chart,
             fig,
@@ -1024,7 +1039,7 @@ def briefing_format(path: str | Path) -> str:
     """'pptx' or 'pdf' from a file name; BriefingError otherwise."""
     found = formats.find_file(path, formats.BRIEFING)
     if found is None:
-        raise BriefingError(f"A briefing is written as .pptx (slide deck) or .pdf (PDF pack), not {str(path)!r}.")
+        raise BriefingError(t("briefing.error.file_format", path=repr(str(path))))
     return found.name
 
 
@@ -1052,7 +1067,7 @@ def build_briefing(
     the current one): the guarded action ``save_briefing`` of ``actor`` (None: the local operator),
     audited in ``access_db`` (None: ``access.access_path()``)."""
     if fmt not in BUILDERS:
-        raise BriefingError(f"Unknown briefing format {fmt!r}: use pptx or pdf.")
+        raise BriefingError(t("briefing.error.format", fmt=repr(fmt)))
     with access.guard(
         actor, access.Action.SAVE_BRIEFING, spec.title or "briefing", briefing_details(spec, fmt), db=access_db
     ):

@@ -44,10 +44,15 @@ if TYPE_CHECKING:
     from analytics.filters import Filters
 
 TOPOJSON_DIR = PROJECT_ROOT / "static" / "topojson"
-BROWSER_MISSING = (
-    "Image export (PNG, SVG, PDF, slide decks) needs a Chromium-family browser: install it with "
-    "`apt-get install chromium` or set LEDGER_BROWSER to the browser's path."
-)
+
+
+def browser_missing() -> str:
+    """The sentence saying what to install for image export, in the current language."""
+    return t("export.error.browser_missing")
+
+
+# The sentence in English (the pages' notices use ``browser_missing()`` in their language).
+BROWSER_MISSING = i18n.t_in("en", "export.error.browser_missing")
 DEFAULT_WIDTH = 1200
 MIN_HEIGHT = 540
 RENDER_TIMEOUT_S = 90.0
@@ -65,7 +70,7 @@ class BrowserMissingError(ExportError):
     """No Chromium-family browser to render images with."""
 
     def __init__(self, detail: str = ""):
-        super().__init__(BROWSER_MISSING + (f" ({detail})" if detail else ""))
+        super().__init__(browser_missing() + (f" ({detail})" if detail else ""))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -333,7 +338,7 @@ def require_browser() -> str:
     path = find_browser()
     if path is None:
         configured = load_settings().browser_path
-        raise BrowserMissingError(f"LEDGER_BROWSER={configured} is not an executable file" if configured else "")
+        raise BrowserMissingError(t("export.error.browser_not_executable", path=configured) if configured else "")
     return path
 
 
@@ -430,7 +435,7 @@ class ImageRenderer:
                 self._stop_loop()
                 if isinstance(error, ExportError):
                     raise
-                raise ExportError(f"The browser at {self.browser} did not start for image export: {error}") from error
+                raise ExportError(t("export.error.browser_start", browser=self.browser, error=error)) from error
 
     async def _open(self):
         from choreographer.errors import ChromeNotFoundError
@@ -470,7 +475,7 @@ class ImageRenderer:
         try:
             result = self._call(batch(), self.timeout_s * len(jobs))
         except Exception as error:
-            raise ExportError(f"Image export failed: {error}") from error
+            raise ExportError(t("export.error.render", error=error)) from error
         finally:
             self.last_used = time.monotonic()
         return list(result)
@@ -717,10 +722,8 @@ def format_for_path(path: str | Path) -> str:
         (f for kind in (formats.CHART_PICTURE, formats.CHART_DATA) if (f := formats.find_file(path, kind))), None
     )
     if found is None or found.name not in FORMATS:
-        raise ExportError(
-            f"Cannot tell the format of {str(path)!r} from its extension: use one of "
-            + ", ".join(f".{f.extension}" for f in FORMATS.values())
-        )
+        extensions = ", ".join(f".{f.extension}" for f in FORMATS.values())
+        raise ExportError(t("export.error.unknown_extension", path=repr(str(path)), extensions=extensions))
     return found.name
 
 
@@ -739,12 +742,12 @@ class ExportRequest:
 
 def _check(request: ExportRequest) -> ExportFormat:
     if request.fmt not in FORMATS:
-        raise ExportError(f"Unknown export format {request.fmt!r}; formats: {', '.join(FORMATS)}")
-    for what, value in (("width", request.width), ("height", request.height)):
+        raise ExportError(t("export.error.unknown_format", fmt=repr(request.fmt), formats=", ".join(FORMATS)))
+    for key, value in (("export.error.width", request.width), ("export.error.height", request.height)):
         if value is not None and not 100 <= int(value) <= 8000:
-            raise ExportError(f"{what} {value} is out of range: give 100 to 8000 pixels.")
+            raise ExportError(t(key, value=value))
     if request.scale is not None and not 0.25 <= float(request.scale) <= 8:
-        raise ExportError(f"scale {request.scale} is out of range: give 0.25 to 8.")
+        raise ExportError(t("export.error.scale", value=request.scale))
     return FORMATS[request.fmt]
 
 
@@ -762,7 +765,7 @@ def export_many(requests: Sequence[ExportRequest], renderer: ImageRenderer | Non
         elif fmt.write is not None:
             results[i] = fmt.write(request.fig, request.data, request.meta)
         else:
-            raise ExportError(f"The format {fmt.key!r} has no writer.")
+            raise ExportError(t("export.error.no_writer", fmt=repr(fmt.key)))
     if jobs:
         for i, image in zip(where, render_images(jobs, renderer), strict=True):
             results[i] = image

@@ -939,3 +939,27 @@ def test_a_chinese_deck_renders_through_libreoffice(tmp_path, output_dir):
     subprocess.run(["pdftoppm", "-r", "60", "-png", str(converted), str(output_dir / "zh-deck")], check=True)
     title = Image.open(output_dir / "zh-deck-1.png").convert("L")
     assert title.getbbox() is not None
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('{"charts": ["top-countries"], "version": 7}', "简报文件版本 7 高于本程序可读取的版本（1）。"),
+        (
+            '{"charts": [{"chart": "top-countries", "options": {"top": "abc"}}]}',
+            "第 1 张图表（top-countries）：选项 'top' 必须是介于 1 与 100 之间的整数",
+        ),
+        (
+            '{"charts": [{"chart": "regions", "options": {"top": 5}}]}',
+            "第 1 张图表（regions）：未知选项 'top'；该图表不接受任何选项。",
+        ),
+        ('{"charts": ["regions"], "title": 5}', "标题必须是文本。"),
+    ],
+)
+def test_briefing_file_errors_in_chinese(text, message):
+    with i18n.using("zh"), pytest.raises(briefing.BriefingError) as raised:
+        briefing.BriefingSpec.from_json(text)
+    assert message in str(raised.value)
+    with pytest.raises(briefing.BriefingError) as english:  # the same file, in English
+        briefing.BriefingSpec.from_json(text)
+    assert not any("\u4e00" <= c <= "\u9fff" for c in str(english.value))

@@ -329,3 +329,26 @@ def test_briefing_in_chinese_records_its_language_and_the_saved_spec_keeps_it(le
     reader = PdfReader(pack)
     assert reader.trailer["/Root"]["/Lang"] == "en-GB"
     assert "Filters: " in reader.pages[1].extract_text()
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["export", "no-such-chart", "--out", "x.png"], "未知图表 'no-such-chart'。"),
+        (["export", "regions", "--out", "x.gif"], "无法根据扩展名判断 'x.gif' 的格式"),
+        (["export", "regions", "--out", "x.html", "--width", "20"], "宽度 20 超出范围"),
+        (["briefing", "--charts", "regions", "--out", "deck.key"], "简报须保存为 .pptx（演示文稿）或 .pdf（PDF 简报）"),
+    ],
+)
+def test_errors_follow_ledger_lang(argv, message, ledger, tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("LEDGER_LANG", "zh")
+    assert main([*argv, "--db", ledger]) == 2
+    err = capsys.readouterr().err
+    assert message in err
+    assert err.count("\n") == 1
+
+
+def test_a_missing_browser_is_explained_in_chinese(ledger, tmp_path, no_browser, capsys):
+    assert main(["export", "regions", "--db", ledger, "--out", str(tmp_path / "r.png"), "--lang", "zh"]) == 2
+    assert "图片导出（PNG、SVG、PDF、幻灯片）需要 Chromium 系列浏览器" in capsys.readouterr().err

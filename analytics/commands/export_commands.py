@@ -19,6 +19,7 @@ from analytics import access, atomic, cli, i18n
 from analytics.commands.filter_args import add_filter_arguments, filters_from_args
 from analytics.commands.ledger_args import add_lang_argument, ready_ledger
 from analytics.export import ExportError
+from analytics.i18n import t
 
 
 def register(subparsers, common: argparse.ArgumentParser) -> None:
@@ -99,7 +100,7 @@ def _chart_names() -> dict:
 def _check_chart(name: str) -> None:
     charts = _chart_names()
     if name not in charts:
-        raise cli.CommandError(f"Unknown chart {name!r}. Charts: {', '.join(charts)} (see 'export --list').")
+        raise cli.CommandError(t("export.cli.unknown_chart", name=repr(name), charts=", ".join(charts)))
 
 
 def run_list() -> int:
@@ -119,7 +120,7 @@ def _output_path(args, chart: str) -> tuple[Path, str]:
         return out / export.file_name(chart, fmt), fmt
     fmt = export.format_for_path(out)
     if args.format and args.format != fmt:
-        raise cli.CommandError(f"--format {args.format} does not match the extension of {out.name}; drop one.")
+        raise cli.CommandError(t("export.cli.format_mismatch", fmt=args.format, name=out.name))
     return out, fmt
 
 
@@ -130,7 +131,7 @@ def _write(path: Path, data: bytes) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         atomic.write_bytes(path, data)
     except OSError as error:
-        raise cli.CommandError(f"Cannot write {path}: {error.strerror or error}") from None
+        raise cli.CommandError(t("export.cli.cannot_write", path=path, error=error.strerror or error)) from None
 
 
 def run_export(args) -> int:
@@ -144,9 +145,9 @@ def _run_export(args) -> int:
     from analytics.ledger import connect_read_only, is_demo
 
     if not args.chart:
-        raise cli.CommandError("Name a chart to export (see 'python -m analytics export --list').")
+        raise cli.CommandError(t("export.cli.no_chart"))
     if not args.out:
-        raise cli.CommandError("Give --out FILE; the format follows its extension.")
+        raise cli.CommandError(t("export.cli.no_out"))
     _check_chart(args.chart)
     path, fmt = _output_path(args, args.chart)
     renderer = None
@@ -240,7 +241,7 @@ def _briefing_spec(args):
     else:
         names = [n.strip() for n in args.charts.split(",") if n.strip()]
         if not names:
-            raise cli.CommandError("--charts is empty: give chart names separated by commas.")
+            raise cli.CommandError(t("export.cli.empty_charts"))
         for name in names:
             _check_chart(name)
         spec = briefing.spec_for_charts(names)
