@@ -32,7 +32,14 @@ from analytics.i18n import country_name, current, number, region_name, t, vocabu
 from analytics.untrusted import LABEL_LIMIT, plotly_literal, short_label
 
 TEMPLATE = "ledger"
-FONT_FAMILY = "DejaVu Sans, Liberation Sans, Arial, sans-serif"
+# Latin faces first (the English charts look as before), then a CJK face for Chinese (Noto Sans CJK
+# SC or WenQuanYi Zen Hei, installed by scripts/setup.sh; Microsoft YaHei and PingFang SC where a
+# browser on Windows or macOS opens an HTML export), then colour emoji for party names: the browser
+# (and so Kaleido) draws each character with the first face that has it.
+FONT_FAMILY = (
+    "DejaVu Sans, Liberation Sans, Arial, WenQuanYi Zen Hei, Noto Sans CJK SC, Microsoft YaHei, "
+    "PingFang SC, Noto Color Emoji, sans-serif"
+)
 TEXT_COLOUR = "#1b1f24"
 MUTED_TEXT = "#5b6470"
 GRID_COLOUR = "#e3e6ea"

@@ -34,8 +34,9 @@ from typing import TYPE_CHECKING
 import pandas as pd
 import plotly.graph_objects as go
 
-from analytics import access, formats, spreadsheet, texts
+from analytics import access, formats, i18n, spreadsheet, texts
 from analytics.errors import DomainError
+from analytics.i18n import t
 from analytics.settings import PROJECT_ROOT, load_settings
 from analytics.spreadsheet import safe_cell
 
@@ -43,10 +44,15 @@ if TYPE_CHECKING:
     from analytics.filters import Filters
 
 TOPOJSON_DIR = PROJECT_ROOT / "static" / "topojson"
-BROWSER_MISSING = (
-    "Image export (PNG, SVG, PDF, slide decks) needs a Chromium-family browser: install it with "
-    "`apt-get install chromium` or set LEDGER_BROWSER to the browser's path."
-)
+
+
+def browser_missing() -> str:
+    """The sentence saying what to install for image export, in the current language."""
+    return t("export.error.browser_missing")
+
+
+# The sentence in English (the pages' notices use ``browser_missing()`` in their language).
+BROWSER_MISSING = i18n.t_in("en", "export.error.browser_missing")
 DEFAULT_WIDTH = 1200
 MIN_HEIGHT = 540
 RENDER_TIMEOUT_S = 90.0
@@ -64,51 +70,71 @@ class BrowserMissingError(ExportError):
     """No Chromium-family browser to render images with."""
 
     def __init__(self, detail: str = ""):
-        super().__init__(BROWSER_MISSING + (f" ({detail})" if detail else ""))
+        super().__init__(browser_missing() + (f" ({detail})" if detail else ""))
 
 
 # ---------------------------------------------------------------------------------------------
 # What an export says about itself
 
 
+def _all_exchanges() -> str:
+    return t("export.all_exchanges")
+
+
 @dataclass(frozen=True)
 class ChartMeta:
     """The labels every export carries: chart name (for the file name), title, filters in
-    words, source, demo flag and export date."""
+    words, source, demo flag, export date and the language of its words (the current one when
+    made, so an export rendered later, on another thread, still speaks it)."""
 
     name: str
     title: str
-    filters: str = "All exchanges"
+    filters: str = field(default_factory=_all_exchanges)
     source: str = field(default_factory=texts.source)
     is_demo: bool = False
     exported: dt.date = field(default_factory=dt.date.today)
+    lang: str = field(default_factory=i18n.current)
 
     def footer(self) -> str:
-        """'Source: … · Exported YYYY-MM-DD' (the demo mark is drawn separately)."""
-        return f"Source: {self.source} · Exported {self.exported.isoformat()}"
+        """'Source: … · Exported 2025-03-01' ('来源：… · 导出日期：2025年3月1日'); the demo mark
+        is drawn separately."""
+        with i18n.using(self.lang):
+            return t("export.footer", source=self.source, date=i18n.date(self.exported))
 
     def rows(self) -> list[tuple[str, str]]:
         """(label, value) pairs written at the top of CSV files and on the Excel 'About' sheet."""
-        return [
-            ("Title", self.title),
-            ("Filters", self.filters),
-            ("Source", self.source),
-            ("Exported", self.exported.isoformat()),
-            ("Data", texts.demo_note() if self.is_demo else texts.real_data_note()),
-        ]
+        with i18n.using(self.lang):
+            return [
+                (t("export.about.title"), self.title),
+                (t("export.about.filters"), self.filters),
+                (t("export.about.source"), self.source),
+                (t("export.about.exported"), i18n.date(self.exported)),
+                (t("export.about.data"), texts.demo_note() if self.is_demo else texts.real_data_note()),
+            ]
+
+    def demo_stamp(self) -> str:
+        """The red corner mark of a demo export: 'Demo data · synthetic, invented parties'."""
+        with i18n.using(self.lang):
+            return f"<b>{texts.demo_mark()}</b> · {texts.demo_stamp_detail()}"
+
+    def demo_mark(self) -> str:
+        """'Demo data' in the export's language."""
+        with i18n.using(self.lang):
+            return texts.demo_mark()
 
     def file_name(self, fmt: str) -> str:
         """Safe file name: ``<chart>_<date>.<ext>``."""
         return file_name(self.name, fmt, self.exported)
 
 
-def slug(text: str) -> str:
-    """Lower-case ASCII letters, digits and single hyphens only: safe on every file system."""
+def slug(text: str, *, fallback: str = "chart") -> str:
+    """Lower-case ASCII letters, digits and single hyphens only: safe on every file system
+    (``fallback`` when nothing is left, e.g. of a Chinese title)."""
     decomposed = unicodedata.normalize("NFKD", str(text))
     folded = "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
-    folded = folded.encode("ascii", "ignore").decode("ascii")
+    folded = "".join(c if c.isascii() else " " for c in folded)  # '2025年3月' gives '2025-3', not '20253'
     cleaned = re.sub(r"[^a-z0-9]+", "-", folded).strip("-")
-    return cleaned[:80].strip("-") or "chart"
+    return cleaned[:80].strip("-") or fallback
 
 
 def file_name(name: str, fmt: str, day: dt.date | None = None) -> str:
@@ -150,14 +176,15 @@ def chart_meta(
     exported: dt.date | None = None,
 ) -> ChartMeta:
     """Meta of a figure made by ``chart_catalog.build_chart``: its own title and filter line
-    unless given."""
+    unless given; its words in the current language."""
     return ChartMeta(
         name=name,
         title=title or figure_title(fig) or name.replace("-", " ").capitalize(),
-        filters=filters or figure_caption(fig) or "All exchanges",
+        filters=filters or figure_caption(fig) or _all_exchanges(),
         source=source or texts.source(),
         is_demo=is_demo,
         exported=exported or dt.date.today(),
+        lang=i18n.current(),
     )
 
 
@@ -181,12 +208,31 @@ CAPTION_PX = 12.5
 CHAR_WIDTH_EM = 0.6  # a generous average character width of DejaVu Sans, in ems
 
 
+def _wide(char: str) -> bool:
+    """A character a CJK face draws a full em wide."""
+    return unicodedata.east_asian_width(char) in ("W", "F")
+
+
 def _wrapped(text: str, size_px: float, width_px: int | None) -> list[str]:
     """``text`` in lines that fit ``width_px`` (less the title's padding) at ``size_px``; one
-    line when the width is not known (HTML pages wrap nothing but fill the window)."""
+    line when the width is not known (HTML pages wrap nothing but fill the window). Text with
+    Chinese in it breaks between any two characters, a Chinese one counting a full em."""
     if width_px is None:
         return [text]
-    return textwrap.wrap(text, max(20, int((width_px - 24) / (size_px * CHAR_WIDTH_EM)))) or [text]
+    per_line = max(20, int((width_px - 24) / (size_px * CHAR_WIDTH_EM)))
+    if not any(_wide(c) for c in text):
+        return textwrap.wrap(text, per_line) or [text]
+    lines, line, used = [], "", 0.0
+    for char in text:
+        width = 1 / CHAR_WIDTH_EM if _wide(char) else 1.0  # in average Latin characters
+        if line and used + width > per_line:
+            lines.append(line.rstrip())
+            line, used = "", 0.0
+            if char.isspace():
+                continue
+        line += char
+        used += width
+    return [*lines, line.rstrip()] if line.strip() else lines or [text]
 
 
 def stamp(fig: go.Figure, meta: ChartMeta, *, slide: bool = False, width: int | None = None) -> go.Figure:
@@ -234,7 +280,7 @@ def stamp(fig: go.Figure, meta: ChartMeta, *, slide: bool = False, width: int | 
         )
     if meta.is_demo:
         out.add_annotation(
-            text=f"<b>{texts.demo_mark()}</b> · {texts.demo_stamp_detail()}",
+            text=meta.demo_stamp(),
             name="demo-mark",
             xref="paper",
             yref="paper",
@@ -292,7 +338,7 @@ def require_browser() -> str:
     path = find_browser()
     if path is None:
         configured = load_settings().browser_path
-        raise BrowserMissingError(f"LEDGER_BROWSER={configured} is not an executable file" if configured else "")
+        raise BrowserMissingError(t("export.error.browser_not_executable", path=configured) if configured else "")
     return path
 
 
@@ -389,7 +435,7 @@ class ImageRenderer:
                 self._stop_loop()
                 if isinstance(error, ExportError):
                     raise
-                raise ExportError(f"The browser at {self.browser} did not start for image export: {error}") from error
+                raise ExportError(t("export.error.browser_start", browser=self.browser, error=error)) from error
 
     async def _open(self):
         from choreographer.errors import ChromeNotFoundError
@@ -429,7 +475,7 @@ class ImageRenderer:
         try:
             result = self._call(batch(), self.timeout_s * len(jobs))
         except Exception as error:
-            raise ExportError(f"Image export failed: {error}") from error
+            raise ExportError(t("export.error.render", error=error)) from error
         finally:
             self.last_used = time.monotonic()
         return list(result)
@@ -549,17 +595,32 @@ def to_html(fig: go.Figure, meta: ChartMeta) -> bytes:
     geo = ""
     if _has_geo(stamped):
         geo = "\n".join(_topojson_script(path.stem) for path in sorted(TOPOJSON_DIR.glob("*.json")))
-    title = html.escape(meta.title + (f" ({texts.demo_mark()})" if meta.is_demo else ""))
+    title = html.escape(meta.title + (f" ({meta.demo_mark()})" if meta.is_demo else ""))
     page = (
-        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        f'<!DOCTYPE html>\n<html lang="{HTML_LANG[meta.lang]}">\n<head>\n<meta charset="utf-8">\n'
         f"<title>{title}</title>\n"
         f'<meta name="description" content="{html.escape(meta.filters)} · {html.escape(meta.footer())}">\n'
-        "<style>body{margin:0;padding:12px;font-family:'DejaVu Sans','Liberation Sans',Arial,sans-serif;}</style>\n"
+        f"<style>body{{margin:0;padding:12px;font-family:{PAGE_FONTS};}}</style>\n"
         f"<script>{_plotly_js()}</script>\n"
         f"<script>{geo}</script>\n"
         f"</head>\n<body>\n{div}\n</body>\n</html>\n"
     )
     return page.encode("utf-8")
+
+
+# The language tag of an HTML page, a PDF and a deck, by the dashboard's language code.
+HTML_LANG = {"en": "en", "zh": "zh-CN"}
+# The page's own text (none today but the body's) falls back like the charts' template font.
+PAGE_FONTS = (
+    "'DejaVu Sans','Liberation Sans',Arial,'Noto Sans CJK SC','WenQuanYi Zen Hei',"  # i18n: not text
+    "'Microsoft YaHei','Noto Color Emoji',sans-serif"  # i18n: not text
+)
+
+
+def column_headers(data: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """``data`` with its column headers in ``lang`` (``spreadsheet.header``); values unchanged."""
+    with i18n.using(lang):
+        return spreadsheet.with_headers(data)
 
 
 def neutralise(value):
@@ -572,22 +633,27 @@ def to_csv(data: pd.DataFrame, meta: ChartMeta) -> bytes:
     """The data behind the chart as UTF-8 CSV (with a byte-order mark for Excel): first lines
     ``# Title: …``, ``# Filters: …``, ``# Source: …``, ``# Exported: …``, ``# Data: …``, then
     the table with its header row (formulas neutralised by ``analytics.spreadsheet``)."""
-    return spreadsheet.csv_bytes(data, preamble=[[f"# {label}: {value}"] for label, value in meta.rows()])
+    table = column_headers(data, meta.lang)
+    with i18n.using(meta.lang):
+        preamble = [[t("export.about.line", label=label, value=value)] for label, value in meta.rows()]
+    return spreadsheet.csv_bytes(table, preamble=preamble)
 
 
 def to_xlsx(data: pd.DataFrame, meta: ChartMeta) -> bytes:
     """An Excel workbook: sheet 'Data' (the table, header on row 1, frozen) and sheet 'About'
     (title, filters, source, export date and the demo mark). Text that starts like a formula
     is stored as text, never as a formula (``analytics.spreadsheet``)."""
+    with i18n.using(meta.lang):
+        about_name, data_name = t("export.sheet.about"), t("export.sheet.data")
     about = spreadsheet.Sheet(
-        "About",
+        about_name,
         rows=[[label, value] for label, value in meta.rows()],
         widths={"A": 12, "B": 80},
         fonts={"B1": {"bold": True}, **({"B5": {"bold": True, "color": "B3261E"}} if meta.is_demo else {})},
     )
     return spreadsheet.xlsx_bytes(
-        data,
-        sheet_name="Data",
+        column_headers(data, meta.lang),
+        sheet_name=data_name,
         freeze_header=True,
         bold_header=True,
         fit_columns=True,
@@ -602,56 +668,49 @@ def to_xlsx(data: pd.DataFrame, meta: ChartMeta) -> bytes:
 
 @dataclass(frozen=True)
 class ExportFormat:
-    """One export format: its key, file extension, MIME type, menu label and whether it
-    needs the browser. Document and data formats carry their writer; image formats are
-    rendered in batches by Kaleido."""
+    """One export format: its key, file extension, MIME type and whether it needs the browser;
+    its menu label and help text come from the catalogue (``export.format.<key>``) in the current
+    language. Document and data formats carry their writer; image formats are rendered in
+    batches by Kaleido."""
 
     key: str
     extension: str
     mime: str
-    label: str
-    description: str
     needs_browser: bool
     write: Callable[[go.Figure, pd.DataFrame, ChartMeta], bytes] | None = None
     default_scale: float = 1.0
 
+    @property
+    def label(self) -> str:
+        """'PNG image', 'PNG 图片': the export menu's button."""
+        return t(f"export.format.{self.key}")
+
+    @property
+    def description(self) -> str:
+        """What the format is for: the button's help."""
+        return t(f"export.format.{self.key}.help")
+
 
 def _format(
     key: str,
-    label: str,
-    description: str,
     needs_browser: bool,
     write: Callable[[go.Figure, pd.DataFrame, ChartMeta], bytes] | None = None,
     default_scale: float = 1.0,
 ) -> ExportFormat:
     """An export format whose extension and MIME type come from the registry (``analytics.formats``)."""
     record = formats.FORMATS[key]
-    return ExportFormat(key, record.extension, record.mime, label, description, needs_browser, write, default_scale)
+    return ExportFormat(key, record.extension, record.mime, needs_browser, write, default_scale)
 
 
 FORMATS: dict[str, ExportFormat] = {
     f.key: f
     for f in (
-        _format("png", "PNG image", "picture at 2x scale, for slides and documents", True, default_scale=2.0),
-        _format("svg", "SVG vector", "vector picture that scales without blur", True),
-        _format("pdf", "PDF", "one vector page, for print", True),
-        _format(
-            "html",
-            "Interactive HTML",
-            "self-contained interactive chart that opens offline",
-            False,
-            write=lambda fig, data, meta: to_html(fig, meta),
-        ),
-        _format(
-            "csv", "CSV data", "the numbers behind the chart", False, write=lambda fig, data, meta: to_csv(data, meta)
-        ),
-        _format(
-            "xlsx",
-            "Excel data",
-            "the numbers behind the chart, with an About sheet",
-            False,
-            write=lambda fig, data, meta: to_xlsx(data, meta),
-        ),
+        _format("png", True, default_scale=2.0),
+        _format("svg", True),
+        _format("pdf", True),
+        _format("html", False, write=lambda fig, data, meta: to_html(fig, meta)),
+        _format("csv", False, write=lambda fig, data, meta: to_csv(data, meta)),
+        _format("xlsx", False, write=lambda fig, data, meta: to_xlsx(data, meta)),
     )
 }
 IMAGE_FORMATS = tuple(key for key, f in FORMATS.items() if f.needs_browser)
@@ -663,10 +722,8 @@ def format_for_path(path: str | Path) -> str:
         (f for kind in (formats.CHART_PICTURE, formats.CHART_DATA) if (f := formats.find_file(path, kind))), None
     )
     if found is None or found.name not in FORMATS:
-        raise ExportError(
-            f"Cannot tell the format of {str(path)!r} from its extension: use one of "
-            + ", ".join(f".{f.extension}" for f in FORMATS.values())
-        )
+        extensions = ", ".join(f".{f.extension}" for f in FORMATS.values())
+        raise ExportError(t("export.error.unknown_extension", path=repr(str(path)), extensions=extensions))
     return found.name
 
 
@@ -685,12 +742,12 @@ class ExportRequest:
 
 def _check(request: ExportRequest) -> ExportFormat:
     if request.fmt not in FORMATS:
-        raise ExportError(f"Unknown export format {request.fmt!r}; formats: {', '.join(FORMATS)}")
-    for what, value in (("width", request.width), ("height", request.height)):
+        raise ExportError(t("export.error.unknown_format", fmt=repr(request.fmt), formats=", ".join(FORMATS)))
+    for key, value in (("export.error.width", request.width), ("export.error.height", request.height)):
         if value is not None and not 100 <= int(value) <= 8000:
-            raise ExportError(f"{what} {value} is out of range: give 100 to 8000 pixels.")
+            raise ExportError(t(key, value=value))
     if request.scale is not None and not 0.25 <= float(request.scale) <= 8:
-        raise ExportError(f"scale {request.scale} is out of range: give 0.25 to 8.")
+        raise ExportError(t("export.error.scale", value=request.scale))
     return FORMATS[request.fmt]
 
 
@@ -708,7 +765,7 @@ def export_many(requests: Sequence[ExportRequest], renderer: ImageRenderer | Non
         elif fmt.write is not None:
             results[i] = fmt.write(request.fig, request.data, request.meta)
         else:
-            raise ExportError(f"The format {fmt.key!r} has no writer.")
+            raise ExportError(t("export.error.no_writer", fmt=repr(fmt.key)))
     if jobs:
         for i, image in zip(where, render_images(jobs, renderer), strict=True):
             results[i] = image

@@ -8,7 +8,10 @@ frame so, with optional preamble rows (the chart export's ``# Title: ...`` lines
 with Excel's quote prefix (the value itself unchanged), dates as dates, NumPy scalars as numbers
 and missing values as empty cells; options name the sheet, freeze and embolden the header, fit
 the column widths and add extra sheets (the chart export's 'About' sheet). ``excel_cell`` is the
-cell rule itself, for a workbook built by hand (the importer's template). Called by
+cell rule itself, for a workbook built by hand (the importer's template). ``header`` /
+``with_headers`` name a data column in the current language: English keeps the column names
+scripts read (``exchanges``), Chinese gets table headers (``交往次数``); values are never
+translated, so codes stay codes. Called by
 ``analytics.export`` (chart data), ``analytics.importer`` (ledger rows, rejected rows, templates)
 and, through ``csv_bytes`` / ``xlsx_bytes``, by the pages' download buttons. Nothing here imports
 streamlit.
@@ -25,6 +28,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+
+from analytics.i18n import t
 
 # What a spreadsheet may read as the start of a formula (a tab or carriage return before one too).
 FORMULA_START: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
@@ -56,6 +61,25 @@ def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
             risky = series.str.match(_FORMULA_PATTERN).fillna(False).astype(bool)
             if risky.any():
                 out.isetitem(index, series.where(~risky, "'" + series))
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Column headers
+
+
+def header(column: object) -> str:
+    """The header of a data column in the current language (``export.column.<name>``); a column
+    the catalogue does not name keeps its name."""
+    key = f"export.column.{column}"
+    message = t(key)
+    return str(column) if message == key else message
+
+
+def with_headers(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` (a shallow copy) with every column header in the current language."""
+    out = frame.copy(deep=False)
+    out.columns = [header(column) for column in frame.columns]
     return out
 
 

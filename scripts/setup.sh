@@ -48,11 +48,21 @@ if ! "$PYTHON" -c 'import ensurepip, venv' >/dev/null 2>&1; then
   }
 fi
 
-# Chromium (chart pictures, browser tests) and local fonts (charts use no web fonts).
+# Chromium (chart pictures, browser tests) and local fonts (charts use no web fonts): Latin faces,
+# Chinese faces (Noto Sans CJK for the browser; WenQuanYi Zen Hei, TrueType, which the PDF pack
+# embeds: ReportLab cannot embed Noto's CFF outlines) and colour emoji for party names.
 optional=()
 command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || optional+=("chromium")
 [ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || optional+=("fonts-dejavu-core")
 [ -d /usr/share/fonts/truetype/liberation2 ] || optional+=("fonts-liberation2")
+[ -e /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc ] || optional+=("fonts-noto-cjk")
+[ -e /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc ] || optional+=("fonts-wqy-zenhei")
+[ -e /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf ] || optional+=("fonts-noto-color-emoji")
+# Dev only: LibreOffice Impress, to check by eye that a Chinese deck renders (docs/export.md).
+if [ "$MODE" = "dev" ]; then
+  command -v soffice >/dev/null 2>&1 || optional+=("libreoffice-impress")
+  command -v pdftoppm >/dev/null 2>&1 || optional+=("poppler-utils")
+fi
 if [ "${#optional[@]}" -gt 0 ]; then
   echo "Installing system packages: ${optional[*]}"
   # Ubuntu names the package chromium-browser (a snap wrapper).
@@ -62,7 +72,8 @@ if [ "${#optional[@]}" -gt 0 ]; then
       exit 1
     fi
     echo "Warning: could not install ${optional[*]}. The dashboard runs; PNG/SVG/PDF export needs" \
-      "Chromium (sudo apt-get install chromium)." >&2
+      "Chromium (sudo apt-get install chromium), and Chinese text and emoji in exports need" \
+      "fonts-noto-cjk, fonts-wqy-zenhei and fonts-noto-color-emoji." >&2
   fi
 fi
 

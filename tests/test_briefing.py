@@ -7,6 +7,8 @@ import datetime as dt
 import inspect
 import io
 import json
+import shutil
+import subprocess
 import textwrap
 from dataclasses import replace
 from pathlib import Path
@@ -18,11 +20,11 @@ from pptx import Presentation
 from pptx.enum.shapes import MSO_SHAPE_TYPE
 from pypdf import PdfReader
 
-from analytics import briefing, chart_catalog, export
+from analytics import briefing, chart_catalog, export, i18n
 from analytics.filters import Filters
 from analytics.ledger import connect_read_only
 from tests.servers import dashboard_server
-from tests.test_export import ROWS, need_browser
+from tests.test_export import ROWS, need_browser, unembedded_fonts
 
 DAY = dt.date(2026, 11, 28)
 ROOT = Path(__file__).resolve().parent.parent
@@ -49,6 +51,7 @@ def test_spec_json_is_the_documented_format():
     assert json.loads(SPEC.to_json()) == {
         "format": "ledger-briefing",
         "version": 1,
+        "lang": "en",
         "title": "Monthly briefing",
         "subtitle": "November",
         "filters": {"from": ["2015"]},
@@ -61,12 +64,14 @@ def test_spec_json_is_the_documented_format():
 
 
 def test_spec_round_trips():
+    # A spec made without a language has the current one (en here), and its file records it.
+    assert SPEC.lang == "en"
     assert briefing.BriefingSpec.from_json(SPEC.to_json(), known_charts=list(chart_catalog.CHARTS)) == SPEC
 
 
 def test_spec_accepts_bare_chart_names_and_defaults():
     spec = briefing.BriefingSpec.from_json('{"charts": ["regions", "world-map"]}')
-    assert spec.title == "Briefing"
+    assert spec.title == ""  # the deck says the default title in its language
     assert spec.filters == Filters()
     assert [(i.chart, i.filters, i.notes) for i in spec.items] == [("regions", None, ""), ("world-map", None, "")]
 
@@ -777,3 +782,225 @@ def test_a_value_nested_just_short_of_the_parser_limit_is_still_a_briefing_error
     monkeypatch.setattr(briefing.json, "dumps", shallow_dumps)
     with pytest.raises(briefing.BriefingError, match="nested too deeply"):
         briefing.BriefingSpec.from_json(text, known_charts=list(chart_catalog.CHARTS))
+
+
+# ---------------------------------------------------------------------------------------------
+# Briefings in Chinese
+
+ZH_SLIDE_TITLES = ["各年度交往次数", "各地区交往次数"]
+
+
+def zh_content(is_demo: bool = True, notes: str = "2015年以来交往明显增多。") -> briefing.BriefingContent:
+    made = content(is_demo)
+    slides = (
+        replace(made.slides[0], title=ZH_SLIDE_TITLES[0], caption="2015–2021", notes=notes),
+        replace(made.slides[1], title=ZH_SLIDE_TITLES[1], caption="2015–2021；地区：非洲、欧洲"),
+    )
+    return replace(made, title="对外交往月度简报", subtitle="十一月", slides=slides, lang="zh")
+
+
+def every_run(deck):
+    for slide in deck.slides:
+        for shape in [*slide.shapes, *(slide.notes_slide.shapes if slide.has_notes_slide else ())]:
+            if shape.has_text_frame:
+                for paragraph in shape.text_frame.paragraphs:
+                    yield from paragraph.runs
+
+
+def test_chinese_deck_has_chinese_words_and_an_east_asian_face_on_every_run():
+    deck = Presentation(io.BytesIO(briefing.build_pptx(zh_content())))
+    slides = list(deck.slides)
+    assert slides[0].shapes.title.text == "对外交往月度简报"
+    assert [s.shapes.title.text for s in slides[1:]] == ZH_SLIDE_TITLES
+    second = slide_texts(slides[1])
+    assert "筛选条件：2015–2021" in second
+    assert "来源：Test ledger · 2026年11月28日" in second
+    assert "第2页 / 共3页" in second
+    assert "演示数据" in second
+    assert "Filters" not in " ".join(second)
+    assert deck.core_properties.language == "zh-CN"
+    runs = list(every_run(deck))
+    assert len(runs) > 15
+    for run in runs:
+        properties = run._r.rPr
+        assert properties.get("lang") == "zh-CN", run.text
+        east_asian = properties.find("{http://schemas.openxmlformats.org/drawingml/2006/main}ea")
+        assert east_asian is not None and east_asian.get("typeface") == briefing.EAST_ASIAN_FACE, run.text
+        assert properties.find("{http://schemas.openxmlformats.org/drawingml/2006/main}latin") is not None
+
+
+def test_english_deck_records_its_language_and_sets_the_faces_too():
+    deck = Presentation(io.BytesIO(briefing.build_pptx(content(is_demo=False))))
+    assert deck.core_properties.language == "en-US"
+    assert {run._r.rPr.get("lang") for run in every_run(deck)} == {"en-US"}
+
+
+def test_chinese_pdf_pack_has_chinese_text_its_language_and_embedded_fonts():
+    reader = PdfReader(io.BytesIO(briefing.build_pdf(zh_content())))
+    first = "".join(reader.pages[0].extract_text().split())
+    assert "对外交往月度简报" in first
+    assert "图表目录（页码及标题）：" in first
+    assert f"2．{ZH_SLIDE_TITLES[0]}" in first
+    assert "演示数据" in first and "第1页/共3页" in first
+    second = "".join(reader.pages[1].extract_text().split())
+    assert ZH_SLIDE_TITLES[0] in second and "筛选条件：2015–2021" in second
+    assert "2015年以来交往明显增多。" in second
+    assert "来源：Testledger·2026年11月28日" in second
+    assert reader.trailer["/Root"]["/Lang"] == "zh-CN"
+    assert unembedded_fonts(reader) == []
+    faces = {
+        str(f.get_object()["/BaseFont"]).split("+")[-1] for p in reader.pages for f in p["/Resources"]["/Font"].values()
+    }
+    # Latin in DejaVu Sans, Chinese (the bold headings too: the face has no bold) in WenQuanYi Zen Hei.
+    assert "DejaVuSans" in faces and any(f.startswith("WenQuanYiZenHei") for f in faces)
+
+
+def test_english_pdf_pack_embeds_its_fonts_and_names_no_helvetica():
+    reader = PdfReader(io.BytesIO(briefing.build_pdf(content(is_demo=True))))
+    assert unembedded_fonts(reader) == []
+    assert reader.trailer["/Root"]["/Lang"] == "en-GB"
+    fonts = {str(f.get_object()["/BaseFont"]) for p in reader.pages for f in p["/Resources"]["/Font"].values()}
+    assert not any("Helvetica" in f for f in fonts)
+
+
+def test_long_chinese_notes_break_between_characters_and_continue_on_the_next_page():
+    notes = "\n".join(f"第{n}点：与执政党的交往明显增多，以考察和工作访问为主。" for n in range(1, 80))
+    notes = notes[: briefing.MAX_NOTES]
+    reader = PdfReader(io.BytesIO(briefing.build_pdf(zh_content(notes=notes))))
+    assert len(reader.pages) >= 4  # the notes continue on pages of their own
+    pages = ["".join(p.extract_text().split()) for p in reader.pages]
+    assert "说明文字转下页。" in pages[1]
+    assert f"{ZH_SLIDE_TITLES[0]}：说明（续）" in pages[2]
+    last_line = "".join(notes.split("\n")[-1].split())
+    assert last_line in "".join(pages[2:-1])  # nothing lost
+    assert ZH_SLIDE_TITLES[1] in pages[-1]
+    for page in reader.pages[1:]:
+        assert_inside(page)
+
+
+@pytest.mark.parametrize(
+    ("text", "font", "runs"),
+    [
+        ("Exchanges 2025", "Briefing-regular", [("Briefing-regular", "Exchanges 2025")]),
+        ("来源：Test · 2025年", "Briefing-regular", None),
+    ],
+)
+def test_text_is_cut_into_runs_by_the_face_that_has_each_character(text, font, runs):
+    briefing._pdf_fonts()
+    found = briefing.font_runs(text, font)
+    assert "".join(run for _, run in found) == text
+    if runs is not None:
+        assert found == runs
+    else:
+        assert found == [
+            ("Briefing-cjk", "来源："),
+            ("Briefing-regular", "Test · 2025"),
+            ("Briefing-cjk", "年"),
+        ]
+
+
+def test_chinese_deck_notes_are_fitted_as_wide_characters_and_cut_in_chinese():
+    notes = "与各国政党的交往" * 250  # 2,000 characters: four times what fits beside the picture
+    with i18n.using("zh"):
+        size, shown = briefing.fit_notes(notes[: briefing.MAX_NOTES], 200, 350)
+    assert size == briefing.NOTES_SIZES_PT[-1]
+    assert shown.endswith("……（完整说明见演讲者备注）")
+    per_line = int(200 / (size * briefing.CHAR_WIDTH_EM)) // 2
+    assert len(shown) <= per_line * int(350 / (size * briefing.LINE_SPACING)) + 20
+
+
+def test_spec_records_its_language_and_a_bad_one_is_refused():
+    spec = replace(SPEC, lang="zh")
+    saved = json.loads(spec.to_json())
+    assert saved["lang"] == "zh"
+    assert briefing.BriefingSpec.from_json(spec.to_json()).lang == "zh"
+    with i18n.using("zh"):  # made on a Chinese page
+        made = briefing.BriefingSpec(items=SPEC.items)
+        assert json.loads(made.to_json())["lang"] == "zh"
+        # A file saved before briefings had a language is built in the current one.
+        assert briefing.BriefingSpec.from_json('{"charts": ["regions"]}').lang == "zh"
+    with pytest.raises(briefing.BriefingError, match="'lang'.*Unknown language 'fr'"):
+        briefing.BriefingSpec.from_json('{"charts": ["regions"], "lang": "fr"}')
+    with pytest.raises(briefing.BriefingError, match="'lang' must be text"):
+        briefing.BriefingSpec.from_json('{"charts": ["regions"], "lang": 7}')
+
+
+def test_prepare_speaks_the_spec_language_unless_told_otherwise(make_ledger):
+    spec = briefing.BriefingSpec(items=(briefing.BriefingItem("regions"),), lang="zh")
+    con = connect_read_only(make_ledger(ROWS))
+    try:
+        zh = briefing.prepare(con, spec, is_demo=False, renderer=FakeRenderer(), day=DAY)
+        en = briefing.prepare(con, spec, is_demo=False, renderer=FakeRenderer(), day=DAY, lang="en")
+    finally:
+        con.close()
+    assert (zh.lang, zh.title, zh.footer()) == ("zh", "情况简报", "来源：政党交往台账 · 2026年11月28日")
+    assert (en.lang, en.title, en.footer()) == (
+        "en",
+        "Briefing",
+        "Source: Party-to-party exchange ledger · 28 November 2026",
+    )
+    assert i18n.current() == "en"  # the run's language is left as it was
+
+
+def test_a_chinese_title_gives_an_ascii_file_name():
+    assert briefing.briefing_file_name("对外交往月度简报", "pptx", DAY) == "briefing_2026-11-28.pptx"
+    assert briefing.briefing_file_name("2025年3月简报", "pdf", DAY) == "2025-3_2026-11-28.pdf"
+
+
+@pytest.mark.slow
+def test_a_chinese_deck_renders_through_libreoffice(tmp_path, output_dir):
+    """The deck as LibreOffice draws it (the East Asian face falls back to the system's CJK face):
+    Chinese text in the converted PDF, and a picture of each slide kept in test-output/."""
+    soffice = shutil.which("soffice")
+    assert soffice, "LibreOffice is needed (scripts/setup.sh dev installs libreoffice-impress)"
+    deck = tmp_path / "zh-deck.pptx"
+    deck.write_bytes(briefing.build_pptx(zh_content()))
+    subprocess.run(
+        [
+            soffice,
+            f"-env:UserInstallation=file://{tmp_path}/lo",
+            "--headless",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(tmp_path),
+            str(deck),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=180,
+    )
+    converted = tmp_path / "zh-deck.pdf"
+    reader = PdfReader(converted)
+    assert len(reader.pages) == 3
+    first, second = ("".join(p.extract_text().split()) for p in reader.pages[:2])
+    assert "对外交往月度简报" in first and ZH_SLIDE_TITLES[0] in second and "筛选条件" in second
+    fonts = subprocess.run(["pdffonts", str(converted)], check=True, capture_output=True, text=True).stdout
+    assert "CJK" in fonts or "WenQuanYi" in fonts  # drawn with a Chinese face, not boxes
+    subprocess.run(["pdftoppm", "-r", "60", "-png", str(converted), str(output_dir / "zh-deck")], check=True)
+    title = Image.open(output_dir / "zh-deck-1.png").convert("L")
+    assert title.getbbox() is not None
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('{"charts": ["top-countries"], "version": 7}', "简报文件版本 7 高于本程序可读取的版本（1）。"),
+        (
+            '{"charts": [{"chart": "top-countries", "options": {"top": "abc"}}]}',
+            "第 1 张图表（top-countries）：选项 'top' 必须是介于 1 与 100 之间的整数",
+        ),
+        (
+            '{"charts": [{"chart": "regions", "options": {"top": 5}}]}',
+            "第 1 张图表（regions）：未知选项 'top'；该图表不接受任何选项。",
+        ),
+        ('{"charts": ["regions"], "title": 5}', "标题必须是文本。"),
+    ],
+)
+def test_briefing_file_errors_in_chinese(text, message):
+    with i18n.using("zh"), pytest.raises(briefing.BriefingError) as raised:
+        briefing.BriefingSpec.from_json(text)
+    assert message in str(raised.value)
+    with pytest.raises(briefing.BriefingError) as english:  # the same file, in English
+        briefing.BriefingSpec.from_json(text)
+    assert not any("\u4e00" <= c <= "\u9fff" for c in str(english.value))

@@ -11,14 +11,15 @@ import json
 from pathlib import Path
 
 import pytest
+from openpyxl import load_workbook
 from PIL import Image
 from pptx import Presentation
 from pypdf import PdfReader
 
-from analytics import chart_catalog
+from analytics import chart_catalog, i18n, vocab
 from analytics.cli import CommandError, main
 from analytics.commands import export_commands
-from tests.test_export import ROWS, need_browser
+from tests.test_export import ROWS, need_browser, unembedded_fonts
 
 TODAY = dt.date.today().isoformat()
 
@@ -258,3 +259,96 @@ def test_briefing_deck_then_pack_from_the_saved_spec(ledger, tmp_path, capsys):
     assert "Monthly" in reader.pages[0].extract_text()
     assert "Point 59." in reader.pages[2].extract_text()
     assert "Filters: 1978–2020; Region: Africa" in reader.pages[3].extract_text()
+
+
+# ---------------------------------------------------------------------------------------------
+# --lang
+
+
+def test_csv_export_in_chinese_has_chinese_headers_and_keeps_the_codes(ledger, tmp_path, capsys):
+    out = tmp_path / "families.csv"
+    assert main(["export", "by-family", "--db", ledger, "--out", str(out), "--lang", "zh"]) == 0
+    rows = list(csv.reader(io.StringIO(out.read_text(encoding="utf-8-sig"))))
+    assert rows[2] == ["# 来源：政党交往台账"]
+    assert rows[3] == [f"# 导出日期：{_zh_today()}"]
+    assert rows[5] == ["政党类别", "交往次数", "占比"]
+    assert {row[0] for row in rows[6:]} <= set(vocab.PARTY_FAMILIES)  # codes, for scripts
+    assert "Wrote by-family (CSV" in capsys.readouterr().out
+
+
+def _zh_today() -> str:
+    with i18n.using("zh"):
+        return i18n.date(dt.date.today())
+
+
+def test_ledger_lang_sets_the_default_and_lang_overrides_it(ledger, tmp_path, monkeypatch):
+    monkeypatch.setenv("LEDGER_LANG", "zh")
+    chinese, english = tmp_path / "zh.xlsx", tmp_path / "en.xlsx"
+    assert main(["export", "regions", "--db", ledger, "--out", str(chinese)]) == 0
+    assert main(["export", "regions", "--db", ledger, "--out", str(english), "--lang", "en"]) == 0
+    assert load_workbook(chinese).sheetnames == ["数据", "说明"]
+    assert load_workbook(english).sheetnames == ["Data", "About"]
+    assert next(load_workbook(english)["Data"].iter_rows(values_only=True)) == ("region", "exchanges", "share")
+
+
+@pytest.mark.parametrize(
+    "command", [["export", "regions", "--out", "x.csv"], ["briefing", "--charts", "regions", "--out", "d.pptx"]]
+)
+def test_an_unknown_language_exits_2_naming_the_languages(command, ledger, tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit) as stopped:
+        main([*command, "--db", ledger, "--lang", "fr"])
+    assert stopped.value.code == 2
+    err = capsys.readouterr().err
+    assert "--lang" in err and "Unknown language 'fr': use one of en, zh" in err
+    assert not (tmp_path / "x.csv").exists() and not (tmp_path / "d.pptx").exists()
+
+
+@pytest.mark.browser
+def test_briefing_in_chinese_records_its_language_and_the_saved_spec_keeps_it(ledger, tmp_path, capsys):
+    need_browser()
+    deck, spec, pack = tmp_path / "deck.pptx", tmp_path / "brief.json", tmp_path / "pack.pdf"
+    argv = ["briefing", "--db", ledger, "--charts", "regions", "--title", "月度简报", "--lang", "zh"]
+    assert main([*argv, "--out", str(deck), "--save-spec", str(spec)]) == 0
+    assert "Wrote PowerPoint deck (2 pages" in capsys.readouterr().out  # the command's own words stay English
+    shown = Presentation(deck)
+    assert shown.core_properties.language == "zh-CN"
+    assert shown.slides[0].shapes.title.text == "月度简报"
+    words = [shape.text_frame.text for shape in shown.slides[1].shapes if shape.has_text_frame]
+    assert any(text.startswith("筛选条件：") for text in words)
+    assert "第2页 / 共2页" in words
+    assert json.loads(spec.read_text(encoding="utf-8"))["lang"] == "zh"
+
+    # Rebuilt from the saved file, the pack speaks its language; --lang says otherwise.
+    assert main(["briefing", "--db", ledger, "--spec", str(spec), "--out", str(pack)]) == 0
+    reader = PdfReader(pack)
+    assert reader.trailer["/Root"]["/Lang"] == "zh-CN"
+    assert "筛选条件" in reader.pages[1].extract_text()
+    assert unembedded_fonts(reader) == []
+    assert main(["briefing", "--db", ledger, "--spec", str(spec), "--out", str(pack), "--lang", "en"]) == 0
+    reader = PdfReader(pack)
+    assert reader.trailer["/Root"]["/Lang"] == "en-GB"
+    assert "Filters: " in reader.pages[1].extract_text()
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["export", "no-such-chart", "--out", "x.png"], "未知图表 'no-such-chart'。"),
+        (["export", "regions", "--out", "x.gif"], "无法根据扩展名判断 'x.gif' 的格式"),
+        (["export", "regions", "--out", "x.html", "--width", "20"], "宽度 20 超出范围"),
+        (["briefing", "--charts", "regions", "--out", "deck.key"], "简报须保存为 .pptx（演示文稿）或 .pdf（PDF 简报）"),
+    ],
+)
+def test_errors_follow_ledger_lang(argv, message, ledger, tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("LEDGER_LANG", "zh")
+    assert main([*argv, "--db", ledger]) == 2
+    err = capsys.readouterr().err
+    assert message in err
+    assert err.count("\n") == 1
+
+
+def test_a_missing_browser_is_explained_in_chinese(ledger, tmp_path, no_browser, capsys):
+    assert main(["export", "regions", "--db", ledger, "--out", str(tmp_path / "r.png"), "--lang", "zh"]) == 2
+    assert "图片导出（PNG、SVG、PDF、幻灯片）需要 Chromium 系列浏览器" in capsys.readouterr().err

@@ -13,12 +13,13 @@ import xml.etree.ElementTree as ET
 
 import pandas as pd
 import plotly.graph_objects as go
+import plotly.io as pio
 import pytest
 from openpyxl import load_workbook
-from PIL import Image
+from PIL import Image, ImageChops
 from pypdf import PdfReader
 
-from analytics import chart_catalog, export
+from analytics import chart_catalog, charts, export, i18n, spreadsheet
 from analytics.filters import Filters
 from analytics.ledger import connect_read_only
 
@@ -136,6 +137,8 @@ def all_text(fig: go.Figure) -> str:
         ('CON <bad> "name" *', "xlsx", "con-bad-name_2026-11-28.xlsx"),
         ("..", "svg", "chart_2026-11-28.svg"),
         ("Über Ümlaut", "pdf", "uber-umlaut_2026-11-28.pdf"),
+        ("各地区交往次数", "png", "chart_2026-11-28.png"),
+        ("2025年3月 regions", "svg", "2025-3-regions_2026-11-28.svg"),
     ],
 )
 def test_file_names_say_what_and_when_in_safe_characters(name, fmt, expected):
@@ -561,3 +564,233 @@ def test_export_menu_without_a_browser_keeps_html_and_data(menu, monkeypatch, tm
         "Excel data": False,
     }
     assert any("apt-get install chromium" in c.value for c in menu.caption)
+
+
+# ---------------------------------------------------------------------------------------------
+# Exports in Chinese
+
+ZH_TITLE = "各地区交往次数"
+ZH_FILTERS = "2019–2021；地区：欧洲"
+
+
+def zh_meta(is_demo: bool = False, **changes) -> export.ChartMeta:
+    """Meta made while Chinese is the language of the run, as a page or ``--lang zh`` makes it."""
+    with i18n.using("zh"):
+        return meta(is_demo, **{"title": ZH_TITLE, "filters": ZH_FILTERS, **changes})
+
+
+def ledger_figure(title: str) -> go.Figure:
+    """A bar chart on the dashboard's own template (its font stack with the CJK and emoji faces)."""
+    fig = go.Figure(go.Bar(x=[2019, 2020, 2021], y=[3, 1, 2]))
+    fig.update_layout(title=dict(text=title), height=400, template=charts.TEMPLATE)
+    return fig
+
+
+def unembedded_fonts(reader: PdfReader) -> list[str]:
+    """The fonts of a PDF whose outlines are not in the file: every font dictionary of every page
+    (and of the forms it draws) must have /FontFile, /FontFile2 or /FontFile3 in its descriptor,
+    a composite font in each descendant's; a Type 3 font carries its glyphs as /CharProcs."""
+    missing: list[str] = []
+
+    def embedded(font) -> bool:
+        if font.get("/Subtype") == "/Type3":
+            return "/CharProcs" in font
+        if font.get("/Subtype") == "/Type0":
+            return all(embedded(d.get_object()) for d in font["/DescendantFonts"])
+        descriptor = font.get("/FontDescriptor")
+        return descriptor is not None and any(
+            k in descriptor.get_object() for k in ("/FontFile", "/FontFile2", "/FontFile3")
+        )
+
+    def walk(resources, seen: set[int]) -> None:
+        if resources is None:
+            return
+        resources = resources.get_object()
+        for font in (resources.get("/Font") or {}).values():
+            font = font.get_object()
+            if not embedded(font):
+                missing.append(str(font.get("/BaseFont")))
+        for xobject in (resources.get("/XObject") or {}).values():
+            xobject = xobject.get_object()
+            if id(xobject) not in seen and xobject.get("/Subtype") == "/Form":
+                seen.add(id(xobject))
+                walk(xobject.get("/Resources"), seen)
+
+    for page in reader.pages:
+        walk(page.get("/Resources"), set())
+    return missing
+
+
+def test_a_chinese_export_says_its_stamp_and_about_rows_in_chinese():
+    made = zh_meta(is_demo=True)
+    # Made in Chinese, it stays Chinese wherever it is rendered later.
+    assert made.lang == "zh"
+    assert made.footer() == "来源：Test ledger · 导出日期：2026年11月28日"
+    assert made.rows() == [
+        ("标题", ZH_TITLE),
+        ("筛选条件", ZH_FILTERS),
+        ("来源", "Test ledger"),
+        ("导出日期", "2026年11月28日"),
+        ("数据", "演示数据：虚构政党的合成台账"),
+    ]
+    stamped = export.stamp(bar_figure(), made)
+    words = all_text(stamped)
+    assert ZH_TITLE in words and ZH_FILTERS in words and "导出日期：2026年11月28日" in words
+    assert "演示数据" in words and "Demo data" not in words
+
+
+def test_an_english_export_made_during_a_chinese_run_stays_english():
+    made = meta()
+    with i18n.using("zh"):
+        assert made.footer() == "Source: Test ledger · Exported 2026-11-28"
+        assert made.rows()[0] == ("Title", "Exchanges per year")
+
+
+def test_a_long_chinese_title_wraps_within_the_picture():
+    long_title = "二〇一五年以来与各地区执政党和参政党交往次数的变化情况" * 3
+    stamped = export.stamp(bar_figure(), zh_meta(title=long_title), width=600)
+    lines = [export.plain_text(line) for line in stamped.layout.title.text.split("<br>")]
+    title_lines = lines[: len(lines) - 1]
+    assert len(title_lines) >= 3
+    assert "".join(title_lines) == long_title  # nothing lost, nothing doubled
+    # A Chinese character is a full em: 17 px each, within 600 px less the padding.
+    assert all(len(line) * export.TITLE_PX <= 600 for line in title_lines)
+
+
+CODES = pd.DataFrame(
+    {"region": ["Africa", "Europe"], "party_family": ["socialist", "green"], "exchanges": [3, 1], "extra": [1, 2]}
+)
+
+
+def test_chinese_csv_has_chinese_headers_and_metadata_and_keeps_the_codes():
+    rows = list(csv.reader(io.StringIO(export.to_csv(CODES, zh_meta()).decode("utf-8-sig"))))
+    assert rows[:5] == [
+        [f"# 标题：{ZH_TITLE}"],
+        [f"# 筛选条件：{ZH_FILTERS}"],
+        ["# 来源：Test ledger"],
+        ["# 导出日期：2026年11月28日"],
+        [f"# 数据：{i18n.t_in('zh', 'text.real_data')}"],
+    ]
+    assert rows[5] == ["地区", "政党类别", "交往次数", "extra"]  # a column the catalogue lacks keeps its name
+    assert rows[6:] == [["Africa", "socialist", "3", "1"], ["Europe", "green", "1", "2"]]
+
+
+def test_english_csv_headers_stay_the_column_names():
+    rows = list(csv.reader(io.StringIO(export.to_csv(CODES, meta()).decode("utf-8-sig"))))
+    assert rows[5] == ["region", "party_family", "exchanges", "extra"]
+
+
+def test_chinese_xlsx_has_chinese_sheets_headers_and_about_rows_and_keeps_the_codes():
+    book = load_workbook(io.BytesIO(export.to_xlsx(CODES, zh_meta(is_demo=True))))
+    assert book.sheetnames == ["数据", "说明"]
+    data = [[cell.value for cell in row] for row in book["数据"].iter_rows()]
+    assert data == [["地区", "政党类别", "交往次数", "extra"], ["Africa", "socialist", 3, 1], ["Europe", "green", 1, 2]]
+    about = [[cell.value for cell in row] for row in book["说明"].iter_rows()]
+    assert about[0] == ["标题", ZH_TITLE]
+    assert about[3] == ["导出日期", "2026年11月28日"]
+    assert about[4] == ["数据", "演示数据：虚构政党的合成台账"]
+
+
+def test_every_chart_data_column_has_a_header_in_both_languages(make_ledger):
+    con = connect_read_only(make_ledger(ROWS))
+    try:
+        columns = {
+            str(c)
+            for name in chart_catalog.CHARTS
+            for c in chart_catalog.build_chart(con, name, Filters(), is_demo=False)[1]
+        }
+    finally:
+        con.close()
+    with i18n.using("en"):
+        assert {c: spreadsheet.header(c) for c in columns} == {c: c for c in columns}
+    with i18n.using("zh"):
+        chinese = {c: spreadsheet.header(c) for c in columns}
+    assert [c for c, shown in chinese.items() if shown == c] == []
+    assert len(set(chinese.values())) == len(chinese)  # no two columns share a header
+
+
+def test_chinese_html_page_says_its_language_and_title():
+    page = export.to_html(bar_figure(), zh_meta(is_demo=True)).decode("utf-8")
+    assert '<html lang="zh-CN">' in page
+    assert f"<title>{ZH_TITLE} (演示数据)</title>" in page
+    assert "WenQuanYi Zen Hei" in page
+
+
+@pytest.mark.parametrize(("lang", "png", "xlsx"), [("en", "PNG image", "Excel data"), ("zh", "PNG 图片", "Excel 数据")])
+def test_format_labels_follow_the_language(lang, png, xlsx):
+    with i18n.using(lang):
+        assert (export.FORMATS["png"].label, export.FORMATS["xlsx"].label) == (png, xlsx)
+        assert all(f.description for f in export.FORMATS.values())
+
+
+def test_the_chart_template_has_a_cjk_face_and_colour_emoji():
+    family = pio.templates[charts.TEMPLATE].layout.font.family
+    faces = [face.strip() for face in family.split(",")]
+    assert faces[0] == "DejaVu Sans"  # English charts look as before
+    assert {"WenQuanYi Zen Hei", "Noto Sans CJK SC", "Noto Color Emoji"} <= set(faces)
+
+
+TITLE_BOX = (0, 0, 1100, 150)  # the title and filters lines of a 1200 x 540 picture at 2x
+
+
+def ink(picture: Image.Image, box: tuple[int, int, int, int]) -> int:
+    """Pixels in ``box`` darker than the white background."""
+    grey = picture.convert("L").crop(box)
+    return sum(count for count, level in grey.getcolors(maxcolors=box[2] * box[3]) if level < 200)
+
+
+@pytest.mark.browser
+def test_chinese_svg_pdf_and_png_draw_the_chinese_title(renderer):
+    fig = ledger_figure(ZH_TITLE)
+    svg, pdf, png_zh, png_en = export.export_many(
+        [
+            export.ExportRequest(fig, DATA, zh_meta(is_demo=True), "svg"),
+            export.ExportRequest(fig, DATA, zh_meta(is_demo=True), "pdf"),
+            export.ExportRequest(fig, DATA, zh_meta(), "png"),
+            export.ExportRequest(fig, DATA, meta(), "png"),
+        ],
+        renderer,
+    )
+    words = " ".join(ET.fromstring(svg).itertext())
+    assert ZH_TITLE in words and ZH_FILTERS in words
+    assert "导出日期：2026年11月28日" in words and "演示数据" in words
+    reader = PdfReader(io.BytesIO(pdf))
+    text = "".join(reader.pages[0].extract_text().split())
+    assert ZH_TITLE in text and "地区：欧洲" in text and "演示数据" in text
+    assert unembedded_fonts(reader) == []
+    zh_picture, en_picture = Image.open(io.BytesIO(png_zh)), Image.open(io.BytesIO(png_en))
+    assert ink(zh_picture, TITLE_BOX) > 2000  # the title is drawn, not blank
+    difference = ImageChops.difference(zh_picture.convert("L"), en_picture.convert("L")).crop(TITLE_BOX)
+    assert difference.getbbox() is not None
+    assert sum(count for count, level in difference.getcolors(maxcolors=1100 * 150) if level > 60) > 2000
+
+
+@pytest.mark.browser
+def test_emoji_in_a_party_name_is_drawn_in_colour(renderer):
+    fig = ledger_figure("Partido 🌹 Verde")
+    png = export.export_chart(fig, DATA, meta(title="Partido 🌹 Verde"), "png", renderer=renderer)
+    picture = Image.open(io.BytesIO(png)).convert("HSV").crop(TITLE_BOX)
+    saturation = picture.getchannel("S")  # the text is grey; the rose is red and green
+    assert sum(count for count, level in saturation.getcolors(maxcolors=1100 * 150) if level > 100) > 100
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_every_catalog_chart_exports_to_pdf_in_chinese_with_embedded_fonts(make_ledger, renderer):
+    path = make_ledger(ROWS, demo=True)
+    con = connect_read_only(path)
+    requests = []
+    try:
+        with i18n.using("zh"):
+            for name in chart_catalog.CHARTS:
+                fig, data = chart_catalog.build_chart(con.cursor(), name, Filters(), is_demo=True)
+                chart = export.chart_meta(name, fig, is_demo=True, exported=DAY)
+                requests.append(export.ExportRequest(fig, data, chart, "pdf", width=600, height=400))
+    finally:
+        con.close()
+    for request, output in zip(requests, export.export_many(requests, renderer), strict=True):
+        reader = PdfReader(io.BytesIO(output))
+        text = "".join(reader.pages[0].extract_text().split())
+        assert "".join(request.meta.title.split()) in text, request.meta.name
+        assert "导出日期" in text and "演示数据" in text, request.meta.name
+        assert unembedded_fonts(reader) == [], request.meta.name

@@ -3,7 +3,9 @@
 Thin commands: they read the filters, open the ledger read-only and hand off to
 ``analytics.export`` and ``analytics.briefing`` (the same functions the app's download
 buttons call). Image formats, decks and packs need a Chromium-family browser; without one
-the command exits with code 2 and one sentence saying what to install.
+the command exits with code 2 and one sentence saying what to install. ``--lang`` sets the
+language of every word in the file (titles, stamp, headers, deck and pack); a briefing file's
+own language is used unless ``--lang`` is given.
 """
 
 from __future__ import annotations
@@ -13,10 +15,11 @@ import os
 import time
 from pathlib import Path
 
-from analytics import access, atomic, cli
+from analytics import access, atomic, cli, i18n
 from analytics.commands.filter_args import add_filter_arguments, filters_from_args
-from analytics.commands.ledger_args import ready_ledger
+from analytics.commands.ledger_args import add_lang_argument, ready_ledger
 from analytics.export import ExportError
+from analytics.i18n import t
 
 
 def register(subparsers, common: argparse.ArgumentParser) -> None:
@@ -51,6 +54,7 @@ def register(subparsers, common: argparse.ArgumentParser) -> None:
         help="image height in CSS pixels (default: the chart's height plus the footer, at least 540)",
     )
     export.add_argument("--scale", type=float, metavar="S", help="pixel density (default 2 for PNG, 1 otherwise)")
+    add_lang_argument(export, "the chart's words and the data file's headers (default: LEDGER_LANG, else en)")
     add_filter_arguments(export)
     export.set_defaults(handler=_guarded(run_export))
 
@@ -70,6 +74,7 @@ def register(subparsers, common: argparse.ArgumentParser) -> None:
     briefing.add_argument("--title", help="title of the briefing (default: the spec's, else 'Briefing')")
     briefing.add_argument("--subtitle", help="subtitle shown on the title page")
     briefing.add_argument("--save-spec", metavar="FILE", help="also write the briefing file (JSON) used")
+    add_lang_argument(briefing, "the deck or pack (default: the briefing file's, else LEDGER_LANG)")
     add_filter_arguments(briefing)
     briefing.set_defaults(handler=_guarded(run_briefing))
 
@@ -95,7 +100,7 @@ def _chart_names() -> dict:
 def _check_chart(name: str) -> None:
     charts = _chart_names()
     if name not in charts:
-        raise cli.CommandError(f"Unknown chart {name!r}. Charts: {', '.join(charts)} (see 'export --list').")
+        raise cli.CommandError(t("export.cli.unknown_chart", name=repr(name), charts=", ".join(charts)))
 
 
 def run_list() -> int:
@@ -115,7 +120,7 @@ def _output_path(args, chart: str) -> tuple[Path, str]:
         return out / export.file_name(chart, fmt), fmt
     fmt = export.format_for_path(out)
     if args.format and args.format != fmt:
-        raise cli.CommandError(f"--format {args.format} does not match the extension of {out.name}; drop one.")
+        raise cli.CommandError(t("export.cli.format_mismatch", fmt=args.format, name=out.name))
     return out, fmt
 
 
@@ -126,20 +131,23 @@ def _write(path: Path, data: bytes) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         atomic.write_bytes(path, data)
     except OSError as error:
-        raise cli.CommandError(f"Cannot write {path}: {error.strerror or error}") from None
+        raise cli.CommandError(t("export.cli.cannot_write", path=path, error=error.strerror or error)) from None
 
 
 def run_export(args) -> int:
+    with i18n.using(args.lang):
+        return run_list() if args.list else _run_export(args)
+
+
+def _run_export(args) -> int:
     from analytics import export
     from analytics.chart_catalog import build_chart, filters_caption
     from analytics.ledger import connect_read_only, is_demo
 
-    if args.list:
-        return run_list()
     if not args.chart:
-        raise cli.CommandError("Name a chart to export (see 'python -m analytics export --list').")
+        raise cli.CommandError(t("export.cli.no_chart"))
     if not args.out:
-        raise cli.CommandError("Give --out FILE; the format follows its extension.")
+        raise cli.CommandError(t("export.cli.no_out"))
     _check_chart(args.chart)
     path, fmt = _output_path(args, args.chart)
     renderer = None
@@ -176,12 +184,19 @@ def run_export(args) -> int:
 
 
 def run_briefing(args) -> int:
-    from analytics import briefing, export
-    from analytics.ledger import connect_read_only, is_demo
+    from analytics import briefing
 
     started = time.perf_counter()
     fmt = briefing.briefing_format(args.out)
     spec = _briefing_spec(args)
+    with i18n.using(spec.lang) as lang:
+        return _run_briefing(args, spec, fmt, lang, started)
+
+
+def _run_briefing(args, spec, fmt: str, lang: str, started: float) -> int:
+    from analytics import briefing, export
+    from analytics.ledger import connect_read_only, is_demo
+
     renderer = export.ImageRenderer()  # BrowserMissingError here, before any work
     renderer.warm_up()  # the browser starts while the ledger is opened and the charts computed
     try:
@@ -197,15 +212,17 @@ def run_briefing(args) -> int:
         ):
             con = connect_read_only(ledger)
             try:
-                content = briefing.prepare(con, spec, is_demo=is_demo(con), renderer=renderer)
+                content = briefing.prepare(con, spec, is_demo=is_demo(con), renderer=renderer, lang=lang)
             finally:
                 con.close()
             _write(Path(args.out), briefing.BUILDERS[fmt](content))
     finally:
         renderer.close()
     pages = briefing.page_count(content, fmt)
+    with i18n.using("en"):  # the command's own lines stay English, like its help
+        label = briefing.format_label(fmt)
     print(
-        f"Wrote {briefing.FORMATS[fmt]} ({pages} pages: title and {len(spec.items)} charts) "
+        f"Wrote {label} ({pages} pages: title and {len(spec.items)} charts) "
         f"to {args.out} in {time.perf_counter() - started:.1f} s"
     )
     return 0
@@ -224,16 +241,18 @@ def _briefing_spec(args):
     else:
         names = [n.strip() for n in args.charts.split(",") if n.strip()]
         if not names:
-            raise cli.CommandError("--charts is empty: give chart names separated by commas.")
+            raise cli.CommandError(t("export.cli.empty_charts"))
         for name in names:
             _check_chart(name)
         spec = briefing.spec_for_charts(names)
     changes = {}
     if args.title is not None:
-        changes["title"] = args.title.strip() or "Briefing"
+        changes["title"] = args.title.strip()
     if args.subtitle is not None:
         changes["subtitle"] = args.subtitle.strip()
     flags = filters_from_args(args)
     if not flags.is_empty():
         changes["filters"] = flags
+    if args.lang is not None:  # else the file's own language (a spec made here: LEDGER_LANG)
+        changes["lang"] = args.lang
     return replace(spec, **changes) if changes else spec

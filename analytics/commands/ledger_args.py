@@ -1,6 +1,7 @@
 """The ledger every reading command works on: ``ready_ledger(args)`` turns the shared ``--db``
-flag (else LEDGER_DB, else the default) into the path of a ledger ready to read; and
-``add_lang_argument(parser)``, the ``--lang zh|en`` flag of the commands whose output has a language.
+flag (else LEDGER_DB, else the default) into the path of a ledger ready to read; and the
+language of a command's output: ``add_lang_argument(parser)`` adds ``--lang zh|en`` (default:
+LEDGER_LANG), and the handler runs inside ``i18n.using(args.lang)``.
 
 Every command module takes it from here (``info``, ``metric``, ``export``, ``briefing``,
 ``history``, ``undo``, ``backup``, ``export-ledger``), beside ``filter_args`` for the filter flags.
@@ -22,8 +23,20 @@ def ready_ledger(args) -> str:
     return str(path)
 
 
-def add_lang_argument(parser: argparse.ArgumentParser, *, what: str = "the output") -> None:
-    """Add ``--lang zh|en`` (dest ``lang``; None when not given) to ``parser``."""
+def _language(value: str) -> str:
+    try:
+        return i18n.normalise(value)
+    except i18n.LanguageError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def add_lang_argument(
+    parser: argparse.ArgumentParser, what: str = "the output's words (default: LEDGER_LANG, else en)"
+) -> None:
+    """``--lang zh|en``: the language of ``what`` (its help says the default); a bad value exits 2."""
     parser.add_argument(
-        "--lang", metavar="|".join(reversed(i18n.LANGUAGES)), help=f"language of {what} (default: $LEDGER_LANG or en)"
+        "--lang",
+        type=_language,
+        metavar="{" + ",".join(i18n.LANGUAGES) + "}",
+        help=f"language of {what}",
     )
