@@ -30,7 +30,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from analytics.errors import DomainError, InvalidInputError
-from analytics.i18n import t
+from analytics.i18n import t, t_in
 from analytics.settings import load_settings
 
 
@@ -116,7 +116,9 @@ AUDIT_ACTIONS: tuple[str, ...] = (
     USER_REMOVE,
 )
 
-SIGN_IN_REFUSED = "Wrong name or password."  # the same for an unknown name and a wrong password
+# The same for an unknown name and a wrong password; the sign-in form shows it in its language.
+SIGN_IN_REFUSED_KEY = "signin.refused"
+SIGN_IN_REFUSED = t_in("en", SIGN_IN_REFUSED_KEY)
 MIN_PASSWORD = 10
 MAX_NAME = 64
 FAILURE_DELAY_S = 0.5  # every failed sign-in waits this long

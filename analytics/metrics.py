@@ -32,6 +32,7 @@ from analytics.errors import InvalidInputError
 from analytics.filters import DEFAULT_FIRST_YEAR, FilterError, Filters
 from analytics.i18n import t
 from analytics.ledger import LedgerError, LedgerReader, connect_read_only, file_signature, query_frame
+from analytics.spreadsheet import header
 
 INTERNATIONAL = vocab.INTERNATIONAL_BUCKET
 
@@ -715,21 +716,17 @@ def get_metric(name: str) -> Callable[..., pd.DataFrame]:
 
 # A result column whose header is not its dimension's label: the country code beside the country's
 # name, and the change class of change-levels (not the level of the lead participant).
-COLUMN_KEYS: dict[tuple[str, str], str] = {
-    ("*", "country_iso3"): "metric.column.country_iso3",
-    ("change-levels", "level"): "metric.column.change_level",
-}
+# Result columns whose header is not the one their name has elsewhere.
+HEADER_COLUMNS: dict[tuple[str, str], str] = {("change-levels", "level"): "change_level"}
 
 
 def column_label(name: str, column: str) -> str:
-    """The header of a result column of the metric ``name`` in the current language: its catalogue
-    entry (``metric.column.<column>``), else its dimension's label, else the column name."""
+    """The header of a result column of the metric ``name`` in the current language
+    (``spreadsheet.header``: the column name in English, the catalogue's header in Chinese)."""
     name = METRIC_ALIASES.get(name, name)
-    key = COLUMN_KEYS.get((name, column)) or COLUMN_KEYS.get(("*", column)) or f"metric.column.{column}"
-    label = t(key)
-    if label != key:
-        return label
-    return dimensions.label(column)
+    key = HEADER_COLUMNS.get((name, column), column)
+    shown = header(key)
+    return column if shown == key else shown  # English: the column's own name
 
 
 def metric_options(name: str) -> dict[str, object]:

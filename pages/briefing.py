@@ -149,7 +149,7 @@ def _load() -> None:
 current = furniture.page_header(t("briefing_page.title"), t("briefing_page.intro"))
 browser = export.browser_available()
 if not browser:
-    st.warning(t("briefing_page.browser_missing", missing=t("export_menu.browser_missing")), icon=":material/error:")
+    st.warning(t("briefing_page.browser_missing", missing=export.browser_missing()), icon=":material/error:")
 message = st.session_state.pop(MESSAGE_KEY, None)
 if message:
     (st.error if message[0] == "error" else st.success)(message[1])

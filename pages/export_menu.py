@@ -111,7 +111,7 @@ def export_menu(
             needs_data = fmt.key in ("csv", "xlsx")
             disabled = (fmt.needs_browser and not browser) or (needs_data and data.empty) or not may_export
             st.download_button(
-                t(f"export_menu.format.{fmt.key}"),
+                fmt.label,
                 data=_producer(fig, data, meta, fmt.key, actor, name),
                 file_name=meta.file_name(fmt.key),
                 mime=fmt.mime,
@@ -119,11 +119,11 @@ def export_menu(
                 on_click="ignore",
                 disabled=disabled,
                 icon=ICONS.get(fmt.key),
-                help=t(f"export_menu.format.{fmt.key}.help"),
+                help=fmt.description,
                 width="stretch",
             )
         if not browser:
-            st.caption(t("export_menu.browser_missing"))
+            st.caption(export.browser_missing())
         if not (may_export and may_brief):
             st.caption(
                 t(

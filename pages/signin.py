@@ -109,7 +109,7 @@ def _local() -> Actor | None:
         st.text_input(t("signin.password"), type="password", key=PASSWORD_KEY, autocomplete="current-password")
         st.form_submit_button(t("signin.sign_in"), type="primary", on_click=_check_password)
     if st.session_state.pop(REFUSED_KEY, None):
-        st.error(t("signin.refused"), icon=":material/lock:")
+        st.error(t(access.SIGN_IN_REFUSED_KEY), icon=":material/lock:")
     return None
 
 

@@ -296,7 +296,7 @@ def test_ambiguous_and_former_country_names_are_explained(capsys, ledger, given,
 # --------------------------------------------------------------------------- languages
 
 BY_FAMILY_ZH = "政党类别,交往次数,占比"
-LEADERBOARD_ZH = "排名,国家代码,国家,政党,政党中文名称,交往次数,占比,最近一次交往,上一时段交往次数,变化,变化（%）,最近一次交往日期精度"
+LEADERBOARD_ZH = "排名,国家代码（ISO3）,国家,政党,政党中文名称,交往次数,占比,最近交往日期,上一时期交往次数,变化,变化率,最近交往日期精度"
 
 
 def test_lang_zh_puts_the_headers_in_chinese_and_keeps_the_codes(capsys, ledger):
@@ -311,14 +311,13 @@ def test_lang_zh_puts_the_headers_in_chinese_and_keeps_the_codes(capsys, ledger)
     assert code == 0 and out.splitlines()[0] == LEADERBOARD_ZH
 
 
-def test_lang_en_gives_english_labels_and_no_lang_the_column_names(capsys, ledger):
-    _, out, _ = run(capsys, "change-levels", "--lang", "en", "--db", ledger)
-    assert out.splitlines()[0].startswith(
-        "Country code,Country,Region,Exchanges in the window,Yearly average in the window,"
-        "Yearly average in the baseline years,Change (%),Change class"
-    )
-    _, out, _ = run(capsys, "change-levels", "--db", ledger)
-    assert out.splitlines()[0].startswith("country_iso3,country,region,window_exchanges")
+def test_lang_en_and_no_lang_give_the_column_names(capsys, ledger):
+    _, english, _ = run(capsys, "change-levels", "--lang", "en", "--db", ledger)
+    _, plain, _ = run(capsys, "change-levels", "--db", ledger)
+    assert english == plain and plain.splitlines()[0].startswith("country_iso3,country,region,window_exchanges")
+    _, chinese, _ = run(capsys, "change-levels", "--lang", "zh", "--db", ledger)
+    assert chinese.splitlines()[0].startswith("国家代码（ISO3）,国家,地区,观察期交往次数,观察期年均交往次数")
+    assert ",变化率,变化等级," in chinese.splitlines()[0]
 
 
 @pytest.mark.parametrize("name", list(EVERY_METRIC))
@@ -330,8 +329,8 @@ def test_every_column_of_every_metric_has_a_chinese_header(capsys, ledger, name)
     _, plain, _ = run(capsys, name, "--format", "json", "--db", ledger, *extra)
     names = list(json.loads(plain)[0])
     assert len(headers) == len(names) and len(set(headers)) == len(headers)
-    # English words left over; "period A" is 时段A, and HHI is the index's name in Chinese too.
-    untranslated = [h for h in headers if re.search("[A-Za-z]{2,}", h.replace("HHI", ""))]
+    # English words left over; "period A" is 时段A, and HHI and ISO3 are names in Chinese too.
+    untranslated = [h for h in headers if re.search("[A-Za-z]{2,}", h.replace("HHI", "").replace("ISO3", ""))]
     assert untranslated == []
 
 

@@ -23,20 +23,16 @@ def ready_ledger(args) -> str:
     return str(path)
 
 
-def _language(value: str) -> str:
-    try:
-        return i18n.normalise(value)
-    except i18n.LanguageError as error:
-        raise argparse.ArgumentTypeError(str(error)) from None
-
-
 def add_lang_argument(
     parser: argparse.ArgumentParser, what: str = "the output's words (default: LEDGER_LANG, else en)"
 ) -> None:
-    """``--lang zh|en``: the language of ``what`` (its help says the default); a bad value exits 2."""
+    """``--lang zh|en``: the language of ``what`` (its help says the default).
+
+    The handler passes ``args.lang`` to ``i18n.using``, which refuses a bad value with a
+    ``LanguageError``: one ``error:`` line and exit 2, as any other bad value.
+    """
     parser.add_argument(
         "--lang",
-        type=_language,
         metavar="{" + ",".join(i18n.LANGUAGES) + "}",
         help=f"language of {what}",
     )
