@@ -19,10 +19,10 @@ import duckdb
 import pandas as pd
 import plotly.graph_objects as go
 
-from analytics import charts, dimensions, explore, metrics, texts, vocab
+from analytics import charts, dimensions, explore, metrics, reference, texts, vocab
 from analytics.errors import DomainError, InvalidInputError
 from analytics.filters import Filters
-from analytics.i18n import country_name, t, using
+from analytics.i18n import t, using
 from analytics.reference import ReferenceDataError, eras
 from analytics.reference import countries as reference_countries
 
@@ -385,12 +385,8 @@ def filters_caption(con: duckdb.DuckDBPyConnection | None, filters: Filters, *, 
     """The filters in words with the actual year window and country names in the current language
     (e.g. '1978–2025; Region: Africa; Country: Kenya'; '1978—2025年；地区：非洲；国家：肯尼亚').
     ``years=False`` (or no connection) leaves the years as set."""
-    table = reference_countries()
-    short = {
-        iso3: country_name(iso2, common)
-        for iso3, iso2, common in zip(table["iso3"], table["iso2"], table["common_name"], strict=True)
-    }
-    named = replace(filters, countries=tuple(short.get(code, code) for code in filters.countries))
+    shown = tuple(reference.country_label(code, english="common") for code in filters.countries)
+    named = replace(filters, countries=shown)
     if not years:
         return named.with_years(None, None).describe()
     if con is None:

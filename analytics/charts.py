@@ -20,7 +20,6 @@ import html
 import math
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -28,7 +27,7 @@ import plotly.graph_objects as go
 import plotly.io as pio
 
 from analytics import dimensions, reference, vocab
-from analytics.i18n import country_name, current, number, region_name, t, vocabulary_label
+from analytics.i18n import current, number, region_name, t, vocabulary_label
 from analytics.untrusted import LABEL_LIMIT, plotly_literal, short_label
 
 TEMPLATE = "ledger"
@@ -214,36 +213,12 @@ def category_label(dimension: str, code: str) -> str:
     if code is None or (isinstance(code, float) and math.isnan(code)):
         return t("chart.none")
     if dimension == "country_iso3":
-        return country_label(code)
+        return reference.country_label(code)
     if dimension == "country":
-        return country_label(None, code)
+        return reference.country_label(None, code)
     if dimension in ("region", "subregion"):
         return region_name(str(code))
     return vocabulary_label(code) if dimensions.coded(dimension) else str(code)
-
-
-@lru_cache(maxsize=1)
-def _iso2_codes() -> tuple[dict[str, str], dict[str, str]]:
-    """ISO3 -> ISO2, and English name (official or common) -> ISO2, from the reference countries."""
-    table = reference.countries()
-    by_iso3 = dict(zip(table["iso3"], table["iso2"], strict=True))
-    by_name = {
-        **dict(zip(table["common_name"], table["iso2"], strict=True)),
-        **dict(zip(table["name"], table["iso2"], strict=True)),
-    }
-    return by_iso3, by_name
-
-
-def country_label(iso3: str | None, recorded: str | None = None) -> str:
-    """A country on a chart: the recorded (English) name, or its CLDR name in Chinese; the
-    international organisations' bucket for an organisation without a country (``iso3`` '')."""
-    iso3 = "" if iso3 is None or (isinstance(iso3, float) and math.isnan(iso3)) else str(iso3)
-    recorded = "" if recorded is None or (isinstance(recorded, float) and math.isnan(recorded)) else str(recorded)
-    if (not iso3 and not recorded) or recorded == vocab.INTERNATIONAL_BUCKET:
-        return region_name(vocab.INTERNATIONAL_BUCKET)
-    by_iso3, by_name = _iso2_codes()
-    iso2 = by_iso3.get(iso3.upper()) if iso3 else by_name.get(recorded)
-    return country_name(iso2, recorded or iso3)
 
 
 def display_party(frame: pd.DataFrame) -> list[str]:
@@ -259,7 +234,7 @@ def display_party(frame: pd.DataFrame) -> list[str]:
 def display_countries(frame: pd.DataFrame) -> list[str]:
     """The country names of a frame (``country_iso3`` and ``country``) as a chart shows them."""
     codes = frame["country_iso3"] if "country_iso3" in frame else pd.Series([None] * len(frame), index=frame.index)
-    return [country_label(code, name) for code, name in zip(codes, frame["country"], strict=True)]
+    return [reference.country_label(code, name) for code, name in zip(codes, frame["country"], strict=True)]
 
 
 def ordered_categories(dimension: str, present: Sequence[str]) -> list[str]:

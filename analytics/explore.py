@@ -13,18 +13,15 @@ long pivot keeps the codes, as the charts and data files want them.
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 import duckdb
 import pandas as pd
 
-from analytics import dimensions, vocab
+from analytics import dimensions, reference, vocab
 from analytics.errors import InvalidInputError
 from analytics.filters import Filters
-from analytics.i18n import country_name, region_name, t, vocabulary_label
+from analytics.i18n import region_name, t, vocabulary_label
 from analytics.ledger import query_frame
 from analytics.metrics import MEASURES, window
-from analytics.reference import countries as reference_countries
 
 # Pivot dimension (also the result column) -> SQL expression over exchange_rows: a view of the
 # dimension registry (analytics.dimensions).
@@ -199,25 +196,8 @@ def _label(dimension: str, value) -> str:
     if dimension in ("region", "subregion"):
         return region_name(str(value))
     if dimension == "country":
-        return _country_header(str(value))
+        return reference.country_label(None, value)
     return str(value)
-
-
-def _country_header(name: str) -> str:
-    """A country (its English name, or the international bucket) in the current language."""
-    if name == vocab.INTERNATIONAL_BUCKET:
-        return region_name(name)
-    return country_name(_iso2_by_name().get(name), name)
-
-
-@lru_cache(maxsize=1)
-def _iso2_by_name() -> dict[str, str]:
-    """English name (official or common) -> ISO2, from the reference countries."""
-    table = reference_countries()
-    return {
-        **dict(zip(table["common_name"], table["iso2"], strict=True)),
-        **dict(zip(table["name"], table["iso2"], strict=True)),
-    }
 
 
 def top_parties_per_family(con: duckdb.DuckDBPyConnection, filters: Filters | None, top: int = 5) -> pd.DataFrame:

@@ -11,7 +11,8 @@ The language of a run is ambient, like gettext's own ``_``: the CLI sets it from
 ``ContextVar``, so Streamlit sessions on their own threads never see each other's. Anything cached
 that holds words must take the language as a key. Country names in Chinese come from CLDR through
 Babel (by ISO code), region and sub-region names from CLDR's UN M49 territory names; numbers,
-percentages and dates use Babel's CLDR formats for the language.
+percentages and dates use Babel's CLDR formats for the language; Chinese names sort by pinyin
+(pypinyin).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from babel.dates import format_skeleton
 from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from pypinyin import Style, lazy_pinyin
 
 from analytics import vocab
 from analytics.errors import InvalidInputError
@@ -233,6 +235,15 @@ def date(day: dt.date) -> str:
     if current() == "en":
         return day.isoformat()
     return format_skeleton("yMMMd", day, locale=locale())
+
+
+def sort_key(text: object) -> tuple[str, ...]:
+    """A key that sorts names as a reader of the current language expects: by pinyin, syllable by
+    syllable with its tone, in Chinese (阿尔及利亚, 澳大利亚, 巴西, 德国...); case-blind in English."""
+    word = str(text)
+    if current() == "zh":
+        return (*lazy_pinyin(word, style=Style.TONE3), word)
+    return (word.casefold(), word)
 
 
 def country_name(iso2: str | None, recorded: str) -> str:

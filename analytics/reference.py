@@ -15,8 +15,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from analytics import vocab
 from analytics.errors import DomainError
-from analytics.i18n import t
+from analytics.i18n import country_name, region_name, t
 from analytics.settings import DATA_DIR
 
 COUNTRIES_CSV = DATA_DIR / "countries.csv"
@@ -50,6 +51,38 @@ def countries() -> pd.DataFrame:
     # keep_default_na=False: Namibia's ISO2 code is the string "NA", not a missing value.
     frame = pd.read_csv(COUNTRIES_CSV, dtype=str, keep_default_na=False)
     return frame
+
+
+@lru_cache(maxsize=1)
+def _iso2_codes() -> tuple[dict[str, tuple[str, str, str]], dict[str, str]]:
+    """ISO3 -> (ISO2, name, common name), and English name (official or common) -> ISO2."""
+    table = countries()
+    by_iso3 = {row.iso3: (row.iso2, row.name, row.common_name or row.name) for row in table.itertuples()}
+    by_name = {
+        **dict(zip(table["common_name"], table["iso2"], strict=True)),
+        **dict(zip(table["name"], table["iso2"], strict=True)),
+    }
+    by_name.pop("", None)
+    return by_iso3, by_name
+
+
+def _text(value: object) -> str:
+    return "" if value is None or (isinstance(value, float) and value != value) else str(value)
+
+
+def country_label(iso3: object = None, recorded: object = None, *, english: str = "code") -> str:
+    """A country in the current language, by ISO3 code or by its English name as recorded: CLDR's
+    name in Chinese; in English the recorded name, else by ``english``: the code (a chart's
+    category), the table's official ``name`` or its ``common`` name. No country (or the bucket's
+    name) is the international bucket."""
+    code, name = _text(iso3).upper(), _text(recorded)
+    if (not code and not name) or name == vocab.INTERNATIONAL_BUCKET:
+        return region_name(vocab.INTERNATIONAL_BUCKET)
+    by_iso3, by_name = _iso2_codes()
+    if code in by_iso3:
+        iso2, official, common = by_iso3[code]
+        return country_name(iso2, name or {"name": official, "common": common}.get(english, code))
+    return country_name(by_name.get(name), name or code)
 
 
 def fold(text: str) -> str:

@@ -16,13 +16,12 @@ themselves from the URL with ``url_option`` and write back with ``write_url_opti
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from collections.abc import Callable
 from typing import Any
 
 import streamlit as st
 
-from analytics import dimensions, i18n, vocab
+from analytics import dimensions, i18n, reference, vocab
 from analytics.filters import (
     CODE_DIMENSIONS,
     DEFAULT_FIRST_YEAR,
@@ -282,46 +281,32 @@ def _country_options(regions: list[str], subregions: list[str], chosen: list[str
         table = table[table["region"].isin(regions)]
     if subregions:
         table = table[table["subregion"].isin(subregions)]
-    options = sorted(table["iso3"], key=country_name)
+    options = sorted(table["iso3"], key=lambda iso3: i18n.sort_key(country_name(iso3)))
     return options + [code for code in chosen if code not in options]
-
-
-@functools.lru_cache(maxsize=1)
-def _countries() -> dict[str, tuple[str, str]]:
-    """ISO3 -> (ISO2, English short name) of the reference table."""
-    table = reference_countries()
-    return {row.iso3: (row.iso2, row.name) for row in table.itertuples()}
 
 
 def country_name(iso3: str, recorded: str | None = None) -> str:
     """The name of an ISO3 code in the current language (CLDR in Chinese, the reference table's
-    English short name in English; ``recorded`` for a code the table lacks); the international
-    bucket for ''."""
-    if not iso3:
-        return i18n.region_name(vocab.INTERNATIONAL_BUCKET)
-    iso2, name = _countries().get(iso3, ("", recorded or iso3))
-    return i18n.country_name(iso2, name)
-
-
-@functools.lru_cache(maxsize=1)
-def _iso3_by_name() -> dict[str, str]:
-    table = reference_countries()
-    found = {row.common_name: row.iso3 for row in table.itertuples() if isinstance(row.common_name, str)}
-    return {**found, **{row.name: row.iso3 for row in table.itertuples()}}
+    English name in English; ``recorded`` when given); the international bucket for ''."""
+    return reference.country_label(iso3, recorded, english="name")
 
 
 def country_name_of(recorded: str) -> str:
     """A country named as recorded in English (a table's country column), in the current language."""
-    iso3 = _iso3_by_name().get(recorded)
-    return country_name(iso3, recorded) if iso3 else recorded
+    return reference.country_label(None, recorded)
+
+
+def _region_sort_key(name: str) -> tuple[str, ...]:
+    return i18n.sort_key(i18n.region_name(name))
 
 
 def _subregion_options(regions: list[str], chosen: list[str]) -> list[str]:
     if not regions:
-        options = list(subregion_names())
+        names = subregion_names()  # the international bucket last
+        options = [*sorted(names[:-1], key=_region_sort_key), names[-1]]
     else:
         table = reference_countries()
-        options = sorted(set(table.loc[table["region"].isin(regions), "subregion"]))
+        options = sorted(set(table.loc[table["region"].isin(regions), "subregion"]), key=_region_sort_key)
         if vocab.INTERNATIONAL_BUCKET in regions:
             options.append(vocab.INTERNATIONAL_BUCKET)
     return options + [s for s in chosen if s not in options]

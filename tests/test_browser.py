@@ -392,7 +392,7 @@ def test_the_language_follows_the_switch_the_url_a_page_change_and_a_reload(page
     page.wait_for_function("() => location.search.includes('region=Africa')", timeout=LOAD_TIMEOUT_MS)
     _wait_for_app(page, 5)
     summary = page.locator('[data-testid="stMarkdownContainer"]', has_text="当前显示：").last
-    assert "地区: 非洲" in summary.inner_text(timeout=LOAD_TIMEOUT_MS)
+    assert "地区：非洲" in summary.inner_text(timeout=LOAD_TIMEOUT_MS)
     sidebar.get_by_text("English", exact=True).click()
     page.wait_for_function("() => !location.search.includes('lang=')", timeout=LOAD_TIMEOUT_MS)
     _wait_for_app(page, 5)
@@ -409,7 +409,7 @@ def test_a_link_with_lang_and_filters_opens_in_that_language_with_them(page, ser
     _heading(page, "政党类型")
     summary = page.locator('[data-testid="stMarkdownContainer"]', has_text="当前显示：").last
     text = summary.inner_text(timeout=LOAD_TIMEOUT_MS)
-    assert "1990–" in text and "共产党" in text
+    assert "1990—2025年" in text and "类别：共产党" in text
     query = _query(page)
     assert query["lang"] == ["zh"] and query["family"] == ["communist"] and query["from"] == ["1990"]
     assert page.locator('[data-testid="stException"]').count() == 0

@@ -345,3 +345,10 @@ def test_numbers_match_babels_cldr_formats(lang, value):
         assert i18n.percent(value / 100) == format_percent(value / 100, format="#,##0.0%", locale=i18n.locale())
         if float(value).is_integer():
             assert i18n.number(value) == format_decimal(value, format="#,##0", locale=i18n.locale())
+
+
+def test_chinese_names_sort_by_pinyin_and_english_ones_case_blind():
+    names = ["德国", "中国", "阿尔及利亚", "巴西", "澳大利亚", "重庆"]
+    with using("zh"):
+        assert sorted(names, key=i18n.sort_key) == ["阿尔及利亚", "澳大利亚", "巴西", "重庆", "德国", "中国"]
+    assert sorted(["germany", "Brazil", "algeria"], key=i18n.sort_key) == ["algeria", "Brazil", "germany"]

@@ -299,3 +299,20 @@ def test_the_leak_check_finds_english_names_but_not_in_party_names():
     assert english_in(["地区: Africa", "政党: Sun Party of Kenya"], parties) == [("Africa", "地区: Africa")]
     assert english_in(["形式: High-level visit"], ()) == [("High-level visit", "形式: High-level visit")]
     assert english_in(["国家: 肯尼亚; Nigerian", "Oman's"], ()) == [("Oman", "Oman's")]
+
+
+def test_the_country_list_sorts_by_pinyin_in_chinese(monkeypatch, make_ledger):
+    at = open_app(monkeypatch, make_ledger(TINY), {"lang": "zh", "region": "Europe"})
+    no_exception(at)
+    options = at.multiselect(key="filter_countries").options
+    with i18n.using("zh"):
+        assert options == sorted(options, key=i18n.sort_key)
+    # 爱尔兰 (ài), 奥地利 (ào), 比利时 (bǐ) ... 西班牙 (xī), 意大利 (yì), 英国 (yīng) come in that order.
+    assert options.index("爱尔兰") < options.index("奥地利") < options.index("比利时") < options.index("德国")
+    assert options.index("西班牙") < options.index("意大利") < options.index("英国")
+    english = open_app(monkeypatch, make_ledger(TINY), {"region": "Europe"}).multiselect(key="filter_countries").options
+    assert (
+        english.index("Austria")
+        < english.index("Belgium")
+        < english.index("United Kingdom of Great Britain and Northern Ireland")
+    )

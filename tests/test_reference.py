@@ -175,3 +175,24 @@ def test_eras_errors_in_chinese(tmp_path):
     bad.write_text("year,label\n1978,Reform\nsoon,Later\n")
     with using("zh"), pytest.raises(reference.ReferenceDataError, match="第3行：year 列的值'soon'不是年份"):
         reference.eras(bad)
+
+
+@pytest.mark.parametrize(
+    ("iso3", "recorded", "english", "en", "zh"),
+    [
+        ("GBR", None, "code", "GBR", "英国"),
+        ("GBR", None, "name", "United Kingdom of Great Britain and Northern Ireland", "英国"),
+        ("GBR", None, "common", "United Kingdom", "英国"),
+        ("KEN", "Kenya", "code", "Kenya", "肯尼亚"),
+        (None, "Kenya", "code", "Kenya", "肯尼亚"),
+        ("", None, "code", "International organisations", "国际组织"),
+        (None, "International organisations", "code", "International organisations", "国际组织"),
+        (None, "Atlantis", "code", "Atlantis", "Atlantis"),
+    ],
+)
+def test_country_label_in_each_language(iso3, recorded, english, en, zh):
+    from analytics.i18n import using
+
+    assert reference.country_label(iso3, recorded, english=english) == en
+    with using("zh"):
+        assert reference.country_label(iso3, recorded, english=english) == zh
