@@ -146,7 +146,7 @@ def _load() -> None:
 # ---------------------------------------------------------------------------------------------
 # The page
 
-current = furniture.page_header(t("briefing_page.title"), t("briefing_page.intro"))
+current = furniture.page_header("nav.briefing", "briefing_page.intro")
 browser = export.browser_available()
 if not browser:
     st.warning(t("briefing_page.browser_missing", missing=export.browser_missing()), icon=":material/error:")

@@ -516,7 +516,7 @@ def audit_section() -> None:
 
 entry.ensure_entry()
 actor = signin.current_actor()
-st.title(t("data_page.title"))
+st.title(t("nav.data"))
 furniture.demo_badge()
 show_flash()
 ledger = cache.ledger_path()

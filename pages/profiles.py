@@ -122,7 +122,8 @@ if summary["exchanges"] == 0:
     )
     st.stop()
 
-cards = st.columns(5 if profile.kind == "country" else 4)
+# The two date cards are wider: a month in Chinese (1979年3月) is wider than a count.
+cards = st.columns([1, 1, 1.5, 1.5, 1] if profile.kind == "country" else [1, 1, 1.5, 1.5])
 cards[0].metric(t("page.profiles.kpi.exchanges"), number(summary["exchanges"]), border=True)
 cards[1].metric(t("page.profiles.kpi.events"), number(summary["events"]), border=True)
 cards[2].metric(

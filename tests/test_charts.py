@@ -603,7 +603,7 @@ def test_every_catalog_chart_in_chinese(con, name):
     assert _HAN.search(words["title"][0]), words["title"]
     assert all(_HAN.search(text) for text in words.get("hover", []) if _leftover_latin(text) or "<br>" in text)
     assert all(_HAN.search(note) for note in words["annotations"] if note)
-    assert "资料来源：政党交往台账" in charts.footnote_text(fig) and "演示数据" in charts.footnote_text(fig)
+    assert "来源：政党交往台账" in charts.footnote_text(fig) and "演示数据" in charts.footnote_text(fig)
     # No English word at all, party names aside (they are shown as recorded).
     assert {text: _leftover_latin(text) for text in everything if _leftover_latin(text)} == {}
     english = _english_names()
@@ -635,7 +635,7 @@ def test_chinese_chart_words_worked_out_by_hand(con):
     )
     assert list(regions.data[0].y) == ["国际组织", "非洲", "欧洲"] and list(regions.data[0].x) == [1, 1, 3]
     assert regions.data[0].hovertemplate == "<b>%{y}</b><br>交往%{x:,}次<br>占总数的%{customdata[1]:.1%}<extra></extra>"
-    assert charts.footnote_text(regions) == "资料来源：测试台账"
+    assert charts.footnote_text(regions) == "来源：测试台账"
     assert parties.layout.title.text.startswith("交往次数居前10位的政党<br>")
     assert list(parties.data[0].y) == ["Blue League（国际组织）", "Sun Party（肯尼亚）", "Red Party（法国）"]
     assert list(world.data[0].text) == ["法国", "肯尼亚"]

@@ -199,7 +199,7 @@ def test_the_overview_numbers_and_words_in_chinese(monkeypatch, make_ledger):
     no_exception(at)
     card = next(m for m in at.metric if m.label == "2025年交往次数")
     assert card.value == "3" and card.proto.delta.startswith("+2")  # the arrow reads the sign
-    assert any(re.match(r"\*\*\d{4}–2025年\*\*：共4次交往、4场活动", c.value) for c in at.caption)
+    assert any(re.match(r"\*\*\d{4}—2025年\*\*：共4次交往、4场活动", c.value) for c in at.caption)
 
 
 # ---------------------------------------------------------------------------------------------
