@@ -256,8 +256,21 @@ def _prepare(con: sqlite3.Connection, path: Path) -> None:
     key = str(path.resolve())
     if key in _prepared and path.exists():
         return
-    con.execute("PRAGMA journal_mode = WAL")
-    con.executescript(_SCHEMA)
+    # Two processes preparing a new file at once: SQLite answers "locked" at once, without its
+    # busy handler, where waiting could deadlock (switching to WAL, or a read upgraded to a write);
+    # the schema is written in an IMMEDIATE transaction, and the switch is retried until the timeout.
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            con.execute("PRAGMA journal_mode = WAL")
+            con.executescript("BEGIN IMMEDIATE;\n" + _SCHEMA + "\nCOMMIT;")
+            break
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() > deadline:
+                raise
+            if con.in_transaction:
+                con.execute("ROLLBACK")
+            time.sleep(0.05)
     _prepared.add(key)
 
 
