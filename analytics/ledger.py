@@ -6,7 +6,10 @@ takes a lock file, copies the ledger, writes the copy in one transaction, checkp
 renames it over the original. So a reader (the dashboard) is never blocked by DuckDB's
 single-writer lock, and a crash or a kill at any moment leaves the ledger exactly as before
 or exactly as after. Each write raises ``ledger_version`` in the ``meta`` table and gives the
-file a new identity, which is what the caches key on.
+file a new identity, which is what the caches key on. Where the write path touches the file
+system (lock file, working copy, rename), an OS error becomes one ``LedgerWriteError`` naming the
+folder; ``check_writable`` is the cheap pre-flight the import, undo and restore run first, and
+``next_batch_id`` issues batch numbers that are never reused (``batch_high_water`` in ``meta``).
 """
 
 from __future__ import annotations
@@ -93,7 +96,7 @@ def _os_error(error: OSError, path: Path) -> LedgerWriteError:
     naming the ledger's folder and what to do."""
     key = _WRITE_PROBLEMS.get(error.errno or 0, "error.write.failed")
     where = Path(error.filename) if error.filename else path
-    return _write_problem(key, path, f"{error.strerror or error} ({where})")
+    return _write_problem(key, path, f"{error.strerror or error}: {where}")
 
 
 @contextlib.contextmanager

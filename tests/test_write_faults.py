@@ -31,6 +31,7 @@ from analytics.ledger import (
     create_ledger,
     write_transaction,
 )
+from analytics.untrusted import markdown_literal
 from tests.ledgers import fingerprint
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -286,3 +287,38 @@ def test_restore_keeps_the_larger_high_water_of_a_backup(tmp_path, capsys):
     target = create_ledger(tmp_path / "target.duckdb", demo=False)
     assert run(capsys, "restore", late, "--db", target)[0] == 0
     assert "as batch 3" in run(capsys, "import", _csv(tmp_path / "c.csv", rows["c"]), "--db", target)[1]
+
+
+def _data_page(monkeypatch, ledger: Path):
+    from streamlit.testing.v1 import AppTest
+
+    from analytics.settings import PROJECT_ROOT
+
+    monkeypatch.setenv("LEDGER_DB", str(ledger))
+    app = AppTest.from_file(str(PROJECT_ROOT / "pages" / "data.py"), default_timeout=60)
+    app.run()
+    assert not app.exception
+    return app
+
+
+@pytest.mark.slow
+def test_the_data_page_says_the_folder_is_read_only(monkeypatch, tmpfs, tmp_path):
+    # The page's upload and undo go through the same functions: the same words, on the page.
+    folder = tmpfs("64m")
+    ledger, _ = _ledger_with_batch(folder, tmp_path)
+    content = fingerprint(ledger)
+    _mount("-o", "remount,ro", str(folder))
+    app = _data_page(monkeypatch, ledger)
+    rows = f"{HEADER}\n2021-06-02,Party B,LAO,communist,working_visit,outbound\n".encode()
+    app.file_uploader[0].set_value(("second.csv", rows, "text/csv"))
+    app.run()
+    assert not app.exception
+    refused = [element.value for element in app.error]
+    shown = markdown_literal(str(folder))  # the page escapes the path's underscores
+    assert len(refused) == 1 and "read-only file system" in refused[0] and shown in refused[0]
+    assert not app.dataframe or "party" not in app.dataframe[0].value  # no preview: the file was not checked
+    app.button(key="data_undo_1").click().run()
+    app.button(key="data_undo_confirm").click().run()
+    assert not app.exception
+    assert any("read-only file system" in element.value for element in app.error)
+    assert fingerprint(ledger) == content
