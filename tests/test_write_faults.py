@@ -119,6 +119,21 @@ def test_read_only_file_system(tmpfs, tmp_path, capsys):
 
 
 @pytest.mark.slow
+def test_read_only_file_system_with_the_access_database_beside_the_ledger(tmpfs, tmp_path, capsys, monkeypatch):
+    # The default place of the audit log is the ledger's folder: it cannot take the failure
+    # either, and the line still says what is wrong with the folder.
+    monkeypatch.delenv("LEDGER_ACCESS_DB")
+    folder = tmpfs("64m")
+    ledger, backup = _ledger_with_batch(folder, tmp_path)
+    assert (folder / "access.sqlite").exists()
+    content = fingerprint(ledger)
+    _mount("-o", "remount,ro", str(folder))
+    for code, _, err in _attempts(capsys, ledger, backup, tmp_path):
+        _assert_one_line(code, err, "read-only file system", folder)
+    assert fingerprint(ledger) == content
+
+
+@pytest.mark.slow
 def test_read_only_folder(tmpfs, tmp_path, capsys):
     # One folder made read-only by a read-only bind mount of it, on a file system that stays writable.
     base = tmpfs("64m")
