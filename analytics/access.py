@@ -366,7 +366,12 @@ def guard(
     try:
         yield entry
     except DomainError as error:
-        audit(actor, word or action.value, entry.object, _joined(entry.details, str(error)), "failed", db=db)
+        try:
+            audit(actor, word or action.value, entry.object, _joined(entry.details, str(error)), "failed", db=db)
+        except AccessError:
+            # The audit log cannot take the failure either (beside a ledger on a read-only file
+            # system, a full disk): the action's own error says what is wrong, and nothing was done.
+            raise error from None
         raise
     audit(actor, word or action.value, entry.object, entry.details, "ok", db=db)
 

@@ -25,8 +25,11 @@ from analytics import access, atomic, formats
 from analytics.i18n import number, t
 from analytics.importer import restart_transaction
 from analytics.ledger import (
+    BATCH_HIGH_WATER,
     SCHEMA_VERSION,
     LedgerError,
+    batch_high_water,
+    check_writable,
     connect_read_only,
     content_hash,
     create_ledger,
@@ -201,6 +204,12 @@ def restore_ledger(
 
 
 def _restore(ledger: Path, source: Path | str | bytes, *, force: bool) -> RestoreResult:
+    # The pre-flight, before the backup is read: room for the working copy and the restored rows.
+    try:
+        size = len(source) if isinstance(source, bytes) else Path(source).stat().st_size
+    except OSError:  # a missing backup is said by read_backup
+        size = 0
+    check_writable(ledger, extra_bytes=size)
     manifest, tables = read_backup(source)
     if not ledger.exists():
         create_ledger(ledger, demo=False)
@@ -211,6 +220,8 @@ def _restore(ledger: Path, source: Path | str | bytes, *, force: bool) -> Restor
         if before and not demo and not force:
             raise BackupError(t("error.backup.would_replace", ledger=ledger, count=number(before)))
         con.execute("SET enable_progress_bar = false")
+        # Batch numbers are never reused: the replaced ledger's issued numbers stay issued.
+        issued = batch_high_water(con)
         con.execute("DELETE FROM exchanges")
         restart_transaction(con)  # DuckDB deletes parents only once their children's deletion is committed
         con.execute("DELETE FROM parties")
@@ -228,6 +239,8 @@ def _restore(ledger: Path, source: Path | str | bytes, *, force: bool) -> Restor
         )
         if "is_demo" not in meta:
             set_meta(con, is_demo="false")
+        backup_issued = int(meta.get(BATCH_HIGH_WATER, 0) or 0)
+        set_meta(con, **{BATCH_HIGH_WATER: max(issued, backup_issued, batch_high_water(con))})
         restored = content_hash(con)
         if restored != manifest["content_hash"]:
             raise BackupError(t("error.backup.hash", found=restored, expected=manifest["content_hash"]))

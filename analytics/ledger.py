@@ -6,13 +6,17 @@ takes a lock file, copies the ledger, writes the copy in one transaction, checkp
 renames it over the original. So a reader (the dashboard) is never blocked by DuckDB's
 single-writer lock, and a crash or a kill at any moment leaves the ledger exactly as before
 or exactly as after. Each write raises ``ledger_version`` in the ``meta`` table and gives the
-file a new identity, which is what the caches key on.
+file a new identity, which is what the caches key on. Where the write path touches the file
+system (lock file, working copy, rename), an OS error becomes one ``LedgerWriteError`` naming the
+folder; ``check_writable`` is the cheap pre-flight the import, undo and restore run first, and
+``next_batch_id`` issues batch numbers that are never reused (``batch_high_water`` in ``meta``).
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import errno
 import fcntl
 import getpass
 import os
@@ -33,6 +37,11 @@ from analytics.reference import countries as reference_countries
 
 SCHEMA_VERSION = 3
 LOCK_TIMEOUT_S = 30.0
+# Free space a write needs beyond a copy of the ledger (and what it adds): DuckDB's write-ahead
+# log and checkpoint of the working copy, at least this much or a tenth of the ledger.
+WRITE_MARGIN_BYTES = 8 * 1024 * 1024
+# The meta key of the largest batch number ever issued in this ledger (see docs/ledger-format.md).
+BATCH_HIGH_WATER = "batch_high_water"
 
 Progress = Callable[[str, float], None]
 
@@ -55,6 +64,78 @@ class LedgerBusyError(LedgerError):
 
 class LedgerQueryError(LedgerError):
     """DuckDB failed while reading the ledger (for a metric, the Explorer, a profile)."""
+
+
+class LedgerWriteError(LedgerError):
+    """The ledger's folder cannot be written: read-only, no permission, or a disk too full."""
+
+
+# errno -> the catalogue key that says what is wrong with the folder and what to do.
+_WRITE_PROBLEMS = {
+    errno.EROFS: "error.write.read_only",
+    errno.EACCES: "error.write.no_permission",
+    errno.EPERM: "error.write.no_permission",
+    errno.ENOSPC: "error.write.disk_full",
+    errno.EDQUOT: "error.write.disk_full",
+}
+# The same, as DuckDB words them in its IO errors (it gives no errno).
+_WRITE_PROBLEM_TEXTS = {
+    "read-only file system": "error.write.read_only",
+    "permission denied": "error.write.no_permission",
+    "no space left on device": "error.write.disk_full",
+    "disk quota exceeded": "error.write.disk_full",
+}
+
+
+def _write_problem(key: str, path: Path, detail: object) -> LedgerWriteError:
+    return LedgerWriteError(t(key, folder=path.parent, path=path, error=detail))
+
+
+def _os_error(error: OSError, path: Path) -> LedgerWriteError:
+    """An OS error of the write path (lock file, working copy, rename) as a LedgerWriteError
+    naming the ledger's folder and what to do."""
+    key = _WRITE_PROBLEMS.get(error.errno or 0, "error.write.failed")
+    where = Path(error.filename) if error.filename else path
+    return _write_problem(key, path, f"{error.strerror or error}: {where}")
+
+
+@contextlib.contextmanager
+def _file_system(path: Path) -> Iterator[None]:
+    """Where the write path touches the file system: an OSError becomes a LedgerWriteError."""
+    try:
+        yield
+    except OSError as error:
+        raise _os_error(error, path) from error
+
+
+def check_writable(path: Path | str, *, extra_bytes: int = 0) -> None:
+    """The pre-flight of a write: raise LedgerWriteError unless the ledger's folder takes the
+    lock file and a working copy, and has room for a copy of the ledger, ``extra_bytes`` (what
+    the write adds) and a margin. Cheap (a stat, a probe file): run before any long check."""
+    path = Path(path)
+    folder = path.parent
+    with _file_system(path):
+        folder.mkdir(parents=True, exist_ok=True)
+        with open(path.with_name(f".{path.name}.lock"), "a+"):
+            pass
+        probe = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.probe.tmp")
+        try:
+            with open(probe, "wb") as handle:
+                handle.write(b"\0" * 4096)
+                handle.flush()
+                os.fsync(handle.fileno())
+        finally:
+            with contextlib.suppress(OSError):
+                probe.unlink()
+        size = path.stat().st_size if path.exists() else 0
+        free = shutil.disk_usage(folder).free
+    needed = size + extra_bytes + max(WRITE_MARGIN_BYTES, size // 10)
+    if free < needed:
+        raise LedgerWriteError(t("error.write.no_room", folder=folder, path=path, free=_mb(free), needed=_mb(needed)))
+
+
+def _mb(size: int) -> str:
+    return f"{size / 1024 / 1024:,.1f} MB"
 
 
 def query_frame(
@@ -176,6 +257,10 @@ def _wrap(error: duckdb.Error, path: Path | None = None) -> LedgerError:
     where = t("error.ledger.where", path=path) if path else ""
     if "lock" in text.lower() and "conflicting" in text.lower():
         return LedgerBusyError(t("error.ledger.locked", where=where))
+    if path is not None and isinstance(error, duckdb.IOException):
+        for words, key in _WRITE_PROBLEM_TEXTS.items():
+            if words in text.lower():
+                return _write_problem(key, path, text.splitlines()[0])
     return LedgerError(t("error.ledger.duckdb", where=where, error=text))
 
 
@@ -219,6 +304,27 @@ def set_meta(con: duckdb.DuckDBPyConnection, **values: object) -> None:
         con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [key, str(value)])
 
 
+def batch_high_water(con: duckdb.DuckDBPyConnection) -> int:
+    """The largest batch number this ledger ever issued: its own batches, and those a restore
+    replaced (kept in ``meta`` as ``batch_high_water``)."""
+    return int(
+        _one_row(
+            con,
+            """SELECT greatest(coalesce((SELECT max(batch_id) FROM import_batches), 0),
+                               coalesce((SELECT max(CAST(value AS BIGINT)) FROM meta WHERE key = ?), 0))""",
+            [BATCH_HIGH_WATER],
+        )[0]
+    )
+
+
+def next_batch_id(con: duckdb.DuckDBPyConnection) -> int:
+    """Issue the number of a new batch (inside a write transaction): one above every number
+    ever issued, so a number never names two batches, not even after a restore."""
+    batch_id = batch_high_water(con) + 1
+    set_meta(con, **{BATCH_HIGH_WATER: batch_id})
+    return batch_id
+
+
 def is_demo(con: duckdb.DuckDBPyConnection) -> bool:
     """Whether the ledger holds synthetic demo data."""
     row = con.execute("SELECT value FROM meta WHERE key = 'is_demo'").fetchone()
@@ -252,16 +358,20 @@ def _temp_path(path: Path) -> Path:
 
 
 def _remove_database_files(path: Path) -> None:
+    # Best effort: on a read-only file system even a missing file's unlink fails, and a leftover
+    # is removed by the next writer that holds the lock.
     for candidate in (path, Path(str(path) + ".wal")):
-        with contextlib.suppress(FileNotFoundError):
+        with contextlib.suppress(OSError):
             candidate.unlink()
 
 
 @contextlib.contextmanager
 def _write_lock(path: Path, timeout_s: float = LOCK_TIMEOUT_S) -> Iterator[None]:
-    path.parent.mkdir(parents=True, exist_ok=True)
     lock_path = path.with_name(f".{path.name}.lock")
-    with open(lock_path, "a+") as handle:
+    with _file_system(path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle = open(lock_path, "a+")  # noqa: SIM115 (closed by the with below)
+    with handle:
         deadline = time.monotonic() + timeout_s
         while True:
             try:
@@ -274,7 +384,7 @@ def _write_lock(path: Path, timeout_s: float = LOCK_TIMEOUT_S) -> Iterator[None]
         try:
             # Whoever holds the lock is the only writer: leftovers are from a killed writer.
             for stale in path.parent.glob(f".{path.name}.*.tmp*"):
-                with contextlib.suppress(FileNotFoundError):
+                with contextlib.suppress(OSError):
                     stale.unlink()
             yield
         finally:
@@ -282,14 +392,15 @@ def _write_lock(path: Path, timeout_s: float = LOCK_TIMEOUT_S) -> Iterator[None]
 
 
 def _commit_file(temp: Path, path: Path) -> None:
-    with open(temp, "rb") as handle:
-        os.fsync(handle.fileno())
-    os.replace(temp, path)
-    directory = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(directory)
-    finally:
-        os.close(directory)
+    with _file_system(path):
+        with open(temp, "rb") as handle:
+            os.fsync(handle.fileno())
+        os.replace(temp, path)
+        directory = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(directory)
+        finally:
+            os.close(directory)
 
 
 @contextlib.contextmanager
@@ -305,8 +416,12 @@ def write_transaction(path: Path | str) -> Iterator[duckdb.DuckDBPyConnection]:
     with _write_lock(path):
         temp = _temp_path(path)
         try:
-            shutil.copyfile(path, temp)
-            con = duckdb.connect(str(temp))
+            with _file_system(path):
+                shutil.copyfile(path, temp)
+            try:
+                con = duckdb.connect(str(temp))
+            except duckdb.Error as error:
+                raise _wrap(error, path) from error
             try:
                 migrate(con)
                 con.execute("BEGIN TRANSACTION")
@@ -365,7 +480,10 @@ def _create(
         temp = _temp_path(path)
         _remove_database_files(temp)
         try:
-            con = duckdb.connect(str(temp))
+            try:
+                con = duckdb.connect(str(temp))
+            except duckdb.Error as error:
+                raise _wrap(error, path) from error
             try:
                 migrate(con)
                 _load_countries(con)

@@ -96,7 +96,7 @@ def prepared_import(uploaded, sheet: str | None, path: str):
     bar = st.progress(0.0, text=t("importer.progress.reading"))
     try:
         prepared = importer.prepare_import(
-            uploaded.getvalue(), uploaded.name, path, sheet=sheet, progress=progress_bar(bar)
+            uploaded.getvalue(), uploaded.name, path, sheet=sheet, progress=progress_bar(bar), check_write=True
         )
     finally:
         bar.empty()

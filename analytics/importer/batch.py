@@ -162,11 +162,16 @@ def prepare_import(
     sheet: str | None = None,
     earliest_year: int | None = None,
     progress: Progress | None = None,
+    check_write: bool = False,
 ) -> PreparedImport:
     """Read and check a file against the ledger (read-only); nothing is written.
 
     A missing ledger counts as an empty one. Raises ImportFileError when the file cannot be read.
+    With ``check_write`` (an import that means to write) the ledger's folder is checked first
+    (``ledger.check_writable``): a LedgerWriteError comes before the file is read or checked.
     """
+    if check_write:
+        ledger_module.check_writable(ledger, extra_bytes=len(data))
     report = progress or (lambda message, fraction: None)
     report(i18n.t("importer.progress.reading"), 0.0)
     table = read_table(data, file_name, sheet=sheet)
@@ -246,7 +251,7 @@ def _write_batch(
     clean = checked.clean
     bad = result.bad_positions
     good = clean.drop(index=bad) if len(bad) else clean
-    batch_id = con.execute("SELECT coalesce(max(batch_id), 0) + 1 FROM import_batches").fetchall()[0][0]
+    batch_id = ledger_module.next_batch_id(con)
     first_party = con.execute("SELECT coalesce(max(party_id), 0) FROM parties").fetchall()[0][0]
     first_exchange = con.execute("SELECT coalesce(max(exchange_id), 0) FROM exchanges").fetchall()[0][0]
     rows = good[
@@ -381,6 +386,8 @@ def _commit(
     _refuse(ledger, checked.table.file_name, previous, result.is_demo_ledger, force)
     if writes_nothing(result, skip_invalid=skip_invalid):
         return result
+    # The pre-flight again (the Data page prepared the file earlier), sized by the rows to write.
+    ledger_module.check_writable(ledger, extra_bytes=int(checked.clean.memory_usage(deep=False).sum()))
     if not ledger.exists():
         ledger_module.create_ledger(ledger, demo=False)
     report(i18n.t("importer.progress.copying"), 0.65)
@@ -426,6 +433,13 @@ def import_file(
     path = Path(path)
     if not dry_run:
         access.require(actor, access.Action.IMPORT, path.name, db=access.access_path(ledger))
+        # The pre-flight, before the file is even read: a check whose result cannot be written
+        # is not worth waiting for.
+        try:
+            size = path.stat().st_size
+        except OSError:  # a missing file is said below
+            size = 0
+        ledger_module.check_writable(ledger, extra_bytes=size)
     try:
         data = path.read_bytes()
     except FileNotFoundError:

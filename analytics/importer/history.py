@@ -17,7 +17,7 @@ import pandas as pd
 
 from analytics import access, i18n
 from analytics.importer.errors import BatchError
-from analytics.ledger import write_transaction
+from analytics.ledger import check_writable, write_transaction
 
 
 def batch_history(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
@@ -55,6 +55,7 @@ def undo_batch(ledger: Path | str, batch_id: int, *, actor: access.Actor | None 
     an exchange; the batch stays in the history with its ``undone_at`` time. The guarded action
     ``undo`` of ``actor`` (None: the local operator), audited beside the ledger."""
     with access.guard(actor, access.Action.UNDO, f"batch {batch_id}", db=access.access_path(ledger)) as entry:
+        check_writable(ledger)  # the pre-flight: a read-only or full folder is said before the copy
         done = _undo(ledger, batch_id)
         entry.details = (
             f"{done.file_name}: {done.exchanges_removed:,} exchanges and {done.parties_removed:,} parties removed"
