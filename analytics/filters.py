@@ -56,8 +56,9 @@ def country_codes() -> tuple[str, ...]:
 
 
 def _quoted(value: object) -> str:
-    """A value in a message, quoted as the language quotes: 'Afrika' (its repr), “Afrika”."""
-    return f"“{value}”" if current() == "zh" else repr(value)
+    """A value in a message, quoted as the language quotes: 'Afrika' (its repr), “Afrika”; both
+    escape what a repr escapes (direction controls, line breaks)."""
+    return f"“{repr(str(value))[1:-1]}”" if current() == "zh" else repr(value)
 
 
 def _canonical(values: tuple[str, ...], valid: tuple[str, ...], what: str, fold=str.casefold) -> tuple[str, ...]:

@@ -87,12 +87,17 @@ class LanguageError(InvalidInputError):
     """A language other than the ones the dashboard speaks."""
 
 
-def normalise(value: object) -> str:
-    """``en`` or ``zh`` for a language as typed (``zh-CN``, ``ZH_hans``, ``en-GB``...); else LanguageError."""
+def _code(value: object) -> str | None:
     word = str(value or "").strip().lower().replace("_", "-")
     code = word.split("-", 1)[0]
-    if code not in LANGUAGES:
-        raise LanguageError(f"Unknown language {value!r}: use one of {', '.join(LANGUAGES)}")
+    return code if code in LANGUAGES else None
+
+
+def normalise(value: object) -> str:
+    """``en`` or ``zh`` for a language as typed (``zh-CN``, ``ZH_hans``, ``en-GB``...); else LanguageError."""
+    code = _code(value)
+    if code is None:
+        raise LanguageError(t("language.error.unknown", value=repr(value), valid=", ".join(LANGUAGES)))
     return code
 
 
@@ -105,10 +110,10 @@ def default_language() -> str:
 @cache
 def _language_setting(raw: str) -> str:
     raw = load_settings({LANGUAGE_VARIABLE: raw}).lang
-    try:
-        return normalise(raw)
-    except LanguageError:
-        raise LanguageError(f"LEDGER_LANG={raw!r} is not a language: use one of {', '.join(LANGUAGES)}") from None
+    code = _code(raw)
+    if code is None:  # in English: with no valid default, no language is known yet
+        raise LanguageError(f"LEDGER_LANG={raw!r} is not a language: use one of {', '.join(LANGUAGES)}")
+    return code
 
 
 def current() -> str:

@@ -15,6 +15,8 @@ import html
 import re
 import unicodedata
 
+from analytics.i18n import number, t
+
 ELLIPSIS = "…"
 # Longest value echoed in a message, and the longest axis or legend label.
 ECHO_LIMIT = 80
@@ -96,8 +98,8 @@ def bidi_problem(text: str) -> str | None:
     found = bidi_controls(text)
     if not found:
         return None
-    names = " and ".join(f"U+{ord(ch):04X} {unicodedata.name(ch, 'DIRECTION CONTROL')}" for ch in found)
-    return f"contains {names}, which can make text read backwards"
+    names = t("untrusted.and").join(f"U+{ord(ch):04X} {unicodedata.name(ch, 'DIRECTION CONTROL')}" for ch in found)
+    return t("untrusted.bidi", names=names)
 
 
 # A URL value longer than this is dropped unread (a filter, a page option or a search).
@@ -107,5 +109,5 @@ MAX_URL_VALUE = 1_000
 def url_value_problem(value: str) -> str | None:
     """Why a value from the URL is dropped unread (absurdly long, or a direction control), or None."""
     if len(value) > MAX_URL_VALUE:
-        return f"it is {len(value):,} characters long (at most {MAX_URL_VALUE:,} are read)"
+        return t("untrusted.too_long", length=number(len(value)), limit=number(MAX_URL_VALUE))
     return bidi_problem(value)

@@ -279,3 +279,12 @@ def test_errors_in_chinese(filters, chinese):
 def test_param_errors_in_chinese():
     with using("zh"), pytest.raises(FilterError, match="^“from”应为年份，而不是“soon”。$"):
         Filters.from_params({"from": "soon"})
+
+
+def test_a_chinese_error_escapes_what_it_quotes():
+    from analytics.i18n import using
+
+    with using("zh"), pytest.raises(FilterError) as raised:
+        Filters(families=("comm\u202eunist\n",)).validated()
+    message = str(raised.value)
+    assert "\u202e" not in message and "\n" not in message and "“comm\\u202eunist\\n”" in message

@@ -90,3 +90,12 @@ def test_url_value_problem_drops_absurdly_long_values_without_echoing_them():
     problem = url_value_problem("x" * 100_000)
     assert problem == "it is 100,000 characters long (at most 1,000 are read)"
     assert url_value_problem("x" * 1000) is None
+
+
+def test_refusal_reasons_follow_the_language():
+    from analytics.i18n import using
+
+    with using("zh"):
+        assert bidi_problem("a\u202eb") == "含有 U+202E RIGHT-TO-LEFT OVERRIDE，可能使文字倒序显示"
+        assert url_value_problem("x" * 1001) == "长度为 1,001 个字符（最多读取 1,000 个）"
+    assert url_value_problem("x" * 1001) == "it is 1,001 characters long (at most 1,000 are read)"
