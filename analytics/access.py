@@ -55,7 +55,13 @@ class Role(enum.IntEnum):
 
     @property
     def word(self) -> str:
+        """The role's code, as the CLI and the audit log write it: viewer, analyst, admin."""
         return self.name.lower()
+
+    @property
+    def title(self) -> str:
+        """The role's name in the current language (查阅人员 for viewer)."""
+        return t(f"error.access.role.{self.word}")
 
     @classmethod
     def parse(cls, text: str) -> Role:
@@ -331,7 +337,7 @@ def _require(actor: Actor, action: Action, word: str, object: str, details: str,
     raise AccessDeniedError(
         t(
             "error.access.denied",
-            role=t(f"error.access.role.{actor.role.word}"),
+            role=actor.role.title,
             name=actor.name,
             action=t(f"error.access.action.{action.value}"),
             who=_who_can(needed),

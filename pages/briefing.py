@@ -18,7 +18,7 @@ from analytics.filters import DEFAULT_FIRST_YEAR, DIMENSION_PARAMS, FilterError,
 from analytics.i18n import plural, t
 from analytics.untrusted import capped, markdown_literal
 from pages import cache, chart_display, filter_state, furniture, signin
-from pages.export_menu import BRIEFING_ITEMS_KEY, add_to_briefing, in_language, role_word
+from pages.export_menu import BRIEFING_ITEMS_KEY, add_to_briefing, in_language
 
 TITLE_KEY = "briefing_title"
 SUBTITLE_KEY = "briefing_subtitle"
@@ -312,8 +312,8 @@ if not actor.may(Action.SAVE_BRIEFING):
     st.info(
         t(
             "briefing_page.role",
-            minimum=role_word(access.MINIMUM_ROLE[Action.SAVE_BRIEFING]),
-            role=role_word(actor.role),
+            minimum=access.MINIMUM_ROLE[Action.SAVE_BRIEFING].title,
+            role=actor.role.title,
         ),
         icon=":material/lock:",
     )

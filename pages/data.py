@@ -25,7 +25,7 @@ from analytics.settings import load_settings
 from analytics.untrusted import capped, markdown_literal
 from analytics.untrusted import shown as shown_value
 from pages import cache, downloads, entry, furniture, signin
-from pages.export_menu import in_language, role_word
+from pages.export_menu import in_language
 
 FLASH_KEY = "data_flash"
 PREPARED_KEY = "data_prepared"
@@ -540,7 +540,7 @@ st.caption(
 if admin:
     import_section(ledger, actor)
 else:
-    st.info(t("data_page.admins_only", role=role_word(actor.role)), icon=":material/lock:")
+    st.info(t("data_page.admins_only", role=actor.role.title), icon=":material/lock:")
 history_section(ledger, actor, batches)
 files_section(ledger, actor)
 if info.is_demo and actor.may(Action.REPLACE_LEDGER):

@@ -45,8 +45,8 @@ def _refused(actor: Actor) -> str | None:
         return None
     return t(
         "download_button.refused",
-        role=signin.role_name(access.MINIMUM_ROLE[Action.DOWNLOAD]),
-        yours=signin.role_name(actor.role),
+        role=access.MINIMUM_ROLE[Action.DOWNLOAD].title,
+        yours=actor.role.title,
     )
 
 

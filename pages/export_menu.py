@@ -35,11 +35,6 @@ ICONS = {
 }
 
 
-def role_word(role: access.Role) -> str:
-    """A role's name in the current language (viewer, analyst, admin)."""
-    return t(f"access_role.{role.word}")
-
-
 def in_language(make):
     """``make`` run in the language of this page run, also when a download button runs it later
     (Streamlit calls a deferred download outside the page run that drew the button)."""
@@ -128,9 +123,9 @@ def export_menu(
             st.caption(
                 t(
                     "export_menu.roles",
-                    export=role_word(access.MINIMUM_ROLE[Action.EXPORT]),
-                    briefing=role_word(access.MINIMUM_ROLE[Action.SAVE_BRIEFING]),
-                    role=role_word(actor.role),
+                    export=access.MINIMUM_ROLE[Action.EXPORT].title,
+                    briefing=access.MINIMUM_ROLE[Action.SAVE_BRIEFING].title,
+                    role=actor.role.title,
                 )
             )
         st.button(

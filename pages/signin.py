@@ -29,17 +29,6 @@ FLASH_KEY = "_signin_flash"  # the catalogue key of a line for the next form (si
 FORM_KEY = "signin_form"
 NAME_KEY, PASSWORD_KEY = "signin_name", "signin_password"
 REFUSED_KEY = "_signin_refused"
-# The catalogue key of each role's name (``access.Role.word`` stays the English code of the CLI).
-ROLE_KEYS: dict[access.Role, str] = {
-    access.Role.VIEWER: "signin.role.viewer",
-    access.Role.ANALYST: "signin.role.analyst",
-    access.Role.ADMIN: "signin.role.admin",
-}
-
-
-def role_name(role: access.Role) -> str:
-    """A role's name in the current language."""
-    return t(ROLE_KEYS[role])
 
 
 def gate() -> Actor | None:
@@ -161,10 +150,10 @@ def account_sidebar(actor: Actor) -> None:
     """Who is signed in, with which role, and the one-click Sign out (none with sign-in off)."""
     with st.sidebar:
         if actor.via == "web" and access.auth_mode() == "off":
-            st.caption(t("signin.off", name=markdown_literal(actor.name), role=role_name(actor.role)))
+            st.caption(t("signin.off", name=markdown_literal(actor.name), role=actor.role.title))
             return
         who, out = st.columns([3, 2], vertical_alignment="center")
-        who.text(f"{actor.name} · {role_name(actor.role)}")  # plain text: a provider's name is not markup
+        who.text(f"{actor.name} · {actor.role.title}")  # plain text: a provider's name is not markup
         out.button(
             t("signin.sign_out"), key="signin_sign_out", icon=":material/logout:", on_click=sign_out, type="tertiary"
         )

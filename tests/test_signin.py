@@ -174,7 +174,7 @@ def test_the_form_speaks_the_language_of_the_link(local_auth):
     sign_in(at, "vera", "not the password")
     assert [e.value for e in at.error] == ["用户名或密码错误。"]
     sign_in(at, "vera")
-    assert at.title[0].value == "总览" and "vera · 查看员" in [t.value for t in at.sidebar.text]
+    assert at.title[0].value == "总览" and "vera · 查阅人员" in [t.value for t in at.sidebar.text]
     at.button(key="signin_sign_out").click().run()
     assert [t.label for t in at.text_input] == ["用户名", "密码"]
     assert "已退出登录。" in [i.value for i in at.info]
