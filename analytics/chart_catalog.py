@@ -63,6 +63,11 @@ class ChartSpec:
         """The chart's description in the current language ('' when it has none)."""
         return t(self.description_key) if self.description_key else ""
 
+    @property
+    def page_title(self) -> str:
+        """The name of its page in the current language, as the page menu says it (``nav.<page>``)."""
+        return t("nav." + self.page.lower().replace(" ", "_"))
+
 
 # ---------------------------------------------------------------------------------------------
 # Options shared by several charts

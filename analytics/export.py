@@ -51,8 +51,6 @@ def browser_missing() -> str:
     return t("export.error.browser_missing")
 
 
-# The sentence in English (the pages' notices use ``browser_missing()`` in their language).
-BROWSER_MISSING = i18n.t_in("en", "export.error.browser_missing")
 DEFAULT_WIDTH = 1200
 MIN_HEIGHT = 540
 RENDER_TIMEOUT_S = 90.0
@@ -801,6 +799,7 @@ def audit_export(
     """Check that ``actor`` may export (or, with ``action=Action.DOWNLOAD``, download a table) and
     write the audit entry: the chart, the format and the filters in words. Called by the ``export``
     command and the pages' download buttons; a refusal is audited and raises AccessDeniedError."""
-    words = filters if isinstance(filters, str) else filters.describe()
+    with i18n.using("en"):  # the audit log is a record in one language
+        words = filters if isinstance(filters, str) else filters.describe()
     access.require(actor, action, chart, f"{fmt}; filters: {words}", db=db)
     access.audit(actor, action, chart, "; ".join(p for p in (fmt, f"filters: {words}", details) if p), db=db)

@@ -60,7 +60,7 @@ def _spec(current: Filters) -> briefing.BriefingSpec:
         if item["chart"] in CHARTS
     )
     return briefing.BriefingSpec(
-        title=st.session_state.get(TITLE_KEY) or t("briefing_page.default_title"),
+        title=st.session_state.get(TITLE_KEY) or "",
         subtitle=st.session_state.get(SUBTITLE_KEY) or "",
         filters=current,
         items=items,
@@ -154,10 +154,12 @@ message = st.session_state.pop(MESSAGE_KEY, None)
 if message:
     (st.error if message[0] == "error" else st.success)(message[1])
 
-st.session_state.setdefault(TITLE_KEY, t("briefing_page.default_title"))
+st.session_state.setdefault(TITLE_KEY, "")
 st.session_state.setdefault(SUBTITLE_KEY, "")
 left, right = st.columns(2)
-left.text_input(t("briefing_page.field.title"), key=TITLE_KEY, max_chars=briefing.MAX_TITLE)
+left.text_input(
+    t("briefing_page.field.title"), key=TITLE_KEY, max_chars=briefing.MAX_TITLE, placeholder=t("briefing.default_title")
+)
 right.text_input(
     t("briefing_page.field.subtitle"),
     key=SUBTITLE_KEY,
@@ -173,7 +175,7 @@ with st.container(border=True):
         list(CHARTS),
         key=CHOICE_KEY,
         placeholder=t("briefing_page.add.charts.placeholder"),
-        format_func=lambda name: f"{CHARTS[name].page} · {CHARTS[name].title}",
+        format_func=filter_state.worded(lambda name: f"{CHARTS[name].page_title} · {CHARTS[name].title}"),
     )
     how.toggle(t("briefing_page.add.save_filters"), key=SAVE_FILTERS_KEY, help=t("briefing_page.add.save_filters.help"))
     add.button(

@@ -107,6 +107,7 @@ def ledger_column_config() -> dict:
         "date": column.DateColumn(t("pages.table.date"), format="YYYY-MM-DD"),
         "date_precision": column.TextColumn(t("pages.table.date_precision"), help=t("pages.table.date_precision.help")),
         "party": column.TextColumn(t("pages.table.party"), width="medium"),
+        "party_zh": column.TextColumn(t("pages.table.party_zh"), width="medium"),
         "country": column.TextColumn(t("pages.table.country")),
         "country_iso3": column.TextColumn(t("pages.table.iso3")),
         "region": column.TextColumn(t("pages.table.region")),

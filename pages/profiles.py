@@ -7,6 +7,7 @@ import re
 
 import streamlit as st
 
+from analytics import charts
 from analytics.i18n import date, month, number, region_name, t
 from analytics.profiles import Profile, ProfileError, profile_filters
 from analytics.untrusted import capped, markdown_literal, shown, url_value_problem
@@ -37,9 +38,10 @@ COUNTRY_LABELS = {
 }
 PARTY_LABELS = {
     f"{row.country_iso3}:{row.party}": t(
-        "page.profiles.party_choice", party=row.party, country=_country(row.country_iso3, row.country)
+        "page.profiles.party_choice", party=shown_party, country=_country(row.country_iso3, row.country)
     )
-    for row in parties.itertuples()
+    # As the charts name a party: its Chinese name in Chinese when recorded.
+    for row, shown_party in zip(parties.itertuples(), charts.display_party(parties), strict=True)
 }
 # The profile kinds: the widget's values (as before) -> the catalogue key of their names.
 KINDS = {"Country": "page.profiles.kind.country", "Party": "page.profiles.kind.party"}

@@ -155,7 +155,7 @@ def test_pivot_table_headers_in_chinese(con):
     assert table.loc["合计"].to_dict() == {"2000年代": 2, "2010年代": 2, "合计": 3}
     assert set(table.index) == {"法国", "肯尼亚", "国际组织", "合计"} and table.index.name == "国家"
     assert events["活动场次"].to_dict() == {"工作访问": 3, "考察学习": 1, "合计": 4}
-    assert events.index.name == "交流形式"
+    assert events.index.name == "交往形式"
     assert list(regions.columns)[0] == "共产党" and list(regions.columns)[-1] == "合计"
     assert set(regions.columns) == {"共产党", "自由主义政党", "国际组织", "合计"}
     assert list(regions.index)[0] == "欧洲" and set(regions.index) == {"欧洲", "非洲", "国际组织", "合计"}

@@ -116,7 +116,7 @@ def meta(is_demo: bool = False, **changes) -> export.ChartMeta:
 def need_browser() -> None:
     """Image tests fail, never skip, without a browser: the setup script installs Chromium, and a
     skip would let CI pass with no picture checked."""
-    assert export.browser_available(), f"{export.BROWSER_MISSING} (the setup script installs it; image tests need it)"
+    assert export.browser_available(), f"{export.browser_missing()} (the setup script installs it; image tests need it)"
 
 
 def all_text(fig: go.Figure) -> str:

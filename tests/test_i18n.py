@@ -242,7 +242,7 @@ def test_a_language_name_is_written_in_itself():
 
 def test_messages_take_their_fields():
     with using("zh"):
-        assert texts.demo_warning() == "演示数据：虚构政党的合成台账：此处所示会见均未发生。"
+        assert texts.demo_warning() == "演示数据：虚构政党的合成台账：此处所示交往均未发生。"
     assert texts.demo_warning() == "Demo data: synthetic ledger with invented parties: no meeting shown here happened."
 
 
@@ -352,3 +352,14 @@ def test_chinese_names_sort_by_pinyin_and_english_ones_case_blind():
     with using("zh"):
         assert sorted(names, key=i18n.sort_key) == ["阿尔及利亚", "澳大利亚", "巴西", "重庆", "德国", "中国"]
     assert sorted(["germany", "Brazil", "algeria"], key=i18n.sort_key) == ["algeria", "Brazil", "germany"]
+
+
+def test_every_chart_names_its_page_as_the_menu_does():
+    from analytics import chart_catalog
+
+    for lang in LANGUAGES:
+        with using(lang):
+            titles = {spec.page_title for spec in chart_catalog.CHARTS.values()}
+            assert not any(title.startswith("nav.") for title in titles)
+    with using("zh"):
+        assert chart_catalog.CHARTS["regions"].page_title == "地区分布"

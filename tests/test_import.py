@@ -1379,7 +1379,7 @@ def test_the_same_file_in_english_keeps_the_english_report():
             "2001,A,FRA,socialist,other,in",
             "direction",
             "不是有效的 direction 代码（可用代码：inbound、outbound、third_country、virtual）",
-            "inbound（来访（代表团来访））",
+            "inbound（来访）",
         ),
         (
             "2001,A,,socialist,other,inbound",
