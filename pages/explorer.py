@@ -5,7 +5,7 @@ import datetime as dt
 
 import streamlit as st
 
-from analytics import dimensions, explore, i18n
+from analytics import dimensions, explore
 from analytics.i18n import number, plural, t
 from analytics.untrusted import markdown_literal, shown, url_value_problem
 from pages import cache, chart_display, downloads, filter_state, furniture
@@ -18,25 +18,6 @@ if not furniture.has_rows(current):
 DIMENSIONS = list(explore.PIVOT_DIMENSIONS)
 # What the pivot's choices are called beyond the dimension registry's labels.
 OTHER_NAMES = {"country": "pages.table.country", "party": "pages.table.party", "none": "page.explorer.nothing"}
-MEASURE_KEYS = {
-    "exchanges": "page.explorer.measure.exchanges",
-    "events": "page.explorer.measure.events",
-    "parties": "page.explorer.measure.parties",
-    "countries": "page.explorer.measure.countries",
-}
-
-
-def pivot_label(dimension: str | None, value: object) -> str:
-    """A row or column of the pivot in the current language: the total, a decade, a country by
-    its CLDR name, a region, sub-region or vocabulary label."""
-    if value == explore.TOTAL:
-        return t("page.explorer.total")
-    text = str(value)
-    if dimension == "decade" and text.endswith("s") and text[:-1].isdigit():
-        return t("page.explorer.decade", decade=text[:-1])
-    if dimension == "country":
-        return filter_state.country_name_of(text)
-    return furniture.category_name(dimension or "", value)
 
 
 def dimension_name(name: str) -> str:
@@ -63,16 +44,13 @@ measure = right.selectbox(
     t("page.explorer.count"),
     explore.PIVOT_MEASURES,
     key="explorer_measure",
-    format_func=filter_state.worded(lambda m: t(MEASURE_KEYS[m]) if m in MEASURE_KEYS else m),
+    format_func=filter_state.worded(lambda m: t(explore.MEASURE_KEYS[m]) if m in explore.MEASURE_KEYS else m),
     help=t("page.explorer.count.help"),
 )
 for key, value, default in (("rows", rows, "region"), ("cols", columns, "decade"), ("measure", measure, "exchanges")):
     filter_state.write_url_option(key, value, default)
 cols = None if columns == "none" else columns
 table = cache.pivot_table(current, rows=rows, columns=cols, measure=measure)
-if i18n.current() != "en":  # the pivot's categories in the language (the download keeps the table as it is)
-    table.index = [pivot_label(rows, value) for value in table.index]
-    table.columns = [pivot_label(cols, value) for value in table.columns] if cols else table.columns
 table.index.name = dimension_name(rows)
 st.dataframe(table, width="stretch", height=min(38 + 35 * len(table), 420))
 downloads.download_csv(

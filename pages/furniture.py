@@ -14,7 +14,7 @@ import dataclasses
 import pandas as pd
 import streamlit as st
 
-from analytics import dimensions, i18n
+from analytics import dimensions, explore, i18n
 from analytics.filters import Filters
 from analytics.i18n import t, vocabulary_label
 from analytics.untrusted import markdown_literal
@@ -175,10 +175,7 @@ def category_name(dimension: str, value: object) -> str:
 
 # Columns of a chart's data named by the catalogue on screen (the downloads keep the column names).
 MEASURE_COLUMNS = {
-    "exchanges": "page.explorer.measure.exchanges",
-    "events": "page.explorer.measure.events",
-    "parties": "page.explorer.measure.parties",
-    "countries": "page.explorer.measure.countries",
+    **explore.MEASURE_KEYS,
     "year": "dimension.year",
     "decade": "dimension.decade",
     "party": "pages.table.party",
