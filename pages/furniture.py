@@ -14,7 +14,7 @@ import dataclasses
 import pandas as pd
 import streamlit as st
 
-from analytics import dimensions, explore, i18n
+from analytics import charts, dimensions, explore, i18n
 from analytics.filters import Filters
 from analytics.i18n import t, vocabulary_label
 from analytics.untrusted import markdown_literal
@@ -75,7 +75,7 @@ def empty_state(message: str | None = None) -> None:
     """A clear message instead of charts, with the way out (``message`` is Markdown, by default
     'No exchanges match these filters.': escape any untrusted text in it with ``analytics.untrusted``)."""
     st.info(
-        t("furniture.empty", message=message or t("furniture.no_match")),
+        t("furniture.empty", message=message or charts.empty_message()),
         icon=":material/search_off:",
     )
 

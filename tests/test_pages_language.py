@@ -291,7 +291,7 @@ def test_an_empty_ledger_in_chinese(monkeypatch, make_ledger):
             at.switch_page(f"pages/{page}.py").run()
         no_exception(at)
         words = "\n".join(i.value for i in at.info)
-        assert "没有符合筛选条件的交往记录" in words or "台账中尚无交往记录" in words, page
+        assert "没有符合这些筛选条件的交往" in words or "台账中尚无交往记录" in words, page
 
 
 def test_the_leak_check_finds_english_names_but_not_in_party_names():
