@@ -41,12 +41,17 @@ def _period_slider(column: DeltaGenerator, label: str, key: str) -> tuple[int, i
     return cast(tuple[int, int], column.slider(label, bounds[0], bounds[1], key=key))
 
 
+def _url_period(period: tuple[int, int]) -> str:
+    """A period as the link writes it, whatever the language: '2016-2020'."""
+    return f"{period[0]}-{period[1]}"
+
+
 for key, index in (("a", 0), ("b", 1)):
     widget = f"compare_{key}"
     if widget not in st.session_state:
         raw = st.query_params.get(key)
         value = _period(raw, defaults[index])
-        if raw is not None and value == defaults[index] and raw != period_label(defaults[index]).replace("–", "-"):
+        if raw is not None and value == defaults[index] and raw != _url_period(defaults[index]):
             st.warning(
                 t("page.compare.bad_period", value=shown(f"{key}={raw}"), first=bounds[0], last=bounds[1]),
                 icon=":material/link_off:",
@@ -62,7 +67,7 @@ period_a = _period_slider(controls[1], t("page.compare.period_a"), "compare_a")
 period_b = _period_slider(controls[2], t("page.compare.period_b"), "compare_b")
 filter_state.write_url_option("by", dimension, "region")
 for key, period, index in (("a", period_a, 0), ("b", period_b, 1)):
-    filter_state.write_url_option(key, f"{period[0]}-{period[1]}", f"{defaults[index][0]}-{defaults[index][1]}")
+    filter_state.write_url_option(key, _url_period(period), _url_period(defaults[index]))
 
 options: dict[str, Any] = dict(dimension=dimension, period_a=tuple(period_a), period_b=tuple(period_b))
 fig, data = cache.chart("compare-periods", current, **options)
