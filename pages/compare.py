@@ -7,7 +7,7 @@ from typing import Any, cast
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-from analytics import dimensions
+from analytics import charts, dimensions
 from analytics.chart_catalog import COMPARE_DIMENSIONS, period_label
 from analytics.i18n import t
 from analytics.untrusted import shown
@@ -96,7 +96,7 @@ if dimension == "country_iso3":
     ]
     table = table.rename(columns={"country_iso3": t("pages.table.iso3"), "country": t("pages.table.country")})
 else:
-    table[dimension] = [furniture.category_name(dimension, code) for code in table[dimension]]
+    table[dimension] = [charts.category_label(dimension, code) for code in table[dimension]]
     table = table.rename(columns={dimension: dimensions.label(dimension)})
 st.dataframe(
     table,

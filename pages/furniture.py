@@ -163,16 +163,6 @@ def labelled(rows: pd.DataFrame) -> pd.DataFrame:
     return shown
 
 
-def category_name(dimension: str, value: object) -> str:
-    """A category of a table on screen in the current language: a vocabulary label, a region or
-    sub-region name, else the value as it is."""
-    if value is None or (isinstance(value, float) and pd.isna(value)):
-        return t("pages.table.none")
-    if dimension in ("region", "subregion"):
-        return i18n.region_name(str(value))
-    return vocabulary_label(value) if dimensions.coded(dimension) else str(value)
-
-
 # Columns of a chart's data named by the catalogue on screen (the downloads keep the column names).
 MEASURE_COLUMNS = {
     **explore.MEASURE_KEYS,
