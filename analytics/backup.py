@@ -1,7 +1,7 @@
 """Full backup of a ledger to Parquet, and restore from such a backup.
 
 A backup is one ``.zip`` file holding a Parquet file per table (``parties``, ``exchanges``,
-``import_batches``, ``countries`` for the record, ``meta``) and ``manifest.json`` (format,
+``import_batches``, ``party_aliases``, ``changes``, ``countries`` for the record, ``meta``) and ``manifest.json`` (format,
 schema version, row counts, the ledger's content hash). Any Parquet tool reads the tables once
 unzipped. Restore replaces the whole content of a ledger inside one ``write_transaction``, keeps
 every id, and checks the content hash before the new file takes the ledger's place. Called by the
@@ -42,12 +42,16 @@ FORMAT = "party-exchange-ledger-backup"
 FILE_FORMAT = formats.get("zip", formats.BACKUP)
 FORMAT_VERSION = 1
 # Restored in this order (parents first); ``countries`` is reference data shipped with the program.
-TABLES: tuple[str, ...] = ("parties", "exchanges", "import_batches")
+TABLES: tuple[str, ...] = ("parties", "exchanges", "import_batches", "party_aliases", "changes")
+# Tables a backup made before schema 4 lacks: restored empty.
+LATER_TABLES: tuple[str, ...] = ("party_aliases", "changes")
 SAVED_TABLES: tuple[str, ...] = (*TABLES, "countries", "meta")
 ORDER_BY = {
     "parties": "party_id",
     "exchanges": "exchange_id",
     "import_batches": "batch_id",
+    "party_aliases": "batch_id, party_id, alias_key",
+    "changes": "batch_id, seq",
     "countries": "iso3",
     "meta": "key",
 }
@@ -153,12 +157,21 @@ def read_backup(source: Path | str | bytes) -> tuple[dict, dict[str, pa.Table]]:
             manifest = json.loads(archive.read("manifest.json"))
             if manifest.get("format") != FORMAT:
                 raise BackupError(t("error.backup.not_a_backup", name=name, format=FORMAT))
-            tables = {table: pq.read_table(io.BytesIO(archive.read(f"{table}.parquet"))) for table in (*TABLES, "meta")}
+            held = set(archive.namelist())
+            tables = {
+                table: pq.read_table(io.BytesIO(archive.read(f"{table}.parquet")))
+                for table in (*TABLES, "meta")
+                if table not in LATER_TABLES or f"{table}.parquet" in held
+            }
     except (zipfile.BadZipFile, KeyError, json.JSONDecodeError, pa.ArrowException, OSError) as error:
         raise BackupError(t("error.backup.unreadable", name=name, error=error)) from None
     if int(manifest.get("schema_version", 0)) > SCHEMA_VERSION:
         raise BackupError(t("error.backup.newer", name=name, found=manifest["schema_version"], expected=SCHEMA_VERSION))
     for table in TABLES:
+        if table not in tables:
+            if table in LATER_TABLES and table not in manifest["rows"]:
+                continue
+            raise BackupError(t("error.backup.unreadable", name=name, error=f"{table}.parquet"))
         expected = int(manifest["rows"][table])
         if tables[table].num_rows != expected:
             raise BackupError(
@@ -225,9 +238,11 @@ def _restore(ledger: Path, source: Path | str | bytes, *, force: bool) -> Restor
         con.execute("DELETE FROM exchanges")
         restart_transaction(con)  # DuckDB deletes parents only once their children's deletion is committed
         con.execute("DELETE FROM parties")
-        con.execute("DELETE FROM import_batches")
+        for name in ("import_batches", *LATER_TABLES):
+            con.execute(f"DELETE FROM {name}")  # a name from the fixed tuple above
         for name in TABLES:
-            _insert(con, name, tables[name])
+            if name in tables:
+                _insert(con, name, tables[name])
         meta = dict(
             zip(tables["meta"].column("key").to_pylist(), tables["meta"].column("value").to_pylist(), strict=True)
         )

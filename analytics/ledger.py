@@ -35,13 +35,27 @@ from analytics.errors import DomainError
 from analytics.i18n import t, t_in
 from analytics.reference import countries as reference_countries
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 LOCK_TIMEOUT_S = 30.0
 # Free space a write needs beyond a copy of the ledger (and what it adds): DuckDB's write-ahead
 # log and checkpoint of the working copy, at least this much or a tenth of the ledger.
 WRITE_MARGIN_BYTES = 8 * 1024 * 1024
 # The meta key of the largest batch number ever issued in this ledger (see docs/ledger-format.md).
 BATCH_HIGH_WATER = "batch_high_water"
+# The same for exchange and party ids: an id a deleted or merged row had is never given again,
+# so undoing the delete or the merge brings the row back under its own id.
+ID_HIGH_WATER = {"exchanges": "exchange_high_water", "parties": "party_high_water"}
+# What a batch is: a file import, or one change made by hand (analytics.records, analytics.parties).
+BATCH_KINDS = (
+    "import",
+    "record_add",
+    "record_edit",
+    "record_delete",
+    "bulk_edit",
+    "party_rename",
+    "party_merge",
+    "party_family",
+)
 
 Progress = Callable[[str, float], None]
 
@@ -248,6 +262,90 @@ MIGRATIONS: list[list[str]] = [
             JOIN parties p USING (party_id)
             LEFT JOIN countries c ON c.iso3 = p.country_iso3""",
     ],
+    [
+        # Record maintenance (docs/ledger-format.md, "Changes"). DuckDB refuses to update a party
+        # row that exchanges reference by foreign key, so the table is rebuilt without that key;
+        # every write checks the references instead (``check_party_references``).
+        f"""CREATE TABLE exchanges_v4 (
+            exchange_id BIGINT PRIMARY KEY,
+            date DATE NOT NULL,
+            date_precision VARCHAR NOT NULL CHECK (date_precision IN {_in(vocab.DATE_PRECISIONS)}),
+            party_id INTEGER NOT NULL,
+            party_status VARCHAR NOT NULL DEFAULT 'unknown' CHECK (party_status IN {_in(vocab.PARTY_STATUSES)}),
+            form VARCHAR NOT NULL CHECK (form IN {_in(vocab.FORMS)}),
+            direction VARCHAR NOT NULL CHECK (direction IN {_in(vocab.DIRECTIONS)}),
+            level VARCHAR NOT NULL DEFAULT 'unknown' CHECK (level IN {_in(vocab.LEVELS)}),
+            event_id VARCHAR CHECK (event_id IS NULL OR length(trim(event_id)) > 0),
+            delegation_size INTEGER CHECK (delegation_size IS NULL OR delegation_size > 0),
+            topic VARCHAR,
+            source VARCHAR,
+            batch_id INTEGER,
+            CHECK (date_precision = 'day'
+                   OR (date_precision = 'month' AND day(date) = 1)
+                   OR (date_precision = 'year' AND day(date) = 1 AND month(date) = 1))
+        )""",
+        """INSERT INTO exchanges_v4 SELECT exchange_id, date, date_precision, party_id, party_status, form,
+                  direction, level, event_id, delegation_size, topic, source, batch_id FROM exchanges""",
+        "DROP VIEW exchange_rows",
+        "DROP TABLE exchanges",
+        "ALTER TABLE exchanges_v4 RENAME TO exchanges",
+        f"""CREATE VIEW exchange_rows AS
+            SELECT e.exchange_id, e.date, e.date_precision, CAST(year(e.date) AS INTEGER) AS year,
+                   e.party_id, p.name AS party, p.name_zh AS party_zh, p.country_iso3, p.family AS party_family,
+                   coalesce(c.name, '') AS country,
+                   coalesce(c.region, '{vocab.INTERNATIONAL_BUCKET}') AS region,
+                   coalesce(c.subregion, '{vocab.INTERNATIONAL_BUCKET}') AS subregion,
+                   e.party_status, e.form, e.direction, e.level, e.event_id,
+                   coalesce(e.event_id, 'row:' || CAST(e.exchange_id AS VARCHAR)) AS event_key,
+                   e.delegation_size, e.topic, e.source, e.batch_id
+            FROM exchanges e
+            JOIN parties p USING (party_id)
+            LEFT JOIN countries c ON c.iso3 = p.country_iso3""",
+        # A batch is an import or one change made by hand (kind), said in English in summary.
+        # (A file name and hash only for an import; the table is small, so it is rebuilt too.)
+        f"""CREATE TABLE import_batches_v4 (
+            batch_id INTEGER PRIMARY KEY,
+            file_name VARCHAR,
+            sha256 VARCHAR CHECK (regexp_full_match(sha256, '[0-9a-f]{{64}}')),
+            sheet VARCHAR,
+            rows_read INTEGER NOT NULL CHECK (rows_read >= 0),
+            rows_written INTEGER NOT NULL CHECK (rows_written >= 0),
+            rows_rejected INTEGER NOT NULL CHECK (rows_rejected >= 0),
+            imported_at TIMESTAMP NOT NULL,
+            imported_by VARCHAR,
+            undone_at TIMESTAMP,
+            kind VARCHAR NOT NULL DEFAULT 'import' CHECK (kind IN {_in(BATCH_KINDS)}),
+            summary VARCHAR,
+            CHECK (kind <> 'import' OR (file_name IS NOT NULL AND sha256 IS NOT NULL))
+        )""",
+        """INSERT INTO import_batches_v4 SELECT batch_id, file_name, sha256, sheet, rows_read, rows_written,
+                  rows_rejected, imported_at, imported_by, undone_at, 'import', NULL FROM import_batches""",
+        "DROP TABLE import_batches",
+        "ALTER TABLE import_batches_v4 RENAME TO import_batches",
+        # The names a party was known by: its former names and the names of parties merged into it.
+        """CREATE TABLE party_aliases (
+            alias VARCHAR NOT NULL CHECK (length(trim(alias)) > 0 AND alias = trim(alias)),
+            alias_key VARCHAR NOT NULL,
+            country_iso3 VARCHAR,
+            party_id INTEGER NOT NULL,
+            reason VARCHAR NOT NULL CHECK (reason IN ('renamed', 'merged')),
+            first_date DATE,
+            last_date DATE,
+            recorded_at TIMESTAMP NOT NULL,
+            batch_id INTEGER NOT NULL
+        )""",
+        # Before and after of every row a change batch touched, as JSON text; undo plays them back.
+        """CREATE TABLE changes (
+            batch_id INTEGER NOT NULL,
+            seq INTEGER NOT NULL,
+            object VARCHAR NOT NULL CHECK (object IN ('exchange', 'party', 'alias')),
+            object_key VARCHAR NOT NULL,
+            origin_batch INTEGER,
+            before VARCHAR,
+            after VARCHAR,
+            PRIMARY KEY (batch_id, seq)
+        )""",
+    ],
 ]
 assert len(MIGRATIONS) == SCHEMA_VERSION
 
@@ -323,6 +421,40 @@ def next_batch_id(con: duckdb.DuckDBPyConnection) -> int:
     batch_id = batch_high_water(con) + 1
     set_meta(con, **{BATCH_HIGH_WATER: batch_id})
     return batch_id
+
+
+def issued_id(con: duckdb.DuckDBPyConnection, table: str) -> int:
+    """The largest id ``table`` ("exchanges" or "parties") ever held, deleted rows included."""
+    key = ID_HIGH_WATER[table]
+    column = "exchange_id" if table == "exchanges" else "party_id"
+    # The table and column come from the two fixed entries above, never from a caller's text.
+    return int(
+        _one_row(
+            con,
+            f"""SELECT greatest(coalesce((SELECT max({column}) FROM {table}), 0),
+                               coalesce((SELECT max(CAST(value AS BIGINT)) FROM meta WHERE key = ?), 0))""",
+            [key],
+        )[0]
+    )
+
+
+def next_ids(con: duckdb.DuckDBPyConnection, table: str, count: int = 1) -> int:
+    """Issue ``count`` new ids of ``table`` inside a write transaction and return the first:
+    above every id the table ever held, so a deleted or merged row's id is never given again."""
+    first = issued_id(con, table) + 1
+    set_meta(con, **{ID_HIGH_WATER[table]: first + count - 1})
+    return first
+
+
+def check_party_references(con: duckdb.DuckDBPyConnection) -> None:
+    """Raise LedgerError when an exchange names a party the ledger does not hold (the foreign key
+    the schema cannot keep since step 4, checked by every write that moves or removes parties)."""
+    orphans = _one_row(
+        con,
+        "SELECT count(*), min(e.exchange_id) FROM exchanges e ANTI JOIN parties p ON p.party_id = e.party_id",
+    )
+    if orphans[0]:
+        raise LedgerError(t("error.ledger.orphans", count=orphans[0], exchange=orphans[1]))
 
 
 def is_demo(con: duckdb.DuckDBPyConnection) -> bool:
@@ -407,8 +539,9 @@ def _commit_file(temp: Path, path: Path) -> None:
 def write_transaction(path: Path | str) -> Iterator[duckdb.DuckDBPyConnection]:
     """A read-write connection on a copy of the ledger, inside one transaction.
 
-    On normal exit the transaction commits, ``ledger_version`` goes up by one and the copy
-    replaces the ledger atomically; on any exception nothing changes.
+    On normal exit every exchange's party is checked (``check_party_references``), the
+    transaction commits, ``ledger_version`` goes up by one and the copy replaces the ledger
+    atomically; on any exception nothing changes.
     """
     path = Path(path)
     if not path.exists():
@@ -426,6 +559,7 @@ def write_transaction(path: Path | str) -> Iterator[duckdb.DuckDBPyConnection]:
                 migrate(con)
                 con.execute("BEGIN TRANSACTION")
                 yield con
+                check_party_references(con)
                 version = int(get_meta(con).get("ledger_version", "0")) + 1
                 set_meta(con, ledger_version=version, updated_at=_now())
                 con.execute("COMMIT")
@@ -665,7 +799,7 @@ def ledger_info(con: duckdb.DuckDBPyConnection, path: Path | str = "") -> Ledger
     meta = get_meta(con)
     batch = con.execute(
         """SELECT batch_id, file_name, imported_at, rows_written, undone_at FROM import_batches
-           ORDER BY imported_at DESC, batch_id DESC LIMIT 1"""
+           WHERE kind = 'import' ORDER BY imported_at DESC, batch_id DESC LIMIT 1"""
     ).fetchone()
     last_import = describe_batch(batch, "en") if batch else None
     return LedgerInfo(

@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analytics import cli
+from analytics import cli, ledger
 from analytics.ledger import connect_read_only
 from tests.ledgers import fingerprint
 
@@ -37,7 +37,7 @@ def test_init_demo_with_rows_and_seed_then_info(tmp_path, capsys):
     assert "Exchanges:      6,000" in out
     assert "DEMO" in out
     assert "Years:          1951–2025" in out
-    assert "Schema version: 3" in out
+    assert f"Schema version: {ledger.SCHEMA_VERSION}" in out
     assert "Last import:    none" in out
 
 

@@ -252,8 +252,8 @@ def _write_batch(
     bad = result.bad_positions
     good = clean.drop(index=bad) if len(bad) else clean
     batch_id = ledger_module.next_batch_id(con)
-    first_party = con.execute("SELECT coalesce(max(party_id), 0) FROM parties").fetchall()[0][0]
-    first_exchange = con.execute("SELECT coalesce(max(exchange_id), 0) FROM exchanges").fetchall()[0][0]
+    first_party = ledger_module.issued_id(con, "parties")
+    first_exchange = ledger_module.next_ids(con, "exchanges", len(good)) - 1
     rows = good[
         [
             "pos",
@@ -291,6 +291,7 @@ def _write_batch(
         # A party already in the ledger keeps its Chinese name (or its lack of one): DuckDB cannot
         # update a row that exchanges reference (docs/ledger-format.md says how to add names).
         new_parties = con.execute("SELECT count(*) FROM parties WHERE batch_id = ?", [batch_id]).fetchall()[0][0]
+        ledger_module.next_ids(con, "parties", new_parties)
         con.execute(
             """INSERT INTO exchanges (exchange_id, date, date_precision, party_id, party_status, form, direction,
                                       level, event_id, delegation_size, topic, source, batch_id)
