@@ -1,0 +1,1 @@
+"""Parties: the list, names over time, rename, merge, reclassify, possible duplicates."""

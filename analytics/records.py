@@ -1,0 +1,1 @@
+"""Records: add, correct, delete and bulk-edit exchanges by hand."""
