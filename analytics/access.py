@@ -29,6 +29,7 @@ import pandas as pd
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
+from analytics import vocab
 from analytics.errors import DomainError, InvalidInputError
 from analytics.i18n import t, t_in
 from analytics.settings import load_settings
@@ -77,6 +78,7 @@ class Action(enum.Enum):
     """The guarded actions; ``MINIMUM_ROLE`` gives the least role allowed each."""
 
     IMPORT = "import"
+    EDIT = "edit"  # add, correct, delete records; rename, merge, reclassify parties; undo such a change
     UNDO = "undo"
     BACKUP = "backup"
     RESTORE = "restore"
@@ -95,6 +97,7 @@ MINIMUM_ROLE: dict[Action, Role] = {
     Action.EXPORT: Role.VIEWER,  # a viewer sees everything and exports it
     Action.DOWNLOAD: Role.VIEWER,
     Action.SAVE_BRIEFING: Role.ANALYST,
+    Action.EDIT: Role.ANALYST,
     Action.IMPORT: Role.ADMIN,
     Action.UNDO: Role.ADMIN,
     Action.BACKUP: Role.ADMIN,
@@ -120,6 +123,7 @@ AUDIT_ACTIONS: tuple[str, ...] = (
     USER_PASSWD,
     USER_ROLE,
     USER_REMOVE,
+    *vocab.CHANGE_KINDS,  # the audit words of Action.EDIT, one per kind of change
 )
 
 # The same for an unknown name and a wrong password; the sign-in form shows it in its language.
@@ -314,6 +318,11 @@ def local_operator() -> Actor:
 
 def _actor(actor: Actor | None) -> Actor:
     return actor if actor is not None else local_operator()
+
+
+def acting(actor: Actor | None) -> Actor:
+    """Who acts: ``actor``, or the local operator for None (the name a batch records)."""
+    return _actor(actor)
 
 
 def _who_can(role: Role) -> str:

@@ -46,16 +46,7 @@ BATCH_HIGH_WATER = "batch_high_water"
 # so undoing the delete or the merge brings the row back under its own id.
 ID_HIGH_WATER = {"exchanges": "exchange_high_water", "parties": "party_high_water"}
 # What a batch is: a file import, or one change made by hand (analytics.records, analytics.parties).
-BATCH_KINDS = (
-    "import",
-    "record_add",
-    "record_edit",
-    "record_delete",
-    "bulk_edit",
-    "party_rename",
-    "party_merge",
-    "party_family",
-)
+BATCH_KINDS = ("import", *vocab.CHANGE_KINDS)
 
 Progress = Callable[[str, float], None]
 

@@ -43,6 +43,18 @@ REGIONS: tuple[str, ...] = (
 )
 DATE_PRECISIONS: tuple[str, ...] = ("day", "month", "year")
 
+# What a change made by hand is: the kind of its batch in the ledger (an import's kind is
+# "import") and its word in the audit log.
+CHANGE_KINDS: tuple[str, ...] = (
+    "record_add",
+    "record_edit",
+    "record_delete",
+    "bulk_edit",
+    "party_rename",
+    "party_merge",
+    "party_family",
+)
+
 # Exchanges with a party organisation that has no country stand in this bucket.
 INTERNATIONAL_BUCKET = "International organisations"
 

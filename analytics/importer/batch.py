@@ -291,7 +291,7 @@ def _write_batch(
         # A party already in the ledger keeps its Chinese name (or its lack of one): DuckDB cannot
         # update a row that exchanges reference (docs/ledger-format.md says how to add names).
         new_parties = con.execute("SELECT count(*) FROM parties WHERE batch_id = ?", [batch_id]).fetchall()[0][0]
-        ledger_module.next_ids(con, "parties", new_parties)
+        ledger_module.set_meta(con, **{ledger_module.ID_HIGH_WATER["parties"]: first_party + new_parties})
         con.execute(
             """INSERT INTO exchanges (exchange_id, date, date_precision, party_id, party_status, form, direction,
                                       level, event_id, delegation_size, topic, source, batch_id)
