@@ -30,6 +30,8 @@ PAGES: tuple[tuple[str, str, str, str], ...] = (
     ("pages/compare.py", "nav.compare", ":material/compare_arrows:", "nav.section.analysis"),
     ("pages/explorer.py", "nav.explorer", ":material/table_view:", "nav.section.analysis"),
     ("pages/profiles.py", "nav.profiles", ":material/badge:", "nav.section.analysis"),
+    ("pages/records.py", "nav.records", ":material/edit_note:", "nav.section.ledger"),
+    ("pages/parties.py", "nav.parties", ":material/diversity_3:", "nav.section.ledger"),
     ("pages/data.py", "nav.data", ":material/upload_file:", "nav.section.ledger"),
     ("pages/briefing.py", "nav.briefing", ":material/slideshow:", "nav.section.ledger"),
 )
