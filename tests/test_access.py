@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from analytics import access, backup, briefing, export, importer, ledger
+from analytics import access, backup, briefing, export, importer, ledger, parties, records
 from analytics.access import Action, Actor, Role
 from analytics.filters import Filters
 
@@ -98,6 +98,29 @@ def _view(path: Path, actor: Actor) -> None:
     access.require(actor, Action.VIEW)
 
 
+def _record_edit(path: Path, actor: Actor) -> None:
+    records.edit_record(path, 1, {"level": "leader"}, actor=actor)
+
+
+def _party_rename(path: Path, actor: Actor) -> None:
+    parties.rename_party(path, 1, "Party of Renamed Tests", actor=actor)
+
+
+def _undo_change(path: Path, actor: Actor) -> None:
+    done = records.add_record(
+        path,
+        {
+            "date": "2002",
+            "party": "Party of Tests",
+            "country": "FRA",
+            "party_family": "socialist",
+            "form": "other",
+            "direction": "inbound",
+        },
+    )
+    importer.undo_batch(path, done.batch_id, actor=actor)
+
+
 GUARDED = {
     "import_file": (Action.IMPORT, _import),
     "commit_import": (Action.IMPORT, _commit),
@@ -112,6 +135,16 @@ GUARDED = {
     "add_user": (Action.MANAGE_USERS, _users),
     "read audit": (Action.READ_AUDIT, _read_audit),
     "view": (Action.VIEW, _view),
+    "edit_record": (Action.EDIT, _record_edit),
+    "rename_party": (Action.EDIT, _party_rename),
+    "undo_batch of a change": (Action.EDIT, _undo_change),
+}
+# The audit word of each case when it is not the action's name.
+AUDIT_WORDS = {
+    "add_user": "user_add",
+    "edit_record": "record_edit",
+    "rename_party": "party_rename",
+    "undo_batch of a change": "undo",
 }
 
 
@@ -139,7 +172,7 @@ def test_each_role_against_each_guarded_action(case, role, make_ledger, monkeypa
     if action is Action.VIEW or (action is Action.READ_AUDIT and outcome == "ok"):
         return  # a check, not an act: only refusals are logged
     entries = access.audit_log(user=actor.name)
-    word = "user_add" if action is Action.MANAGE_USERS else action.value
+    word = AUDIT_WORDS.get(case, action.value)
     assert (entries["action"] == word).any(), entries
     assert entries.iloc[-1]["outcome"] == outcome
     assert entries.iloc[-1]["role"] == role.word

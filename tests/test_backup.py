@@ -79,12 +79,14 @@ def test_backup_is_a_zip_of_parquet_tables_with_a_manifest(ledger_with_batches):
     data, info = backup_bytes(ledger_with_batches)
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         assert sorted(archive.namelist()) == [
+            "changes.parquet",
             "countries.parquet",
             "exchanges.parquet",
             "import_batches.parquet",
             "manifest.json",
             "meta.parquet",
             "parties.parquet",
+            "party_aliases.parquet",
         ]
         manifest = json.loads(archive.read("manifest.json"))
         exchanges = pq.read_table(io.BytesIO(archive.read("exchanges.parquet")))
@@ -170,3 +172,60 @@ def test_backup_of_a_newer_schema_is_refused(ledger_with_batches):
             out.writestr(name, content)
     with pytest.raises(BackupError, match="comes from a newer program \\(schema version 99"):
         read_backup(newer.getvalue())
+
+
+def _aliases_and_changes(path):
+    con = connect_read_only(path)
+    try:
+        return (
+            con.execute("SELECT * FROM party_aliases ORDER BY batch_id, alias").fetchall(),
+            con.execute("SELECT * FROM changes ORDER BY batch_id, seq").fetchall(),
+            con.execute("SELECT batch_id, kind, summary FROM import_batches ORDER BY 1").fetchall(),
+        )
+    finally:
+        con.close()
+
+
+def test_changes_made_by_hand_travel_with_the_backup_and_stay_undoable(ledger_with_batches, tmp_path):
+    """A rename's alias, the change log and the batch kinds come back with a restore, and the
+    restored rename is undone exactly."""
+    from analytics import parties
+
+    before_rename = snapshot(ledger_with_batches)["hash"]
+    con = connect_read_only(ledger_with_batches)
+    cedar = con.execute("SELECT party_id FROM parties WHERE name = 'Cedar Party'").fetchall()[0][0]
+    con.close()
+    renamed = parties.rename_party(ledger_with_batches, cedar, "Cedar People's Party")
+    original = snapshot(ledger_with_batches), _aliases_and_changes(ledger_with_batches)
+    assert len(original[1][0]) == 1 and len(original[1][1]) == 2  # one alias; the party update and the alias insert
+    backup_ledger(ledger_with_batches, tmp_path / "b.zip")
+    target = create_ledger(tmp_path / "target.duckdb", demo=False)
+    restore_ledger(target, tmp_path / "b.zip")
+    assert (snapshot(target), _aliases_and_changes(target)) == original
+    undo_batch(target, renamed.batch_id)
+    assert snapshot(target)["hash"] == before_rename
+
+
+def test_a_backup_made_before_schema_4_restores_without_aliases_or_changes(ledger_with_batches, tmp_path):
+    """A backup written before the party_aliases and changes tables existed still restores: those
+    tables are empty and the batches are imports."""
+    data, _info = backup_bytes(ledger_with_batches)
+    old = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(old, "w") as target:
+        for name in source.namelist():
+            if name in ("party_aliases.parquet", "changes.parquet"):
+                continue
+            content = source.read(name)
+            if name == "manifest.json":
+                manifest = json.loads(content)
+                for table in ("party_aliases", "changes"):
+                    del manifest["rows"][table]
+                manifest["schema_version"] = 3
+                content = json.dumps(manifest).encode()
+            target.writestr(name, content)
+    restored = create_ledger(tmp_path / "restored.duckdb", demo=False)
+    restore_ledger(restored, old.getvalue())
+    assert snapshot(restored) == snapshot(ledger_with_batches)
+    aliases, logged, batches = _aliases_and_changes(restored)
+    assert (aliases, logged) == ([], [])
+    assert [kind for _id, kind, _summary in batches] == ["import", "import"]
