@@ -21,7 +21,7 @@ import pandas as pd
 from analytics import access, atomic, i18n
 from analytics import ledger as ledger_module
 from analytics.importer.columns import Progress, SourceTable
-from analytics.importer.crosscheck import check_against_ledger
+from analytics.importer.crosscheck import check_against_ledger, resolve_parties
 from analytics.importer.decode import read_table
 from analytics.importer.errors import DemoLedgerError, DuplicateFileError, ImportFileError
 from analytics.importer.problems import (
@@ -252,17 +252,44 @@ def _write_batch(
     bad = result.bad_positions
     good = clean.drop(index=bad) if len(bad) else clean
     batch_id = ledger_module.next_batch_id(con)
-    first_party = ledger_module.issued_id(con, "parties")
     first_exchange = ledger_module.next_ids(con, "exchanges", len(good)) - 1
+    # Each row's party, found once per distinct name and country (the same resolution as the
+    # checks): the ledger's party, or a new one per match key and country of the file.
+    resolved = resolve_parties(clean, con)
+    if len(bad):
+        resolved = resolved.drop(index=bad)
+    party_ids = resolved["party_id"].to_numpy(dtype=np.float64, na_value=np.nan)
+    new = np.isnan(party_ids)
+    new_parties = 0
+    parties = None
+    if new.any():
+        fresh = pd.DataFrame(
+            {
+                "pos": good["pos"].to_numpy()[new],
+                "name": resolved["ledger_name"].to_numpy(dtype=object)[new],
+                "key": resolved["key"].to_numpy(dtype=object)[new],
+                "country": good["country_iso3"].astype(object).where(good["country_iso3"].notna(), "").to_numpy()[new],
+                "country_iso3": good["country_iso3"].to_numpy(dtype=object)[new],
+                "family": good["party_family"].to_numpy(dtype=object)[new],
+                "name_zh": good["party_zh"].to_numpy(dtype=object)[new],
+            }
+        )
+        group = fresh.groupby(["key", "country"], sort=False).ngroup().to_numpy(dtype=np.int64)
+        new_parties = int(group.max()) + 1
+        first_party = ledger_module.next_ids(con, "parties", new_parties)
+        party_ids[new] = first_party + group
+        fresh["party_id"] = first_party + group
+        named_zh = fresh[fresh["name_zh"].notna()].drop_duplicates("party_id")[["party_id", "name_zh"]]
+        parties = (
+            fresh.drop_duplicates("party_id")[["party_id", "name", "country_iso3", "family"]]
+            .merge(named_zh, on="party_id", how="left")
+            .sort_values("party_id")
+        )
     rows = good[
         [
             "pos",
             "date",
             "date_precision",
-            "party",
-            "party_zh",
-            "country_iso3",
-            "party_family",
             "party_status",
             "form",
             "direction",
@@ -274,31 +301,31 @@ def _write_batch(
         ]
     ]
     # Ids in file order, assigned here: numbering a million rows in SQL costs a sort.
-    rows = rows.assign(exchange_id=np.arange(first_exchange + 1, first_exchange + len(rows) + 1, dtype=np.int64))
+    rows = rows.assign(
+        exchange_id=np.arange(first_exchange + 1, first_exchange + len(rows) + 1, dtype=np.int64),
+        party_id=party_ids.astype(np.int64),
+    )
     con.execute("SET enable_progress_bar = false")
+    if parties is not None:
+        con.register("import_parties", parties)
+        try:
+            # A party already in the ledger keeps its name and its Chinese name (or its lack of
+            # one): an import matches parties, it does not rename them.
+            con.execute(
+                """INSERT INTO parties (party_id, name, name_zh, country_iso3, family, batch_id)
+                   SELECT party_id, name, name_zh, country_iso3, family, ? FROM import_parties""",
+                [batch_id],
+            )
+        finally:
+            con.unregister("import_parties")
     con.register("import_rows", rows)
     try:
         con.execute(
-            """INSERT INTO parties (party_id, name, name_zh, country_iso3, family, batch_id)
-               SELECT ? + row_number() OVER (ORDER BY first_pos), party, party_zh, country_iso3, party_family, ?
-               FROM (SELECT party, country_iso3, any_value(party_family) AS party_family, min(pos) AS first_pos,
-                            arg_min(party_zh, pos) FILTER (WHERE party_zh IS NOT NULL) AS party_zh
-                     FROM import_rows GROUP BY party, country_iso3) n
-               WHERE NOT EXISTS (SELECT 1 FROM parties p
-                                 WHERE p.name = n.party AND coalesce(p.country_iso3, '') = coalesce(n.country_iso3, ''))""",
-            [first_party, batch_id],
-        )
-        # A party already in the ledger keeps its Chinese name (or its lack of one): DuckDB cannot
-        # update a row that exchanges reference (docs/ledger-format.md says how to add names).
-        new_parties = con.execute("SELECT count(*) FROM parties WHERE batch_id = ?", [batch_id]).fetchall()[0][0]
-        ledger_module.next_ids(con, "parties", new_parties)
-        con.execute(
             """INSERT INTO exchanges (exchange_id, date, date_precision, party_id, party_status, form, direction,
                                       level, event_id, delegation_size, topic, source, batch_id)
-               SELECT r.exchange_id, CAST(r.date AS DATE), r.date_precision, p.party_id, r.party_status, r.form,
+               SELECT r.exchange_id, CAST(r.date AS DATE), r.date_precision, r.party_id, r.party_status, r.form,
                       r.direction, r.level, r.event_id, r.delegation_size, r.topic, r.source, ?
-               FROM import_rows r JOIN parties p
-                 ON p.name = r.party AND coalesce(p.country_iso3, '') = coalesce(r.country_iso3, '')""",
+               FROM import_rows r""",
             [batch_id],
         )
     finally:
