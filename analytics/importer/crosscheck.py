@@ -63,7 +63,7 @@ class _Resolution:
 
 def _country(value: object) -> str:
     """A country for matching: an international organisation (no country) is ''."""
-    return "" if value is None or pd.isna(value) else str(value)  # type: ignore[arg-type]
+    return "" if value is None or pd.isna(value) else str(value)
 
 
 def _resolve(frame: pd.DataFrame, con: duckdb.DuckDBPyConnection) -> _Resolution:
@@ -111,14 +111,14 @@ def _resolve_pairs(pairs: pd.DataFrame, con: duckdb.DuckDBPyConnection) -> pd.Da
     parties, aliases = _ledger_names(con, sorted(set(countries)))
     exact: dict[tuple[str, str], tuple[int, str]] = {}
     folded: dict[tuple[str, str], list[tuple[int, str]]] = {}
-    for party_id, name, country in parties:
-        exact[(name, country)] = (party_id, name)
-        folded.setdefault((match_key(name), country), []).append((party_id, name))
+    for held_id, held_name, country in parties:
+        exact[(held_name, country)] = (held_id, held_name)
+        folded.setdefault((match_key(held_name), country), []).append((held_id, held_name))
     known: dict[tuple[str, str], list[tuple[int, str, str, str]]] = {}
-    for alias_key, country, party_id, name, reason, alias in aliases:
+    for alias_key, country, held_id, held_name, why, alias in aliases:
         found = known.setdefault((alias_key, country), [])
-        if all(item[0] != party_id for item in found):
-            found.append((party_id, name, reason, alias))
+        if all(item[0] != held_id for item in found):
+            found.append((held_id, held_name, why, alias))
     out: dict[str, list] = {column: [] for column in _RESOLVED_COLUMNS}
     first_spelling: dict[tuple[str, str], str] = {}
     for name, country in zip(names, countries, strict=True):
@@ -177,7 +177,7 @@ def resolve_parties(frame: pd.DataFrame, con: duckdb.DuckDBPyConnection) -> pd.D
 def _match_reasons(distinct: pd.DataFrame) -> tuple[list[str], list[str]]:
     """The warning's reason and suggestion for each distinct pair ('' where no warning)."""
     reasons, suggestions = [], []
-    for party_id, name, how, alias_reason, others in distinct[
+    for found_id, name, how, alias_reason, others in distinct[
         ["party_id", "ledger_name", "how", "alias_reason", "others"]
     ].itertuples(index=False, name=None):
         if how not in WARNED_MATCHES:
@@ -188,7 +188,7 @@ def _match_reasons(distinct: pd.DataFrame) -> tuple[list[str], list[str]]:
         if how == "file":
             reason = i18n.t("importer.reason.party_matched.file", name=name)
         else:
-            reason = i18n.t(f"importer.reason.party_matched.{what}", party=int(party_id), name=name)
+            reason = i18n.t(f"importer.reason.party_matched.{what}", party=int(found_id), name=name)
         if others:
             reason += i18n.t("importer.reason.party_matched.others", others=int(others))
         reasons.append(reason)
