@@ -21,7 +21,7 @@ import pandas as pd
 from analytics import access, atomic, i18n
 from analytics import ledger as ledger_module
 from analytics.importer.columns import Progress, SourceTable
-from analytics.importer.crosscheck import check_against_ledger, resolve_parties
+from analytics.importer.crosscheck import _resolve, check_against_ledger
 from analytics.importer.decode import read_table
 from analytics.importer.errors import DemoLedgerError, DuplicateFileError, ImportFileError
 from analytics.importer.problems import (
@@ -255,36 +255,40 @@ def _write_batch(
     first_exchange = ledger_module.next_ids(con, "exchanges", len(good)) - 1
     # Each row's party, found once per distinct name and country (the same resolution as the
     # checks): the ledger's party, or a new one per match key and country of the file.
-    resolved = resolve_parties(clean, con)
-    if len(bad):
-        resolved = resolved.drop(index=bad)
-    party_ids = resolved["party_id"].to_numpy(dtype=np.float64, na_value=np.nan)
+    resolution = _resolve(clean, con)
+    good_positions = good["pos"].to_numpy(dtype=np.int64)
+    party_ids = resolution.party_ids()[good_positions]
+    new_parties, parties = 0, None
     new = np.isnan(party_ids)
-    new_parties = 0
-    parties = None
     if new.any():
-        fresh = pd.DataFrame(
+        distinct = resolution.distinct
+        fresh = distinct["party_id"].isna().to_numpy()
+        # One group per match key and country among the pairs the ledger does not hold.
+        groups = np.full(len(distinct), -1, dtype=np.int64)
+        groups[fresh] = distinct[fresh].groupby(["key", "country_iso3"], sort=False, dropna=False).ngroup().to_numpy()
+        row_groups = groups[resolution.codes[good_positions[new]]]
+        # Numbered in file order of the rows written.
+        numbers, used = pd.factorize(row_groups)
+        new_parties = len(used)
+        first_party = ledger_module.next_ids(con, "parties", new_parties)
+        party_ids[new] = first_party + numbers
+        new_rows = good_positions[new]
+        first = np.flatnonzero(~pd.Index(numbers).duplicated())  # numbers count up in file order
+        named = np.flatnonzero(good["party_zh"].iloc[np.flatnonzero(new)].notna().to_numpy())
+        zh_first = np.flatnonzero(~pd.Index(numbers[named]).duplicated())
+        zh_numbers = numbers[named][zh_first]
+        first_pairs = resolution.codes[new_rows[first]]
+        parties = pd.DataFrame(
             {
-                "pos": good["pos"].to_numpy()[new],
-                "name": resolved["ledger_name"].to_numpy(dtype=object)[new],
-                "key": resolved["key"].to_numpy(dtype=object)[new],
-                "country": good["country_iso3"].astype(object).where(good["country_iso3"].notna(), "").to_numpy()[new],
-                "country_iso3": good["country_iso3"].to_numpy(dtype=object)[new],
-                "family": good["party_family"].to_numpy(dtype=object)[new],
-                "name_zh": good["party_zh"].to_numpy(dtype=object)[new],
+                "party_id": first_party + np.arange(new_parties, dtype=np.int64),
+                "name": distinct["ledger_name"].to_numpy(dtype=object)[first_pairs],
+                "country_iso3": clean["country_iso3"].iloc[new_rows[first]].to_numpy(dtype=object),
+                "family": clean["party_family"].iloc[new_rows[first]].to_numpy(dtype=object),
             }
         )
-        group = fresh.groupby(["key", "country"], sort=False).ngroup().to_numpy(dtype=np.int64)
-        new_parties = int(group.max()) + 1
-        first_party = ledger_module.next_ids(con, "parties", new_parties)
-        party_ids[new] = first_party + group
-        fresh["party_id"] = first_party + group
-        named_zh = fresh[fresh["name_zh"].notna()].drop_duplicates("party_id")[["party_id", "name_zh"]]
-        parties = (
-            fresh.drop_duplicates("party_id")[["party_id", "name", "country_iso3", "family"]]
-            .merge(named_zh, on="party_id", how="left")
-            .sort_values("party_id")
-        )
+        name_zh = np.full(new_parties, None, dtype=object)
+        name_zh[zh_numbers] = clean["party_zh"].iloc[new_rows[named[zh_first]]].to_numpy(dtype=object)
+        parties["name_zh"] = name_zh
     rows = good[
         [
             "pos",

@@ -43,6 +43,11 @@ class _Resolution:
     distinct: pd.DataFrame  # party, country_iso3 and _RESOLVED_COLUMNS, in order of first appearance
     codes: np.ndarray
 
+    def party_ids(self) -> np.ndarray:
+        """Each row's party id as a float (NaN: a new party, or no party)."""
+        ids = self.distinct["party_id"].to_numpy(dtype=np.float64, na_value=np.nan)
+        return np.append(ids, np.nan)[self.codes]
+
     def per_row(self, index: pd.Index) -> pd.DataFrame:
         """One row of ``_RESOLVED_COLUMNS`` per row of the frame (empty values where no party)."""
         missing = pd.DataFrame(
@@ -67,19 +72,19 @@ def _country(value: object) -> str:
 
 
 def _resolve(frame: pd.DataFrame, con: duckdb.DuckDBPyConnection) -> _Resolution:
-    named = frame["party"].notna().to_numpy()
-    countries = frame["country_iso3"].astype(object).where(frame["country_iso3"].notna(), "")
-    keys = pd.DataFrame({"party": frame["party"].astype(object), "country": countries})
-    codes = keys.groupby(["party", "country"], sort=False, dropna=True).ngroup()
-    codes = codes.fillna(-1).to_numpy(dtype=np.int64)
-    codes = np.where(named, codes, -1)
-    valid = codes >= 0
-    _, first = np.unique(codes[valid], return_index=True)
-    firsts = np.flatnonzero(valid)[first]
+    # Integer codes per column, then per pair: no Python object per row, whatever the file's size.
+    party_codes, _ = pd.factorize(frame["party"])
+    country_codes, _ = pd.factorize(frame["country_iso3"], use_na_sentinel=False)
+    valid = party_codes >= 0
+    pair = party_codes.astype(np.int64) * (int(country_codes.max(initial=0)) + 1) + country_codes
+    codes = np.full(len(frame), -1, dtype=np.int64)
+    codes[valid], _ = pd.factorize(pair[valid])
+    # The codes count up in order of first appearance: each pair's first row, in that order.
+    firsts = np.flatnonzero(valid & ~pd.Index(codes).duplicated())
     pairs = pd.DataFrame(
         {
-            "party": frame["party"].to_numpy(dtype=object)[firsts],
-            "country_iso3": frame["country_iso3"].to_numpy(dtype=object)[firsts],
+            "party": frame["party"].iloc[firsts].to_numpy(dtype=object),
+            "country_iso3": frame["country_iso3"].iloc[firsts].to_numpy(dtype=object),
         }
     )
     return _Resolution(distinct=_resolve_pairs(pairs, con), codes=codes)
@@ -209,7 +214,7 @@ def _match_problems(clean: pd.DataFrame, resolution: _Resolution) -> pd.DataFram
     return _problem_frame(
         clean["pos"].to_numpy(dtype=np.int64)[rows],
         "party",
-        clean["party"].to_numpy(dtype=object)[rows],
+        clean["party"].iloc[rows].to_numpy(dtype=object),
         reason_array,
         suggestion_array,
         severity="warning",
@@ -222,25 +227,22 @@ def check_against_ledger(checked: CheckedRows, con: duckdb.DuckDBPyConnection) -
     (``resolve_parties``); a party's family differs from the ledger's; the row is already in the
     ledger (same date and precision, party, form, direction, event_id)."""
     clean = checked.clean
-    named = clean[clean["party"].notna()]
-    if named.empty:
+    if not clean["party"].notna().any():
         return _empty_problems()
-    resolution = _resolve(named, con)
-    found = [_match_problems(named, resolution)]
-    party_id = resolution.per_row(named.index)["party_id"]
+    resolution = _resolve(clean, con)
+    found = [_match_problems(clean, resolution)]
+    party_ids = resolution.party_ids()
     ready = (
-        party_id.notna()
-        & named["party_family"].notna()
-        & named["date"].notna()
-        & named["form"].notna()
-        & named["direction"].notna()
-        & (named["country_iso3"].notna() | (named["party_family"] == "international_org"))
+        ~np.isnan(party_ids)
+        & clean["party_family"].notna().to_numpy()
+        & clean["date"].notna().to_numpy()
+        & clean["form"].notna().to_numpy()
+        & clean["direction"].notna().to_numpy()
+        & (clean["country_iso3"].notna() | (clean["party_family"] == "international_org")).to_numpy()
     )
-    keys = named.loc[ready, ["pos", "date", "date_precision", "party_family", "form", "direction", "event_id"]].assign(
-        party_id=party_id[ready].astype(np.int64)
-    )
-    if len(keys):
-        found.extend(_ledger_problems(keys, con))
+    if ready.any():
+        keys = clean.loc[ready, ["pos", "date", "date_precision", "party_family", "form", "direction", "event_id"]]
+        found.extend(_ledger_problems(keys.assign(party_id=party_ids[ready].astype(np.int64)), con))
     found = [frame for frame in found if len(frame)]
     return pd.concat(found, ignore_index=True) if found else _empty_problems()
 
