@@ -5,7 +5,7 @@ names kept as aliases) and reclassify (the family of all its exchanges).
 
 Each change is one change batch (``analytics.changes``): audited as the guarded action ``edit``,
 shown in the history and undone by ``undo``. Called by the ``party`` commands, the Records page,
-the profiles and ``analytics.records`` (``party_for`` finds or creates a typed record's party).
+the profiles and ``analytics.records`` (``drop_if_unused`` after a record leaves a party).
 """
 
 from __future__ import annotations
@@ -163,56 +163,6 @@ def possible_duplicates(con: duckdb.DuckDBPyConnection, *, country: str | None =
 
 
 # -- helpers for records ----------------------------------------------------------------------
-
-
-def find_party(con: duckdb.DuckDBPyConnection, name: str, country_iso3: str | None) -> int | None:
-    """The id of the party a record names: the same name in that country, else the same name
-    once case and spaces are folded, else a former name (an alias); None for a new party."""
-    exact = con.execute(
-        "SELECT party_id FROM parties WHERE name = ? AND coalesce(country_iso3, '') = coalesce(?, '')",
-        [name, country_iso3],
-    ).fetchall()
-    if exact:
-        return int(exact[0][0])
-    key = names.match_key(name)
-    for party_id, other in con.execute(
-        "SELECT party_id, name FROM parties WHERE coalesce(country_iso3, '') = coalesce(?, '') ORDER BY party_id",
-        [country_iso3],
-    ).fetchall():
-        if names.match_key(other) == key:
-            return int(party_id)
-    alias = con.execute(
-        """SELECT a.party_id FROM party_aliases a JOIN parties p USING (party_id)
-           WHERE a.alias_key = ? AND coalesce(a.country_iso3, '') = coalesce(?, '') ORDER BY a.party_id LIMIT 1""",
-        [key, country_iso3],
-    ).fetchall()
-    return int(alias[0][0]) if alias else None
-
-
-def party_for(con: duckdb.DuckDBPyConnection, log: changes.ChangeLog, record: Mapping[str, object]) -> tuple[int, bool]:
-    """The party of a checked record (ledger form), created in ``log``'s batch when new: (id,
-    created). A Chinese name given with the record is set on a party that has none."""
-    country = record.get("country_iso3") or None
-    found = find_party(con, str(record["party"]), country)  # type: ignore[arg-type]
-    if found is None:
-        party_id = ledger.next_ids(con, "parties")
-        log.insert(
-            "parties",
-            {
-                "party_id": party_id,
-                "name": record["party"],
-                "name_zh": record.get("party_zh"),
-                "country_iso3": country,
-                "family": record["party_family"],
-                "batch_id": log.batch_id,
-            },
-        )
-        return party_id, True
-    if record.get("party_zh"):
-        held = get_party(con, found)
-        if held["name_zh"] != record["party_zh"]:
-            log.update("parties", {"party_id": found}, {"name_zh": record["party_zh"]})
-    return found, False
 
 
 def drop_if_unused(con: duckdb.DuckDBPyConnection, log: changes.ChangeLog, party_id: int) -> bool:

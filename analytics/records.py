@@ -19,7 +19,7 @@ import pandas as pd
 from analytics import access, changes, i18n, ledger, names, parties
 from analytics.changes import ChangeResult, describe  # noqa: F401 (the pages word batches through records)
 from analytics.filters import Filters
-from analytics.importer import COLUMNS, CheckedRecord, check_against_ledger, check_record
+from analytics.importer import COLUMNS, CheckedRecord, check_against_ledger, check_record, resolve_parties
 from analytics.importer.problems import WHOLE_ROW
 
 # The fields of a record, as the import format names them (``docs/ledger-format.md``).
@@ -132,7 +132,7 @@ def _insert_exchange(
     con: duckdb.DuckDBPyConnection, log: changes.ChangeLog, values: Mapping[str, object], exchange_id: int, batch: int
 ) -> tuple[int, bool]:
     """Insert one checked record (ledger form) as ``exchange_id``; returns (party id, new party?)."""
-    party_id, created = parties.party_for(con, log, values)
+    party_id, created = party_for(con, log, values)
     log.insert(
         "exchanges",
         {
@@ -154,6 +154,33 @@ def _insert_exchange(
     return party_id, created
 
 
+def party_for(con: duckdb.DuckDBPyConnection, log: changes.ChangeLog, record: Mapping[str, object]) -> tuple[int, bool]:
+    """The party of a checked record (ledger form), found as an import finds it
+    (``importer.resolve_parties``: the name, else case and spaces folded, else a former name),
+    created in ``log``'s batch when new: (id, created). A Chinese name given with the record
+    becomes the party's (it applies to all its exchanges, like the family)."""
+    country = record.get("country_iso3") or None
+    found = resolve_parties(pd.DataFrame({"party": [record["party"]], "country_iso3": [country]}), con).iloc[0]
+    if pd.isna(found["party_id"]):
+        party_id = ledger.next_ids(con, "parties")
+        log.insert(
+            "parties",
+            {
+                "party_id": party_id,
+                "name": record["party"],
+                "name_zh": record.get("party_zh"),
+                "country_iso3": country,
+                "family": record["party_family"],
+                "batch_id": log.batch_id,
+            },
+        )
+        return party_id, True
+    party_id = int(found["party_id"])
+    if record.get("party_zh") and parties.get_party(con, party_id)["name_zh"] != record["party_zh"]:
+        log.update("parties", {"party_id": party_id}, {"name_zh": record["party_zh"]})
+    return party_id, False
+
+
 # -- writing --------------------------------------------------------------------------------
 
 
@@ -171,10 +198,12 @@ def add_record(
         _check_in_ledger(con, record)
         exchange_id = ledger.next_ids(con, "exchanges")
         clean = record.values
-        _insert_exchange(con, log, clean, exchange_id, log.batch_id)
+        party_id, _created = _insert_exchange(con, log, clean, exchange_id, log.batch_id)
         country = str(clean.get("country_iso3") or "")
+        # The party as the ledger names it (a folded spelling or a former name finds it).
+        party = parties.get_party(con, party_id)["name"]
         summary = changes.summary(
-            "record_add", exchange=exchange_id, date=values.get("date"), party=clean["party"], country=country
+            "record_add", exchange=exchange_id, date=values.get("date"), party=party, country=country
         )
         return changes.finish(log, entry, summary, 1)
 
@@ -255,7 +284,7 @@ def edit_record(
             f"INSERT INTO exchanges ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})",
             [old_row[c] for c in columns],
         )
-        party_id, _created = parties.party_for(con, log, clean)
+        party_id, _created = party_for(con, log, clean)
         after = {
             "date": clean["date"],
             "date_precision": clean["date_precision"],

@@ -9,7 +9,8 @@ spreadsheet row number of each row and the headers matched to the format of
 pandas (no Python loop over rows, one check per column group, the cell readings in ``values``) and
 lists each problem with its row, column, value, reason and a suggestion (``problems``);
 ``validate.check_record`` runs the same checks on one record typed in a form;
-``batch.commit_import`` re-checks what depends on the ledger (``crosscheck``) and writes the valid
+``batch.commit_import`` re-checks what depends on the ledger (``crosscheck``, whose
+``resolve_parties`` finds the ledger party a name means, case and spaces aside or through an alias) and writes the valid
 rows as one batch inside ``ledger.write_transaction``, so an import is all or nothing even when the
 process is killed. ``history`` lists and undoes batches; ``rows`` writes ledger rows back in the
 import format (``export_ledger`` / ``export_bytes``) and the templates, through
@@ -50,7 +51,7 @@ from analytics.importer.columns import (
     Progress,
     SourceTable,
 )
-from analytics.importer.crosscheck import check_against_ledger
+from analytics.importer.crosscheck import PARTY_MATCHES, check_against_ledger, resolve_parties
 from analytics.importer.decode import SEPARATORS, read_table, sheet_names
 from analytics.importer.errors import BatchError, DemoLedgerError, DuplicateFileError, ImportFileError
 from analytics.importer.history import UndoResult, batch_history, restart_transaction, undo_batch
@@ -101,6 +102,7 @@ __all__ = [
     "KNOWN_COLUMNS",
     "MAX_CELL_CHARS",
     "MAX_DELEGATION",
+    "PARTY_MATCHES",
     "PROBLEM_COLUMNS",
     "PreparedImport",
     "Progress",
@@ -132,6 +134,7 @@ __all__ = [
     "refusal",
     "writes_nothing",
     "rejected_frame",
+    "resolve_parties",
     "restart_transaction",
     "rows_bytes",
     "safe_cell",

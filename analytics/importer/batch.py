@@ -21,7 +21,7 @@ import pandas as pd
 from analytics import access, atomic, i18n
 from analytics import ledger as ledger_module
 from analytics.importer.columns import Progress, SourceTable
-from analytics.importer.crosscheck import check_against_ledger
+from analytics.importer.crosscheck import _resolve, check_against_ledger
 from analytics.importer.decode import read_table
 from analytics.importer.errors import DemoLedgerError, DuplicateFileError, ImportFileError
 from analytics.importer.problems import (
@@ -252,17 +252,48 @@ def _write_batch(
     bad = result.bad_positions
     good = clean.drop(index=bad) if len(bad) else clean
     batch_id = ledger_module.next_batch_id(con)
-    first_party = ledger_module.issued_id(con, "parties")
     first_exchange = ledger_module.next_ids(con, "exchanges", len(good)) - 1
+    # Each row's party, found once per distinct name and country (the same resolution as the
+    # checks): the ledger's party, or a new one per match key and country of the file.
+    resolution = _resolve(clean, con)
+    good_positions = good["pos"].to_numpy(dtype=np.int64)
+    party_ids = resolution.party_ids()[good_positions]
+    new_parties, parties = 0, None
+    new = np.isnan(party_ids)
+    if new.any():
+        distinct = resolution.distinct
+        fresh = distinct["party_id"].isna().to_numpy()
+        # One group per match key and country among the pairs the ledger does not hold.
+        groups = np.full(len(distinct), -1, dtype=np.int64)
+        groups[fresh] = distinct[fresh].groupby(["key", "country_iso3"], sort=False, dropna=False).ngroup().to_numpy()
+        row_groups = groups[resolution.codes[good_positions[new]]]
+        # Numbered in file order of the rows written.
+        numbers, used = pd.factorize(row_groups)
+        new_parties = len(used)
+        first_party = ledger_module.next_ids(con, "parties", new_parties)
+        party_ids[new] = first_party + numbers
+        new_rows = good_positions[new]
+        first = np.flatnonzero(~pd.Index(numbers).duplicated())  # numbers count up in file order
+        named = np.flatnonzero(good["party_zh"].iloc[np.flatnonzero(new)].notna().to_numpy())
+        zh_first = np.flatnonzero(~pd.Index(numbers[named]).duplicated())
+        zh_numbers = numbers[named][zh_first]
+        first_pairs = resolution.codes[new_rows[first]]
+        parties = pd.DataFrame(
+            {
+                "party_id": first_party + np.arange(new_parties, dtype=np.int64),
+                "name": distinct["ledger_name"].to_numpy(dtype=object)[first_pairs],
+                "country_iso3": clean["country_iso3"].iloc[new_rows[first]].to_numpy(dtype=object),
+                "family": clean["party_family"].iloc[new_rows[first]].to_numpy(dtype=object),
+            }
+        )
+        name_zh = np.full(new_parties, None, dtype=object)
+        name_zh[zh_numbers] = clean["party_zh"].iloc[new_rows[named[zh_first]]].to_numpy(dtype=object)
+        parties["name_zh"] = name_zh
     rows = good[
         [
             "pos",
             "date",
             "date_precision",
-            "party",
-            "party_zh",
-            "country_iso3",
-            "party_family",
             "party_status",
             "form",
             "direction",
@@ -274,31 +305,31 @@ def _write_batch(
         ]
     ]
     # Ids in file order, assigned here: numbering a million rows in SQL costs a sort.
-    rows = rows.assign(exchange_id=np.arange(first_exchange + 1, first_exchange + len(rows) + 1, dtype=np.int64))
+    rows = rows.assign(
+        exchange_id=np.arange(first_exchange + 1, first_exchange + len(rows) + 1, dtype=np.int64),
+        party_id=party_ids.astype(np.int64),
+    )
     con.execute("SET enable_progress_bar = false")
+    if parties is not None:
+        con.register("import_parties", parties)
+        try:
+            # A party already in the ledger keeps its name and its Chinese name (or its lack of
+            # one): an import matches parties, it does not rename them.
+            con.execute(
+                """INSERT INTO parties (party_id, name, name_zh, country_iso3, family, batch_id)
+                   SELECT party_id, name, name_zh, country_iso3, family, ? FROM import_parties""",
+                [batch_id],
+            )
+        finally:
+            con.unregister("import_parties")
     con.register("import_rows", rows)
     try:
         con.execute(
-            """INSERT INTO parties (party_id, name, name_zh, country_iso3, family, batch_id)
-               SELECT ? + row_number() OVER (ORDER BY first_pos), party, party_zh, country_iso3, party_family, ?
-               FROM (SELECT party, country_iso3, any_value(party_family) AS party_family, min(pos) AS first_pos,
-                            arg_min(party_zh, pos) FILTER (WHERE party_zh IS NOT NULL) AS party_zh
-                     FROM import_rows GROUP BY party, country_iso3) n
-               WHERE NOT EXISTS (SELECT 1 FROM parties p
-                                 WHERE p.name = n.party AND coalesce(p.country_iso3, '') = coalesce(n.country_iso3, ''))""",
-            [first_party, batch_id],
-        )
-        # A party already in the ledger keeps its Chinese name (or its lack of one): DuckDB cannot
-        # update a row that exchanges reference (docs/ledger-format.md says how to add names).
-        new_parties = con.execute("SELECT count(*) FROM parties WHERE batch_id = ?", [batch_id]).fetchall()[0][0]
-        ledger_module.set_meta(con, **{ledger_module.ID_HIGH_WATER["parties"]: first_party + new_parties})
-        con.execute(
             """INSERT INTO exchanges (exchange_id, date, date_precision, party_id, party_status, form, direction,
                                       level, event_id, delegation_size, topic, source, batch_id)
-               SELECT r.exchange_id, CAST(r.date AS DATE), r.date_precision, p.party_id, r.party_status, r.form,
+               SELECT r.exchange_id, CAST(r.date AS DATE), r.date_precision, r.party_id, r.party_status, r.form,
                       r.direction, r.level, r.event_id, r.delegation_size, r.topic, r.source, ?
-               FROM import_rows r JOIN parties p
-                 ON p.name = r.party AND coalesce(p.country_iso3, '') = coalesce(r.country_iso3, '')""",
+               FROM import_rows r""",
             [batch_id],
         )
     finally:

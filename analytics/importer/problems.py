@@ -96,6 +96,10 @@ def column_word(column: str) -> str:
     return i18n.t("importer.whole_row") if column == WHOLE_ROW else column
 
 
+# Columns whose suggestion is a value to type instead ("did you mean ...?").
+_CODED_COLUMNS = (*CODE_COLUMNS, "country", "country_iso3", "date", "date_precision", "delegation_size")
+
+
 def problem_lines(problems: pd.DataFrame) -> list[str]:
     """One readable line per problem, e.g. ``error: row 5, form 'visit': not a form code ...``."""
     lines = []
@@ -108,8 +112,10 @@ def problem_lines(problems: pd.DataFrame) -> list[str]:
             where = i18n.t("importer.line.cell", row=row, column=column, value=repr(value))
         if not suggestion:
             hint = ""
-        elif column in (*CODE_COLUMNS, "country", "country_iso3", "date", "date_precision", "delegation_size"):
+        elif column in _CODED_COLUMNS:
             hint = i18n.t("importer.line.did_you_mean", suggestion=suggestion)
+        elif f"'{suggestion}'" in reason:
+            hint = ""  # the reason already names it (a party matched to the ledger's name)
         else:
             hint = i18n.t("importer.line.hint", suggestion=suggestion)
         lines.append(i18n.t("importer.line", severity=severity_word(severity), where=where, reason=reason, hint=hint))

@@ -52,6 +52,7 @@ from analytics.importer.values import (
     _text_value,
     code_shown,
 )
+from analytics.names import match_key
 from analytics.settings import load_settings
 
 
@@ -176,7 +177,9 @@ def _check_text(checks: _Checks, column: str, codes: np.ndarray, uniques: list[s
             )
         )
     checks.clean[column] = _take([value or None for value in values], codes)
-    checks.keys[column] = _key_codes(values, codes)
+    # Party names count as one when they differ only in case and runs of spaces, as the ledger
+    # match does (``crosscheck.resolve_parties``): for the duplicate and family checks too.
+    checks.keys[column] = _key_codes([match_key(value) for value in values] if column == "party" else values, codes)
 
 
 def _check_codes(checks: _Checks, column: str, codes: np.ndarray, uniques: list[str]) -> None:
