@@ -33,7 +33,6 @@ from babel.dates import format_skeleton
 from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from pypinyin import Style, lazy_pinyin
 
 from analytics import vocab
 from analytics.errors import InvalidInputError
@@ -247,6 +246,10 @@ def sort_key(text: object) -> tuple[str, ...]:
     syllable with its tone, in Chinese (阿尔及利亚, 澳大利亚, 巴西, 德国...); case-blind in English."""
     word = str(text)
     if current() == "zh":
+        # Imported on first use: its dictionaries take about a second to load, which every
+        # command would pay at start.
+        from pypinyin import Style, lazy_pinyin
+
         return (*lazy_pinyin(word, style=Style.TONE3), word)
     return (word.casefold(), word)
 

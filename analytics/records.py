@@ -121,9 +121,16 @@ def _invalid(problems: pd.DataFrame, label: str = "") -> str:
     return i18n.t("error.record.invalid", problems=f"{label}{text}")
 
 
-def _check_in_ledger(con: duckdb.DuckDBPyConnection, record: CheckedRecord, label: str = "") -> None:
+def _check_in_ledger(
+    con: duckdb.DuckDBPyConnection, record: CheckedRecord, label: str = "", *, twins_allowed: bool = False
+) -> None:
+    """RecordError when the ledger refuses the record as an import would refuse the row (another
+    family for its party, the row already in the ledger). ``twins_allowed``: a record whose
+    identifying fields a correction leaves alone keeps the twins it already had."""
     problems = check_against_ledger(record.checked, con)
     errors = problems[problems["severity"] == "error"]
+    if twins_allowed:
+        errors = errors[errors["column"] != WHOLE_ROW]
     if len(errors):
         raise RecordError(_invalid(errors, label), errors)
 
@@ -278,7 +285,7 @@ def edit_record(
         # The duplicate check must not find the record itself: on the working copy it is taken
         # out for the check and put back before the logged update.
         con.execute("DELETE FROM exchanges WHERE exchange_id = ?", [exchange_id])
-        _check_in_ledger(con, record)
+        _check_in_ledger(con, record, twins_allowed=_same_identity(con, old_row, clean))
         columns = changes.TABLES["exchanges"][2]
         con.execute(
             f"INSERT INTO exchanges ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})",
@@ -301,6 +308,16 @@ def edit_record(
             raise RecordError(i18n.t("error.record.no_change", exchange=exchange_id))
         summary = changes.summary("record_edit", exchange=exchange_id, fields=fields)
         return changes.finish(log, entry, summary, 1)
+
+
+def _same_identity(con: duckdb.DuckDBPyConnection, row: Mapping[str, object], clean: Mapping[str, object]) -> bool:
+    """Whether a correction keeps what identifies an exchange for the duplicate check (party,
+    date and precision, form, direction, event id)."""
+    found = resolve_parties(pd.DataFrame({"party": [clean["party"]], "country_iso3": [clean.get("country_iso3")]}), con)
+    party = found.iloc[0]["party_id"]
+    same_party = not pd.isna(party) and int(party) == row["party_id"]
+    fields = ("date", "date_precision", "form", "direction", "event_id")
+    return same_party and all(changes.plain(clean[f]) == row[f] for f in fields)
 
 
 def _changed_fields(before: Mapping[str, object], after: Mapping[str, object], record: CheckedRecord) -> str:
@@ -378,25 +395,28 @@ def bulk_edit(
         if len(cell):
             raise RecordError(_invalid(cell), cell)
         clean_value = record.values[column]
+        twins = _doubles(con, ids)
         changed = log.update_exchanges(ids, {column: clean_value})
         if not changed:
             raise RecordError(i18n.t("error.record.bulk_no_change", column=column, value=_shown(clean_value)))
-        _refuse_doubles(con, ids)
+        made = sorted(_doubles(con, ids) - twins)
+        if made:
+            raise RecordError(i18n.t("error.record.would_double", first=made[0][0], second=made[0][1]))
         summary = changes.summary(
             "bulk_edit", column=column, value=_shown(clean_value) or "—", count=changed, selected=len(ids)
         )
         return changes.finish(log, entry, summary, changed)
 
 
-def _refuse_doubles(con: duckdb.DuckDBPyConnection, ids: Sequence[int]) -> None:
-    """RecordError when a changed exchange is now the same exchange as another (the import's key)."""
+def _doubles(con: duckdb.DuckDBPyConnection, ids: Sequence[int]) -> set[tuple[int, int]]:
+    """Pairs (a changed exchange, another) that are the same exchange by the import's key: a bulk
+    edit is refused only for the pairs it makes, not for twins the ledger already held."""
     found = con.execute(
         """SELECT a.exchange_id, b.exchange_id FROM exchanges a JOIN exchanges b
              ON a.party_id = b.party_id AND a.date = b.date AND a.date_precision = b.date_precision
             AND a.form = b.form AND a.direction = b.direction AND a.event_id IS NOT DISTINCT FROM b.event_id
             AND a.exchange_id <> b.exchange_id
-           WHERE a.exchange_id IN (SELECT unnest(?)) ORDER BY a.exchange_id, b.exchange_id LIMIT 1""",
+           WHERE a.exchange_id IN (SELECT unnest(?))""",
         [list(ids)],
     ).fetchall()
-    if found:
-        raise RecordError(i18n.t("error.record.would_double", first=found[0][0], second=found[0][1]))
+    return {(int(a), int(b)) for a, b in found}
