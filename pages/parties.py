@@ -152,7 +152,7 @@ def edit_section(party: dict, everyone: pd.DataFrame) -> None:
         new_name = st.text_input(
             t("page.parties.rename.label"), key=f"parties_rename_name_{number}", placeholder=capped(party["name"], 120)
         )
-        if st.button(t("page.parties.rename.button"), key="parties_rename", disabled=not new_name.strip()):
+        if st.button(t("page.parties.rename.button"), key="parties_rename"):
             change(parties.rename_party, number, new_name)
     with family:
         st.markdown(t("page.parties.family.header"))
