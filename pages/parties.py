@@ -23,7 +23,8 @@ from analytics.untrusted import capped, markdown_literal
 from pages import cache, entry, filter_state, furniture, signin
 
 FLASH_KEY = "parties_flash"
-UNDO_OFFER_KEY = "parties_undo_offer"  # (batch id, kind) of the change just made
+UNDO_OFFER_KEY = "parties_undo_offer"  # the batch of the change just made
+UNDO_REQUEST_KEY = "_parties_undo_request"  # the batch whose undo button was clicked
 NEXT_KEY = "_parties_select_next"  # the party to choose on the next run (after a merge)
 ROWS_KEY = "_parties_table_rows"  # the table's last row selection, to notice a new one
 SELECTED_KEY = "parties_selected"
@@ -33,12 +34,12 @@ LIST_HEADERS = {
     "party_id": "page.parties.column.id",
     "name": "page.parties.column.name",
     "name_zh": "page.parties.column.name_zh",
+    "former_names": "page.parties.column.former",
     "country": "page.parties.column.country",
     "family": "page.parties.column.family",
     "exchanges": "page.parties.column.exchanges",
     "first_date": "page.parties.column.first",
     "last_date": "page.parties.column.last",
-    "former_names": "page.parties.column.former",
 }
 NAMES_HEADERS = {
     "name": "page.parties.names.column.name",
@@ -106,22 +107,32 @@ def change(write, *args: object) -> None:
 
 
 def undo_offer() -> None:
-    """After a change: the one-click undo of its batch."""
-    batch = st.session_state.get(UNDO_OFFER_KEY)
+    """Right after a change: the one-click undo of its batch (gone at the next run; the Data
+    page's history keeps every batch)."""
+    batch = st.session_state.pop(UNDO_OFFER_KEY, None)
+    if batch is not None:
+        st.button(
+            t("page.parties.undo", batch=batch),
+            key="parties_undo",
+            icon=":material/undo:",
+            on_click=st.session_state.__setitem__,
+            args=(UNDO_REQUEST_KEY, batch),
+        )
+
+
+def undo_requested() -> None:
+    """The undo asked for by the button of the run before (done here, in the run's language)."""
+    batch = st.session_state.pop(UNDO_REQUEST_KEY, None)
     if batch is None:
         return
-    if st.button(t("page.parties.undo", batch=batch), key="parties_undo", icon=":material/undo:"):
-        st.session_state.pop(UNDO_OFFER_KEY, None)
-        try:
-            done = importer.undo_batch(ledger, batch, actor=actor)
-        except DomainError as error:
-            flash("error", t("page.parties.undo_failed", batch=batch, error=markdown_literal(error)))
-        else:
-            flash(
-                "success",
-                t("page.parties.undone", batch=done.batch_id, summary=markdown_literal(describe(done.summary))),
-            )
-        st.rerun()
+    try:
+        done = importer.undo_batch(ledger, batch, actor=actor)
+    except DomainError as error:
+        flash("error", t("page.parties.undo_failed", batch=batch, error=markdown_literal(error)))
+    else:
+        flash(
+            "success", t("page.parties.undone", batch=done.batch_id, summary=markdown_literal(describe(done.summary)))
+        )
 
 
 def party_label(row) -> str:
@@ -180,7 +191,8 @@ def edit_section(party: dict, everyone: pd.DataFrame) -> None:
             key=f"parties_merge_into_{number}",
             format_func=lambda choice: labels.get(choice, str(choice)),
         )
-        sure = st.checkbox(t("page.parties.merge.confirm", party=name), key=f"parties_merge_confirm_{number}")
+        st.caption(t("page.parties.merge.intro", party=name))
+        sure = st.checkbox(t("page.parties.merge.confirm"), key=f"parties_merge_confirm_{number}")
         if st.button(t("page.parties.merge.button"), key="parties_merge", type="primary", disabled=not sure):
             st.session_state[NEXT_KEY] = into
             change(parties.merge_parties, number, into)
@@ -236,8 +248,9 @@ actor: Actor = signin.current_actor()
 st.title(t("nav.parties"))
 st.caption(t("page.parties.intro"))
 furniture.demo_badge()
-show_flash()
 ledger = cache.ledger_path()
+undo_requested()
+show_flash()
 info = cache.info()
 con = cache.reader().connection().cursor()
 editor = actor.may(Action.EDIT) and not info.is_demo
@@ -279,15 +292,16 @@ event = st.dataframe(
     on_select="rerun",
     selection_mode="single-row",
     column_config={
-        "party_id": column.NumberColumn(t(LIST_HEADERS["party_id"]), format="%d", width="small"),
-        "name": column.TextColumn(t(LIST_HEADERS["name"]), width="medium"),
-        "name_zh": column.TextColumn(t(LIST_HEADERS["name_zh"])),
-        "country": column.TextColumn(t(LIST_HEADERS["country"])),
-        "family": column.TextColumn(t(LIST_HEADERS["family"])),
-        "exchanges": column.NumberColumn(t(LIST_HEADERS["exchanges"]), format="%d"),
-        "first_date": column.DateColumn(t(LIST_HEADERS["first_date"]), format="YYYY-MM-DD"),
-        "last_date": column.DateColumn(t(LIST_HEADERS["last_date"]), format="YYYY-MM-DD"),
-        "former_names": column.TextColumn(t(LIST_HEADERS["former_names"]), width="medium"),
+        # Widths that fit the whole row on a laptop screen; a cut name shows whole on hover.
+        "party_id": column.NumberColumn(t(LIST_HEADERS["party_id"]), format="%d", width=50),
+        "name": column.TextColumn(t(LIST_HEADERS["name"]), width=190),
+        "name_zh": column.TextColumn(t(LIST_HEADERS["name_zh"]), width=90),
+        "former_names": column.TextColumn(t(LIST_HEADERS["former_names"]), width=130),
+        "country": column.TextColumn(t(LIST_HEADERS["country"]), width=90),
+        "family": column.TextColumn(t(LIST_HEADERS["family"]), width=160),
+        "exchanges": column.NumberColumn(t(LIST_HEADERS["exchanges"]), format="%d", width=80),
+        "first_date": column.DateColumn(t(LIST_HEADERS["first_date"]), format="YYYY-MM-DD", width=100),
+        "last_date": column.DateColumn(t(LIST_HEADERS["last_date"]), format="YYYY-MM-DD", width=100),
     },
 )
 

@@ -175,7 +175,7 @@ def test_an_analyst_renames_a_party_and_undoes_it(monkeypatch, ledger):
     names = the_names(app)
     assert names[["name", "kind"]].values.tolist() == [
         ["Irish Labour Party", "current name"],
-        ["Labour Party", "former name (renamed)"],
+        ["Labour Party", "former name"],
     ]
     assert names["batch_id"].isna().tolist() == [True, False] and names["batch_id"].iloc[1] == 1
     click(app, "parties_undo")
@@ -214,6 +214,9 @@ def test_set_the_family_through_the_page(monkeypatch, ledger):
     ]
     assert party_rows(ledger)[0] == (1, "Fianna Fáil", "liberal", 1)
     assert the_list(app).loc[1, "family"] == "Liberal"
+    assert app.button(key="parties_undo").label == "Undo batch 1"
+    run(app)  # the undo is offered right after the change only (the Data page keeps it)
+    assert not [button for button in app.button if button.key == "parties_undo"] and not app.success
 
 
 def test_merge_from_the_duplicates_report(monkeypatch, ledger):
@@ -299,7 +302,7 @@ def test_a_party_profile_shows_its_names_over_time(monkeypatch, ledger):
     names = the_names(app)
     assert names[["name", "kind"]].values.tolist() == [
         ["Irish Labour Party", "current name"],
-        ["Labour Party", "former name (renamed)"],
+        ["Labour Party", "former name"],
     ]
     app = open_page(monkeypatch, ledger, page=PROFILES_PAGE, params={"profile": "party:IRL:Fianna Fáil"})
     assert names_tables(app) == []  # no former name: no table
