@@ -1,13 +1,15 @@
 """Data: bring the real ledger in. Upload a CSV, Excel or Parquet file, read the preview and the
 validation report (every problem with its spreadsheet row), confirm the import, follow its
-progress; see the import history and undo a batch; download the templates, the whole ledger in
-the import format and a backup, restore one; and leave the demo data for an empty ledger.
+progress; see the history of imports and of changes made by hand (records, parties) and undo a
+batch; download the templates, the whole ledger in the import format and a backup, restore one;
+and leave the demo data for an empty ledger.
 
 The page only draws: reading, checking and writing are ``analytics.importer`` and
 ``analytics.backup``, the same functions the command line runs, and they get the signed-in
-actor (they check the role and audit too). Import, undo, backup, restore and the switch to an
-empty ledger are drawn for admins only, with the ledger's path, the importers' login names and
-the audit log (``analytics.access``); the other roles get one line saying who can.
+actor (they check the role and audit too). Import, an import's undo, backup, restore and the
+switch to an empty ledger are drawn for admins only, with the ledger's path, the importers' login
+names and the audit log (``analytics.access``); the other roles get one line saying who can. An
+analyst may undo a change batch (as ``importer.undo_batch`` allows), never an import.
 """
 
 import datetime as dt
@@ -15,7 +17,7 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from analytics import access, backup, export, formats, i18n, importer
+from analytics import access, backup, changes, export, formats, i18n, importer
 from analytics.access import Action, Actor
 from analytics.errors import DomainError
 from analytics.i18n import plural, t
@@ -280,10 +282,12 @@ def report_table(problems: pd.DataFrame) -> pd.DataFrame:
 
 
 def last_import(batches: pd.DataFrame) -> str:
-    """The newest import in words ('batch 3: mine.csv at 2025-03-01 14:05, 120 rows'), or 'none'."""
-    if batches.empty:
+    """The newest import in words ('batch 3: mine.csv at 2025-03-01 14:05, 120 rows'), or 'none'
+    (a change made by hand is not an import)."""
+    imports = batches[batches["kind"] == "import"] if "kind" in batches else batches
+    if imports.empty:
         return t("data_page.last_import.none")
-    row = batches.sort_values(["imported_at", "batch_id"]).iloc[-1]
+    row = imports.sort_values(["imported_at", "batch_id"]).iloc[-1]
     text = t(
         "data_page.last_import",
         batch=row["batch_id"],
@@ -296,27 +300,51 @@ def last_import(batches: pd.DataFrame) -> str:
     return text
 
 
+def may_undo(actor: Actor, kind: str) -> bool:
+    """Whether the actor may undo a batch of ``kind``: an import needs an admin, a change made
+    by hand an analyst (``importer.undo_batch`` checks the same)."""
+    return actor.may(Action.UNDO if kind == "import" else Action.EDIT)
+
+
+def history_line(row, admin: bool) -> str:
+    """One batch of the history in Markdown: an import with its file and rows, a change with
+    its kind and summary (ledger text escaped)."""
+    undone = row.undone_at is not None and row.undone_at == row.undone_at
+    if row.kind == "import":
+        what = _name(row.file_name) + (t("data_page.history.sheet", sheet=_name(row.sheet)) if row.sheet else "")
+        size = t("data_page.history.rows", written=i18n.number(row.rows_written), read=i18n.number(row.rows_read))
+    else:
+        what = t(
+            "data_page.history.change",
+            kind=t(f"core.batch_kind.{row.kind}"),
+            summary=markdown_literal(capped(changes.describe(row.summary), 400)),
+        )
+        size = ""
+    parts = [
+        t("data_page.history.batch", batch=row.batch_id),
+        what,
+        t("data_page.history.at", at=when(row.imported_at))
+        + (t("data_page.history.by", user=_name(row.imported_by)) if row.imported_by and admin else "")
+        + ("" if size else (t("data_page.history.undone", at=when(row.undone_at)) if undone else "")),
+    ]
+    if size:
+        parts.append(size + (t("data_page.history.undone", at=when(row.undone_at)) if undone else ""))
+    return " · ".join(parts)
+
+
 def history_section(path: str, actor: Actor, batches: pd.DataFrame) -> None:
     st.subheader(t("data_page.history.header"))
     if batches.empty:
         st.caption(t("data_page.history.empty"))
         return
     admin = actor.may(Action.UNDO)
-    pending = st.session_state.get(UNDO_KEY) if admin else None
+    pending = st.session_state.get(UNDO_KEY) if actor.may(Action.EDIT) else None
     for row in batches.head(HISTORY_SHOWN).itertuples(index=False):
         text, action = st.columns([5, 1], vertical_alignment="center")
         undone = row.undone_at is not None and row.undone_at == row.undone_at
-        parts = [
-            t("data_page.history.batch", batch=row.batch_id),
-            _name(row.file_name) + (t("data_page.history.sheet", sheet=_name(row.sheet)) if row.sheet else ""),
-            t("data_page.history.at", at=when(row.imported_at))
-            + (t("data_page.history.by", user=_name(row.imported_by)) if row.imported_by and admin else ""),
-            t("data_page.history.rows", written=i18n.number(row.rows_written), read=i18n.number(row.rows_read))
-            + (t("data_page.history.undone", at=when(row.undone_at)) if undone else ""),
-        ]
-        text.markdown(" · ".join(parts))
+        text.markdown(history_line(row, admin))
         if (
-            admin
+            may_undo(actor, row.kind)
             and not undone
             and action.button(t("data_page.history.undo"), key=f"data_undo_{row.batch_id}", icon=":material/undo:")
         ):
@@ -326,19 +354,26 @@ def history_section(path: str, actor: Actor, batches: pd.DataFrame) -> None:
     if pending is None:
         return
     target = batches[batches["batch_id"] == pending]
-    if target.empty:
+    if target.empty or not may_undo(actor, str(target["kind"].iloc[0])):
         st.session_state.pop(UNDO_KEY, None)
         return
-    written = int(target["rows_written"].iloc[0])
-    st.warning(
-        t(
+    kind = str(target["kind"].iloc[0])
+    if kind == "import":
+        written = int(target["rows_written"].iloc[0])
+        question = t(
             "data_page.undo.ask",
             batch=pending,
             file=_name(target["file_name"].iloc[0]),
             exchanges=i18n.number(written),
-        ),
-        icon=":material/undo:",
-    )
+        )
+    else:
+        question = t(
+            "data_page.undo.ask_change",
+            batch=pending,
+            kind=t(f"core.batch_kind.{kind}"),
+            summary=markdown_literal(capped(changes.describe(target["summary"].iloc[0]), 400)),
+        )
+    st.warning(question, icon=":material/undo:")
     yes, no = st.columns(2)
     if yes.button(t("data_page.undo.yes", batch=pending), key="data_undo_confirm", type="primary"):
         st.session_state.pop(UNDO_KEY, None)
@@ -347,15 +382,21 @@ def history_section(path: str, actor: Actor, batches: pd.DataFrame) -> None:
         except DomainError as error:
             flash("error", t("data_page.undo.failed", batch=pending, error=markdown_literal(error)))
         else:
-            flash(
-                "success",
-                t(
+            if done.kind == "import":
+                message = t(
                     "data_page.undo.done",
                     batch=done.batch_id,
                     exchanges=i18n.number(done.exchanges_removed),
                     parties=i18n.number(done.parties_removed),
-                ),
-            )
+                )
+            else:
+                message = t(
+                    "data_page.undo.done_change",
+                    batch=done.batch_id,
+                    summary=markdown_literal(capped(changes.describe(done.summary), 400)),
+                    rows=i18n.number(done.rows_restored),
+                )
+            flash("success", message)
         st.rerun()
     if no.button(t("data_page.undo.cancel"), key="data_undo_cancel"):
         st.session_state.pop(UNDO_KEY, None)

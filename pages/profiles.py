@@ -1,5 +1,6 @@
 """Profiles: one country or one party. Its totals, its timeline of exchanges, its forms,
-levels and statuses, its parties (for a country) and the table of its exchanges. The
+levels and statuses, its parties (for a country), its names over time (a party recorded under
+former names, ``analytics.parties.party_names``) and the table of its exchanges. The
 profile keeps the sidebar's years and other filters; its geography replaces theirs."""
 
 import datetime as dt
@@ -9,6 +10,7 @@ import streamlit as st
 
 from analytics import charts
 from analytics.i18n import date, month, number, region_name, t
+from analytics.parties import find_party, party_names
 from analytics.profiles import Profile, ProfileError, profile_filters
 from analytics.untrusted import capped, markdown_literal, shown, url_value_problem
 from pages import cache, chart_display, downloads, filter_state, furniture
@@ -159,6 +161,28 @@ if profile.kind == "country":
     with right:
         chart_display.show_chart("top-parties", scope, key="profile_parties", top=10)
         st.caption(t("page.profiles.click_party"))
+
+if profile.kind == "party":
+    # Its former names and the names of parties merged into it, when it has any.
+    found = find_party(cache.reader().connection().cursor(), str(profile.party), profile.iso3 or None)
+    names = party_names(cache.reader().connection().cursor(), found) if found is not None else None
+    if names is not None and len(names) > 1:
+        st.subheader(t("page.profiles.names.header"))
+        st.caption(t("page.profiles.names.intro"))
+        st.dataframe(
+            names.assign(kind=names["kind"].map(lambda kind: t(f"page.parties.names.kind.{kind}"))).drop(
+                columns=["recorded_at"]
+            ),
+            hide_index=True,
+            key="profile_names",
+            column_config={
+                "name": st.column_config.TextColumn(t("page.parties.names.column.name"), width="medium"),
+                "kind": st.column_config.TextColumn(t("page.parties.names.column.kind")),
+                "first_date": st.column_config.DateColumn(t("page.parties.names.column.first"), format="YYYY-MM-DD"),
+                "last_date": st.column_config.DateColumn(t("page.parties.names.column.last"), format="YYYY-MM-DD"),
+                "batch_id": st.column_config.NumberColumn(t("page.parties.names.column.batch"), format="%d"),
+            },
+        )
 
 st.subheader(t("page.profiles.rows"))
 LIMIT = 500

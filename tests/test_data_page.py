@@ -316,7 +316,7 @@ def test_the_data_page_in_chinese_shows_no_english_label_or_name(monkeypatch, ma
     app = chinese_page(monkeypatch, make_ledger(LEDGER_ROWS))
     shown = screen_words(app)
     assert [title.value for title in app.title] == ["台账数据"]
-    assert [header.value for header in app.subheader][:3] == ["导入文件", "导入记录", "模板、导出与备份"]
+    assert [header.value for header in app.subheader][:3] == ["导入文件", "导入与修改记录", "模板、导出与备份"]
     assert any("共 2 条交往记录，涉及 2 个国家的 2 个政党，1999—2005 年" in text for text in shown)
     found = sorted({name for name in english_names() for text in shown if re.search(rf"\b{re.escape(name)}\b", text)})
     assert found == []
