@@ -94,6 +94,16 @@ def get_party(con: duckdb.DuckDBPyConnection, party_id: object) -> dict[str, obj
     return row
 
 
+def party_id_named(con: duckdb.DuckDBPyConnection, name: str, country_iso3: str | None) -> int | None:
+    """The id of the party with exactly this name in this country (None: an international
+    organisation), as the ledger names it (a profile's party); None when there is none."""
+    found = con.execute(
+        "SELECT party_id FROM parties WHERE name = ? AND coalesce(country_iso3, '') = coalesce(?, '')",
+        [name, country_iso3],
+    ).fetchall()
+    return int(found[0][0]) if found else None
+
+
 def _party_id(value: object) -> int:
     try:
         number = int(str(value).strip())

@@ -188,3 +188,38 @@ def screen_table(data: pd.DataFrame) -> pd.DataFrame:
         elif isinstance(column, str) and dimensions.BY_NAME.get(column) is not None:
             names[column] = dimensions.label(column)
     return shown.rename(columns=names)
+
+
+# The columns of a party's names over time (``analytics.parties.party_names``) and their headers.
+PARTY_NAMES_HEADERS = {
+    "name": "page.parties.names.column.name",
+    "kind": "page.parties.names.column.kind",
+    "first_date": "page.parties.names.column.first",
+    "last_date": "page.parties.names.column.last",
+    "recorded_at": "page.parties.names.column.recorded",
+    "batch_id": "page.parties.names.column.batch",
+}
+
+
+def party_names_table(frame: pd.DataFrame, *, key: str) -> None:
+    """A party's names over time (the Parties page, a party's profile): the kind of each name in
+    the language; the current name's change time and batch are empty cells."""
+    shown = frame.assign(
+        kind=frame["kind"].map(lambda kind: t(f"page.parties.names.kind.{kind}")),
+        recorded_at=[f"{at:%Y-%m-%d %H:%M}" if pd.notna(at) else "" for at in frame["recorded_at"]],
+        batch_id=[str(int(batch)) if pd.notna(batch) else "" for batch in frame["batch_id"]],
+    )[list(PARTY_NAMES_HEADERS)]
+    column = st.column_config
+    st.dataframe(
+        shown,
+        hide_index=True,
+        key=key,
+        column_config={
+            "name": column.TextColumn(t(PARTY_NAMES_HEADERS["name"]), width="medium"),
+            "kind": column.TextColumn(t(PARTY_NAMES_HEADERS["kind"])),
+            "first_date": column.DateColumn(t(PARTY_NAMES_HEADERS["first_date"]), format="YYYY-MM-DD"),
+            "last_date": column.DateColumn(t(PARTY_NAMES_HEADERS["last_date"]), format="YYYY-MM-DD"),
+            "recorded_at": column.TextColumn(t(PARTY_NAMES_HEADERS["recorded_at"])),
+            "batch_id": column.TextColumn(t(PARTY_NAMES_HEADERS["batch_id"])),
+        },
+    )

@@ -41,14 +41,6 @@ LIST_HEADERS = {
     "first_date": "page.parties.column.first",
     "last_date": "page.parties.column.last",
 }
-NAMES_HEADERS = {
-    "name": "page.parties.names.column.name",
-    "kind": "page.parties.names.column.kind",
-    "first_date": "page.parties.names.column.first",
-    "last_date": "page.parties.names.column.last",
-    "recorded_at": "page.parties.names.column.recorded",
-    "batch_id": "page.parties.names.column.batch",
-}
 
 
 def flash(kind: str, message: str) -> None:
@@ -71,26 +63,11 @@ def country(iso3: object) -> str:
 
 def screen_list(frame: pd.DataFrame) -> pd.DataFrame:
     """The party list for reading: country and family named in the language, the columns in order."""
-    return frame.assign(country=frame["country_iso3"].map(country), family=frame["family"].map(vocabulary_label))[
-        list(LIST_HEADERS)
-    ]
-
-
-def screen_names(frame: pd.DataFrame) -> pd.DataFrame:
-    """A party's names over time for reading: the kind of each name in the language."""
-    return frame.assign(kind=frame["kind"].map(lambda kind: t(f"page.parties.names.kind.{kind}")))[list(NAMES_HEADERS)]
-
-
-def names_config() -> dict:
-    column = st.column_config
-    return {
-        "name": column.TextColumn(t(NAMES_HEADERS["name"]), width="medium"),
-        "kind": column.TextColumn(t(NAMES_HEADERS["kind"])),
-        "first_date": column.DateColumn(t(NAMES_HEADERS["first_date"]), format="YYYY-MM-DD"),
-        "last_date": column.DateColumn(t(NAMES_HEADERS["last_date"]), format="YYYY-MM-DD"),
-        "recorded_at": column.DatetimeColumn(t(NAMES_HEADERS["recorded_at"]), format="YYYY-MM-DD HH:mm"),
-        "batch_id": column.NumberColumn(t(NAMES_HEADERS["batch_id"]), format="%d"),
-    }
+    return frame.assign(
+        country=frame["country_iso3"].map(country),
+        family=frame["family"].map(vocabulary_label),
+        name_zh=frame["name_zh"].fillna(""),  # an empty cell, not "None"
+    )[list(LIST_HEADERS)]
 
 
 def change(write, *args: object) -> None:
@@ -147,7 +124,7 @@ def party_label(row) -> str:
 def names_section(party_id: int) -> None:
     st.subheader(t("page.parties.names.header"))
     frame = parties.party_names(con, party_id)
-    st.dataframe(screen_names(frame), hide_index=True, key="parties_names", column_config=names_config())
+    furniture.party_names_table(frame, key="parties_names")
     if len(frame) == 1:
         st.caption(t("page.parties.names.none"))
 

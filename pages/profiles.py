@@ -10,7 +10,7 @@ import streamlit as st
 
 from analytics import charts
 from analytics.i18n import date, month, number, region_name, t
-from analytics.parties import find_party, party_names
+from analytics.parties import party_id_named, party_names
 from analytics.profiles import Profile, ProfileError, profile_filters
 from analytics.untrusted import capped, markdown_literal, shown, url_value_problem
 from pages import cache, chart_display, downloads, filter_state, furniture
@@ -164,25 +164,12 @@ if profile.kind == "country":
 
 if profile.kind == "party":
     # Its former names and the names of parties merged into it, when it has any.
-    found = find_party(cache.reader().connection().cursor(), str(profile.party), profile.iso3 or None)
+    found = party_id_named(cache.reader().connection().cursor(), str(profile.party), profile.iso3 or None)
     names = party_names(cache.reader().connection().cursor(), found) if found is not None else None
     if names is not None and len(names) > 1:
         st.subheader(t("page.profiles.names.header"))
         st.caption(t("page.profiles.names.intro"))
-        st.dataframe(
-            names.assign(kind=names["kind"].map(lambda kind: t(f"page.parties.names.kind.{kind}"))).drop(
-                columns=["recorded_at"]
-            ),
-            hide_index=True,
-            key="profile_names",
-            column_config={
-                "name": st.column_config.TextColumn(t("page.parties.names.column.name"), width="medium"),
-                "kind": st.column_config.TextColumn(t("page.parties.names.column.kind")),
-                "first_date": st.column_config.DateColumn(t("page.parties.names.column.first"), format="YYYY-MM-DD"),
-                "last_date": st.column_config.DateColumn(t("page.parties.names.column.last"), format="YYYY-MM-DD"),
-                "batch_id": st.column_config.NumberColumn(t("page.parties.names.column.batch"), format="%d"),
-            },
-        )
+        furniture.party_names_table(names, key="profile_names")
 
 st.subheader(t("page.profiles.rows"))
 LIMIT = 500
