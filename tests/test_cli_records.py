@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from analytics import access, cli, records
+from analytics.commands import record_commands
 from analytics.ledger import connect_read_only, get_meta
 from tests.ledgers import fingerprint
 
@@ -78,6 +79,11 @@ def history_row(capsys, ledger, batch: int) -> list[str]:
 
 
 # -- record ---------------------------------------------------------------------------------
+
+
+def test_every_record_field_has_one_option():
+    fields = [field for _, field, _ in record_commands.RECORD_OPTIONS]
+    assert sorted(fields) == sorted(records.FIELDS) and len(set(fields)) == len(fields)
 
 
 def test_record_add_names_the_exchange_and_batch_and_undo_takes_it_back(capsys, monkeypatch, ledger):
@@ -179,9 +185,12 @@ def test_undo_of_a_change_is_refused_while_a_later_change_set_the_same_field(cap
     run(capsys, ledger, "record", "edit", "1", "--level", "leader")
     run(capsys, ledger, "record", "edit", "1", "--level", "working")
     held = state(ledger)
-    code, out, err = run(capsys, ledger, "undo", "1")
-    assert (code, out) == (2, "")
-    assert err.startswith("error: ") and err.count("\n") == 1 and "2" in err
+    assert run(capsys, ledger, "undo", "1") == (
+        2,
+        "",
+        "error: Batch 1 cannot be undone: batch 2 (record corrected) changed exchange 1 since; undo batch 2 first. "
+        "Nothing was changed.\n",
+    )
     assert state(ledger) == held
     assert run(capsys, ledger, "undo", "2")[0] == 0
     assert run(capsys, ledger, "undo", "1")[0] == 0
