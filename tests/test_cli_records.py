@@ -427,3 +427,14 @@ def test_the_record_commands_speak_ledger_lang(capsys, monkeypatch, ledger):
     assert run(capsys, ledger, "undo", "1")[1] == (
         "已撤销第 1 批（新增记录：已新增交往 6（2024-05-02，Fine Gael，IRL））：已恢复 2 行。\n"
     )
+
+
+@pytest.mark.parametrize("command", ["record", "party"])
+def test_db_before_the_verb_is_refused_not_replaced_by_the_default(capsys, monkeypatch, ledger, tmp_path, command):
+    """``record --db X delete 5`` must never act on $LEDGER_DB: --db belongs after the verb."""
+    monkeypatch.setenv("LEDGER_DB", str(tmp_path / "other.duckdb"))
+    with pytest.raises(SystemExit) as exited:
+        cli.main([command, "--db", str(ledger), "list"])
+    assert exited.value.code == 2
+    assert "invalid choice" in capsys.readouterr().err
+    assert not (tmp_path / "other.duckdb").exists()

@@ -22,9 +22,10 @@ from analytics.ledger import connect_read_only
 
 
 def register(subparsers, common: argparse.ArgumentParser) -> None:
+    # --db goes after the verb only: on both levels, the verb's default would silently replace
+    # a --db given before it (argparse copies the verb's namespace over the command's).
     party = subparsers.add_parser(
         "party",
-        parents=[common],
         help="list, rename, merge and reclassify parties",
         description="The parties of the ledger and the changes a party takes. Each change is one batch: "
         "see it with 'history', take it back with 'undo BATCH_ID'.",

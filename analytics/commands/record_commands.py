@@ -43,9 +43,10 @@ RECORD_OPTIONS: tuple[tuple[str, str, str], ...] = (
 
 
 def register(subparsers, common: argparse.ArgumentParser) -> None:
+    # --db goes after the verb only: on both levels, the verb's default would silently replace
+    # a --db given before it (argparse copies the verb's namespace over the command's).
     record = subparsers.add_parser(
         "record",
-        parents=[common],
         help="add, list, correct and delete exchanges by hand",
         description="Exchanges kept by hand, checked as an import checks a row (docs/ledger-format.md). "
         "Each change is one batch: see it with 'history', take it back with 'undo BATCH_ID'.",
