@@ -430,11 +430,11 @@ def test_the_record_commands_speak_ledger_lang(capsys, monkeypatch, ledger):
 
 
 @pytest.mark.parametrize("command", ["record", "party"])
-def test_db_before_the_verb_is_refused_not_replaced_by_the_default(capsys, monkeypatch, ledger, tmp_path, command):
-    """``record --db X delete 5`` must never act on $LEDGER_DB: --db belongs after the verb."""
+def test_db_before_the_verb_is_kept(capsys, monkeypatch, ledger, tmp_path, command):
+    """``record --db X delete 5`` acts on X, never on $LEDGER_DB (a verb's default must not replace it)."""
     monkeypatch.setenv("LEDGER_DB", str(tmp_path / "other.duckdb"))
-    with pytest.raises(SystemExit) as exited:
-        cli.main([command, "--db", str(ledger), "list"])
-    assert exited.value.code == 2
-    assert "invalid choice" in capsys.readouterr().err
-    assert not (tmp_path / "other.duckdb").exists()
+    assert cli.main([command, "--db", str(ledger), "list", "--format", "csv"]) == 0
+    captured = capsys.readouterr()
+    assert captured.err == "" and len(captured.out.splitlines()) == 6
+    assert cli.main([command, "--db", str(tmp_path / "missing.duckdb"), "list", "--db", str(ledger)]) == 0
+    assert not (tmp_path / "other.duckdb").exists() and not (tmp_path / "missing.duckdb").exists()

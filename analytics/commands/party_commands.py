@@ -15,22 +15,22 @@ import argparse
 from analytics import cli, parties
 from analytics.commands.filter_args import _country
 from analytics.commands.ledger_args import ready_ledger
-from analytics.commands.record_commands import FORMATS, demo_note, write_frame
+from analytics.commands.record_commands import FORMATS, demo_note, verb_common, write_frame
 from analytics.filters import Filters
 from analytics.i18n import t
 from analytics.ledger import connect_read_only
 
 
 def register(subparsers, common: argparse.ArgumentParser) -> None:
-    # --db goes after the verb only: on both levels, the verb's default would silently replace
-    # a --db given before it (argparse copies the verb's namespace over the command's).
     party = subparsers.add_parser(
         "party",
+        parents=[common],
         help="list, rename, merge and reclassify parties",
         description="The parties of the ledger and the changes a party takes. Each change is one batch: "
         "see it with 'history', take it back with 'undo BATCH_ID'.",
     )
     verbs = party.add_subparsers(dest="verb", metavar="VERB", required=True)
+    common = verb_common(common)
 
     listing = verbs.add_parser(
         "list",

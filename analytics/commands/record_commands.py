@@ -43,15 +43,15 @@ RECORD_OPTIONS: tuple[tuple[str, str, str], ...] = (
 
 
 def register(subparsers, common: argparse.ArgumentParser) -> None:
-    # --db goes after the verb only: on both levels, the verb's default would silently replace
-    # a --db given before it (argparse copies the verb's namespace over the command's).
     record = subparsers.add_parser(
         "record",
+        parents=[common],
         help="add, list, correct and delete exchanges by hand",
         description="Exchanges kept by hand, checked as an import checks a row (docs/ledger-format.md). "
         "Each change is one batch: see it with 'history', take it back with 'undo BATCH_ID'.",
     )
     verbs = record.add_subparsers(dest="verb", metavar="VERB", required=True)
+    common = verb_common(common)
 
     add = verbs.add_parser(
         "add",
@@ -94,6 +94,22 @@ def register(subparsers, common: argparse.ArgumentParser) -> None:
     )
     delete.add_argument("exchange_id", metavar="EXCHANGE_ID", help="exchange number (see: record list)")
     delete.set_defaults(handler=run_record_delete)
+
+
+def verb_common(common: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """The shared options (``--db``) for the verbs of a command that takes them too: without a
+    default, so that ``record --db X list`` keeps X (argparse copies a verb's parsed values, its
+    defaults included, over the command's)."""
+    parent = argparse.ArgumentParser(add_help=False)
+    for action in common._actions:
+        parent.add_argument(
+            *action.option_strings,
+            dest=action.dest,
+            metavar=action.metavar,
+            help=action.help,
+            default=argparse.SUPPRESS,
+        )
+    return parent
 
 
 def _add_record_options(parser: argparse.ArgumentParser) -> None:
