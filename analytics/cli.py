@@ -24,6 +24,8 @@ COMMAND_MODULES = (
     "analytics.commands.metric_commands",
     "analytics.commands.export_commands",
     "analytics.commands.import_commands",
+    "analytics.commands.record_commands",
+    "analytics.commands.party_commands",
     "analytics.commands.access_commands",
     "analytics.commands.serve_commands",
 )

@@ -318,18 +318,20 @@ def test_history_and_undo(capsys, ledger, good_file, mixed_file, monkeypatch):
     assert code == 0
     assert lines[0].split() == [
         "batch",
-        "imported",
-        "at",
+        "time",
         "(UTC)",
         "by",
         "read",
         "written",
         "rejected",
         "undone",
+        "kind",
         "file",
+        "or",
+        "change",
     ]
-    assert lines[1].split()[0] == "2" and lines[1].split()[3:] == ["analyst", "3", "2", "1", "mixed.csv"]
-    assert lines[2].split()[0] == "1" and lines[2].split()[3:] == ["analyst", "2", "2", "0", "mine.csv"]
+    assert lines[1].split()[0] == "2" and lines[1].split()[3:] == ["analyst", "3", "2", "1", "import", "mixed.csv"]
+    assert lines[2].split()[0] == "1" and lines[2].split()[3:] == ["analyst", "2", "2", "0", "import", "mine.csv"]
     assert run(capsys, "undo", "2", "--db", ledger) == (
         0,
         "Undid batch 2 (mixed.csv): removed 2 exchanges and 1 party.\n",
@@ -337,8 +339,8 @@ def test_history_and_undo(capsys, ledger, good_file, mixed_file, monkeypatch):
     )
     assert count(ledger) == 2
     history = run(capsys, "history", "--db", ledger)[1].splitlines()
-    assert re.search(r" 1  \d{4}-\d\d-\d\d \d\d:\d\d  mixed\.csv$", history[1])
-    assert history[2].endswith(" 0                    mine.csv")
+    assert re.search(r" 1  \d{4}-\d\d-\d\d \d\d:\d\d  import  mixed\.csv$", history[1])
+    assert history[2].endswith(" 0                    import  mine.csv")
     code, out, err = run(capsys, "undo", "2", "--db", ledger)
     assert (code, out) == (2, "")
     assert err.startswith("error: Batch 2 (mixed.csv) was already undone on ")

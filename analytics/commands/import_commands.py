@@ -1,6 +1,7 @@
 """``import``, ``history``, ``undo``, ``backup``, ``restore``, ``template`` and ``export-ledger``:
-bring a real ledger in, see and undo import batches, back the ledger up to Parquet and restore it,
-and write the whole ledger back out in the import format.
+bring a real ledger in, see and undo its batches (imports, and the changes made by hand with the
+``record`` and ``party`` commands), back the ledger up to Parquet and restore it, and write the
+whole ledger back out in the import format.
 
 Thin handlers over ``analytics.importer`` and ``analytics.backup``. Problems go to standard error,
 one per line; ``import`` exits 0 only when every row of the file was written (or, with
@@ -16,6 +17,7 @@ from pathlib import Path
 
 from analytics import access, cli
 from analytics.backup import backup_ledger, restore_ledger
+from analytics.changes import describe
 from analytics.commands.ledger_args import ready_ledger
 from analytics.i18n import number, plural, t
 from analytics.importer import (
@@ -62,17 +64,19 @@ def register(subparsers, common: argparse.ArgumentParser) -> None:
     history = subparsers.add_parser(
         "history",
         parents=[common],
-        help="list the import batches",
-        description="Every import batch, newest first: time, user, file, rows read, written and rejected, undone or not.",
+        help="list the batches: imports and changes made by hand",
+        description="Every batch, newest first: time, user, rows read, written and rejected, undone or not, "
+        "kind (import, record added, party renamed, ...), and the file of an import or what a change did.",
     )
     history.set_defaults(handler=run_history)
 
     undo = subparsers.add_parser(
         "undo",
         parents=[common],
-        help="remove the rows of one import batch",
-        description="Remove exactly the exchanges of one batch (and the parties it created that have no exchange "
-        "left). The batch stays in the history, marked as undone.",
+        help="undo one batch: an import or a change made by hand",
+        description="An import: remove exactly its exchanges (and the parties it created that have no exchange "
+        "left). A change made by hand (record, party): set every row it touched back as it was. Refused while "
+        "a later batch that is not undone changed the same rows. The batch stays in the history, marked as undone.",
     )
     undo.add_argument("batch_id", type=int, metavar="BATCH_ID", help="batch number (see: history)")
     undo.set_defaults(handler=run_undo)
@@ -202,21 +206,35 @@ def run_history(args) -> int:
         print(t("cli.history.none"))
         return 0
     heads = {
-        key: t(f"cli.history.{key}") for key in ("batch", "imported_at", "by", "read", "written", "rejected", "undone")
+        key: t(f"cli.history.{key}")
+        for key in ("batch", "imported_at", "by", "read", "written", "rejected", "undone", "kind")
     }
+    kinds = {kind: t(f"core.batch_kind.{kind}") for kind in batches["kind"].unique()}
+    kind_width = max(cli.width(label) for label in [heads["kind"], *kinds.values()])
     print(
-        f"{cli.pad(heads['batch'], 5, right=True)}  {cli.pad(heads['imported_at'], 17)}  {cli.pad(heads['by'], 12)} "
+        f"{cli.pad(heads['batch'], 5, right=True)}  {cli.pad(heads['imported_at'], 16)}  {cli.pad(heads['by'], 12)} "
         f"{cli.pad(heads['read'], 9, right=True)} {cli.pad(heads['written'], 9, right=True)} "
-        f"{cli.pad(heads['rejected'], 9, right=True)}  {cli.pad(heads['undone'], 16)}  {t('cli.history.file')}"
+        f"{cli.pad(heads['rejected'], 9, right=True)}  {cli.pad(heads['undone'], 16)}  "
+        f"{cli.pad(heads['kind'], kind_width)}  {t('cli.history.file')}"
     )
     for row in batches.itertuples(index=False):
         undone = f"{row.undone_at:%Y-%m-%d %H:%M}" if row.undone_at is not None and not _isnull(row.undone_at) else ""
-        sheet = f" [{row.sheet}]" if row.sheet else ""
+        if row.kind == "import":
+            sheet = f" [{row.sheet}]" if row.sheet else ""
+            what = f"{row.file_name}{sheet}"
+        else:
+            what = describe(row.summary)
         print(
-            f"{row.batch_id:>5}  {row.imported_at:%Y-%m-%d %H:%M}  {str(row.imported_by or ''):<12} {row.rows_read:>9,} "
-            f"{row.rows_written:>9,} {row.rows_rejected:>9,}  {undone:<16}  {row.file_name}{sheet}"
+            f"{row.batch_id:>5}  {row.imported_at:%Y-%m-%d %H:%M}  {cli.pad(_shown(row.imported_by or ''), 12)} "
+            f"{row.rows_read:>9,} {row.rows_written:>9,} {row.rows_rejected:>9,}  {undone:<16}  "
+            f"{cli.pad(kinds[row.kind], kind_width)}  {_shown(what)}"
         )
     return 0
+
+
+def _shown(value: object) -> str:
+    """Ledger text (a file name, a party name in a summary) safe on a terminal: control characters as '?'."""
+    return "".join(c if c.isprintable() else "?" for c in str(value))
 
 
 def _isnull(value) -> bool:
@@ -229,6 +247,17 @@ def _isnull(value) -> bool:
 def run_undo(args) -> int:
     path = ready_ledger(args)
     done = undo_batch(path, args.batch_id)
+    if done.kind != "import":
+        print(
+            t(
+                "cli.undo.change_done",
+                batch=done.batch_id,
+                kind=t(f"core.batch_kind.{done.kind}"),
+                summary=_shown(describe(done.summary)),
+                rows=plural("cli.count.row", done.rows_restored),
+            )
+        )
+        return 0
     print(
         t(
             "cli.undo.done",
