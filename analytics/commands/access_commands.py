@@ -29,27 +29,28 @@ def register(subparsers, common: argparse.ArgumentParser) -> None:
     verbs = user.add_subparsers(dest="verb", metavar="VERB", required=True)
     roles = [role.word for role in access.Role]
 
-    add = verbs.add_parser("add", parents=[common], help="add a user with a role and a password")
+    verb_common = ledger_args.verb_common(common)
+    add = verbs.add_parser("add", parents=[verb_common], help="add a user with a role and a password")
     add.add_argument("name")
     add.add_argument("--role", required=True, choices=roles)
     add.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
     add.set_defaults(handler=run_user_add)
 
-    passwd = verbs.add_parser("passwd", parents=[common], help="give a user a new password (ends their sessions)")
+    passwd = verbs.add_parser("passwd", parents=[verb_common], help="give a user a new password (ends their sessions)")
     passwd.add_argument("name")
     passwd.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
     passwd.set_defaults(handler=run_user_passwd)
 
-    role = verbs.add_parser("role", parents=[common], help="change a user's role")
+    role = verbs.add_parser("role", parents=[verb_common], help="change a user's role")
     role.add_argument("name")
     role.add_argument("role", choices=roles)
     role.set_defaults(handler=run_user_role)
 
-    remove = verbs.add_parser("remove", parents=[common], help="remove a user (their audit entries stay)")
+    remove = verbs.add_parser("remove", parents=[verb_common], help="remove a user (their audit entries stay)")
     remove.add_argument("name")
     remove.set_defaults(handler=run_user_remove)
 
-    listing = verbs.add_parser("list", parents=[common], help="the users: name, role, created (never hashes)")
+    listing = verbs.add_parser("list", parents=[verb_common], help="the users: name, role, created (never hashes)")
     listing.set_defaults(handler=run_user_list)
 
     audit = subparsers.add_parser(

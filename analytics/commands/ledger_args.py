@@ -36,3 +36,19 @@ def add_lang_argument(
         metavar="{" + ",".join(i18n.LANGUAGES) + "}",
         help=f"language of {what}",
     )
+
+
+def verb_common(common: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """The shared options (``--db``) for the verbs of a command that takes them too: without a
+    default, so that ``record --db X list`` keeps X (argparse copies a verb's parsed values, its
+    defaults included, over the command's)."""
+    parent = argparse.ArgumentParser(add_help=False)
+    for action in common._actions:
+        parent.add_argument(
+            *action.option_strings,
+            dest=action.dest,
+            metavar=action.metavar,
+            help=action.help,
+            default=argparse.SUPPRESS,
+        )
+    return parent

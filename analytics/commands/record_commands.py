@@ -51,7 +51,7 @@ def register(subparsers, common: argparse.ArgumentParser) -> None:
         "Each change is one batch: see it with 'history', take it back with 'undo BATCH_ID'.",
     )
     verbs = record.add_subparsers(dest="verb", metavar="VERB", required=True)
-    common = verb_common(common)
+    common = ledger_args.verb_common(common)
 
     add = verbs.add_parser(
         "add",
@@ -94,22 +94,6 @@ def register(subparsers, common: argparse.ArgumentParser) -> None:
     )
     delete.add_argument("exchange_id", metavar="EXCHANGE_ID", help="exchange number (see: record list)")
     delete.set_defaults(handler=run_record_delete)
-
-
-def verb_common(common: argparse.ArgumentParser) -> argparse.ArgumentParser:
-    """The shared options (``--db``) for the verbs of a command that takes them too: without a
-    default, so that ``record --db X list`` keeps X (argparse copies a verb's parsed values, its
-    defaults included, over the command's)."""
-    parent = argparse.ArgumentParser(add_help=False)
-    for action in common._actions:
-        parent.add_argument(
-            *action.option_strings,
-            dest=action.dest,
-            metavar=action.metavar,
-            help=action.help,
-            default=argparse.SUPPRESS,
-        )
-    return parent
 
 
 def _add_record_options(parser: argparse.ArgumentParser) -> None:
