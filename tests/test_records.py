@@ -273,9 +273,9 @@ def test_add_record_of_a_new_party_creates_it_and_undo_removes_it(base):
     values = {**NEW, "party": "Fianna Fáil", "party_zh": "共和党", "date": "2023-03-03"}
     result = records.add_record(base, values)
     assert result.party_ids == (7,)
-    assert read(base, "SELECT party_id, name, name_zh, country_iso3, family, batch_id FROM parties WHERE party_id = 7") == [
-        (7, "Fianna Fáil", "共和党", "IRL", "conservative", 1)
-    ]
+    assert read(
+        base, "SELECT party_id, name, name_zh, country_iso3, family, batch_id FROM parties WHERE party_id = 7"
+    ) == [(7, "Fianna Fáil", "共和党", "IRL", "conservative", 1)]
     assert [(seq, word, key) for seq, word, key, *_ in logged(base, 1)] == [(1, "party", "7"), (2, "exchange", "9")]
     importer.undo_batch(base, 1)
     assert content(base) == before
@@ -323,7 +323,9 @@ def test_add_event(base):
 def test_add_event_keeps_a_given_event_id_and_refuses_a_party_twice(base):
     shared = {"date": "2023-10-10", "form": "multilateral_meeting", "direction": "third_country", "event_id": "D17"}
     one = {"party": "Fine Gael", "country": "IRL", "party_family": "conservative", "party_status": "ruling"}
-    result = records.add_event(base, shared, [one, {**one, "party": "Labour Party", "party_family": "social_democratic"}])
+    result = records.add_event(
+        base, shared, [one, {**one, "party": "Labour Party", "party_family": "social_democratic"}]
+    )
     assert read(base, "SELECT DISTINCT event_id FROM exchanges WHERE batch_id = ?", [result.batch_id]) == [("D17",)]
     before = state(base)
     with pytest.raises(records.RecordError, match=r"given twice in this event \(parties 1 and 2\)"):
@@ -559,9 +561,7 @@ def test_ids_are_never_reused_after_a_delete_on_a_ledger_written_before_schema_4
 def test_bulk_edit(base, column, value, ids, changed, stored):
     before = content(base)
     result = records.bulk_edit(base, ids, column, value, actor=ANALYST)
-    assert result.message() == (
-        f"Set {column} to {value} on {changed} of {len(ids)} selected exchanges, as batch 1."
-    )
+    assert result.message() == (f"Set {column} to {value} on {changed} of {len(ids)} selected exchanges, as batch 1.")
     assert read(base, f"SELECT DISTINCT {column} FROM exchanges WHERE exchange_id IN (SELECT unnest(?))", [ids]) == [
         (stored,)
     ]
@@ -592,7 +592,9 @@ def test_bulk_edit_that_would_make_two_exchanges_one_is_refused(make_ledger):
     before = state(path)
     with pytest.raises(records.RecordError) as caught:
         records.bulk_edit(path, [2], "event_id", "M1")
-    assert "2" in str(caught.value) and "1" in str(caught.value)
+    assert str(caught.value) == (
+        "Not saved: exchanges 2 and 1 would then be the same exchange (same party, date, form, direction and event id)."
+    )
     assert state(path) == before
 
 
