@@ -14,12 +14,12 @@ from analytics import access, changes, importer, ledger, parties, records
 from analytics.access import Actor, Role
 from tests.test_records import (
     ANALYST,
-    BASE,
     IMPORT_CSV,
     NEW,
     VIEWER,
     batch,
     content,
+    copy_base,
     imported,
     last_audit,
     read,
@@ -30,8 +30,8 @@ ADMIN = Actor("root", Role.ADMIN, "web")
 
 
 @pytest.fixture
-def base(make_ledger):
-    return make_ledger(BASE)
+def base(tmp_path):
+    return copy_base(tmp_path)
 
 
 @pytest.mark.parametrize(

@@ -18,6 +18,7 @@ from tests.test_records import (
     VIEWER,
     batch,
     content,
+    copy_base,
     count,
     imported,
     last_audit,
@@ -31,8 +32,8 @@ D = dt.date
 
 
 @pytest.fixture
-def base(make_ledger):
-    return make_ledger(BASE)
+def base(tmp_path):
+    return copy_base(tmp_path)
 
 
 def _con(path):
@@ -220,8 +221,8 @@ def test_rename_then_import_the_old_name_lands_on_the_same_party(base, tmp_path)
         (2, "Fine Gael", "Party 1 is already named 'Fine Gael' in that country"),
         (1, "labour  PARTY", "Party 2 is already named 'Labour Party' in that country"),
         (1, "Labour\u00a0Party", "Party 2 is already named 'Labour Party' in that country"),
-        (2, "Labour Party", "Labour Party"),  # its own name
-        (2, "   ", ""),
+        (2, "Labour Party", "Party 2 is already named 'Labour Party'; nothing was changed"),
+        (2, "   ", "A party's name cannot be empty"),
         (99, "Anything", "There is no party 99 in the ledger"),
         (2, "Labour\x07Party", "control characters"),
         (2, "Labour\tParty", "control characters"),

@@ -19,13 +19,18 @@ By family: conservative 3, social_democratic 2, socialist 1, national_democratic
 
 from __future__ import annotations
 
+import functools
 import json
+import shutil
+import tempfile
+from pathlib import Path
 
 import pytest
 
 from analytics import access, changes, importer, ledger, metrics, records
 from analytics.access import Actor, Role
 from analytics.filters import Filters
+from tests.ledgers import build_ledger
 
 BASE = [
     {"date": "2019-05-02", "party": "Fine Gael", "country": "IRL", "family": "conservative"},
@@ -105,29 +110,34 @@ def read(path, sql, params=()):
         con.close()
 
 
+ORDER = {"exchanges": "exchange_id", "parties": "party_id", "party_aliases": "alias_key, party_id"}
+
+
 def rows(path, table):
-    order = {"exchanges": "exchange_id", "parties": "party_id", "party_aliases": "alias_key, party_id"}[table]
-    return read(path, f"SELECT * FROM {table} ORDER BY {order}")
+    return read(path, f"SELECT * FROM {table} ORDER BY {ORDER[table]}")
+
+
+def _content(con):
+    tables = [con.execute(f"SELECT * FROM {t} ORDER BY {o}").fetchall() for t, o in ORDER.items()]
+    return (ledger.content_hash(con), *tables)
 
 
 def content(path):
     """Everything an undo must put back exactly: the hash and the rows of the three tables."""
     con = ledger.connect_read_only(path)
     try:
-        digest = ledger.content_hash(con)
+        return _content(con)
     finally:
         con.close()
-    return digest, rows(path, "exchanges"), rows(path, "parties"), rows(path, "party_aliases")
 
 
 def state(path):
     """``content`` plus the ledger version: what a refused change must leave alone."""
     con = ledger.connect_read_only(path)
     try:
-        version = ledger.ledger_info(con).ledger_version
+        return (*_content(con), ledger.get_meta(con).get("ledger_version"))
     finally:
         con.close()
-    return (*content(path), version)
 
 
 def batch(path, batch_id):
@@ -166,9 +176,21 @@ def count(path, sql="SELECT count(*) FROM exchanges", params=()):
     return read(path, sql, params)[0][0]
 
 
+@functools.cache
+def _base_template() -> Path:
+    """BASE built once per test run; each test works on a copy of the file."""
+    return build_ledger(Path(tempfile.mkdtemp(prefix="records-base-")) / "base.duckdb", BASE)
+
+
+def copy_base(tmp_path) -> Path:
+    target = tmp_path / "ledger.duckdb"
+    shutil.copyfile(_base_template(), target)
+    return target
+
+
 @pytest.fixture
-def base(make_ledger):
-    return make_ledger(BASE)
+def base(tmp_path):
+    return copy_base(tmp_path)
 
 
 # -- reading ---------------------------------------------------------------------------------
@@ -626,7 +648,7 @@ def test_bulk_edit_that_would_make_two_exchanges_one_is_refused(make_ledger):
         (lambda p: records.bulk_edit(p, [1, 2], "form", "visit"), "form 'visit': not a form code"),
         (lambda p: records.bulk_edit(p, [1, 2], "level", "boss"), "level 'boss': not a level code"),
         (lambda p: records.bulk_edit(p, [1, 2], "topic", "x"), "not 'topic'"),
-        (lambda p: records.bulk_edit(p, [], "level", "senior"), ""),
+        (lambda p: records.bulk_edit(p, [], "level", "senior"), "No exchange selected"),
         # exchange 1 is 2019-05-02, Fine Gael, working visit, inbound: the same record again
         (lambda p: records.add_record(p, {**NEW, "date": "2019-05-02"}), "already in the ledger (exchange 1"),
     ],
@@ -687,7 +709,7 @@ def test_a_viewer_is_refused_and_an_analyst_may(base, call):
 def test_the_demo_ledger_is_refused(make_ledger):
     path = make_ledger(BASE, demo=True)
     before = state(path)
-    with pytest.raises(changes.ChangeError):
+    with pytest.raises(changes.ChangeError, match="holds the synthetic demo data"):
         records.add_record(path, NEW)
     with pytest.raises(changes.ChangeError):
         records.delete_record(path, 1)
