@@ -9,7 +9,7 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from analytics import access, changes, importer, ledger, metrics, parties
+from analytics import access, changes, importer, ledger, metrics, parties, records
 from analytics.filters import Filters
 from tests.test_records import (
     ANALYST,
@@ -362,14 +362,8 @@ def test_a_merged_partys_id_is_never_given_again(tmp_path):
         (3, "Fianna Fail"),
     ]
     parties.merge_parties(path, 3, 1)  # the newest party goes
-    result = importer_add(path, "Sinn Féin")
+    result = records.add_record(path, {**NEW, "party": "Sinn Féin", "date": "2024-06-06"})
     assert result.party_ids == (4,)
-
-
-def importer_add(path, party):
-    from analytics import records
-
-    return records.add_record(path, {**NEW, "party": party, "date": "2024-06-06"})
 
 
 # -- set family --------------------------------------------------------------------------------
@@ -449,3 +443,39 @@ def test_the_demo_ledger_is_refused(make_ledger):
         with pytest.raises(changes.ChangeError):
             call()
     assert state(path) == before
+
+
+def test_undo_of_a_merge_that_moved_former_names_then_of_the_renames(base):
+    original = content(base)
+    parties.rename_party(base, 2, "Irish Labour Party")  # batch 1
+    parties.rename_party(base, 6, "Labour")  # batch 2
+    after_two = content(base)
+    parties.merge_parties(base, 2, 6)  # batch 3 moves alias 'Labour Party' from 2 to 6
+    importer.undo_batch(base, 3)
+    assert content(base) == after_two
+    importer.undo_batch(base, 2)
+    importer.undo_batch(base, 1)
+    assert content(base) == original
+
+
+def test_undo_of_a_rename_back_to_a_former_name(base):
+    original = content(base)
+    parties.rename_party(base, 2, "Irish Labour Party")  # batch 1
+    after_one = content(base)
+    parties.rename_party(base, 2, "labour party")  # batch 2: the former name again (other case)
+    assert read(base, "SELECT name FROM parties WHERE party_id = 2") == [("labour party",)]
+    assert read(base, "SELECT alias FROM party_aliases ORDER BY alias") == [("Irish Labour Party",)]
+    importer.undo_batch(base, 2)
+    assert content(base) == after_one
+    importer.undo_batch(base, 1)
+    assert content(base) == original
+
+
+def test_a_record_typed_with_a_former_name_lands_on_the_renamed_party(base):
+    parties.rename_party(base, 2, "Irish Labour Party")
+    result = records.add_record(
+        base, {**NEW, "party": "LABOUR  party", "party_family": "social_democratic", "date": "2023-03-03"}
+    )
+    assert result.party_ids == ()
+    assert read(base, "SELECT party_id FROM exchanges WHERE exchange_id = 9") == [(2,)]
+    assert count(base, "SELECT count(*) FROM parties") == 6
