@@ -144,6 +144,12 @@ class ChangeLog:
         row = read_row(self.con, table, key)
         if row is None:
             raise ChangeError(i18n.t("error.change.no_row", object=TABLES[table][0], key=_key_text(table, key)))
+        if table in ledger.ID_HIGH_WATER:
+            # The id stays issued even where the rows were written without next_ids (a ledger
+            # older than schema 4, the demo), so undoing this delete gets it back, unreused.
+            column = TABLES[table][1][0]
+            issued = max(ledger.issued_id(self.con, table), int(str(row[column])))
+            ledger.set_meta(self.con, **{ledger.ID_HIGH_WATER[table]: issued})
         self.con.execute(f"DELETE FROM {table} WHERE {_where(table)}", [row[k] for k in TABLES[table][1]])
         self._log(table, _key_text(table, row), origin if origin is not None else row.get("batch_id"), _text(row), None)
         return row
@@ -312,14 +318,12 @@ def undo_changes(con: duckdb.DuckDBPyConnection, batch_id: int) -> UndoneChanges
             raise _conflict(con, batch_id, word, key)
         plan.append((table, row_key, before, after))
     counts = {"exchanges": 0, "parties": 0, "party_aliases": 0}
+    # Exchanges set back first, many alike in one statement per distinct before/after (a bulk
+    # edit, a merge): a party the batch created is then seen without them, and removed.
     updates: dict[tuple[str, str], list[int]] = {}
     for table, row_key, before, after in plan:
         if table == "exchanges" and before is not None and after is not None:
-            # Many rows set back alike (a bulk edit, a merge): one statement per distinct before/after.
             updates.setdefault((_text(before) or "", _text(after) or ""), []).append(int(str(row_key["exchange_id"])))
-            continue
-        _play_back(con, table, row_key, before, after)
-        counts[table] += 1
     for (before_text, _after_text), ids in updates.items():
         before = json.loads(before_text)
         con.execute(
@@ -327,6 +331,11 @@ def undo_changes(con: duckdb.DuckDBPyConnection, batch_id: int) -> UndoneChanges
             [*before.values(), ids],
         )
         counts["exchanges"] += len(ids)
+    for table, row_key, before, after in plan:
+        if table == "exchanges" and before is not None and after is not None:
+            continue
+        _play_back(con, table, row_key, before, after)
+        counts[table] += 1
     return UndoneChanges(exchanges=counts["exchanges"], parties=counts["parties"], aliases=counts["party_aliases"])
 
 

@@ -20,7 +20,7 @@ from analytics import access, changes, i18n, ledger, names, parties
 from analytics.changes import ChangeResult, describe  # noqa: F401 (the pages word batches through records)
 from analytics.filters import Filters
 from analytics.importer import COLUMNS, CheckedRecord, check_against_ledger, check_record, resolve_parties
-from analytics.importer.problems import WHOLE_ROW
+from analytics.importer.problems import WHOLE_ROW, problem_hint
 
 # The fields of a record, as the import format names them (``docs/ledger-format.md``).
 FIELDS: tuple[str, ...] = COLUMNS
@@ -99,8 +99,7 @@ def problems_text(problems: pd.DataFrame) -> str:
         index=False, name=None
     ):
         where = "" if column == WHOLE_ROW else i18n.t("error.record.cell", column=column, value=repr(value))
-        hint = i18n.t("importer.line.hint", suggestion=suggestion) if suggestion else ""
-        parts.append(f"{where}{reason}{hint}")
+        parts.append(f"{where}{reason}{problem_hint(column, reason, suggestion)}")
     return "; ".join(parts)
 
 
@@ -132,7 +131,10 @@ def _check_in_ledger(
     if twins_allowed:
         errors = errors[errors["column"] != WHOLE_ROW]
     if len(errors):
-        raise RecordError(_invalid(errors, label), errors)
+        message = _invalid(errors, label)
+        if (errors["column"] == "party_family").any():  # the family is the party's, not the record's
+            message += i18n.t("error.record.family_is_the_partys")
+        raise RecordError(message, errors)
 
 
 def _insert_exchange(
@@ -206,7 +208,7 @@ def add_record(
         exchange_id = ledger.next_ids(con, "exchanges")
         clean = record.values
         party_id, _created = _insert_exchange(con, log, clean, exchange_id, log.batch_id)
-        country = str(clean.get("country_iso3") or "")
+        country = str(clean.get("country_iso3") or "—")  # an international organisation has none
         # The party as the ledger names it (a folded spelling or a former name finds it).
         party = parties.get_party(con, party_id)["name"]
         summary = changes.summary(
@@ -277,7 +279,7 @@ def edit_record(
     with changes.change_batch(path, "record_edit", actor, f"exchange {exchange_id}") as (con, log, entry):
         current = get_record(con, exchange_id)
         given = {column: current[column] for column in FIELDS}
-        wanted = {**given, **{column: value for column, value in new_values.items()}}
+        wanted = {**given, **_party_fields(con, given, new_values), **dict(new_values)}
         record = _checked(wanted, earliest_year)
         clean = record.values
         old_row = changes.read_row(con, "exchanges", {"exchange_id": exchange_id})
@@ -308,6 +310,29 @@ def edit_record(
             raise RecordError(i18n.t("error.record.no_change", exchange=exchange_id))
         summary = changes.summary("record_edit", exchange=exchange_id, fields=fields)
         return changes.finish(log, entry, summary, 1)
+
+
+def _party_fields(
+    con: duckdb.DuckDBPyConnection, given: Mapping[str, object], new_values: Mapping[str, object]
+) -> dict[str, object]:
+    """The family and Chinese name a correction that moves a record to another party takes when
+    it does not give them: that party's own (an existing party), else the record's family and no
+    Chinese name (a new party). A correction that keeps the party keeps them as they are."""
+    moved = any(
+        column in new_values and _shown(new_values[column]) != _shown(given[column]) for column in ("party", "country")
+    )
+    if not moved:
+        return {}
+    record = check_record({**{column: given[column] for column in FIELDS}, **dict(new_values)})
+    if not record.valid:
+        return {}  # the full check says what is wrong
+    clean = record.values
+    found = resolve_parties(pd.DataFrame({"party": [clean["party"]], "country_iso3": [clean.get("country_iso3")]}), con)
+    party_id = found.iloc[0]["party_id"]
+    if pd.isna(party_id):
+        return {"party_zh": None}
+    party = parties.get_party(con, int(party_id))
+    return {"party_family": party["family"], "party_zh": party["name_zh"]}
 
 
 def _same_identity(con: duckdb.DuckDBPyConnection, row: Mapping[str, object], clean: Mapping[str, object]) -> bool:
@@ -355,7 +380,7 @@ def delete_record(path: Path | str, exchange_id: int | str, *, actor: access.Act
             exchange=exchange_id,
             date=current["date"],
             party=current["party"],
-            country=current["country"],
+            country=current["country"] or "—",
         )
         return changes.finish(log, entry, summary, 1)
 

@@ -200,7 +200,6 @@ def test_the_same_name_in_another_country_is_free(base):
     assert read(base, "SELECT name, country_iso3 FROM parties WHERE party_id = 3") == [("Labour Party", "FRA")]
 
 
-@pytest.mark.xfail(strict=False, reason="needs importer alias matching")
 def test_rename_then_import_the_old_name_lands_on_the_same_party(base, tmp_path):
     parties.rename_party(base, 2, "Irish Labour Party")
     source = tmp_path / "later.csv"

@@ -417,23 +417,12 @@ def test_edit_the_party_to_an_existing_party_of_another_family(base):
     }
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: edit_record carries the OLD party's Chinese name (party_zh) into the edited record, "
-    "so moving exchange 4 from Labour Party (工党) to Fine Gael sets Fine Gael's name_zh to 工党",
-)
 def test_edit_the_party_leaves_the_other_partys_chinese_name_alone(base):
     records.edit_record(base, 4, {"party": "Fine Gael", "party_family": "conservative"})
     assert read(base, "SELECT name_zh FROM parties WHERE party_id = 1") == [(None,)]
     assert logged(base, 1) == [(1, "exchange", "4", None, {"party_id": 2}, {"party_id": 1})]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: edit_record carries the OLD party's family into the edited record, so changing only "
-    "the party to an existing party of another family is refused ('party_family ... already in the "
-    "ledger with family conservative') though the user never typed a family",
-)
 def test_edit_only_the_party_to_an_existing_party_of_another_family(base):
     records.edit_record(base, 4, {"party": "Fine Gael"})
     assert read(base, "SELECT party_id FROM exchanges WHERE exchange_id = 4") == [(1,)]
@@ -459,12 +448,6 @@ def test_edit_the_party_to_a_new_party_removes_the_old_one(base):
     assert read(base, "SELECT party_id, name FROM parties WHERE party_id = 5") == [(5, "Green Union")]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: changes.undo_changes sets exchanges back only after the loop (batched updates), so when "
-    "it reaches the party the edit created, exchange 7 still points at it and _play_back keeps it: "
-    "party 7 'Partido Verde' is left behind with no exchange",
-)
 def test_undo_of_an_edit_to_a_new_party_removes_the_new_party(base):
     before = content(base)
     records.edit_record(base, 7, {"party": "Partido Verde"})
@@ -556,12 +539,6 @@ def test_ids_are_never_reused_after_a_delete(tmp_path):
     assert read(path, "SELECT name FROM parties WHERE party_id = 3") == [("Green Union",)]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: the id high-water marks (meta exchange_high_water / party_high_water) are only set by "
-    "next_ids; a ledger whose rows were written without it (a schema-3 ledger migrated by MIGRATIONS[3], "
-    "tests.ledgers.build_ledger) has none, so deleting the newest exchange then adding one reuses its id",
-)
 def test_ids_are_never_reused_after_a_delete_on_a_ledger_written_before_schema_4(base):
     records.delete_record(base, 8)  # the newest exchange (and its party 6, Fine  Gael)
     result = records.add_record(base, {**NEW, "party": "Fianna Fáil"})

@@ -15,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from analytics import access, cli, spreadsheet
+from analytics.commands import ledger_args
 from analytics.i18n import t
 
 

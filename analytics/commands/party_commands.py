@@ -14,8 +14,8 @@ import argparse
 
 from analytics import cli, parties
 from analytics.commands.filter_args import _country
-from analytics.commands.ledger_args import ready_ledger
-from analytics.commands.record_commands import FORMATS, demo_note, verb_common, write_frame
+from analytics.commands.ledger_args import ready_ledger, verb_common
+from analytics.commands.record_commands import FORMATS, demo_note, write_frame
 from analytics.filters import Filters
 from analytics.i18n import t
 from analytics.ledger import connect_read_only

@@ -17,6 +17,7 @@ import sys
 import pandas as pd
 
 from analytics import cli, metrics, records, spreadsheet
+from analytics.commands import ledger_args
 from analytics.commands.filter_args import add_filter_arguments, filters_from_args
 from analytics.commands.ledger_args import ready_ledger
 from analytics.i18n import t

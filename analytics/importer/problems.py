@@ -100,6 +100,18 @@ def column_word(column: str) -> str:
 _CODED_COLUMNS = (*CODE_COLUMNS, "country", "country_iso3", "date", "date_precision", "delegation_size")
 
 
+def problem_hint(column: str, reason: str, suggestion: str) -> str:
+    """What follows a problem's reason: '(did you mean X?)' for a code, '; X' for free text, ''
+    when there is no suggestion or the reason already names it."""
+    if not suggestion:
+        return ""
+    if column in _CODED_COLUMNS:
+        return i18n.t("importer.line.did_you_mean", suggestion=suggestion)
+    if f"'{suggestion}'" in reason:
+        return ""  # the reason already names it (a party matched to the ledger's name)
+    return i18n.t("importer.line.hint", suggestion=suggestion)
+
+
 def problem_lines(problems: pd.DataFrame) -> list[str]:
     """One readable line per problem, e.g. ``error: row 5, form 'visit': not a form code ...``."""
     lines = []
@@ -110,14 +122,7 @@ def problem_lines(problems: pd.DataFrame) -> list[str]:
             where = i18n.t("importer.line.row", row=row)
         else:
             where = i18n.t("importer.line.cell", row=row, column=column, value=repr(value))
-        if not suggestion:
-            hint = ""
-        elif column in _CODED_COLUMNS:
-            hint = i18n.t("importer.line.did_you_mean", suggestion=suggestion)
-        elif f"'{suggestion}'" in reason:
-            hint = ""  # the reason already names it (a party matched to the ledger's name)
-        else:
-            hint = i18n.t("importer.line.hint", suggestion=suggestion)
+        hint = problem_hint(column, reason, suggestion)
         lines.append(i18n.t("importer.line", severity=severity_word(severity), where=where, reason=reason, hint=hint))
     return lines
 
