@@ -72,16 +72,13 @@ def bulk_section(ids: list[int], actor: Actor) -> None:
                 key=f"explorer_bulk_{field}",
                 format_func=filter_state.worded(vocabulary_label),
             )
-        if button_col.button(
-            plural("page.explorer.edit.apply", len(ids)), key="explorer_bulk_apply", type="primary"
-        ):
+        if button_col.button(plural("page.explorer.edit.apply", len(ids)), key="explorer_bulk_apply", type="primary"):
             try:
                 result = records.bulk_edit(cache.ledger_path(), ids, field, value or "", actor=actor)
             except DomainError as error:
-                st.error(t("page.explorer.edit.failed", error=markdown_literal(error)), icon=":material/error:")
+                st.error(markdown_literal(error), icon=":material/error:")
             else:
                 st.session_state[BULK_FLASH_KEY] = markdown_literal(result.message())
-                st.session_state.pop(TABLE_KEY, None)
                 st.rerun()
 
 

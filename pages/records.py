@@ -40,6 +40,11 @@ CODES: dict[str, tuple[str, ...]] = {
     "direction": vocab.DIRECTIONS,
     "level": vocab.LEVELS,
 }
+# The fields that must be filled in (the import's required columns but the country, empty for
+# an international organisation of parties).
+MUST_FILL: tuple[str, ...] = tuple(field for field in REQUIRED if field != "country")
+# Code fields the import sets to 'unknown' when left empty.
+UNKNOWN_WHEN_EMPTY: tuple[str, ...] = ("party_status", "level")
 # The attendees' table of an event: the fields given per party.
 ATTENDEE_FIELDS: tuple[str, ...] = ("party", "party_zh", "country", "party_family", "party_status", "delegation_size")
 # A problem table's columns -> their header's key (the Data page's validation report words them).
@@ -54,7 +59,7 @@ PROBLEM_HEADERS = {
 def field_label(field: str) -> str:
     """A field's label: its name in the language, marked when the import requires it."""
     label = t(f"page.records.field.{field}")
-    return t("page.records.required", label=label) if field in REQUIRED else label
+    return t("page.records.required", label=label) if field in MUST_FILL else label
 
 
 def flash(kind: str, message: str) -> None:
@@ -77,8 +82,9 @@ def saved(result: changes.ChangeResult) -> None:
 
 
 def show_error(error: DomainError) -> None:
-    """A refused save: the one-line message and, for a record, the table of its problems."""
-    st.error(t("page.records.failed", error=markdown_literal(error)), icon=":material/error:")
+    """A refused save: the one-line message (it says nothing was saved, and why) and, for a
+    record, the table of its problems."""
+    st.error(markdown_literal(error), icon=":material/error:")
     problems = getattr(error, "problems", None)
     if isinstance(problems, pd.DataFrame) and len(problems) and set(PROBLEM_HEADERS) <= set(problems.columns):
         st.dataframe(
@@ -104,7 +110,10 @@ def last_change(path: str, actor: Actor) -> None:
             st.error(t("page.records.undo.failed", batch=batch, error=markdown_literal(error)), icon=":material/error:")
             return
         st.session_state.pop(LAST_KEY, None)
-        flash("success", t("page.records.undo.done", batch=batch, summary=markdown_literal(changes.describe(done.summary))))
+        flash(
+            "success",
+            t("page.records.undo.done", batch=batch, summary=markdown_literal(changes.describe(done.summary))),
+        )
         st.rerun()
 
 
@@ -158,7 +167,7 @@ def code_box(container, prefix: str, field: str) -> None:
         index=None,
         key=_key(prefix, field),
         format_func=filter_state.worded(vocabulary_label),
-        placeholder=t("page.records.choose"),
+        placeholder=vocabulary_label("unknown") if field in UNKNOWN_WHEN_EMPTY else t("page.records.choose"),
     )
 
 
@@ -215,7 +224,9 @@ def party_fields(prefix: str, names: list[str], countries: dict[str, str], looku
     )
     code_box(family, prefix, "party_family")
     code_box(status, prefix, "party_status")
-    size.number_input(field_label("delegation_size"), min_value=1, step=1, value=None, key=_key(prefix, "delegation_size"))
+    size.number_input(
+        field_label("delegation_size"), min_value=1, step=1, value=None, key=_key(prefix, "delegation_size")
+    )
 
 
 def cell(value: object) -> str:
@@ -317,7 +328,8 @@ def linked_exchange() -> None:
         return
     reason = problem or t("page.records.edit.bad_link")
     st.warning(
-        t("link.ignored", value=shown(f"{URL_PARAM}={raw}"), reason=markdown_literal(reason)), icon=":material/link_off:"
+        t("link.ignored", value=shown(f"{URL_PARAM}={raw}"), reason=markdown_literal(reason)),
+        icon=":material/link_off:",
     )
 
 
@@ -353,11 +365,14 @@ def edit_section(path: str, actor: Actor, names: list[str], countries: dict[str,
     except DomainError as error:
         st.warning(markdown_literal(error), icon=":material/search_off:")
         return
-    st.markdown(t("page.records.edit.batch", exchange=exchange_id, batch=record["batch_id"]))
+    if record["batch_id"] is None:  # written before batches were kept
+        st.markdown(t("page.records.edit.heading", exchange=exchange_id))
+    else:
+        st.markdown(t("page.records.edit.batch", exchange=exchange_id, batch=record["batch_id"]))
     load_record(record, int(exchange_id))
     party_fields("rec_edit", names, countries, lookup)
     shared_fields("rec_edit", records.EVENT_FIELDS)
-    save, delete, sure = st.columns([1, 1, 2], vertical_alignment="center")
+    save, sure, delete = st.columns([2, 2, 1], vertical_alignment="center")
     if save.button(t("page.records.edit.button"), key="rec_edit_save", type="primary", icon=":material/save:"):
         before = {field: cell(record.get(field)) for field in records.FIELDS}
         after = widget_values("rec_edit", records.FIELDS)

@@ -122,8 +122,11 @@ def test_add_one_exchange_names_it_and_its_batch_and_every_page_counts_it(ledger
     no_exception(at)
     assert successes(at) == ["Added exchange 4 (2024-05, Elm Party, DEU), as batch 1."]
     assert exchanges(ledger) == 4
-    assert query(ledger, "SELECT e.date_precision, p.name, p.country_iso3 FROM exchanges e JOIN parties p "
-                 "USING (party_id) WHERE exchange_id = 4") == [("month", "Elm Party", "DEU")]
+    assert query(
+        ledger,
+        "SELECT e.date_precision, p.name, p.country_iso3 FROM exchanges e JOIN parties p "
+        "USING (party_id) WHERE exchange_id = 4",
+    ) == [("month", "Elm Party", "DEU")]
     assert at.text_input(key="rec_add_1_date").value == ""  # the form starts empty again
     overview = page("overview")  # the Overview, run after: the new number at once
     shown = {m.label: m.value for m in overview.metric}
@@ -195,9 +198,7 @@ def test_correct_a_record_opened_by_the_link(ledger):
     at.selectbox(key="rec_edit_form").set_value("high_level_visit").run()
     at.button(key="rec_edit_save").click().run()
     no_exception(at)
-    assert successes(at) == [
-        r"Corrected exchange 2 (form: working\_visit → high\_level\_visit), as batch 1."
-    ]
+    assert successes(at) == [r"Corrected exchange 2 (form: working\_visit → high\_level\_visit), as batch 1."]
     assert query(ledger, "SELECT form FROM exchanges WHERE exchange_id = 2") == [("high_level_visit",)]
     assert at.selectbox(key="rec_edit_form").value == "high_level_visit"  # read back from the ledger
     # The undo of this session's last change puts it back.
@@ -320,6 +321,9 @@ def test_one_selected_row_links_to_its_record(ledger):
     at.switch_page("pages/explorer.py").run()
     select(at, [2])  # the oldest: exchange 1
     no_exception(at)
-    links = [element for element in at.get("page_link")]
-    assert len(links) == 1
-    assert "exchange 1" in links[0].proto.label
+    (link,) = at.get("page_link")
+    assert (link.proto.label, link.proto.page, link.proto.query_string) == (
+        "Open exchange 1 in Records",
+        "records",
+        "exchange=1",
+    )
