@@ -17,6 +17,7 @@ from streamlit.testing.v1 import AppTest
 
 from analytics import access
 from analytics.ledger import connect_read_only
+from analytics.untrusted import markdown_literal
 
 pytestmark = pytest.mark.slow  # pages through Streamlit's AppTest, with real writes
 
@@ -321,3 +322,26 @@ def test_one_selected_row_links_to_its_record(ledger):
         "records",
         "exchange=1",
     )
+
+
+def test_a_typed_party_name_is_shown_as_typed_not_as_markup(ledger):
+    hostile = "**Bold** [party](http://e.vil) <b>x</b>"
+    at = records_page()
+    fill(
+        at,
+        "rec_add",
+        {
+            "party": hostile,
+            "country": "FRA",
+            "party_family": "other",
+            "date": "2023",
+            "form": "other",
+            "direction": "outbound",
+        },
+    )
+    at.button(key="rec_add_save").click().run()
+    no_exception(at)
+    assert query(ledger, "SELECT name FROM parties WHERE party_id = 3") == [(hostile,)]
+    (message,) = successes(at)
+    assert message == markdown_literal(f"Added exchange 4 (2023, {hostile}, FRA), as batch 1.")
+    assert message != f"Added exchange 4 (2023, {hostile}, FRA), as batch 1."  # escaped, not markup
