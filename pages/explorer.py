@@ -1,16 +1,89 @@
 """Explorer: a pivot of the filtered exchanges (rows, columns and measure chosen by the user)
-and the filtered ledger itself, with search and sorting, downloadable as CSV and Excel."""
+and the filtered ledger itself, with search and sorting, downloadable as CSV and Excel.
+
+Rows of the ledger table can be selected: analysts and admins then get the bulk change (one
+field set on every selected exchange, ``records.bulk_edit``, one batch), and one selected row
+links to its record on the Records page (``?exchange=N``)."""
 
 import datetime as dt
+from collections.abc import Sequence
 
+import pandas as pd
 import streamlit as st
 
-from analytics import dimensions, explore
-from analytics.i18n import number, plural, t
+from analytics import dimensions, explore, records, vocab
+from analytics.access import Action, Actor
+from analytics.errors import DomainError
+from analytics.i18n import number, plural, t, vocabulary_label
 from analytics.untrusted import markdown_literal, shown, url_value_problem
-from pages import cache, chart_display, downloads, filter_state, furniture
+from pages import cache, chart_display, downloads, filter_state, furniture, signin
+
+TABLE_KEY = "explorer_table"  # the ledger table; its selection is st.session_state[TABLE_KEY]
+BULK_FLASH_KEY = "explorer_bulk_flash"
+RECORDS_PAGE = "pages/records.py"
+# The bulk change's fields: their codes (None: free text, the event id).
+BULK_CODES: dict[str, tuple[str, ...] | None] = {
+    "event_id": None,
+    "form": vocab.FORMS,
+    "party_status": vocab.PARTY_STATUSES,
+    "level": vocab.LEVELS,
+}
+
+
+def selected_ids(selection: object, rows: pd.DataFrame) -> list[int]:
+    """The exchange ids of the selected rows of the table (``selection``: the dataframe's state,
+    ``{"selection": {"rows": [positions]}}``, as a click leaves it)."""
+    try:
+        positions: Sequence[int] = selection["selection"]["rows"]  # type: ignore[index]
+    except (KeyError, TypeError):
+        return []
+    ids = rows["exchange_id"].tolist()
+    return [int(ids[n]) for n in positions if isinstance(n, int) and 0 <= n < len(ids)]
+
+
+def bulk_section(ids: list[int], actor: Actor) -> None:
+    """The bulk change of the selected exchanges, and the link to a single one's record (for
+    those who may change records, on a ledger that is not the demo's)."""
+    if len(ids) == 1:
+        st.page_link(
+            RECORDS_PAGE,
+            label=t("page.explorer.edit.open", exchange=ids[0]),
+            icon=":material/edit:",
+            query_params={**filter_state.link_params(current), "exchange": str(ids[0])},
+        )
+    with st.container(border=True):
+        st.markdown(plural("page.explorer.edit.selected", len(ids)))
+        field_col, value_col, button_col = st.columns([2, 3, 2], vertical_alignment="bottom")
+        field = field_col.selectbox(
+            t("page.explorer.edit.field"),
+            list(BULK_CODES),
+            key="explorer_bulk_field",
+            format_func=filter_state.worded(lambda name: t(f"page.explorer.edit.field.{name}")),
+        )
+        codes = BULK_CODES[field]
+        if codes is None:
+            value = value_col.text_input(
+                t("page.explorer.edit.value"), key="explorer_bulk_event", help=t("page.explorer.edit.event_help")
+            )
+        else:
+            value = value_col.selectbox(
+                t("page.explorer.edit.value"),
+                codes,
+                key=f"explorer_bulk_{field}",
+                format_func=filter_state.worded(vocabulary_label),
+            )
+        if button_col.button(plural("page.explorer.edit.apply", len(ids)), key="explorer_bulk_apply", type="primary"):
+            try:
+                result = records.bulk_edit(cache.ledger_path(), ids, field, value or "", actor=actor)
+            except DomainError as error:
+                st.error(markdown_literal(error), icon=":material/error:")
+            else:
+                st.session_state[BULK_FLASH_KEY] = markdown_literal(result.message())
+                st.rerun()
+
 
 current = furniture.page_header("nav.explorer", "page.explorer.intro")
+actor = signin.current_actor()
 if not furniture.has_rows(current):
     furniture.empty_state()
     st.stop()
@@ -111,13 +184,25 @@ else:
         st.markdown(t("page.explorer.matches_first", count=number(total), limit=number(LIMIT)))
     else:
         st.markdown(t("page.explorer.matches", count=number(total)))
-    st.dataframe(
+    done = st.session_state.pop(BULK_FLASH_KEY, None)
+    if done:
+        st.success(done, icon=":material/check_circle:")
+    selection = st.dataframe(
         furniture.labelled(rows_shown),
         hide_index=True,
         width="stretch",
         height=460,
         column_config=furniture.ledger_column_config(),
+        key=TABLE_KEY,
+        on_select="rerun",
+        selection_mode="multi-row",
     )
+    if actor.may(Action.EDIT) and not cache.info().is_demo:
+        chosen = selected_ids(selection, rows_shown)
+        if chosen:
+            bulk_section(chosen, actor)
+        else:
+            st.caption(t("page.explorer.edit.hint"))
     stem = f"exchanges-{dt.date.today().isoformat()}"
 
     def all_rows():
