@@ -132,11 +132,7 @@ class ChangeLog:
 
     def insert(self, table: str, row: Mapping[str, object], *, origin: object = None) -> None:
         """Insert one row (every column of the table given) and log it."""
-        columns = TABLES[table][2]
-        self.con.execute(
-            f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})",
-            [plain(row.get(c)) for c in columns],
-        )
+        insert_row(self.con, table, row)
         self._log(table, _key_text(table, row), origin if origin is not None else row.get("batch_id"), None, _text(row))
 
     def delete(self, table: str, key: Mapping[str, object], *, origin: object = None) -> dict[str, object]:
@@ -156,14 +152,14 @@ class ChangeLog:
 
     def update(self, table: str, key: Mapping[str, object], values: Mapping[str, object]) -> dict[str, object]:
         """Set ``values`` on one row and log the fields that change; returns the row as it was."""
+        unknown = set(values) - set(TABLES[table][2])
+        if unknown:  # a programming error: the columns come from the callers in this package
+            raise ValueError(f"not columns of {table}: {', '.join(sorted(unknown))}")
         row = read_row(self.con, table, key)
         if row is None:
             raise ChangeError(i18n.t("error.change.no_row", object=TABLES[table][0], key=_key_text(table, key)))
         changed = {c: plain(v) for c, v in values.items() if plain(v) != row[c]}
         if changed:
-            unknown = set(changed) - set(TABLES[table][2])
-            if unknown:
-                raise ChangeError(i18n.t("error.change.no_row", object=TABLES[table][0], key=", ".join(unknown)))
             self.con.execute(
                 f"UPDATE {table} SET {', '.join(f'{c} = ?' for c in changed)} WHERE {_where(table)}",
                 [*changed.values(), *(row[k] for k in TABLES[table][1])],
@@ -241,6 +237,18 @@ def describe(summary: Mapping | str | None, lang: str | None = None) -> str:
     return i18n.t_in(lang, found["key"], **fields) if lang else i18n.t(found["key"], **fields)
 
 
+def positive_id(value: object, error_key: str, error: type[ChangeError] = ChangeError) -> int:
+    """A row id given as text or a number (a whole number above 0); ``error`` saying
+    ``error_key`` else."""
+    try:
+        number = int(str(value).strip())
+    except (TypeError, ValueError):
+        number = 0
+    if number <= 0:
+        raise error(i18n.t(error_key, value=str(value)[:40]))
+    return number
+
+
 def now() -> dt.datetime:
     """The time a batch records (UTC, to the second, without zone as the ledger stores it)."""
     return dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
@@ -296,9 +304,11 @@ class UndoneChanges:
 def undo_changes(con: duckdb.DuckDBPyConnection, batch_id: int) -> UndoneChanges:
     """Play the changes of one change batch back, newest first, inside a write transaction.
 
-    Every row must still be as the batch left it: else UndoConflictError names the later batch
-    that changed it, and the caller's transaction (so nothing) is kept. A party the batch
-    created that has exchanges of a later batch is kept, as an import's undo keeps it.
+    Every row must still be as the batch left it, a party it brings back must find its name
+    free, and no exchange it brings back may be the same exchange as another: else
+    UndoConflictError says which row and, where one did, the later batch, and the caller's
+    transaction (so nothing) is kept. A party the batch created that has exchanges of a later
+    batch is kept, as an import's undo keeps it.
     """
     logged = con.execute(
         "SELECT seq, object, object_key, before, after FROM changes WHERE batch_id = ? ORDER BY seq DESC",
@@ -309,6 +319,9 @@ def undo_changes(con: duckdb.DuckDBPyConnection, batch_id: int) -> UndoneChanges
         table = _TABLE_OF[word]
         before = json.loads(before_text) if before_text else None
         after = json.loads(after_text) if after_text else None
+        # Column names are only ever those of the table: the log is data, never SQL.
+        if not set(before or {}) | set(after or {}) <= set(TABLES[table][2]):
+            raise ChangeError(i18n.t("error.undo.damaged_log", batch=batch_id, object=word, key=key))
         row_key = dict(zip(TABLES[table][1], _split_key(table, key, before, after), strict=True))
         current = read_row(con, table, row_key)
         if after is None:
@@ -316,6 +329,8 @@ def undo_changes(con: duckdb.DuckDBPyConnection, batch_id: int) -> UndoneChanges
                 raise _conflict(con, batch_id, word, key)
         elif not _matches(current, after):
             raise _conflict(con, batch_id, word, key)
+        if table == "parties" and before is not None and "name" in before:
+            _refuse_taken_name(con, batch_id, row_key, {**(current or {}), **before})
         plan.append((table, row_key, before, after))
     counts = {"exchanges": 0, "parties": 0, "party_aliases": 0}
     # Exchanges set back first, many alike in one statement per distinct before/after (a bulk
@@ -324,6 +339,10 @@ def undo_changes(con: duckdb.DuckDBPyConnection, batch_id: int) -> UndoneChanges
     for table, row_key, before, after in plan:
         if table == "exchanges" and before is not None and after is not None:
             updates.setdefault((_text(before) or "", _text(after) or ""), []).append(int(str(row_key["exchange_id"])))
+    returning = [ids for ids in updates.values()]
+    returning.append([int(str(k["exchange_id"])) for t, k, b, a in plan if t == "exchanges" and a is None])
+    back = [exchange for ids in returning for exchange in ids]
+    twins = twin_pairs(con, back)
     for (before_text, _after_text), ids in updates.items():
         before = json.loads(before_text)
         con.execute(
@@ -334,9 +353,53 @@ def undo_changes(con: duckdb.DuckDBPyConnection, batch_id: int) -> UndoneChanges
     for table, row_key, before, after in plan:
         if table == "exchanges" and before is not None and after is not None:
             continue
-        _play_back(con, table, row_key, before, after)
-        counts[table] += 1
+        if _play_back(con, table, row_key, before, after):
+            counts[table] += 1
+    made = sorted(twin_pairs(con, back) - twins)
+    if made:
+        raise UndoConflictError(i18n.t("error.undo.would_double", batch=batch_id, first=made[0][0], second=made[0][1]))
     return UndoneChanges(exchanges=counts["exchanges"], parties=counts["parties"], aliases=counts["party_aliases"])
+
+
+def _refuse_taken_name(
+    con: duckdb.DuckDBPyConnection, batch_id: int, row_key: Mapping[str, object], party: Mapping[str, object]
+) -> None:
+    """UndoConflictError when the name a party gets back is another party's now (in its country)."""
+    other = con.execute(
+        """SELECT party_id, batch_id FROM parties
+           WHERE name = ? AND coalesce(country_iso3, '') = coalesce(?, '') AND party_id <> ?""",
+        [party.get("name"), party.get("country_iso3"), row_key["party_id"]],
+    ).fetchall()
+    if other:
+        raise UndoConflictError(
+            i18n.t(
+                "error.undo.name_taken",
+                batch=batch_id,
+                name=party.get("name"),
+                party=row_key["party_id"],
+                other=other[0][0],
+                created=other[0][1] if other[0][1] is not None else "—",
+            )
+        )
+
+
+# What makes two rows one exchange, for every check that refuses a double (a correction, a
+# bulk edit, a merge, an undo); the import's check against the ledger matches the same columns.
+EXCHANGE_IDENTITY: tuple[str, ...] = ("party_id", "date", "date_precision", "form", "direction", "event_id")
+
+
+def twin_pairs(con: duckdb.DuckDBPyConnection, ids: Sequence[int]) -> set[tuple[int, int]]:
+    """Pairs (one of ``ids``, another exchange) that are the same exchange by ``EXCHANGE_IDENTITY``."""
+    if not ids:
+        return set()
+    same = " AND ".join(f"a.{c} IS NOT DISTINCT FROM b.{c}" for c in EXCHANGE_IDENTITY)
+    found = con.execute(
+        f"""SELECT a.exchange_id, b.exchange_id FROM exchanges a JOIN exchanges b
+              ON {same} AND a.exchange_id <> b.exchange_id
+            WHERE a.exchange_id IN (SELECT unnest(?))""",
+        [list(ids)],
+    ).fetchall()
+    return {(int(a), int(b)) for a, b in found}
 
 
 def _split_key(table: str, key: str, before: dict | None, after: dict | None) -> list[object]:
@@ -348,31 +411,38 @@ def _split_key(table: str, key: str, before: dict | None, after: dict | None) ->
     return [int(p) if c.endswith("_id") else (p or None) for c, p in zip(columns, parts, strict=True)]
 
 
+def insert_row(con: duckdb.DuckDBPyConnection, table: str, row: Mapping[str, object]) -> None:
+    """Insert one whole row of ``table`` (every column, from ``TABLES``), without logging it."""
+    columns = TABLES[table][2]
+    con.execute(
+        f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})",
+        [plain(row.get(c)) for c in columns],
+    )
+
+
 def _play_back(
     con: duckdb.DuckDBPyConnection,
     table: str,
     row_key: Mapping[str, object],
     before: Mapping[str, object] | None,
     after: Mapping[str, object] | None,
-) -> None:
+) -> bool:
+    """Set one row back; False when it is kept as it is (a created party still in use)."""
     keys = [row_key[k] for k in TABLES[table][1]]
     if before is None:  # the batch inserted the row
         if table == "parties":
             still_used = con.execute("SELECT count(*) FROM exchanges WHERE party_id = ?", keys).fetchall()[0][0]
             if still_used:
-                return  # it has exchanges of a later batch: kept, like an import's undo keeps it
+                return False  # it has exchanges of a later batch: kept, like an import's undo keeps it
         con.execute(f"DELETE FROM {table} WHERE {_where(table)}", keys)
     elif after is None:  # the batch deleted the row
-        columns = TABLES[table][2]
-        con.execute(
-            f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})",
-            [before.get(c) for c in columns],
-        )
+        insert_row(con, table, before)
     else:
         con.execute(
             f"UPDATE {table} SET {', '.join(f'{c} = ?' for c in before)} WHERE {_where(table)}",
             [*before.values(), *keys],
         )
+    return True
 
 
 def import_undo_conflict(con: duckdb.DuckDBPyConnection, batch_id: int) -> UndoConflictError | None:

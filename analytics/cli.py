@@ -45,6 +45,12 @@ def warning_line(message: object) -> str:
     return t("cli.warning", message=message)
 
 
+def printable(value: object) -> str:
+    """Text from the ledger or the access database safe on a terminal: control characters
+    (escape sequences a name could hide) as '?'."""
+    return "".join(c if c.isprintable() else "?" for c in str(value))
+
+
 def width(text: str) -> int:
     """Columns ``text`` takes on a terminal (a Chinese character takes two)."""
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)

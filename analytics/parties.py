@@ -105,13 +105,7 @@ def party_id_named(con: duckdb.DuckDBPyConnection, name: str, country_iso3: str 
 
 
 def _party_id(value: object) -> int:
-    try:
-        number = int(str(value).strip())
-    except (TypeError, ValueError):
-        raise PartyError(i18n.t("error.party.bad_id", value=str(value)[:40])) from None
-    if number <= 0:
-        raise PartyError(i18n.t("error.party.bad_id", value=str(value)[:40]))
-    return number
+    return changes.positive_id(value, "error.party.bad_id", PartyError)
 
 
 def party_names(con: duckdb.DuckDBPyConnection, party_id: int) -> pd.DataFrame:
@@ -186,6 +180,31 @@ def drop_if_unused(con: duckdb.DuckDBPyConnection, log: changes.ChangeLog, party
         return False
     log.delete("parties", {"party_id": party_id})
     return True
+
+
+def _merge_twins(con: duckdb.DuckDBPyConnection, source_id: int, target_id: int) -> list[tuple[int, int]]:
+    """(exchange of the source, exchange of the target) pairs that would be one exchange after a
+    merge: the same by ``changes.EXCHANGE_IDENTITY`` but for the party."""
+    same = " AND ".join(f"a.{c} IS NOT DISTINCT FROM b.{c}" for c in changes.EXCHANGE_IDENTITY if c != "party_id")
+    return [
+        (int(a), int(b))
+        for a, b in con.execute(
+            f"""SELECT a.exchange_id, b.exchange_id FROM exchanges a JOIN exchanges b ON {same}
+                WHERE a.party_id = ? AND b.party_id = ? ORDER BY a.exchange_id, b.exchange_id LIMIT 1""",
+            [source_id, target_id],
+        ).fetchall()
+    ]
+
+
+def _free_alias_key(con: duckdb.DuckDBPyConnection, party_id: int, alias: str, current_name: str) -> bool:
+    """Whether ``alias`` adds a name the importer does not already find ``party_id`` by: not
+    its current name (case and spaces folded) nor one of its aliases. Each (key, country, party)
+    is held once, which is what the change log keys an alias row by."""
+    key = names.match_key(alias)
+    if key == names.match_key(current_name):
+        return False
+    held = con.execute("SELECT count(*) FROM party_aliases WHERE party_id = ? AND alias_key = ?", [party_id, key])
+    return not held.fetchall()[0][0]
 
 
 def _span(con: duckdb.DuckDBPyConnection, party_id: int) -> tuple[object, object]:
@@ -271,11 +290,12 @@ def rename_party(
                 origin=party["batch_id"],
             )
         log.update("parties", {"party_id": number}, {"name": name})
-        log.insert(
-            "party_aliases",
-            _alias_row(party, str(party["name"]), "renamed", _span(con, number), log.batch_id, number),
-            origin=party["batch_id"],
-        )
+        if _free_alias_key(con, number, str(party["name"]), name):
+            log.insert(
+                "party_aliases",
+                _alias_row(party, str(party["name"]), "renamed", _span(con, number), log.batch_id, number),
+                origin=party["batch_id"],
+            )
         what = changes.summary("party_rename", party=number, old=party["name"], new=name)
         return changes.finish(log, entry, what, 1)
 
@@ -302,13 +322,8 @@ def merge_parties(
                     other_country=target["country_iso3"] or "—",
                 )
             )
-        double = con.execute(
-            """SELECT a.exchange_id, b.exchange_id FROM exchanges a JOIN exchanges b
-                 ON a.date = b.date AND a.date_precision = b.date_precision AND a.form = b.form
-                AND a.direction = b.direction AND a.event_id IS NOT DISTINCT FROM b.event_id
-               WHERE a.party_id = ? AND b.party_id = ? ORDER BY a.exchange_id, b.exchange_id LIMIT 1""",
-            [source_id, target_id],
-        ).fetchall()
+        # Two exchanges made one by the merge: the source's twins once they name the target.
+        double = _merge_twins(con, source_id, target_id)
         if double:
             raise PartyError(
                 i18n.t("error.party.merge_double", first=double[0][0], second=double[0][1], party=source_id)
@@ -329,12 +344,14 @@ def merge_parties(
                 dict(zip(("alias_key", "country_iso3", "party_id"), alias, strict=True)),
                 origin=source["batch_id"],
             )
-            log.insert("party_aliases", {**row, "party_id": target_id}, origin=target["batch_id"])
-        log.insert(
-            "party_aliases",
-            _alias_row(source, str(source["name"]), "merged", span, log.batch_id, target_id),
-            origin=target["batch_id"],
-        )
+            if _free_alias_key(con, target_id, str(row["alias"]), str(target["name"])):
+                log.insert("party_aliases", {**row, "party_id": target_id}, origin=target["batch_id"])
+        if _free_alias_key(con, target_id, str(source["name"]), str(target["name"])):
+            log.insert(
+                "party_aliases",
+                _alias_row(source, str(source["name"]), "merged", span, log.batch_id, target_id),
+                origin=target["batch_id"],
+            )
         if source["name_zh"] and not target["name_zh"]:
             log.update("parties", {"party_id": target_id}, {"name_zh": source["name_zh"]})
         log.delete("parties", {"party_id": source_id})

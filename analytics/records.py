@@ -44,19 +44,22 @@ class RecordError(changes.ChangeError):
 # -- reading --------------------------------------------------------------------------------
 
 
-def _record_rows(con: duckdb.DuckDBPyConnection, where: str, params: list) -> pd.DataFrame:
-    # ``where`` is built by Filters.where or below from fixed column names; values are parameters.
-    return ledger.query_frame(
-        con,
-        f"""SELECT exchange_id,
+_RECORD_COLUMNS = """exchange_id,
                   CASE date_precision WHEN 'day' THEN strftime(date, '%Y-%m-%d')
                                       WHEN 'month' THEN strftime(date, '%Y-%m')
                                       ELSE strftime(date, '%Y') END AS date,
                   party, party_zh, coalesce(country_iso3, '') AS country, party_family, party_status, form,
-                  direction, level, event_id, delegation_size, topic, source
-           FROM exchange_rows WHERE {where} ORDER BY exchange_id""",
-        params,
-    )
+                  direction, level, event_id, delegation_size, topic, source"""
+
+
+def _record_rows(con: duckdb.DuckDBPyConnection, where: str, params: list, *, writing: bool = False) -> pd.DataFrame:
+    # ``where`` is built by Filters.where or below from fixed column names; values are parameters.
+    sql = f"SELECT {_RECORD_COLUMNS} FROM exchange_rows WHERE {where} ORDER BY exchange_id"
+    if writing:
+        # Inside a write transaction: on the connection itself, which sees the transaction's own
+        # rows (a cursor is another connection, which sees only what is committed).
+        return con.execute(sql, params).fetchdf()
+    return ledger.query_frame(con, sql, params)
 
 
 def list_records(con: duckdb.DuckDBPyConnection, filters: Filters | None = None) -> pd.DataFrame:
@@ -66,11 +69,11 @@ def list_records(con: duckdb.DuckDBPyConnection, filters: Filters | None = None)
     return _record_rows(con, where, params)
 
 
-def get_record(con: duckdb.DuckDBPyConnection, exchange_id: int) -> dict[str, object]:
+def get_record(con: duckdb.DuckDBPyConnection, exchange_id: int, *, writing: bool = False) -> dict[str, object]:
     """One exchange in the import format (plus ``exchange_id``, ``party_id`` and ``batch_id``);
     RecordError when the ledger has no such exchange."""
     exchange_id = _exchange_id(exchange_id)
-    found = _record_rows(con, "exchange_id = ?", [exchange_id])
+    found = _record_rows(con, "exchange_id = ?", [exchange_id], writing=writing)
     if found.empty:
         raise RecordError(i18n.t("error.record.no_exchange", exchange=exchange_id))
     record = {column: changes.plain(value) for column, value in found.iloc[0].items()}
@@ -79,13 +82,7 @@ def get_record(con: duckdb.DuckDBPyConnection, exchange_id: int) -> dict[str, ob
 
 
 def _exchange_id(value: object) -> int:
-    try:
-        number = int(str(value).strip())
-    except (TypeError, ValueError):
-        raise RecordError(i18n.t("error.record.bad_exchange_id", value=str(value)[:40])) from None
-    if number <= 0:
-        raise RecordError(i18n.t("error.record.bad_exchange_id", value=str(value)[:40]))
-    return number
+    return changes.positive_id(value, "error.record.bad_exchange_id", RecordError)
 
 
 # -- checking -------------------------------------------------------------------------------
@@ -163,11 +160,14 @@ def _insert_exchange(
     return party_id, created
 
 
-def party_for(con: duckdb.DuckDBPyConnection, log: changes.ChangeLog, record: Mapping[str, object]) -> tuple[int, bool]:
+def party_for(
+    con: duckdb.DuckDBPyConnection, log: changes.ChangeLog, record: Mapping[str, object], *, chinese: bool = False
+) -> tuple[int, bool]:
     """The party of a checked record (ledger form), found as an import finds it
     (``importer.resolve_parties``: the name, else case and spaces folded, else a former name),
-    created in ``log``'s batch when new: (id, created). A Chinese name given with the record
-    becomes the party's (it applies to all its exchanges, like the family)."""
+    created in ``log``'s batch when new: (id, created). A new party takes the record's Chinese
+    name; an existing one keeps its own, as in an import, unless ``chinese`` (a correction that
+    gives the Chinese name: it becomes the party's, or is cleared, for all its exchanges)."""
     country = record.get("country_iso3") or None
     found = resolve_parties(pd.DataFrame({"party": [record["party"]], "country_iso3": [country]}), con).iloc[0]
     if pd.isna(found["party_id"]):
@@ -185,8 +185,8 @@ def party_for(con: duckdb.DuckDBPyConnection, log: changes.ChangeLog, record: Ma
         )
         return party_id, True
     party_id = int(found["party_id"])
-    if record.get("party_zh") and parties.get_party(con, party_id)["name_zh"] != record["party_zh"]:
-        log.update("parties", {"party_id": party_id}, {"name_zh": record["party_zh"]})
+    if chinese:
+        log.update("parties", {"party_id": party_id}, {"name_zh": record.get("party_zh") or None})
     return party_id, False
 
 
@@ -212,7 +212,11 @@ def add_record(
         # The party as the ledger names it (a folded spelling or a former name finds it).
         party = parties.get_party(con, party_id)["name"]
         summary = changes.summary(
-            "record_add", exchange=exchange_id, date=values.get("date"), party=party, country=country
+            "record_add",
+            exchange=exchange_id,
+            date=get_record(con, exchange_id, writing=True)["date"],
+            party=party,
+            country=country,
         )
         return changes.finish(log, entry, summary, 1)
 
@@ -256,7 +260,7 @@ def add_event(
         summary = changes.summary(
             "record_add_event",
             event=event_id,
-            date=shared.get("date"),
+            date=get_record(con, first, writing=True)["date"],
             count=len(checked),
             first=first,
             last=first + len(checked) - 1,
@@ -277,7 +281,7 @@ def edit_record(
     no exchange and no former name is removed with it (undo brings it back)."""
     exchange_id = _exchange_id(exchange_id)
     with changes.change_batch(path, "record_edit", actor, f"exchange {exchange_id}") as (con, log, entry):
-        current = get_record(con, exchange_id)
+        current = get_record(con, exchange_id, writing=True)
         given = {column: current[column] for column in FIELDS}
         wanted = {**given, **_party_fields(con, given, new_values), **dict(new_values)}
         record = _checked(wanted, earliest_year)
@@ -288,12 +292,8 @@ def edit_record(
         # out for the check and put back before the logged update.
         con.execute("DELETE FROM exchanges WHERE exchange_id = ?", [exchange_id])
         _check_in_ledger(con, record, twins_allowed=_same_identity(con, old_row, clean))
-        columns = changes.TABLES["exchanges"][2]
-        con.execute(
-            f"INSERT INTO exchanges ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})",
-            [old_row[c] for c in columns],
-        )
-        party_id, _created = party_for(con, log, clean)
+        changes.insert_row(con, "exchanges", old_row)
+        party_id, _created = party_for(con, log, clean, chinese="party_zh" in new_values)
         after = {
             "date": clean["date"],
             "date_precision": clean["date_precision"],
@@ -305,7 +305,7 @@ def edit_record(
         log.update("exchanges", {"exchange_id": exchange_id}, after)
         if old_row["party_id"] != party_id:
             parties.drop_if_unused(con, log, int(str(old_row["party_id"])))
-        fields = _changed_fields(given, {column: wanted.get(column) for column in FIELDS}, record)
+        fields = _changed_fields(given, get_record(con, exchange_id, writing=True))
         if not fields:
             raise RecordError(i18n.t("error.record.no_change", exchange=exchange_id))
         summary = changes.summary("record_edit", exchange=exchange_id, fields=fields)
@@ -341,22 +341,17 @@ def _same_identity(con: duckdb.DuckDBPyConnection, row: Mapping[str, object], cl
     found = resolve_parties(pd.DataFrame({"party": [clean["party"]], "country_iso3": [clean.get("country_iso3")]}), con)
     party = found.iloc[0]["party_id"]
     same_party = not pd.isna(party) and int(party) == row["party_id"]
-    fields = ("date", "date_precision", "form", "direction", "event_id")
+    fields = [column for column in changes.EXCHANGE_IDENTITY if column != "party_id"]
     return same_party and all(changes.plain(clean[f]) == row[f] for f in fields)
 
 
-def _changed_fields(before: Mapping[str, object], after: Mapping[str, object], record: CheckedRecord) -> str:
-    """'form: working_visit → study_trip; level: unknown → senior' (the fields that change)."""
-    clean = record.values
-    shown_after = {
-        **{column: after.get(column) for column in FIELDS},
-        "party": clean["party"],
-        "country": clean.get("country_iso3") or "",
-        **{c: clean[c] for c in ("party_family", "party_status", "form", "direction", "level")},
-    }
+def _changed_fields(before: Mapping[str, object], after: Mapping[str, object]) -> str:
+    """'form: working_visit → study_trip; level: unknown → senior': the fields of a record (as
+    the ledger holds them before and after, so a folded party name or a date typed loosely is
+    said as written) that change."""
     parts = []
     for column in FIELDS:
-        old, new = _shown(before.get(column)), _shown(shown_after.get(column))
+        old, new = _shown(before.get(column)), _shown(after.get(column))
         if old != new:
             parts.append(f"{column}: {old or '—'} → {new or '—'}")
     return "; ".join(parts)
@@ -372,7 +367,7 @@ def delete_record(path: Path | str, exchange_id: int | str, *, actor: access.Act
     name); undo brings both back under their own ids."""
     exchange_id = _exchange_id(exchange_id)
     with changes.change_batch(path, "record_delete", actor, f"exchange {exchange_id}") as (con, log, entry):
-        current = get_record(con, exchange_id)
+        current = get_record(con, exchange_id, writing=True)
         row = log.delete("exchanges", {"exchange_id": exchange_id})
         parties.drop_if_unused(con, log, int(str(row["party_id"])))
         summary = changes.summary(
@@ -414,34 +409,20 @@ def bulk_edit(
         if missing:
             shown = ", ".join(missing[:10]) + (" …" if len(missing) > 10 else "")
             raise RecordError(i18n.t("error.record.bulk_unknown", count=len(missing), ids=shown))
-        sample = get_record(con, ids[0])
+        sample = get_record(con, ids[0], writing=True)
         record = check_record({**{c: sample[c] for c in FIELDS}, column: value})
         cell = record.problems[(record.problems["column"] == column) & (record.problems["severity"] == "error")]
         if len(cell):
             raise RecordError(_invalid(cell), cell)
         clean_value = record.values[column]
-        twins = _doubles(con, ids)
+        twins = changes.twin_pairs(con, ids)
         changed = log.update_exchanges(ids, {column: clean_value})
         if not changed:
             raise RecordError(i18n.t("error.record.bulk_no_change", column=column, value=_shown(clean_value)))
-        made = sorted(_doubles(con, ids) - twins)
+        made = sorted(changes.twin_pairs(con, ids) - twins)
         if made:
             raise RecordError(i18n.t("error.record.would_double", first=made[0][0], second=made[0][1]))
         summary = changes.summary(
             "bulk_edit", column=column, value=_shown(clean_value) or "—", count=changed, selected=len(ids)
         )
         return changes.finish(log, entry, summary, changed)
-
-
-def _doubles(con: duckdb.DuckDBPyConnection, ids: Sequence[int]) -> set[tuple[int, int]]:
-    """Pairs (a changed exchange, another) that are the same exchange by the import's key: a bulk
-    edit is refused only for the pairs it makes, not for twins the ledger already held."""
-    found = con.execute(
-        """SELECT a.exchange_id, b.exchange_id FROM exchanges a JOIN exchanges b
-             ON a.party_id = b.party_id AND a.date = b.date AND a.date_precision = b.date_precision
-            AND a.form = b.form AND a.direction = b.direction AND a.event_id IS NOT DISTINCT FROM b.event_id
-            AND a.exchange_id <> b.exchange_id
-           WHERE a.exchange_id IN (SELECT unnest(?))""",
-        [list(ids)],
-    ).fetchall()
-    return {(int(a), int(b)) for a, b in found}

@@ -223,3 +223,18 @@ def party_names_table(frame: pd.DataFrame, *, key: str) -> None:
             "batch_id": column.TextColumn(t(PARTY_NAMES_HEADERS["batch_id"])),
         },
     )
+
+
+def flash(key: str, kind: str, message: str) -> None:
+    """A message (``kind`` success or error, already escaped) to show once, after the rerun that
+    follows a write, by ``show_flash(key)``."""
+    st.session_state[key] = (kind, message)
+
+
+def show_flash(key: str) -> None:
+    """The message ``flash`` kept under ``key``, once."""
+    kind, message = st.session_state.pop(key, (None, None))
+    if kind == "success":
+        st.success(message, icon=":material/check_circle:")
+    elif kind == "error":
+        st.error(message, icon=":material/error:")

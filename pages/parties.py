@@ -43,19 +43,6 @@ LIST_HEADERS = {
 }
 
 
-def flash(kind: str, message: str) -> None:
-    """A message to show once, after the rerun that follows a write."""
-    st.session_state[FLASH_KEY] = (kind, message)
-
-
-def show_flash() -> None:
-    kind, message = st.session_state.pop(FLASH_KEY, (None, None))
-    if kind == "success":
-        st.success(message, icon=":material/check_circle:")
-    elif kind == "error":
-        st.error(message, icon=":material/error:")
-
-
 def country(iso3: object) -> str:
     """A party's country in the current language (the international bucket for none)."""
     return filter_state.country_name(iso3 if isinstance(iso3, str) else "")
@@ -76,9 +63,9 @@ def change(write, *args: object) -> None:
     try:
         result = write(ledger, *args, actor=actor)
     except DomainError as error:
-        flash("error", t("page.parties.failed", error=markdown_literal(error)))
+        furniture.flash(FLASH_KEY, "error", t("page.parties.failed", error=markdown_literal(error)))
     else:
-        flash("success", markdown_literal(result.message()))
+        furniture.flash(FLASH_KEY, "success", markdown_literal(result.message()))
         st.session_state[UNDO_OFFER_KEY] = result.batch_id
     st.rerun()
 
@@ -105,10 +92,12 @@ def undo_requested() -> None:
     try:
         done = importer.undo_batch(ledger, batch, actor=actor)
     except DomainError as error:
-        flash("error", t("page.parties.undo_failed", batch=batch, error=markdown_literal(error)))
+        furniture.flash(FLASH_KEY, "error", t("page.parties.undo_failed", batch=batch, error=markdown_literal(error)))
     else:
-        flash(
-            "success", t("page.parties.undone", batch=done.batch_id, summary=markdown_literal(describe(done.summary)))
+        furniture.flash(
+            FLASH_KEY,
+            "success",
+            t("page.parties.undone", batch=done.batch_id, summary=markdown_literal(describe(done.summary))),
         )
 
 
@@ -227,7 +216,7 @@ st.caption(t("page.parties.intro"))
 furniture.demo_badge()
 ledger = cache.ledger_path()
 undo_requested()
-show_flash()
+furniture.show_flash(FLASH_KEY)
 info = cache.info()
 con = cache.reader().connection().cursor()
 editor = actor.may(Action.EDIT) and not info.is_demo

@@ -62,18 +62,6 @@ def field_label(field: str) -> str:
     return t("page.records.required", label=label) if field in MUST_FILL else label
 
 
-def flash(kind: str, message: str) -> None:
-    st.session_state[FLASH_KEY] = (kind, message)
-
-
-def show_flash() -> None:
-    kind, message = st.session_state.pop(FLASH_KEY, (None, None))
-    if kind == "success":
-        st.success(message, icon=":material/check_circle:")
-    elif kind == "error":
-        st.error(message, icon=":material/error:")
-
-
 def saved(result: changes.ChangeResult) -> None:
     """After a write: the message, the undo offer, empty add forms, and a rerun (new numbers)."""
     st.session_state[LAST_KEY] = (result.batch_id, markdown_literal(result.message()))
@@ -110,7 +98,8 @@ def last_change(path: str, actor: Actor) -> None:
             st.error(t("page.records.undo.failed", batch=batch, error=markdown_literal(error)), icon=":material/error:")
             return
         st.session_state.pop(LAST_KEY, None)
-        flash(
+        furniture.flash(
+            FLASH_KEY,
             "success",
             t("page.records.undo.done", batch=batch, summary=markdown_literal(changes.describe(done.summary))),
         )
@@ -425,7 +414,7 @@ if not actor.may(Action.EDIT):
 if cache.info().is_demo:
     st.info(t("page.records.demo"), icon=":material/info:")
     st.stop()
-show_flash()
+furniture.show_flash(FLASH_KEY)
 last_change(ledger, actor)
 party_names, lookup = choices()
 country_labels = country_choices()

@@ -220,3 +220,84 @@ def test_batch_numbers_are_shared_with_imports_and_never_reused(tmp_path):
     assert first.batch_id == 2
     importer.undo_batch(path, 2)
     assert records.edit_record(path, 1, {"level": "working"}).batch_id == 3
+
+
+# -- undo against what happened since (found in review) ------------------------------------------
+
+GBR = {"country": "GBR", "party_family": "social_democratic", "form": "working_visit", "direction": "inbound"}
+
+
+def test_renames_by_case_then_by_name_undo_one_by_one(tmp_path):
+    """'Labour' -> 'LABOUR' adds no alias (the importer finds the party by its folded name), so a
+    second rename's alias is the only row under that key, and both undos are exact."""
+    path = imported(
+        tmp_path, "date,party,country,party_family,form,direction\n2020,Labour,GBR,social_democratic,other,inbound\n"
+    )
+    start = content(path)
+    parties.rename_party(path, 1, "LABOUR")  # batch 2
+    assert read(path, "SELECT count(*) FROM party_aliases") == [(0,)]
+    middle = content(path)
+    parties.rename_party(path, 1, "Labour Party")  # batch 3
+    assert read(path, "SELECT alias, alias_key FROM party_aliases") == [("LABOUR", "labour")]
+    importer.undo_batch(path, 3)
+    assert content(path) == middle
+    importer.undo_batch(path, 2)
+    assert content(path) == start
+
+
+def test_undo_of_a_delete_refused_when_the_party_name_is_taken_again(tmp_path):
+    """Add 'Foo' (a new party), delete it (the party goes too), add 'Foo' again (a new party):
+    undoing the delete would give two parties one name, so it is refused by name."""
+    path = imported(tmp_path, IMPORT_CSV)
+    added = records.add_record(path, {**GBR, "date": "2020-01-05", "party": "Foo"})
+    deleted = records.delete_record(path, added.exchange_ids[0])
+    records.add_record(path, {**GBR, "date": "2021-01-05", "party": "Foo"})
+    before = state(path)
+    with pytest.raises(changes.UndoConflictError, match=rf"party {added.party_ids[0]} would get back the name 'Foo'"):
+        importer.undo_batch(path, deleted.batch_id)
+    assert state(path) == before
+
+
+def test_undo_of_a_delete_refused_when_it_would_double_an_exchange(tmp_path):
+    """Delete an exchange of a party that keeps another, add the same exchange again: undoing
+    the delete would hold it twice, so it is refused and names both."""
+    path = imported(
+        tmp_path,
+        "date,party,country,party_family,form,direction\n"
+        "2019-05-02,Fine Gael,IRL,conservative,working_visit,inbound\n"
+        "2020-06-01,Fine Gael,IRL,conservative,study_trip,outbound\n",
+    )
+    deleted = records.delete_record(path, 1)
+    again = records.add_record(
+        path,
+        {
+            "date": "2019-05-02",
+            "party": "Fine Gael",
+            "country": "IRL",
+            "party_family": "conservative",
+            "form": "working_visit",
+            "direction": "inbound",
+        },
+    )
+    before = state(path)
+    with pytest.raises(
+        changes.UndoConflictError, match=rf"exchanges 1 and {again.exchange_ids[0]} would then be the same"
+    ):
+        importer.undo_batch(path, deleted.batch_id)
+    assert state(path) == before
+
+
+def test_a_change_log_naming_a_column_the_table_lacks_is_refused(tmp_path):
+    """The log is data: a before value keyed by SQL (a damaged or altered file) is never run."""
+    path = imported(tmp_path, IMPORT_CSV)
+    done = parties.set_family(path, 1, "liberal")
+    with ledger.write_transaction(path) as con:
+        con.execute(
+            "UPDATE changes SET before = ? WHERE batch_id = ? AND object = 'party'",
+            ['{"name = \'pwned \' || version(), family": "conservative"}', done.batch_id],
+        )
+    before = state(path)
+    with pytest.raises(changes.ChangeError, match="names a column"):
+        importer.undo_batch(path, done.batch_id)
+    assert state(path) == before
+    assert read(path, "SELECT name FROM parties WHERE party_id = 1") == [("Fine Gael",)]

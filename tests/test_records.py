@@ -691,3 +691,49 @@ def test_the_demo_ledger_is_refused(make_ledger):
     with pytest.raises(changes.ChangeError):
         records.delete_record(path, 1)
     assert state(path) == before
+
+
+# -- the Chinese name and the words of a correction (found in review) ------------------------------
+
+
+def test_an_added_record_leaves_an_existing_partys_chinese_name_alone(tmp_path):
+    """As an import does: a record of a party the ledger holds does not rename it in Chinese."""
+    path = imported(
+        tmp_path,
+        "date,party,party_zh,country,party_family,form,direction\n2020,Labour,工党,GBR,social_democratic,other,inbound\n",
+    )
+    records.add_record(
+        path,
+        {
+            "date": "2021",
+            "party": "Labour",
+            "party_zh": "英国工党",
+            "country": "GBR",
+            "party_family": "social_democratic",
+            "form": "study_trip",
+            "direction": "inbound",
+        },
+    )
+    assert read(path, "SELECT name_zh FROM parties") == [("工党",)]
+
+
+def test_a_correction_sets_or_clears_the_partys_chinese_name(tmp_path):
+    path = imported(
+        tmp_path,
+        "date,party,party_zh,country,party_family,form,direction\n2020,Labour,工党,GBR,social_democratic,other,inbound\n",
+    )
+    done = records.edit_record(path, 1, {"party_zh": "英国工党"})
+    assert read(path, "SELECT name_zh FROM parties") == [("英国工党",)]
+    assert changes.describe(done.summary) == "Corrected exchange 1 (party_zh: 工党 → 英国工党)"
+    records.edit_record(path, 1, {"party_zh": ""})
+    assert read(path, "SELECT name_zh FROM parties") == [(None,)]
+
+
+def test_a_correction_says_the_party_as_the_ledger_names_it(tmp_path):
+    """A party typed with other case is found, not renamed: the summary names only the level."""
+    path = imported(
+        tmp_path, "date,party,country,party_family,form,direction\n2020-03,Labour,GBR,social_democratic,other,inbound\n"
+    )
+    done = records.edit_record(path, 1, {"party": "LABOUR", "level": "senior", "date": "2020-3"})
+    assert changes.describe(done.summary) == "Corrected exchange 1 (level: unknown → senior)"
+    assert read(path, "SELECT name FROM parties") == [("Labour",)]

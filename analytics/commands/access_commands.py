@@ -118,11 +118,6 @@ def run_user_list(args: argparse.Namespace) -> int:
     return 0
 
 
-def _shown(value: object) -> str:
-    """Text safe for a terminal: no control characters (escape sequences) from logged names."""
-    return "".join(c if c.isprintable() else "?" for c in str(value))
-
-
 def run_audit(args: argparse.Namespace) -> int:
     db = _db(args)
     access.require(None, access.Action.READ_AUDIT, db=db)
@@ -138,5 +133,5 @@ def run_audit(args: argparse.Namespace) -> int:
     if frame.empty:
         print(t("cli.audit.none"))
         return 0
-    print(pd.DataFrame({c: frame[c].map(_shown) for c in frame.columns}).to_string(index=False))
+    print(pd.DataFrame({c: frame[c].map(cli.printable) for c in frame.columns}).to_string(index=False))
     return 0

@@ -52,7 +52,7 @@ def _year(text: str | None, flag: str) -> int | None:
         raise FilterError(t("error.cli.year", flag=flag, text=repr(text))) from None
 
 
-def _country(text: str) -> str:
+def country_code(text: str) -> str:
     """An ISO3 code (any case), or the ISO3 of an English name or alias (UAE, DRC, Viet Nam...);
     unknown text is left for validation, which lists the valid codes."""
     text = str(text).strip()
@@ -75,7 +75,7 @@ def filters_from_args(args: argparse.Namespace) -> Filters:
     if len(set(parties)) > 1:
         raise FilterError(t("error.cli.party_once", parties=", ".join(map(repr, parties))))
     values = {field: tuple(getattr(args, f"filter_{field}", []) or ()) for _, field, _, _ in DIMENSION_FLAGS}
-    values["countries"] = tuple(_country(c) for c in values["countries"])
+    values["countries"] = tuple(country_code(c) for c in values["countries"])
     return Filters(
         year_from=_year(getattr(args, "year_from", None), "--from"),
         year_to=_year(getattr(args, "year_to", None), "--to"),

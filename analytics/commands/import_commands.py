@@ -225,16 +225,11 @@ def run_history(args) -> int:
         else:
             what = describe(row.summary)
         print(
-            f"{row.batch_id:>5}  {row.imported_at:%Y-%m-%d %H:%M}  {cli.pad(_shown(row.imported_by or ''), 12)} "
+            f"{row.batch_id:>5}  {row.imported_at:%Y-%m-%d %H:%M}  {cli.pad(cli.printable(row.imported_by or ''), 12)} "
             f"{row.rows_read:>9,} {row.rows_written:>9,} {row.rows_rejected:>9,}  {undone:<16}  "
-            f"{cli.pad(kinds[row.kind], kind_width)}  {_shown(what)}"
+            f"{cli.pad(kinds[row.kind], kind_width)}  {cli.printable(what)}"
         )
     return 0
-
-
-def _shown(value: object) -> str:
-    """Ledger text (a file name, a party name in a summary) safe on a terminal: control characters as '?'."""
-    return "".join(c if c.isprintable() else "?" for c in str(value))
 
 
 def _isnull(value) -> bool:
@@ -253,7 +248,7 @@ def run_undo(args) -> int:
                 "cli.undo.change_done",
                 batch=done.batch_id,
                 kind=t(f"core.batch_kind.{done.kind}"),
-                summary=_shown(describe(done.summary)),
+                summary=cli.printable(describe(done.summary)),
                 rows=plural("cli.count.row", done.rows_restored),
             )
         )

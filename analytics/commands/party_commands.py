@@ -13,7 +13,7 @@ from __future__ import annotations
 import argparse
 
 from analytics import cli, parties
-from analytics.commands.filter_args import _country
+from analytics.commands.filter_args import country_code
 from analytics.commands.ledger_args import ready_ledger, verb_common
 from analytics.commands.record_commands import FORMATS, demo_note, write_frame
 from analytics.filters import Filters
@@ -83,7 +83,7 @@ def _country_code(text: str | None) -> str | None:
     """The ISO3 code of ``--country`` (a code or a name), checked as the filters check it."""
     if text is None or not text.strip():
         return None
-    return Filters(countries=(_country(text),)).validated().countries[0]
+    return Filters(countries=(country_code(text),)).validated().countries[0]
 
 
 def run_party_list(args: argparse.Namespace) -> int:

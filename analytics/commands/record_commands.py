@@ -117,7 +117,7 @@ def _terminal(value: object) -> str:
     in ledger text) as '?'."""
     if value is None or (not isinstance(value, str) and pd.api.types.is_scalar(value) and pd.isna(value)):
         return ""
-    return "".join(c if c.isprintable() else "?" for c in str(value))
+    return cli.printable(value)
 
 
 def table_text(frame: pd.DataFrame) -> str:

@@ -21,7 +21,7 @@ import pandas as pd
 from analytics import access, atomic, i18n
 from analytics import ledger as ledger_module
 from analytics.importer.columns import Progress, SourceTable
-from analytics.importer.crosscheck import _resolve, check_against_ledger
+from analytics.importer.crosscheck import check_against_ledger, resolve_pairs_of
 from analytics.importer.decode import read_table
 from analytics.importer.errors import DemoLedgerError, DuplicateFileError, ImportFileError
 from analytics.importer.problems import (
@@ -255,7 +255,7 @@ def _write_batch(
     first_exchange = ledger_module.next_ids(con, "exchanges", len(good)) - 1
     # Each row's party, found once per distinct name and country (the same resolution as the
     # checks): the ledger's party, or a new one per match key and country of the file.
-    resolution = _resolve(clean, con)
+    resolution = resolve_pairs_of(clean, con)
     good_positions = good["pos"].to_numpy(dtype=np.int64)
     party_ids = resolution.party_ids()[good_positions]
     new_parties, parties = 0, None

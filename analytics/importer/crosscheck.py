@@ -36,7 +36,7 @@ _RESOLVED_COLUMNS = ["party_id", "ledger_name", "how", "alias_reason", "others",
 
 
 @dataclass(frozen=True)
-class _Resolution:
+class PartyResolution:
     """The distinct (party, country) pairs of a frame, resolved, and each row's pair (``codes``,
     -1 for a row without a party)."""
 
@@ -71,7 +71,9 @@ def _country(value: object) -> str:
     return "" if value is None or pd.isna(value) else str(value)
 
 
-def _resolve(frame: pd.DataFrame, con: duckdb.DuckDBPyConnection) -> _Resolution:
+def resolve_pairs_of(frame: pd.DataFrame, con: duckdb.DuckDBPyConnection) -> PartyResolution:
+    """The parties of ``frame`` (columns party, country_iso3) resolved once per distinct pair, as
+    ``resolve_parties`` explains; the batch write takes this form to number the new parties."""
     # Integer codes per column, then per pair: no Python object per row, whatever the file's size.
     party_codes, _ = pd.factorize(frame["party"])
     country_codes, _ = pd.factorize(frame["country_iso3"], use_na_sentinel=False)
@@ -87,7 +89,7 @@ def _resolve(frame: pd.DataFrame, con: duckdb.DuckDBPyConnection) -> _Resolution
             "country_iso3": frame["country_iso3"].iloc[firsts].to_numpy(dtype=object),
         }
     )
-    return _Resolution(distinct=_resolve_pairs(pairs, con), codes=codes)
+    return PartyResolution(distinct=_resolve_pairs(pairs, con), codes=codes)
 
 
 def _ledger_names(con: duckdb.DuckDBPyConnection, countries: list[str]):
@@ -176,7 +178,7 @@ def resolve_parties(frame: pd.DataFrame, con: duckdb.DuckDBPyConnection) -> pd.D
     of that country matched as well: the lowest party id was taken, an exact name first) and
     ``key`` (the match key). Reads only; works on a read-only connection.
     """
-    return _resolve(frame, con).per_row(frame.index)
+    return resolve_pairs_of(frame, con).per_row(frame.index)
 
 
 def _match_reasons(distinct: pd.DataFrame) -> tuple[list[str], list[str]]:
@@ -201,7 +203,7 @@ def _match_reasons(distinct: pd.DataFrame) -> tuple[list[str], list[str]]:
     return reasons, suggestions
 
 
-def _match_problems(clean: pd.DataFrame, resolution: _Resolution) -> pd.DataFrame:
+def _match_problems(clean: pd.DataFrame, resolution: PartyResolution) -> pd.DataFrame:
     """One warning per row whose party was matched but not by its exact name."""
     warned = resolution.distinct["how"].isin(WARNED_MATCHES).to_numpy()
     if not warned.any():
@@ -229,7 +231,7 @@ def check_against_ledger(checked: CheckedRows, con: duckdb.DuckDBPyConnection) -
     clean = checked.clean
     if not clean["party"].notna().any():
         return _empty_problems()
-    resolution = _resolve(clean, con)
+    resolution = resolve_pairs_of(clean, con)
     found = [_match_problems(clean, resolution)]
     party_ids = resolution.party_ids()
     ready = (
