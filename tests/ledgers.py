@@ -129,3 +129,12 @@ def insert_bulk(con, parties: list[tuple[str, str | None, str]], rows: list[dict
                    SELECT exchange_id, CAST(date AS DATE), date_precision, party_id, party_status, form,
                           direction, level, event_id FROM new_exchanges""")
     con.unregister("new_exchanges")
+
+
+def query(path: Path | str, sql: str, params: list | tuple | None = None) -> list[tuple]:
+    """The rows of one read query on the ledger file at ``path`` (a read-only connection of its own)."""
+    con = connect_read_only(path)
+    try:
+        return con.execute(sql, list(params or [])).fetchall()
+    finally:
+        con.close()

@@ -9,7 +9,7 @@ import pytest
 from analytics import access, cli, records
 from analytics.commands import record_commands
 from analytics.ledger import connect_read_only, get_meta
-from tests.ledgers import fingerprint
+from tests.ledgers import fingerprint, query
 
 ROWS = [
     {"date": "2001-05-02", "party": "Fianna Fáil", "country": "IRL", "family": "conservative"},
@@ -52,14 +52,6 @@ def run(capsys, ledger, *argv) -> tuple[int, str, str]:
     code = cli.main([*(str(arg) for arg in argv), "--db", str(ledger)])
     captured = capsys.readouterr()
     return code, captured.out, captured.err
-
-
-def query(ledger, sql: str, params: list | None = None) -> list[tuple]:
-    con = connect_read_only(ledger)
-    try:
-        return con.execute(sql, params or []).fetchall()
-    finally:
-        con.close()
 
 
 def state(ledger) -> tuple[str, str]:

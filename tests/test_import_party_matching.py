@@ -14,6 +14,7 @@ from analytics import cli
 from analytics.importer import import_file, resolve_parties, undo_batch
 from analytics.ledger import connect_read_only, create_ledger, write_transaction
 from analytics.names import match_key
+from tests.ledgers import query
 
 HEADER = "date,party,country,party_family,form,direction"
 
@@ -22,14 +23,6 @@ def csv(tmp_path, name: str, *rows: str):
     path = tmp_path / name
     path.write_text("\n".join([HEADER, *rows]) + "\n", encoding="utf-8")
     return path
-
-
-def query(path, sql, params=None):
-    con = connect_read_only(path)
-    try:
-        return con.execute(sql, params or []).fetchall()
-    finally:
-        con.close()
 
 
 @pytest.fixture

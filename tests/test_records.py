@@ -31,6 +31,7 @@ from analytics import access, changes, importer, ledger, metrics, records
 from analytics.access import Actor, Role
 from analytics.filters import Filters
 from tests.ledgers import build_ledger
+from tests.ledgers import query as read
 
 BASE = [
     {"date": "2019-05-02", "party": "Fine Gael", "country": "IRL", "family": "conservative"},
@@ -100,14 +101,6 @@ NEW = {
 
 
 # -- helpers shared with test_parties and test_changes ------------------------------------------
-
-
-def read(path, sql, params=()):
-    con = ledger.connect_read_only(path)
-    try:
-        return con.execute(sql, list(params)).fetchall()
-    finally:
-        con.close()
 
 
 ORDER = {"exchanges": "exchange_id", "parties": "party_id", "party_aliases": "alias_key, party_id"}

@@ -16,8 +16,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from analytics import access
-from analytics.ledger import connect_read_only
 from analytics.untrusted import markdown_literal
+from tests.ledgers import query
 
 pytestmark = pytest.mark.slow  # pages through Streamlit's AppTest, with real writes
 
@@ -37,14 +37,6 @@ def ledger(monkeypatch, make_ledger) -> Path:
     path = make_ledger(ROWS)
     monkeypatch.setenv("LEDGER_DB", str(path))
     return path
-
-
-def query(path: Path, sql: str, params: list | None = None) -> list[tuple]:
-    con = connect_read_only(path)
-    try:
-        return con.execute(sql, params or []).fetchall()
-    finally:
-        con.close()
 
 
 def exchanges(path: Path) -> int:
