@@ -6,9 +6,7 @@ field set on every selected exchange, ``records.bulk_edit``, one batch), and one
 links to its record on the Records page (``?exchange=N``)."""
 
 import datetime as dt
-from collections.abc import Sequence
 
-import pandas as pd
 import streamlit as st
 
 from analytics import dimensions, explore, records, vocab
@@ -20,7 +18,6 @@ from pages import cache, chart_display, downloads, filter_state, furniture, sign
 
 TABLE_KEY = "explorer_table"  # the ledger table; its selection is st.session_state[TABLE_KEY]
 BULK_FLASH_KEY = "explorer_bulk_flash"
-RECORDS_PAGE = "pages/records.py"
 # The bulk change's fields: their codes (None: free text, the event id).
 BULK_CODES: dict[str, tuple[str, ...] | None] = {
     "event_id": None,
@@ -30,27 +27,11 @@ BULK_CODES: dict[str, tuple[str, ...] | None] = {
 }
 
 
-def selected_ids(selection: object, rows: pd.DataFrame) -> list[int]:
-    """The exchange ids of the selected rows of the table (``selection``: the dataframe's state,
-    ``{"selection": {"rows": [positions]}}``, as a click leaves it)."""
-    try:
-        positions: Sequence[int] = selection["selection"]["rows"]  # type: ignore[index]
-    except (KeyError, TypeError):
-        return []
-    ids = rows["exchange_id"].tolist()
-    return [int(ids[n]) for n in positions if isinstance(n, int) and 0 <= n < len(ids)]
-
-
 def bulk_section(ids: list[int], actor: Actor) -> None:
     """The bulk change of the selected exchanges, and the link to a single one's record (for
     those who may change records, on a ledger that is not the demo's)."""
     if len(ids) == 1:
-        st.page_link(
-            RECORDS_PAGE,
-            label=t("page.explorer.edit.open", exchange=ids[0]),
-            icon=":material/edit:",
-            query_params={**filter_state.link_params(current), "exchange": str(ids[0])},
-        )
+        furniture.record_link(ids[0], current)
     with st.container(border=True):
         st.markdown(plural("page.explorer.edit.selected", len(ids)))
         field_col, value_col, button_col = st.columns([2, 3, 2], vertical_alignment="bottom")
@@ -198,7 +179,7 @@ else:
         selection_mode="multi-row",
     )
     if actor.may(Action.EDIT) and not cache.info().is_demo:
-        chosen = selected_ids(selection, rows_shown)
+        chosen = furniture.selected_exchanges(selection, rows_shown)
         if chosen:
             bulk_section(chosen, actor)
         else:

@@ -18,7 +18,7 @@ from analytics import charts, dimensions, explore, i18n
 from analytics.filters import Filters
 from analytics.i18n import t, vocabulary_label
 from analytics.untrusted import markdown_literal
-from pages import cache
+from pages import cache, filter_state
 from pages.entry import ensure_entry
 from pages.filter_state import URL_WARNINGS_KEY, country_name, current_filters, language_warning
 
@@ -238,3 +238,28 @@ def show_flash(key: str) -> None:
         st.success(message, icon=":material/check_circle:")
     elif kind == "error":
         st.error(message, icon=":material/error:")
+
+
+# The page where a record is corrected or deleted, opened on one exchange by ``?exchange=N``.
+RECORDS_PAGE = "pages/records.py"
+
+
+def selected_exchanges(selection: object, rows: pd.DataFrame) -> list[int]:
+    """The exchange ids of the selected rows of a ledger table (``selection``: the dataframe's
+    state, ``{"selection": {"rows": [positions]}}``, as a click leaves it)."""
+    try:
+        positions = selection["selection"]["rows"]  # type: ignore[index]
+    except (KeyError, TypeError):
+        return []
+    ids = rows["exchange_id"].tolist()
+    return [int(ids[n]) for n in positions if isinstance(n, int) and 0 <= n < len(ids)]
+
+
+def record_link(exchange_id: int, filters: Filters) -> None:
+    """A link to one exchange on the Records page, keeping the filters and the language."""
+    st.page_link(
+        RECORDS_PAGE,
+        label=t("page.explorer.edit.open", exchange=exchange_id),
+        icon=":material/edit:",
+        query_params={**filter_state.link_params(filters), "exchange": str(exchange_id)},
+    )

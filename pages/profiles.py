@@ -9,11 +9,12 @@ import re
 import streamlit as st
 
 from analytics import charts
+from analytics.access import Action
 from analytics.i18n import date, month, number, region_name, t
 from analytics.parties import party_id_named, party_names
 from analytics.profiles import Profile, ProfileError, profile_filters
 from analytics.untrusted import capped, markdown_literal, shown, url_value_problem
-from pages import cache, chart_display, downloads, filter_state, furniture
+from pages import cache, chart_display, downloads, filter_state, furniture, signin
 
 current = furniture.page_header("nav.profiles", "page.profiles.intro", summary=False)
 countries = cache.country_choices()
@@ -174,13 +175,23 @@ if profile.kind == "party":
 st.subheader(t("page.profiles.rows"))
 LIMIT = 500
 rows = cache.ledger_rows(scope, limit=LIMIT)
-st.dataframe(
+editor = signin.current_actor().may(Action.EDIT) and not cache.info().is_demo
+selection = st.dataframe(
     furniture.labelled(rows),
     hide_index=True,
     width="stretch",
     height=380,
     column_config=furniture.ledger_column_config(),
+    key="profile_rows",
+    on_select="rerun" if editor else "ignore",
+    selection_mode="single-row",
 )
+if editor:
+    picked = furniture.selected_exchanges(selection, rows)
+    if picked:
+        furniture.record_link(picked[0], current)
+    else:
+        st.caption(t("page.profiles.open_record_hint"))
 if summary["exchanges"] > LIMIT:
     st.caption(t("page.profiles.latest_shown", limit=number(LIMIT), count=number(summary["exchanges"])))
 # The party's name in a file name: letters, digits and dashes only, at most 60 characters.

@@ -337,3 +337,19 @@ def test_a_typed_party_name_is_shown_as_typed_not_as_markup(ledger):
     (message,) = successes(at)
     assert message == markdown_literal(f"Added exchange 4 (2023, {hostile}, FRA), as batch 1.")
     assert message != f"Added exchange 4 (2023, {hostile}, FRA), as batch 1."  # escaped, not markup
+
+
+def test_a_profile_row_selected_by_an_editor_links_to_its_record(ledger):
+    """'Open it from the Explorer or a profile': one row of a party's ledger rows selected."""
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.query_params["profile"] = "party:FRA:Dawn Party"
+    at.run()
+    at.switch_page("pages/profiles.py").run()
+    no_exception(at)
+    assert not at.get("page_link")  # nothing selected yet: a hint only
+    at.session_state["profile_rows"] = {"selection": {"rows": [0], "columns": [], "cells": []}}
+    at.run()
+    no_exception(at)
+    (link,) = at.get("page_link")
+    assert (link.proto.label, link.proto.page) == ("Open exchange 3 in Records", "records")
+    assert "exchange=3" in link.proto.query_string
