@@ -262,9 +262,9 @@ def test_help_lists_every_metric(capsys):
     ],
 )
 def test_country_flag_takes_codes_names_and_three_letter_aliases(given, code):
-    from analytics.commands.filter_args import _country
+    from analytics.commands.filter_args import country_code
 
-    assert _country(given) == code
+    assert country_code(given) == code
 
 
 def test_country_flag_in_any_form_gives_the_same_numbers(capsys, ledger):
