@@ -69,6 +69,7 @@ def write_snapshot(ledger_path: Path | str, out_dir: Path | str) -> SnapshotInfo
         temp.mkdir(parents=True)
         rows: dict[str, int] = {}
         try:
+            con.execute("SET enable_progress_bar = false")  # the content hash runs for seconds on a big ledger
             # COPY ... TO takes the target path as a bound parameter.
             con.execute(
                 "COPY (SELECT *, CAST(year(date) AS INTEGER) AS year FROM exchanges ORDER BY exchange_id) "
@@ -127,6 +128,7 @@ def connect_snapshot(out_dir: Path | str) -> duckdb.DuckDBPyConnection:
     manifest = read_manifest(out_dir)
     con = duckdb.connect()
     try:
+        con.execute("SET enable_progress_bar = false")
         # The partition column is dropped: the view has exactly the ledger table's columns.
         con.execute(
             "CREATE VIEW exchanges AS SELECT * EXCLUDE (year) FROM read_parquet("
