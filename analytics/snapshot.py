@@ -96,6 +96,9 @@ def write_snapshot(ledger_path: Path | str, out_dir: Path | str) -> SnapshotInfo
         if out_dir.exists():
             out_dir.rmdir()  # empty (checked above)
         os.replace(temp, out_dir)
+    except OSError as error:  # no permission, a full disk, a file where a folder should be
+        shutil.rmtree(temp, ignore_errors=True)
+        raise SnapshotError(t("error.snapshot.failed", path=out_dir, error=error)) from error
     except BaseException:
         shutil.rmtree(temp, ignore_errors=True)
         raise

@@ -101,9 +101,24 @@ def test_empty_folder_taken_and_odd_path_quoted(demo_ledger: Path, tmp_path: Pat
     assert sorted(p.name for p in tmp_path.iterdir()) == ["it's a snapshot"]
 
 
+def test_a_folder_that_cannot_be_made_is_a_domain_error(demo_ledger: Path, tmp_path: Path):
+    (tmp_path / "a-file").write_text("not a folder")
+    with pytest.raises(SnapshotError, match="Could not write or read the Parquet snapshot"):
+        write_snapshot(demo_ledger, tmp_path / "a-file" / "snapshot")
+    assert [p.name for p in tmp_path.iterdir()] == ["a-file"]
+
+
 def test_a_folder_without_snapshot_refused(tmp_path: Path):
     with pytest.raises(SnapshotError, match="holds no ledger snapshot"):
         connect_snapshot(tmp_path)
     (tmp_path / "snapshot.json").write_text(json.dumps({"format": "something else"}))
     with pytest.raises(SnapshotError, match="holds no ledger snapshot"):
+        connect_snapshot(tmp_path)
+
+
+def test_a_snapshot_of_another_schema_refused(tmp_path: Path):
+    (tmp_path / "snapshot.json").write_text(
+        json.dumps({"format": "party-exchange-ledger-snapshot", "schema_version": 3})
+    )
+    with pytest.raises(SnapshotError, match="schema version 3; this version of the tool reads version 4"):
         connect_snapshot(tmp_path)
