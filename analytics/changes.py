@@ -171,6 +171,9 @@ class ChangeLog:
     def update_exchanges(self, exchange_ids: Sequence[int], values: Mapping[str, object]) -> int:
         """Set ``values`` on many exchanges at once (a bulk edit, a merge) and log each row whose
         fields change; returns how many changed. One statement whatever the count."""
+        unknown = set(values) - set(TABLES["exchanges"][2])
+        if unknown:  # a programming error: the columns come from the callers in this package
+            raise ValueError(f"not columns of exchanges: {', '.join(sorted(unknown))}")
         if not exchange_ids:
             return 0
         columns = list(values)
