@@ -49,9 +49,7 @@ FILTERS: dict[str, Filters] = {
 NARROW_TEXT = "region Africa, families communist and socialist, years 2000-2024"
 
 BARE_SQL = "SELECT year(date) AS year, count(*) AS exchanges FROM exchanges GROUP BY 1"
-PANDAS_LOAD_SQL = (
-    "SELECT year(e.date) AS year, p.country_iso3 FROM exchanges e LEFT JOIN parties p USING (party_id)"
-)
+PANDAS_LOAD_SQL = "SELECT year(e.date) AS year, p.country_iso3 FROM exchanges e LEFT JOIN parties p USING (party_id)"
 
 NOT_MEASURED = (
     "each page's cold and filter-change work (AppTest): see docs/bench-pages.md",
@@ -87,6 +85,7 @@ class SizeResult:
     rows: int
     path: Path
     reused: bool
+    given: bool = False  # a ledger named with --db, measured as it is
     metrics: dict[str, dict[str, Timing]] = field(default_factory=dict)  # metric -> filter name -> timing
     bare: Timing | None = None
     pandas_load: Timing | None = None
@@ -103,7 +102,9 @@ def parse_rows(text: str) -> list[int]:
         try:
             value = float(word) if "e" in word.lower() else int(word)
         except ValueError:
-            raise BenchError(t("error.bench.rows", value=part.strip(), least=f"{MIN_ROWS:,}", most=f"{MAX_ROWS:,}")) from None
+            raise BenchError(
+                t("error.bench.rows", value=part.strip(), least=f"{MIN_ROWS:,}", most=f"{MAX_ROWS:,}")
+            ) from None
         if value != int(value) or not MIN_ROWS <= value <= MAX_ROWS:
             raise BenchError(t("error.bench.rows", value=part.strip(), least=f"{MIN_ROWS:,}", most=f"{MAX_ROWS:,}"))
         if int(value) not in sizes:
@@ -136,7 +137,9 @@ def _demo_rows(path: Path) -> str | None:
         con.close()
 
 
-def ensure_ledger(directory: Path | str, rows: int, *, progress: Callable[[str], None] | None = None) -> tuple[Path, bool]:
+def ensure_ledger(
+    directory: Path | str, rows: int, *, progress: Callable[[str], None] | None = None
+) -> tuple[Path, bool]:
     """The demo ledger of ``rows`` rows in ``directory``: reused when its meta says that size
     (True), else built with seed 1951 (False)."""
     path = ledger_path(directory, rows)
@@ -215,7 +218,6 @@ def measure_size(path: Path, rows: int, repeat: int, *, reused: bool) -> SizeRes
         frame = _pandas_load(con)
         result.pandas_load = time_runs(lambda: _pandas_load(con), repeat)
         result.pandas_groupby = time_runs(lambda: _pandas_groupby(frame), repeat)
-        del frame
         party = _typical_party(con)
     finally:
         con.close()
@@ -231,15 +233,32 @@ def peak_rss_mb() -> float:
 
 
 def run_bench(
-    sizes: Iterable[int], repeat: int, directory: Path | str, *, progress: Callable[[str], None] | None = None
+    sizes: Iterable[int],
+    repeat: int,
+    directory: Path | str,
+    *,
+    given: Path | str | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> list[SizeResult]:
-    """Build or reuse each ledger and measure it."""
+    """Build or reuse each ledger and measure it; then the ledger ``given`` as it is, if any."""
     results = []
     for rows in sizes:
         path, reused = ensure_ledger(directory, rows, progress=progress)
         if progress:
             progress(t("cli.bench.measuring", rows=f"{rows:,}"))
         results.append(measure_size(path, rows, repeat, reused=reused))
+    if given is not None:
+        con = ledger.connect_read_only(given)
+        try:
+            count = con.execute("SELECT count(*) FROM exchanges").fetchone()
+        finally:
+            con.close()
+        rows = int(count[0]) if count else 0
+        if progress:
+            progress(t("cli.bench.measuring", rows=f"{rows:,}"))
+        result = measure_size(Path(given), rows, repeat, reused=True)
+        result.given = True
+        results.append(result)
     return results
 
 
@@ -284,9 +303,9 @@ def _ratio(a: float, b: float | None) -> str:
 def _size_table(result: SizeResult, repeat: int) -> list[str]:
     assert result.bare and result.pandas_groupby and result.pandas_load and result.single_write
     bare, groupby = result.bare.median, result.pandas_groupby.median
-    where = "reused" if result.reused else "built for this run"
+    where = "given with --db, as it is" if result.given else "reused" if result.reused else "built for this run"
     lines = [
-        f"## {result.rows:,} rows",
+        f"## {result.rows:,} rows" + (f" ({result.path.name})" if result.given else ""),
         "",
         f"Ledger `{result.path.name}` ({where}); {repeat} runs each after one warm-up run, in milliseconds. "
         f"Narrow filter: {NARROW_TEXT}. Ratios are of the default-filter median.",
@@ -361,8 +380,9 @@ def render_report(results: list[SizeResult], repeat: int, command: str) -> str:
     lines.append("")
     for result in results:
         lines += _size_table(result, repeat)
-    if results:
-        lines += _growth_table(results)
+    generated = [r for r in results if not r.given]
+    if generated:
+        lines += _growth_table(generated)
     lines += ["## Not measured by this harness yet", ""]
     lines += [f"- {item}" for item in NOT_MEASURED]
     return "\n".join(lines) + "\n"

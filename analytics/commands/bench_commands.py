@@ -15,15 +15,19 @@ from analytics.settings import PROJECT_ROOT
 def register(subparsers, common: argparse.ArgumentParser) -> None:
     parser = subparsers.add_parser(
         "bench",
+        parents=[common],
         help="time every metric on demo ledgers of given sizes, write a Markdown report",
         description="Build (or reuse) demo ledgers of the given sizes and time every metric with the "
         "default and a narrow filter, the bare query, the pandas way, one single write and peak memory. "
+        "With --db, the ledger at that path is measured too, as it is (a copy takes the write). "
         "Timings are for the report only.",
     )
     parser.add_argument(
         "--rows", default="10000,1000000", metavar="N,N", help="ledger sizes, comma separated (default 10000,1000000)"
     )
-    parser.add_argument("--repeat", type=int, default=5, metavar="N", help="timed runs of each piece of work (default 5)")
+    parser.add_argument(
+        "--repeat", type=int, default=5, metavar="N", help="timed runs of each piece of work (default 5)"
+    )
     parser.add_argument(
         "--dir",
         default=str(PROJECT_ROOT / "data" / "bench"),
@@ -38,7 +42,9 @@ def run_bench(args: argparse.Namespace) -> int:
     sizes = bench.parse_rows(args.rows)
     if args.repeat < 1:
         raise bench.BenchError(t("error.bench.repeat", value=args.repeat))
-    results = bench.run_bench(sizes, args.repeat, args.dir, progress=lambda m: print(m, file=sys.stderr, flush=True))
+    results = bench.run_bench(
+        sizes, args.repeat, args.dir, given=args.db or None, progress=lambda m: print(m, file=sys.stderr, flush=True)
+    )
     command = f"python -m analytics bench --rows {','.join(str(n) for n in sizes)} --repeat {args.repeat}"
     report = bench.render_report(results, args.repeat, command)
     if not args.out:
