@@ -28,6 +28,7 @@ COMMAND_MODULES = (
     "analytics.commands.party_commands",
     "analytics.commands.access_commands",
     "analytics.commands.serve_commands",
+    "analytics.commands.bench_commands",
 )
 
 
