@@ -341,6 +341,17 @@ MIGRATIONS: list[list[str]] = [
 assert len(MIGRATIONS) == SCHEMA_VERSION
 
 
+def exchange_rows_view() -> str:
+    """The statement that creates the ``exchange_rows`` view as this program's schema defines it
+    (the newest migration step that defines it): to build the view over another store of the
+    same tables, such as a Parquet snapshot (``analytics.snapshot``)."""
+    for step in reversed(MIGRATIONS):
+        for statement in step:
+            if "VIEW exchange_rows AS" in statement:
+                return statement
+    raise LedgerError(t("error.ledger.no_row", statement="CREATE VIEW"))
+
+
 def _wrap(error: duckdb.Error, path: Path | None = None) -> LedgerError:
     text = str(error)
     where = t("error.ledger.where", path=path) if path else ""

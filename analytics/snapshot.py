@@ -21,7 +21,7 @@ import duckdb
 
 from analytics.errors import DomainError
 from analytics.i18n import t
-from analytics.ledger import SCHEMA_VERSION, connect_read_only, content_hash, schema_version
+from analytics.ledger import SCHEMA_VERSION, connect_read_only, content_hash, exchange_rows_view, schema_version
 
 FORMAT = "party-exchange-ledger-snapshot"
 MANIFEST = "snapshot.json"
@@ -80,7 +80,6 @@ def write_snapshot(ledger_path: Path | str, out_dir: Path | str) -> SnapshotInfo
             for table in TABLES:  # fixed names, never user text
                 con.execute(f"COPY (SELECT * FROM {table}) TO ? (FORMAT parquet)", [str(temp / f"{table}.parquet")])
                 rows[table] = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]  # type: ignore[index]
-            view = con.execute("SELECT sql FROM duckdb_views() WHERE view_name = 'exchange_rows'").fetchone()
             digest = content_hash(con)
             version = schema_version(con)
         except duckdb.Error as error:
@@ -90,7 +89,6 @@ def write_snapshot(ledger_path: Path | str, out_dir: Path | str) -> SnapshotInfo
             "schema_version": version,
             "rows": rows,
             "content_hash": digest,
-            "exchange_rows_sql": view[0] if view else None,
         }
         (temp / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
         if out_dir.exists():
@@ -126,9 +124,9 @@ def read_manifest(out_dir: Path | str) -> dict:
 def connect_snapshot(out_dir: Path | str) -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB reading the snapshot in ``out_dir`` through views named like the ledger's
     tables (``exchanges`` without its partition column, ``parties``, ``countries``, ``meta``, ...)
-    and the ledger's own ``exchange_rows`` view, so the metrics run on it unchanged."""
+    and the ``exchange_rows`` view as the ledger defines it, so the metrics run on it unchanged."""
     out_dir = Path(out_dir).resolve()
-    manifest = read_manifest(out_dir)
+    read_manifest(out_dir)  # a snapshot of this schema, or SnapshotError
     con = duckdb.connect()
     try:
         con.execute("SET enable_progress_bar = false")
@@ -139,12 +137,9 @@ def connect_snapshot(out_dir: Path | str) -> duckdb.DuckDBPyConnection:
         )
         for table in TABLES:
             con.execute(f"CREATE VIEW {table} AS SELECT * FROM read_parquet({_quoted(out_dir / f'{table}.parquet')})")
-        # The view's text comes from the ledger (one definition, MIGRATIONS); a snapshot is trusted
-        # like the ledger file itself, but only a statement that creates this one view is run.
-        view = manifest.get("exchange_rows_sql")
-        if not isinstance(view, str) or not view.startswith("CREATE VIEW exchange_rows AS SELECT"):
-            raise SnapshotError(t("error.snapshot.not_found", path=out_dir))
-        con.execute(view)
+        # The view as this program's schema defines it (one definition, the migrations): never
+        # SQL read from the snapshot's files.
+        con.execute(exchange_rows_view())
     except duckdb.Error as error:
         con.close()
         raise SnapshotError(t("error.snapshot.failed", path=out_dir, error=error)) from error
