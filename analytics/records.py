@@ -134,30 +134,42 @@ def _check_in_ledger(
         raise RecordError(message, errors)
 
 
+# The fields of an exchange row a checked record (ledger form) gives as they are.
+_RECORD_FIELDS_OF_EXCHANGE: tuple[str, ...] = (
+    "date",
+    "date_precision",
+    "party_status",
+    "form",
+    "direction",
+    "level",
+    "event_id",
+    "delegation_size",
+    "topic",
+    "source",
+)
+
+
+def _exchange_values(values: Mapping[str, object], party_id: int) -> dict[str, object]:
+    """The exchange row's fields of a checked record (ledger form) of party ``party_id``."""
+    return {**{column: values[column] for column in _RECORD_FIELDS_OF_EXCHANGE}, "party_id": party_id}
+
+
 def _insert_exchange(
     con: duckdb.DuckDBPyConnection, log: changes.ChangeLog, values: Mapping[str, object], exchange_id: int, batch: int
 ) -> tuple[int, bool]:
     """Insert one checked record (ledger form) as ``exchange_id``; returns (party id, new party?)."""
     party_id, created = party_for(con, log, values)
-    log.insert(
-        "exchanges",
-        {
-            "exchange_id": exchange_id,
-            "date": values["date"],
-            "date_precision": values["date_precision"],
-            "party_id": party_id,
-            "party_status": values["party_status"],
-            "form": values["form"],
-            "direction": values["direction"],
-            "level": values["level"],
-            "event_id": values["event_id"],
-            "delegation_size": values["delegation_size"],
-            "topic": values["topic"],
-            "source": values["source"],
-            "batch_id": batch,
-        },
-    )
+    log.insert("exchanges", {"exchange_id": exchange_id, **_exchange_values(values, party_id), "batch_id": batch})
     return party_id, created
+
+
+def _found_party(con: duckdb.DuckDBPyConnection, record: Mapping[str, object]) -> int | None:
+    """The ledger's party a checked record names, found as an import finds it
+    (``importer.resolve_parties``); None for a party the ledger does not hold."""
+    country = record.get("country_iso3") or None
+    found = resolve_parties(pd.DataFrame({"party": [record["party"]], "country_iso3": [country]}), con)
+    party_id = found.iloc[0]["party_id"]
+    return None if pd.isna(party_id) else int(party_id)
 
 
 def party_for(
@@ -169,8 +181,8 @@ def party_for(
     name; an existing one keeps its own, as in an import, unless ``chinese`` (a correction that
     gives the Chinese name: it becomes the party's, or is cleared, for all its exchanges)."""
     country = record.get("country_iso3") or None
-    found = resolve_parties(pd.DataFrame({"party": [record["party"]], "country_iso3": [country]}), con).iloc[0]
-    if pd.isna(found["party_id"]):
+    found = _found_party(con, record)
+    if found is None:
         party_id = ledger.next_ids(con, "parties")
         log.insert(
             "parties",
@@ -184,10 +196,9 @@ def party_for(
             },
         )
         return party_id, True
-    party_id = int(found["party_id"])
     if chinese:
-        log.update("parties", {"party_id": party_id}, {"name_zh": record.get("party_zh") or None})
-    return party_id, False
+        log.update("parties", {"party_id": found}, {"name_zh": record.get("party_zh") or None})
+    return found, False
 
 
 # -- writing --------------------------------------------------------------------------------
@@ -294,15 +305,7 @@ def edit_record(
         _check_in_ledger(con, record, twins_allowed=_same_identity(con, old_row, clean))
         changes.insert_row(con, "exchanges", old_row)
         party_id, _created = party_for(con, log, clean, chinese="party_zh" in new_values)
-        after = {
-            "date": clean["date"],
-            "date_precision": clean["date_precision"],
-            "party_id": party_id,
-            **{c: clean[c] for c in ("party_status", "form", "direction", "level", "event_id", "delegation_size")},
-            "topic": clean["topic"],
-            "source": clean["source"],
-        }
-        log.update("exchanges", {"exchange_id": exchange_id}, after)
+        log.update("exchanges", {"exchange_id": exchange_id}, _exchange_values(clean, party_id))
         if old_row["party_id"] != party_id:
             parties.drop_if_unused(con, log, int(str(old_row["party_id"])))
         fields = _changed_fields(given, get_record(con, exchange_id, writing=True))
@@ -326,21 +329,17 @@ def _party_fields(
     record = check_record({**{column: given[column] for column in FIELDS}, **dict(new_values)})
     if not record.valid:
         return {}  # the full check says what is wrong
-    clean = record.values
-    found = resolve_parties(pd.DataFrame({"party": [clean["party"]], "country_iso3": [clean.get("country_iso3")]}), con)
-    party_id = found.iloc[0]["party_id"]
-    if pd.isna(party_id):
+    party_id = _found_party(con, record.values)
+    if party_id is None:
         return {"party_zh": None}
-    party = parties.get_party(con, int(party_id))
+    party = parties.get_party(con, party_id)
     return {"party_family": party["family"], "party_zh": party["name_zh"]}
 
 
 def _same_identity(con: duckdb.DuckDBPyConnection, row: Mapping[str, object], clean: Mapping[str, object]) -> bool:
     """Whether a correction keeps what identifies an exchange for the duplicate check (party,
     date and precision, form, direction, event id)."""
-    found = resolve_parties(pd.DataFrame({"party": [clean["party"]], "country_iso3": [clean.get("country_iso3")]}), con)
-    party = found.iloc[0]["party_id"]
-    same_party = not pd.isna(party) and int(party) == row["party_id"]
+    same_party = _found_party(con, clean) == row["party_id"]
     fields = [column for column in changes.EXCHANGE_IDENTITY if column != "party_id"]
     return same_party and all(changes.plain(clean[f]) == row[f] for f in fields)
 
