@@ -44,6 +44,8 @@ DUPLICATE_COLUMNS: tuple[str, ...] = (
     "why",
 )
 MAX_NAME = 300
+# The columns that name one alias row (the change log's key of it).
+ALIAS_KEY: tuple[str, ...] = changes.TABLES["party_aliases"][1]
 
 
 class PartyError(ChangeError):
@@ -286,7 +288,7 @@ def rename_party(
             # The new name was a former name of this party: it is the name again, not an alias.
             log.delete(
                 "party_aliases",
-                dict(zip(("alias_key", "country_iso3", "party_id"), alias, strict=True)),
+                dict(zip(ALIAS_KEY, alias, strict=True)),
                 origin=party["batch_id"],
             )
         log.update("parties", {"party_id": number}, {"name": name})
@@ -341,7 +343,7 @@ def merge_parties(
         ).fetchall():
             row = log.delete(
                 "party_aliases",
-                dict(zip(("alias_key", "country_iso3", "party_id"), alias, strict=True)),
+                dict(zip(ALIAS_KEY, alias, strict=True)),
                 origin=source["batch_id"],
             )
             if _free_alias_key(con, target_id, str(row["alias"]), str(target["name"])):
