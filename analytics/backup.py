@@ -33,6 +33,7 @@ from analytics.ledger import (
     connect_read_only,
     content_hash,
     create_ledger,
+    rebuild_counts,
     set_meta,
     write_transaction,
 )
@@ -256,6 +257,7 @@ def _restore(ledger: Path, source: Path | str | bytes, *, force: bool) -> Restor
             set_meta(con, is_demo="false")
         backup_issued = int(meta.get(BATCH_HIGH_WATER, 0) or 0)
         set_meta(con, **{BATCH_HIGH_WATER: max(issued, backup_issued, batch_high_water(con))})
+        rebuild_counts(con)
         restored = content_hash(con)
         if restored != manifest["content_hash"]:
             raise BackupError(t("error.backup.hash", found=restored, expected=manifest["content_hash"]))

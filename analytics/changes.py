@@ -146,6 +146,8 @@ class ChangeLog:
             column = TABLES[table][1][0]
             issued = max(ledger.issued_id(self.con, table), int(str(row[column])))
             ledger.set_meta(self.con, **{ledger.ID_HIGH_WATER[table]: issued})
+        if table == "exchanges":
+            recount(self.con, [row["exchange_id"]])
         self.con.execute(f"DELETE FROM {table} WHERE {_where(table)}", [row[k] for k in TABLES[table][1]])
         self._log(table, _key_text(table, row), origin if origin is not None else row.get("batch_id"), _text(row), None)
         return row
@@ -160,10 +162,13 @@ class ChangeLog:
             raise ChangeError(i18n.t("error.change.no_row", object=TABLES[table][0], key=_key_text(table, key)))
         changed = {c: plain(v) for c, v in values.items() if plain(v) != row[c]}
         if changed:
+            moved = [row["exchange_id"]] if table == "exchanges" else []
+            recount(self.con, moved)
             self.con.execute(
                 f"UPDATE {table} SET {', '.join(f'{c} = ?' for c in changed)} WHERE {_where(table)}",
                 [*changed.values(), *(row[k] for k in TABLES[table][1])],
             )
+            recount(self.con, moved)
             before = {c: row[c] for c in changed}
             self._log(table, _key_text(table, row), row.get("batch_id"), _text(before), _text(changed))
         return row
@@ -191,6 +196,7 @@ class ChangeLog:
         if not log:
             return 0
         ids = [entry[0] for entry in log]
+        recount(self.con, ids)
         for column in columns:
             # Rows already holding the value are left alone (and are not logged).
             self.con.execute(
@@ -198,6 +204,7 @@ class ChangeLog:
                 f"AND {column} IS DISTINCT FROM ?",
                 [wanted[column], ids, wanted[column]],
             )
+        recount(self.con, ids)
         frame = pd.DataFrame(
             {
                 "batch_id": self.batch_id,
@@ -348,10 +355,12 @@ def undo_changes(con: duckdb.DuckDBPyConnection, batch_id: int) -> UndoneChanges
     twins = twin_pairs(con, back)
     for (before_text, _after_text), ids in updates.items():
         before = json.loads(before_text)
+        recount(con, ids)
         con.execute(
             f"UPDATE exchanges SET {', '.join(f'{c} = ?' for c in before)} WHERE exchange_id IN (SELECT unnest(?))",
             [*before.values(), ids],
         )
+        recount(con, ids)
         counts["exchanges"] += len(ids)
     for table, row_key, before, after in plan:
         if table == "exchanges" and before is not None and after is not None:
@@ -421,6 +430,14 @@ def insert_row(con: duckdb.DuckDBPyConnection, table: str, row: Mapping[str, obj
         f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})",
         [plain(row.get(c)) for c in columns],
     )
+    if table == "exchanges":
+        recount(con, [row["exchange_id"]])
+
+
+def recount(con: duckdb.DuckDBPyConnection, exchange_ids: Sequence[object]) -> None:
+    """Have the counts of these exchanges' groups taken again at commit (``ledger.mark_for_recount``):
+    called before a change for the rows as they were and after it for the rows as they are."""
+    ledger.mark_for_recount(con, "exchange_id IN (SELECT unnest(?))", [[int(str(i)) for i in exchange_ids]])
 
 
 def _play_back(
@@ -432,6 +449,8 @@ def _play_back(
 ) -> bool:
     """Set one row back; False when it is kept as it is (a created party still in use)."""
     keys = [row_key[k] for k in TABLES[table][1]]
+    moved = keys if table == "exchanges" else []
+    recount(con, moved)
     if before is None:  # the batch inserted the row
         if table == "parties":
             still_used = con.execute("SELECT count(*) FROM exchanges WHERE party_id = ?", keys).fetchall()[0][0]
@@ -445,6 +464,7 @@ def _play_back(
             f"UPDATE {table} SET {', '.join(f'{c} = ?' for c in before)} WHERE {_where(table)}",
             [*before.values(), *keys],
         )
+        recount(con, moved)
     return True
 
 

@@ -35,7 +35,7 @@ from analytics.errors import DomainError
 from analytics.i18n import t, t_in
 from analytics.reference import countries as reference_countries
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 LOCK_TIMEOUT_S = 30.0
 # Free space a write needs beyond a copy of the ledger (and what it adds): DuckDB's write-ahead
 # log and checkpoint of the working copy, at least this much or a tenth of the ledger.
@@ -337,19 +337,156 @@ MIGRATIONS: list[list[str]] = [
             PRIMARY KEY (batch_id, seq)
         )""",
     ],
+    [
+        # Pre-aggregated counts (docs/ledger-format.md, "Counts kept beside the exchanges"): the
+        # exchanges counted by year, party, status, form, direction and level, and the event
+        # participations, which the metrics read instead of the raw rows. Created empty here;
+        # ``refresh_counts`` fills them before the commit of the write that migrates, and keeps
+        # them exact through every later write.
+        f"""CREATE TABLE exchange_counts (
+            year INTEGER NOT NULL,
+            party_id INTEGER NOT NULL,
+            party_status VARCHAR NOT NULL,
+            form VARCHAR NOT NULL,
+            direction VARCHAR NOT NULL,
+            level VARCHAR NOT NULL,
+            exchange_count BIGINT NOT NULL CHECK (exchange_count > 0),
+            solo_count BIGINT NOT NULL CHECK (solo_count >= 0),
+            date DATE NOT NULL,
+            date_precision VARCHAR NOT NULL CHECK (date_precision IN {_in(vocab.DATE_PRECISIONS)})
+        )""",
+        """CREATE TABLE event_parties (
+            year INTEGER NOT NULL,
+            event_id VARCHAR NOT NULL,
+            party_id INTEGER NOT NULL,
+            party_status VARCHAR NOT NULL,
+            form VARCHAR NOT NULL,
+            direction VARCHAR NOT NULL,
+            level VARCHAR NOT NULL
+        )""",
+        f"""CREATE VIEW exchange_count_rows AS
+            SELECT k.*, p.name AS party, p.name_zh AS party_zh, p.country_iso3, p.family AS party_family,
+                   coalesce(c.name, '') AS country,
+                   coalesce(c.region, '{vocab.INTERNATIONAL_BUCKET}') AS region,
+                   coalesce(c.subregion, '{vocab.INTERNATIONAL_BUCKET}') AS subregion
+            FROM exchange_counts k
+            JOIN parties p USING (party_id)
+            LEFT JOIN countries c ON c.iso3 = p.country_iso3""",
+        f"""CREATE VIEW event_party_rows AS
+            SELECT v.*, p.name AS party, p.name_zh AS party_zh, p.country_iso3, p.family AS party_family,
+                   coalesce(c.name, '') AS country,
+                   coalesce(c.region, '{vocab.INTERNATIONAL_BUCKET}') AS region,
+                   coalesce(c.subregion, '{vocab.INTERNATIONAL_BUCKET}') AS subregion
+            FROM event_parties v
+            JOIN parties p USING (party_id)
+            LEFT JOIN countries c ON c.iso3 = p.country_iso3""",
+    ],
 ]
 assert len(MIGRATIONS) == SCHEMA_VERSION
 
 
-def exchange_rows_view() -> str:
-    """The statement that creates the ``exchange_rows`` view as this program's schema defines it
-    (the newest migration step that defines it): to build the view over another store of the
-    same tables, such as a Parquet snapshot (``analytics.snapshot``)."""
+# The views the metrics read, over the tables: the exchanges one by one, and the counts.
+DERIVED_VIEWS = ("exchange_rows", "exchange_count_rows", "event_party_rows")
+
+
+def view_statement(name: str) -> str:
+    """The statement that creates the view ``name`` (one of ``DERIVED_VIEWS``) as this program's
+    schema defines it (the newest migration step that defines it): to build the view over
+    another store of the same tables, such as a Parquet snapshot (``analytics.snapshot``)."""
     for step in reversed(MIGRATIONS):
         for statement in step:
-            if "VIEW exchange_rows AS" in statement:
+            if f"VIEW {name} AS" in statement:
                 return statement
     raise LedgerError(t("error.ledger.no_row", statement="CREATE VIEW"))
+
+
+def exchange_rows_view() -> str:
+    """The statement that creates the ``exchange_rows`` view (``view_statement``)."""
+    return view_statement("exchange_rows")
+
+
+# ----------------------------------------------------------------- counts kept beside the exchanges
+
+# The latest date of a set of exchanges with its precision; at one date the finest precision
+# wins, so the raw rows and the counts name the same one.
+LATEST_PRECISION = (
+    "arg_max(date_precision, (date, list_position("
+    + "["
+    + ", ".join(f"'{p}'" for p in reversed(vocab.DATE_PRECISIONS))
+    + "], date_precision)))"
+)
+_YEAR = "CAST(year(date) AS INTEGER)"
+COUNTS_KEY = ("party_id", "party_status", "form", "direction", "level")
+_DIRTY = "counts_dirty"
+
+
+def _counted(condition: str) -> str:
+    key = ", ".join(COUNTS_KEY)
+    return f"""SELECT {_YEAR} AS year, {key}, count(*) AS exchange_count,
+                      count(*) FILTER (WHERE event_id IS NULL) AS solo_count,
+                      max(date) AS date, {LATEST_PRECISION} AS date_precision
+               FROM exchanges WHERE {condition} GROUP BY ALL"""
+
+
+def _participations(condition: str) -> str:
+    return f"""SELECT {_YEAR} AS year, event_id, {", ".join(COUNTS_KEY)}
+               FROM exchanges WHERE event_id IS NOT NULL AND {condition}"""
+
+
+def mark_for_recount(con: duckdb.DuckDBPyConnection, condition: str, params: list | tuple = ()) -> None:
+    """Note that the (year, party) groups of the exchanges meeting ``condition`` (SQL over
+    ``exchanges`` with ``?`` only) must be counted again before the write commits. Every write
+    that adds, changes or removes exchanges calls it: after an insert or an update for the rows
+    as they are now, and before an update or a delete for the rows as they were."""
+    con.execute(f"CREATE TEMP TABLE IF NOT EXISTS {_DIRTY} (year INTEGER, party_id INTEGER)")
+    con.execute(
+        f"INSERT INTO {_DIRTY} SELECT DISTINCT {_YEAR}, party_id FROM exchanges WHERE {condition}", list(params)
+    )
+
+
+def rebuild_counts(con: duckdb.DuckDBPyConnection) -> None:
+    """Count every exchange again into ``exchange_counts`` and ``event_parties`` (a new ledger,
+    a migration, a restore), sorted by year so that a year filter skips most of the table."""
+    con.execute("DELETE FROM exchange_counts")
+    con.execute(f"INSERT INTO exchange_counts {_counted('TRUE')} ORDER BY year, party_id")
+    con.execute("DELETE FROM event_parties")
+    con.execute(f"INSERT INTO event_parties {_participations('TRUE')} ORDER BY year, event_id")
+
+
+def counts_drift(con: duckdb.DuckDBPyConnection) -> int:
+    """How many rows of the two count tables differ from counting the exchanges afresh (0 when
+    exact): a check for the tests and for anyone who doubts the counts."""
+    counts = f"SELECT * FROM exchange_counts EXCEPT ALL ({_counted('TRUE')})"
+    fresh = f"({_counted('TRUE')}) EXCEPT ALL SELECT * FROM exchange_counts"
+    events = f"SELECT * FROM event_parties EXCEPT ALL ({_participations('TRUE')})"
+    fresh_events = f"({_participations('TRUE')}) EXCEPT ALL SELECT * FROM event_parties"
+    return sum(_one_row(con, f"SELECT count(*) FROM ({sql})")[0] for sql in (counts, fresh, events, fresh_events))
+
+
+def _totals_agree(con: duckdb.DuckDBPyConnection) -> bool:
+    counted, events = _one_row(
+        con,
+        "SELECT (SELECT coalesce(sum(exchange_count), 0) FROM exchange_counts), (SELECT count(*) FROM event_parties)",
+    )
+    rows, event_rows = _one_row(con, "SELECT count(*), count(event_id) FROM exchanges")
+    return (counted, events) == (rows, event_rows)
+
+
+def refresh_counts(con: duckdb.DuckDBPyConnection) -> None:
+    """Bring the counts up to date inside the write's transaction: count again the groups
+    ``mark_for_recount`` noted; then, if the totals still disagree with the exchanges (a write
+    that changed rows without marking them, such as a migration or a restore), count all."""
+    dirty = con.execute("SELECT count(*) FROM duckdb_tables() WHERE temporary AND table_name = ?", [_DIRTY]).fetchone()
+    if dirty and dirty[0]:
+        groups = f"(year, party_id) IN (SELECT year, party_id FROM {_DIRTY})"
+        rows = f"({_YEAR}, party_id) IN (SELECT year, party_id FROM {_DIRTY})"
+        con.execute(f"DELETE FROM exchange_counts WHERE {groups}")
+        con.execute(f"INSERT INTO exchange_counts {_counted(rows)}")
+        con.execute(f"DELETE FROM event_parties WHERE {groups}")
+        con.execute(f"INSERT INTO event_parties {_participations(rows)}")
+        con.execute(f"DROP TABLE {_DIRTY}")
+    if not _totals_agree(con):
+        rebuild_counts(con)
 
 
 def _wrap(error: duckdb.Error, path: Path | None = None) -> LedgerError:
@@ -561,6 +698,7 @@ def write_transaction(path: Path | str) -> Iterator[duckdb.DuckDBPyConnection]:
                 migrate(con)
                 con.execute("BEGIN TRANSACTION")
                 yield con
+                refresh_counts(con)
                 check_party_references(con)
                 version = int(get_meta(con).get("ledger_version", "0")) + 1
                 set_meta(con, ledger_version=version, updated_at=_now())
@@ -628,6 +766,7 @@ def _create(
                     from analytics.demo import generate_demo
 
                     generate_demo(con, rows=rows, seed=seed, progress=progress)
+                rebuild_counts(con)
                 con.execute("CHECKPOINT")
             except duckdb.Error as error:
                 raise _wrap(error, path) from error

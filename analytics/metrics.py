@@ -16,12 +16,14 @@ Definitions, columns and edge cases of every metric: ``docs/metrics.md``.
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import difflib
 import inspect
 import math
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -31,7 +33,14 @@ from analytics import dimensions, vocab
 from analytics.errors import InvalidInputError
 from analytics.filters import DEFAULT_FIRST_YEAR, FilterError, Filters
 from analytics.i18n import t
-from analytics.ledger import LedgerError, LedgerReader, connect_read_only, file_signature, query_frame
+from analytics.ledger import (
+    LATEST_PRECISION,
+    LedgerError,
+    LedgerReader,
+    connect_read_only,
+    file_signature,
+    query_frame,
+)
 from analytics.spreadsheet import header
 
 INTERNATIONAL = vocab.INTERNATIONAL_BUCKET
@@ -59,6 +68,71 @@ def _measure(name: str, condition: str) -> str:
             f"+ count(*) FILTER (WHERE event_id IS NULL AND {condition}))"
         )
     return f"{MEASURES[name]} FILTER (WHERE {condition})"
+
+
+@dataclass(frozen=True)
+class Counting:
+    """Where a metric counts: the exchanges one by one, or the counts the ledger keeps beside them
+    (schema 5, docs/ledger-format.md "Counts kept beside the exchanges"), which give the same
+    numbers from several times fewer rows. Over the counts, the distinct events come from the
+    event participations (``events``) and the exchanges without an event id from the counts."""
+
+    name: str
+    rows: str  # the relation the filters and the grouping read
+    measures: dict[str, str]  # measure -> aggregate over ``rows``
+    events: str | None = None  # the event participations, when ``rows`` has no event ids
+
+    @property
+    def exchanges(self) -> str:
+        return self.measures["exchanges"]
+
+    def count(self, condition: str) -> str:
+        """The exchanges among the rows meeting ``condition``, 0 when none."""
+        return f"coalesce({self.exchanges} FILTER (WHERE {condition}), 0)"
+
+    def measure_where(self, name: str, condition: str) -> str:
+        """A measure over the rows meeting ``condition``; over the counts, events are only the
+        exchanges without an event id (add the distinct ids of ``events``)."""
+        if self.events is None:
+            return _measure(name, condition)
+        return f"coalesce({self.measures[name]} FILTER (WHERE {condition}), 0)"
+
+
+ROWS = Counting("rows", "exchange_rows", MEASURES)
+COUNTS = Counting(
+    "counts",
+    "exchange_count_rows",
+    {
+        "exchanges": "sum(exchange_count)",
+        "events": "sum(solo_count)",
+        "parties": MEASURES["parties"],
+        "countries": MEASURES["countries"],
+    },
+    events="event_party_rows",
+)
+COUNTINGS: dict[str, Counting | None] = {"auto": None, "rows": ROWS, "counts": COUNTS}
+_COUNTING: contextvars.ContextVar[str] = contextvars.ContextVar("counting", default="auto")
+
+
+@contextlib.contextmanager
+def counting(way: str) -> Iterator[None]:
+    """Make the metrics in this block count ``way``: "rows" (the exchanges one by one), "counts"
+    (the ledger's counts) or "auto" (the counts where the ledger has them, the default)."""
+    if way not in COUNTINGS:
+        raise MetricError(t("error.metric.counting", way=repr(way), valid=", ".join(COUNTINGS)))
+    token = _COUNTING.set(way)
+    try:
+        yield
+    finally:
+        _COUNTING.reset(token)
+
+
+def _counting(con: duckdb.DuckDBPyConnection) -> Counting:
+    chosen = COUNTINGS[_COUNTING.get()]
+    if chosen is not None:
+        return chosen
+    held = _query(con, "SELECT count(*) AS n FROM duckdb_views() WHERE view_name = ?", [COUNTS.rows])
+    return COUNTS if int(held["n"].iloc[0]) else ROWS
 
 
 KPIS: tuple[str, ...] = ("exchanges", "events", "parties", "countries")
@@ -178,8 +252,9 @@ def window(con: Source, filters: Filters | None) -> tuple[int, int]:
         return filters.year_from, filters.year_to
     where, params = filters.where(include_years=False)
     with _opened(con) as con:
+        rows = _counting(con).rows
         first, last = _query(
-            con, f"SELECT min(year) AS first, max(year) AS last FROM exchange_rows WHERE {where}", params
+            con, f"SELECT min(year) AS first, max(year) AS last FROM {rows} WHERE {where}", params
         ).iloc[0]
     first = None if pd.isna(first) else int(first)
     last = None if pd.isna(last) else int(last)
@@ -210,14 +285,23 @@ def _grid(
     ``filters`` must carry the year bounds. A year dimension runs over ``years``; any other
     dimension over the values present in the filtered rows, largest first.
     """
-    where, params = filters.where()
+    way = _counting(con)
+    where, where_params = filters.where()
+    params = list(where_params)
     keys = [(dim, CROSS_DIMENSIONS[dim]) for dim in dims]
     key_sql = ", ".join(f'{expr} AS "{dim}"' for dim, expr in keys)
-    measure_sql = ", ".join(f'{MEASURES[m]} AS "{m}"' for m in measures)
+    measure_sql = ", ".join(f'{way.measures[m]} AS "{m}"' for m in measures)
     ctes = [
-        f"filtered AS (SELECT * FROM exchange_rows WHERE {where})",
+        f"filtered AS (SELECT * FROM {way.rows} WHERE {where})",
         f"counts AS (SELECT {key_sql}, {measure_sql} FROM filtered GROUP BY ALL)",
     ]
+    separate_events = "events" in measures and way.events is not None
+    if separate_events:
+        ctes.append(
+            f"event_counts AS (SELECT {key_sql}, count(DISTINCT event_id) AS n FROM {way.events} "
+            f"WHERE {where} GROUP BY ALL)"
+        )
+        params.extend(where_params)
     order, select, joins = [], [], []
     for i, (dim, expr) in enumerate(keys):
         alias = f"d{i}"
@@ -229,17 +313,24 @@ def _grid(
             extra = "".join(
                 f', any_value({CROSS_DIMENSIONS.get(c, c)}) AS "{c}"' for c in _companions(dim) if companions
             )
-            ctes.append(f'{alias} AS (SELECT {expr} AS "{dim}", count(*) AS n{extra} FROM filtered GROUP BY 1)')
+            ctes.append(f'{alias} AS (SELECT {expr} AS "{dim}", {way.exchanges} AS n{extra} FROM filtered GROUP BY 1)')
             order.extend([f"{alias}.n DESC", f'{alias}."{dim}"'])
         select.append(f'{alias}."{dim}"')
         if companions and dim != "year":
             select.extend(f'{alias}."{c}"' for c in _companions(dim))
-        joins.append(f'c."{dim}" = {alias}."{dim}"')
-    select.extend(f'coalesce(c."{m}", 0) AS "{m}"' for m in measures)
+        joins.append((dim, alias))
+    for m in measures:
+        extra = " + coalesce(e.n, 0)" if m == "events" and separate_events else ""
+        select.append(f'coalesce(c."{m}", 0){extra} AS "{m}"')
     froms = " CROSS JOIN ".join(f"d{i}" for i in range(len(keys)))
+
+    def joined(table: str) -> str:
+        return " AND ".join(f'{table}."{dim}" = {alias}."{dim}"' for dim, alias in joins)
+
+    event_join = f" LEFT JOIN event_counts e ON {joined('e')}" if separate_events else ""
     sql = (
         f"WITH {', '.join(ctes)} SELECT {', '.join(select)} FROM {froms} "
-        f"LEFT JOIN counts c ON {' AND '.join(joins)} ORDER BY {', '.join(order)}"
+        f"LEFT JOIN counts c ON {joined('c')}{event_join} ORDER BY {', '.join(order)}"
     )
     frame = _query(con, sql, params)
     if "year" in frame.columns:
@@ -408,9 +499,10 @@ def first_contacts(con: Source, filters: Filters | None = None) -> pd.DataFrame:
     with _opened(con) as con:
         first, last = window(con, filters)
         where, params = filters.where(include_years=False)
+        rows = _counting(con).rows
         firsts = _query(
             con,
-            f"""WITH filtered AS (SELECT party_id, country_iso3, year FROM exchange_rows WHERE {where} AND year <= ?),
+            f"""WITH filtered AS (SELECT party_id, country_iso3, year FROM {rows} WHERE {where} AND year <= ?),
                      parties AS (SELECT min(year) AS year FROM filtered GROUP BY party_id),
                      countries AS (SELECT min(year) AS year FROM filtered WHERE country_iso3 IS NOT NULL
                                    GROUP BY country_iso3),
@@ -466,14 +558,15 @@ def leaderboard(
                 "any_value(party) AS party, any_value(party_zh) AS party_zh"
             )
             group, name = "party_id", "party"
+        way = _counting(con)
         sql = f"""
-            WITH filtered AS (SELECT * FROM exchange_rows WHERE {where} AND year BETWEEN ? AND ?),
+            WITH filtered AS (SELECT * FROM {way.rows} WHERE {where} AND year BETWEEN ? AND ?),
             grouped AS (
                 SELECT {keys},
-                       count(*) FILTER (WHERE year >= ?) AS exchanges,
+                       {way.count("year >= ?")} AS exchanges,
                        max(date) FILTER (WHERE year >= ?) AS last_date,
-                       arg_max(date_precision, date) FILTER (WHERE year >= ?) AS last_date_precision,
-                       count(*) FILTER (WHERE year < ?) AS previous_exchanges
+                       {LATEST_PRECISION} FILTER (WHERE year >= ?) AS last_date_precision,
+                       {way.count("year < ?")} AS previous_exchanges
                 FROM filtered GROUP BY {group}),
             shared AS (SELECT *, exchanges / sum(exchanges) OVER () AS share FROM grouped WHERE exchanges > 0),
             ranked AS (
@@ -509,14 +602,15 @@ def compare_periods(
     filters = _prepared(filters)
     where, params = filters.where(include_years=False)
     expr = DIMENSIONS[dimension]
-    sql = f"""
-        SELECT {expr} AS "{dimension}",
-               count(*) FILTER (WHERE year BETWEEN ? AND ?) AS exchanges_a,
-               count(*) FILTER (WHERE year BETWEEN ? AND ?) AS exchanges_b
-        FROM exchange_rows
-        WHERE {where} AND (year BETWEEN ? AND ? OR year BETWEEN ? AND ?)
-        GROUP BY 1"""
     with _opened(con) as con:
+        way = _counting(con)
+        sql = f"""
+            SELECT {expr} AS "{dimension}",
+                   {way.count("year BETWEEN ? AND ?")} AS exchanges_a,
+                   {way.count("year BETWEEN ? AND ?")} AS exchanges_b
+            FROM {way.rows}
+            WHERE {where} AND (year BETWEEN ? AND ? OR year BETWEEN ? AND ?)
+            GROUP BY 1"""
         frame = _query(con, sql, [*period_a, *period_b, *params, *period_a, *period_b])
     frame = _ints(frame, ["exchanges_a", "exchanges_b"])
     frame["change"] = frame["exchanges_b"] - frame["exchanges_a"]
@@ -562,12 +656,13 @@ def change_levels(
         first, last = window(con, filters)
         base_first = first - baseline_years
         where, params = filters.where(include_years=False)
+        way = _counting(con)
         sql = f"""
             SELECT coalesce(country_iso3, '') AS country_iso3, any_value(country) AS country,
                    any_value(region) AS region,
-                   count(*) FILTER (WHERE year >= ?) AS window_exchanges,
-                   count(*) FILTER (WHERE year < ?) AS baseline_exchanges
-            FROM exchange_rows WHERE {where} AND year BETWEEN ? AND ?
+                   {way.count("year >= ?")} AS window_exchanges,
+                   {way.count("year < ?")} AS baseline_exchanges
+            FROM {way.rows} WHERE {where} AND year BETWEEN ? AND ?
             GROUP BY 1"""
         frame = _query(con, sql, [first, first, *params, base_first, last])
     frame = _international_names(_ints(frame, ["window_exchanges", "baseline_exchanges"]))
@@ -605,14 +700,14 @@ def concentration(con: Source, filters: Filters | None = None) -> pd.DataFrame:
     with _opened(con) as con:
         filters, (first, last) = _in_window(con, filters)
         where, params = filters.where()
+        way = _counting(con)
         sql = f"""
-            WITH filtered AS (SELECT year, coalesce(country_iso3, '') AS country, party_id
-                              FROM exchange_rows WHERE {where}),
-            c AS (SELECT year, count(*) AS n,
-                         row_number() OVER (PARTITION BY year ORDER BY count(*) DESC, country) AS r
-                  FROM filtered GROUP BY year, country),
-            p AS (SELECT year, count(*) AS n,
-                         row_number() OVER (PARTITION BY year ORDER BY count(*) DESC, party_id) AS r
+            WITH filtered AS (SELECT *, coalesce(country_iso3, '') AS country_key FROM {way.rows} WHERE {where}),
+            c AS (SELECT year, {way.exchanges} AS n,
+                         row_number() OVER (PARTITION BY year ORDER BY {way.exchanges} DESC, country_key) AS r
+                  FROM filtered GROUP BY year, country_key),
+            p AS (SELECT year, {way.exchanges} AS n,
+                         row_number() OVER (PARTITION BY year ORDER BY {way.exchanges} DESC, party_id) AS r
                   FROM filtered GROUP BY year, party_id),
             cs AS (SELECT year, sum(n) AS exchanges, sum(n) FILTER (WHERE r <= 10) AS top_c,
                           sum(n * n) AS squares FROM c GROUP BY year),
@@ -640,14 +735,22 @@ def kpis(con: Source, filters: Filters | None = None) -> pd.DataFrame:
         first, last = window(con, filters)
         before, before_last = previous_window(first, last)
         where, params = filters.where(include_years=False)
+        way = _counting(con)
         parts, values = [], []
         for kpi in KPIS:
             for suffix, condition in (("", "year >= ?"), ("_previous", "year < ?")):
-                part = _measure(kpi, condition)
+                part = way.measure_where(kpi, condition)
                 parts.append(f'{part} AS "{kpi}{suffix}"')
                 values.extend([first] * part.count("?"))
-        sql = f"SELECT {', '.join(parts)} FROM exchange_rows WHERE {where} AND year BETWEEN ? AND ?"
-        row = _query(con, sql, [*values, *params, before, last]).iloc[0]
+        sql = f"SELECT {', '.join(parts)} FROM {way.rows} WHERE {where} AND year BETWEEN ? AND ?"
+        row = _query(con, sql, [*values, *params, before, last]).iloc[0].to_dict()
+        if way.events is not None:
+            sql = f"""SELECT count(DISTINCT event_id) FILTER (WHERE year >= ?) AS events,
+                             count(DISTINCT event_id) FILTER (WHERE year < ?) AS events_previous
+                      FROM {way.events} WHERE {where} AND year BETWEEN ? AND ?"""
+            distinct = _query(con, sql, [first, first, *params, before, last]).iloc[0]
+            row["events"] += distinct["events"]
+            row["events_previous"] += distinct["events_previous"]
     frame = pd.DataFrame(
         {
             "kpi": list(KPIS),

@@ -21,12 +21,19 @@ import duckdb
 
 from analytics.errors import DomainError
 from analytics.i18n import t
-from analytics.ledger import SCHEMA_VERSION, connect_read_only, content_hash, exchange_rows_view, schema_version
+from analytics.ledger import (
+    DERIVED_VIEWS,
+    SCHEMA_VERSION,
+    connect_read_only,
+    content_hash,
+    schema_version,
+    view_statement,
+)
 
 FORMAT = "party-exchange-ledger-snapshot"
 MANIFEST = "snapshot.json"
 # Tables written as one Parquet file each (the exchanges are partitioned by year instead).
-TABLES = ("parties", "countries", "meta", "party_aliases", "import_batches")
+TABLES = ("parties", "countries", "meta", "party_aliases", "import_batches", "exchange_counts", "event_parties")
 
 
 class SnapshotError(DomainError):
@@ -123,8 +130,9 @@ def read_manifest(out_dir: Path | str) -> dict:
 
 def connect_snapshot(out_dir: Path | str) -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB reading the snapshot in ``out_dir`` through views named like the ledger's
-    tables (``exchanges`` without its partition column, ``parties``, ``countries``, ``meta``, ...)
-    and the ``exchange_rows`` view as the ledger defines it, so the metrics run on it unchanged."""
+    tables (``exchanges`` without its partition column, ``parties``, ``countries``, ``meta``, the
+    counts, ...) and the views the metrics read as the ledger defines them, so the metrics run on
+    it unchanged."""
     out_dir = Path(out_dir).resolve()
     read_manifest(out_dir)  # a snapshot of this schema, or SnapshotError
     con = duckdb.connect()
@@ -137,9 +145,10 @@ def connect_snapshot(out_dir: Path | str) -> duckdb.DuckDBPyConnection:
         )
         for table in TABLES:
             con.execute(f"CREATE VIEW {table} AS SELECT * FROM read_parquet({_quoted(out_dir / f'{table}.parquet')})")
-        # The view as this program's schema defines it (one definition, the migrations): never
+        # The views as this program's schema defines them (one definition, the migrations): never
         # SQL read from the snapshot's files.
-        con.execute(exchange_rows_view())
+        for view in DERIVED_VIEWS:
+            con.execute(view_statement(view))
     except duckdb.Error as error:
         con.close()
         raise SnapshotError(t("error.snapshot.failed", path=out_dir, error=error)) from error

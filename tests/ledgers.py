@@ -8,11 +8,14 @@ party's Chinese name ``party_zh``, taken from its first row, defaults to none).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
 
+from analytics import ledger
 from analytics.ledger import connect_read_only, content_hash, create_ledger, set_meta, write_transaction
 
 DEFAULTS = {
@@ -138,3 +141,30 @@ def query(path: Path | str, sql: str, params: list | tuple | None = None) -> lis
         return con.execute(sql, list(params or [])).fetchall()
     finally:
         con.close()
+
+
+def counts_drift(path: Path | str) -> int:
+    """Rows of the ledger's counts that differ from counting its exchanges afresh (0: exact)."""
+    con = connect_read_only(path)
+    try:
+        return ledger.counts_drift(con)
+    finally:
+        con.close()
+
+
+@contextlib.contextmanager
+def full_recounts() -> Iterator[list[int]]:
+    """Inside the block, every full recount of a ledger's counts (``ledger.rebuild_counts``) is
+    listed in the yielded list: a write that keeps its counts by its own groups lists nothing."""
+    called: list[int] = []
+    real = ledger.rebuild_counts
+
+    def listed(con) -> None:
+        called.append(1)
+        real(con)
+
+    ledger.rebuild_counts = listed
+    try:
+        yield called
+    finally:
+        ledger.rebuild_counts = real

@@ -120,5 +120,5 @@ def test_a_snapshot_of_another_schema_refused(tmp_path: Path):
     (tmp_path / "snapshot.json").write_text(
         json.dumps({"format": "party-exchange-ledger-snapshot", "schema_version": 3})
     )
-    with pytest.raises(SnapshotError, match="schema version 3; this version of the tool reads version 4"):
+    with pytest.raises(SnapshotError, match="schema version 3; this version of the tool reads version 5"):
         connect_snapshot(tmp_path)

@@ -334,6 +334,7 @@ def _write_batch(
         )
     finally:
         con.unregister("import_rows")
+    ledger_module.mark_for_recount(con, "batch_id = ?", [batch_id])
     written = con.execute("SELECT count(*) FROM exchanges WHERE batch_id = ?", [batch_id]).fetchall()[0][0]
     if written != len(rows):
         raise LedgerError(i18n.t("importer.error.unmatched", written=i18n.number(written), rows=i18n.number(len(rows))))

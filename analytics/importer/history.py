@@ -17,7 +17,7 @@ import pandas as pd
 
 from analytics import access, changes, i18n
 from analytics.importer.errors import BatchError
-from analytics.ledger import check_writable, connect_read_only, write_transaction
+from analytics.ledger import check_writable, connect_read_only, mark_for_recount, write_transaction
 
 
 def batch_history(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
@@ -125,6 +125,7 @@ def _undo(ledger: Path | str, batch_id: int) -> UndoResult:
         if conflict is not None:
             raise conflict
         exchanges = con.execute("SELECT count(*) FROM exchanges WHERE batch_id = ?", [batch_id]).fetchall()[0][0]
+        mark_for_recount(con, "batch_id = ?", [batch_id])
         con.execute("DELETE FROM exchanges WHERE batch_id = ?", [batch_id])
         restart_transaction(con)
         parties = con.execute(
