@@ -587,9 +587,7 @@ def default_rows() -> int:
     return 20_000
 
 
-def generate_demo(
-    con, *, rows: int | None = None, seed: int = 1951, parties: int | None = None, progress=None
-) -> int:
+def generate_demo(con, *, rows: int | None = None, seed: int = 1951, parties: int | None = None, progress=None) -> int:
     """Fill an empty ledger (schema and countries loaded) with demo data; returns rows written.
 
     ``parties``: invent that many parties in all (the benchmark's many-parties ledger) instead of
@@ -603,26 +601,25 @@ def generate_demo(
     status = reference.countries().set_index("iso3")["un_status"]
     countries["un_status"] = countries["iso3"].map(status).fillna("territory")
     report(t("progress.demo.parties"), 0.02)
-    total_parties = parties
-    parties = _make_parties(countries, rng, total_parties)
+    invented = _make_parties(countries, rng, parties)
     scale = rows / default_rows()
-    engaged = parties[parties["first_year"] <= LAST_YEAR]
+    engaged = invented[invented["first_year"] <= LAST_YEAR]
     first_contacts = pd.DataFrame(
         {"party_id": engaged["party_id"].to_numpy(), "year": engaged["first_year"].to_numpy()}
     )
     report(t("progress.demo.events"), 0.05)
-    events = _events(parties, rng, scale)
+    events = _events(invented, rng, scale)
     bilateral_total = rows - len(first_contacts) - len(events)
     if bilateral_total < 0:
         raise InvalidInputError(t("error.demo.rows_seed", least=number(len(first_contacts) + len(events))))
     report(t("progress.demo.bilateral"), 0.10)
-    bilateral = _bilateral(parties, rng, bilateral_total)
+    bilateral = _bilateral(invented, rng, bilateral_total)
     plan = pd.concat([first_contacts, bilateral], ignore_index=True)
     plan = plan.assign(form_code=-1, direction_code=-1, event_code=-1, day=-1)
     plan = pd.concat([plan, events], ignore_index=True)
     plan.attrs["event_ids"] = events.attrs["event_ids"]
     report(t("progress.demo.attributes"), 0.25)
-    table = _attributes(plan, parties, rng, seed)
+    table = _attributes(plan, invented, rng, seed)
     # Ids in year order; a full date sort of 10 million rows costs more than it gives.
     order = np.argsort(plan["year"].to_numpy(), kind="stable")
     table = table.take(order).reset_index(drop=True)
@@ -630,8 +627,8 @@ def generate_demo(
 
     # Every invented party has its Chinese name, so the demo reads fully in Chinese; a real ledger
     # may have some (the import column party_zh), and the views fall back to the recorded name.
-    party_table = parties[["party_id", "name", "country_iso3", "family"]].assign(
-        name_zh=parties["name"].map(chinese_name)
+    party_table = invented[["party_id", "name", "country_iso3", "family"]].assign(
+        name_zh=invented["name"].map(chinese_name)
     )
     con.register("demo_parties", party_table)
     con.execute("INSERT INTO parties (party_id, name, country_iso3, family, name_zh) SELECT * FROM demo_parties")
@@ -650,6 +647,6 @@ def generate_demo(
         "INSERT OR REPLACE INTO meta VALUES ('is_demo', 'true'), ('demo_seed', ?), ('demo_rows', ?)",
         [str(seed), str(len(table))],
     )
-    if total_parties is not None:
+    if parties is not None:
         con.execute("INSERT OR REPLACE INTO meta VALUES ('demo_parties', ?)", [str(len(party_table))])
     return len(table)
