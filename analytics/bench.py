@@ -361,7 +361,7 @@ def measure_pages(path: Path, repeat: int, viewers: list[int], work: Path, resul
     """Each page's cold, warm and filter-change work and the concurrent viewers, through AppTest in
     a ``scripts/bench_pages.py`` subprocess; fills ``result`` (a failure of the whole subprocess is
     recorded for every part it would have measured)."""
-    out = work / "pages.json"
+    out = work / "page-figures.json"
     command = [sys.executable, str(PAGES_SCRIPT), "--db", str(path), "--repeat", str(repeat), "--json", str(out)]
     if viewers:
         command += ["--viewers", ",".join(str(n) for n in viewers), "--changes", str(VIEWER_CHANGES)]
