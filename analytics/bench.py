@@ -244,13 +244,14 @@ def ensure_ledger(
     progress: Callable[[str], None] | None = None,
 ) -> tuple[Path, bool]:
     """The demo ledger of ``rows`` rows (and ``parties`` parties, None: the demo's own) in
-    ``directory``: reused when its meta says those (True), else built with seed 1951 (False)."""
+    ``directory``: reused when its meta says those and this program's schema (True), else built
+    with seed 1951 (False)."""
     path = ledger_path(directory, rows, parties)
     if path.exists():
         meta = _demo_meta(path)
-        if meta.get("demo_rows") == str(rows) and meta.get("demo_parties") == (
-            None if parties is None else str(parties)
-        ):
+        wanted = {"demo_rows": str(rows), "schema_version": str(ledger.SCHEMA_VERSION)}
+        same = all(meta.get(key) == value for key, value in wanted.items())
+        if same and meta.get("demo_parties") == (None if parties is None else str(parties)):
             return path, True
     if parties is not None and "parties" not in inspect.signature(ledger.create_ledger).parameters:
         raise BenchError(t("error.bench.parties_unsupported"))

@@ -10,6 +10,7 @@ import importlib.util
 import inspect
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from analytics import bench, ledger, metrics
@@ -112,6 +113,10 @@ def test_a_ledger_is_reused_while_its_meta_says_that_size(first_run, tmp_path):
         assert con.execute("SELECT count(*) FROM exchanges").fetchone() == (5000,)
     finally:
         con.close()
+    con = duckdb.connect(str(other))  # as if built by an older program: rebuilt, not measured
+    con.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", [str(ledger.SCHEMA_VERSION - 1)])
+    con.close()
+    assert bench.ensure_ledger(tmp_path, 5000) == (other, False)
 
 
 @needs_parties
