@@ -228,10 +228,8 @@ def _create_demo(path: Path, rows: int, parties: int | None) -> None:
     if parties is None:
         ledger.create_ledger(path, demo=True, rows=rows, seed=SEED)
         return
-    # The many-parties demo goes through create_ledger's own option once it passes it on to
-    # demo.generate_demo (building the demo here would skip what create_ledger does around it).
-    if "parties" not in inspect.signature(ledger.create_ledger).parameters:
-        raise BenchError(t("error.bench.parties_unsupported"))
+    # The many-parties demo goes through create_ledger's own option (ensure_ledger checks it has
+    # one): building the demo here would skip what create_ledger does around it.
     create: Callable[..., Path] = ledger.create_ledger
     create(path, demo=True, rows=rows, seed=SEED, parties=parties)
 
@@ -523,8 +521,12 @@ def _ms(seconds: float | None) -> str:
     return "—" if seconds is None else f"{seconds * 1000:,.1f}"
 
 
+def _factor(value: float) -> str:
+    return f"{value:,.1f}×" if value >= 1 else f"{value:.2f}×"
+
+
 def _times(a: float | None, b: float | None) -> str:
-    return "—" if a is None or not b else f"{a / b:,.1f}×"
+    return "—" if a is None or not b else _factor(a / b)
 
 
 def _mark(met: bool | None) -> str:
@@ -569,7 +571,7 @@ def targets(result: SizeResult) -> list[tuple[str, str, bool | None]]:
             rows.append(
                 (
                     f"at least {PANDAS_TARGET:.0f}× faster than pandas ({way})",
-                    f"least {slowest:,.1f}× ({name}); {under} of {len(speedups)} under",
+                    f"least {_factor(slowest)} ({name}); {under} of {len(speedups)} under",
                     under == 0,
                 )
             )
