@@ -162,8 +162,9 @@ def _curve(year_values: dict[int, int], years: np.ndarray) -> np.ndarray:
     return np.interp(years, list(year_values), list(year_values.values()))
 
 
-def _make_parties(countries: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
-    """Invented parties, each with a family, a country, a first-contact year and a weight."""
+def _make_parties(countries: pd.DataFrame, rng: np.random.Generator, total: int | None = None) -> pd.DataFrame:
+    """Invented parties, each with a family, a country, a first-contact year and a weight; with
+    ``total``, parties are added until there are that many (see ``_more_parties``)."""
     countries = countries[~countries["iso3"].isin(EXCLUDED_COUNTRIES)].reset_index(drop=True)
     is_state = countries.get("un_status", pd.Series("member", index=countries.index)).isin(["member", "observer"])
     # Engagement order: states first, in random order; territories may join late or never.
@@ -182,6 +183,7 @@ def _make_parties(countries: pd.DataFrame, rng: np.random.Generator) -> pd.DataF
     join_year = np.where(latin & is_state.iloc[np.argsort(order_key, kind="stable")].to_numpy(), latin_join, join_year)
 
     rows = []
+    names_by_country: dict[str, set[str]] = {}
     for index, country in ordered.iterrows():
         joined = int(join_year[index])
         count = 1 + int(rng.integers(1, 6)) if joined < 9999 else int(rng.integers(1, 3))
@@ -189,7 +191,7 @@ def _make_parties(countries: pd.DataFrame, rng: np.random.Generator) -> pd.DataF
         families = list(rng.choice(COUNTRY_FAMILIES, size=count, p=mix / mix.sum()))
         if joined < 1978:
             families[0] = "communist" if rng.random() < 0.8 else "socialist"
-        used_names: set[str] = set()
+        used_names: set[str] = names_by_country.setdefault(country["iso3"], set())
         for position, family in enumerate(families):
             name = _party_name(family, rng, used_names)
             if position == 0:
@@ -206,6 +208,11 @@ def _make_parties(countries: pd.DataFrame, rng: np.random.Generator) -> pd.DataF
         while any(r[0] == name and r[1] is None for r in rows):
             name = f"{qualifier} {rng.choice(NOUNS)} {rng.choice(ORG_TYPES)}"
         rows.append((name, None, "international_org", 1982 + int(rng.exponential(14.0)), vocab.INTERNATIONAL_BUCKET))
+    if total is not None:
+        if total < len(rows):
+            raise InvalidInputError(t("error.demo.parties", value=number(total), least=number(len(rows))))
+        joined_in = dict(zip(ordered["iso3"], join_year.tolist(), strict=True))
+        rows += _more_parties(rows, total - len(rows), joined_in, names_by_country, rng)
     parties = pd.DataFrame(rows, columns=["name", "country_iso3", "family", "first_year", "region"])
     parties["first_year"] = parties["first_year"].where(parties["first_year"] <= LAST_YEAR, 9999)
     parties["weight"] = rng.gamma(1.5, 1.0, len(parties))
@@ -217,6 +224,48 @@ def _make_parties(countries: pd.DataFrame, rng: np.random.Generator) -> pd.DataF
     )
     parties["party_id"] = np.arange(1, len(parties) + 1, dtype=np.int32)
     return parties
+
+
+def _more_parties(
+    rows: list[tuple], extra: int, joined_in: dict[str, int], names: dict[str, set[str]], rng: np.random.Generator
+) -> list[tuple]:
+    """``extra`` more invented parties (the many-parties demo of the benchmark), spread over the
+    countries as the parties above are (in proportion to each country's count, largest remainders
+    first), with the families of the country's region and first contacts as a country's later
+    parties have them; names stay unique within a country."""
+    counts = pd.Series([row[1] for row in rows if row[1] is not None]).value_counts(sort=False)
+    regions = {row[1]: row[4] for row in rows if row[1] is not None}
+    exact = counts / counts.sum() * extra
+    share = np.floor(exact).astype(int)
+    share.iloc[np.argsort(-(exact - share).to_numpy(), kind="stable")[: extra - int(share.sum())]] += 1
+    more = []
+    for iso3, count in share.items():
+        if count == 0:
+            continue
+        mix = np.array(FAMILY_MIX[regions[iso3]], dtype=float)
+        families = rng.choice(COUNTRY_FAMILIES, size=int(count), p=mix / mix.sum())
+        joined = joined_in[iso3]
+        delays = rng.exponential(9.0, int(count))
+        for family, delay in zip(families.tolist(), delays.tolist(), strict=True):
+            earliest = max(joined, 1978 if family not in EARLY_FAMILIES else joined)
+            first = 9999 if joined >= 9999 else earliest + int(delay)
+            more.append((_numbered_name(family, rng, names[iso3]), iso3, family, first, regions[iso3]))
+    return more
+
+
+def _numbered_name(family: str, rng: np.random.Generator, used: set[str], tries: int = 20) -> str:
+    """A name not in ``used``: drawn as ``_party_name`` draws them, or, once a country's names run
+    short, one of them with the first free number after it ("Green Dawn Party 2")."""
+    for _ in range(tries):
+        name = f"{rng.choice(QUALIFIERS[family])} {rng.choice(NOUNS)} {rng.choice(PARTY_TYPES)}"
+        if name not in used:
+            used.add(name)
+            return name
+    n = 2
+    while f"{name} {n}" in used:
+        n += 1
+    used.add(f"{name} {n}")
+    return f"{name} {n}"
 
 
 # The invented names in Chinese, part by part: a name is "<qualifier> <noun> <type>", "<qualifier>
@@ -304,7 +353,12 @@ TYPES_ZH = {
 
 
 def chinese_name(name: str) -> str | None:
-    """The Chinese name of an invented demo party (None for a name not made of the parts above)."""
+    """The Chinese name of an invented demo party (None for a name not made of the parts above); a
+    numbered name of the many-parties demo ("Green Dawn Party 2") keeps its number ("…党2")."""
+    base, _, suffix = name.rpartition(" ")
+    if base and suffix.isdigit():
+        zh = chinese_name(base)
+        return None if zh is None else f"{zh}{suffix}"
     if " Party of the " in name:
         qualifier, noun = name.split(" Party of the ", 1)
         parts = (QUALIFIERS_ZH.get(qualifier), NOUNS_ZH.get(noun))
@@ -533,8 +587,11 @@ def default_rows() -> int:
     return 20_000
 
 
-def generate_demo(con, *, rows: int | None = None, seed: int = 1951, progress=None) -> int:
-    """Fill an empty ledger (schema and countries loaded) with demo data; returns rows written."""
+def generate_demo(con, *, rows: int | None = None, seed: int = 1951, parties: int | None = None, progress=None) -> int:
+    """Fill an empty ledger (schema and countries loaded) with demo data; returns rows written.
+
+    ``parties``: invent that many parties in all (the benchmark's many-parties ledger) instead of
+    the few hundred of the default; None keeps the default demo, the same for the same seed."""
     rows = default_rows() if rows is None else int(rows)
     if rows < MIN_ROWS:
         raise InvalidInputError(t("error.demo.rows_calibration", least=number(MIN_ROWS)))
@@ -544,25 +601,25 @@ def generate_demo(con, *, rows: int | None = None, seed: int = 1951, progress=No
     status = reference.countries().set_index("iso3")["un_status"]
     countries["un_status"] = countries["iso3"].map(status).fillna("territory")
     report(t("progress.demo.parties"), 0.02)
-    parties = _make_parties(countries, rng)
+    invented = _make_parties(countries, rng, parties)
     scale = rows / default_rows()
-    engaged = parties[parties["first_year"] <= LAST_YEAR]
+    engaged = invented[invented["first_year"] <= LAST_YEAR]
     first_contacts = pd.DataFrame(
         {"party_id": engaged["party_id"].to_numpy(), "year": engaged["first_year"].to_numpy()}
     )
     report(t("progress.demo.events"), 0.05)
-    events = _events(parties, rng, scale)
+    events = _events(invented, rng, scale)
     bilateral_total = rows - len(first_contacts) - len(events)
     if bilateral_total < 0:
         raise InvalidInputError(t("error.demo.rows_seed", least=number(len(first_contacts) + len(events))))
     report(t("progress.demo.bilateral"), 0.10)
-    bilateral = _bilateral(parties, rng, bilateral_total)
+    bilateral = _bilateral(invented, rng, bilateral_total)
     plan = pd.concat([first_contacts, bilateral], ignore_index=True)
     plan = plan.assign(form_code=-1, direction_code=-1, event_code=-1, day=-1)
     plan = pd.concat([plan, events], ignore_index=True)
     plan.attrs["event_ids"] = events.attrs["event_ids"]
     report(t("progress.demo.attributes"), 0.25)
-    table = _attributes(plan, parties, rng, seed)
+    table = _attributes(plan, invented, rng, seed)
     # Ids in year order; a full date sort of 10 million rows costs more than it gives.
     order = np.argsort(plan["year"].to_numpy(), kind="stable")
     table = table.take(order).reset_index(drop=True)
@@ -570,8 +627,8 @@ def generate_demo(con, *, rows: int | None = None, seed: int = 1951, progress=No
 
     # Every invented party has its Chinese name, so the demo reads fully in Chinese; a real ledger
     # may have some (the import column party_zh), and the views fall back to the recorded name.
-    party_table = parties[["party_id", "name", "country_iso3", "family"]].assign(
-        name_zh=parties["name"].map(chinese_name)
+    party_table = invented[["party_id", "name", "country_iso3", "family"]].assign(
+        name_zh=invented["name"].map(chinese_name)
     )
     con.register("demo_parties", party_table)
     con.execute("INSERT INTO parties (party_id, name, country_iso3, family, name_zh) SELECT * FROM demo_parties")
@@ -590,4 +647,6 @@ def generate_demo(con, *, rows: int | None = None, seed: int = 1951, progress=No
         "INSERT OR REPLACE INTO meta VALUES ('is_demo', 'true'), ('demo_seed', ?), ('demo_rows', ?)",
         [str(seed), str(len(table))],
     )
+    if parties is not None:
+        con.execute("INSERT OR REPLACE INTO meta VALUES ('demo_parties', ?)", [str(len(party_table))])
     return len(table)

@@ -722,8 +722,10 @@ def create_ledger(
     force: bool = False,
     progress: Progress | None = None,
     actor: access.Actor | None = None,
+    parties: int | None = None,
 ) -> Path:
-    """Create a ledger file: the schema, the countries, and demo data unless ``demo`` is False.
+    """Create a ledger file: the schema, the countries, and demo data unless ``demo`` is False
+    (``parties``: that many demo parties, for a big ledger's benchmark).
 
     Refuses to replace an existing file unless ``force``; the new file appears atomically.
     Replacing one is the guarded action ``replace_ledger`` of ``actor`` (None: the local
@@ -734,18 +736,26 @@ def create_ledger(
     if path.exists() and not force:
         raise LedgerExistsError(refusal)
     if not path.exists():
-        _create(path, demo=demo, rows=rows, seed=seed, force=force, progress=progress, refusal=refusal)
+        _create(path, demo=demo, rows=rows, seed=seed, force=force, progress=progress, refusal=refusal, parties=parties)
         return path
     contents = "demo data" if demo else "an empty ledger"
     with access.guard(
         actor, access.Action.REPLACE_LEDGER, str(path), f"replaced by {contents}", db=access.access_path(path)
     ):
-        _create(path, demo=demo, rows=rows, seed=seed, force=force, progress=progress, refusal=refusal)
+        _create(path, demo=demo, rows=rows, seed=seed, force=force, progress=progress, refusal=refusal, parties=parties)
     return path
 
 
 def _create(
-    path: Path, *, demo: bool, rows: int | None, seed: int, force: bool, progress: Progress | None, refusal: str
+    path: Path,
+    *,
+    demo: bool,
+    rows: int | None,
+    seed: int,
+    force: bool,
+    progress: Progress | None,
+    refusal: str,
+    parties: int | None = None,
 ) -> None:
     with _write_lock(path):
         # Again under the lock: another creator (the app's first run, a second init) may have won.
@@ -765,7 +775,7 @@ def _create(
                 if demo:
                     from analytics.demo import generate_demo
 
-                    generate_demo(con, rows=rows, seed=seed, progress=progress)
+                    generate_demo(con, rows=rows, seed=seed, parties=parties, progress=progress)
                 rebuild_counts(con)
                 con.execute("CHECKPOINT")
             except duckdb.Error as error:

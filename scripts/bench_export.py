@@ -21,12 +21,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from analytics import briefing, chart_catalog, export  # noqa: E402
+from analytics import bench, briefing, chart_catalog, export  # noqa: E402
 from analytics.filters import Filters  # noqa: E402
 from analytics.ledger import connect_read_only, create_ledger  # noqa: E402
 
 DOC = ROOT / "docs" / "bench-export.md"
-DECK = ["exchanges-per-year", "world-map", "top-movers", "family-by-region", "regions", "activity-per-year"]
+DECK = list(bench.BRIEFING_CHARTS)
 
 
 def timed(function) -> float:

@@ -179,3 +179,58 @@ def test_same_party_name_in_two_countries_exists(demo):
         ][0]
         > 0
     )
+
+
+def _many_parties(path, rows, parties):
+    """A demo of ``parties`` parties written straight into an empty ledger (what create_ledger's
+    demo does), read back as a query function."""
+    import duckdb
+
+    from analytics import demo
+
+    create_ledger(path, demo=False)
+    con = duckdb.connect(str(path))
+    try:
+        demo.generate_demo(con, rows=rows, seed=1951, parties=parties)
+        return con.execute(
+            """SELECT count(*), count(DISTINCT (name, country_iso3)), count(name_zh),
+                      (SELECT count(DISTINCT party_id) FROM exchanges), (SELECT count(*) FROM exchanges),
+                      (SELECT value FROM meta WHERE key = 'demo_parties')
+               FROM parties"""
+        ).fetchone(), con.execute("SELECT country_iso3, count(*) FROM parties GROUP BY 1").fetchall()
+    finally:
+        con.close()
+
+
+@pytest.mark.parametrize("parties", [877, 5_000])
+def test_many_parties_exactly_that_many_unique_per_country(tmp_path, demo_ledger, parties):
+    counts, per_country = _many_parties(tmp_path / "many.duckdb", 30_000, parties)
+    assert counts[:3] == (parties, parties, parties)  # unique (name, country); every one has a Chinese name
+    assert counts[4:] == (30_000, str(parties))
+    assert counts[3] > 0.8 * parties  # most of them have exchanges
+    con = connect_read_only(demo_ledger)
+    default = dict(con.execute("SELECT country_iso3, count(*) FROM parties GROUP BY 1").fetchall())
+    con.close()
+    spread = dict(per_country)
+    assert set(spread) == set(default)  # the same countries (and the international organisations)
+    # Spread as the default's: a country with more parties there has at least as many here, give or take one.
+    for a in default:
+        for b in default:
+            if a and b and default[a] > default[b]:
+                assert spread[a] >= spread[b] - 1, (a, b)
+
+
+def test_fewer_parties_than_the_demos_own_is_refused(tmp_path):
+    with pytest.raises(ValueError, match="--parties must be at least 877"):
+        _many_parties(tmp_path / "few.duckdb", 20_000, 500)
+
+
+def test_a_country_short_of_names_numbers_them():
+    import numpy as np
+
+    from analytics import demo
+
+    used = {f"{q} {n} {k}" for q in demo.QUALIFIERS["green"] for n in demo.NOUNS for k in demo.PARTY_TYPES}
+    name = demo._numbered_name("green", np.random.default_rng(1), used)
+    assert name.endswith(" 2") and name[:-2] in used and name in used
+    assert demo.chinese_name(name) == demo.chinese_name(name[:-2]) + "2"
