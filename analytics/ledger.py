@@ -355,9 +355,15 @@ MIGRATIONS: list[list[str]] = [
             date DATE NOT NULL,
             date_precision VARCHAR NOT NULL CHECK (date_precision IN {_in(vocab.DATE_PRECISIONS)})
         )""",
+        # A number per event id, never changed once given: distinct counts of numbers are about
+        # twice as fast as of text.
+        """CREATE TABLE event_numbers (
+            event_id VARCHAR PRIMARY KEY,
+            event_no INTEGER NOT NULL UNIQUE
+        )""",
         """CREATE TABLE event_parties (
             year INTEGER NOT NULL,
-            event_id VARCHAR NOT NULL,
+            event_no INTEGER NOT NULL,
             party_id INTEGER NOT NULL,
             party_status VARCHAR NOT NULL,
             form VARCHAR NOT NULL,
@@ -409,12 +415,8 @@ def exchange_rows_view() -> str:
 
 # The latest date of a set of exchanges with its precision; at one date the finest precision
 # wins, so the raw rows and the counts name the same one.
-LATEST_PRECISION = (
-    "arg_max(date_precision, (date, list_position("
-    + "["
-    + ", ".join(f"'{p}'" for p in reversed(vocab.DATE_PRECISIONS))
-    + "], date_precision)))"
-)
+_FINENESS = " ".join(f"WHEN '{p}' THEN {len(vocab.DATE_PRECISIONS) - i}" for i, p in enumerate(vocab.DATE_PRECISIONS))
+LATEST_PRECISION = f"arg_max(date_precision, (date - DATE '1900-01-01') * 4 + CASE date_precision {_FINENESS} END)"
 _YEAR = "CAST(year(date) AS INTEGER)"
 COUNTS_KEY = ("party_id", "party_status", "form", "direction", "level")
 _DIRTY = "counts_dirty"
@@ -429,8 +431,19 @@ def _counted(condition: str) -> str:
 
 
 def _participations(condition: str) -> str:
-    return f"""SELECT {_YEAR} AS year, event_id, {", ".join(COUNTS_KEY)}
-               FROM exchanges WHERE event_id IS NOT NULL AND {condition}"""
+    return f"""SELECT {_YEAR} AS year, n.event_no, {", ".join(COUNTS_KEY)}
+               FROM exchanges JOIN event_numbers n USING (event_id) WHERE {condition}"""
+
+
+def _number_events(con: duckdb.DuckDBPyConnection, condition: str) -> None:
+    """Give the event ids of the exchanges meeting ``condition`` that have no number one."""
+    con.execute(
+        f"""INSERT INTO event_numbers
+            SELECT event_id, (SELECT coalesce(max(event_no), 0) FROM event_numbers)
+                             + CAST(row_number() OVER (ORDER BY event_id) AS INTEGER)
+            FROM (SELECT DISTINCT event_id FROM exchanges WHERE event_id IS NOT NULL AND {condition})
+            ANTI JOIN event_numbers USING (event_id)"""
+    )
 
 
 def mark_for_recount(con: duckdb.DuckDBPyConnection, condition: str, params: list | tuple = ()) -> None:
@@ -450,7 +463,8 @@ def rebuild_counts(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("DELETE FROM exchange_counts")
     con.execute(f"INSERT INTO exchange_counts {_counted('TRUE')} ORDER BY year, party_id")
     con.execute("DELETE FROM event_parties")
-    con.execute(f"INSERT INTO event_parties {_participations('TRUE')} ORDER BY year, event_id")
+    _number_events(con, "TRUE")
+    con.execute(f"INSERT INTO event_parties {_participations('TRUE')} ORDER BY year, event_no")
 
 
 def counts_drift(con: duckdb.DuckDBPyConnection) -> int:
@@ -483,6 +497,7 @@ def refresh_counts(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(f"DELETE FROM exchange_counts WHERE {groups}")
         con.execute(f"INSERT INTO exchange_counts {_counted(rows)}")
         con.execute(f"DELETE FROM event_parties WHERE {groups}")
+        _number_events(con, rows)
         con.execute(f"INSERT INTO event_parties {_participations(rows)}")
         con.execute(f"DROP TABLE {_DIRTY}")
     if not _totals_agree(con):

@@ -50,7 +50,11 @@ def test_counts_group_the_exchanges_by_year_party_status_form_direction_and_leve
         # At one date the finest precision is the group's.
         (2021, "A", *rule, "senior", 2, 2, d(2021, 1, 1), "day"),
     ]
-    events = query(path, "SELECT year, event_id, p.name FROM event_parties JOIN parties p USING (party_id) ORDER BY 3")
+    events = query(
+        path,
+        """SELECT year, n.event_id, p.name FROM event_parties JOIN event_numbers n USING (event_no)
+           JOIN parties p USING (party_id) ORDER BY 3""",
+    )
     assert events == [(2020, "ev-1", "A"), (2020, "ev-1", "B")]
     assert counts_drift(path) == 0
 
