@@ -20,6 +20,7 @@ import difflib
 import inspect
 import math
 import threading
+import unicodedata
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -789,11 +790,31 @@ def ruling_without_leader(frame: pd.DataFrame, years: int = 5) -> pd.DataFrame:
     return rows.drop(columns=["_never", "_since"]).reset_index(drop=True)
 
 
+def search_relationships(frame: pd.DataFrame, text: str, shown: pd.Series | None = None) -> pd.DataFrame:
+    """The rows of ``relationships`` (or any frame with party, party_zh, country, country_iso3)
+    whose party, Chinese name, country or ISO3 holds ``text``, case and width folded; ``shown``:
+    more text per row to search (the country as the page names it in its language)."""
+    needle = _folded(text)
+    if not needle:
+        return frame
+    columns = [frame[c].fillna("").astype(str) for c in ("party", "party_zh", "country", "country_iso3")]
+    if shown is not None:
+        columns.append(shown.fillna("").astype(str))
+    hit = pd.Series(False, index=frame.index)
+    for column in columns:
+        hit |= column.map(_folded).str.contains(needle, regex=False)
+    return frame[hit].reset_index(drop=True)
+
+
+def _folded(text: object) -> str:
+    return unicodedata.normalize("NFKC", str(text or "")).casefold().strip()
+
+
 def co_attendance(con: Source, filters: Filters | None = None, min_events: int = 2) -> pd.DataFrame:
     """Pairs of parties met at the same multilateral events in the window, with how many they shared.
 
     Columns: party_a, country_a, party_b, country_b, shared_events, then party_id_a, party_id_b,
-    party_zh_a, party_zh_b. A multilateral event is an ``event_id`` shared by exchanges with two
+    party_zh_a, party_zh_b, party_family_a, party_family_b. A multilateral event is an ``event_id`` shared by exchanges with two
     parties or more; both parties' exchanges must match the filters. Each pair once, party a
     before party b by (name, ISO3, id); pairs with fewer than ``min_events`` shared events left
     out. Most shared events first.
@@ -809,7 +830,8 @@ def co_attendance(con: Source, filters: Filters | None = None, min_events: int =
             named AS (
                 SELECT *, row_number() OVER (ORDER BY party, country_iso3, party_id) AS position
                 FROM (SELECT party_id, any_value(party) AS party, any_value(party_zh) AS party_zh,
-                             coalesce(any_value(country_iso3), '') AS country_iso3
+                             coalesce(any_value(country_iso3), '') AS country_iso3,
+                             any_value(party_family) AS party_family
                       FROM exchange_rows WHERE {where} AND event_id IS NOT NULL GROUP BY party_id)),
             placed AS (SELECT a.event_id, n.position FROM attended a JOIN named n USING (party_id)),
             pairs AS (
@@ -818,7 +840,8 @@ def co_attendance(con: Source, filters: Filters | None = None, min_events: int =
                 GROUP BY 1, 2 HAVING count(*) >= ?)
             SELECT a.party AS party_a, a.country_iso3 AS country_a, b.party AS party_b, b.country_iso3 AS country_b,
                    p.shared_events, a.party_id AS party_id_a, b.party_id AS party_id_b,
-                   a.party_zh AS party_zh_a, b.party_zh AS party_zh_b
+                   a.party_zh AS party_zh_a, b.party_zh AS party_zh_b,
+                   a.party_family AS party_family_a, b.party_family AS party_family_b
             FROM pairs p JOIN named a ON a.position = p.position_a JOIN named b ON b.position = p.position_b
             ORDER BY p.shared_events DESC, p.position_a, p.position_b"""
         frame = _query(con, sql, [*params, *params, min_events])

@@ -161,7 +161,10 @@ def test_relationships_and_co_attendance_numbers(capsys, ledger):
         "Socialist Party,FRA,socialist,1980-03-10,1980-03-10,0,0,0,2,ruling,1,,France,1,0,,",
     ]
     code, out, _ = run(capsys, "co-attendance", "--db", ledger, "--min-events", "1")
-    assert (code, out.splitlines()[1:]) == (0, ["Left Network,,Workers' Front,KEN,1,4,3,,"])
+    assert (code, out.splitlines()[1:]) == (
+        0,
+        ["Left Network,,Workers' Front,KEN,1,4,3,,,international_org,national_democratic"],
+    )
     code, out, _ = run(capsys, "co-attendance", "--db", ledger)  # at least 2 shared events by default
     assert (code, len(out.splitlines())) == (0, 1)
 

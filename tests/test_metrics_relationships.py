@@ -258,7 +258,15 @@ PAIR = ["party_a", "country_a", "party_b", "country_b", "shared_events"]
 def test_co_attendance_columns(con):
     frame = metrics.co_attendance(con, Filters(), min_events=1)
     assert list(frame.columns[:5]) == PAIR
-    assert list(frame.columns[5:]) == ["party_id_a", "party_id_b", "party_zh_a", "party_zh_b"]
+    assert list(frame.columns[5:]) == [
+        "party_id_a",
+        "party_id_b",
+        "party_zh_a",
+        "party_zh_b",
+        "party_family_a",
+        "party_family_b",
+    ]
+    assert frame.iloc[0][["party_family_a", "party_family_b"]].tolist() == ["international_org", "national_democratic"]
 
 
 @pytest.mark.parametrize(
@@ -298,3 +306,22 @@ def test_both_are_registered_with_their_options():
     assert metrics.get_metric("co-attendance") is metrics.co_attendance
     assert metrics.metric_options("relationships") == {}
     assert metrics.metric_options("co-attendance") == {"min_events": 2}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("", ["Old Friends", "New Wave", "Quiet Party", "Green Union", "Left Network", "Ruling Never"]),
+        ("  PARTY ", ["Quiet Party"]),  # case and spaces around ignored
+        ("ken", ["New Wave"]),  # the ISO3 code
+        ("brazil", ["Green Union"]),  # the country's English name
+        ("international", ["Left Network"]),  # the bucket's name
+        ("肯尼亚", ["New Wave"]),  # the country as the page names it (given as ``shown``)
+        ("ＮＥＷ", ["New Wave"]),  # full-width letters folded
+        ("nobody", []),
+    ],
+)
+def test_search_relationships(con, text, expected):
+    frame = metrics.relationships(con, Filters())
+    shown = frame["country_iso3"].map({"KEN": "肯尼亚"})
+    assert parties(metrics.search_relationships(frame, text, shown)) == expected
