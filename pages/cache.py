@@ -275,7 +275,7 @@ def co_attendance(filters: Filters, min_events: int) -> pd.DataFrame:
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def _co_attendance_chart(path: str, version: Version, filters: Filters, min_events: int, top: int, lang: str) -> dict:
-    pairs = metrics.co_attendance(_reader(path).connection(), filters, min_events=min_events)
+    pairs = _co_attendance(path, version, filters, min_events)  # the table's pairs, cached once
     return charts.co_attendance_chart(pairs, top=top).to_dict()
 
 

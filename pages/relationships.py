@@ -50,6 +50,7 @@ PAIR_COLUMNS = {
     "shared_events": "page.relationships.column.shared_events",
 }
 LINKS_SHOWN = 60  # the strongest pairs drawn in the network
+PAIRS_SHOWN = 1000  # the pairs listed on screen (the downloads hold them all)
 
 
 def _country(iso3: object) -> str:
@@ -244,16 +245,20 @@ else:
     st.plotly_chart(cache.co_attendance_chart(current, min_events, LINKS_SHOWN), key="relationships_network")
     if len(pairs) > LINKS_SHOWN:
         st.caption(t("page.relationships.co.strongest", shown=number(LINKS_SHOWN), count=number(len(pairs))))
-    st.caption(t("page.relationships.count_pairs", count=number(len(pairs))))
-    shown_pairs = pairs.assign(country_a=pairs["country_a"].map(_country), country_b=pairs["country_b"].map(_country))[
-        list(PAIR_COLUMNS)
-    ]
+    if len(pairs) > PAIRS_SHOWN:
+        st.caption(t("page.relationships.pairs_first", shown=number(PAIRS_SHOWN), count=number(len(pairs))))
+    else:
+        st.caption(t("page.relationships.count_pairs", count=number(len(pairs))))
+    listed = pairs.head(PAIRS_SHOWN)
+    shown_pairs = listed.assign(
+        country_a=listed["country_a"].map(_country), country_b=listed["country_b"].map(_country)
+    )[list(PAIR_COLUMNS)]
     column = st.column_config
     selection = st.dataframe(
         shown_pairs,
         hide_index=True,
         width="stretch",
-        height=min(420, 38 + 35 * len(pairs)),
+        height=min(420, 38 + 35 * len(listed)),
         column_config={
             name: column.NumberColumn(t(key), format="%d") if name == "shared_events" else column.TextColumn(t(key))
             for name, key in PAIR_COLUMNS.items()
@@ -262,9 +267,9 @@ else:
         on_select="rerun",
         selection_mode="single-row",
     )
-    chosen = selected_rows(selection, pairs)
+    chosen = selected_rows(selection, listed)
     if chosen:
-        row = pairs.iloc[chosen[0]]
+        row = listed.iloc[chosen[0]]
         left, right = st.columns(2)
         with left:
             profile_link(str(row["party_a"]), row["country_a"])
