@@ -17,7 +17,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from analytics import metrics
+from analytics import charts, metrics
 from analytics.i18n import number, t, vocabulary_label
 from analytics.profiles import Profile
 from analytics.untrusted import capped, markdown_literal, shown
@@ -65,6 +65,11 @@ def screen(frame: pd.DataFrame) -> pd.DataFrame:
         last_status=frame["last_status"].map(vocabulary_label),
         party_zh=frame["party_zh"].fillna(""),
     )[list(COLUMNS)]
+
+
+def pair_names(pairs: pd.DataFrame, side: str) -> list[str]:
+    """One side's party names as the charts name them: the Chinese name in Chinese when recorded."""
+    return charts.display_party(pd.DataFrame({"party": pairs[f"party_{side}"], "party_zh": pairs[f"party_zh_{side}"]}))
 
 
 def column_config() -> dict:
@@ -251,7 +256,10 @@ else:
         st.caption(t("page.relationships.count_pairs", count=number(len(pairs))))
     listed = pairs.head(PAIRS_SHOWN)
     shown_pairs = listed.assign(
-        country_a=listed["country_a"].map(_country), country_b=listed["country_b"].map(_country)
+        party_a=pair_names(listed, "a"),
+        party_b=pair_names(listed, "b"),
+        country_a=listed["country_a"].map(_country),
+        country_b=listed["country_b"].map(_country),
     )[list(PAIR_COLUMNS)]
     column = st.column_config
     selection = st.dataframe(

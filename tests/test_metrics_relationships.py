@@ -12,7 +12,7 @@ The ledger ``LEDGER`` (defaults: FRA, socialist, ruling, working_visit, inbound,
     6    1980-01-10  Quiet Party / DEU        socialist            ruling      senior   -
     7    1981-01-10  Quiet Party / DEU        socialist            ruling      senior   -
     8    1982-01-10  Quiet Party / DEU        socialist            coalition   senior   -
-    9    1993-05-05  New Wave / KEN           national_democratic  ruling      leader   E1
+    9    1993-05-05  New Wave / KEN           national_democratic  ruling      leader   E1  (Chinese name 新浪潮党)
     10   1993-05-06  New Wave / KEN           national_democratic  ruling      senior   E1  (a second row at E1)
     11   1995-06-06  New Wave / KEN           national_democratic  ruling      senior   E2
     12   1993-05-05  Left Network / (none)    international_org    other       senior   E1
@@ -37,7 +37,7 @@ from analytics.filters import Filters
 from analytics.ledger import connect_read_only
 from tests.ledgers import build_ledger
 
-NEW = {"party": "New Wave", "country": "KEN", "family": "national_democratic"}
+NEW = {"party": "New Wave", "country": "KEN", "family": "national_democratic", "party_zh": "新浪潮党"}
 LEFT = {"party": "Left Network", "country": None, "family": "international_org", "status": "other"}
 GREEN = {"party": "Green Union", "country": "BRA", "family": "green", "status": "coalition"}
 LEDGER = [
@@ -267,6 +267,7 @@ def test_co_attendance_columns(con):
         "party_family_b",
     ]
     assert frame.iloc[0][["party_family_a", "party_family_b"]].tolist() == ["international_org", "national_democratic"]
+    assert frame.iloc[0][["party_zh_a", "party_zh_b"]].tolist() == [None, "新浪潮党"]
 
 
 @pytest.mark.parametrize(

@@ -151,6 +151,11 @@ def test_in_chinese(monkeypatch, ledger):
     assert app.title[0].value == "交往关系"
     assert app.dataframe[ALL].value.iloc[0]["country"] == "法国"
     assert "至少交往过 3 次、但截至 1995 年已有 5 年或更久未交往的政党。" in texts(app)
+    # The pairs named as the charts name them: the Chinese name where the ledger has one.
+    pairs = app.dataframe[PAIRS].value
+    assert pairs[["party_a", "country_a", "party_b", "country_b"]].values.tolist() == [
+        ["Left Network", "国际组织", "新浪潮党", "肯尼亚"]
+    ]
 
 
 def test_an_empty_ledger(monkeypatch, make_ledger):
