@@ -326,3 +326,42 @@ def test_search_relationships(con, text, expected):
     frame = metrics.relationships(con, Filters())
     shown = frame["country_iso3"].map({"KEN": "肯尼亚"})
     assert parties(metrics.search_relationships(frame, text, shown)) == expected
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [
+        Filters(),
+        Filters(regions=("Africa",), year_from=2000, year_to=2024),
+        Filters(families=("communist", "socialist"), year_from=2013),
+        Filters(levels=("leader",), year_to=1999),
+    ],
+    ids=["default", "africa-2000-2024", "left-from-2013", "leader-to-1999"],
+)
+def test_relationships_agree_with_the_other_metrics_on_the_demo_ledger(demo_ledger, filters):
+    con = connect_read_only(demo_ledger)
+    try:
+        frame = metrics.relationships(con, filters)
+        kpis = metrics.kpis(con, filters).set_index("kpi")["value"]
+        first, last = metrics.window(con, filters)
+        firsts = metrics.first_contacts(con, filters)
+        pairs = metrics.co_attendance(con, filters, min_events=1)
+    finally:
+        con.close()
+    assert frame["exchanges"].sum() == kpis["exchanges"] > 0
+    assert (frame["exchanges"] > 0).sum() == kpis["parties"]
+    # New relationships are the parties first contacted in the window's years.
+    assert len(metrics.new_relationships(frame)) == firsts["new_parties"].sum()
+    assert (frame["years_active"] <= last - first + 1).all()
+    assert (frame["years_active"] <= frame["exchanges"]).all()
+    assert (frame["first_date"] <= frame["last_date"]).all()
+    assert (frame["last_date"].dt.year <= last).all()
+    assert (frame["longest_gap_years"] >= frame["resumed_gap_years"]).all()
+    assert (frame["total_exchanges"] >= frame["exchanges"]).all()
+    # Every pair is two parties met in the window, once each way round.
+    met = set(frame.loc[frame["exchanges"] > 0, "party_id"])
+    assert set(pairs["party_id_a"]) | set(pairs["party_id_b"]) <= met
+    assert not (pairs["party_id_a"] == pairs["party_id_b"]).any()
+    assert not pairs.duplicated(["party_id_a", "party_id_b"]).any()
+    reversed_pairs = set(zip(pairs["party_id_b"], pairs["party_id_a"], strict=True))
+    assert not reversed_pairs & set(zip(pairs["party_id_a"], pairs["party_id_b"], strict=True))
