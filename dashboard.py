@@ -4,7 +4,7 @@ Sets the language of the run first (the URL's ``lang``, the sidebar switch, ``LE
 ``pages/filter_state.start_language``), so every word of the run comes out in it; sets up the page, refuses to serve an open address without sign-in (``analytics.serving``), shows the
 sign-in form until someone signs in (``pages/signin.py``), draws the shared filters in the sidebar (kept in the URL, see
 ``pages/filter_state.py``) and routes to the pages with ``st.navigation``: Overview (the default),
-Trends, Party types, Regions, Compare, Explorer, Profiles, and Data and Briefing when their
+Trends, Party types, Regions, Compare, Explorer, Profiles, Relationships, and Data and Briefing when their
 page files are present.
 """
 
@@ -30,6 +30,7 @@ PAGES: tuple[tuple[str, str, str, str], ...] = (
     ("pages/compare.py", "nav.compare", ":material/compare_arrows:", "nav.section.analysis"),
     ("pages/explorer.py", "nav.explorer", ":material/table_view:", "nav.section.analysis"),
     ("pages/profiles.py", "nav.profiles", ":material/badge:", "nav.section.analysis"),
+    ("pages/relationships.py", "nav.relationships", ":material/hub:", "nav.section.analysis"),
     ("pages/records.py", "nav.records", ":material/edit_note:", "nav.section.ledger"),
     ("pages/parties.py", "nav.parties", ":material/diversity_3:", "nav.section.ledger"),
     ("pages/data.py", "nav.data", ":material/upload_file:", "nav.section.ledger"),

@@ -1453,3 +1453,158 @@ def change_level_map_chart(
     fig.update_geos(fitbounds="locations")
     _clickable(fig, "country_iso3", "locations")
     return fig.figure()
+
+
+# ---------------------------------------------------------------------------------------------
+# Co-attendance network
+
+NETWORK_LINK_COLOUR = "#8a96a3"
+NETWORK_WIDTHS = (1.0, 2.5, 4.5, 7.0)  # line widths of the four classes of links, weakest first
+NETWORK_LABELS = 15  # the parties with most shared events named on the picture; the rest on hover
+
+
+def network_layout(count: int, links: Sequence[tuple[int, int, float]], *, steps: int = 120) -> np.ndarray:
+    """Positions (``count`` x 2, within -1..1) of the nodes of a weighted graph, for a picture.
+
+    The nodes start evenly on a circle in the given order, then take ``steps`` Fruchterman–Reingold
+    steps: every pair pushes apart, each link pulls its two ends together in proportion to its
+    weight, a pull to the centre keeps loose parts in view, and the step size cools. No
+    randomness: the same nodes and links always give the same picture. ``links`` are (i, j, weight).
+    """
+    if count == 0:
+        return np.zeros((0, 2))
+    angles = 2 * math.pi * np.arange(count) / count
+    pos = np.column_stack([np.cos(angles), np.sin(angles)])
+    if count < 3 or not links:
+        return pos
+    weights = np.zeros((count, count))
+    for i, j, weight in links:
+        weights[i, j] = weights[j, i] = max(weights[i, j], float(weight))
+    weights /= weights.max() or 1.0
+    ideal = 3.0 * math.sqrt(4.0 / count)  # about the distance two nodes settle at
+    heat = 0.25
+    for _ in range(steps):
+        delta = pos[:, None, :] - pos[None, :, :]
+        distance = np.maximum(np.linalg.norm(delta, axis=2), 1e-3)
+        push = (ideal * ideal / distance**2)[..., None] * delta
+        pull = (weights * distance / ideal)[..., None] * delta
+        move = (push - pull).sum(axis=1) - 0.5 * count * ideal * pos
+        length = np.maximum(np.linalg.norm(move, axis=1), 1e-9)
+        pos = pos + move / length[:, None] * np.minimum(length, heat)[:, None]
+        pos = pos - pos.mean(axis=0)
+        heat *= 0.97
+    return pos / (np.abs(pos).max() or 1.0)
+
+
+def _network_nodes(links: pd.DataFrame) -> pd.DataFrame:
+    """The parties of a co-attendance frame, one row each, with their shared events in ``links``
+    (``degree``), strongest first, then by name and id."""
+    ends = []
+    for side in ("a", "b"):
+        part = links[
+            [f"party_id_{side}", f"party_{side}", f"party_zh_{side}", f"country_{side}", f"party_family_{side}"]
+        ]
+        part = part.assign(degree=links["shared_events"])
+        part.columns = ["party_id", "party", "party_zh", "country_iso3", "party_family", "degree"]
+        ends.append(part)
+    both = pd.concat(ends, ignore_index=True)
+    nodes = both.groupby("party_id", as_index=False).agg(
+        party=("party", "first"),
+        party_zh=("party_zh", "first"),
+        country_iso3=("country_iso3", "first"),
+        party_family=("party_family", "first"),
+        degree=("degree", "sum"),
+    )
+    nodes["country"] = [reference.country_label(code, english="name") for code in nodes["country_iso3"]]
+    return nodes.sort_values(["degree", "party", "party_id"], ascending=[False, True, True], kind="stable").reset_index(
+        drop=True
+    )
+
+
+def co_attendance_chart(df: pd.DataFrame, *, top: int = 60, title: str | None = None) -> go.Figure:
+    """The co-attendance network: parties as dots (coloured by family, larger for more shared
+    events), the pairs that met at the same multilateral events as lines (wider for more); the
+    ``NETWORK_LABELS`` parties with most shared events are named, the others on hover.
+
+    ``df``: ``metrics.co_attendance`` (party_a, country_a, party_b, country_b, shared_events,
+    party_id_a, party_id_b, party_zh_a, party_zh_b, party_family_a, party_family_b), strongest
+    pair first; the ``top`` strongest pairs are drawn. The layout is ``network_layout``.
+    """
+    title = title or t("chart.co_attendance.title")
+    if df.empty:
+        return empty_figure(title)
+    links = df.head(top).reset_index(drop=True)
+    nodes = _network_nodes(links)
+    index = {int(party): i for i, party in enumerate(nodes["party_id"])}
+    pairs = [
+        (index[int(a)], index[int(b)], float(w))
+        for a, b, w in zip(links["party_id_a"], links["party_id_b"], links["shared_events"], strict=True)
+    ]
+    pos = network_layout(len(nodes), pairs)
+    labels = _entity_labels(nodes, "party")
+    short = _entity_labels(nodes, "party", short=True)
+    fig = _new_figure(title, height=640)
+    strongest = max(w for _, _, w in pairs)
+    classes = [min(len(NETWORK_WIDTHS) - 1, int((w / strongest) * len(NETWORK_WIDTHS) - 1e-9)) for _, _, w in pairs]
+    for width_class, width in enumerate(NETWORK_WIDTHS):
+        xs: list = []
+        ys: list = []
+        for (i, j, _), shown_class in zip(pairs, classes, strict=True):
+            if shown_class == width_class:
+                xs += [pos[i, 0], pos[j, 0], None]
+                ys += [pos[i, 1], pos[j, 1], None]
+        if xs:
+            _add(
+                fig,
+                "scatter",
+                x=xs,
+                y=ys,
+                mode="lines",
+                line=dict(width=width, color=NETWORK_LINK_COLOUR),
+                opacity=0.55,
+                hoverinfo="skip",
+                showlegend=False,
+            )
+    # Invisible points halfway along each line carry its hover.
+    _add(
+        fig,
+        "scatter",
+        x=[(pos[i, 0] + pos[j, 0]) / 2 for i, j, _ in pairs],
+        y=[(pos[i, 1] + pos[j, 1]) / 2 for i, j, _ in pairs],
+        mode="markers",
+        marker=dict(size=10, opacity=0),
+        customdata=[[_escape(labels[i]), _escape(labels[j]), int(w)] for i, j, w in pairs],
+        hovertemplate=t("chart.co_attendance.hover_pair", a="%{customdata[0]}", b="%{customdata[1]}")
+        + "<br>"
+        + t("chart.co_attendance.hover_shared", count="%{customdata[2]:,}")
+        + "<extra></extra>",
+        showlegend=False,
+    )
+    biggest = float(nodes["degree"].max())
+    for n, family in enumerate(ordered_categories("party_family", nodes["party_family"].tolist())):
+        rows = nodes.index[nodes["party_family"] == family].tolist()
+        _add(
+            fig,
+            "scatter",
+            x=[pos[i, 0] for i in rows],
+            y=[pos[i, 1] for i in rows],
+            mode="markers+text",
+            name=_legend_name(category_label("party_family", family)),
+            marker=dict(
+                size=[10 + 22 * math.sqrt(float(nodes.at[i, "degree"]) / biggest) for i in rows],
+                color=colour("party_family", family, n),
+                line=dict(color="white", width=1),
+            ),
+            text=[_escape(short[i]) if i < NETWORK_LABELS else "" for i in rows],
+            textposition="top center",
+            textfont=dict(size=10, color=MUTED_TEXT),
+            customdata=[[_escape(labels[i]), int(nodes.at[i, "degree"])] for i in rows],
+            hovertemplate="<b>%{customdata[0]}</b><br>"
+            + t("chart.co_attendance.hover_node", count="%{customdata[1]:,}")
+            + "<extra></extra>",
+        )
+    axis = dict(visible=False, range=[-1.25, 1.25])
+    fig.update_layout(
+        xaxis=axis, yaxis={**axis, "scaleanchor": "x"}, hovermode="closest", legend=dict(itemsizing="constant")
+    )
+    return fig.figure()

@@ -21,6 +21,7 @@ import difflib
 import inspect
 import math
 import threading
+import unicodedata
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -760,6 +761,179 @@ def _positive(value, what: str, *, allow_zero: bool = False) -> int:
     return number
 
 
+RELATIONSHIP_COLUMNS: tuple[str, ...] = (
+    "party",
+    "country_iso3",
+    "party_family",
+    "first_date",
+    "last_date",
+    "exchanges",
+    "years_active",
+    "longest_gap_years",
+    "years_since_last",
+    "last_status",
+    "party_id",
+    "party_zh",
+    "country",
+    "total_exchanges",
+    "resumed_gap_years",
+    "last_leader_date",
+    "years_since_leader",
+)
+
+
+def relationships(con: Source, filters: Filters | None = None) -> pd.DataFrame:
+    """One row per party met up to the window's end: first and last exchange, years active, gaps and last status.
+
+    Columns: party, country_iso3, party_family, first_date, last_date, exchanges, years_active,
+    longest_gap_years, years_since_last, last_status, then party_id, party_zh, country,
+    total_exchanges, resumed_gap_years, last_leader_date, years_since_leader. The non-year
+    filters decide which exchanges count; every exchange up to the window's end counts for the
+    dates, gaps and status (a relationship that began in 1985 began in 1985 whatever the
+    window), ``exchanges`` and ``years_active`` only inside the window (0 for a party met only
+    before it). Most exchanges in the window first.
+    """
+    filters = _prepared(filters)
+    with _opened(con) as con:
+        first, last = window(con, filters)
+        where, params = filters.where(include_years=False)
+        sql = f"""
+            WITH filtered AS (
+                SELECT party_id, party, party_zh, country_iso3, country, party_family, date, year,
+                       party_status, level, exchange_id
+                FROM exchange_rows WHERE {where} AND year <= ?),
+            years AS (
+                SELECT party_id, year, year - lag(year) OVER (PARTITION BY party_id ORDER BY year) - 1 AS gap
+                FROM (SELECT DISTINCT party_id, year FROM filtered)),
+            gaps AS (
+                SELECT party_id, coalesce(max(gap), 0) AS longest_gap_years,
+                       coalesce(max(gap) FILTER (WHERE year >= ?), 0) AS resumed_gap_years,
+                       count(*) FILTER (WHERE year >= ?) AS years_active
+                FROM years GROUP BY party_id),
+            grouped AS (
+                SELECT party_id, any_value(party) AS party, any_value(party_zh) AS party_zh,
+                       coalesce(any_value(country_iso3), '') AS country_iso3,
+                       CASE WHEN any_value(country_iso3) IS NULL THEN ? ELSE any_value(country) END AS country,
+                       any_value(party_family) AS party_family,
+                       min(date) AS first_date, max(date) AS last_date,
+                       count(*) FILTER (WHERE year >= ?) AS exchanges, count(*) AS total_exchanges,
+                       arg_max(party_status, (date, exchange_id)) AS last_status,
+                       max(date) FILTER (WHERE level = 'leader') AS last_leader_date
+                FROM filtered GROUP BY party_id)
+            SELECT g.*, y.longest_gap_years, y.resumed_gap_years, y.years_active,
+                   ? - CAST(year(g.last_date) AS INTEGER) AS years_since_last,
+                   ? - CAST(year(g.last_leader_date) AS INTEGER) AS years_since_leader
+            FROM grouped g JOIN gaps y USING (party_id)
+            ORDER BY g.exchanges DESC, g.party, g.country_iso3, g.party_id"""
+        frame = _query(con, sql, [*params, last, first, first, INTERNATIONAL, first, last, last])
+    frame = _ints(
+        frame,
+        ["party_id", "exchanges", "total_exchanges", "years_active", "longest_gap_years", "resumed_gap_years"],
+    )
+    frame["years_since_last"] = frame["years_since_last"].astype("int64")
+    frame["years_since_leader"] = frame["years_since_leader"].astype("Int64")
+    return frame[list(RELATIONSHIP_COLUMNS)].reset_index(drop=True)
+
+
+def dormant_relationships(frame: pd.DataFrame, years: int = 5, min_exchanges: int = 3) -> pd.DataFrame:
+    """The rows of ``relationships`` with no exchange for ``years`` years or more after at least
+    ``min_exchanges`` (all exchanges up to the window's end), longest silence first."""
+    years = _positive(years, "error.metric.what.dormant_years")
+    min_exchanges = _positive(min_exchanges, "error.metric.what.min_exchanges")
+    rows = frame[(frame["years_since_last"] >= years) & (frame["total_exchanges"] >= min_exchanges)]
+    return rows.sort_values(
+        ["years_since_last", "total_exchanges", "party"], ascending=[False, False, True], kind="stable"
+    ).reset_index(drop=True)
+
+
+def new_relationships(frame: pd.DataFrame) -> pd.DataFrame:
+    """The rows of ``relationships`` first met in the window (every exchange up to its end lies in it),
+    latest first."""
+    rows = frame[(frame["exchanges"] > 0) & (frame["exchanges"] == frame["total_exchanges"])]
+    return rows.sort_values(["first_date", "party"], ascending=[False, True], kind="stable").reset_index(drop=True)
+
+
+def resumed_relationships(frame: pd.DataFrame, years: int = 5) -> pd.DataFrame:
+    """The rows of ``relationships`` met again in the window after ``years`` or more whole years
+    without an exchange (``resumed_gap_years``), longest gap first."""
+    years = _positive(years, "error.metric.what.gap_years")
+    rows = frame[frame["resumed_gap_years"] >= years]
+    return rows.sort_values(
+        ["resumed_gap_years", "last_date", "party"], ascending=[False, False, True], kind="stable"
+    ).reset_index(drop=True)
+
+
+def ruling_without_leader(frame: pd.DataFrame, years: int = 5) -> pd.DataFrame:
+    """The rows of ``relationships`` whose last status is ruling and that were not met at leader level
+    for ``years`` years or more (or never), never met first, then longest since."""
+    years = _positive(years, "error.metric.what.leader_years")
+    since = frame["years_since_leader"]
+    rows = frame[(frame["last_status"] == "ruling") & (since.isna() | (since >= years))]
+    rows = rows.assign(_never=rows["years_since_leader"].isna(), _since=rows["years_since_leader"].fillna(0))
+    rows = rows.sort_values(
+        ["_never", "_since", "total_exchanges", "party"], ascending=[False, False, False, True], kind="stable"
+    )
+    return rows.drop(columns=["_never", "_since"]).reset_index(drop=True)
+
+
+def search_relationships(frame: pd.DataFrame, text: str, shown: pd.Series | None = None) -> pd.DataFrame:
+    """The rows of ``relationships`` (or any frame with party, party_zh, country, country_iso3)
+    whose party, Chinese name, country or ISO3 holds ``text``, case and width folded; ``shown``:
+    more text per row to search (the country as the page names it in its language)."""
+    needle = _folded(text)
+    if not needle:
+        return frame
+    columns = [frame[c].fillna("").astype(str) for c in ("party", "party_zh", "country", "country_iso3")]
+    if shown is not None:
+        columns.append(shown.fillna("").astype(str))
+    hit = pd.Series(False, index=frame.index)
+    for column in columns:
+        hit |= column.map(_folded).str.contains(needle, regex=False)
+    return frame[hit].reset_index(drop=True)
+
+
+def _folded(text: object) -> str:
+    return unicodedata.normalize("NFKC", str(text or "")).casefold().strip()
+
+
+def co_attendance(con: Source, filters: Filters | None = None, min_events: int = 2) -> pd.DataFrame:
+    """Pairs of parties met at the same multilateral events in the window, with how many they shared.
+
+    Columns: party_a, country_a, party_b, country_b, shared_events, then party_id_a, party_id_b,
+    party_zh_a, party_zh_b, party_family_a, party_family_b. A multilateral event is an ``event_id`` shared by exchanges with two
+    parties or more; both parties' exchanges must match the filters. Each pair once, party a
+    before party b by (name, ISO3, id); pairs with fewer than ``min_events`` shared events left
+    out. Most shared events first.
+    """
+    min_events = _positive(min_events, "error.metric.what.min_events")
+    filters = _prepared(filters)
+    with _opened(con) as con:
+        filters, _years_shown = _in_window(con, filters)
+        where, params = filters.where()
+        sql = f"""
+            WITH attended AS (
+                SELECT DISTINCT event_id, party_id FROM exchange_rows WHERE {where} AND event_id IS NOT NULL),
+            named AS (
+                SELECT *, row_number() OVER (ORDER BY party, country_iso3, party_id) AS position
+                FROM (SELECT party_id, any_value(party) AS party, any_value(party_zh) AS party_zh,
+                             coalesce(any_value(country_iso3), '') AS country_iso3,
+                             any_value(party_family) AS party_family
+                      FROM exchange_rows WHERE {where} AND event_id IS NOT NULL GROUP BY party_id)),
+            placed AS (SELECT a.event_id, n.position FROM attended a JOIN named n USING (party_id)),
+            pairs AS (
+                SELECT x.position AS position_a, y.position AS position_b, count(*) AS shared_events
+                FROM placed x JOIN placed y ON x.event_id = y.event_id AND x.position < y.position
+                GROUP BY 1, 2 HAVING count(*) >= ?)
+            SELECT a.party AS party_a, a.country_iso3 AS country_a, b.party AS party_b, b.country_iso3 AS country_b,
+                   p.shared_events, a.party_id AS party_id_a, b.party_id AS party_id_b,
+                   a.party_zh AS party_zh_a, b.party_zh AS party_zh_b,
+                   a.party_family AS party_family_a, b.party_family AS party_family_b
+            FROM pairs p JOIN named a ON a.position = p.position_a JOIN named b ON b.position = p.position_b
+            ORDER BY p.shared_events DESC, p.position_a, p.position_b"""
+        frame = _query(con, sql, [*params, *params, min_events])
+    return _ints(frame, ["shared_events", "party_id_a", "party_id_b"])
+
+
 # --------------------------------------------------------------------------- registry and cache
 
 METRICS: dict[str, Callable[..., pd.DataFrame]] = {
@@ -783,6 +957,8 @@ METRICS: dict[str, Callable[..., pd.DataFrame]] = {
     "change-levels": change_levels,
     "concentration": concentration,
     "kpis": kpis,
+    "relationships": relationships,
+    "co-attendance": co_attendance,
 }
 
 

@@ -18,7 +18,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from analytics import chart_catalog, explore, i18n, metrics, profiles
+from analytics import chart_catalog, charts, explore, i18n, metrics, profiles
 from analytics.filters import Filters
 from analytics.ledger import LedgerInfo, LedgerReader, ledger_info, prepare_ledger
 from analytics.reference import ERAS_CSV, ReferenceDataError
@@ -251,3 +251,35 @@ def chart(name: str, filters: Filters, **options) -> tuple[go.Figure, pd.DataFra
     )
     # The dict came from a validated Figure: rebuilding it needs no second validation.
     return go.Figure(figure, _validate=False), data
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _relationships(path: str, version: Version, filters: Filters) -> pd.DataFrame:
+    return metrics.relationships(_reader(path).connection(), filters)
+
+
+def relationships(filters: Filters) -> pd.DataFrame:
+    """``metrics.relationships``: one row per party met up to the window's end."""
+    return _relationships(ledger_path(), ledger_version(), filters)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _co_attendance(path: str, version: Version, filters: Filters, min_events: int) -> pd.DataFrame:
+    return metrics.co_attendance(_reader(path).connection(), filters, min_events=min_events)
+
+
+def co_attendance(filters: Filters, min_events: int) -> pd.DataFrame:
+    """``metrics.co_attendance``: pairs of parties met at the same multilateral events."""
+    return _co_attendance(ledger_path(), ledger_version(), filters, min_events)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _co_attendance_chart(path: str, version: Version, filters: Filters, min_events: int, top: int, lang: str) -> dict:
+    pairs = _co_attendance(path, version, filters, min_events)  # the table's pairs, cached once
+    return charts.co_attendance_chart(pairs, top=top).to_dict()
+
+
+def co_attendance_chart(filters: Filters, min_events: int, top: int) -> go.Figure:
+    """``charts.co_attendance_chart`` of ``co_attendance(filters, min_events)``, its ``top`` pairs."""
+    figure = _co_attendance_chart(ledger_path(), ledger_version(), filters, min_events, top, i18n.current())
+    return go.Figure(figure, _validate=False)

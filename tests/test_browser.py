@@ -40,6 +40,7 @@ PAGES = [
     ("compare", "Compare", 2, 0),
     ("explorer", "Explorer", 1, 0),
     ("profiles", "Profiles", 5, 0),
+    ("relationships", "Relationships", 1, 0),
 ]
 LOAD_TIMEOUT_MS = 45_000
 

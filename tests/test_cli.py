@@ -252,7 +252,7 @@ VALID_DIMENSIONS = "party_family, party_status, form, direction, level, region, 
 VALID_METRICS = (
     "exchanges-per-year, by-family, by-status, by-form, by-direction, by-level, by-region, by-subregion, "
     "by-country, breakdown, cross-table, region-by-year, family-by-year, family-by-region, first-contacts, "
-    "leaderboard, compare-periods, change-levels, concentration, kpis"
+    "leaderboard, compare-periods, change-levels, concentration, kpis, relationships, co-attendance"
 )
 
 

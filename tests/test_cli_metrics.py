@@ -66,6 +66,12 @@ EVERY_METRIC = {
     ),
     "concentration": ([], "year,exchanges,top10_country_share,top10_party_share,hhi_country"),
     "kpis": ([], "kpi,value,previous,change,change_pct"),
+    "relationships": (
+        [],
+        "party,country_iso3,party_family,first_date,last_date,exchanges,years_active,longest_gap_years,"
+        "years_since_last,last_status",
+    ),
+    "co-attendance": (["--min-events", "1"], "party_a,country_a,party_b,country_b,shared_events"),
 }
 
 
@@ -144,6 +150,25 @@ def test_per_year_and_top(capsys, ledger):
     ]
 
 
+def test_relationships_and_co_attendance_numbers(capsys, ledger):
+    code, out, _ = run(
+        capsys, "relationships", "--db", ledger, "--from", "1982", "--country", "FRA", "--country", "PRT"
+    )
+    assert code == 0
+    # Window 1982 (the last year with data in France and Portugal): FRA met only in 1980, before it.
+    assert out.splitlines()[1:] == [
+        "Socialist Party,PRT,socialist,1982-06-01,1982-06-01,1,1,0,0,opposition,2,,Portugal,1,0,,",
+        "Socialist Party,FRA,socialist,1980-03-10,1980-03-10,0,0,0,2,ruling,1,,France,1,0,,",
+    ]
+    code, out, _ = run(capsys, "co-attendance", "--db", ledger, "--min-events", "1")
+    assert (code, out.splitlines()[1:]) == (
+        0,
+        ["Left Network,,Workers' Front,KEN,1,4,3,,,international_org,national_democratic"],
+    )
+    code, out, _ = run(capsys, "co-attendance", "--db", ledger)  # at least 2 shared events by default
+    assert (code, len(out.splitlines())) == (0, 1)
+
+
 def test_json_format(capsys, ledger):
     code, out, _ = run(capsys, "leaderboard", "--db", ledger, "--format", "json", "--top", "2")
     assert code == 0
@@ -218,6 +243,8 @@ def test_demo_ledger_is_named_on_stderr(capsys, tmp_path):
         (["change-levels", "--baseline-years", "0"], "baseline years must be at least 1"),
         (["change-levels", "--min-exchanges", "-1"], "min exchanges must be zero or more"),
         (["cross-table", "--rows", "region"], "cross-table needs --columns"),
+        (["co-attendance", "--min-events", "0"], "min events must be at least 1"),
+        (["relationships", "--min-events", "2"], "--min-events does not apply to relationships"),
     ],
 )
 def test_bad_arguments(capsys, ledger, argv, message):

@@ -88,7 +88,7 @@ def hostile_ledger(tmp_path_factory):
     return build_ledger(tmp_path_factory.mktemp("hostile") / "hostile.duckdb", rows)
 
 
-@pytest.mark.parametrize("page", ["overview", "party_types", "explorer", "profiles"])
+@pytest.mark.parametrize("page", ["overview", "party_types", "explorer", "profiles", "relationships"])
 def test_pages_with_hostile_party_names_draw_them_as_text(monkeypatch, hostile_ledger, page):
     at = open_app(monkeypatch, hostile_ledger, page=page)
     assert_harmless(at)

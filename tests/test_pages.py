@@ -25,7 +25,7 @@ pytestmark = pytest.mark.slow  # every page through Streamlit's AppTest
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "dashboard.py")
-PAGES = ["overview", "trends", "party_types", "regions", "compare", "explorer", "profiles"]
+PAGES = ["overview", "trends", "party_types", "regions", "compare", "explorer", "profiles", "relationships"]
 TIMEOUT = 120
 
 TINY = [

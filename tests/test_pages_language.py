@@ -27,13 +27,13 @@ pytestmark = pytest.mark.slow  # every page through Streamlit's AppTest
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "dashboard.py")
-PAGES = ["overview", "trends", "party_types", "regions", "compare", "explorer", "profiles"]
+PAGES = ["overview", "trends", "party_types", "regions", "compare", "explorer", "profiles", "relationships"]
 TIMEOUT = 120
 CJK = re.compile(r"[\u4e00-\u9fff]")
 # The page titles in each language (the catalogue's words, checked here as a reader sees them).
 TITLES = {
-    "en": ["Overview", "Trends", "Party types", "Regions", "Compare", "Explorer", "Profiles"],
-    "zh": ["总览", "趋势", "政党类型", "地区分布", "时段对比", "数据查询", "国别与政党"],
+    "en": ["Overview", "Trends", "Party types", "Regions", "Compare", "Explorer", "Profiles", "Relationships"],
+    "zh": ["总览", "趋势", "政党类型", "地区分布", "时段对比", "数据查询", "国别与政党", "交往关系"],
 }
 # Table columns whose cells are recorded data, not words of the dashboard (party names aside).
 DATA_COLUMNS = {"party", "topic", "source", "event_id", "政党", "主题", "来源", "活动"}

@@ -19,7 +19,18 @@ pytestmark = pytest.mark.slow  # every page through Streamlit's AppTest
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "dashboard.py")
 TIMEOUT = 120
-PAGES = ["overview", "trends", "party_types", "regions", "compare", "explorer", "profiles", "data", "briefing"]
+PAGES = [
+    "overview",
+    "trends",
+    "party_types",
+    "regions",
+    "compare",
+    "explorer",
+    "profiles",
+    "relationships",
+    "data",
+    "briefing",
+]
 # Every page behind the sign-in form: the analysis pages, the Data and Briefing pages, and the
 # pages that keep records and parties.
 GATED = [*PAGES, "records", "parties"]

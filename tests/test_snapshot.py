@@ -18,6 +18,7 @@ OPTIONS: dict[str, dict[str, object]] = {
     "breakdown": {"dimension": "level"},
     "cross-table": {"rows": "direction", "columns": "year"},
     "compare-periods": {"dimension": "region", "period_a": "1990-1999", "period_b": "2010-2019"},
+    "co-attendance": {"min_events": 1},
 }
 FILTERS = {
     "default": Filters(),

@@ -38,6 +38,7 @@ OPTION_FLAGS: dict[str, tuple[str, str]] = {
     "--period-b": ("period_b", "period_b"),
     "--baseline-years": ("baseline_years", "baseline_years"),
     "--min-exchanges": ("min_exchanges", "min_exchanges"),
+    "--min-events": ("min_events", "min_events"),
 }
 
 
@@ -79,6 +80,9 @@ def register(subparsers, common: argparse.ArgumentParser) -> None:
         metavar="N",
         help="change-levels: fewer exchanges than this in window and baseline together is "
         "'too small to class' (default 5)",
+    )
+    options.add_argument(
+        "--min-events", metavar="N", help="co-attendance: pairs sharing fewer events than this are left out (default 2)"
     )
     parser.add_argument("--format", default="csv", metavar="csv|json|table", help="output format (default csv)")
     add_lang_argument(parser, what="the column headers; values stay codes (default: the column names)")
