@@ -176,6 +176,14 @@ def _passes(value: float, previous: float, limits: Thresholds) -> bool:
     return abs(value - previous) / previous * 100.0 >= limits.min_change_pct - 1e-9
 
 
+def _passing(value: pd.Series, previous: pd.Series, limits: Thresholds) -> pd.Series:
+    """``_passes`` over two columns at once."""
+    value, previous = value.astype("float64"), previous.astype("float64")
+    big = (value.where(value > previous, previous) >= limits.min_exchanges) & (value != previous)
+    pct = (value - previous).abs() / previous.where(previous != 0) * 100.0
+    return big & ((previous == 0) | (pct >= limits.min_change_pct - 1e-9))
+
+
 def _row(kind, measure, dimension, subject, period, value, previous_period, previous_value, score, chart) -> dict:
     change = _whole(value - previous_value) if measure != "share" else value - previous_value
     pct = _pct(value - previous_value, previous_value) if measure != "share" else math.nan
@@ -298,45 +306,43 @@ def _dimension_changes(con, filters: Filters, last: int, limits: Thresholds) -> 
             now, before = now.drop(index="", errors="ignore"), before.drop(index="", errors="ignore")
         if (pd.concat([now["exchanges"], before["exchanges"]], axis=1).sum(axis=1) > 0).sum() < 2:
             continue  # one value only (the filters chose it): its numbers are the total's
-        total_now, total_before = int(now["exchanges"].sum()), int(before["exchanges"].sum())
+        previous = before[["exchanges", "share"]].rename(columns=lambda c: f"{c}_before")
+        both = now[["exchanges", "share"]].join(previous)
+        total_now, total_before = int(both["exchanges"].sum()), int(both["exchanges_before"].sum())
         counts, shares = [], []
-        for subject in now.index:
-            value, previous = int(now.at[subject, "exchanges"]), int(before.at[subject, "exchanges"])
-            if _passes(value, previous, limits):
-                kind = "rise" if value > previous else "fall"
-                counts.append(
-                    _row(
-                        kind,
-                        "exchanges",
-                        dimension,
-                        str(subject),
-                        str(last),
-                        value,
-                        str(last - 1),
-                        previous,
-                        _z(value, previous),
-                        CHARTS[dimension],
-                    )
+        # Sifted in pandas first: only the few subjects past the thresholds become rows.
+        moved = _passing(both["exchanges"], both["exchanges_before"], limits)
+        for subject, item in both[moved].iterrows():
+            value, previous = int(item["exchanges"]), int(item["exchanges_before"])
+            counts.append(
+                _row(
+                    "rise" if value > previous else "fall",
+                    "exchanges",
+                    dimension,
+                    str(subject),
+                    str(last),
+                    value,
+                    str(last - 1),
+                    previous,
+                    _z(value, previous),
+                    CHARTS[dimension],
                 )
-            share, share_before = now.at[subject, "share"], before.at[subject, "share"]
-            if (
-                min(total_now, total_before) >= limits.min_share_exchanges
-                and not (pd.isna(share) or pd.isna(share_before))
-                and abs(share - share_before) >= limits.min_share_change - 1e-12
-            ):
-                kind = "share_rise" if share > share_before else "share_fall"
-                score = _share_z(value, total_now, previous, total_before)
+            )
+        if min(total_now, total_before) >= limits.min_share_exchanges:
+            shifted = (both["share"] - both["share_before"]).abs() >= limits.min_share_change - 1e-12
+            for subject, item in both[shifted.fillna(False)].iterrows():
+                share, share_before = float(item["share"]), float(item["share_before"])
                 shares.append(
                     _row(
-                        kind,
+                        "share_rise" if share > share_before else "share_fall",
                         "share",
                         dimension,
                         str(subject),
                         str(last),
-                        float(share),
+                        share,
                         str(last - 1),
-                        float(share_before),
-                        score,
+                        share_before,
+                        _share_z(item["exchanges"], total_now, item["exchanges_before"], total_before),
                         SHARE_CHARTS[dimension],
                     )
                 )
