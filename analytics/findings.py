@@ -31,6 +31,7 @@ from analytics import dimensions, metrics
 from analytics.filters import DEFAULT_FIRST_YEAR, Filters
 from analytics.i18n import number, percent, region_name, t, using, vocabulary_label
 from analytics.ledger import LedgerReader, connect_read_only, query_frame
+from analytics.reference import countries as reference_countries
 from analytics.reference import country_label
 
 COLUMNS: tuple[str, ...] = (
@@ -569,6 +570,44 @@ def sentence(row) -> str:
     return t(f"findings.{kind}", subject=subject, **fields)
 
 
+def _parent(dimension: str, subject: str) -> tuple[str, str] | None:
+    """What holds a subject: a party its country, a country its sub-region, a sub-region its
+    region; the events of the total their exchanges (None: nothing)."""
+    if dimension == "party":
+        iso3 = split_party(subject)[1]
+        return ("country_iso3", iso3) if iso3 else None
+    table = reference_countries()
+    if dimension == "country_iso3":
+        found = table.loc[table["iso3"] == subject, "subregion"]
+        return ("subregion", str(found.iloc[0])) if not found.empty else None
+    if dimension == "subregion":
+        found = table.loc[table["subregion"] == subject, "region"]
+        return ("region", str(found.iloc[0])) if not found.empty else None
+    return None
+
+
+def _without_nested_repeats(found: list[dict]) -> list[dict]:
+    """The findings less those that repeat, number for number, the finding of what holds them
+    (Eastern Africa when all of Africa's exchanges were East African; a country's only party;
+    the events when every exchange was its own event): said once, of the larger subject."""
+
+    def numbers_of(row: dict) -> tuple:
+        return (row["kind"], row["period"], row["previous_period"], row["value"], row["previous_value"])
+
+    said = {(r["dimension"], r["subject"], r["measure"], numbers_of(r)) for r in found}
+    kept = []
+    for row in found:
+        if row["dimension"] == "total" and row["measure"] == "events":
+            holder: tuple[str, str] | None = ("total", "")
+            measure = "exchanges"
+        else:
+            holder, measure = _parent(row["dimension"], row["subject"]), row["measure"]
+        if holder is not None and (*holder, measure, numbers_of(row)) in said:
+            continue
+        kept.append(row)
+    return kept
+
+
 # --------------------------------------------------------------------------- the findings
 
 
@@ -601,6 +640,7 @@ def findings(
             *_first_met(con, filters, last, thresholds),
             *_relationships(con, filters, last, thresholds),
         ]
+    found = _without_nested_repeats(found)
     if not found:
         return empty()
     frame = pd.DataFrame(found)

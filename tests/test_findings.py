@@ -116,15 +116,28 @@ def test_shares_of_the_year_move_by_points(example):
 def test_score_ranks_and_ties_share_a_rank(example):
     frame = findings.findings(example)
     assert frame["rank"].is_monotonic_increasing and frame["rank"].iloc[0] == 1
-    # Africa and Eastern Africa hold the same exchanges (5 -> 12): the same score, the same rank,
-    # the region listed first (the order of the dimensions)
-    africa = frame.index[(frame["kind"] == "rise") & (frame["subject"] == "Africa")][0]
-    eastern = frame.index[(frame["kind"] == "rise") & (frame["subject"] == "Eastern Africa")][0]
-    assert frame.at[africa, "rank"] == frame.at[eastern, "rank"] and eastern == africa + 1
+    # Africa's share rose by what Europe's fell (the only two regions): the same score, the same
+    # rank, the rise listed first (the order of the kinds)
+    rise = frame.index[(frame["kind"] == "share_rise") & (frame["subject"] == "Africa")][0]
+    fall = frame.index[(frame["kind"] == "share_fall") & (frame["subject"] == "Europe")][0]
+    assert frame.at[rise, "rank"] == frame.at[fall, "rank"] and fall == rise + 1
+    assert frame.at[fall + 1, "rank"] == frame.at[rise, "rank"] + 2  # the rank after a tie
     # Kenya's z score 4 / sqrt(12) = 1.155 is below Africa's 7 / sqrt(17) = 1.698
     kenya = frame.index[(frame["kind"] == "rise") & (frame["subject"] == "KEN")][0]
+    africa = frame.index[(frame["kind"] == "rise") & (frame["subject"] == "Africa")][0]
     assert frame.at[kenya, "rank"] > frame.at[africa, "rank"]
     assert len(findings.findings(example, top=3)) == 3
+
+
+def test_a_finding_that_repeats_what_holds_it_is_said_once(example):
+    frame = findings.findings(example)
+    # Eastern Africa is all of Africa here (5 -> 12), Kenya Union all of Kenya, and every
+    # exchange its own event: said once, of the larger subject
+    assert _find(frame, "rise", "region", "Africa") is not None
+    assert _find(frame, "rise", "subregion", "Eastern Africa") is None
+    assert _find(frame, "rise", "country_iso3", "KEN") is not None
+    assert _find(frame, "rise", "party", "Kenya Union (KEN)") is None
+    assert not (frame["measure"] == "events").any()
 
 
 def test_a_record_year_and_a_tie_that_is_none(make_ledger):
@@ -343,3 +356,29 @@ def test_command_errors_are_one_line_and_exit_2(capsys, example, args, message):
     assert main(["findings", "--db", str(example), *args]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("error:") and message in err[0]
+
+
+# --------------------------------------------------------------------------- the panel
+
+
+@pytest.mark.slow  # through Streamlit's AppTest
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_overview_shows_what_changed(monkeypatch, example, lang):
+    from streamlit.testing.v1 import AppTest
+
+    from tests.test_pages import APP, TIMEOUT
+
+    monkeypatch.setenv("LEDGER_DB", str(example))
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.query_params["lang"] = lang
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    with i18n.using(lang):
+        title = i18n.t("page.findings.title")
+    best = findings.findings(example, top=4, lang=lang)
+    shown = [m.value for m in at.markdown]
+    assert any(title in text for text in shown)
+    for sentence in best["text"]:  # escaped for Markdown: compare without the backslashes
+        assert any(text.replace("\\", "") == sentence for text in shown), sentence
+    links = [el for el in at.get("page_link")]
+    assert len(links) >= len(best)
