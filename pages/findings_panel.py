@@ -10,6 +10,7 @@ language), and each sentence is escaped before it becomes Markdown (a party name
 from __future__ import annotations
 
 import streamlit as st
+from streamlit.errors import StreamlitPageNotFoundError
 
 from analytics import chart_catalog, findings, profiles
 from analytics.filters import Filters
@@ -39,9 +40,12 @@ def _link(filters: Filters, row) -> None:
         params = dict(link_params(findings.finding_filters(filters, row.dimension, row.subject)))
         page = chart_page(row.chart)
         help_text = t("page.findings.open.help", chart=chart_catalog.CHARTS[row.chart].title)
-    st.page_link(
-        page, label=t("page.findings.open"), icon=":material/open_in_new:", help=help_text, query_params=params
-    )
+    try:
+        st.page_link(
+            page, label=t("page.findings.open"), icon=":material/open_in_new:", help=help_text, query_params=params
+        )
+    except StreamlitPageNotFoundError:
+        pass  # a page run on its own (not through dashboard.py) has no other page to link to
 
 
 def what_changed(filters: Filters | None = None, *, top: int = TOP) -> None:
