@@ -22,6 +22,7 @@ from analytics.settings import DEFAULT_DB_PATH, load_settings
 COMMAND_MODULES = (
     "analytics.commands.ledger_commands",
     "analytics.commands.metric_commands",
+    "analytics.commands.findings_commands",
     "analytics.commands.export_commands",
     "analytics.commands.import_commands",
     "analytics.commands.record_commands",

@@ -18,7 +18,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from analytics import chart_catalog, charts, explore, i18n, metrics, profiles
+from analytics import chart_catalog, charts, explore, findings, i18n, metrics, profiles
 from analytics.filters import Filters
 from analytics.ledger import LedgerInfo, LedgerReader, ledger_info, prepare_ledger
 from analytics.reference import ERAS_CSV, ReferenceDataError
@@ -187,6 +187,16 @@ def _profile_summary(path: str, version: Version, filters: Filters) -> dict:
 def profile_summary(filters: Filters) -> dict:
     """``profiles.summary``: the totals of a profile's filters."""
     return _profile_summary(ledger_path(), ledger_version(), filters)
+
+
+@st.cache_data(show_spinner=False, max_entries=128)
+def _findings(path: str, version: Version, filters: Filters, top: int, lang: str) -> pd.DataFrame:
+    return findings.findings(_reader(path).connection(), filters, top=top, lang=lang)
+
+
+def findings_of(filters: Filters, *, top: int) -> pd.DataFrame:
+    """``findings.findings``: the ``top`` findings of the filters, their sentences in the run's language."""
+    return _findings(ledger_path(), ledger_version(), filters, top, i18n.current())
 
 
 @st.cache_data(show_spinner=False, max_entries=8)

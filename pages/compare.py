@@ -11,7 +11,7 @@ from analytics import charts, dimensions
 from analytics.chart_catalog import COMPARE_DIMENSIONS, period_label
 from analytics.i18n import t
 from analytics.untrusted import shown
-from pages import cache, chart_display, downloads, filter_state, furniture
+from pages import cache, chart_display, downloads, filter_state, findings_panel, furniture
 
 current = furniture.page_header("nav.compare", "page.compare.intro")
 bounds = filter_state.year_bounds()
@@ -74,6 +74,7 @@ fig, data = cache.chart("compare-periods", current, **options)
 if data.empty or (data["exchanges_a"].sum() == 0 and data["exchanges_b"].sum() == 0):
     furniture.empty_state(t("page.compare.empty", a=period_label(period_a), b=period_label(period_b)))
     st.stop()
+findings_panel.what_changed(current)
 chart_display.show_chart("compare-periods", data_table=False, **options)
 chart_display.show_chart("compare-movers", data_table=False, **options)
 

@@ -14,7 +14,7 @@ from analytics.access import Action, Actor
 from analytics.errors import DomainError
 from analytics.i18n import number, plural, t, vocabulary_label
 from analytics.untrusted import markdown_literal, shown, url_value_problem
-from pages import cache, chart_display, downloads, filter_state, furniture, signin
+from pages import cache, chart_display, downloads, filter_state, findings_panel, furniture, signin
 
 TABLE_KEY = "explorer_table"  # the ledger table; its selection is st.session_state[TABLE_KEY]
 BULK_FLASH_KEY = "explorer_bulk_flash"
@@ -68,6 +68,7 @@ actor = signin.current_actor()
 if not furniture.has_rows(current):
     furniture.empty_state()
     st.stop()
+findings_panel.what_changed(current)
 
 DIMENSIONS = list(explore.PIVOT_DIMENSIONS)
 # What the pivot's choices are called beyond the dimension registry's labels.

@@ -5,7 +5,7 @@ countries that moved most. Leadership's view at a glance."""
 import streamlit as st
 
 from analytics.i18n import number, t
-from pages import cache, chart_display, furniture
+from pages import cache, chart_display, findings_panel, furniture
 
 current = furniture.page_header("nav.overview", "page.overview.intro")
 whole = cache.kpis(current).set_index("kpi")["value"]
@@ -43,6 +43,7 @@ st.caption(
         countries=number(whole["countries"]),
     )
 )
+findings_panel.what_changed(current)
 
 chart_display.show_chart("exchanges-per-year")
 left, right = st.columns(2, gap="medium")

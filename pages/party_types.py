@@ -5,12 +5,13 @@ family."""
 import streamlit as st
 
 from analytics.i18n import t
-from pages import chart_display, filter_state, furniture
+from pages import chart_display, filter_state, findings_panel, furniture
 
 current = furniture.page_header("nav.party_types", "page.party_types.intro")
 if not furniture.has_rows(current):
     furniture.empty_state()
     st.stop()
+findings_panel.what_changed(current)
 
 # The view's URL word (as before: its English name) -> (catalogue key of its name, chart).
 VIEWS = {

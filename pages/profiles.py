@@ -14,7 +14,7 @@ from analytics.i18n import date, month, number, region_name, t
 from analytics.parties import party_id_named, party_names
 from analytics.profiles import Profile, ProfileError, profile_filters
 from analytics.untrusted import capped, markdown_literal, shown, url_value_problem
-from pages import cache, chart_display, downloads, filter_state, furniture, signin
+from pages import cache, chart_display, downloads, filter_state, findings_panel, furniture, signin
 
 current = furniture.page_header("nav.profiles", "page.profiles.intro", summary=False)
 countries = cache.country_choices()
@@ -148,6 +148,7 @@ cards[3].metric(
 )
 if profile.kind == "country":
     cards[4].metric(t("page.profiles.kpi.parties"), number(summary["parties"]), border=True)
+findings_panel.what_changed(scope)
 
 chart_display.show_chart("exchanges-per-year", scope, key="profile_timeline")
 left, right = st.columns(2, gap="medium")

@@ -4,12 +4,13 @@ the change-level map against a baseline, and the top countries."""
 import streamlit as st
 
 from analytics.i18n import t
-from pages import chart_display, filter_state, furniture
+from pages import chart_display, filter_state, findings_panel, furniture
 
 current = furniture.page_header("nav.regions", "page.regions.intro")
 if not furniture.has_rows(current):
     furniture.empty_state()
     st.stop()
+findings_panel.what_changed(current)
 
 chart_display.show_chart("world-map", height=600)
 st.caption(t("page.regions.click_hint"))

@@ -6,12 +6,13 @@ import streamlit as st
 
 from analytics import dimensions
 from analytics.i18n import t
-from pages import chart_display, filter_state, furniture
+from pages import chart_display, filter_state, findings_panel, furniture
 
 current = furniture.page_header("nav.trends", "page.trends.intro")
 if not furniture.has_rows(current):
     furniture.empty_state()
     st.stop()
+findings_panel.what_changed(current)
 
 chart_display.show_chart("exchanges-per-year")
 chart_display.show_chart("activity-per-year")

@@ -73,8 +73,11 @@ def english_words() -> tuple[str, ...]:
 
 
 def _strings(message) -> Iterator[str]:
-    """Every string field of a protobuf message, nested ones included."""
+    """Every string field of a protobuf message, nested ones included, less a link's query
+    string (the URL's codes, as the address bar shows them: ``region=Africa``)."""
     for field, value in message.ListFields():
+        if field.name == "query_string":
+            continue
         single = isinstance(value, (str, bytes)) or hasattr(value, "ListFields") or not hasattr(value, "__len__")
         values = [value] if single else list(value)
         if field.type == field.TYPE_STRING:
