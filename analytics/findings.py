@@ -30,7 +30,7 @@ import pandas as pd
 from analytics import dimensions, metrics
 from analytics.filters import DEFAULT_FIRST_YEAR, Filters
 from analytics.i18n import number, percent, region_name, t, using, vocabulary_label
-from analytics.ledger import LedgerReader, connect_read_only, query_frame
+from analytics.ledger import LedgerReader, connect_read_only
 from analytics.reference import countries as reference_countries
 from analytics.reference import country_label
 
@@ -417,18 +417,6 @@ def _first_met(con, filters: Filters, last: int, limits: Thresholds) -> list[dic
     return rows
 
 
-def _party_years(con, filters: Filters, last: int) -> pd.DataFrame:
-    """Exchanges per party and year up to ``last`` under the filters other than the years: the
-    numbers of the resumed and dormant findings (no metric gives them per party and year yet)."""
-    where, params = filters.where(include_years=False)
-    sql = f"""
-        SELECT party_id, any_value(party) AS party, any_value(coalesce(country_iso3, '')) AS country_iso3,
-               CAST(year AS INTEGER) AS year, count(*) AS exchanges
-        FROM exchange_rows WHERE {where} AND year <= ?
-        GROUP BY party_id, year ORDER BY party_id, year"""
-    return query_frame(con, sql, [*params, last], action="error.action.compute_metric")
-
-
 def _relationships(con, filters: Filters, last: int, limits: Thresholds) -> list[dict]:
     """Relationships resumed in the latest year after at least ``gap_years`` whole years without
     an exchange, and gone dormant: no exchange in the last ``dormant_years`` years of the window
@@ -436,7 +424,7 @@ def _relationships(con, filters: Filters, last: int, limits: Thresholds) -> list
     year just before the quiet years (so a relationship is reported once, when it goes quiet)."""
     if filters.party:
         return []
-    years = _party_years(con, filters, last)
+    years = metrics.party_years(con, filters, last)
     if years.empty:
         return []
     years = years.astype({"year": "int64", "exchanges": "int64"})

@@ -352,6 +352,7 @@ MIGRATIONS: list[list[str]] = [
             level VARCHAR NOT NULL,
             exchange_count BIGINT NOT NULL CHECK (exchange_count > 0),
             solo_count BIGINT NOT NULL CHECK (solo_count >= 0),
+            first_date DATE NOT NULL,
             date DATE NOT NULL,
             date_precision VARCHAR NOT NULL CHECK (date_precision IN {_in(vocab.DATE_PRECISIONS)})
         )""",
@@ -417,6 +418,9 @@ def exchange_rows_view() -> str:
 # wins, so the raw rows and the counts name the same one.
 _FINENESS = " ".join(f"WHEN '{p}' THEN {len(vocab.DATE_PRECISIONS) - i}" for i, p in enumerate(vocab.DATE_PRECISIONS))
 LATEST_PRECISION = f"arg_max(date_precision, (date - DATE '1900-01-01') * 4 + CASE date_precision {_FINENESS} END)"
+# The party's status at its latest exchange; at one date, the status first in vocab.PARTY_STATUSES.
+_STATUS_ORDER = " ".join(f"WHEN '{s}' THEN {len(vocab.PARTY_STATUSES) - i}" for i, s in enumerate(vocab.PARTY_STATUSES))
+LATEST_STATUS = f"arg_max(party_status, (date - DATE '1900-01-01') * 16 + CASE party_status {_STATUS_ORDER} END)"
 _YEAR = "CAST(year(date) AS INTEGER)"
 COUNTS_KEY = ("party_id", "party_status", "form", "direction", "level")
 _DIRTY = "counts_dirty"
@@ -426,7 +430,7 @@ def _counted(condition: str) -> str:
     key = ", ".join(COUNTS_KEY)
     return f"""SELECT {_YEAR} AS year, {key}, count(*) AS exchange_count,
                       count(*) FILTER (WHERE event_id IS NULL) AS solo_count,
-                      max(date) AS date, {LATEST_PRECISION} AS date_precision
+                      min(date) AS first_date, max(date) AS date, {LATEST_PRECISION} AS date_precision
                FROM exchanges WHERE {condition} GROUP BY ALL"""
 
 

@@ -36,6 +36,7 @@ from analytics.filters import DEFAULT_FIRST_YEAR, FilterError, Filters
 from analytics.i18n import t
 from analytics.ledger import (
     LATEST_PRECISION,
+    LATEST_STATUS,
     LedgerError,
     LedgerReader,
     connect_read_only,
@@ -73,6 +74,7 @@ class Counting:
     measures: dict[str, str]  # measure -> aggregate over ``rows``
     events: str | None = None  # the event participations, when ``rows`` has no event ids
     event_key: str = "event_id"  # the column of ``events`` that tells events apart
+    first_date: str = "date"  # the column of ``rows`` with the earliest date of its exchanges
 
     @property
     def exchanges(self) -> str:
@@ -81,6 +83,11 @@ class Counting:
     def count(self, condition: str) -> str:
         """The exchanges among the rows meeting ``condition``, 0 when none."""
         return f"coalesce({self.exchanges} FILTER (WHERE {condition}), 0)"
+
+    @property
+    def participations(self) -> tuple[str, str]:
+        """(relation, condition) of the rows that place a party at an event."""
+        return (self.events, "TRUE") if self.events else (self.rows, "event_id IS NOT NULL")
 
 
 ROWS = Counting("rows", "exchange_rows", MEASURES)
@@ -95,6 +102,7 @@ COUNTS = Counting(
     },
     events="event_party_rows",
     event_key="event_no",
+    first_date="first_date",
 )
 COUNTINGS: dict[str, Counting | None] = {"auto": None, "rows": ROWS, "counts": COUNTS}
 _COUNTING: contextvars.ContextVar[str] = contextvars.ContextVar("counting", default="auto")
@@ -797,11 +805,9 @@ def relationships(con: Source, filters: Filters | None = None) -> pd.DataFrame:
     with _opened(con) as con:
         first, last = window(con, filters)
         where, params = filters.where(include_years=False)
+        way = _counting(con)
         sql = f"""
-            WITH filtered AS (
-                SELECT party_id, party, party_zh, country_iso3, country, party_family, date, year,
-                       party_status, level, exchange_id
-                FROM exchange_rows WHERE {where} AND year <= ?),
+            WITH filtered AS (SELECT * FROM {way.rows} WHERE {where} AND year <= ?),
             years AS (
                 SELECT party_id, year, year - lag(year) OVER (PARTITION BY party_id ORDER BY year) - 1 AS gap
                 FROM (SELECT DISTINCT party_id, year FROM filtered)),
@@ -815,9 +821,9 @@ def relationships(con: Source, filters: Filters | None = None) -> pd.DataFrame:
                        coalesce(any_value(country_iso3), '') AS country_iso3,
                        CASE WHEN any_value(country_iso3) IS NULL THEN ? ELSE any_value(country) END AS country,
                        any_value(party_family) AS party_family,
-                       min(date) AS first_date, max(date) AS last_date,
-                       count(*) FILTER (WHERE year >= ?) AS exchanges, count(*) AS total_exchanges,
-                       arg_max(party_status, (date, exchange_id)) AS last_status,
+                       min({way.first_date}) AS first_date, max(date) AS last_date,
+                       {way.count("year >= ?")} AS exchanges, {way.exchanges} AS total_exchanges,
+                       {LATEST_STATUS} AS last_status,
                        max(date) FILTER (WHERE level = 'leader') AS last_leader_date
                 FROM filtered GROUP BY party_id)
             SELECT g.*, y.longest_gap_years, y.resumed_gap_years, y.years_active,
@@ -910,15 +916,17 @@ def co_attendance(con: Source, filters: Filters | None = None, min_events: int =
     with _opened(con) as con:
         filters, _years_shown = _in_window(con, filters)
         where, params = filters.where()
+        way = _counting(con)
+        relation, attending = way.participations
         sql = f"""
             WITH attended AS (
-                SELECT DISTINCT event_id, party_id FROM exchange_rows WHERE {where} AND event_id IS NOT NULL),
+                SELECT DISTINCT {way.event_key} AS event_id, party_id FROM {relation} WHERE {where} AND {attending}),
             named AS (
                 SELECT *, row_number() OVER (ORDER BY party, country_iso3, party_id) AS position
                 FROM (SELECT party_id, any_value(party) AS party, any_value(party_zh) AS party_zh,
                              coalesce(any_value(country_iso3), '') AS country_iso3,
                              any_value(party_family) AS party_family
-                      FROM exchange_rows WHERE {where} AND event_id IS NOT NULL GROUP BY party_id)),
+                      FROM {relation} WHERE {where} AND {attending} GROUP BY party_id)),
             placed AS (SELECT a.event_id, n.position FROM attended a JOIN named n USING (party_id)),
             pairs AS (
                 SELECT x.position AS position_a, y.position AS position_b, count(*) AS shared_events
@@ -932,6 +940,25 @@ def co_attendance(con: Source, filters: Filters | None = None, min_events: int =
             ORDER BY p.shared_events DESC, p.position_a, p.position_b"""
         frame = _query(con, sql, [*params, *params, min_events])
     return _ints(frame, ["shared_events", "party_id_a", "party_id_b"])
+
+
+def party_years(con: Source, filters: Filters | None, last: int) -> pd.DataFrame:
+    """Exchanges per party and year up to ``last`` under the filters other than the years.
+
+    Columns: party_id, party, country_iso3 ('' for the international organisations), year,
+    exchanges; only the years with an exchange, by party and year.
+    """
+    filters = _prepared(filters)
+    where, params = filters.where(include_years=False)
+    with _opened(con) as con:
+        way = _counting(con)
+        sql = f"""
+            SELECT party_id, any_value(party) AS party, any_value(coalesce(country_iso3, '')) AS country_iso3,
+                   year, {way.exchanges} AS exchanges
+            FROM {way.rows} WHERE {where} AND year <= ?
+            GROUP BY party_id, year ORDER BY party_id, year"""
+        frame = _query(con, sql, [*params, int(last)])
+    return _ints(frame, ["party_id", "year", "exchanges"])
 
 
 # --------------------------------------------------------------------------- registry and cache
