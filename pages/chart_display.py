@@ -17,7 +17,7 @@ import streamlit as st
 from analytics import charts, dimensions, profiles
 from analytics.filters import Filters
 from analytics.i18n import t
-from pages import cache, furniture
+from pages import cache, furniture, margin_hint
 from pages.export_menu import export_menu
 from pages.filter_state import current_filters, link_params, set_filter
 
@@ -70,9 +70,11 @@ def show_chart(
     fig, data = cache.chart(name, shown, **options)
     key = key or f"chart_{name}"
     dimension = charts.click_dimension(fig)
+    # On screen the left margin is set beforehand, so the browser draws the chart once (exports keep ``fig``).
+    screen = margin_hint.with_margin_hint(fig)
     if clickable and dimension and not charts.is_empty(fig):
         st.plotly_chart(
-            fig,
+            screen,
             config=PLOTLY_CONFIG,
             key=key,
             theme=None,
@@ -83,7 +85,7 @@ def show_chart(
         )
         _open_profile_if_clicked()
     else:
-        st.plotly_chart(fig, config=PLOTLY_CONFIG, key=key, theme=None)
+        st.plotly_chart(screen, config=PLOTLY_CONFIG, key=key, theme=None)
     if charts.is_empty(fig):
         return fig, data
     with st.container(horizontal=True, gap="small"):

@@ -37,6 +37,8 @@ PAGES = {
 }
 REGIONS = ["Africa", "Asia", "Europe", "Oceania", "Latin America and the Caribbean", "Northern America"]
 TARGET_S = 0.3
+# The hand-written part of docs/bench-browser.md from this heading on, kept when the table is rewritten.
+NOTES_HEADING = "## Where the time goes"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 SETTLED = """(region) => {
     const app = document.querySelector('[data-testid="stApp"]');
@@ -129,7 +131,9 @@ def write_markdown(results: dict[str, list[float]], out: Path, repeat: int) -> N
             f"| {title} | {median * 1000:,.0f} ms{flag} | {min(times) * 1000:,.0f} ms | {max(times) * 1000:,.0f} ms |"
         )
     lines.append("")
-    out.write_text("\n".join(lines), encoding="utf-8")
+    old = out.read_text(encoding="utf-8") if out.exists() else ""
+    notes = old[old.index(NOTES_HEADING) :] if NOTES_HEADING in old else ""
+    out.write_text("\n".join(lines) + ("\n" + notes if notes else ""), encoding="utf-8")
 
 
 def main(argv: list[str] | None = None) -> int:

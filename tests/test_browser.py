@@ -424,3 +424,17 @@ def test_a_bad_lang_in_a_link_warns_and_falls_back(page, server):
     text = page.inner_text('[data-testid="stMain"]')
     assert "Ignored lang=<b>fr</b> from the link" in text
     assert page.locator('[data-testid="stMain"] b', has_text="fr").count() == 0
+
+
+@pytest.mark.parametrize(("path", "title", "charts", "maps"), PAGES[:4], ids=[p[1] for p in PAGES[:4]])
+def test_charts_need_no_wider_left_margin_than_the_hint(page, server, path, title, charts, maps):
+    # pages/margin_hint.py sets each chart's left margin to what its axis labels need, so Plotly's
+    # automargin has nothing to widen and draws the chart once: the drawn margin is the hint.
+    page.goto(f"{server}/{path}", wait_until="domcontentloaded")
+    _wait_for_app(page, charts)
+    margins = page.evaluate(
+        """() => [...document.querySelectorAll('.js-plotly-plot')].map(p =>
+            [p._fullLayout.title.text.slice(0, 40), Math.round(p._fullLayout._size.l), p._fullLayout.margin.l])"""
+    )
+    assert len(margins) == charts
+    assert [m for m in margins if m[1] != m[2]] == [], margins
