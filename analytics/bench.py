@@ -429,7 +429,16 @@ def measure_size(
 
 
 def peak_rss_mb() -> float:
-    """Peak resident memory of this process so far, in MB (ru_maxrss is in KB on Linux)."""
+    """Peak resident memory of this process so far, in MB: Linux's VmHWM, which starts afresh in
+    a new program (ru_maxrss, the fallback, keeps the parent's peak across fork and exec, so a
+    subprocess started by a big process would report the parent's figure)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return peak / 1024 / (1024 if sys.platform == "darwin" else 1)
 

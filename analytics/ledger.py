@@ -166,6 +166,26 @@ def _in(codes: tuple[str, ...]) -> str:
     return vocab.sql_in_list(codes)
 
 
+# The views of the counts (schema 5): each count table with its party's and country's columns,
+# named as in ``exchange_rows``, so that ``Filters.where()`` reads them unchanged.
+COUNT_VIEWS = {
+    "exchange_count_rows": "exchange_counts",
+    "party_year_count_rows": "party_year_counts",
+    "event_party_rows": "event_parties",
+}
+
+
+def _with_parties(view: str, table: str) -> str:
+    return f"""CREATE VIEW {view} AS
+            SELECT k.*, p.name AS party, p.name_zh AS party_zh, p.country_iso3, p.family AS party_family,
+                   coalesce(c.name, '') AS country,
+                   coalesce(c.region, '{vocab.INTERNATIONAL_BUCKET}') AS region,
+                   coalesce(c.subregion, '{vocab.INTERNATIONAL_BUCKET}') AS subregion
+            FROM {table} k
+            JOIN parties p USING (party_id)
+            LEFT JOIN countries c ON c.iso3 = p.country_iso3"""
+
+
 # Each step takes the schema from version i to i + 1. Never edit a released step: add one.
 MIGRATIONS: list[list[str]] = [
     [
@@ -356,6 +376,19 @@ MIGRATIONS: list[list[str]] = [
             date DATE NOT NULL,
             date_precision VARCHAR NOT NULL CHECK (date_precision IN {_in(vocab.DATE_PRECISIONS)})
         )""",
+        # The same counts by year, party and status only: several times fewer rows when a ledger
+        # has many parties, read by every slice that neither filters nor groups by form,
+        # direction or level.
+        f"""CREATE TABLE party_year_counts (
+            year INTEGER NOT NULL,
+            party_id INTEGER NOT NULL,
+            party_status VARCHAR NOT NULL,
+            exchange_count BIGINT NOT NULL CHECK (exchange_count > 0),
+            solo_count BIGINT NOT NULL CHECK (solo_count >= 0),
+            first_date DATE NOT NULL,
+            date DATE NOT NULL,
+            date_precision VARCHAR NOT NULL CHECK (date_precision IN {_in(vocab.DATE_PRECISIONS)})
+        )""",
         # A number per event id, never changed once given: distinct counts of numbers are about
         # twice as fast as of text.
         """CREATE TABLE event_numbers (
@@ -371,29 +404,14 @@ MIGRATIONS: list[list[str]] = [
             direction VARCHAR NOT NULL,
             level VARCHAR NOT NULL
         )""",
-        f"""CREATE VIEW exchange_count_rows AS
-            SELECT k.*, p.name AS party, p.name_zh AS party_zh, p.country_iso3, p.family AS party_family,
-                   coalesce(c.name, '') AS country,
-                   coalesce(c.region, '{vocab.INTERNATIONAL_BUCKET}') AS region,
-                   coalesce(c.subregion, '{vocab.INTERNATIONAL_BUCKET}') AS subregion
-            FROM exchange_counts k
-            JOIN parties p USING (party_id)
-            LEFT JOIN countries c ON c.iso3 = p.country_iso3""",
-        f"""CREATE VIEW event_party_rows AS
-            SELECT v.*, p.name AS party, p.name_zh AS party_zh, p.country_iso3, p.family AS party_family,
-                   coalesce(c.name, '') AS country,
-                   coalesce(c.region, '{vocab.INTERNATIONAL_BUCKET}') AS region,
-                   coalesce(c.subregion, '{vocab.INTERNATIONAL_BUCKET}') AS subregion
-            FROM event_parties v
-            JOIN parties p USING (party_id)
-            LEFT JOIN countries c ON c.iso3 = p.country_iso3""",
+        *(_with_parties(view, table) for view, table in COUNT_VIEWS.items()),
     ],
 ]
 assert len(MIGRATIONS) == SCHEMA_VERSION
 
 
 # The views the metrics read, over the tables: the exchanges one by one, and the counts.
-DERIVED_VIEWS = ("exchange_rows", "exchange_count_rows", "event_party_rows")
+DERIVED_VIEWS = ("exchange_rows", *COUNT_VIEWS)
 
 
 def view_statement(name: str) -> str:
@@ -422,12 +440,17 @@ LATEST_PRECISION = f"arg_max(date_precision, (date - DATE '1900-01-01') * 4 + CA
 _STATUS_ORDER = " ".join(f"WHEN '{s}' THEN {len(vocab.PARTY_STATUSES) - i}" for i, s in enumerate(vocab.PARTY_STATUSES))
 LATEST_STATUS = f"arg_max(party_status, (date - DATE '1900-01-01') * 16 + CASE party_status {_STATUS_ORDER} END)"
 _YEAR = "CAST(year(date) AS INTEGER)"
-COUNTS_KEY = ("party_id", "party_status", "form", "direction", "level")
+# Each count table and the columns it counts by, after the year.
+COUNT_KEYS = {
+    "exchange_counts": ("party_id", "party_status", "form", "direction", "level"),
+    "party_year_counts": ("party_id", "party_status"),
+}
+COUNTS_KEY = COUNT_KEYS["exchange_counts"]
 _DIRTY = "counts_dirty"
 
 
-def _counted(condition: str) -> str:
-    key = ", ".join(COUNTS_KEY)
+def _counted(condition: str, table: str = "exchange_counts") -> str:
+    key = ", ".join(COUNT_KEYS[table])
     return f"""SELECT {_YEAR} AS year, {key}, count(*) AS exchange_count,
                       count(*) FILTER (WHERE event_id IS NULL) AS solo_count,
                       min(date) AS first_date, max(date) AS date, {LATEST_PRECISION} AS date_precision
@@ -464,8 +487,9 @@ def mark_for_recount(con: duckdb.DuckDBPyConnection, condition: str, params: lis
 def rebuild_counts(con: duckdb.DuckDBPyConnection) -> None:
     """Count every exchange again into ``exchange_counts`` and ``event_parties`` (a new ledger,
     a migration, a restore), sorted by year so that a year filter skips most of the table."""
-    con.execute("DELETE FROM exchange_counts")
-    con.execute(f"INSERT INTO exchange_counts {_counted('TRUE')} ORDER BY year, party_id")
+    for table in COUNT_KEYS:
+        con.execute(f"DELETE FROM {table}")
+        con.execute(f"INSERT INTO {table} {_counted('TRUE', table)} ORDER BY year, party_id")
     con.execute("DELETE FROM event_parties")
     _number_events(con, "TRUE")
     con.execute(f"INSERT INTO event_parties {_participations('TRUE')} ORDER BY year, event_no")
@@ -474,20 +498,21 @@ def rebuild_counts(con: duckdb.DuckDBPyConnection) -> None:
 def counts_drift(con: duckdb.DuckDBPyConnection) -> int:
     """How many rows of the two count tables differ from counting the exchanges afresh (0 when
     exact): a check for the tests and for anyone who doubts the counts."""
-    counts = f"SELECT * FROM exchange_counts EXCEPT ALL ({_counted('TRUE')})"
-    fresh = f"({_counted('TRUE')}) EXCEPT ALL SELECT * FROM exchange_counts"
-    events = f"SELECT * FROM event_parties EXCEPT ALL ({_participations('TRUE')})"
-    fresh_events = f"({_participations('TRUE')}) EXCEPT ALL SELECT * FROM event_parties"
-    return sum(_one_row(con, f"SELECT count(*) FROM ({sql})")[0] for sql in (counts, fresh, events, fresh_events))
+    kept = {table: _counted("TRUE", table) for table in COUNT_KEYS}
+    kept["event_parties"] = _participations("TRUE")
+    differences = [
+        f"SELECT count(*) FROM ({one})"
+        for table, fresh in kept.items()
+        for one in (f"SELECT * FROM {table} EXCEPT ALL ({fresh})", f"({fresh}) EXCEPT ALL SELECT * FROM {table}")
+    ]
+    return sum(_one_row(con, sql)[0] for sql in differences)
 
 
 def _totals_agree(con: duckdb.DuckDBPyConnection) -> bool:
-    counted, events = _one_row(
-        con,
-        "SELECT (SELECT coalesce(sum(exchange_count), 0) FROM exchange_counts), (SELECT count(*) FROM event_parties)",
-    )
+    totals = ", ".join(f"(SELECT coalesce(sum(exchange_count), 0) FROM {table})" for table in COUNT_KEYS)
+    counted = _one_row(con, f"SELECT {totals}, (SELECT count(*) FROM event_parties)")
     rows, event_rows = _one_row(con, "SELECT count(*), count(event_id) FROM exchanges")
-    return (counted, events) == (rows, event_rows)
+    return counted == (*(rows for _ in COUNT_KEYS), event_rows)
 
 
 def refresh_counts(con: duckdb.DuckDBPyConnection) -> None:
@@ -498,8 +523,9 @@ def refresh_counts(con: duckdb.DuckDBPyConnection) -> None:
     if dirty and dirty[0]:
         groups = f"(year, party_id) IN (SELECT year, party_id FROM {_DIRTY})"
         rows = f"({_YEAR}, party_id) IN (SELECT year, party_id FROM {_DIRTY})"
-        con.execute(f"DELETE FROM exchange_counts WHERE {groups}")
-        con.execute(f"INSERT INTO exchange_counts {_counted(rows)}")
+        for table in COUNT_KEYS:
+            con.execute(f"DELETE FROM {table} WHERE {groups}")
+            con.execute(f"INSERT INTO {table} {_counted(rows, table)}")
         con.execute(f"DELETE FROM event_parties WHERE {groups}")
         _number_events(con, rows)
         con.execute(f"INSERT INTO event_parties {_participations(rows)}")

@@ -75,6 +75,7 @@ class Counting:
     events: str | None = None  # the event participations, when ``rows`` has no event ids
     event_key: str = "event_id"  # the column of ``events`` that tells events apart
     first_date: str = "date"  # the column of ``rows`` with the earliest date of its exchanges
+    lacks: frozenset[str] = frozenset()  # dimensions ``rows`` cannot filter or group by
 
     @property
     def exchanges(self) -> str:
@@ -104,6 +105,16 @@ COUNTS = Counting(
     event_key="event_no",
     first_date="first_date",
 )
+# The same counts by year, party and status only, for the slices that need no other column.
+PARTY_YEAR_COUNTS = Counting(
+    "party-year counts",
+    "party_year_count_rows",
+    COUNTS.measures,
+    events=COUNTS.events,
+    event_key=COUNTS.event_key,
+    first_date=COUNTS.first_date,
+    lacks=frozenset({"form", "direction", "level"}),
+)
 COUNTINGS: dict[str, Counting | None] = {"auto": None, "rows": ROWS, "counts": COUNTS}
 _COUNTING: contextvars.ContextVar[str] = contextvars.ContextVar("counting", default="auto")
 
@@ -121,15 +132,22 @@ def counting(way: str) -> Iterator[None]:
         _COUNTING.reset(token)
 
 
-def _counting(con: duckdb.DuckDBPyConnection) -> Counting:
+def _counting(con: duckdb.DuckDBPyConnection, filters: Filters, *dims: str) -> Counting:
+    """How to count ``filters`` grouped by ``dims``: as ``counting`` says; for "auto", the
+    smallest count table that has every dimension the filters and ``dims`` name, else the rows."""
     chosen = COUNTINGS[_COUNTING.get()]
     if chosen is not None:
         return chosen
     held = _query(con, "SELECT count(*) AS n FROM duckdb_views() WHERE view_name = ?", [COUNTS.rows])
-    return COUNTS if int(held["n"].iloc[0]) else ROWS
+    if not int(held["n"].iloc[0]):
+        return ROWS
+    named = {d for d in dims} | {dimensions.BY_FILTER_FIELD[f].name for f in FILTER_FIELDS if getattr(filters, f)}
+    return COUNTS if named & PARTY_YEAR_COUNTS.lacks else PARTY_YEAR_COUNTS
 
 
 KPIS: tuple[str, ...] = ("exchanges", "events", "parties", "countries")
+# The Filters fields that restrict a dimension (from the registry).
+FILTER_FIELDS: tuple[str, ...] = tuple(d.filter_field for d in dimensions.FILTERABLE if d.filter_field)
 CHANGE_LEVELS: tuple[str, ...] = (
     "large increase",
     "moderate increase",
@@ -246,7 +264,7 @@ def window(con: Source, filters: Filters | None) -> tuple[int, int]:
         return filters.year_from, filters.year_to
     where, params = filters.where(include_years=False)
     with _opened(con) as con:
-        rows = _counting(con).rows
+        rows = _counting(con, filters).rows
         first, last = _query(
             con, f"SELECT min(year) AS first, max(year) AS last FROM {rows} WHERE {where}", params
         ).iloc[0]
@@ -279,7 +297,7 @@ def _grid(
     ``filters`` must carry the year bounds. A year dimension runs over ``years``; any other
     dimension over the values present in the filtered rows, largest first.
     """
-    way = _counting(con)
+    way = _counting(con, filters, *dims)
     where, where_params = filters.where()
     params = list(where_params)
     keys = [(dim, CROSS_DIMENSIONS[dim]) for dim in dims]
@@ -495,7 +513,7 @@ def first_contacts(con: Source, filters: Filters | None = None) -> pd.DataFrame:
     with _opened(con) as con:
         first, last = window(con, filters)
         where, params = filters.where(include_years=False)
-        rows = _counting(con).rows
+        rows = _counting(con, filters).rows
         firsts = _query(
             con,
             f"""WITH filtered AS (SELECT party_id, country_iso3, year FROM {rows} WHERE {where} AND year <= ?),
@@ -554,7 +572,7 @@ def leaderboard(
                 "any_value(party) AS party, any_value(party_zh) AS party_zh"
             )
             group, name = "party_id", "party"
-        way = _counting(con)
+        way = _counting(con, filters)
         sql = f"""
             WITH filtered AS (SELECT * FROM {way.rows} WHERE {where} AND year BETWEEN ? AND ?),
             grouped AS (
@@ -599,7 +617,7 @@ def compare_periods(
     where, params = filters.where(include_years=False)
     expr = DIMENSIONS[dimension]
     with _opened(con) as con:
-        way = _counting(con)
+        way = _counting(con, filters, dimension)
         sql = f"""
             SELECT {expr} AS "{dimension}",
                    {way.count("year BETWEEN ? AND ?")} AS exchanges_a,
@@ -652,7 +670,7 @@ def change_levels(
         first, last = window(con, filters)
         base_first = first - baseline_years
         where, params = filters.where(include_years=False)
-        way = _counting(con)
+        way = _counting(con, filters)
         sql = f"""
             SELECT coalesce(country_iso3, '') AS country_iso3, any_value(country) AS country,
                    any_value(region) AS region,
@@ -696,7 +714,7 @@ def concentration(con: Source, filters: Filters | None = None) -> pd.DataFrame:
     with _opened(con) as con:
         filters, (first, last) = _in_window(con, filters)
         where, params = filters.where()
-        way = _counting(con)
+        way = _counting(con, filters)
         sql = f"""
             WITH filtered AS (SELECT *, coalesce(country_iso3, '') AS country_key FROM {way.rows} WHERE {where}),
             c AS (SELECT year, {way.exchanges} AS n,
@@ -731,7 +749,7 @@ def kpis(con: Source, filters: Filters | None = None) -> pd.DataFrame:
         first, last = window(con, filters)
         before, before_last = previous_window(first, last)
         where, params = filters.where(include_years=False)
-        way = _counting(con)
+        way = _counting(con, filters)
 
         def per_period(select: str, relation: str) -> pd.DataFrame:
             # One plain aggregate per window: DuckDB's distinct counts are several times slower
@@ -805,7 +823,7 @@ def relationships(con: Source, filters: Filters | None = None) -> pd.DataFrame:
     with _opened(con) as con:
         first, last = window(con, filters)
         where, params = filters.where(include_years=False)
-        way = _counting(con)
+        way = _counting(con, filters, "level")  # the last exchange at leader level
         sql = f"""
             WITH filtered AS (SELECT * FROM {way.rows} WHERE {where} AND year <= ?),
             years AS (
@@ -916,7 +934,7 @@ def co_attendance(con: Source, filters: Filters | None = None, min_events: int =
     with _opened(con) as con:
         filters, _years_shown = _in_window(con, filters)
         where, params = filters.where()
-        way = _counting(con)
+        way = _counting(con, filters)
         relation, attending = way.participations
         sql = f"""
             WITH attended AS (
@@ -951,7 +969,7 @@ def party_years(con: Source, filters: Filters | None, last: int) -> pd.DataFrame
     filters = _prepared(filters)
     where, params = filters.where(include_years=False)
     with _opened(con) as con:
-        way = _counting(con)
+        way = _counting(con, filters)
         sql = f"""
             SELECT party_id, any_value(party) AS party, any_value(coalesce(country_iso3, '')) AS country_iso3,
                    year, {way.exchanges} AS exchanges

@@ -33,7 +33,16 @@ from analytics.ledger import (
 FORMAT = "party-exchange-ledger-snapshot"
 MANIFEST = "snapshot.json"
 # Tables written as one Parquet file each (the exchanges are partitioned by year instead).
-TABLES = ("parties", "countries", "meta", "party_aliases", "import_batches", "exchange_counts", "event_parties")
+TABLES = (
+    "parties",
+    "countries",
+    "meta",
+    "party_aliases",
+    "import_batches",
+    "exchange_counts",
+    "party_year_counts",
+    "event_parties",
+)
 
 
 class SnapshotError(DomainError):

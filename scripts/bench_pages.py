@@ -32,7 +32,6 @@ import json
 import multiprocessing
 import os
 import platform
-import resource
 import statistics
 import sys
 import tempfile
@@ -41,6 +40,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from analytics import bench  # noqa: E402  (the project root is on the path only now)
 
 PAGES = {
     "Overview": "overview",
@@ -128,9 +129,7 @@ def _measure_page(app: str, page: str, repeat: int, region_iter, cold: list, war
         change.append(_timed_run(at))
 
 
-def peak_rss_mb(who: int = resource.RUSAGE_SELF) -> float:
-    """Peak resident memory in MB (ru_maxrss is in KB on Linux)."""
-    return resource.getrusage(who).ru_maxrss / 1024 / (1024 if sys.platform == "darwin" else 1)
+peak_rss_mb = bench.peak_rss_mb  # this process's peak, started afresh in each subprocess
 
 
 def _viewer(db: str, number: int, changes: int, barrier, queue) -> None:

@@ -21,6 +21,14 @@ from tests.ledgers import build_ledger, counts_drift, full_recounts, query
 CSV_HEADER = "date,party,country,party_family,party_status,form,direction,level,event_id\n"
 
 
+def party_years(path: Path) -> list[tuple]:
+    return query(
+        path,
+        """SELECT year, p.name, party_status, exchange_count, solo_count, first_date, date, date_precision
+           FROM party_year_counts JOIN parties p USING (party_id) ORDER BY ALL""",
+    )
+
+
 def counts(path: Path) -> list[tuple]:
     return query(
         path,
@@ -49,6 +57,11 @@ def test_counts_group_the_exchanges_by_year_party_status_form_direction_and_leve
         (2020, "B", *rule, "senior", 1, 0, d(2020, 5, 5), "day"),
         # At one date the finest precision is the group's.
         (2021, "A", *rule, "senior", 2, 2, d(2021, 1, 1), "day"),
+    ]
+    assert party_years(path) == [
+        (2020, "A", "ruling", 3, 2, d(2020, 1, 1), d(2020, 7, 1), "month"),
+        (2020, "B", "ruling", 1, 0, d(2020, 5, 5), d(2020, 5, 5), "day"),
+        (2021, "A", "ruling", 2, 2, d(2021, 1, 1), d(2021, 1, 1), "day"),
     ]
     events = query(
         path,
@@ -163,15 +176,18 @@ NARROW = Filters(regions=("Africa",), families=("communist", "socialist"), year_
 
 
 def both_ways(path: Path, name: str, filters: Filters, options: dict) -> None:
+    """The metric over the rows, over the full counts and as chosen ("auto": the counts by year,
+    party and status where they suffice) gives one frame."""
     con = ledger.connect_read_only(path)
     try:
-        with metrics.counting("rows"):
-            raw = metrics.METRICS[name](con, filters, **options)
-        with metrics.counting("counts"):
-            counted = metrics.METRICS[name](con, filters, **options)
+        frames = {}
+        for way in ("rows", "counts", "auto"):
+            with metrics.counting(way):
+                frames[way] = metrics.METRICS[name](con, filters, **options)
     finally:
         con.close()
-    assert_frame_equal(counted, raw, check_dtype=False), (name, filters)
+    assert_frame_equal(frames["counts"], frames["rows"], check_dtype=False), (name, filters)
+    assert_frame_equal(frames["auto"], frames["rows"], check_dtype=False), (name, filters)
 
 
 @pytest.mark.parametrize("name", sorted(metrics.METRICS))
@@ -184,10 +200,14 @@ def test_auto_counts_where_the_ledger_keeps_counts(make_ledger):
     path = make_ledger([{"date": "2020-03-05", "party": "A"}])
     con = ledger.connect_read_only(path)
     try:
-        assert metrics._counting(con) is metrics.COUNTS
+        assert metrics._counting(con, Filters()) is metrics.PARTY_YEAR_COUNTS
+        assert metrics._counting(con, Filters(), "country_iso3") is metrics.PARTY_YEAR_COUNTS
+        assert metrics._counting(con, Filters(), "form") is metrics.COUNTS
+        assert metrics._counting(con, Filters(levels=("leader",))) is metrics.COUNTS
         with metrics.counting("rows"):
-            assert metrics._counting(con) is metrics.ROWS
-        assert metrics._counting(duckdb.connect().execute("CREATE VIEW exchange_rows AS SELECT 1")) is metrics.ROWS
+            assert metrics._counting(con, Filters()) is metrics.ROWS
+        bare = duckdb.connect().execute("CREATE VIEW exchange_rows AS SELECT 1")
+        assert metrics._counting(bare, Filters()) is metrics.ROWS
     finally:
         con.close()
 
