@@ -18,19 +18,14 @@ changed" panel of the pages (``pages.findings_panel``, cached at the UI edge).
 
 from __future__ import annotations
 
-import contextlib
 import math
-from collections.abc import Iterator
 from dataclasses import dataclass, replace
-from pathlib import Path
 
-import duckdb
 import pandas as pd
 
 from analytics import dimensions, metrics
 from analytics.filters import DEFAULT_FIRST_YEAR, Filters
 from analytics.i18n import number, percent, region_name, t, using, vocabulary_label
-from analytics.ledger import LedgerReader, connect_read_only
 from analytics.reference import countries as reference_countries
 from analytics.reference import country_label
 
@@ -101,21 +96,6 @@ SHARE_CHARTS: dict[str, str] = {**CHARTS, "party_family": "families-share-per-ye
 
 
 # --------------------------------------------------------------------------- plumbing
-
-
-@contextlib.contextmanager
-def _opened(source: metrics.Source) -> Iterator[duckdb.DuckDBPyConnection]:
-    """One connection for every metric of a slice; a path is opened read-only and closed after."""
-    if isinstance(source, LedgerReader):
-        yield source.connection()
-    elif isinstance(source, str | Path):
-        con = connect_read_only(source)
-        try:
-            yield con
-        finally:
-            con.close()
-    else:
-        yield source
 
 
 def period_text(first: int, last: int) -> str:
@@ -619,7 +599,7 @@ def findings(
     None). ``top`` keeps the N best. Ties in score share a rank.
     """
     filters = (filters or Filters()).validated()
-    with _opened(source) as con:
+    with metrics.opened(source) as con:
         _, last = metrics.window(con, filters)
         found = [
             *_totals(con, filters, last, thresholds),

@@ -171,7 +171,7 @@ Source = duckdb.DuckDBPyConnection | LedgerReader | str | Path
 
 
 @contextlib.contextmanager
-def _opened(source: Source) -> Iterator[duckdb.DuckDBPyConnection]:
+def opened(source: Source) -> Iterator[duckdb.DuckDBPyConnection]:
     """A connection for ``source``; a path is opened read-only and closed afterwards."""
     if isinstance(source, LedgerReader):
         yield source.connection()
@@ -263,7 +263,7 @@ def window(con: Source, filters: Filters | None) -> tuple[int, int]:
     if filters.year_from is not None and filters.year_to is not None:
         return filters.year_from, filters.year_to
     where, params = filters.where(include_years=False)
-    with _opened(con) as con:
+    with opened(con) as con:
         rows = _counting(con, filters).rows
         first, last = _query(
             con, f"SELECT min(year) AS first, max(year) AS last FROM {rows} WHERE {where}", params
@@ -373,7 +373,7 @@ def exchanges_per_year(con: Source, filters: Filters | None = None) -> pd.DataFr
     rolling mean look at the years before the window too, so they do not depend on where it starts.
     """
     filters = _prepared(filters)
-    with _opened(con) as con:
+    with opened(con) as con:
         first, last = window(con, filters)
         lead = (first - 2, last)
         frame = _grid(con, filters.with_years(*lead), ["year"], lead, measures=KPIS)
@@ -397,7 +397,7 @@ def breakdown(con: Source, filters: Filters | None, dimension: str, per_year: bo
 
 def _breakdown(con, filters, dimension: str, per_year: bool, *, measures=("exchanges",), companions=False):
     filters = _prepared(filters)
-    with _opened(con) as con:
+    with opened(con) as con:
         filters, years = _in_window(con, filters)
         dims = ["year", dimension] if per_year else [dimension]
         frame = _grid(con, filters, dims, years, measures=measures, companions=companions)
@@ -480,7 +480,7 @@ def cross_table(con: Source, filters: Filters | None, rows: str, columns: str) -
     if rows == columns:
         raise MetricError(t("error.metric.cross_same", dimension=rows))
     filters = _prepared(filters)
-    with _opened(con) as con:
+    with opened(con) as con:
         filters, years = _in_window(con, filters)
         frame = _grid(con, filters, [rows, columns], years)
     frame["share"] = _share(frame["exchanges"], frame["exchanges"].sum())
@@ -510,7 +510,7 @@ def first_contacts(con: Source, filters: Filters | None = None) -> pd.DataFrame:
     shown, so the cumulative totals include every contact before the window.
     """
     filters = _prepared(filters)
-    with _opened(con) as con:
+    with opened(con) as con:
         first, last = window(con, filters)
         where, params = filters.where(include_years=False)
         rows = _counting(con, filters).rows
@@ -557,7 +557,7 @@ def leaderboard(
         raise MetricError(t("error.metric.kind", kind=repr(kind), valid=", ".join(LEADERBOARD_KINDS)))
     top = _positive(top, "error.metric.what.top")
     filters = _prepared(filters)
-    with _opened(con) as con:
+    with opened(con) as con:
         first, last = window(con, filters)
         before, _ = previous_window(first, last)
         where, params = filters.where(include_years=False)
@@ -616,7 +616,7 @@ def compare_periods(
     filters = _prepared(filters)
     where, params = filters.where(include_years=False)
     expr = DIMENSIONS[dimension]
-    with _opened(con) as con:
+    with opened(con) as con:
         way = _counting(con, filters, dimension)
         sql = f"""
             SELECT {expr} AS "{dimension}",
@@ -666,7 +666,7 @@ def change_levels(
     baseline_years = _positive(baseline_years, "error.metric.what.baseline_years")
     min_exchanges = _positive(min_exchanges, "error.metric.what.min_exchanges", allow_zero=True)
     filters = _prepared(filters)
-    with _opened(con) as con:
+    with opened(con) as con:
         first, last = window(con, filters)
         base_first = first - baseline_years
         where, params = filters.where(include_years=False)
@@ -711,7 +711,7 @@ def concentration(con: Source, filters: Filters | None = None) -> pd.DataFrame:
     year without exchanges.
     """
     filters = _prepared(filters)
-    with _opened(con) as con:
+    with opened(con) as con:
         filters, (first, last) = _in_window(con, filters)
         where, params = filters.where()
         way = _counting(con, filters)
@@ -745,7 +745,7 @@ def kpis(con: Source, filters: Filters | None = None) -> pd.DataFrame:
     previous_to. One row per kpi, in the order exchanges, events, parties, countries.
     """
     filters = _prepared(filters)
-    with _opened(con) as con:
+    with opened(con) as con:
         first, last = window(con, filters)
         before, before_last = previous_window(first, last)
         where, params = filters.where(include_years=False)
@@ -820,7 +820,7 @@ def relationships(con: Source, filters: Filters | None = None) -> pd.DataFrame:
     before it). Most exchanges in the window first.
     """
     filters = _prepared(filters)
-    with _opened(con) as con:
+    with opened(con) as con:
         first, last = window(con, filters)
         where, params = filters.where(include_years=False)
         way = _counting(con, filters, "level")  # the last exchange at leader level
@@ -931,7 +931,7 @@ def co_attendance(con: Source, filters: Filters | None = None, min_events: int =
     """
     min_events = _positive(min_events, "error.metric.what.min_events")
     filters = _prepared(filters)
-    with _opened(con) as con:
+    with opened(con) as con:
         filters, _years_shown = _in_window(con, filters)
         where, params = filters.where()
         way = _counting(con, filters)
@@ -968,7 +968,7 @@ def party_years(con: Source, filters: Filters | None, last: int) -> pd.DataFrame
     """
     filters = _prepared(filters)
     where, params = filters.where(include_years=False)
-    with _opened(con) as con:
+    with opened(con) as con:
         way = _counting(con, filters)
         sql = f"""
             SELECT party_id, any_value(party) AS party, any_value(coalesce(country_iso3, '')) AS country_iso3,
@@ -1139,7 +1139,7 @@ def check_party(source: Source, filters: Filters | None) -> None:
     filters = filters or Filters()
     if not filters.party:
         return
-    with _opened(source) as con:
+    with opened(source) as con:
         names = _query(con, "SELECT DISTINCT name FROM parties", [])["name"].tolist()
     if filters.party.casefold() in {n.casefold() for n in names}:
         return
