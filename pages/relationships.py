@@ -21,7 +21,7 @@ from analytics import charts, metrics
 from analytics.i18n import number, t, vocabulary_label
 from analytics.profiles import Profile
 from analytics.untrusted import capped, markdown_literal, shown
-from pages import cache, downloads, filter_state, furniture
+from pages import cache, downloads, filter_state, findings_panel, furniture
 
 PROFILES_PAGE = "pages/profiles.py"
 # The columns shown of a relationships frame -> the catalogue key of their header.
@@ -144,6 +144,7 @@ def relationship_table(frame: pd.DataFrame, *, key: str, stem: str, height: int 
 
 
 current = furniture.page_header("nav.relationships", "page.relationships.intro")
+findings_panel.what_changed(current)
 everyone = cache.relationships(current)
 if everyone.empty:
     furniture.empty_state()
