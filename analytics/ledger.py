@@ -166,6 +166,28 @@ def _in(codes: tuple[str, ...]) -> str:
     return vocab.sql_in_list(codes)
 
 
+# The count tables (schema 5) and the columns each counts by, after the year: the exchanges by
+# year, party, status, form, direction and level; and the same by year, party and status only,
+# several times fewer rows when a ledger has many parties, read by every slice that neither
+# filters nor groups by form, direction or level.
+COUNT_KEYS = {
+    "exchange_counts": ("party_id", "party_status", "form", "direction", "level"),
+    "party_year_counts": ("party_id", "party_status"),
+}
+
+
+def _count_table(table: str) -> str:
+    keys = "".join(f"{c} {'INTEGER' if c == 'party_id' else 'VARCHAR'} NOT NULL, " for c in COUNT_KEYS[table])
+    return f"""CREATE TABLE {table} (
+            year INTEGER NOT NULL, {keys}
+            exchange_count BIGINT NOT NULL CHECK (exchange_count > 0),
+            solo_count BIGINT NOT NULL CHECK (solo_count >= 0),
+            first_date DATE NOT NULL,
+            date DATE NOT NULL,
+            date_precision VARCHAR NOT NULL CHECK (date_precision IN {_in(vocab.DATE_PRECISIONS)})
+        )"""
+
+
 # The views of the counts (schema 5): each count table with its party's and country's columns,
 # named as in ``exchange_rows``, so that ``Filters.where()`` reads them unchanged.
 COUNT_VIEWS = {
@@ -363,32 +385,7 @@ MIGRATIONS: list[list[str]] = [
         # participations, which the metrics read instead of the raw rows. Created empty here;
         # ``refresh_counts`` fills them before the commit of the write that migrates, and keeps
         # them exact through every later write.
-        f"""CREATE TABLE exchange_counts (
-            year INTEGER NOT NULL,
-            party_id INTEGER NOT NULL,
-            party_status VARCHAR NOT NULL,
-            form VARCHAR NOT NULL,
-            direction VARCHAR NOT NULL,
-            level VARCHAR NOT NULL,
-            exchange_count BIGINT NOT NULL CHECK (exchange_count > 0),
-            solo_count BIGINT NOT NULL CHECK (solo_count >= 0),
-            first_date DATE NOT NULL,
-            date DATE NOT NULL,
-            date_precision VARCHAR NOT NULL CHECK (date_precision IN {_in(vocab.DATE_PRECISIONS)})
-        )""",
-        # The same counts by year, party and status only: several times fewer rows when a ledger
-        # has many parties, read by every slice that neither filters nor groups by form,
-        # direction or level.
-        f"""CREATE TABLE party_year_counts (
-            year INTEGER NOT NULL,
-            party_id INTEGER NOT NULL,
-            party_status VARCHAR NOT NULL,
-            exchange_count BIGINT NOT NULL CHECK (exchange_count > 0),
-            solo_count BIGINT NOT NULL CHECK (solo_count >= 0),
-            first_date DATE NOT NULL,
-            date DATE NOT NULL,
-            date_precision VARCHAR NOT NULL CHECK (date_precision IN {_in(vocab.DATE_PRECISIONS)})
-        )""",
+        *(_count_table(table) for table in COUNT_KEYS),
         # A number per event id, never changed once given: distinct counts of numbers are about
         # twice as fast as of text.
         """CREATE TABLE event_numbers (
@@ -440,11 +437,6 @@ LATEST_PRECISION = f"arg_max(date_precision, (date - DATE '1900-01-01') * 4 + CA
 _STATUS_ORDER = " ".join(f"WHEN '{s}' THEN {len(vocab.PARTY_STATUSES) - i}" for i, s in enumerate(vocab.PARTY_STATUSES))
 LATEST_STATUS = f"arg_max(party_status, (date - DATE '1900-01-01') * 16 + CASE party_status {_STATUS_ORDER} END)"
 _YEAR = "CAST(year(date) AS INTEGER)"
-# Each count table and the columns it counts by, after the year.
-COUNT_KEYS = {
-    "exchange_counts": ("party_id", "party_status", "form", "direction", "level"),
-    "party_year_counts": ("party_id", "party_status"),
-}
 COUNTS_KEY = COUNT_KEYS["exchange_counts"]
 _DIRTY = "counts_dirty"
 

@@ -13,10 +13,12 @@ import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 
 from analytics import ledger
-from analytics.ledger import connect_read_only, content_hash, create_ledger, set_meta, write_transaction
+from analytics.ledger import connect_read_only, content_hash, create_ledger, migrate, set_meta, write_transaction
+from analytics.reference import countries
 
 DEFAULTS = {
     "country": "FRA",
@@ -91,6 +93,16 @@ def fingerprint(path: Path | str) -> str:
         return content_hash(con)
     finally:
         con.close()
+
+
+def memory_ledger() -> duckdb.DuckDBPyConnection:
+    """A new in-memory DuckDB with the ledger's schema and reference countries, no exchanges."""
+    con = duckdb.connect()
+    migrate(con)
+    con.register("reference", countries()[["iso3", "iso2", "m49", "name", "common_name", "region", "subregion"]])
+    con.execute("INSERT INTO countries SELECT * FROM reference")
+    con.unregister("reference")
+    return con
 
 
 def insert_bulk(con, parties: list[tuple[str, str | None, str]], rows: list[dict]) -> None:

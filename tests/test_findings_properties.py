@@ -15,9 +15,7 @@ from hypothesis import strategies as st
 
 from analytics import findings, i18n, metrics
 from analytics.filters import Filters
-from analytics.ledger import migrate
-from analytics.reference import countries
-from tests.ledgers import insert_bulk
+from tests.ledgers import insert_bulk, memory_ledger
 from tests.test_findings import numbers_in
 
 PARTIES = [  # (name, country, family)
@@ -67,12 +65,7 @@ _DB: list[duckdb.DuckDBPyConnection] = []
 def load(drawn) -> duckdb.DuckDBPyConnection:
     """An in-memory ledger (the real schema and countries) holding the drawn exchanges."""
     if not _DB:
-        con = duckdb.connect()
-        migrate(con)
-        con.register("reference", countries()[["iso3", "iso2", "m49", "name", "common_name", "region", "subregion"]])
-        con.execute("INSERT INTO countries SELECT * FROM reference")
-        con.unregister("reference")
-        _DB.append(con)
+        _DB.append(memory_ledger())
     con = _DB[0]
     con.execute("DELETE FROM exchanges")
     con.execute("DELETE FROM parties")

@@ -18,9 +18,7 @@ from hypothesis import strategies as st
 
 from analytics import metrics, vocab
 from analytics.filters import Filters
-from analytics.ledger import migrate
-from analytics.reference import countries
-from tests.ledgers import insert_bulk
+from tests.ledgers import insert_bulk, memory_ledger
 
 pytestmark = pytest.mark.slow  # hypothesis properties over many generated ledgers
 
@@ -83,12 +81,7 @@ _DB: list[duckdb.DuckDBPyConnection] = []
 def database() -> duckdb.DuckDBPyConnection:
     """One in-memory ledger (schema + countries) for the whole module."""
     if not _DB:
-        con = duckdb.connect()
-        migrate(con)
-        con.register("reference", countries()[["iso3", "iso2", "m49", "name", "common_name", "region", "subregion"]])
-        con.execute("INSERT INTO countries SELECT * FROM reference")
-        con.unregister("reference")
-        _DB.append(con)
+        _DB.append(memory_ledger())
     return _DB[0]
 
 
