@@ -301,9 +301,21 @@ HOSTILE_NAMES = [
 ]
 # Elements that would mean text from the data became markup (in the page, the sidebar and the
 # charts' SVG, where plotly draws <a> and <b> from its text).
+# A link of the app's own (same origin, http) may carry data in its query string, URL-encoded, as
+# the filters do (the What changed panel links to a chart with the finding's filters): only where it
+# leads counts, not what its query holds.
 MARKUP_FROM_DATA = """() => [...document.querySelectorAll('a, img, strong, b, em, i')]
-    .map(e => [e.tagName, (e.textContent || '') + ' ' + (e.getAttribute('href') || e.getAttribute('xlink:href') || '')
-               + ' ' + (e.getAttribute('src') || '')])
+    .map(e => {
+        const href = e.getAttribute('href') || e.getAttribute('xlink:href') || '';
+        let target = href;
+        if (href) {
+            try {
+                const url = new URL(href, location.href);
+                if (url.origin === location.origin && url.protocol.startsWith('http')) target = url.pathname;
+            } catch (error) { /* not a URL: kept as written */ }
+        }
+        return [e.tagName, (e.textContent || '') + ' ' + target + ' ' + (e.getAttribute('src') || '')];
+    })
     .filter(([tag, text]) => text.includes('pwned') || text.includes('example.invalid') || text.includes('javascript:'))"""
 
 
