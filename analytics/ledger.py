@@ -422,11 +422,6 @@ def view_statement(name: str) -> str:
     raise LedgerError(t("error.ledger.no_row", statement="CREATE VIEW"))
 
 
-def exchange_rows_view() -> str:
-    """The statement that creates the ``exchange_rows`` view (``view_statement``)."""
-    return view_statement("exchange_rows")
-
-
 # ----------------------------------------------------------------- counts kept beside the exchanges
 
 # The latest date of a set of exchanges with its precision; at one date the finest precision
