@@ -204,7 +204,8 @@ def _totals(con, filters: Filters, last: int, limits: Thresholds) -> list[dict]:
         value = int(per_year.at[last, measure])
         total = int(per_year.loc[last - 3 : last - 1, measure].sum())
         mean = _whole(total / 3)
-        if _passes(value, total / 3, limits):
+        # against three empty years the year before is empty too, and its finding says it
+        if total > 0 and _passes(value, total / 3, limits):
             kind = "rise" if value > total / 3 else "fall"
             chart = CHARTS["total"] if measure == "exchanges" else "activity-per-year"
             row = _row(
@@ -529,7 +530,7 @@ def sentence(row) -> str:
             t(f"findings.what.{measure}") if dimension == "total" else t(f"findings.with.{dimension}", subject=subject)
         )
         mean = period_years(row["previous_period"])[0] != period_years(row["previous_period"])[1]
-        variant = "mean" if mean else ("from_zero" if "change_pct" not in fields else "year")
+        variant = "from_zero" if "change_pct" not in fields else ("mean" if mean else "year")
         return t(f"findings.{kind}.{variant}", what=what, **fields)
     if kind in ("share_rise", "share_fall"):
         return t(f"findings.{kind}", what=t(f"findings.share_of.{dimension}", subject=subject), **fields)

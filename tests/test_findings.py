@@ -278,6 +278,18 @@ def test_mean_and_relationship_sentences(example, make_ledger):
     )
 
 
+def test_a_rise_from_three_empty_years_is_said_once_against_the_year_before(make_ledger):
+    # 5 exchanges in 2018, none in 2019-2023, 8 in 2024: 2023 had 0 and 2021-2023 a mean of 0;
+    # the one rise is 0 -> 8 against 2023 and has no percent
+    ledger = make_ledger([*repeat("Parti A", "FRA", 2018, 5), *repeat("Parti A", "FRA", 2024, 8)], name="gap.duckdb")
+    frame = findings.findings(ledger, lang="en")
+    assert _find(frame, "rise", "total", previous_period="2021-2023") is None
+    rise = _find(frame, "rise", "total", previous_period="2023")
+    assert (rise["value"], rise["previous_value"], rise["change"]) == (8, 0, 8)
+    assert math.isnan(rise["change_pct"])
+    assert rise["text"] == "Exchanges rose from 0 in 2023 to 8 in 2024."
+
+
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_every_sentence_holds_its_rows_numbers(example, make_ledger, lang):
     for path in (example, make_ledger(RELATIONSHIPS, name="r.duckdb")):
