@@ -164,9 +164,9 @@ class Filters:
             if values:
                 clauses.append(f"{column} IN ({', '.join('?' for _ in values)})")
                 params.extend(values)
-        if self.party:
-            clauses.append("lower(party) = lower(?)")
-            params.append(self.party)
+        if self.party:  # the recorded name or the Chinese one, in any case
+            clauses.append("(lower(party) = lower(?) OR lower(party_zh) = lower(?))")
+            params.extend([self.party, self.party])
         return (" AND ".join(clauses) if clauses else "TRUE"), params
 
     def with_years(self, year_from: int | None, year_to: int | None) -> Filters:

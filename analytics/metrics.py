@@ -1140,7 +1140,9 @@ def check_party(source: Source, filters: Filters | None) -> None:
     if not filters.party:
         return
     with opened(source) as con:
-        names = _query(con, "SELECT DISTINCT name FROM parties", [])["name"].tolist()
+        names = _query(con, "SELECT name FROM parties UNION SELECT name_zh FROM parties WHERE name_zh IS NOT NULL", [])[
+            "name"
+        ].tolist()
     if filters.party.casefold() in {n.casefold() for n in names}:
         return
     folded = {n.casefold(): n for n in names}

@@ -182,6 +182,15 @@ def test_party_zh_is_imported_exported_and_ranked(tmp_path, capsys):
         ["Cedar Party", "", 1],
     ]
 
+    # --party matches the Chinese name as it matches the recorded one: the 2 exchanges of 2019 and 2020
+    for name in ("示例工党", "example labour party"):
+        assert cli.main(["metric", "exchanges-per-year", "--party", name, "--db", str(db)]) == 0
+        per_year = pd.read_csv(io.StringIO(capsys.readouterr().out))
+        assert per_year.set_index("year").loc[[2019, 2020], "exchanges"].tolist() == [1, 1]
+        assert per_year["exchanges"].sum() == 2
+    assert cli.main(["metric", "exchanges-per-year", "--party", "示例", "--db", str(db)]) == 2
+    assert "示例" in capsys.readouterr().err
+
     # The exported file imports back into an empty ledger with the same content, Chinese names included.
     again = tmp_path / "again.duckdb"
     assert cli.main(["init", "--empty", "--db", str(again)]) == 0

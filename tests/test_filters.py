@@ -21,8 +21,10 @@ def test_empty_filters_compile_to_true():
 def test_where_values_are_parameters_only():
     hostile = "x') OR 1=1 --"
     sql, params = Filters(regions=("Europe", "Asia"), party=hostile, year_from=1990, year_to=1999).where()
-    assert sql == "year >= ? AND year <= ? AND region IN (?, ?) AND lower(party) = lower(?)"
-    assert params == [1990, 1999, "Europe", "Asia", hostile]
+    assert sql == (
+        "year >= ? AND year <= ? AND region IN (?, ?) AND (lower(party) = lower(?) OR lower(party_zh) = lower(?))"
+    )
+    assert params == [1990, 1999, "Europe", "Asia", hostile, hostile]
     assert hostile not in sql
 
 

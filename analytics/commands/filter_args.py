@@ -39,7 +39,7 @@ def add_filter_arguments(parser: argparse.ArgumentParser) -> None:
         action="append",
         default=[],
         metavar="NAME",
-        help="one party, by name (any case); the same name in two countries matches both, add --country to pick one",
+        help="one party, by its name or its Chinese name (any case); the same name in two countries matches both, add --country to pick one",
     )
 
 
