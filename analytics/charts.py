@@ -1453,7 +1453,7 @@ CHANGE_LEVEL_COLOURS: dict[str, str] = {
     "little change": "#c9ced4",
     "moderate decrease": "#f0b66e",
     "large decrease": "#D55E00",
-    "too small to class": "#ffffff",
+    "too small to class": "#e2d6b8",  # sand: apart from the greys of little change and of land with no data
 }
 TOO_SMALL_OUTLINE = "#6b7480"  # the outline that makes the white "too small to class" swatch and countries visible
 # The name of each level (metrics.CHANGE_LEVELS) in the legend, capitalised; the hover lower-cases it.

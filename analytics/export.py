@@ -19,6 +19,7 @@ import atexit
 import datetime as dt
 import html
 import json
+import logging
 import math
 import os
 import re
@@ -558,7 +559,8 @@ def _extend_for_bar_text(spec: dict, plot_w: float, size_px: float) -> None:
 def _place_era_labels(spec: dict, plot_w: float, plot_h: float, size_px: float) -> None:
     """Era labels that would overprint each other or run off the plot: each goes on the first of
     two rows where its estimated box is clear (to the left of its line when it would leave the
-    plot at the right), and is dropped when neither row has room. Its dotted line stays."""
+    plot at the right), and is dropped when neither row has room. Its dotted line stays. The
+    boxes are noted in ``layout.meta['era_labels']``."""
     layout = spec["layout"]
     notes = layout.get("annotations") or []
     eras = [n for n in notes if n.get("name") == "era"]
@@ -571,10 +573,12 @@ def _place_era_labels(spec: dict, plot_w: float, plot_h: float, size_px: float) 
     x0, x1 = float(rng[0]), float(rng[1])
     row_h = 1.3 * size_px + 4
     rows: list[list[tuple[float, float]]] = [[], []]
-    kept = []
+    kept: list[dict] = []
+    placed: list[dict] = []
     for note in sorted(eras, key=lambda n: float(n["x"])):
         at = (float(note["x"]) - x0) / (x1 - x0) * plot_w
-        width = text_width(note.get("text", ""), size_px) + 6
+        own = (note.get("font") or {}).get("size")
+        width = text_width(note.get("text", ""), float(own) if isinstance(own, int | float) else size_px) + 6
         box = (at + 2, at + 2 + width) if at + 2 + width <= plot_w else (at - 2 - width, at - 2)
         if box[0] < 0:
             continue
@@ -586,11 +590,12 @@ def _place_era_labels(spec: dict, plot_w: float, plot_h: float, size_px: float) 
                     xanchor="left" if box[0] > at else "right",
                     xshift=2 if box[0] > at else -2,
                 )
-                note.setdefault("meta", {})
-                note["meta"] = {"box": [box[0], box[1]], "row": r}
+                placed.append({"x": note["x"], "row": r, "box": [round(box[0], 1), round(box[1], 1)]})
                 kept.append(note)
                 break
     layout["annotations"] = [n for n in notes if n.get("name") != "era"] + kept
+    meta = layout.get("meta") if isinstance(layout.get("meta"), dict) else {}
+    layout["meta"] = {**meta, "era_labels": placed}  # where each label stands, px across the plot
 
 
 ROW_EMS = 1.5  # a bar's row at the preset's body size: the label and a gap
@@ -1052,6 +1057,33 @@ def _kaleido_class():
     return BatchKaleido
 
 
+class _ShutdownNoise(logging.Filter):
+    """Drops choreographer's "JSONError decoding message. Ignoring" traceback while a renderer
+    closes its browser: the browser's last, cut-off message on the pipe as it exits, which
+    choreographer ignores anyway, printed as an ERROR with a traceback after a successful export.
+    The same error during a render still shows (and a render that lost its answer times out
+    with an ExportError)."""
+
+    closing = 0  # renderers closing now
+    dropped = 0  # records dropped so far (for tests)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if _ShutdownNoise.closing and str(record.msg).startswith("JSONError decoding message"):
+            _ShutdownNoise.dropped += 1
+            return False
+        return True
+
+
+_PIPE_LOGGER = "choreographer.channels.pipe"
+_shutdown_noise = _ShutdownNoise()
+
+
+def _quiet_shutdown() -> None:
+    logger = logging.getLogger(_PIPE_LOGGER)
+    if _shutdown_noise not in logger.filters:
+        logger.addFilter(_shutdown_noise)
+
+
 class ImageRenderer:
     """One headless browser kept open for many renders.
 
@@ -1163,14 +1195,20 @@ class ImageRenderer:
         self._loop = self._thread = self._kaleido = None
 
     def close(self) -> None:
-        """Close the browser and its thread."""
+        """Close the browser and its thread (the browser's last words on the pipe are not an
+        error: ``_ShutdownNoise``)."""
         with self._lock:
-            if self._kaleido is not None:
-                try:
-                    self._call(self._kaleido.close(), 30)
-                except Exception:  # a browser that died already: nothing left to close
-                    pass
-            self._stop_loop()
+            _quiet_shutdown()
+            _ShutdownNoise.closing += 1
+            try:
+                if self._kaleido is not None:
+                    try:
+                        self._call(self._kaleido.close(), 30)
+                    except Exception:  # a browser that died already: nothing left to close
+                        pass
+                self._stop_loop()
+            finally:
+                _ShutdownNoise.closing -= 1
 
 
 _shared: ImageRenderer | None = None
