@@ -639,6 +639,11 @@ def _keep(trace: dict, keep: Sequence[int]) -> None:
         marker["color"] = [marker["color"][i] for i in keep]
 
 
+def _largest_first(values: Sequence) -> list[int]:
+    """The indexes of ``values``, largest magnitude first."""
+    return sorted(range(len(values)), key=lambda i: -abs(float(values[i] or 0)))
+
+
 def _fit_rows(spec: dict, plot_h: float, size_px: float) -> tuple[int, int]:
     """Horizontal bars (or heatmap rows) that cannot all stand at the preset's type size: the
     largest are kept (round robin over the traces, so each family or group keeps its top ones)
@@ -650,7 +655,7 @@ def _fit_rows(spec: dict, plot_h: float, size_px: float) -> tuple[int, int]:
         room = max(3, int(plot_h // (ROW_EMS * size_px)))
         if total <= room:
             return total, total
-        ranked = [sorted(range(len(tr["y"])), key=lambda i, tr=tr: -abs(float(tr["x"][i] or 0))) for tr in bars]
+        ranked = [_largest_first(tr["x"]) for tr in bars]
         chosen: set[str] = set()
         depth = 0
         while len(chosen) < room and any(depth < len(r) for r in ranked):
@@ -844,8 +849,12 @@ def stamp(
     band_top = title_band + 2  # where the legend or colour bar starts, px from the picture's top
     if legend:
         old = layout.get("legend") or {}
-        placed = {"orientation": "h", "xanchor": "left", "yanchor": "top", "font": {**(old.get("font") or {})}}
-        placed["font"]["size"] = legend_px
+        placed: dict[str, object] = {
+            "orientation": "h",
+            "xanchor": "left",
+            "yanchor": "top",
+            "font": {**(old.get("font") or {}), "size": legend_px},
+        }
         # Paper coordinates reaching into the margins: flush left with the title, in the band
         # reserved for it (container coordinates would make plotly reserve a margin of its own).
         placed.update(
@@ -857,7 +866,7 @@ def stamp(
         layout["legend"] = {**old, **placed}
     for trace in colourbars:
         bar = trace.get("colorbar") or {}
-        placed = {
+        placed = {  # the same band as a legend: above the plot, flush left
             "orientation": "h",
             "xanchor": "left",
             "yanchor": "top",

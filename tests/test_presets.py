@@ -13,13 +13,13 @@ from dataclasses import replace
 import pytest
 from PIL import Image
 
-from analytics import chart_catalog, export, i18n
+from analytics import chart_catalog, charts, export, i18n
 from analytics.filters import Filters
 from analytics.ledger import connect_read_only
 
 DECK_BOX = export.PRESETS["slide"].sized(12.3, 4.6)
 PRESETS = {"slide": export.PRESETS["slide"], "a4": export.PRESETS["a4"], "deck-box": DECK_BOX}
-NOTHING = Filters(year_from=1951, year_to=1952)  # before the demo ledger's first exchange
+NOTHING = Filters(year_from=1940, year_to=1950)  # before the demo ledger's first exchange (1951)
 PERIOD_CHARTS = ("top-movers", "compare-periods", "compare-movers", "change-level-map")
 
 
@@ -37,6 +37,7 @@ def figures(demo_ledger):
                         built[lang, name, empty] = (fig, export.chart_meta(name, fig, is_demo=True))
     finally:
         con.close()
+    assert all(charts.is_empty(fig) for (_, _, empty), (fig, _) in built.items() if empty)
     return built
 
 
@@ -144,7 +145,7 @@ def test_every_colour_scale_and_coloured_series_has_a_key(stamped):
                 ), name
                 assert all(
                     "," in text
-                    for text, value in zip(trace.colorbar.ticktext, trace.colorbar.tickvals)
+                    for text, value in zip(trace.colorbar.ticktext, trace.colorbar.tickvals, strict=True)
                     if value >= 1000
                 ), name
             if name in COLOURED_BY:
