@@ -1402,13 +1402,16 @@ def world_map_chart(df: pd.DataFrame, *, title: str | None = None, height: int =
                 on_map[["share", "parties", "events"]].to_numpy().tolist(), on_map["region"], strict=True
             )
         ],
+        # Horizontal, over the southern Pacific at the lower left: its maximum stands at its right
+        # end, clear of its title above it.
         colorbar=dict(
             title=dict(text=t("chart.measure.exchanges"), side="top", font=dict(size=11)),
+            orientation="h",
             thickness=10,
-            len=0.55,
+            len=0.2,
             x=0.0,
             xanchor="left",
-            y=0.02,
+            y=0.04,
             yanchor="bottom",
             outlinewidth=0,
             tickfont=dict(size=10),

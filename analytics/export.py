@@ -847,7 +847,7 @@ def stamp(
     ]
     footer_lines = [] if bare else _title_lines(meta.footer(), footer_px, W)
     line_px = 1.3 * body + 4
-    bottom = _bottom_room(spec, body) + len(below) * line_px
+    bottom = (0.0 if is_map else _bottom_room(spec, body)) + len(below) * line_px
     bottom += len(footer_lines) * footer_px * 1.3 + EDGE_PX + (6 if footer_lines else 0)
     rows_shown = (0, 0)
     if projected and H is not None:
@@ -926,6 +926,9 @@ def stamp(
             y=1 + (top - band_top) / max(plot_h, 1),
         )
         trace["colorbar"] = {**bar, **placed}
+    for note in below:  # notes under the plot (the map's off-map count) flush left with the footer
+        if float(note.get("x", 0)) == 0 and note.get("xanchor") == "left" and note.get("xref") == "paper":
+            note["xshift"] = EDGE_PX - left
     if W is not None:
         _extend_for_bar_text(spec, plot_w, body)
         _place_era_labels(spec, plot_w, plot_h, body)

@@ -286,3 +286,11 @@ def test_choreographer_s_shutdown_noise_is_dropped_only_while_closing():
     finally:
         logger.removeHandler(handler)
     assert seen == ["JSONError decoding message. Ignoring", "Error in trying to decode JSON off our read."]
+
+
+def test_map_notes_stand_flush_left_with_the_footer_not_at_the_edge(stamped):
+    for key in (("en", "world-map", False, "slide", False), ("zh", "world-map", False, "a4", True)):
+        fig = stamped[key]
+        frame = export.frame_of(fig)
+        note = next(a for a in fig.layout.annotations if "map" in (a.text or "") or "地图" in (a.text or ""))
+        assert frame.left + note.xshift == export.EDGE_PX, key
