@@ -9,6 +9,7 @@ import datetime as dt
 import io
 import json
 import re
+import unicodedata
 import xml.etree.ElementTree as ET
 
 import pandas as pd
@@ -198,15 +199,42 @@ def test_stamp_of_real_data_has_no_demo_mark_even_if_the_figure_had_one():
 
 def test_stamp_escapes_markup_in_filters():
     stamped = export.stamp(bar_figure(), meta(filters="Party: <b>A & B</b>"))
-    assert "Party: &lt;b&gt;A &amp; B&lt;/b&gt;" in stamped.layout.title.text
+    assert "Party: &lt;b&gt;A &amp; B&lt;/b&gt;" in export.stamped_title(stamped)
 
 
-def test_slide_stamp_drops_title_and_footer_but_keeps_demo_mark():
-    stamped = export.stamp(bar_figure(), meta(is_demo=True), slide=True)
+@pytest.mark.parametrize("preset", ["slide", "a4", export.PRESETS["slide"].sized(12.3, 4.6)])
+def test_bare_stamp_drops_title_and_footer_but_keeps_demo_mark(preset):
+    stamped = export.stamp(bar_figure(), meta(is_demo=True), preset=preset, bare=True)
     assert not stamped.layout.title.text
     assert "Exported" not in all_text(stamped)
     assert "Demo data" in all_text(stamped)
-    assert stamped.layout.font.size == 16
+    assert stamped.layout.font.size == 19  # 14 pt at 0.75 pt per px, rounded up
+    assert export.smallest_font_pt(stamped, preset) >= 14
+
+
+def test_presets_sizes_and_the_deck_box():
+    slide, a4 = export.PRESETS["slide"], export.PRESETS["a4"]
+    assert (slide.width_px, slide.height_px, slide.min_font_pt) == (1280, 720, 14)
+    assert (a4.width_px, a4.height_px) == (1123, 794)  # 297 x 210 mm at 96 px per inch
+    assert export.PRESETS["screen"].width_px == 1200 and export.PRESETS["screen"].min_font_pt == 0
+    box = slide.sized(12.3, 4.6)
+    assert (box.width_px, box.height_px) == (1181, 442)
+    assert (box.pt_per_px, box.min_font_pt, box.scale) == (slide.pt_per_px, 14, slide.scale)
+    with pytest.raises(export.ExportError, match="screen, slide, a4"):
+        export.resolve_preset("poster")
+
+
+def test_smallest_font_reads_inherited_template_and_inline_sizes():
+    fig = go.Figure(go.Bar(x=[1, 2], y=[3, 4]), layout=dict(template={"layout": {"font": {"size": 13}}}))
+    # The template's body is 13 px, inherited by every text: 9.75 pt where shown at 0.75 pt per px.
+    assert export.smallest_font_pt(fig, "screen") == pytest.approx(13 * 0.75)
+    fig.add_annotation(text="tiny", font=dict(size=8), showarrow=False)
+    assert export.smallest_font_pt(fig, "slide") == pytest.approx(6.0)
+    fig.add_annotation(text="<span style='font-size:6px'>x</span>", showarrow=False)
+    assert export.smallest_font_pt(fig, "slide") == pytest.approx(4.5)
+    styled = export.style_for(fig, export.PRESETS["slide"])
+    assert export.smallest_font_pt(styled, "slide") >= 14
+    assert fig.layout.annotations[0].font.size == 8  # the original is untouched
 
 
 def test_stamp_wraps_a_title_too_long_for_the_image_width():
@@ -216,14 +244,14 @@ def test_stamp_wraps_a_title_too_long_for_the_image_width():
     wide = export.stamp(bar_figure(long), meta(title=long, filters=caption), width=2400)
     lines = [
         (export.plain_text(line), 12.5 if "font-size" in line else 17)
-        for line in narrow.layout.title.text.split("<br>")
+        for line in export.stamped_title(narrow).split("<br>")
     ]
     assert [size for _, size in lines][:3] == [17, 17, 12.5]  # two title lines, then the filters
     assert all(len(text) * size * 0.55 <= 600 - 24 for text, size in lines)
-    assert export.plain_text(narrow.layout.title.text) == f"{long} {caption}"
+    assert export.plain_text(export.stamped_title(narrow)) == f"{long} {caption}"
     assert narrow.layout.margin.t > wide.layout.margin.t  # room for the extra lines
-    assert len(wide.layout.title.text.split("<br>")) == 2
-    assert len(export.stamp(bar_figure(long), meta(title=long)).layout.title.text.split("<br>")) == 2  # HTML
+    assert len(export.stamped_title(wide).split("<br>")) == 2
+    assert len(export.stamped_title(export.stamp(bar_figure(long), meta(title=long))).split("<br>")) == 2  # HTML
 
 
 def test_stamp_leaves_the_original_untouched():
@@ -483,7 +511,8 @@ def test_every_catalog_chart_exports_in_every_format(make_ledger, renderer):
         elif request.fmt == "pdf":
             reader = PdfReader(io.BytesIO(output))
             assert len(reader.pages) == 1, label
-            text = " ".join(reader.pages[0].extract_text().split())
+            # NFKC: the PDF draws "fi" as its ligature ("Pivot of the ﬁltered exchanges").
+            text = unicodedata.normalize("NFKC", " ".join(reader.pages[0].extract_text().split()))
             assert request.meta.title in text, label
             assert "Demo data" in text, label
         elif request.fmt == "html":
@@ -513,7 +542,8 @@ def plotly_payload(page: str) -> tuple[list, dict]:
 def test_html_payload_holds_the_title_and_the_traces():
     fig = bar_figure()
     data, layout = plotly_payload(export.to_html(fig, meta(is_demo=True)).decode("utf-8"))
-    assert export.figure_title(go.Figure(layout=layout)) == "Exchanges per year"
+    title = export.stamped_title(go.Figure(layout=layout))
+    assert export.plain_text(title.split("<br>")[0]) == "Exchanges per year"
     assert go.Figure(data=data).data[0].y == (3, 1, 2)
 
 
@@ -649,7 +679,7 @@ def test_an_english_export_made_during_a_chinese_run_stays_english():
 def test_a_long_chinese_title_wraps_within_the_picture():
     long_title = "二〇一五年以来与各地区执政党和参政党交往次数的变化情况" * 3
     stamped = export.stamp(bar_figure(), zh_meta(title=long_title), width=600)
-    lines = [export.plain_text(line) for line in stamped.layout.title.text.split("<br>")]
+    lines = [export.plain_text(line) for line in export.stamped_title(stamped).split("<br>")]
     title_lines = lines[: len(lines) - 1]
     assert len(title_lines) >= 3
     assert "".join(title_lines) == long_title  # nothing lost, nothing doubled
