@@ -22,6 +22,7 @@ from pages.export_menu import BRIEFING_ITEMS_KEY, add_to_briefing, in_language
 
 TITLE_KEY = "briefing_title"
 SUBTITLE_KEY = "briefing_subtitle"
+FINDINGS_KEY = "briefing_findings"
 CHOICE_KEY = "briefing_choice"
 SAVE_FILTERS_KEY = "briefing_save_filters"
 UPLOAD_KEY = "briefing_upload"
@@ -64,6 +65,7 @@ def _spec(current: Filters) -> briefing.BriefingSpec:
         subtitle=st.session_state.get(SUBTITLE_KEY) or "",
         filters=current,
         items=items,
+        findings=bool(st.session_state.get(FINDINGS_KEY, True)),
     )
 
 
@@ -133,6 +135,7 @@ def _load() -> None:
     _clear()
     st.session_state[TITLE_KEY] = spec.title
     st.session_state[SUBTITLE_KEY] = spec.subtitle
+    st.session_state[FINDINGS_KEY] = spec.findings
     for item in spec.items:
         add_to_briefing(item.chart, item.filters, item.notes, dict(item.options))
         st.session_state[_notes_key(_items()[-1])] = item.notes
@@ -156,6 +159,7 @@ if message:
 
 st.session_state.setdefault(TITLE_KEY, "")
 st.session_state.setdefault(SUBTITLE_KEY, "")
+st.session_state.setdefault(FINDINGS_KEY, True)
 left, right = st.columns(2)
 left.text_input(
     t("briefing_page.field.title"), key=TITLE_KEY, max_chars=briefing.MAX_TITLE, placeholder=t("briefing.default_title")
@@ -166,6 +170,7 @@ right.text_input(
     max_chars=briefing.MAX_TITLE,
     placeholder=t("briefing_page.field.subtitle.placeholder"),
 )
+st.checkbox(t("briefing_page.field.findings"), key=FINDINGS_KEY, help=t("briefing_page.field.findings.help"))
 
 with st.container(border=True):
     st.markdown(t("briefing_page.add.header"))
