@@ -19,14 +19,15 @@ import atexit
 import datetime as dt
 import html
 import json
+import math
 import os
 import re
 import textwrap
 import threading
 import time
 import unicodedata
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -187,23 +188,189 @@ def chart_meta(
 
 
 # ---------------------------------------------------------------------------------------------
+# Presets: the size a picture is drawn at and the type sizes it needs where it is shown
+
+PX_PER_IN = 96  # CSS pixels per inch: a picture drawn at its own size is shown at 0.75 pt per px
+BASE_FONT_PX = 13  # the chart template's body size: every other size is scaled from it
+
+
+@dataclass(frozen=True)
+class Preset:
+    """Where a picture goes: its size in CSS px, the PNG pixel density, how many points one CSS
+    px takes where the picture is shown, and the smallest type allowed there.
+
+    ``screen`` is today's picture (1200 wide, the chart's own height, the template's type sizes);
+    ``slide`` (a 13.333 x 7.5 in 16:9 slide) and ``a4`` (an A4 landscape page) are drawn at the
+    size they are shown, with no text under ``min_font_pt`` (14 pt: read from the back of a room
+    and on paper). ``sized(w, h)`` is the same type in another box (a deck's picture area)."""
+
+    name: str
+    width_px: int
+    height_px: int
+    scale: float
+    pt_per_px: float
+    min_font_pt: float
+
+    def sized(self, width_in: float, height_in: float) -> Preset:
+        """The same type sizes in a box of ``width_in`` x ``height_in`` inches (96 px per inch)."""
+        return replace(self, width_px=round(width_in * PX_PER_IN), height_px=round(height_in * PX_PER_IN))
+
+    @property
+    def floor_px(self) -> float:
+        """The smallest font size, in CSS px, this preset allows (0: none)."""
+        return math.ceil(self.min_font_pt / self.pt_per_px) if self.min_font_pt else 0.0
+
+    @property
+    def projected(self) -> bool:
+        """Whether the type is sized for projection or print (slide, a4) rather than the screen."""
+        return self.min_font_pt > 0
+
+    def px(self, pt: float) -> float:
+        """CSS px for a size in points where the picture is shown."""
+        return pt / self.pt_per_px
+
+
+PRESETS: dict[str, Preset] = {
+    "screen": Preset("screen", DEFAULT_WIDTH, MIN_HEIGHT, 2.0, 0.75, 0.0),
+    "slide": Preset("slide", 1280, 720, 2.5, 0.75, 14.0),
+    "a4": Preset("a4", 1123, 794, 2.5, 0.75, 14.0),
+}
+TITLE_PT = 28  # the title of a full (non-bare) slide or page picture
+
+
+def resolve_preset(value: Preset | str) -> Preset:
+    """A preset by name ('screen', 'slide', 'a4') or itself; ExportError naming the known ones."""
+    if isinstance(value, Preset):
+        return value
+    try:
+        return PRESETS[str(value)]
+    except KeyError:
+        raise ExportError(t("export.error.unknown_preset", preset=repr(value), presets=", ".join(PRESETS))) from None
+
+
+# The keys of a font (a dict with a size) in a figure's JSON; hover labels are never in a picture.
+FONT_KEYS = frozenset({"font", "tickfont", "textfont", "insidetextfont", "outsidetextfont", "titlefont"})
+_INLINE_SIZE = re.compile(r"font-size:\s*([0-9.]+)px")
+
+
+def _fonts(node, *, path: tuple[str, ...] = ()) -> Iterator[tuple[dict, tuple[str, ...]]]:
+    """Every font dict in a figure's JSON (layout, traces and template) with its path."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "hoverlabel":
+                continue
+            if key in FONT_KEYS and isinstance(value, dict):
+                yield value, (*path, key)
+            if isinstance(value, dict | list | tuple):
+                yield from _fonts(value, path=(*path, key))
+    elif isinstance(node, list | tuple):
+        for item in node:
+            yield from _fonts(item, path=path)
+
+
+def _texts(node) -> Iterator[str]:
+    """Every string under a 'text' key (titles, annotations): their inline font sizes count."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "text" and isinstance(value, str):
+                yield value
+            elif isinstance(value, dict | list | tuple) and key != "hoverlabel":
+                yield from _texts(value)
+    elif isinstance(node, list | tuple):
+        for item in node:
+            yield from _texts(item)
+
+
+def _sizes(value) -> list[float]:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return [float(value)]
+    if isinstance(value, list | tuple):
+        return [float(v) for v in value if isinstance(v, int | float)]
+    return []
+
+
+def _base_font_px(spec: dict) -> float:
+    layout = spec.get("layout", {})
+    for source in (layout, layout.get("template", {}).get("layout", {})):
+        sizes = _sizes(source.get("font", {}).get("size"))
+        if sizes:
+            return sizes[0]
+    return 12.0  # plotly.js's own default
+
+
+def smallest_font_pt(fig: go.Figure, preset: Preset | str) -> float:
+    """The smallest font size anywhere in ``fig`` (layout and traces, explicit or inherited from
+    ``layout.font`` / the template, and inline ``font-size`` in titles and annotations), in points
+    where the picture is shown (``preset.pt_per_px``). Hover labels are left out (not drawn)."""
+    spec = fig.to_plotly_json()
+    shown = resolve_preset(preset)
+    base = _base_font_px(spec)
+    found = [base]
+    for font, _ in _fonts(spec):
+        found.extend(_sizes(font.get("size")) or [base])
+    for text in _texts(spec):
+        found.extend(float(size) for size in _INLINE_SIZE.findall(text))
+    return min(found) * shown.pt_per_px
+
+
+def style_for(fig: go.Figure, shown: Preset) -> go.Figure:
+    """A copy of ``fig`` with its type sized for ``shown``: every font (the template's too, and
+    inline sizes) scaled by the preset's body size over the template's, never under its floor.
+    The one place type is sized for slides and pages; the screen preset leaves it as drawn."""
+    if not shown.projected:
+        return go.Figure(fig)
+    spec = fig.to_plotly_json()
+    floor = shown.floor_px
+    factor = floor / BASE_FONT_PX
+
+    def scaled(size: float) -> float:
+        return round(max(size * factor, floor), 1)
+
+    base = _base_font_px(spec)
+    for font, _ in _fonts(spec):
+        sizes = _sizes(font.get("size"))
+        if isinstance(font.get("size"), list | tuple):
+            font["size"] = [scaled(s) for s in sizes]
+        elif sizes:
+            font["size"] = scaled(sizes[0])
+    layout = spec.setdefault("layout", {})
+    layout.setdefault("font", {})["size"] = scaled(base)
+
+    def inline(match: re.Match) -> str:
+        return f"font-size:{scaled(float(match.group(1)))}px"
+
+    def rewrite(node):
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key == "text" and isinstance(value, str) and "font-size" in value:
+                    node[key] = _INLINE_SIZE.sub(inline, value)
+                elif isinstance(value, dict | list):
+                    rewrite(value)
+        elif isinstance(node, list):
+            for item in node:
+                rewrite(item)
+
+    rewrite(spec)
+    # Bar labels keep their size (plotly shrinks text to a bar's thickness by default).
+    for trace in spec.get("data", []):
+        if trace.get("type") == "bar" and trace.get("text") is not None:
+            trace["constraintext"] = "none"
+    return go.Figure(spec, _validate=False)
+
+
+# ---------------------------------------------------------------------------------------------
 # Stamping a figure
-
-
-def _margin(fig: go.Figure, side: str, default: int) -> int:
-    value = getattr(fig.layout.margin, side)
-    if value is None and fig.layout.template is not None and fig.layout.template.layout is not None:
-        value = getattr(fig.layout.template.layout.margin, side)
-    return int(value) if value is not None else default
-
-
-def _has_x_title(fig: go.Figure) -> bool:
-    return any(axis.title is not None and axis.title.text for axis in fig.select_xaxes() if axis.side != "top")
 
 
 TITLE_PX = 17  # the chart template's title size; the filters line under it is 12.5 px
 CAPTION_PX = 12.5
+FOOTER_PX = 11
+MARK_PX = 13
 CHAR_WIDTH_EM = 0.6  # a generous average character width of DejaVu Sans, in ems
+DIGIT_WIDTH_EM = 0.64  # DejaVu Sans digits are 0.636 em wide
+EDGE_PX = 12  # title, footer and demo mark stand this far in from the picture's edges
+MARK_INSET_PX = 8  # the demo mark's distance from the picture's top and right edges
+LEGEND_SYMBOL_PX = 40  # a legend entry's symbol and gap, before its text
 
 
 def _wide(char: str) -> bool:
@@ -211,13 +378,30 @@ def _wide(char: str) -> bool:
     return unicodedata.east_asian_width(char) in ("W", "F")
 
 
-def _wrapped(text: str, size_px: float, width_px: int | None) -> list[str]:
+def text_width(text: str, size_px: float) -> float:
+    """The estimated width in CSS px of one line of plain text at ``size_px`` (generous: a
+    Latin character 0.6 em, a digit 0.64 em, a Chinese one a full em); markup is dropped and
+    the longest of several lines (``<br>``) counts."""
+    lines = re.split(r"<br\s*/?>", str(text), flags=re.IGNORECASE)
+    widest = 0.0
+    for line in lines:
+        plain = plain_text(line)
+        ems = sum(1.0 if _wide(c) else DIGIT_WIDTH_EM if c.isdigit() else CHAR_WIDTH_EM for c in plain)
+        widest = max(widest, ems * size_px)
+    return widest
+
+
+def _line_count(text) -> int:
+    return len(re.split(r"<br\s*/?>", str(text or ""), flags=re.IGNORECASE))
+
+
+def _wrapped(text: str, size_px: float, width_px: float | None) -> list[str]:
     """``text`` in lines that fit ``width_px`` (less the title's padding) at ``size_px``; one
     line when the width is not known (HTML pages wrap nothing but fill the window). Text with
     Chinese in it breaks between any two characters, a Chinese one counting a full em."""
     if width_px is None:
         return [text]
-    per_line = max(20, int((width_px - 24) / (size_px * CHAR_WIDTH_EM)))
+    per_line = max(12, int((width_px - 2 * EDGE_PX) / (size_px * CHAR_WIDTH_EM)))
     if not any(_wide(c) for c in text):
         return textwrap.wrap(text, per_line) or [text]
     lines, line, used = [], "", 0.0
@@ -233,65 +417,398 @@ def _wrapped(text: str, size_px: float, width_px: int | None) -> list[str]:
     return [*lines, line.rstrip()] if line.strip() else lines or [text]
 
 
-def stamp(fig: go.Figure, meta: ChartMeta, *, slide: bool = False, width: int | None = None) -> go.Figure:
-    """A copy of ``fig`` labelled for export.
+@dataclass(frozen=True)
+class Frame:
+    """The margins ``stamp`` sets (CSS px) and the picture's size: where the plot and, from them,
+    the footer and the demo mark stand on the picture (``layout.meta['frame']``)."""
 
-    Full mode: the title, the filters line under it, the footer (source and export date) and,
-    for demo data, a red "Demo data" mark at the top right; with the image ``width`` (CSS px),
-    a title or filters line too long for it wraps instead of running off the picture. Slide
-    mode (decks and PDF packs, where the slide itself carries title, filters, source and date):
-    no title and no footer, tighter margins and a larger font, but the demo mark stays on the
-    picture.
+    width: int | None
+    height: int | None
+    left: int
+    right: int
+    top: int
+    bottom: int
+
+    def mark_position(self) -> tuple[float, float]:
+        """The demo mark's top-right corner, in px from the picture's right and top edges."""
+        return float(MARK_INSET_PX), float(MARK_INSET_PX)
+
+
+def _shown_legend(spec_data: list[dict], layout: dict) -> list[str]:
+    """The names of the legend's entries (none when the figure shows no legend)."""
+    if layout.get("showlegend") is False:
+        return []
+    entries = [t for t in spec_data if t.get("showlegend") is not False and t.get("type") not in ("heatmap",)]
+    named = [t for t in entries if t.get("name")]
+    if len(entries) >= 2 or any(t.get("showlegend") for t in spec_data):
+        return [str(t["name"]) for t in named if t.get("showlegend") is not False]
+    return []
+
+
+def _legend_rows(names: Sequence[str], size_px: float, width_px: float) -> int:
+    rows, used = 1, 0.0
+    for name in names:
+        item = LEGEND_SYMBOL_PX + text_width(name, size_px)
+        if used and used + item > width_px:
+            rows, used = rows + 1, 0.0
+        used += item
+    return rows
+
+
+def _axes(layout: dict, letter: str) -> list[tuple[str, dict]]:
+    found = [(key, value) for key, value in layout.items() if re.fullmatch(f"{letter}axis[0-9]*", key)]
+    return found or [(f"{letter}axis", layout.setdefault(f"{letter}axis", {}))]
+
+
+def _axis_id(key: str) -> str:
+    return key[0] + key[len("xaxis") :]
+
+
+def _number_label(value: float, tickformat: str) -> str:
+    if "%" in tickformat:
+        return f"{value:.0%}"
+    return f"{value:,.0f}"
+
+
+def _left_room(spec: dict, size_px: float) -> float:
+    """The width the y axes' tick labels and titles need at the left, estimated."""
+    layout = spec["layout"]
+    room = 0.0
+    for key, axis in _axes(layout, "y"):
+        if axis.get("visible") is False or axis.get("showticklabels") is False:
+            continue
+        tick_px = size_px
+        tickfont = axis.get("tickfont") or {}
+        if isinstance(tickfont.get("size"), int | float):
+            tick_px = float(tickfont["size"])
+        ident = _axis_id(key)
+        labels: list[str] = []
+        if axis.get("ticktext"):
+            labels = [str(v) for v in axis["ticktext"]]
+        else:
+            values: list = []
+            for trace in spec.get("data", []):
+                if trace.get("yaxis", "y") == ident and trace.get("type") in ("bar", "scatter", "heatmap"):
+                    values.extend(v for v in (trace.get("y") or []) if v is not None)
+            if any(isinstance(v, str) for v in values):
+                labels = [str(v) for v in values]
+            else:
+                numbers = [abs(float(v)) for v in values if isinstance(v, int | float)]
+                rng = axis.get("range")
+                if rng:
+                    numbers.extend(abs(float(v)) for v in rng if isinstance(v, int | float))
+                top = max(numbers, default=0.0)
+                labels = [_number_label(top, str(axis.get("tickformat") or ""))]
+        widest = max((text_width(label, tick_px) for label in labels), default=0.0)
+        widest += 6 + float(axis.get("ticklabelstandoff") or 0)
+        if (axis.get("title") or {}).get("text"):
+            widest += 1.4 * size_px + 8
+        room = max(room, widest)
+    return room
+
+
+def _bottom_room(spec: dict, size_px: float) -> float:
+    """The height the x axes' tick labels and titles under the plot need, estimated."""
+    layout = spec["layout"]
+    room = 0.0
+    for key, axis in _axes(layout, "x"):
+        if axis.get("visible") is False or axis.get("side") == "top":
+            continue
+        anchor_y = layout.get("yaxis" + str(axis.get("anchor", "y"))[1:], {})
+        if anchor_y.get("domain") and float(anchor_y["domain"][0]) > 0.01:
+            continue  # a panel above another: its labels are inside the picture's plot area
+        need = 0.0
+        if axis.get("showticklabels") is not False:
+            lines = max((_line_count(v) for v in (axis.get("ticktext") or [])), default=1)
+            for trace in spec.get("data", []):
+                if trace.get("type") == "heatmap":
+                    lines = max([lines, *(_line_count(v) for v in (trace.get("x") or []) if isinstance(v, str))])
+            need += lines * 1.25 * size_px + 10
+        if (axis.get("title") or {}).get("text"):
+            need += 1.35 * size_px + 8
+        room = max(room, need)
+    return room
+
+
+def _extend_for_bar_text(spec: dict, plot_w: float, size_px: float) -> None:
+    """Room inside the x range for the numbers written outside horizontal bars, so they never
+    run into the fixed right margin."""
+    layout = spec["layout"]
+    bars = [
+        tr
+        for tr in spec.get("data", [])
+        if tr.get("type") == "bar" and tr.get("orientation") == "h" and tr.get("textposition") == "outside"
+    ]
+    if not bars or plot_w <= 0:
+        return
+    xs = [float(v) for tr in bars for v in (tr.get("x") or []) if isinstance(v, int | float)]
+    if not xs:
+        return
+    text_px = max(text_width(str(v), size_px) for tr in bars for v in (tr.get("text") or [""])) + 10
+    low, high = min(0.0, min(xs)), max(0.0, max(xs))
+    span = high - low or 1.0
+    # Both ends grow by the text's share of the plot, so the text fits at the span's new scale.
+    share = min(0.45, text_px / plot_w)
+    grow = span * share / (1 - 2 * share if low < 0 else 1 - share)
+    axis = layout.setdefault("xaxis", {})
+    axis["range"] = [low - (grow if low < 0 else 0.0), high + (grow if high > 0 else 0.0)]
+    axis["autorange"] = False
+
+
+def _place_era_labels(spec: dict, plot_w: float, plot_h: float, size_px: float) -> None:
+    """Era labels that would overprint each other or run off the plot: each goes on the first of
+    two rows where its estimated box is clear (to the left of its line when it would leave the
+    plot at the right), and is dropped when neither row has room. Its dotted line stays."""
+    layout = spec["layout"]
+    notes = layout.get("annotations") or []
+    eras = [n for n in notes if n.get("name") == "era"]
+    if not eras or plot_w <= 0 or plot_h <= 0:
+        return
+    axis = layout.get("x" + "axis" + str(eras[0].get("xref", "x"))[1:], layout.get("xaxis", {}))
+    rng = axis.get("range")
+    if not rng:
+        return
+    x0, x1 = float(rng[0]), float(rng[1])
+    row_h = 1.3 * size_px + 4
+    rows: list[list[tuple[float, float]]] = [[], []]
+    kept = []
+    for note in sorted(eras, key=lambda n: float(n["x"])):
+        at = (float(note["x"]) - x0) / (x1 - x0) * plot_w
+        width = text_width(note.get("text", ""), size_px) + 6
+        box = (at + 2, at + 2 + width) if at + 2 + width <= plot_w else (at - 2 - width, at - 2)
+        if box[0] < 0:
+            continue
+        for r, row in enumerate(rows):
+            if all(box[1] + 4 <= a or box[0] >= b + 4 for a, b in row):
+                row.append(box)
+                note.update(
+                    y=1.0 - r * row_h / plot_h,
+                    xanchor="left" if box[0] > at else "right",
+                    xshift=2 if box[0] > at else -2,
+                )
+                note.setdefault("meta", {})
+                note["meta"] = {"box": [box[0], box[1]], "row": r}
+                kept.append(note)
+                break
+    layout["annotations"] = [n for n in notes if n.get("name") != "era"] + kept
+
+
+def _title_lines(text: str, size_px: float, width: float | None) -> list[str]:
+    return [html.escape(line, quote=False) for line in _wrapped(text, size_px, width)]
+
+
+def stamp(
+    fig: go.Figure,
+    meta: ChartMeta,
+    *,
+    preset: Preset | str = "screen",
+    bare: bool = False,
+    width: int | None = None,
+    height: int | None = None,
+    slide: bool = False,
+) -> go.Figure:
+    """A copy of ``fig`` labelled and laid out for export at ``preset``.
+
+    Full: the title, the filters line under it, the footer (source and export date, flush left
+    with the title) and, for demo data, a red "Demo data" mark at the picture's top right. Bare
+    (``bare=True``, decks and packs, where the slide or page carries title, filters, source and
+    date): no title, no filters line, no footer; the demo mark stays. The type is sized for the
+    preset (``style_for``: no text under 14 pt on a slide or page), legends stand above the plot,
+    and the margins are fixed per preset and computed here, so the plot's right edge, the footer
+    and the demo mark stand at the same place on every chart (``Frame`` in ``layout.meta``).
+    ``width``/``height``: the picture's size in CSS px (the preset's by default; for ``screen``,
+    no width means an HTML page, where titles do not wrap). ``slide=True`` is the former name of
+    ``preset='slide', bare=True`` (kept until every caller passes a preset).
     """
-    out = go.Figure(fig)
-    kept = [a for a in out.layout.annotations if a.name not in ("footnote", "export-footer", "demo-mark")]
-    out.layout.annotations = kept
-    top = _margin(out, "t", 96)
-    bottom = _margin(out, "b", 64)
     if slide:
-        top = 56
-        out.update_layout(title=dict(text=""), margin=dict(t=top), font=dict(size=16))
+        preset, bare = ("slide" if preset == "screen" else preset), True
+    shown = resolve_preset(preset)
+    projected = shown.projected
+    styled = style_for(fig, shown)
+    spec = styled.to_plotly_json()
+    layout = spec.setdefault("layout", {})
+    layout["annotations"] = [
+        a for a in layout.get("annotations") or [] if a.get("name") not in ("footnote", "export-footer", "demo-mark")
+    ]
+    body = shown.floor_px if projected else float(BASE_FONT_PX)
+    title_px = round(shown.px(TITLE_PT), 1) if projected else float(TITLE_PX)
+    caption_px = body if projected else CAPTION_PX
+    footer_px = body if projected else float(FOOTER_PX)
+    mark_px = body if projected else float(MARK_PX)
+    legend_px = body if projected else 12.0
+    W = width or (shown.width_px if projected else None)
+    H = height or (shown.height_px if projected else None)
+    if W is not None and H is None:
+        H = image_size(fig, W)[1]
+    layout.update(paper_bgcolor="white", plot_bgcolor="white")
+    is_map = any(tr.get("type") in ("choropleth", "scattergeo") for tr in spec.get("data", []))
+    for _, axis in _axes(layout, "x"):
+        if axis.get("side") == "top":
+            axis["side"] = "bottom"  # category labels under the plot: the top band is the title's
+    mark_w = text_width(meta.demo_stamp(), mark_px) + 16 if meta.is_demo else 0.0
+
+    # The top band: title and filters line (full), then the legend above the plot.
+    if bare:
+        top = (mark_px * 1.4 + MARK_INSET_PX + 6) if meta.is_demo else EDGE_PX
+        layout["title"] = {"text": ""}
     else:
-        titles = [html.escape(line, quote=False) for line in _wrapped(meta.title, TITLE_PX, width)]
+        title_width = None if W is None else W - mark_w
+        titles = _title_lines(meta.title, title_px, title_width)
         captions = [
-            f"<span style='font-size:{CAPTION_PX}px;color:{MUTED}'>{html.escape(line, quote=False)}</span>"
-            for line in _wrapped(meta.filters, CAPTION_PX, width)
+            f"<span style='font-size:{caption_px}px;color:{MUTED}'>{line}</span>"
+            for line in _title_lines(meta.filters, caption_px, title_width)
         ]
-        top = max(top, 88) + 22 * (len(titles) - 1) + 16 * (len(captions) - 1)
-        out.update_layout(title=dict(text="<br>".join(titles + captions)), margin=dict(t=top))
-        shift = 58 if _has_x_title(out) else 40
-        bottom = max(bottom, shift + 30)
-        out.update_layout(margin=dict(b=bottom))
-        out.add_annotation(
-            text=html.escape(meta.footer(), quote=False),
-            name="export-footer",
-            xref="paper",
-            yref="paper",
+        layout["title"] = dict(
+            text="<br>".join(titles + captions),
             x=0,
-            y=0,
+            xref="container",
             xanchor="left",
+            y=1,
+            yref="container",
             yanchor="top",
-            yshift=-shift,
-            showarrow=False,
-            align="left",
-            font=dict(size=11, color=MUTED),
+            pad=dict(l=EDGE_PX, t=EDGE_PX),
+            font=dict(size=title_px, color=(layout.get("title") or {}).get("font", {}).get("color", "#1b1f24")),
+        )
+        top = EDGE_PX + len(titles) * title_px * 1.3 + len(captions) * caption_px * 1.35 + 12
+    right = 40 if projected else 24
+    left = EDGE_PX if is_map else EDGE_PX + _left_room(spec, body)
+    left = 0 if is_map else left
+    plot_w = (W or DEFAULT_WIDTH) - left - right
+    legend = _shown_legend(spec.get("data", []), layout)
+    panel_titles = [
+        a
+        for a in layout["annotations"]
+        if a.get("yref") == "paper" and float(a.get("y", 0)) >= 0.999 and a.get("yanchor") == "bottom"
+    ]
+    panel_band = (1.35 * body + 6) if panel_titles else 0.0
+    legend_band = 0.0
+    if legend:
+        rows = _legend_rows(legend, legend_px, plot_w)
+        legend_band = rows * (1.3 * legend_px + 8) + 6
+    colourbars = [tr for tr in spec.get("data", []) if tr.get("type") == "heatmap" and tr.get("showscale") is not False]
+    bar_band = (2.6 * body + 16) if colourbars else 0.0
+    top = math.ceil(top + max(legend_band, bar_band) + panel_band + 4)
+
+    # The bottom band: the x axis labels, notes under the plot, then the footer.
+    below = [
+        a
+        for a in layout["annotations"]
+        if a.get("yref") == "paper" and float(a.get("y", 1)) <= 0 and a.get("yanchor") == "top"
+    ]
+    bottom = _bottom_room(spec, body) + len(below) * (1.3 * body + 4)
+    footer_lines = [] if bare else [html.escape(meta.footer(), quote=False)]
+    if footer_lines and W is not None and text_width(footer_lines[0], footer_px) > W - 2 * EDGE_PX:
+        footer_lines = _title_lines(meta.footer(), footer_px, W)
+    bottom += len(footer_lines) * footer_px * 1.3 + (EDGE_PX + 6 if footer_lines else EDGE_PX)
+    bottom = math.ceil(bottom)
+    left = math.ceil(left)
+    layout["margin"] = dict(l=left, r=right, t=top, b=bottom, pad=0, autoexpand=True)
+    plot_h = (H - top - bottom) if H is not None else float(fig.layout.height or 440) - top - bottom
+
+    if legend:
+        layout["legend"] = {
+            **(layout.get("legend") or {}),
+            "orientation": "h",
+            "x": 0,
+            "xref": "paper",
+            "xanchor": "left",
+            "y": 1 + (panel_band / plot_h if plot_h > 0 else 0.06),
+            "yref": "paper",
+            "yanchor": "bottom",
+            "font": {**((layout.get("legend") or {}).get("font") or {}), "size": legend_px},
+        }
+    for trace in colourbars:
+        length = min(0.5, 420 / plot_w) if plot_w > 0 else 0.4
+        trace["colorbar"] = {
+            **(trace.get("colorbar") or {}),
+            "orientation": "h",
+            "x": 0,
+            "xref": "paper",
+            "xanchor": "left",
+            "y": 1 + ((panel_band + 8) / plot_h if plot_h > 0 else 0.04),
+            "yref": "paper",
+            "yanchor": "bottom",
+            "len": length,
+            "lenmode": "fraction",
+            "thickness": 12,
+            "title": {**((trace.get("colorbar") or {}).get("title") or {}), "side": "right"},
+        }
+    if W is not None:
+        _extend_for_bar_text(spec, plot_w, body)
+        _place_era_labels(spec, plot_w, plot_h, body)
+    if footer_lines:
+        layout["annotations"].append(
+            dict(
+                text="<br>".join(footer_lines),
+                name="export-footer",
+                xref="paper",
+                yref="paper",
+                x=0,
+                y=0,
+                xanchor="left",
+                yanchor="bottom",
+                xshift=EDGE_PX - left,
+                yshift=EDGE_PX - bottom,
+                showarrow=False,
+                align="left",
+                font=dict(size=footer_px, color=MUTED),
+            )
         )
     if meta.is_demo:
-        out.add_annotation(
-            text=meta.demo_stamp(),
-            name="demo-mark",
-            xref="paper",
-            yref="paper",
-            x=1,
-            y=1,
-            xanchor="right",
-            yanchor="top",
-            yshift=top - 8,
-            showarrow=False,
-            font=dict(size=13, color=DEMO_COLOUR),
-            bgcolor="rgba(255,255,255,0.85)",
+        layout["annotations"].append(
+            dict(
+                text=meta.demo_stamp(),
+                name="demo-mark",
+                xref="paper",
+                yref="paper",
+                x=1,
+                y=1,
+                xanchor="right",
+                yanchor="top",
+                xshift=right - MARK_INSET_PX,
+                yshift=top - MARK_INSET_PX,
+                showarrow=False,
+                font=dict(size=mark_px, color=DEMO_COLOUR),
+                bgcolor="rgba(255,255,255,0.85)",
+            )
         )
-    return out
+    frame = Frame(W, H, left, right, top, bottom)
+    old_meta = layout.get("meta") if isinstance(layout.get("meta"), dict) else {}
+    layout["meta"] = {**old_meta, "frame": dataclass_dict(frame), "preset": shown.name}
+    if W is not None:
+        layout["width"], layout["height"] = W, H
+    return go.Figure(spec, _validate=False)
+
+
+def dataclass_dict(frame: Frame) -> dict:
+    return {
+        "width": frame.width,
+        "height": frame.height,
+        "left": frame.left,
+        "right": frame.right,
+        "top": frame.top,
+        "bottom": frame.bottom,
+    }
+
+
+def frame_of(fig: go.Figure) -> Frame | None:
+    """The margins ``stamp`` set on ``fig`` (None for a figure it did not stamp)."""
+    meta = fig.layout.meta
+    if not isinstance(meta, dict) or "frame" not in meta:
+        return None
+    return Frame(**meta["frame"])
+
+
+def mark_offset(fig: go.Figure) -> tuple[float, float] | None:
+    """Where the demo mark's top-right corner lands, in px from the picture's right and top
+    edges, from the margins ``stamp`` set and the mark's own anchor and shifts (None: no mark)."""
+    frame = frame_of(fig)
+    mark = next((a for a in fig.layout.annotations if a.name == "demo-mark"), None)
+    if frame is None or mark is None:
+        return None
+    from_right = frame.right - float(mark.xshift or 0) if mark.x == 1 and mark.xanchor == "right" else float("nan")
+    from_top = frame.top - float(mark.yshift or 0) if mark.y == 1 and mark.yanchor == "top" else float("nan")
+    return from_right, from_top
 
 
 def image_size(fig: go.Figure, width: int | None = None, height: int | None = None) -> tuple[int, int]:
@@ -736,6 +1253,28 @@ class ExportRequest:
     width: int | None = None
     height: int | None = None
     scale: float | None = None
+    preset: Preset | str = "screen"
+
+
+def picture_size(
+    fig: go.Figure, preset: Preset | str = "screen", width: int | None = None, height: int | None = None
+) -> tuple[int, int]:
+    """The picture's size in CSS px: given ones, else the preset's (``screen``: 1200 wide and the
+    figure's own height plus the footer, ``image_size``)."""
+    shown = resolve_preset(preset)
+    if shown.name == "screen" and not shown.projected:
+        return image_size(fig, width, height)
+    return int(width or shown.width_px), int(height or shown.height_px)
+
+
+def picture_scale(fmt: str, preset: Preset | str = "screen", scale: float | None = None) -> float:
+    """The pixel density of a picture: the given one, else the preset's for PNG, else 1."""
+    if scale is not None:
+        return float(scale)
+    shown = resolve_preset(preset)
+    if fmt == "png":
+        return shown.scale
+    return FORMATS[fmt].default_scale
 
 
 def _check(request: ExportRequest) -> ExportFormat:
@@ -756,9 +1295,10 @@ def export_many(requests: Sequence[ExportRequest], renderer: ImageRenderer | Non
     jobs, where = [], []
     for i, (request, fmt) in enumerate(zip(requests, formats, strict=True)):
         if fmt.needs_browser:
-            width, height = image_size(request.fig, request.width, request.height)
-            scale = float(request.scale) if request.scale is not None else fmt.default_scale
-            jobs.append(ImageJob(stamp(request.fig, request.meta, width=width), fmt.key, width, height, scale))
+            width, height = picture_size(request.fig, request.preset, request.width, request.height)
+            scale = picture_scale(fmt.key, request.preset, request.scale)
+            stamped = stamp(request.fig, request.meta, preset=request.preset, width=width, height=height)
+            jobs.append(ImageJob(stamped, fmt.key, width, height, scale))
             where.append(i)
         elif fmt.write is not None:
             results[i] = fmt.write(request.fig, request.data, request.meta)
@@ -780,9 +1320,11 @@ def export_chart(
     height: int | None = None,
     scale: float | None = None,
     renderer: ImageRenderer | None = None,
+    preset: Preset | str = "screen",
 ) -> bytes:
-    """One chart in one format (see ``FORMATS``); images need a browser (``BrowserMissingError``)."""
-    request = ExportRequest(fig, data, meta, fmt, width, height, scale)
+    """One chart in one format (see ``FORMATS``) at ``preset`` (screen, slide, a4); images need a
+    browser (``BrowserMissingError``)."""
+    request = ExportRequest(fig, data, meta, fmt, width, height, scale, preset)
     return export_many([request], renderer)[0]
 
 

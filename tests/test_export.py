@@ -201,12 +201,39 @@ def test_stamp_escapes_markup_in_filters():
     assert "Party: &lt;b&gt;A &amp; B&lt;/b&gt;" in stamped.layout.title.text
 
 
-def test_slide_stamp_drops_title_and_footer_but_keeps_demo_mark():
-    stamped = export.stamp(bar_figure(), meta(is_demo=True), slide=True)
+@pytest.mark.parametrize("preset", ["slide", "a4", export.PRESETS["slide"].sized(12.3, 4.6)])
+def test_bare_stamp_drops_title_and_footer_but_keeps_demo_mark(preset):
+    stamped = export.stamp(bar_figure(), meta(is_demo=True), preset=preset, bare=True)
     assert not stamped.layout.title.text
     assert "Exported" not in all_text(stamped)
     assert "Demo data" in all_text(stamped)
-    assert stamped.layout.font.size == 16
+    assert stamped.layout.font.size == 19  # 14 pt at 0.75 pt per px, rounded up
+    assert export.smallest_font_pt(stamped, preset) >= 14
+
+
+def test_presets_sizes_and_the_deck_box():
+    slide, a4 = export.PRESETS["slide"], export.PRESETS["a4"]
+    assert (slide.width_px, slide.height_px, slide.min_font_pt) == (1280, 720, 14)
+    assert (a4.width_px, a4.height_px) == (1123, 794)  # 297 x 210 mm at 96 px per inch
+    assert export.PRESETS["screen"].width_px == 1200 and export.PRESETS["screen"].min_font_pt == 0
+    box = slide.sized(12.3, 4.6)
+    assert (box.width_px, box.height_px) == (1181, 442)
+    assert (box.pt_per_px, box.min_font_pt, box.scale) == (slide.pt_per_px, 14, slide.scale)
+    with pytest.raises(export.ExportError, match="screen, slide, a4"):
+        export.resolve_preset("poster")
+
+
+def test_smallest_font_reads_inherited_template_and_inline_sizes():
+    fig = go.Figure(go.Bar(x=[1, 2], y=[3, 4]), layout=dict(template={"layout": {"font": {"size": 13}}}))
+    # The template's body is 13 px, inherited by every text: 9.75 pt where shown at 0.75 pt per px.
+    assert export.smallest_font_pt(fig, "screen") == pytest.approx(13 * 0.75)
+    fig.add_annotation(text="tiny", font=dict(size=8), showarrow=False)
+    assert export.smallest_font_pt(fig, "slide") == pytest.approx(6.0)
+    fig.add_annotation(text="<span style='font-size:6px'>x</span>", showarrow=False)
+    assert export.smallest_font_pt(fig, "slide") == pytest.approx(4.5)
+    styled = export.style_for(fig, export.PRESETS["slide"])
+    assert export.smallest_font_pt(styled, "slide") >= 14
+    assert fig.layout.annotations[0].font.size == 8  # the original is untouched
 
 
 def test_stamp_wraps_a_title_too_long_for_the_image_width():

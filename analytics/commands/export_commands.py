@@ -53,7 +53,17 @@ def register(subparsers, common: argparse.ArgumentParser) -> None:
         metavar="H",
         help="image height in CSS pixels (default: the chart's height plus the footer, at least 540)",
     )
-    export.add_argument("--scale", type=float, metavar="S", help="pixel density (default 2 for PNG, 1 otherwise)")
+    export.add_argument(
+        "--preset",
+        choices=["screen", "slide", "a4"],
+        default="screen",
+        help="picture size and type: screen (1200 wide, the default), slide (1280 x 720, a 16:9 slide, "
+        "no text under 14 pt) or a4 (1123 x 794, an A4 landscape page, no text under 14 pt); "
+        "--width and --height still override the size",
+    )
+    export.add_argument(
+        "--scale", type=float, metavar="S", help="pixel density (default 2 for PNG, 2.5 for slide and a4, 1 otherwise)"
+    )
     add_lang_argument(export, "the chart's words and the data file's headers (default: LEDGER_LANG, else en)")
     add_filter_arguments(export)
     export.set_defaults(handler=_guarded(run_export))
@@ -148,7 +158,7 @@ def run_export(args) -> int:
 
 def _run_export(args) -> int:
     from analytics import export
-    from analytics.chart_catalog import build_chart, filters_caption
+    from analytics.chart_catalog import build_chart
     from analytics.ledger import connect_read_only, is_demo
 
     if not args.chart:
@@ -168,11 +178,19 @@ def _run_export(args) -> int:
         try:
             demo = is_demo(con)
             fig, data = build_chart(con.cursor(), args.chart, filters, is_demo=demo)
-            meta = export.chart_meta(args.chart, fig, filters=filters_caption(con.cursor(), filters), is_demo=demo)
+            meta = export.chart_meta(args.chart, fig, is_demo=demo)  # the caption build_chart wrote (its periods)
         finally:
             con.close()
         content = export.export_chart(
-            fig, data, meta, fmt, width=args.width, height=args.height, scale=args.scale, renderer=renderer
+            fig,
+            data,
+            meta,
+            fmt,
+            width=args.width,
+            height=args.height,
+            scale=args.scale,
+            renderer=renderer,
+            preset=args.preset,
         )
     finally:
         if renderer is not None:
@@ -181,8 +199,8 @@ def _run_export(args) -> int:
     export.audit_export(None, args.chart, fmt, filters, details=f"to {path}", db=access.access_path(ledger))
     detail = ""
     if fmt in ("png", "svg", "pdf"):
-        width, height = export.image_size(fig, args.width, args.height)
-        scale = args.scale if args.scale is not None else export.FORMATS[fmt].default_scale
+        width, height = export.picture_size(fig, args.preset, args.width, args.height)
+        scale = export.picture_scale(fmt, args.preset, args.scale)
         detail = f", {round(width * scale)} x {round(height * scale)} px" if fmt == "png" else f", {width} x {height}"
     elif fmt in ("csv", "xlsx"):
         detail = f", {len(data):,} rows"
