@@ -41,11 +41,9 @@ SPEC_VERSION = 1
 MAX_CHARTS = 40
 MAX_NOTES = 2000
 MAX_TITLE = 200
-# Pictures are drawn at 1280 x 720 CSS pixels and rendered at 2.5x: 3200 x 1800 pixels, sharp
-# on a projector and in print; the slide font is enlarged so text stays readable.
-SLIDE_WIDTH_PX = 1280
-SLIDE_HEIGHT_PX = 720
-SLIDE_SCALE = 2.5
+# Each picture is drawn at the size of the box it is shown in (96 CSS px per inch, so its type
+# sizes hold where it is shown) with the preset of its format, and rendered at the preset's scale.
+PRESET_OF = {"pptx": "slide", "pdf": "a4"}
 # The briefing formats of the registry (``analytics.formats``, kind briefing); ``format_label``
 # names each in the current language.
 FORMATS = ("pptx", "pdf")
@@ -388,7 +386,8 @@ class Slide:
 class BriefingContent:
     """Everything a deck or a PDF pack shows, ready to lay out, and the language of its words
     (``build_pptx`` and ``build_pdf`` speak it, and record it in the file). ``summary``: the top
-    findings of the briefing's filters, listed on the page after the title (none: no such page)."""
+    findings of the briefing's filters; ``findings``: whether the summary page is there (it says so when
+    no finding stands out)."""
 
     title: str
     subtitle: str
@@ -399,11 +398,12 @@ class BriefingContent:
     slides: tuple[Slide, ...]
     lang: str = field(default_factory=i18n.current)
     summary: tuple[str, ...] = ()
+    findings: bool = False
 
     @property
     def pages(self) -> int:
-        """Slides of the deck: title, the summary when there is one, one per chart."""
-        return 1 + bool(self.summary) + len(self.slides)
+        """Slides of the deck: title, the summary when the findings are on, one per chart."""
+        return 1 + self.findings + len(self.slides)
 
     def date_text(self) -> str:
         """'28 November 2026' in English, '2026年11月28日' in Chinese."""
@@ -418,6 +418,11 @@ class BriefingContent:
 
 
 SUMMARY_FINDINGS = 6  # the summary page lists at most this many findings (fewer when they do not fit)
+
+
+def summary_items(content: BriefingContent) -> tuple[str, ...]:
+    """What the summary page lists: the findings, else one line saying none stands out."""
+    return content.summary or (t("briefing.summary.none"),)
 
 
 def headline_for(found: pd.DataFrame, chart: str) -> str:
@@ -520,9 +525,10 @@ def _prepare(
         )
         headline = headline_for(findings_of(filters), item.chart) if spec.findings else ""
         box = BOXES[fmt](Slide(item.chart, meta.title, meta.filters, item.notes, b"", 1, 1, headline=headline))
-        width, height = round(box[0] * PX_PER_IN), round(box[1] * PX_PER_IN)
-        jobs.append(export.ImageJob(export.stamp(fig, meta, slide=True), "png", width, height, SLIDE_SCALE))
-        drafts.append((item, meta, box, width, height, headline))
+        preset = export.PRESETS[PRESET_OF[fmt]].sized(*box)  # drawn at the size it is shown at
+        stamped = export.stamp(fig, meta, preset=preset, bare=True)
+        jobs.append(export.ImageJob(stamped, "png", preset.width_px, preset.height_px, preset.scale))
+        drafts.append((item, meta, box, preset, headline))
     summary: tuple[str, ...] = ()
     if spec.findings:
         summary = tuple(str(text) for text in findings_of(current)["text"].head(SUMMARY_FINDINGS))
@@ -534,12 +540,12 @@ def _prepare(
             meta.filters,
             item.notes,
             image,
-            round(w * SLIDE_SCALE),
-            round(h * SLIDE_SCALE),
+            round(preset.width_px * preset.scale),
+            round(preset.height_px * preset.scale),
             headline=headline,
             box=box,
         )
-        for (item, meta, box, w, h, headline), image in zip(drafts, images, strict=True)
+        for (item, meta, box, preset, headline), image in zip(drafts, images, strict=True)
     )
     return BriefingContent(
         title=spec.title or t("briefing.default_title"),
@@ -551,6 +557,7 @@ def _prepare(
         slides=slides,
         lang=lang,
         summary=summary,
+        findings=spec.findings,
     )
 
 
@@ -698,7 +705,6 @@ def deck_measure(bold: bool = False) -> Measure:
 
 PPT_WIDTH_IN = 13.333
 PPT_HEIGHT_IN = 7.5
-PX_PER_IN = 96  # a picture of N inches is drawn N x 96 CSS pixels wide (the presets' scale)
 DARK = (0x1B, 0x1F, 0x24)
 GREY = (0x5B, 0x64, 0x70)
 ACCENT = (0x1F, 0x4E, 0x79)
@@ -918,7 +924,7 @@ def _build_pptx(content: BriefingContent) -> bytes:
 
     _title_slide(deck, content, total)
     number = 1
-    if content.summary:
+    if content.findings:
         number += 1
         _summary_slide(deck, content, number, total)
     for page in content.slides:
@@ -1025,13 +1031,13 @@ def _summary_slide(deck, content: BriefingContent, number: int, total: int) -> N
     for size in SUMMARY_SIZES:
         chosen = []
         used = 0.0
-        for sentence in content.summary:
+        for sentence in summary_items(content):
             fitted = fit(sentence, _pt(text_w) * DECK_SLACK, height, (size,), deck_measure())
             used += fitted.height + size * 0.6
             if used > height:
                 break
             chosen.append(fitted)
-        if len(chosen) == len(content.summary):
+        if len(chosen) == len(summary_items(content)):
             break
     box = slide.shapes.add_textbox(Inches(DECK_MARGIN_IN), Inches(PICTURE_TOP_IN), Inches(DECK_WIDTH_IN), Inches(1))
     frame = _frame(box, DECK_MARGIN_IN, PICTURE_TOP_IN, DECK_WIDTH_IN, PICTURE_H_IN)
@@ -1045,7 +1051,7 @@ def _summary_slide(deck, content: BriefingContent, number: int, total: int) -> N
         bullet = properties.makeelement(qn("a:buChar"), {"char": "•"})
         properties.append(bullet)
     _deck_footer(slide, content, number, total)
-    _speaker_notes(slide, ["\n".join(f"• {s}" for s in content.summary), *cut])
+    _speaker_notes(slide, ["\n".join(f"• {s}" for s in summary_items(content)), *cut])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1292,7 +1298,7 @@ def _notes_heading(slide: Slide) -> Fitted:
 def _plan_pdf(content: BriefingContent) -> list[PdfPage]:
     regular, _ = _pdf_fonts()
     full = PDF_PAGE[1] - PDF_MARGIN - PDF_CONTENT_BOTTOM
-    pages: list[PdfPage] = [PdfPage("summary")] if content.summary else []
+    pages: list[PdfPage] = [PdfPage("summary")] if content.findings else []
     for slide in content.slides:
         notes = pack_notes(slide)
         under = _notes_under(notes)
@@ -1386,7 +1392,7 @@ def _build_pdf(content: BriefingContent) -> bytes:
         t("briefing.contents.entry", page=number, title=slide.title)
         for number, slide in zip(first_pages, content.slides, strict=True)
     ]
-    if content.summary:
+    if content.findings:
         entries.insert(0, t("briefing.contents.entry", page=2, title=t("briefing.summary.title")))
     inner = width - 40
     title = fit(content.title, inner, PDF_TITLE_MAX_H, PDF_TITLE_SIZES, _measure_with(bold))
@@ -1434,7 +1440,7 @@ def _build_pdf(content: BriefingContent) -> bytes:
     for number, page in enumerate(plan, start=2):
         if page.kind == "summary":
             top = heading(t("briefing.summary.title"), t("briefing.filters", filters=content.caption))
-            for item in _summary_paragraphs(content.summary, top - PDF_CONTENT_BOTTOM):
+            for item in _summary_paragraphs(summary_items(content), top - PDF_CONTENT_BOTTOM):
                 top -= draw(item, margin, top, width) + 8
         elif page.kind == "chart":
             assert page.slide is not None

@@ -206,13 +206,14 @@ else:
     top[0].markdown(plural("briefing_page.count", len(items)))
     top[1].toggle(t("briefing_page.preview"), key=PREVIEW_KEY)
     current_words = markdown_literal(current.describe())
+    first_page = 3 if st.session_state.get(FINDINGS_KEY, True) else 2  # after the title (and the summary)
     for index, item in enumerate(items):
         chart_spec = CHARTS.get(item["chart"])
         own = _item_filters(item)
         with st.container(border=True):
             head, buttons = st.columns([5, 2], vertical_alignment="top")
             title = chart_spec.title if chart_spec else t("briefing_page.item.gone", chart=_name(item["chart"]))
-            head.markdown(f"**{index + 2}. {title}**")
+            head.markdown(f"**{index + first_page}. {title}**")
             if own is not None:
                 head.caption(
                     ":material/lock: " + t("briefing_page.item.saved", filters=markdown_literal(own.describe()))
@@ -376,6 +377,8 @@ save.download_button(
 )
 if ready:
     st.caption(
-        plural("briefing_page.summary", len(spec.items) + 1, filters=markdown_literal(current.describe()))
+        plural(
+            "briefing_page.summary", len(spec.items) + 1 + spec.findings, filters=markdown_literal(current.describe())
+        )
         + (t("briefing_page.summary.demo", mark=texts.demo_mark()) if is_demo else "")
     )

@@ -664,14 +664,19 @@ def test_briefing_page_renders_and_adds_charts(page):
     assert all(i["filters"] == {} for i in items)  # today's (empty) filters, saved
     regions, world = (i["id"] for i in items)
     shown = [m.value for m in page.markdown]
-    assert "**2. Exchanges by region**" in shown
-    assert "**3. Exchanges by country**" in shown
+    assert "**3. Exchanges by region**" in shown  # after the title and the summary of findings
+    assert "**4. Exchanges by country**" in shown
     page.button(key=f"briefing_down_{regions}").click().run()
     assert [i["chart"] for i in page.session_state["briefing_items"]] == ["world-map", "regions"]
     page.text_area(key=f"briefing_notes_{regions}").input("Africa first.").run()
     page.button(key=f"briefing_remove_{world}").click().run()
     assert [i["chart"] for i in page.session_state["briefing_items"]] == ["regions"]
     assert not page.exception
+    assert any(c.value.startswith("3 pages · charts without saved filters use: All exchanges") for c in page.caption)
+    # Findings off: no summary page, so one page fewer; the briefing file records the choice.
+    page.checkbox(key="briefing_findings").uncheck().run()
+    assert not page.exception
+    assert "**2. Exchanges by region**" in [m.value for m in page.markdown]
     assert any(c.value.startswith("2 pages · charts without saved filters use: All exchanges") for c in page.caption)
 
 
@@ -705,7 +710,17 @@ def test_briefing_page_names_the_chart_it_cannot_build(page):
 
 def _briefing_words(page) -> list[str]:
     words = [e.value for kind in ("title", "markdown", "caption", "info", "warning", "error") for e in page.get(kind)]
-    for kind in ("button", "download_button", "toggle", "multiselect", "text_input", "text_area", "file_uploader"):
+    kinds = (
+        "button",
+        "download_button",
+        "toggle",
+        "checkbox",
+        "multiselect",
+        "text_input",
+        "text_area",
+        "file_uploader",
+    )
+    for kind in kinds:
         words += [str(getattr(e.proto, name, "")) for e in page.get(kind) for name in ("label", "help", "placeholder")]
     return [word for word in words if word]
 
@@ -733,7 +748,7 @@ def test_briefing_page_in_chinese(page, monkeypatch):
     labels = {b.proto.label: b.proto.help for b in page.get("download_button")}
     assert list(labels) == ["下载幻灯片（PPTX）", "下载 PDF 汇编", "保存简报文件（JSON）"]
     assert any(
-        c.value.startswith("共 3 页 · 未保存筛选条件的图表采用：") and c.value.endswith("已标注**演示数据**")
+        c.value.startswith("共 4 页 · 未保存筛选条件的图表采用：") and c.value.endswith("已标注**演示数据**")
         for c in page.caption
     )
     assert [t.proto.help for t in page.get("text_area")] == ["", ""]

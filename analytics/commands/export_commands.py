@@ -246,7 +246,7 @@ def _run_briefing(args, spec, fmt: str, lang: str, started: float) -> int:
     pages = briefing.page_count(content, fmt)
     with i18n.using("en"):  # the command's own lines stay English, like its help
         label = briefing.format_label(fmt)
-        key = "cli.briefing.wrote_summary" if content.summary else "cli.briefing.wrote"
+        key = "cli.briefing.wrote_summary" if content.findings else "cli.briefing.wrote"
         line = i18n.plural(
             key,
             len(spec.items),
