@@ -1054,3 +1054,135 @@ def test_briefing_file_errors_in_chinese(text, message):
     with pytest.raises(briefing.BriefingError) as english:  # the same file, in English
         briefing.BriefingSpec.from_json(text)
     assert not any("\u4e00" <= c <= "\u9fff" for c in str(english.value))
+
+
+# ---------------------------------------------------------------------------------------------
+# Findings as headlines (the worked example of docs/findings.md: 2023 against 2024)
+
+
+class SizedRenderer(FakeRenderer):
+    """A plain picture of each job's own pixel size, as the browser would give."""
+
+    def __init__(self) -> None:
+        self.jobs: list = []
+
+    def render(self, jobs) -> list[bytes]:
+        self.jobs += jobs
+        made = []
+        for job in jobs:
+            buffer = io.BytesIO()
+            Image.new("RGB", (round(job.width * job.scale), round(job.height * job.scale)), "white").save(buffer, "PNG")
+            made.append(buffer.getvalue())
+        return made
+
+
+FINDINGS_SPEC = briefing.BriefingSpec(
+    title="Findings",
+    items=(
+        briefing.BriefingItem("exchanges-per-year"),
+        briefing.BriefingItem("top-countries", notes="Kenya doubled."),
+        briefing.BriefingItem("regions"),
+    ),
+)
+TOTAL_RISE = "Exchanges rose by 277.1% in 2024: 44, against a yearly mean of 11.7 in 2021–2023."
+KENYA_RISE = "Exchanges with Kenya rose by 100% in 2024: 8, against 4 in 2023."
+
+
+def prepared(make_ledger, spec=FINDINGS_SPEC, fmt="pptx", renderer=None):
+    from tests.test_findings import EXAMPLE
+
+    con = connect_read_only(make_ledger(EXAMPLE))
+    try:
+        return briefing.prepare(con, spec, is_demo=False, renderer=renderer or SizedRenderer(), day=DAY, fmt=fmt)
+    finally:
+        con.close()
+
+
+def test_headlines_are_the_findings_and_the_summary_lists_them(make_ledger):
+    made = prepared(make_ledger)
+    # The best finding whose chart is the slide's chart; none for 'regions': its plain title heads it.
+    assert [s.headline for s in made.slides] == [TOTAL_RISE, KENYA_RISE, ""]
+    assert made.summary[0] == TOTAL_RISE and len(made.summary) == briefing.SUMMARY_FINDINGS
+    deck = Presentation(io.BytesIO(briefing.build_pptx(made)))
+    slides = list(deck.slides)
+    assert len(slides) == 5 == made.pages
+    assert slides[1].shapes.title.text == "Key findings"
+    listed = [p.text.replace("\v", " ") for s in slides[1].shapes if s.has_text_frame for p in s.text_frame.paragraphs]
+    assert all(words(sentence) in map(words, listed) for sentence in made.summary)  # one paragraph each
+    assert [words(s.shapes.title.text.replace("\v", " ")) for s in slides[2:]] == [
+        TOTAL_RISE,
+        KENYA_RISE,
+        "Exchanges by region",
+    ]
+    under = [t.replace("\v", " ") for t in slide_texts(slides[2])]
+    assert any(words(t).startswith("Exchanges per year · Filters: 1978–2024") for t in under)
+    assert "Filters: 1978–2024" in slide_texts(slides[4])  # the plain title heads it: the filters alone under it
+    pack = PdfReader(io.BytesIO(briefing.build_pdf(made)))
+    assert len(pack.pages) == 5
+    assert "Key findings" in pack.pages[1].extract_text()
+    assert words(TOTAL_RISE) in words(pack.pages[1].extract_text())
+    assert words(KENYA_RISE) in words(pack.pages[3].extract_text())
+    assert "3. Exchanges per year" in words(pack.pages[0].extract_text())
+
+
+def test_headlines_in_chinese(make_ledger):
+    made = prepared(make_ledger, replace(FINDINGS_SPEC, lang="zh"))
+    assert made.slides[0].headline == "2024年交往次数为44，比2021—2023年的年均值11.7增长277.1%。"
+    deck = Presentation(io.BytesIO(briefing.build_pptx(made)))
+    assert deck.slides[1].shapes.title.text == "主要发现"
+
+
+def test_findings_switched_off_in_the_file_or_the_spec(make_ledger):
+    made = prepared(make_ledger, replace(FINDINGS_SPEC, findings=False))
+    assert [s.headline for s in made.slides] == ["", "", ""] and made.summary == () and made.pages == 4
+    deck = Presentation(io.BytesIO(briefing.build_pptx(made)))
+    assert [s.shapes.title.text for s in deck.slides][1:] == [
+        "Exchanges per year",
+        "Top 10 countries by exchanges",
+        "Exchanges by region",
+    ]
+    assert briefing.BriefingSpec.from_json('{"charts": ["regions"]}').findings is True  # files from before
+    assert briefing.BriefingSpec.from_json('{"charts": ["regions"], "findings": false}').findings is False
+    assert json.loads(replace(SPEC, findings=False).to_json())["findings"] is False
+    with pytest.raises(briefing.BriefingError, match="'findings' must be true or false, not 'no'"):
+        briefing.BriefingSpec.from_json('{"charts": ["regions"], "findings": "no"}')
+
+
+def test_no_findings_flag_of_the_command():
+    from analytics.cli import build_parser
+    from analytics.commands.export_commands import _briefing_spec
+
+    args = build_parser().parse_args(["briefing", "--charts", "regions", "--out", "d.pptx", "--no-findings"])
+    assert _briefing_spec(args).findings is False
+    args = build_parser().parse_args(["briefing", "--charts", "regions", "--out", "d.pptx"])
+    assert _briefing_spec(args).findings is True
+
+
+def test_a_summary_with_no_finding_says_so():
+    made = replace(content(is_demo=False), findings=True)
+    deck = Presentation(io.BytesIO(briefing.build_pptx(made)))
+    assert any("No change stands out" in text for text in slide_texts(deck.slides[1]))
+
+
+@pytest.mark.parametrize("fmt", ["pptx", "pdf"])
+def test_each_picture_is_drawn_at_the_size_of_its_box_and_shown_at_it(make_ledger, fmt):
+    renderer = SizedRenderer()
+    made = prepared(make_ledger, fmt=fmt, renderer=renderer)
+    preset = export.PRESETS[briefing.PRESET_OF[fmt]]
+    for job, slide in zip(renderer.jobs, made.slides, strict=True):
+        expected = briefing.BOXES[fmt](slide)
+        assert slide.box == expected
+        assert (job.width, job.height) == (round(expected[0] * 96), round(expected[1] * 96))
+        assert job.scale == preset.scale
+    if fmt == "pptx":
+        deck = Presentation(io.BytesIO(briefing.build_pptx(made)))
+        # Notes that fit beside the picture narrow its box; none: the slide's width.
+        assert made.slides[1].box[0] < made.slides[0].box[0] == pytest.approx(briefing.DECK_WIDTH_IN)
+        for slide, shown in zip(made.slides, list(deck.slides)[2:], strict=True):
+            shape = picture_shape(shown)
+            assert (shape.width / 914400, shape.height / 914400) == pytest.approx(slide.box, abs=0.002)
+    else:
+        pack = PdfReader(io.BytesIO(briefing.build_pdf(made)))
+        for slide, page in zip(made.slides, pack.pages[2:], strict=True):
+            ((_, _, width, height),) = picture_boxes(page)
+            assert (width / 72, height / 72) == pytest.approx(slide.box, abs=0.01)
