@@ -685,7 +685,8 @@ def _measure_with(font: str) -> Measure:
 def deck_measure(bold: bool = False) -> Measure:
     """Width of text as the deck draws it: Latin in Calibri, measured with Carlito (metrically
     the same face, which LibreOffice uses for Calibri; DejaVu Sans, wider, where Carlito is not
-    installed), Chinese at a full em (the width of every CJK face), anything else at 0.6 em."""
+    installed), Chinese at a full em (the width of every CJK face), anything else at 0.6 em,
+    and a quarter em where Chinese meets a Latin letter or digit."""
     from reportlab.pdfbase.pdfmetrics import stringWidth
 
     face = _register("deck-bold" if bold else "deck-regular") or ("Helvetica-Bold" if bold else "Helvetica")
@@ -694,7 +695,10 @@ def deck_measure(bold: bool = False) -> Measure:
     def measure(text: str, size: float) -> float:
         plain = [c for c in text if not _wide(c) and ord(c) in chars]
         others = sum(1.0 if _wide(c) else 0.6 for c in text if _wide(c) or ord(c) not in chars)
-        return stringWidth("".join(plain), face, size) + others * size
+        # Viewers space Chinese from Latin letters and digits next to it (LibreOffice's and
+        # PowerPoint's autospacing): a quarter em for each such meeting.
+        meetings = sum(1 for a, b in zip(text, text[1:], strict=False) if " " not in (a, b) and _wide(a) != _wide(b))
+        return stringWidth("".join(plain), face, size) + (others + 0.25 * meetings) * size
 
     return measure
 
