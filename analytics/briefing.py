@@ -22,7 +22,7 @@ import json
 import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from functools import cache
+from functools import cache, partial
 from pathlib import Path
 from typing import Any
 
@@ -162,14 +162,7 @@ class BriefingSpec:
                 BriefingItem(
                     chart=name,
                     filters=_filters(entry.get("filters"), t("briefing.where.chart", number=number, name=capped(name))),
-                    notes=_text(
-                        entry.get("notes", ""),
-                        t("briefing.what.notes", number=number),
-                        MAX_NOTES,
-                        long_message=lambda length, number=number: t(
-                            "briefing.error.notes_long", number=number, length=length, limit=MAX_NOTES
-                        ),
-                    ),
+                    notes=_text(entry.get("notes", ""), t("briefing.what.notes", number=number), MAX_NOTES, number),
                     options=options,
                 )
             )
@@ -203,14 +196,15 @@ def _language(value: object) -> str | None:
         raise BriefingError(t("briefing.error.lang", error=capped(str(error)))) from None
 
 
-def _text(value: object, what: str, limit: int, long_message: Callable[[int], str] | None = None) -> str:
+def _text(value: object, what: str, limit: int, chart: int | None = None) -> str:
+    """The text of a field (``chart``: the number of the chart whose notes it is)."""
     if value is None:
         return ""
     if not isinstance(value, str):
         raise BriefingError(t("briefing.error.text_type", what=what))
     if len(value) > limit:
-        if long_message is not None:
-            raise BriefingError(long_message(len(value)))
+        if chart is not None:
+            raise BriefingError(t("briefing.error.notes_long", number=chart, length=len(value), limit=limit))
         raise BriefingError(t("briefing.error.text_long", what=what, length=len(value), limit=limit))
     return value.strip()
 
@@ -1363,7 +1357,7 @@ def _build_pdf(content: BriefingContent) -> bytes:
     pdf.setAuthor(content.source)
     pdf.setCreator("python -m analytics briefing")
 
-    def draw(par, x, top, box_width):
+    def draw(par, x: float, top: float, box_width: float) -> float:
         height = _height(par, box_width)
         par.drawOn(pdf, x, top - height)
         return height
@@ -1416,7 +1410,7 @@ def _build_pdf(content: BriefingContent) -> bytes:
     if content.is_demo:
         paragraphs.append(_pdf_paragraph(texts.demo_warning(), 13, bold, RED))
     for paragraph in paragraphs:
-        block.append((_height(paragraph, inner), lambda top, p=paragraph: draw(p, margin + 20, top, inner)))
+        block.append((_height(paragraph, inner), partial(draw, paragraph, margin + 20, box_width=inner)))
     block_h = sum(h + 10 for h, _ in block) + 2 + 18
     contents_heading = _pdf_paragraph(t("briefing.contents"), 11, regular, leading=16)
     lists: list = []

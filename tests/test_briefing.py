@@ -90,6 +90,11 @@ def test_spec_accepts_bare_chart_names_and_defaults():
         ('{"charts": ["regions"], "filters": {"from": ["soon"]}}', "must be a year"),
         ('{"charts": [{"chart": "regions", "options": [5]}]}', "Chart 1 \\(regions\\): 'options' must map"),
         ('{"title": 5, "charts": ["regions"]}', "title must be text"),
+        (
+            '{"charts": [{"chart": "regions", "notes": "' + "x" * 2001 + '"}]}',
+            "^The notes of chart 1 are 2001 characters long; the limit is 2000\\.$",
+        ),
+        ('{"charts": [{"chart": "regions", "notes": 5}]}', "^The notes of chart 1 must be text\\.$"),
     ],
 )
 def test_bad_spec_files_say_what_is_wrong(text, message):
@@ -1045,6 +1050,10 @@ def test_a_chinese_deck_renders_through_libreoffice(tmp_path, output_dir):
             "第 1 张图表（regions）：未知选项 'top'；该图表不接受任何选项。",
         ),
         ('{"charts": ["regions"], "title": 5}', "标题必须是文本。"),
+        (
+            '{"charts": [{"chart": "regions", "notes": "' + "x" * 2001 + '"}]}',
+            "第 1 张图表的说明长 2001 个字符，上限为 2000 个。",
+        ),
     ],
 )
 def test_briefing_file_errors_in_chinese(text, message):
