@@ -501,14 +501,18 @@ def test_prepare_draws_each_chart_with_its_filters(make_ledger):
         "2016–2021",
     ]
     assert built.slides[2].title == "Top 5 countries by exchanges"  # options reach the chart
-    for slide in built.slides:
-        assert Image.open(io.BytesIO(slide.image)).size == (3200, 1800)
+    for slide in built.slides:  # drawn for its box on the slide, at the preset's 2.5x
+        width, height = briefing.deck_picture_box(slide.notes)
+        assert Image.open(io.BytesIO(slide.image)).size == (
+            round(round(width * 96) * 2.5),
+            round(round(height * 96) * 2.5),
+        )
     deck = Presentation(io.BytesIO(briefing.build_pptx(built)))
-    assert len(deck.slides) == 4
-    assert "Demo data" in slide_texts(deck.slides[1])
+    assert len(deck.slides) == 5  # title, summary, three charts
+    assert "Demo data" in slide_texts(deck.slides[2])
     pack = PdfReader(io.BytesIO(briefing.build_pdf(built)))
-    assert len(pack.pages) == 4
-    assert "Filters: 1978–2021; Region: Africa, Europe" in pack.pages[2].extract_text()
+    assert len(pack.pages) == 5
+    assert "Filters: 1978–2021; Region: Africa, Europe" in words(pack.pages[3].extract_text())
 
 
 def test_prepare_refuses_an_empty_briefing(make_ledger):
@@ -799,12 +803,12 @@ def test_chart_png_and_briefing_downloads_from_the_app(app_url, tmp_path):
         body.get_by_role("button", name="Add to briefing").click()
         # Briefing (same session): one more chart from the list, a title, then both downloads.
         page.get_by_role("link", name="Briefing").click()
-        page.wait_for_selector("text=2. Exchanges per year", timeout=60_000)
+        page.wait_for_selector("text=3. Exchanges per year", timeout=60_000)  # after the title and the summary
         page.locator('[data-testid="stMultiSelect"]').filter(has_text="Charts").click()
         page.get_by_role("option", name="Overview · Exchanges by country").click()
         page.keyboard.press("Escape")
         page.get_by_role("button", name="Add", exact=True).click()
-        page.wait_for_selector("text=3. Exchanges by country", timeout=30_000)
+        page.wait_for_selector("text=4. Exchanges by country", timeout=30_000)
         title = page.get_by_label("Title", exact=True)
         title.fill("Monthly briefing")
         title.press("Enter")
@@ -826,15 +830,14 @@ def test_chart_png_and_briefing_downloads_from_the_app(app_url, tmp_path):
     deck_path, pack_path = downloads.values()
     assert deck_path.name.startswith("monthly-briefing_") and deck_path.suffix == ".pptx"
     deck = Presentation(deck_path)
-    assert [s.shapes.title.text for s in deck.slides] == [
-        "Monthly briefing",
-        "Exchanges per year",
-        "Exchanges by country",
-    ]
-    assert "Demo data" in slide_texts(deck.slides[2])
+    assert [s.shapes.title.text for s in deck.slides][:2] == ["Monthly briefing", "Key findings"]
+    assert len(deck.slides) == 4
+    # Headed by its finding (else its title), the chart's title heads the line under it.
+    assert "Exchanges by country" in " ".join(slide_texts(deck.slides[3]))
+    assert "Demo data" in slide_texts(deck.slides[3])
     pack = PdfReader(pack_path)
-    assert len(pack.pages) == 3
-    assert "Exchanges by country" in pack.pages[2].extract_text()
+    assert len(pack.pages) == 4
+    assert "Exchanges by country" in pack.pages[3].extract_text()
 
 
 def test_a_value_nested_just_short_of_the_parser_limit_is_still_a_briefing_error(monkeypatch):
