@@ -689,6 +689,15 @@ def test_briefing_page_renders_and_adds_charts(page):
     assert any(c.value.startswith("2 pages · charts without saved filters use: All exchanges") for c in page.caption)
 
 
+def test_loading_a_briefing_file_sets_the_findings_checkbox(page):
+    page.run()
+    text = json.dumps({"charts": ["regions"], "findings": False})
+    page.file_uploader(key="briefing_upload").set_value(("brief.json", text.encode(), "application/json")).run()
+    assert not page.exception
+    assert page.checkbox(key="briefing_findings").value is False
+    assert any(c.value.startswith("2 pages ·") for c in page.caption)  # no summary page
+
+
 def test_briefing_page_without_a_browser_says_what_to_install(page, monkeypatch, tmp_path):
     monkeypatch.setenv("LEDGER_BROWSER", str(tmp_path / "no-browser"))
     page.session_state["briefing_items"] = [{"id": 1, "chart": "regions", "filters": None, "notes": "", "options": {}}]
