@@ -12,6 +12,8 @@ streamlit; the pages cache ``build_chart`` results in ``pages/cache.py``.
 
 from __future__ import annotations
 
+import html
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
@@ -134,6 +136,20 @@ def short_country_names(df: pd.DataFrame) -> pd.DataFrame:
 # Builders: metric -> chart
 
 
+def with_detail(fig: go.Figure, detail: str) -> go.Figure:
+    """Note on ``fig`` what its caption must say besides the filters (its periods, its top N,
+    the pivot's rows and columns); ``build_chart`` puts it at the head of the caption."""
+    meta = dict(fig.layout.meta) if isinstance(fig.layout.meta, dict) else {}
+    fig.update_layout(meta={**meta, "detail": detail})
+    return fig
+
+
+def caption_detail(fig: go.Figure) -> str:
+    """What ``with_detail`` noted on ``fig`` ('' when nothing)."""
+    meta = fig.layout.meta
+    return str(meta.get("detail") or "") if isinstance(meta, dict) else ""
+
+
 def _exchanges_per_year(con, filters: Filters, **_):
     df = metrics.exchanges_per_year(con, filters)
     return charts.exchanges_per_year_chart(df, era_markers()), df
@@ -234,7 +250,7 @@ def _change_levels(con, filters: Filters, *, baseline_years: int = MOVERS_SPAN, 
         title=t("chart.change_levels.title_periods", window=window_label, baseline=baseline_label),
         baseline_label=baseline_label,
     )
-    return fig, df
+    return with_detail(fig, t("chart.caption.window_baseline", window=window_label, baseline=baseline_label)), df
 
 
 def _leaderboard(kind: str) -> Build:
@@ -250,12 +266,13 @@ def _leaderboard(kind: str) -> Build:
             else t("chart.top_parties.title_top", top=top)
         )
         previous = metrics.previous_window(*metrics.window(con, filters))
-        return charts.leaderboard_chart(
+        fig = charts.leaderboard_chart(
             short_country_names(df),
             kind,
             title=title,
             previous_label=t("chart.previous_period_named", period=period_label(previous)),
-        ), df
+        )
+        return with_detail(fig, t("chart.caption.top", top=top)), df
 
     return build
 
@@ -288,7 +305,15 @@ def _compare(con, filters: Filters, *, dimension: str = "region", period_a=None,
     fig = charts.compare_periods_chart(
         short_country_names(df), dimension, period_label(period_a), period_label(period_b)
     )
-    return fig, df
+    return with_detail(fig, _periods_detail(dimension, period_a, period_b)), df
+
+
+def _periods_detail(dimension: str | None, period_a, period_b) -> str:
+    """'By region: 2016–2020 against 2021–2025' (without the dimension: the periods only)."""
+    a, b = period_label(period_a), period_label(period_b)
+    if dimension is None:
+        return t("chart.caption.periods", a=a, b=b)
+    return t("chart.caption.periods_by", dimension=charts.DIMENSION_NAMES.get(dimension, dimension).lower(), a=a, b=b)
 
 
 def _movers(default_dimension: str, default_top: int, title_key: str | None = None) -> Build:
@@ -313,7 +338,8 @@ def _movers(default_dimension: str, default_top: int, title_key: str | None = No
         fig = charts.movers_chart(
             short_country_names(df), dimension, period_label(period_a), period_label(period_b), top=top, title=title
         )
-        return fig, df
+        # The top movers' title names its dimension already; the comparison's caption says it.
+        return with_detail(fig, _periods_detail(None if title_key else dimension, period_a, period_b)), df
 
     return build
 
@@ -322,7 +348,14 @@ def _pivot(con, filters: Filters, *, rows: str = "region", columns: str = "year"
     df = explore.pivot(con, filters, rows, columns, measure)
     # Distinct counts (events, parties, countries) may count one party in several cells: the
     # heatmap's hover says so for any measure but exchanges.
-    return charts.heatmap_chart(df, rows, columns, value=measure), df
+    fig = charts.heatmap_chart(df, rows, columns, value=measure)
+    return with_detail(fig, export_title(fig)), df
+
+
+def export_title(fig: go.Figure) -> str:
+    """The first line of a builder's title, as plain text (the pivot's says its rows and columns)."""
+    text = re.split(r"<br\s*/?>", fig.layout.title.text or "", maxsplit=1)[0]
+    return html.unescape(re.sub(r"<[^>]+>", "", text)).strip()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -436,6 +469,12 @@ def build_chart(
             caption = filters_caption(None, filters.with_years(*window))
         else:
             caption = filters_caption(con, filters, years=not spec.own_years)
+        detail = caption_detail(fig)
+        if detail:  # a chart that picks its own years says them here ('All exchanges' goes)
+            plain = spec.own_years and filters.with_years(None, None).is_empty()
+            caption = detail if plain else t("chart.caption.detail", detail=detail, filters=caption)
+        # One title per chart, the catalogue's: the picture says what `export --list` says.
+        fig.update_layout(title=dict(text=charts.plotly_text(spec.title)))
         charts.annotate(fig, subtitle=caption, footnote=footnote(source, is_demo=is_demo))
     return fig, data
 

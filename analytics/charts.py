@@ -313,6 +313,11 @@ def _add(fig: _Draft, kind: str, **props) -> None:
     fig.add(kind, **props)
 
 
+def plotly_text(text: str) -> str:
+    """Text for a Plotly title or label, drawn as typed (never markup)."""
+    return _escape(text)
+
+
 def _escape(text: str) -> str:
     """Text from the ledger, a file or a user, for any Plotly text: drawn as typed, never markup."""
     return plotly_literal(text)
@@ -502,6 +507,7 @@ def add_era_markers(
             description = _text(era.get(columns[1])) or label
             notes.append(
                 dict(
+                    name="era",  # i18n: not text (the annotation's identifier; export places era labels)
                     x=year,
                     y=1.0 if i % 2 == 0 else 0.935,
                     xref=f"x{axes[0]}",
@@ -518,6 +524,10 @@ def add_era_markers(
             )
     if shapes:
         fig.update_layout(shapes=shapes, annotations=notes)
+    if labels:
+        # Era labels are text on the x axis, which plotly would widen to hold them (an empty 2030):
+        # the axis ends half a year after the last year with data.
+        fig.update_layout({f"xaxis{axis}": dict(range=[first - 0.5, last + 0.5]) for axis in axes})
 
 
 def _text(value: object) -> str:
@@ -543,6 +553,22 @@ def _pct(value) -> str:
     if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
         return "–"
     return f"{value:+.0f}%"
+
+
+def colour_ticks(low: float, high: float, steps: int = 4) -> dict:
+    """A colour bar's ticks: round numbers from ``low`` and the maximum itself (a round number
+    too close to it gives way), written like every other count ('1,600')."""
+    low, high = float(low), float(high)
+    if high <= low:
+        return dict(tickmode="array", tickvals=[high], ticktext=[number(int(round(high)))])
+    raw = (high - low) / steps
+    magnitude = 10 ** math.floor(math.log10(raw))
+    step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw)
+    start = math.ceil(low / step) * step
+    values = [start + i * step for i in range(int((high - start) // step) + 1)]
+    values = [v for v in values if high - v > 0.35 * step] + [high]
+    text = [number(int(round(v))) if float(v).is_integer() or v > 10 else f"{v:g}" for v in values]
+    return dict(tickmode="array", tickvals=values, ticktext=text)
 
 
 def _fmt_int(value) -> str:
@@ -976,6 +1002,7 @@ def subregion_bar_chart(df: pd.DataFrame, *, title: str | None = None) -> go.Fig
         yaxis=dict(categoryorder="array", categoryarray=[_escape(region_name(n)) for n in data["subregion"]]),
         margin=dict(r=60),
     )
+    _region_key(fig, regions)
     _clickable(fig, "subregion", "customdata", 0)
     return fig.figure()
 
@@ -1031,11 +1058,31 @@ def leaderboard_chart(
         "<extra></extra>",
     )
     fig.update_layout(xaxis=dict(visible=False), margin=dict(r=60))
+    _region_key(fig, list(regions))
     if kind == "party":
         _clickable(fig, "party", "customdata", 5)
     else:
         _clickable(fig, "country_iso3", "customdata", 0)
     return fig.figure()
+
+
+def _region_key(fig: _Draft, regions: Sequence[str]) -> None:
+    """A legend naming the region of each colour of bars coloured by region: one legend-only
+    entry per region present, in the regions' order (no data of its own, so clicks and hovers
+    stay on the bars)."""
+    for i, region in enumerate(ordered_categories("region", [r or vocab.INTERNATIONAL_BUCKET for r in regions])):
+        _add(
+            fig,
+            "scatter",
+            x=[None],
+            y=[None],
+            mode="markers",
+            name=_legend_name(region_name(region)),
+            marker=dict(symbol="square", size=12, color=colour("region", region, i)),
+            showlegend=True,
+            hoverinfo="skip",
+        )
+    fig.update_layout(legend=dict(traceorder="normal"))
 
 
 def party_key(iso3: str, party: str) -> str:
@@ -1099,7 +1146,9 @@ def top_parties_by_family_chart(df: pd.DataFrame, *, title: str | None = None) -
         xaxis_showgrid=True,
         xaxis_separatethousands=True,
         xaxis_nticks=5,
-        yaxis=dict(categoryorder="array", categoryarray=order[::-1], tickfont=dict(size=11)),
+        # The first family on top and the legend in the same order, read top down.
+        yaxis=dict(categoryorder="array", categoryarray=order, tickfont=dict(size=11)),
+        legend=dict(traceorder="normal"),
     )
     _clickable(fig, "party", "customdata", 0)
     return fig.figure()
@@ -1187,7 +1236,14 @@ def heatmap_chart(
         xgap=1,
         ygap=1,
         customdata=shares,
-        colorbar=dict(title=dict(text=measure, side="right"), thickness=12, outlinewidth=0),
+        zmin=0,
+        zmax=float(grid.to_numpy().max()),
+        colorbar=dict(
+            title=dict(text=measure, side="right"),
+            thickness=12,
+            outlinewidth=0,
+            **colour_ticks(0, float(grid.to_numpy().max())),
+        ),
         hovertemplate=f"<b>%{{y}}</b> · %{{x}}<br>{count(value, '%{z:,}')}<br>{share_line}<extra></extra>",
     )
     fig.update_layout(
@@ -1239,7 +1295,7 @@ def compare_periods_chart(df: pd.DataFrame, dimension: str, label_a: str, label_
         xaxis_showgrid=True,
         xaxis_separatethousands=True,
         xaxis_nticks=5,
-        legend=dict(traceorder="normal"),
+        legend=dict(traceorder="reversed"),  # the second period's bar stands above the first's: read top down
     )
     return fig.figure()
 
@@ -1353,13 +1409,14 @@ def world_map_chart(df: pd.DataFrame, *, title: str | None = None, height: int =
             yanchor="bottom",
             outlinewidth=0,
             tickfont=dict(size=10),
+            **colour_ticks(float(on_map["exchanges"].min()), float(on_map["exchanges"].max())),
         ),
         hovertemplate=f"{t('chart.hover.in_place', name='<b>%{text}</b>', place='%{customdata[3]}')}<br>{count('exchanges', '%{z:,}')} · "
         f"{t('chart.hover.share_of_total', share='%{customdata[0]:.1%}')}<br>"
         f"{count('parties', '%{customdata[1]:,}')} · {count('events', '%{customdata[2]:,}')}<extra></extra>",
     )
     fig.update_layout(margin=dict(l=0, r=0, t=88, b=48))
-    fig.update_geos(fitbounds="locations")
+    _world_view(fig)
     if off_map:
         fig.add_annotation(
             text=t("chart.world_map.off_map", count=number(off_map)),
@@ -1376,6 +1433,19 @@ def world_map_chart(df: pd.DataFrame, *, title: str | None = None, height: int =
     return fig.figure()
 
 
+def _world_view(fig: _Draft) -> None:
+    """The whole inhabited world, Europe and Africa in the middle, Antarctica left out: a map as
+    wide as the picture allows (fitting the view to the countries drawn shifts it and leaves
+    the sides empty)."""
+    fig.update_geos(
+        fitbounds=False,
+        projection=dict(type="natural earth", scale=1.0),
+        lonaxis=dict(range=[-168, 190]),
+        lataxis=dict(range=[-57, 80]),
+        center=dict(lon=11, lat=11),
+    )
+
+
 # The levels of metrics.change_levels, from rise to fall (blue to orange, colour-blind safe).
 CHANGE_LEVEL_COLOURS: dict[str, str] = {
     "large increase": "#0072B2",
@@ -1383,8 +1453,9 @@ CHANGE_LEVEL_COLOURS: dict[str, str] = {
     "little change": "#c9ced4",
     "moderate decrease": "#f0b66e",
     "large decrease": "#D55E00",
-    "too small to class": "#f2f2f2",
+    "too small to class": "#e2d6b8",  # sand: apart from the greys of little change and of land with no data
 }
+TOO_SMALL_OUTLINE = "#6b7480"  # the outline that makes the white "too small to class" swatch and countries visible
 # The name of each level (metrics.CHANGE_LEVELS) in the legend, capitalised; the hover lower-cases it.
 CHANGE_LEVEL_KEYS: dict[str, str] = {
     "large increase": "chart.change_level.large_increase",
@@ -1433,7 +1504,11 @@ def change_level_map_chart(
             showscale=False,
             showlegend=True,
             colorscale=[[0, shade], [1, shade]],
-            marker=dict(line=dict(color="white", width=0.4)),
+            marker=dict(
+                line=dict(color=TOO_SMALL_OUTLINE, width=0.8)
+                if level == "too small to class"
+                else dict(color="white", width=0.4)
+            ),
             meta=level,
             customdata=list(
                 zip(
@@ -1450,7 +1525,7 @@ def change_level_map_chart(
             f"{t('chart.hover.change_only', change='%{customdata[3]}')}<extra></extra>",
         )
     fig.update_layout(margin=dict(l=0, r=0, t=110, b=48), legend=dict(y=1.0, yanchor="bottom"))
-    fig.update_geos(fitbounds="locations")
+    _world_view(fig)
     _clickable(fig, "country_iso3", "locations")
     return fig.figure()
 

@@ -19,6 +19,7 @@ import atexit
 import datetime as dt
 import html
 import json
+import logging
 import math
 import os
 import re
@@ -446,13 +447,13 @@ def _shown_legend(spec_data: list[dict], layout: dict) -> list[str]:
 
 
 def _legend_rows(names: Sequence[str], size_px: float, width_px: float) -> int:
-    rows, used = 1, 0.0
-    for name in names:
-        item = LEGEND_SYMBOL_PX + text_width(name, size_px)
-        if used and used + item > width_px:
-            rows, used = rows + 1, 0.0
-        used += item
-    return rows
+    """Rows of a horizontal legend: one when every entry fits side by side, else plotly's grid
+    of equal columns as wide as the widest entry."""
+    items = [LEGEND_SYMBOL_PX + text_width(name, size_px) for name in names]
+    if not items or sum(items) <= width_px:
+        return 1 if items else 0
+    columns = max(1, int(width_px // max(items)))
+    return math.ceil(len(items) / columns)
 
 
 def _axes(layout: dict, letter: str) -> list[tuple[str, dict]]:
@@ -511,7 +512,7 @@ def _bottom_room(spec: dict, size_px: float) -> float:
     """The height the x axes' tick labels and titles under the plot need, estimated."""
     layout = spec["layout"]
     room = 0.0
-    for key, axis in _axes(layout, "x"):
+    for _, axis in _axes(layout, "x"):
         if axis.get("visible") is False or axis.get("side") == "top":
             continue
         anchor_y = layout.get("yaxis" + str(axis.get("anchor", "y"))[1:], {})
@@ -558,7 +559,8 @@ def _extend_for_bar_text(spec: dict, plot_w: float, size_px: float) -> None:
 def _place_era_labels(spec: dict, plot_w: float, plot_h: float, size_px: float) -> None:
     """Era labels that would overprint each other or run off the plot: each goes on the first of
     two rows where its estimated box is clear (to the left of its line when it would leave the
-    plot at the right), and is dropped when neither row has room. Its dotted line stays."""
+    plot at the right), and is dropped when neither row has room. Its dotted line stays. The
+    boxes are noted in ``layout.meta['era_labels']``."""
     layout = spec["layout"]
     notes = layout.get("annotations") or []
     eras = [n for n in notes if n.get("name") == "era"]
@@ -571,10 +573,12 @@ def _place_era_labels(spec: dict, plot_w: float, plot_h: float, size_px: float) 
     x0, x1 = float(rng[0]), float(rng[1])
     row_h = 1.3 * size_px + 4
     rows: list[list[tuple[float, float]]] = [[], []]
-    kept = []
+    kept: list[dict] = []
+    placed: list[dict] = []
     for note in sorted(eras, key=lambda n: float(n["x"])):
         at = (float(note["x"]) - x0) / (x1 - x0) * plot_w
-        width = text_width(note.get("text", ""), size_px) + 6
+        own = (note.get("font") or {}).get("size")
+        width = text_width(note.get("text", ""), float(own) if isinstance(own, int | float) else size_px) + 6
         box = (at + 2, at + 2 + width) if at + 2 + width <= plot_w else (at - 2 - width, at - 2)
         if box[0] < 0:
             continue
@@ -586,11 +590,152 @@ def _place_era_labels(spec: dict, plot_w: float, plot_h: float, size_px: float) 
                     xanchor="left" if box[0] > at else "right",
                     xshift=2 if box[0] > at else -2,
                 )
-                note.setdefault("meta", {})
-                note["meta"] = {"box": [box[0], box[1]], "row": r}
+                placed.append({"x": note["x"], "row": r, "box": [round(box[0], 1), round(box[1], 1)]})
                 kept.append(note)
                 break
     layout["annotations"] = [n for n in notes if n.get("name") != "era"] + kept
+    meta = layout.get("meta") if isinstance(layout.get("meta"), dict) else {}
+    layout["meta"] = {**meta, "era_labels": placed}  # where each label stands, px across the plot
+
+
+ROW_EMS = 1.5  # a bar's row at the preset's body size: the label and a gap
+HEAT_ROW_EMS = 1.35
+LABEL_SHARE = 0.36  # category labels take at most this share of the picture's width
+_SUFFIX = re.compile(r"^(?P<head>.*?)(?P<tail>\s?[（(][^()（）]{1,40}[)）])$")
+
+
+def _shorten(label: str, size_px: float, room_px: float) -> str:
+    """``label`` cut with '…' to fit ``room_px``; a trailing '(Country)' is kept whole."""
+    if text_width(label, size_px) <= room_px:
+        return label
+    plain = plain_text(label)
+    found = _SUFFIX.match(plain)
+    head, tail = (found["head"], found["tail"]) if found else (plain, "")
+    while head and text_width(head + "…" + tail, size_px) > room_px:
+        head = head[:-1]
+    if not head.strip():
+        head, tail = plain, ""
+        while head and text_width(head + "…", size_px) > room_px:
+            head = head[:-1]
+    return html.escape(head.rstrip() + "…" + tail, quote=False)
+
+
+def _category_bars(spec: dict) -> list[dict]:
+    """The horizontal bar traces of a chart whose y axis lists categories (names)."""
+    bars = [tr for tr in spec.get("data", []) if tr.get("type") == "bar" and tr.get("orientation") == "h"]
+    if not bars or any(not all(isinstance(v, str) for v in (tr.get("y") or [])) for tr in bars):
+        return []
+    return bars
+
+
+def _keep(trace: dict, keep: Sequence[int]) -> None:
+    """Only the points at ``keep`` of a trace (its per-point arrays filtered alike)."""
+    n = len(trace.get("y") or trace.get("x") or [])
+    for key in ("x", "y", "customdata", "text", "hovertext"):
+        if isinstance(trace.get(key), list) and len(trace[key]) == n:
+            trace[key] = [trace[key][i] for i in keep]
+    marker = trace.get("marker") or {}
+    if isinstance(marker.get("color"), list) and len(marker["color"]) == n:
+        marker["color"] = [marker["color"][i] for i in keep]
+
+
+def _largest_first(values: Sequence) -> list[int]:
+    """The indexes of ``values``, largest magnitude first."""
+    return sorted(range(len(values)), key=lambda i: -abs(float(values[i] or 0)))
+
+
+def _fit_rows(spec: dict, plot_h: float, size_px: float) -> tuple[int, int]:
+    """Horizontal bars (or heatmap rows) that cannot all stand at the preset's type size: the
+    largest are kept (round robin over the traces, so each family or group keeps its top ones)
+    and the rest are left out of the picture; returns (shown, total) rows."""
+    layout = spec["layout"]
+    bars = _category_bars(spec)
+    if bars:
+        total = len({v for tr in bars for v in tr["y"]})
+        room = max(3, int(plot_h // (ROW_EMS * size_px)))
+        if total <= room:
+            return total, total
+        ranked = [_largest_first(tr["x"]) for tr in bars]
+        chosen: set[str] = set()
+        depth = 0
+        while len(chosen) < room and any(depth < len(r) for r in ranked):
+            for tr, order in zip(bars, ranked, strict=True):
+                if depth < len(order) and len(chosen) < room:
+                    chosen.add(tr["y"][order[depth]])
+            depth += 1
+        for tr in bars:
+            _keep(tr, [i for i, v in enumerate(tr["y"]) if v in chosen])
+        axis = layout.setdefault("yaxis", {})
+        if axis.get("categoryarray"):
+            axis["categoryarray"] = [v for v in axis["categoryarray"] if v in chosen]
+        if axis.get("tickvals") and axis.get("ticktext"):
+            pairs = [(v, tx) for v, tx in zip(axis["tickvals"], axis["ticktext"], strict=False) if v in chosen]
+            axis["tickvals"], axis["ticktext"] = [v for v, _ in pairs], [tx for _, tx in pairs]
+        return len(chosen), total
+    heat = [tr for tr in spec.get("data", []) if tr.get("type") == "heatmap"]
+    if len(heat) == 1 and isinstance(heat[0].get("y"), list):
+        trace = heat[0]
+        total = len(trace["y"])
+        room = max(3, int(plot_h // (HEAT_ROW_EMS * size_px)))
+        if total <= room:
+            return total, total
+        z = trace.get("z") or []
+        sums = [sum(float(v or 0) for v in row) for row in z]
+        keep = sorted(sorted(range(total), key=lambda i: -sums[i])[:room])
+        for key in ("y", "z", "customdata"):
+            if isinstance(trace.get(key), list) and len(trace[key]) == total:
+                trace[key] = [trace[key][i] for i in keep]
+        axis = layout.setdefault("yaxis", {})
+        if axis.get("tickvals") and axis.get("ticktext"):
+            chosen = set(trace["y"])
+            pairs = [(v, tx) for v, tx in zip(axis["tickvals"], axis["ticktext"], strict=False) if v in chosen]
+            axis["tickvals"], axis["ticktext"] = [v for v, _ in pairs], [tx for _, tx in pairs]
+        return room, total
+    return 0, 0
+
+
+def _fit_labels(spec: dict, width: float, size_px: float) -> None:
+    """Category labels of the y axis cut to ``LABEL_SHARE`` of the picture's width, and the
+    column labels of a heatmap wrapped (or thinned, for years) to their columns' width."""
+    layout = spec["layout"]
+    axis = layout.setdefault("yaxis", {})
+    categories: list[str] = []
+    for tr in spec.get("data", []):
+        if tr.get("type") in ("bar", "heatmap") and all(isinstance(v, str) for v in (tr.get("y") or [])):
+            categories.extend(v for v in tr.get("y") or [] if v not in categories)
+    room = LABEL_SHARE * width
+    if categories and axis.get("visible") is not False:
+        if axis.get("tickvals") and axis.get("ticktext"):
+            values, texts = list(axis["tickvals"]), [str(v) for v in axis["ticktext"]]
+        else:
+            values, texts = categories, categories
+        shown = [_shorten(text, size_px, room) for text in texts]
+        if shown != texts or axis.get("ticktext"):
+            axis.update(tickmode="array", tickvals=values, ticktext=shown)
+    heat = [tr for tr in spec.get("data", []) if tr.get("type") == "heatmap"]
+    xaxis = layout.setdefault("xaxis", {})
+    if heat and isinstance(heat[0].get("x"), list) and heat[0]["x"]:
+        columns = [str(v) for v in heat[0]["x"]]
+        column_w = (width * (1 - LABEL_SHARE)) / len(columns)
+        if all(re.fullmatch(r"\d{4}", c) for c in columns):
+            step = max(1, math.ceil((text_width("2000", size_px) + 14) / column_w))
+            step = next(s for s in (1, 2, 5, 10, 20, 25, 50) if s >= step)
+            xaxis.update(tickmode="array", tickvals=[c for c in columns if int(c) % step == 0], tickangle=0)
+        elif not xaxis.get("tickvals"):
+            per_line = max(4, int((column_w - 8) / (size_px * CHAR_WIDTH_EM)))
+            wrapped = [_wrap_words(plain_text(c.replace("<br>", " ")), per_line) for c in columns]
+            xaxis.update(tickmode="array", tickvals=heat[0]["x"], ticktext=wrapped, tickangle=0)
+
+
+def _wrap_words(text: str, per_line: int, most: int = 3) -> str:
+    if any(_wide(c) for c in text):
+        per = max(2, per_line // 2)
+        lines = [text[i : i + per] for i in range(0, len(text), per)]
+    else:
+        lines = textwrap.wrap(text, per_line, break_long_words=False) or [text]
+    if len(lines) > most:
+        lines = [*lines[: most - 1], " ".join(lines[most - 1 :])]
+    return "<br>".join(html.escape(line, quote=False) for line in lines)
 
 
 def _title_lines(text: str, size_px: float, width: float | None) -> list[str]:
@@ -624,12 +769,10 @@ def stamp(
         preset, bare = ("slide" if preset == "screen" else preset), True
     shown = resolve_preset(preset)
     projected = shown.projected
-    styled = style_for(fig, shown)
-    spec = styled.to_plotly_json()
+    spec = style_for(fig, shown).to_plotly_json()
     layout = spec.setdefault("layout", {})
-    layout["annotations"] = [
-        a for a in layout.get("annotations") or [] if a.get("name") not in ("footnote", "export-footer", "demo-mark")
-    ]
+    drop = ("footnote", "export-footer", "export-title", "demo-mark", "rows-note")
+    layout["annotations"] = [a for a in layout.get("annotations") or [] if a.get("name") not in drop]
     body = shown.floor_px if projected else float(BASE_FONT_PX)
     title_px = round(shown.px(TITLE_PT), 1) if projected else float(TITLE_PX)
     caption_px = body if projected else CAPTION_PX
@@ -641,106 +784,131 @@ def stamp(
     if W is not None and H is None:
         H = image_size(fig, W)[1]
     layout.update(paper_bgcolor="white", plot_bgcolor="white")
-    is_map = any(tr.get("type") in ("choropleth", "scattergeo") for tr in spec.get("data", []))
+    data = spec.setdefault("data", [])
+    is_map = any(tr.get("type") in ("choropleth", "scattergeo") for tr in data)
     for _, axis in _axes(layout, "x"):
         if axis.get("side") == "top":
             axis["side"] = "bottom"  # category labels under the plot: the top band is the title's
-    mark_w = text_width(meta.demo_stamp(), mark_px) + 16 if meta.is_demo else 0.0
+    mark_w = text_width(meta.demo_stamp(), mark_px) + 2 * EDGE_PX if meta.is_demo else 0.0
+    right = 40 if projected else 24
+    if W is not None:
+        _fit_labels(spec, W, body)
 
-    # The top band: title and filters line (full), then the legend above the plot.
+    # The top band: the title and filters line (full), then the legend or colour bar, then the
+    # panels' titles, then the plot.
+    titles: list[str] = []
+    captions: list[str] = []
     if bare:
-        top = (mark_px * 1.4 + MARK_INSET_PX + 6) if meta.is_demo else EDGE_PX
-        layout["title"] = {"text": ""}
+        title_band = (mark_px * 1.4 + MARK_INSET_PX + 4) if meta.is_demo else float(EDGE_PX)
     else:
         title_width = None if W is None else W - mark_w
         titles = _title_lines(meta.title, title_px, title_width)
         captions = [
             f"<span style='font-size:{caption_px}px;color:{MUTED}'>{line}</span>"
-            for line in _title_lines(meta.filters, caption_px, title_width)
+            for line in _title_lines(meta.filters, caption_px, None if W is None else W)
         ]
-        layout["title"] = dict(
-            text="<br>".join(titles + captions),
-            x=0,
-            xref="container",
-            xanchor="left",
-            y=1,
-            yref="container",
-            yanchor="top",
-            pad=dict(l=EDGE_PX, t=EDGE_PX),
-            font=dict(size=title_px, color=(layout.get("title") or {}).get("font", {}).get("color", "#1b1f24")),
-        )
-        top = EDGE_PX + len(titles) * title_px * 1.3 + len(captions) * caption_px * 1.35 + 12
-    right = 40 if projected else 24
-    left = EDGE_PX if is_map else EDGE_PX + _left_room(spec, body)
-    left = 0 if is_map else left
-    plot_w = (W or DEFAULT_WIDTH) - left - right
-    legend = _shown_legend(spec.get("data", []), layout)
+        title_band = EDGE_PX + len(titles) * title_px * 1.3 + len(captions) * caption_px * 1.4 + 10
+    layout["title"] = {"text": ""}
+    legend = _shown_legend(data, layout)
+    legend_w = (W or DEFAULT_WIDTH) - EDGE_PX - right
+    legend_band = (_legend_rows(legend, legend_px, legend_w) * (1.3 * legend_px + 8) + 8) if legend else 0.0
+    colourbars = [tr for tr in data if tr.get("type") == "heatmap" and tr.get("showscale") is not False]
+    bar_band = (2.6 * body + 18) if colourbars else 0.0
     panel_titles = [
         a
         for a in layout["annotations"]
         if a.get("yref") == "paper" and float(a.get("y", 0)) >= 0.999 and a.get("yanchor") == "bottom"
     ]
     panel_band = (1.35 * body + 6) if panel_titles else 0.0
-    legend_band = 0.0
-    if legend:
-        rows = _legend_rows(legend, legend_px, plot_w)
-        legend_band = rows * (1.3 * legend_px + 8) + 6
-    colourbars = [tr for tr in spec.get("data", []) if tr.get("type") == "heatmap" and tr.get("showscale") is not False]
-    bar_band = (2.6 * body + 16) if colourbars else 0.0
-    top = math.ceil(top + max(legend_band, bar_band) + panel_band + 4)
+    top = math.ceil(title_band + max(legend_band, bar_band) + panel_band + 6)
 
-    # The bottom band: the x axis labels, notes under the plot, then the footer.
+    # The bottom band: the x axis labels, notes under the plot, a line on rows left out, the footer.
     below = [
         a
         for a in layout["annotations"]
         if a.get("yref") == "paper" and float(a.get("y", 1)) <= 0 and a.get("yanchor") == "top"
     ]
-    bottom = _bottom_room(spec, body) + len(below) * (1.3 * body + 4)
-    footer_lines = [] if bare else [html.escape(meta.footer(), quote=False)]
-    if footer_lines and W is not None and text_width(footer_lines[0], footer_px) > W - 2 * EDGE_PX:
-        footer_lines = _title_lines(meta.footer(), footer_px, W)
-    bottom += len(footer_lines) * footer_px * 1.3 + (EDGE_PX + 6 if footer_lines else EDGE_PX)
+    footer_lines = [] if bare else _title_lines(meta.footer(), footer_px, W)
+    line_px = 1.3 * body + 4
+    bottom = _bottom_room(spec, body) + len(below) * line_px
+    bottom += len(footer_lines) * footer_px * 1.3 + EDGE_PX + (6 if footer_lines else 0)
+    rows_shown = (0, 0)
+    if projected and H is not None:
+        rows_shown = _fit_rows(spec, H - top - bottom - line_px, body)
+    rows_note = ""
+    if rows_shown[0] < rows_shown[1]:
+        with i18n.using(meta.lang):
+            rows_note = t("export.rows_shown", shown=rows_shown[0], total=rows_shown[1])
+        bottom += line_px
     bottom = math.ceil(bottom)
-    left = math.ceil(left)
+    left = 0 if is_map else math.ceil(EDGE_PX + _left_room(spec, body))
     layout["margin"] = dict(l=left, r=right, t=top, b=bottom, pad=0, autoexpand=True)
-    plot_h = (H - top - bottom) if H is not None else float(fig.layout.height or 440) - top - bottom
+    plot_w = (W or DEFAULT_WIDTH) - left - right
+    plot_h = (H if H is not None else float(fig.layout.height or 440)) - top - bottom
 
+    band_top = title_band + 2  # where the legend or colour bar starts, px from the picture's top
     if legend:
-        layout["legend"] = {
-            **(layout.get("legend") or {}),
+        old = layout.get("legend") or {}
+        placed: dict[str, object] = {
             "orientation": "h",
-            "x": 0,
-            "xref": "paper",
             "xanchor": "left",
-            "y": 1 + (panel_band / plot_h if plot_h > 0 else 0.06),
-            "yref": "paper",
-            "yanchor": "bottom",
-            "font": {**((layout.get("legend") or {}).get("font") or {}), "size": legend_px},
+            "yanchor": "top",
+            "font": {**(old.get("font") or {}), "size": legend_px},
         }
+        # Paper coordinates reaching into the margins: flush left with the title, in the band
+        # reserved for it (container coordinates would make plotly reserve a margin of its own).
+        placed.update(
+            xref="paper",
+            yref="paper",
+            x=(EDGE_PX - left) / max(plot_w, 1),
+            y=1 + (top - band_top) / max(plot_h, 1),
+        )
+        layout["legend"] = {**old, **placed}
     for trace in colourbars:
-        length = min(0.5, 420 / plot_w) if plot_w > 0 else 0.4
-        trace["colorbar"] = {
-            **(trace.get("colorbar") or {}),
+        bar = trace.get("colorbar") or {}
+        placed = {  # the same band as a legend: above the plot, flush left
             "orientation": "h",
-            "x": 0,
-            "xref": "paper",
             "xanchor": "left",
-            "y": 1 + ((panel_band + 8) / plot_h if plot_h > 0 else 0.04),
-            "yref": "paper",
-            "yanchor": "bottom",
-            "len": length,
-            "lenmode": "fraction",
-            "thickness": 12,
-            "title": {**((trace.get("colorbar") or {}).get("title") or {}), "side": "right"},
+            "yanchor": "top",
+            "len": min(460, plot_w * 0.55),
+            "lenmode": "pixels",
+            "thickness": 14,
+            "title": {**(bar.get("title") or {}), "side": "right"},
         }
+        placed.update(
+            xref="paper",
+            yref="paper",
+            x=(EDGE_PX - left) / max(plot_w, 1),
+            y=1 + (top - band_top) / max(plot_h, 1),
+        )
+        trace["colorbar"] = {**bar, **placed}
     if W is not None:
         _extend_for_bar_text(spec, plot_w, body)
         _place_era_labels(spec, plot_w, plot_h, body)
-    if footer_lines:
+    if titles:
         layout["annotations"].append(
             dict(
-                text="<br>".join(footer_lines),
-                name="export-footer",
+                text="<br>".join(titles + captions),
+                name="export-title",
+                xref="paper",
+                yref="paper",
+                x=0,
+                y=1,
+                xanchor="left",
+                yanchor="top",
+                xshift=EDGE_PX - left,
+                yshift=top - EDGE_PX,
+                align="left",
+                showarrow=False,
+                font=dict(size=title_px, color="#1b1f24"),
+            )
+        )
+    notes_under = [*([rows_note] if rows_note else []), *footer_lines]
+    if notes_under:
+        layout["annotations"].append(
+            dict(
+                text="<br>".join(html.escape(line, quote=False) if line == rows_note else line for line in notes_under),
+                name="export-footer" if footer_lines else "rows-note",
                 xref="paper",
                 yref="paper",
                 x=0,
@@ -774,10 +942,15 @@ def stamp(
         )
     frame = Frame(W, H, left, right, top, bottom)
     old_meta = layout.get("meta") if isinstance(layout.get("meta"), dict) else {}
-    layout["meta"] = {**old_meta, "frame": dataclass_dict(frame), "preset": shown.name}
+    layout["meta"] = {**old_meta, "frame": dataclass_dict(frame), "preset": shown.name, "rows_shown": list(rows_shown)}
     if W is not None:
         layout["width"], layout["height"] = W, H
     return go.Figure(spec, _validate=False)
+
+
+def stamped_title(fig: go.Figure) -> str:
+    """The title block a stamped figure carries (title lines, then the filters lines), as markup."""
+    return next((a.text or "" for a in fig.layout.annotations if a.name == "export-title"), "")
 
 
 def dataclass_dict(frame: Frame) -> dict:
@@ -893,6 +1066,33 @@ def _kaleido_class():
     return BatchKaleido
 
 
+class _ShutdownNoise(logging.Filter):
+    """Drops choreographer's "JSONError decoding message. Ignoring" traceback while a renderer
+    closes its browser: the browser's last, cut-off message on the pipe as it exits, which
+    choreographer ignores anyway, printed as an ERROR with a traceback after a successful export.
+    The same error during a render still shows (and a render that lost its answer times out
+    with an ExportError)."""
+
+    closing = 0  # renderers closing now
+    dropped = 0  # records dropped so far (for tests)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if _ShutdownNoise.closing and str(record.msg).startswith("JSONError decoding message"):
+            _ShutdownNoise.dropped += 1
+            return False
+        return True
+
+
+_PIPE_LOGGER = "choreographer.channels.pipe"
+_shutdown_noise = _ShutdownNoise()
+
+
+def _quiet_shutdown() -> None:
+    logger = logging.getLogger(_PIPE_LOGGER)
+    if _shutdown_noise not in logger.filters:
+        logger.addFilter(_shutdown_noise)
+
+
 class ImageRenderer:
     """One headless browser kept open for many renders.
 
@@ -1004,14 +1204,20 @@ class ImageRenderer:
         self._loop = self._thread = self._kaleido = None
 
     def close(self) -> None:
-        """Close the browser and its thread."""
+        """Close the browser and its thread (the browser's last words on the pipe are not an
+        error: ``_ShutdownNoise``)."""
         with self._lock:
-            if self._kaleido is not None:
-                try:
-                    self._call(self._kaleido.close(), 30)
-                except Exception:  # a browser that died already: nothing left to close
-                    pass
-            self._stop_loop()
+            _quiet_shutdown()
+            _ShutdownNoise.closing += 1
+            try:
+                if self._kaleido is not None:
+                    try:
+                        self._call(self._kaleido.close(), 30)
+                    except Exception:  # a browser that died already: nothing left to close
+                        pass
+                self._stop_loop()
+            finally:
+                _ShutdownNoise.closing -= 1
 
 
 _shared: ImageRenderer | None = None

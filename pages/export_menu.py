@@ -94,9 +94,8 @@ def export_menu(
     chart twice; ``options`` are the chart's build options, kept when it goes to the briefing.
     """
     key = key or f"export_{name}"
-    meta = export.chart_meta(
-        name, fig, filters=export.figure_caption(fig) or filters.describe(), is_demo=cache.info().is_demo
-    )
+    # The caption build_chart wrote on the figure (a period chart's periods), not the whole window.
+    meta = export.chart_meta(name, fig, is_demo=cache.info().is_demo)
     browser = export.browser_available()
     actor = signin.current_actor()
     may_export, may_brief = actor.may(Action.EXPORT), actor.may(Action.SAVE_BRIEFING)

@@ -25,7 +25,7 @@ import plotly.graph_objects as go
 import plotly.io as pio
 import pytest
 
-from analytics import chart_catalog, charts, i18n, vocab
+from analytics import chart_catalog, charts, export, i18n, vocab
 from analytics.filters import Filters
 from analytics.ledger import connect_read_only
 
@@ -426,7 +426,7 @@ def test_catalog_compare_uses_its_periods(con):
     rows = data.set_index("region")[["exchanges_a", "exchanges_b"]].to_dict("index")
     assert rows["Europe"] == {"exchanges_a": 2, "exchanges_b": 1}
     assert rows["Africa"] == {"exchanges_a": 0, "exchanges_b": 1}
-    assert "2020 and 2021" in fig.layout.title.text
+    assert export.figure_caption(fig) == "By region: 2020 against 2021"  # the caption names the periods
     assert "1978" not in fig.layout.title.text  # the periods replace the filters' years
     with pytest.raises(ValueError, match="Cannot compare by"):
         chart_catalog.build_chart(
@@ -636,7 +636,8 @@ def test_chinese_chart_words_worked_out_by_hand(con):
     assert list(regions.data[0].y) == ["国际组织", "非洲", "欧洲"] and list(regions.data[0].x) == [1, 1, 3]
     assert regions.data[0].hovertemplate == "<b>%{y}</b><br>交往%{x:,}次<br>占总数的%{customdata[1]:.1%}<extra></extra>"
     assert charts.footnote_text(regions) == "来源：测试台账"
-    assert parties.layout.title.text.startswith("交往次数居前10位的政党<br>")
+    assert parties.layout.title.text.startswith("交往次数居前的政党<br>")  # the catalogue's title, as `export --list`
+    assert export.figure_caption(parties).startswith("前10名 · ")
     assert list(parties.data[0].y) == ["Blue League（国际组织）", "Sun Party（肯尼亚）", "Red Party（法国）"]
     assert list(world.data[0].text) == ["法国", "肯尼亚"]
     assert world.data[0].colorbar.title.text == "交往次数"
@@ -644,7 +645,8 @@ def test_chinese_chart_words_worked_out_by_hand(con):
         "未在地图上显示：与国际组织交往1次"
     ]
     assert "国家：肯尼亚" in kenya.layout.title.text
-    assert compare.layout.title.text.startswith("按地区分列的交往次数：2020年与2021年<br>")
+    assert compare.layout.title.text.startswith("两个时期的交往次数<br>")
+    assert export.figure_caption(compare) == "按地区：2020年与2021年对比"
     assert [trace.name for trace in compare.data] == ["2020年", "2021年"]
 
 

@@ -198,7 +198,7 @@ def test_stamp_of_real_data_has_no_demo_mark_even_if_the_figure_had_one():
 
 def test_stamp_escapes_markup_in_filters():
     stamped = export.stamp(bar_figure(), meta(filters="Party: <b>A & B</b>"))
-    assert "Party: &lt;b&gt;A &amp; B&lt;/b&gt;" in stamped.layout.title.text
+    assert "Party: &lt;b&gt;A &amp; B&lt;/b&gt;" in export.stamped_title(stamped)
 
 
 @pytest.mark.parametrize("preset", ["slide", "a4", export.PRESETS["slide"].sized(12.3, 4.6)])
@@ -243,14 +243,14 @@ def test_stamp_wraps_a_title_too_long_for_the_image_width():
     wide = export.stamp(bar_figure(long), meta(title=long, filters=caption), width=2400)
     lines = [
         (export.plain_text(line), 12.5 if "font-size" in line else 17)
-        for line in narrow.layout.title.text.split("<br>")
+        for line in export.stamped_title(narrow).split("<br>")
     ]
     assert [size for _, size in lines][:3] == [17, 17, 12.5]  # two title lines, then the filters
     assert all(len(text) * size * 0.55 <= 600 - 24 for text, size in lines)
-    assert export.plain_text(narrow.layout.title.text) == f"{long} {caption}"
+    assert export.plain_text(export.stamped_title(narrow)) == f"{long} {caption}"
     assert narrow.layout.margin.t > wide.layout.margin.t  # room for the extra lines
-    assert len(wide.layout.title.text.split("<br>")) == 2
-    assert len(export.stamp(bar_figure(long), meta(title=long)).layout.title.text.split("<br>")) == 2  # HTML
+    assert len(export.stamped_title(wide).split("<br>")) == 2
+    assert len(export.stamped_title(export.stamp(bar_figure(long), meta(title=long))).split("<br>")) == 2  # HTML
 
 
 def test_stamp_leaves_the_original_untouched():
@@ -540,7 +540,8 @@ def plotly_payload(page: str) -> tuple[list, dict]:
 def test_html_payload_holds_the_title_and_the_traces():
     fig = bar_figure()
     data, layout = plotly_payload(export.to_html(fig, meta(is_demo=True)).decode("utf-8"))
-    assert export.figure_title(go.Figure(layout=layout)) == "Exchanges per year"
+    title = export.stamped_title(go.Figure(layout=layout))
+    assert export.plain_text(title.split("<br>")[0]) == "Exchanges per year"
     assert go.Figure(data=data).data[0].y == (3, 1, 2)
 
 
@@ -676,7 +677,7 @@ def test_an_english_export_made_during_a_chinese_run_stays_english():
 def test_a_long_chinese_title_wraps_within_the_picture():
     long_title = "二〇一五年以来与各地区执政党和参政党交往次数的变化情况" * 3
     stamped = export.stamp(bar_figure(), zh_meta(title=long_title), width=600)
-    lines = [export.plain_text(line) for line in stamped.layout.title.text.split("<br>")]
+    lines = [export.plain_text(line) for line in export.stamped_title(stamped).split("<br>")]
     title_lines = lines[: len(lines) - 1]
     assert len(title_lines) >= 3
     assert "".join(title_lines) == long_title  # nothing lost, nothing doubled
