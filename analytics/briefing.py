@@ -509,14 +509,8 @@ def _prepare(
         except (TypeError, DomainError) as error:  # an option of the wrong type, or a value a metric refuses
             detail = " ".join(str(error).split())  # one line (Plotly's messages span several)
             raise BriefingError(t("briefing.error.draw", number=number, name=item.chart, detail=detail)) from error
-        meta = export.chart_meta(
-            item.chart,
-            fig,
-            filters=chart_catalog.filters_caption(con.cursor(), filters),
-            is_demo=is_demo,
-            source=source,
-            exported=day,
-        )
+        # The caption build_chart wrote: the filters in words, and the periods of a period chart.
+        meta = export.chart_meta(item.chart, fig, is_demo=is_demo, source=source, exported=day)
         headline = headline_for(findings_of(filters), item.chart) if spec.findings else ""
         box = BOXES[fmt](Slide(item.chart, meta.title, meta.filters, item.notes, b"", 1, 1, headline=headline))
         preset = export.PRESETS[PRESET_OF[fmt]].sized(*box)  # drawn at the size it is shown at

@@ -498,9 +498,9 @@ def test_prepare_draws_each_chart_with_its_filters(make_ledger):
     assert [s.caption for s in built.slides] == [
         "2016–2021",  # follows the current filters
         "1978–2021; Region: Africa, Europe",  # its own saved filters
-        "2016–2021",
+        "Top 5 · 2016–2021",  # options reach the chart, and its caption says them
     ]
-    assert built.slides[2].title == "Top 5 countries by exchanges"  # options reach the chart
+    assert built.slides[2].title == "Top countries by exchanges"  # the catalogue's title
     for slide in built.slides:  # drawn for its box on the slide, at the preset's 2.5x
         width, height = briefing.deck_picture_box(slide.notes)
         assert Image.open(io.BytesIO(slide.image)).size == (
@@ -1159,7 +1159,7 @@ def test_findings_switched_off_in_the_file_or_the_spec(make_ledger):
     deck = Presentation(io.BytesIO(briefing.build_pptx(made)))
     assert [s.shapes.title.text for s in deck.slides][1:] == [
         "Exchanges per year",
-        "Top 10 countries by exchanges",
+        "Top countries by exchanges",
         "Exchanges by region",
     ]
     assert briefing.BriefingSpec.from_json('{"charts": ["regions"]}').findings is True  # files from before
