@@ -598,14 +598,14 @@ def screen_titles(at) -> list[str]:
             {"compare_dimension": "party_family", "compare_a": (2014, 2016), "compare_b": (2019, 2021)},
             "compare-periods",
             {"dimension": "party_family", "period_a": [2014, 2016], "period_b": [2019, 2021]},
-            "Exchanges by party family: 2014–2016 and 2019–2021",
+            "Exchanges in two periods",  # one title per chart, the catalogue's; the caption names the periods
         ),
         (
             "pages/explorer.py",
             {"explorer_rows": "party_family", "explorer_cols": "region", "explorer_measure": "parties"},
             "pivot",
             {"rows": "party_family", "columns": "region", "measure": "parties"},
-            "Parties by party family and region",
+            "Pivot of the filtered exchanges",
         ),
     ],
 )
@@ -639,6 +639,8 @@ def test_add_to_briefing_keeps_the_options_of_the_chart_on_screen(
     finally:
         con.close()
     assert [slide.title for slide in built.slides] == [title]
+    if chart == "compare-periods":
+        assert "2014–2016" in built.slides[0].caption and "2019–2021" in built.slides[0].caption
 
     # The Briefing page (same session) previews it with the same options.
     at.switch_page("pages/briefing.py").run()
