@@ -229,6 +229,36 @@ def layout_problems(pdf: Path) -> list[str]:
     return problems
 
 
+def poppler_problems(pdf: Path) -> list[str]:
+    """The cross-check by poppler (``pdftotext -bbox-layout``: each word's box from the font's
+    ascent and descent): words off the page, and words of different lines drawn over each
+    other (by more than 40 % of the smaller one's height: lines of one paragraph touch by
+    their font boxes, text drawn over text covers far more)."""
+    import xml.etree.ElementTree as ET
+
+    xhtml = subprocess.run(["pdftotext", "-bbox-layout", str(pdf), "-"], check=True, capture_output=True).stdout
+    space = "{http://www.w3.org/1999/xhtml}"
+    problems = []
+    for number, page in enumerate(ET.fromstring(xhtml).iter(f"{space}page"), start=1):
+        width, height = float(page.get("width")), float(page.get("height"))
+        words = []
+        for line_number, line in enumerate(page.iter(f"{space}line")):
+            for word in line.iter(f"{space}word"):
+                box = tuple(float(word.get(k)) for k in ("xMin", "yMin", "xMax", "yMax"))
+                words.append((line_number, box, word.text or ""))
+                if box[0] < -0.5 or box[1] < -0.5 or box[2] > width + 0.5 or box[3] > height + 0.5:
+                    problems.append(f"page {number}: {word.text!r} leaves the page")
+        for index, (line, a, text) in enumerate(words):
+            for other_line, b, other in words[index + 1 :]:
+                if line == other_line:
+                    continue
+                across = min(a[2], b[2]) - max(a[0], b[0])
+                down = min(a[3], b[3]) - max(a[1], b[1])
+                if across > 1 and down > 0.4 * min(a[3] - a[1], b[3] - b[1]):
+                    problems.append(f"page {number}: {text!r} overlaps {other!r}")
+    return problems
+
+
 RENDERED = [f"{case}-{kind}" for case in CASES for kind in ("deck", "pack")]
 
 
@@ -236,6 +266,7 @@ RENDERED = [f"{case}-{kind}" for case in CASES for kind in ("deck", "pack")]
 @pytest.mark.parametrize("name", RENDERED)
 def test_no_text_overlaps_another_or_a_picture_or_leaves_the_page(rendered, name):
     assert layout_problems(rendered[name]) == []
+    assert poppler_problems(rendered[name]) == []
 
 
 @pytest.mark.slow
@@ -276,6 +307,7 @@ def test_the_checker_finds_overlaps_and_text_off_the_page(tmp_path):
     assert any("overlaps 'Exchanges by region'" in p for p in problems)
     assert any("'Off the page' leaves the page" in p for p in problems)
     assert len(problems) == 2
+    assert any("overlaps" in p for p in poppler_problems(path))  # (poppler leaves out what is off the page)
 
 
 def test_a_title_cut_at_the_floor_is_whole_in_the_speaker_notes():
