@@ -7,8 +7,6 @@ import datetime as dt
 import inspect
 import io
 import json
-import shutil
-import subprocess
 from dataclasses import replace
 from pathlib import Path
 
@@ -1014,41 +1012,6 @@ def test_prepare_speaks_the_spec_language_unless_told_otherwise(make_ledger):
 def test_a_chinese_title_gives_an_ascii_file_name():
     assert briefing.briefing_file_name("对外交往月度简报", "pptx", DAY) == "briefing_2026-11-28.pptx"
     assert briefing.briefing_file_name("2025年3月简报", "pdf", DAY) == "2025-3_2026-11-28.pdf"
-
-
-@pytest.mark.slow
-def test_a_chinese_deck_renders_through_libreoffice(tmp_path, output_dir):
-    """The deck as LibreOffice draws it (the East Asian face falls back to the system's CJK face):
-    Chinese text in the converted PDF, and a picture of each slide kept in test-output/."""
-    soffice = shutil.which("soffice")
-    assert soffice, "LibreOffice is needed (scripts/setup.sh dev installs libreoffice-impress)"
-    deck = tmp_path / "zh-deck.pptx"
-    deck.write_bytes(briefing.build_pptx(zh_content()))
-    subprocess.run(
-        [
-            soffice,
-            f"-env:UserInstallation=file://{tmp_path}/lo",
-            "--headless",
-            "--convert-to",
-            "pdf",
-            "--outdir",
-            str(tmp_path),
-            str(deck),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=180,
-    )
-    converted = tmp_path / "zh-deck.pdf"
-    reader = PdfReader(converted)
-    assert len(reader.pages) == 3
-    first, second = ("".join(p.extract_text().split()) for p in reader.pages[:2])
-    assert "对外交往月度简报" in first and ZH_SLIDE_TITLES[0] in second and "筛选条件" in second
-    fonts = subprocess.run(["pdffonts", str(converted)], check=True, capture_output=True, text=True).stdout
-    assert "CJK" in fonts or "WenQuanYi" in fonts  # drawn with a Chinese face, not boxes
-    subprocess.run(["pdftoppm", "-r", "60", "-png", str(converted), str(output_dir / "zh-deck")], check=True)
-    title = Image.open(output_dir / "zh-deck-1.png").convert("L")
-    assert title.getbbox() is not None
 
 
 @pytest.mark.parametrize(

@@ -291,6 +291,17 @@ def test_an_unbreakable_title_breaks_between_characters_and_is_shown_whole(rende
         assert len(lines) > 1 and sum(map(len, lines)) == briefing.MAX_TITLE, name
 
 
+@pytest.mark.slow
+def test_a_chinese_deck_is_drawn_in_a_chinese_face(rendered):
+    """LibreOffice has no Microsoft YaHei here: the East Asian face falls back to the system's
+    CJK face, never to boxes; the words come out as Chinese text."""
+    converted = rendered["zh-longest-deck"]
+    fonts = subprocess.run(["pdffonts", str(converted)], check=True, capture_output=True, text=True).stdout
+    assert "CJK" in fonts or "WenQuanYi" in fonts
+    second = "".join(PdfReader(converted).pages[1].extract_text().split())
+    assert "主要发现" in second and "筛选条件" in second
+
+
 def test_the_checker_finds_overlaps_and_text_off_the_page(tmp_path):
     """The layout check can fail: two lines drawn over each other, and one past the right edge."""
     from reportlab.pdfgen import canvas
