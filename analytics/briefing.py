@@ -1,18 +1,22 @@
 """Briefing packs: a list of catalog charts with their filters and notes, built into a 16:9
 PowerPoint deck (python-pptx) or a PDF pack (reportlab) with the same content.
 
-A ``BriefingSpec`` (title, subtitle, the briefing's current filters and the charts, each with
-its own saved filters or none, notes and build options) is saved and loaded as a small JSON
-file (format in ``docs/export.md``), so a monthly briefing is rebuilt in one click or one
-command. Options are checked per chart against what its builder takes (``check_options``).
-``prepare`` draws every chart through ``chart_catalog.build_chart`` (a chart that cannot be
-drawn is a ``BriefingError`` naming it) and renders all pictures through one browser;
-``build_pptx`` and ``build_pdf`` lay them out: a title page, then one chart per page with its
-title, the filters in words, the notes (fitted to the page), the source, the date and the
-page number, and the "Demo data" mark when the ledger is synthetic. Called by the Briefing
-page and the ``briefing`` command; nothing here imports streamlit.
+A ``BriefingSpec`` (title, subtitle, the briefing's current filters, whether findings head the
+pages, and the charts, each with its own saved filters or none, notes and build options) is
+saved and loaded as a small JSON file (format in ``docs/export.md``), so a monthly briefing is
+rebuilt in one click or one command. Options are checked per chart against what its builder
+takes (``check_options``). ``prepare`` draws every chart through ``chart_catalog.build_chart``
+(a chart that cannot be drawn is a ``BriefingError`` naming it), finds each chart's headline
+and the summary with ``analytics.findings`` (once per distinct filters), and renders all
+pictures through one browser, each at the size of the box it is shown in (the export presets
+``slide`` and ``a4``). ``build_pptx`` and ``build_pdf`` lay them out: a title page, the
+summary of findings, then one chart per page headed by its finding over the plain title and
+the filters, with the notes (beside or under the picture when they fit, else in the speaker
+notes or on the pages after), the source, the date, the page number and the "Demo data" mark
+when the ledger is synthetic. Every heading is fitted (``fit``) by measuring it in the face
+that draws it. Called by the Briefing page and the ``briefing`` command; nothing here imports
+streamlit.
 """
-
 from __future__ import annotations
 
 import datetime as dt
@@ -713,6 +717,7 @@ DECK_NOTES_W_IN, DECK_NOTES_GAP_IN = 3.5, 0.25  # notes beside the picture: a co
 DECK_NOTES_PT = 14  # notes beside the picture at this size, else in the speaker notes
 FOOTER_TOP_IN, FOOTER_H_IN = 6.95, 0.3
 FOOTER_SIZES = (12, 11, 10)
+FOOTER_NUMBER_W_IN = 1.6
 TITLE_LEFT_IN, TITLE_WIDTH_IN = 0.8, 11.733
 TITLE_SIZES = (40, 36, 32, 28, 24)
 TITLE_MAX_H_IN = 2.6
@@ -844,9 +849,8 @@ def _deck_footer(slide, content: BriefingContent, number: int, total: int, extra
     on the right, each fitted to its own part of the line."""
     from pptx.enum.text import PP_ALIGN
 
-    number_w = 1.6
     demo_w = 2.6 if content.is_demo else 0
-    left_w = DECK_WIDTH_IN - number_w - demo_w - 0.2
+    left_w = DECK_WIDTH_IN - FOOTER_NUMBER_W_IN - demo_w - 0.2
     text = content.footer() + (f" · {extra}" if extra else "")
     _place(
         slide, DECK_MARGIN_IN, FOOTER_TOP_IN, left_w, _fit_deck(text, left_w, FOOTER_H_IN, FOOTER_SIZES), colour=GREY
@@ -863,16 +867,7 @@ def _deck_footer(slide, content: BriefingContent, number: int, total: int, extra
             colour=RED,
             align=PP_ALIGN.CENTER,
         )
-    page = _fit_deck(t("briefing.page_number", page=number, total=total), number_w, FOOTER_H_IN, FOOTER_SIZES)
-    _place(
-        slide,
-        PPT_WIDTH_IN - DECK_MARGIN_IN - number_w,
-        FOOTER_TOP_IN,
-        number_w,
-        page,
-        colour=GREY,
-        align=PP_ALIGN.RIGHT,
-    )
+    _deck_footer_number(slide, number, total)
 
 
 def _speaker_notes(slide, parts: Sequence[str]) -> None:
@@ -966,9 +961,10 @@ def _title_slide(deck, content: BriefingContent, total: int) -> None:
 
 
 def _deck_footer_number(slide, number: int, total: int) -> None:
+    """The page number at the right of the footer line (the title slide's too)."""
     from pptx.enum.text import PP_ALIGN
 
-    width = 1.6
+    width = FOOTER_NUMBER_W_IN
     page = _fit_deck(t("briefing.page_number", page=number, total=total), width, FOOTER_H_IN, FOOTER_SIZES)
     _place(slide, PPT_WIDTH_IN - DECK_MARGIN_IN - width, FOOTER_TOP_IN, width, page, colour=GREY, align=PP_ALIGN.RIGHT)
 
