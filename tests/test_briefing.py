@@ -1172,3 +1172,17 @@ def test_each_picture_is_drawn_at_the_size_of_its_box_and_shown_at_it(make_ledge
         for slide, page in zip(made.slides, pack.pages[2:], strict=True):
             ((_, _, width, height),) = picture_boxes(page)
             assert (width / 72, height / 72) == pytest.approx(slide.box, abs=0.01)
+
+
+def test_a_headline_too_long_for_its_band_is_cut_and_given_whole_in_the_notes():
+    headline = "Exchanges with ruling parties rose in every region the briefing covers this year. " * 6
+    made = content(is_demo=False)
+    made = replace(made, slides=(replace(made.slides[0], headline=headline.strip()), made.slides[1]))
+    deck = Presentation(io.BytesIO(briefing.build_pptx(made)))
+    shown = deck.slides[1].shapes.title.text
+    assert shown.endswith("…") and len(shown) < len(headline)
+    assert headline.strip() in deck.slides[1].notes_slide.notes_text_frame.text
+    assert "Growth since 2015." in deck.slides[1].notes_slide.notes_text_frame.text
+    pack = PdfReader(io.BytesIO(briefing.build_pdf(made)))
+    text = words(" ".join(page.extract_text() for page in pack.pages[1:]))
+    assert "In full: " + words(headline) in text
