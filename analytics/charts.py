@@ -540,10 +540,13 @@ def _text(value: object) -> str:
 ERA_HEADROOM = 1.18  # the y range leaves this much room above the data for the era labels
 
 
-def _headroom(fig: _Draft, top: float, *, share: bool = False) -> None:
-    """Raise the y range so the era labels at the top of the plot do not cover the data."""
+def _headroom(fig: _Draft, top: float, *, share: bool = False, fraction: bool = False) -> None:
+    """Raise the y range so the era labels at the top of the plot do not cover the data
+    (``fraction``: a share line, whose top is the largest share, not a count of at least 1)."""
     if share:
         fig.update_layout(yaxis=dict(range=[0, ERA_HEADROOM * top], tickvals=[0, 0.25, 0.5, 0.75, 1.0]))
+    elif fraction:
+        fig.update_layout(yaxis=dict(range=[0, ERA_HEADROOM * min(max(float(top), 0.05), 1.0)]))
     else:
         fig.update_layout(yaxis=dict(range=[0, ERA_HEADROOM * max(float(top), 1.0)]))
 
@@ -808,7 +811,7 @@ def share_lines_chart(
     add_era_markers(fig, eras, years)
     if eras is not None and not eras.empty:
         shown = df[df[dimension].isin(codes)] if codes is not None else df
-        _headroom(fig, float(shown["share"].max()))
+        _headroom(fig, float(shown["share"].max()), fraction=True)
     _year_ticks(fig, len(years))
     _clickable(fig, dimension, "meta")
     return fig.figure()
@@ -1399,13 +1402,16 @@ def world_map_chart(df: pd.DataFrame, *, title: str | None = None, height: int =
                 on_map[["share", "parties", "events"]].to_numpy().tolist(), on_map["region"], strict=True
             )
         ],
+        # Horizontal, over the southern Pacific at the lower left: its maximum stands at its right
+        # end, clear of its title above it.
         colorbar=dict(
             title=dict(text=t("chart.measure.exchanges"), side="top", font=dict(size=11)),
+            orientation="h",
             thickness=10,
-            len=0.55,
+            len=0.2,
             x=0.0,
             xanchor="left",
-            y=0.02,
+            y=0.04,
             yanchor="bottom",
             outlinewidth=0,
             tickfont=dict(size=10),

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import atexit
+import copy
 import datetime as dt
 import html
 import json
@@ -154,8 +155,9 @@ def plain_text(markup: str | None) -> str:
 
 
 def figure_title(fig: go.Figure) -> str:
-    """The first line of the figure's title, as plain text."""
-    text = fig.layout.title.text or ""
+    """The first line of the figure's title, as plain text (a stamped figure's title block is
+    an annotation: ``stamped_title``)."""
+    text = fig.layout.title.text or stamped_title(fig)
     return plain_text(re.split(r"<br\s*/?>", text, maxsplit=1, flags=re.IGNORECASE)[0])
 
 
@@ -439,11 +441,22 @@ def _shown_legend(spec_data: list[dict], layout: dict) -> list[str]:
     """The names of the legend's entries (none when the figure shows no legend)."""
     if layout.get("showlegend") is False:
         return []
-    entries = [t for t in spec_data if t.get("showlegend") is not False and t.get("type") not in ("heatmap",)]
+    entries = [
+        t
+        for t in spec_data
+        if t.get("showlegend") is not False
+        and t.get("type") not in ("heatmap",)
+        and not (t.get("type") == "bar" and isinstance(t.get("y"), list) and not t["y"])  # all its rows left out
+    ]
     named = [t for t in entries if t.get("name")]
     if len(entries) >= 2 or any(t.get("showlegend") for t in spec_data):
         return [str(t["name"]) for t in named if t.get("showlegend") is not False]
     return []
+
+
+def _legend_band(names: Sequence[str], size_px: float, width_px: float) -> float:
+    """The height a horizontal legend of ``names`` takes above the plot (0 without a legend)."""
+    return (_legend_rows(names, size_px, width_px) * (1.3 * size_px + 8) + 8) if names else 0.0
 
 
 def _legend_rows(names: Sequence[str], size_px: float, width_px: float) -> int:
@@ -798,20 +811,24 @@ def stamp(
     # panels' titles, then the plot.
     titles: list[str] = []
     captions: list[str] = []
+    mark_row = 0.0  # a row of its own for the demo mark, above the title, on a narrow picture
     if bare:
         title_band = (mark_px * 1.4 + MARK_INSET_PX + 4) if meta.is_demo else float(EDGE_PX)
     else:
-        title_width = None if W is None else W - mark_w
+        # Beside the demo mark when that leaves the title most of the width, else under it.
+        if W is not None and mark_w and W - mark_w < 0.6 * W:
+            mark_row = mark_px * 1.4 + 2
+        title_width = None if W is None else W - (mark_w if not mark_row else 0)
         titles = _title_lines(meta.title, title_px, title_width)
         captions = [
             f"<span style='font-size:{caption_px}px;color:{MUTED}'>{line}</span>"
             for line in _title_lines(meta.filters, caption_px, None if W is None else W)
         ]
-        title_band = EDGE_PX + len(titles) * title_px * 1.3 + len(captions) * caption_px * 1.4 + 10
+        title_band = EDGE_PX + mark_row + len(titles) * title_px * 1.3 + len(captions) * caption_px * 1.4 + 10
     layout["title"] = {"text": ""}
     legend = _shown_legend(data, layout)
     legend_w = (W or DEFAULT_WIDTH) - EDGE_PX - right
-    legend_band = (_legend_rows(legend, legend_px, legend_w) * (1.3 * legend_px + 8) + 8) if legend else 0.0
+    legend_band = _legend_band(legend, legend_px, legend_w)
     colourbars = [tr for tr in data if tr.get("type") == "heatmap" and tr.get("showscale") is not False]
     bar_band = (2.6 * body + 18) if colourbars else 0.0
     panel_titles = [
@@ -830,11 +847,30 @@ def stamp(
     ]
     footer_lines = [] if bare else _title_lines(meta.footer(), footer_px, W)
     line_px = 1.3 * body + 4
-    bottom = _bottom_room(spec, body) + len(below) * line_px
+    bottom = (0.0 if is_map else _bottom_room(spec, body)) + len(below) * line_px
     bottom += len(footer_lines) * footer_px * 1.3 + EDGE_PX + (6 if footer_lines else 0)
     rows_shown = (0, 0)
     if projected and H is not None:
+        # Rows left out may take their legend entries with them (a family with no party shown),
+        # and a smaller legend leaves room for more rows: trial fits find a legend whose band
+        # holds the entries of the rows that fit under it, then the rows are fitted for real.
+        names = legend
+        for attempt in range(4):
+            if not legend:
+                break
+            band = _legend_band(names, legend_px, legend_w)
+            room_top = math.ceil(title_band + max(band, bar_band) + panel_band + 6)
+            trial = copy.deepcopy(spec)
+            _fit_rows(trial, H - room_top - bottom - line_px, body)
+            got = _shown_legend(trial["data"], trial["layout"])
+            if set(got) <= set(names) and (attempt > 0 or got == names):
+                break  # the band holds every entry of the rows that fit under it
+            names = got if attempt == 0 else [n for n in legend if n in set(names) | set(got)]
+        if legend:
+            legend_band = _legend_band(names, legend_px, legend_w)
+            top = math.ceil(title_band + max(legend_band, bar_band) + panel_band + 6)
         rows_shown = _fit_rows(spec, H - top - bottom - line_px, body)
+        legend = _shown_legend(data, layout)
     rows_note = ""
     if rows_shown[0] < rows_shown[1]:
         with i18n.using(meta.lang):
@@ -855,6 +891,10 @@ def stamp(
             "yanchor": "top",
             "font": {**(old.get("font") or {}), "size": legend_px},
         }
+        if _legend_rows(legend, legend_px, legend_w) > 1:
+            # Columns as wide as the widest entry is estimated: plotly's grid is then the one
+            # whose height the band reserved.
+            placed.update(entrywidth=math.ceil(max(text_width(n, legend_px) for n in legend)), entrywidthmode="pixels")
         # Paper coordinates reaching into the margins: flush left with the title, in the band
         # reserved for it (container coordinates would make plotly reserve a margin of its own).
         placed.update(
@@ -870,10 +910,14 @@ def stamp(
             "orientation": "h",
             "xanchor": "left",
             "yanchor": "top",
-            "len": min(460, plot_w * 0.55),
+            "len": min(460, 0.45 * (W or DEFAULT_WIDTH)),
             "lenmode": "pixels",
             "thickness": 14,
-            "title": {**(bar.get("title") or {}), "side": "right"},
+            "title": {
+                **(bar.get("title") or {}),
+                "side": "right",
+                "font": {**((bar.get("title") or {}).get("font") or {}), "size": legend_px},
+            },
         }
         placed.update(
             xref="paper",
@@ -882,6 +926,9 @@ def stamp(
             y=1 + (top - band_top) / max(plot_h, 1),
         )
         trace["colorbar"] = {**bar, **placed}
+    for note in below:  # notes under the plot (the map's off-map count) flush left with the footer
+        if float(note.get("x", 0)) == 0 and note.get("xanchor") == "left" and note.get("xref") == "paper":
+            note["xshift"] = EDGE_PX - left
     if W is not None:
         _extend_for_bar_text(spec, plot_w, body)
         _place_era_labels(spec, plot_w, plot_h, body)
@@ -897,7 +944,7 @@ def stamp(
                 xanchor="left",
                 yanchor="top",
                 xshift=EDGE_PX - left,
-                yshift=top - EDGE_PX,
+                yshift=top - EDGE_PX - mark_row,
                 align="left",
                 showarrow=False,
                 font=dict(size=title_px, color="#1b1f24"),

@@ -789,3 +789,19 @@ def test_build_chart_takes_the_language(con):
     pd.testing.assert_frame_equal(chinese_data, english_data)  # the data keeps its codes
     with pytest.raises(i18n.LanguageError):
         chart_catalog.build_chart(con, "regions", SINCE_2020, is_demo=True, lang="fr")
+
+
+def test_share_lines_leave_era_headroom_above_their_largest_share_not_above_100_percent():
+    df = pd.DataFrame(
+        {
+            "year": [2020, 2020, 2021, 2021],
+            "party_status": ["ruling", "opposition", "ruling", "opposition"],
+            "exchanges": [11, 9, 12, 8],
+            "share": [0.55, 0.45, 0.6, 0.4],
+        }
+    )
+    eras = pd.DataFrame(
+        {"year": [2020], "label": ["Pandemic"], "description": ["x"], "label_zh": [""], "description_zh": [""]}
+    )
+    fig = charts.share_lines_chart(df, "party_status", eras=eras)
+    assert fig.layout.yaxis.range[1] == pytest.approx(0.6 * charts.ERA_HEADROOM)  # not 118 %

@@ -354,3 +354,20 @@ def test_errors_follow_ledger_lang(argv, message, ledger, tmp_path, monkeypatch,
 def test_a_missing_browser_is_explained_in_chinese(ledger, tmp_path, no_browser, capsys):
     assert main(["export", "regions", "--db", ledger, "--out", str(tmp_path / "r.png"), "--lang", "zh"]) == 2
     assert "图片导出（PNG、SVG、PDF、幻灯片）需要 Chromium 系列浏览器" in capsys.readouterr().err
+
+
+def test_a_period_chart_s_file_says_its_periods_not_the_whole_window(ledger, tmp_path, capsys):
+    out = tmp_path / "compare.csv"
+    assert main(["export", "compare-periods", "--db", ledger, "--out", str(out)]) == 0
+    filters = next(line for line in out.read_text(encoding="utf-8-sig").splitlines() if line.startswith("# Filters"))
+    assert " against " in filters and filters.startswith("# Filters: By region: ")
+    assert "1978" not in filters  # not the whole window the chart does not show
+
+
+@pytest.mark.browser
+def test_slide_preset_draws_the_slide_s_own_size_at_its_scale(ledger, tmp_path, capsys):
+    need_browser()
+    out = tmp_path / "slide.png"
+    assert main(["export", "top-countries", "--db", ledger, "--out", str(out), "--preset", "slide"]) == 0
+    assert capsys.readouterr().out == f"Wrote top-countries (PNG, 3200 x 1800 px) to {out}\n"
+    assert Image.open(out).size == (3200, 1800)  # 1280 x 720 CSS px at 2.5

@@ -215,11 +215,15 @@ def test_many_rows_are_cut_to_what_fits_and_the_picture_says_so(stamped):
 # A few real pictures, one browser
 
 
-RENDERED = [
-    ("en", "exchanges-per-year", "slide", False),
-    ("zh", "top-parties-by-family", "slide", False),
-    ("en", "change-level-map", "a4", False),
-    ("zh", "family-by-region", "deck-box", True),
+RENDERED = [  # (language, chart, preset, bare, width): a few charts per preset
+    ("en", "exchanges-per-year", "slide", False, None),
+    ("zh", "top-parties-by-family", "slide", False, None),
+    ("en", "change-level-map", "a4", False, None),
+    ("zh", "status-share-per-year", "a4", False, None),
+    ("zh", "family-by-region", "deck-box", True, None),
+    ("en", "top-parties-by-family", "deck-box", True, None),
+    ("en", "families-per-year", "screen", False, 600),
+    ("zh", "exchanges-per-year", "screen", False, 600),
 ]
 
 
@@ -241,12 +245,13 @@ def test_rendered_pictures_carry_the_mark_at_the_same_place(figures, output_dir)
 
     need_browser()
     requests, names = [], []
-    for lang, name, key, bare in RENDERED:
+    for lang, name, key, bare, width in RENDERED:
         fig, meta = figures[lang, name, False]
-        stamped = export.stamp(fig, meta, preset=PRESETS[key], bare=bare)
-        preset = PRESETS[key]
-        requests.append(export.ImageJob(stamped, "png", preset.width_px, preset.height_px, 1.0))
-        names.append(f"preset_{key}_{'bare' if bare else 'full'}_{name}_{lang}.png")
+        preset = PRESETS.get(key, export.PRESETS["screen"])
+        size = export.picture_size(fig, preset, width)
+        stamped = export.stamp(fig, meta, preset=preset, bare=bare, width=size[0], height=size[1])
+        requests.append(export.ImageJob(stamped, "png", size[0], size[1], 1.0))
+        names.append(f"preset_{key}{width or ''}_{'bare' if bare else 'full'}_{name}_{lang}.png")
     with export.ImageRenderer() as renderer:
         images = renderer.render(requests)
     for job, image, file in zip(requests, images, names, strict=True):
@@ -286,3 +291,11 @@ def test_choreographer_s_shutdown_noise_is_dropped_only_while_closing():
     finally:
         logger.removeHandler(handler)
     assert seen == ["JSONError decoding message. Ignoring", "Error in trying to decode JSON off our read."]
+
+
+def test_map_notes_stand_flush_left_with_the_footer_not_at_the_edge(stamped):
+    for key in (("en", "world-map", False, "slide", False), ("zh", "world-map", False, "a4", True)):
+        fig = stamped[key]
+        frame = export.frame_of(fig)
+        note = next(a for a in fig.layout.annotations if "map" in (a.text or "") or "地图" in (a.text or ""))
+        assert frame.left + note.xshift == export.EDGE_PX, key
