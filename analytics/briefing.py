@@ -17,6 +17,7 @@ when the ledger is synthetic. Every heading is fitted (``fit``) by measuring it 
 that draws it. Called by the Briefing page and the ``briefing`` command; nothing here imports
 streamlit.
 """
+
 from __future__ import annotations
 
 import datetime as dt
