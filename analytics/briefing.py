@@ -1530,7 +1530,15 @@ def build_briefing(
         actor, access.Action.SAVE_BRIEFING, spec.title or "briefing", briefing_details(spec, fmt), db=access_db
     ):
         content = prepare(
-            con, spec, is_demo=is_demo, current=current, source=source, renderer=renderer, day=day, lang=lang
+            con,
+            spec,
+            is_demo=is_demo,
+            current=current,
+            source=source,
+            renderer=renderer,
+            day=day,
+            lang=lang,
+            fmt=fmt,  # each picture drawn for its box in this format
         )
         return BUILDERS[fmt](content)
 

@@ -1186,3 +1186,20 @@ def test_a_headline_too_long_for_its_band_is_cut_and_given_whole_in_the_notes():
     pack = PdfReader(io.BytesIO(briefing.build_pdf(made)))
     text = words(" ".join(page.extract_text() for page in pack.pages[1:]))
     assert "In full: " + words(headline) in text
+
+
+def test_build_briefing_draws_the_pictures_for_its_format(make_ledger, tmp_path):
+    from tests.test_findings import EXAMPLE
+
+    con = connect_read_only(make_ledger(EXAMPLE))
+    try:
+        pack = briefing.build_briefing(
+            con, FINDINGS_SPEC, "pdf", is_demo=False, renderer=SizedRenderer(), day=DAY, access_db=tmp_path / "a.db"
+        )
+    finally:
+        con.close()
+    page = PdfReader(io.BytesIO(pack)).pages[2]
+    ((_, _, width, height),) = picture_boxes(page)
+    box = briefing.pack_picture_box(briefing.Slide("exchanges-per-year", "", "", "", b"", 1, 1, headline=TOTAL_RISE))
+    # The pack's box (a deck picture, 12.33 x 4.8 in, would be 4.2 in tall here)
+    assert (width / 72, height / 72) == pytest.approx(box, abs=0.01)
