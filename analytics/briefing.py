@@ -1,16 +1,21 @@
 """Briefing packs: a list of catalog charts with their filters and notes, built into a 16:9
 PowerPoint deck (python-pptx) or a PDF pack (reportlab) with the same content.
 
-A ``BriefingSpec`` (title, subtitle, the briefing's current filters and the charts, each with
-its own saved filters or none, notes and build options) is saved and loaded as a small JSON
-file (format in ``docs/export.md``), so a monthly briefing is rebuilt in one click or one
-command. Options are checked per chart against what its builder takes (``check_options``).
-``prepare`` draws every chart through ``chart_catalog.build_chart`` (a chart that cannot be
-drawn is a ``BriefingError`` naming it) and renders all pictures through one browser;
-``build_pptx`` and ``build_pdf`` lay them out: a title page, then one chart per page with its
-title, the filters in words, the notes (fitted to the page), the source, the date and the
-page number, and the "Demo data" mark when the ledger is synthetic. Called by the Briefing
-page and the ``briefing`` command; nothing here imports streamlit.
+A ``BriefingSpec`` (title, subtitle, the briefing's current filters, whether findings head the
+pages, and the charts, each with its own saved filters or none, notes and build options) is
+saved and loaded as a small JSON file (format in ``docs/export.md``), so a monthly briefing is
+rebuilt in one click or one command. Options are checked per chart against what its builder
+takes (``check_options``). ``prepare`` draws every chart through ``chart_catalog.build_chart``
+(a chart that cannot be drawn is a ``BriefingError`` naming it), finds each chart's headline
+and the summary with ``analytics.findings`` (once per distinct filters), and renders all
+pictures through one browser, each at the size of the box it is shown in (the export presets
+``slide`` and ``a4``). ``build_pptx`` and ``build_pdf`` lay them out: a title page, the
+summary of findings, then one chart per page headed by its finding over the plain title and
+the filters, with the notes (beside or under the picture when they fit, else in the speaker
+notes or on the pages after), the source, the date, the page number and the "Demo data" mark
+when the ledger is synthetic. Every heading is fitted (``fit``) by measuring it in the face
+that draws it. Called by the Briefing page and the ``briefing`` command; nothing here imports
+streamlit.
 """
 
 from __future__ import annotations
@@ -19,17 +24,18 @@ import datetime as dt
 import inspect
 import io
 import json
-import textwrap
 import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from functools import cache
+from functools import cache, partial
 from pathlib import Path
 from typing import Any
 
 import duckdb
+import pandas as pd
 
 from analytics import access, chart_catalog, explore, export, formats, i18n, texts
+from analytics import findings as findings_engine
 from analytics.errors import DomainError, InvalidInputError
 from analytics.filters import FilterError, Filters
 from analytics.i18n import t
@@ -40,11 +46,9 @@ SPEC_VERSION = 1
 MAX_CHARTS = 40
 MAX_NOTES = 2000
 MAX_TITLE = 200
-# Pictures are drawn at 1280 x 720 CSS pixels and rendered at 2.5x: 3200 x 1800 pixels, sharp
-# on a projector and in print; the slide font is enlarged so text stays readable.
-SLIDE_WIDTH_PX = 1280
-SLIDE_HEIGHT_PX = 720
-SLIDE_SCALE = 2.5
+# Each picture is drawn at the size of the box it is shown in (96 CSS px per inch, so its type
+# sizes hold where it is shown) with the preset of its format, and rendered at the preset's scale.
+PRESET_OF = {"pptx": "slide", "pdf": "a4"}
 # The briefing formats of the registry (``analytics.formats``, kind briefing); ``format_label``
 # names each in the current language.
 FORMATS = ("pptx", "pdf")
@@ -99,6 +103,7 @@ class BriefingSpec:
     filters: Filters = field(default_factory=Filters)
     items: tuple[BriefingItem, ...] = ()
     lang: str = field(default_factory=i18n.current)
+    findings: bool = True  # headlines from the findings and a summary page (``docs/export.md``)
 
     def to_dict(self) -> dict:
         return {
@@ -107,6 +112,7 @@ class BriefingSpec:
             "lang": self.lang,
             "title": self.title,
             "subtitle": self.subtitle,
+            "findings": self.findings,
             "filters": self.filters.to_params(),
             "charts": [item.to_dict() for item in self.items],
         }
@@ -132,6 +138,9 @@ class BriefingSpec:
         title = _text(raw.get("title", ""), t("briefing.what.title"), MAX_TITLE)
         subtitle = _text(raw.get("subtitle", ""), t("briefing.what.subtitle"), MAX_TITLE)
         filters = _filters(raw.get("filters"), t("briefing.where.briefing")) or Filters()
+        with_findings = raw.get("findings", True)  # files saved before the switch: on
+        if not isinstance(with_findings, bool):
+            raise BriefingError(t("briefing.error.findings_type", found=capped(repr(with_findings))))
         charts = raw.get("charts")
         if not isinstance(charts, list) or not charts:
             raise BriefingError(t("briefing.error.no_charts_list"))
@@ -158,11 +167,11 @@ class BriefingSpec:
                 BriefingItem(
                     chart=name,
                     filters=_filters(entry.get("filters"), t("briefing.where.chart", number=number, name=capped(name))),
-                    notes=_text(entry.get("notes", ""), t("briefing.what.notes", number=number), MAX_NOTES),
+                    notes=_text(entry.get("notes", ""), t("briefing.what.notes", number=number), MAX_NOTES, number),
                     options=options,
                 )
             )
-        made = cls(title=title, subtitle=subtitle, filters=filters, items=tuple(items))
+        made = cls(title=title, subtitle=subtitle, filters=filters, items=tuple(items), findings=with_findings)
         return made if lang is None else replace(made, lang=lang)
 
     @classmethod
@@ -192,12 +201,15 @@ def _language(value: object) -> str | None:
         raise BriefingError(t("briefing.error.lang", error=capped(str(error)))) from None
 
 
-def _text(value: object, what: str, limit: int) -> str:
+def _text(value: object, what: str, limit: int, chart: int | None = None) -> str:
+    """The text of a field (``chart``: the number of the chart whose notes it is)."""
     if value is None:
         return ""
     if not isinstance(value, str):
         raise BriefingError(t("briefing.error.text_type", what=what))
     if len(value) > limit:
+        if chart is not None:
+            raise BriefingError(t("briefing.error.notes_long", number=chart, length=len(value), limit=limit))
         raise BriefingError(t("briefing.error.text_long", what=what, length=len(value), limit=limit))
     return value.strip()
 
@@ -335,6 +347,7 @@ def spec_for_charts(
     subtitle: str = "",
     filters: Filters | None = None,
     lang: str | None = None,
+    findings: bool = True,
 ) -> BriefingSpec:
     """A spec of the named charts, all with the briefing's filters, in ``lang`` (else the current language)."""
     return BriefingSpec(
@@ -343,6 +356,7 @@ def spec_for_charts(
         filters=filters or Filters(),
         items=tuple(BriefingItem(name) for name in names),
         lang=i18n.normalise(lang) if lang else i18n.current(),
+        findings=findings,
     )
 
 
@@ -352,7 +366,9 @@ def spec_for_charts(
 
 @dataclass(frozen=True)
 class Slide:
-    """One chart page: its title, filters in words, notes and the rendered picture."""
+    """One chart page: the chart's plain title, its filters in words, the notes, the headline
+    (the top finding for the chart and its filters; empty: the plain title heads the page) and
+    the rendered picture, with the box in inches it was drawn for (None: fitted to the box)."""
 
     chart: str
     title: str
@@ -361,12 +377,16 @@ class Slide:
     image: bytes
     width_px: int
     height_px: int
+    headline: str = ""
+    box: tuple[float, float] | None = None
 
 
 @dataclass(frozen=True)
 class BriefingContent:
     """Everything a deck or a PDF pack shows, ready to lay out, and the language of its words
-    (``build_pptx`` and ``build_pdf`` speak it, and record it in the file)."""
+    (``build_pptx`` and ``build_pdf`` speak it, and record it in the file). ``summary``: the top
+    findings of the briefing's filters; ``findings``: whether the summary page is there (it says so when
+    no finding stands out)."""
 
     title: str
     subtitle: str
@@ -376,11 +396,13 @@ class BriefingContent:
     day: dt.date
     slides: tuple[Slide, ...]
     lang: str = field(default_factory=i18n.current)
+    summary: tuple[str, ...] = ()
+    findings: bool = False
 
     @property
     def pages(self) -> int:
-        """Title page plus one page per chart."""
-        return 1 + len(self.slides)
+        """Slides of the deck: title, the summary when the findings are on, one per chart."""
+        return 1 + self.findings + len(self.slides)
 
     def date_text(self) -> str:
         """'28 November 2026' in English, '2026年11月28日' in Chinese."""
@@ -394,10 +416,20 @@ class BriefingContent:
             return t("briefing.footer", source=self.source, date=self.date_text())
 
 
-def slide_size(fig) -> tuple[int, int]:
-    """CSS pixel size of a chart's picture: always 16:9, the shape of the slide's picture box
-    (a taller picture would shrink to a strip; the chart's own layout adapts instead)."""
-    return SLIDE_WIDTH_PX, SLIDE_HEIGHT_PX
+SUMMARY_FINDINGS = 6  # the summary page lists at most this many findings (fewer when they do not fit)
+
+
+def summary_items(content: BriefingContent) -> tuple[str, ...]:
+    """What the summary page lists: the findings, else one line saying none stands out."""
+    return content.summary or (t("briefing.summary.none"),)
+
+
+def headline_for(found: pd.DataFrame, chart: str) -> str:
+    """The headline of a chart page: the sentence of the best-ranked finding whose ``chart`` is
+    this chart, under the chart's own filters; empty when there is none (the plain title heads
+    the page then)."""
+    rows = found[found["chart"] == chart]
+    return str(rows["text"].iloc[0]) if len(rows) else ""
 
 
 def prepare(
@@ -410,14 +442,27 @@ def prepare(
     renderer: export.ImageRenderer | None = None,
     day: dt.date | None = None,
     lang: str | None = None,
+    fmt: str = "pptx",
 ) -> BriefingContent:
     """Build every chart of ``spec`` (items without saved filters take ``current``, else the
-    spec's filters) and render all pictures through one browser, in ``lang`` (else the spec's
-    language, else the current one)."""
+    spec's filters) and render all pictures through one browser, each at the size of the box it
+    is shown in by ``fmt`` ('pptx' or 'pdf'), in ``lang`` (else the spec's language, else the
+    current one). With ``spec.findings``, the headlines and the summary come from the findings
+    (computed once per distinct filters)."""
     check_spec(spec)
+    if fmt not in BOXES:
+        raise BriefingError(t("briefing.error.format", fmt=repr(fmt)))
     with i18n.using(lang or spec.lang) as code:
         return _prepare(
-            con, spec, is_demo=is_demo, current=current, source=source, renderer=renderer, day=day, lang=code
+            con,
+            spec,
+            is_demo=is_demo,
+            current=current,
+            source=source,
+            renderer=renderer,
+            day=day,
+            lang=code,
+            fmt=fmt,
         )
 
 
@@ -431,6 +476,7 @@ def _prepare(
     renderer: export.ImageRenderer | None,
     day: dt.date | None,
     lang: str,
+    fmt: str,
 ) -> BriefingContent:
     source = source or texts.source()
     day = day or dt.date.today()
@@ -439,9 +485,24 @@ def _prepare(
         with export.ImageRenderer() as own:
             own.warm_up()
             return _prepare(
-                con, spec, is_demo=is_demo, current=current, source=source, renderer=own, day=day, lang=lang
+                con,
+                spec,
+                is_demo=is_demo,
+                current=current,
+                source=source,
+                renderer=own,
+                day=day,
+                lang=lang,
+                fmt=fmt,
             )
     renderer.warm_up()  # the browser starts while the charts are computed
+    found: dict[Filters, pd.DataFrame] = {}
+
+    def findings_of(filters: Filters) -> pd.DataFrame:
+        if filters not in found:
+            found[filters] = findings_engine.findings(con.cursor(), filters, lang=lang)
+        return found[filters]
+
     jobs, drafts = [], []
     for number, item in enumerate(spec.items, start=1):
         filters = item.effective_filters(current)
@@ -453,21 +514,31 @@ def _prepare(
         except (TypeError, DomainError) as error:  # an option of the wrong type, or a value a metric refuses
             detail = " ".join(str(error).split())  # one line (Plotly's messages span several)
             raise BriefingError(t("briefing.error.draw", number=number, name=item.chart, detail=detail)) from error
-        meta = export.chart_meta(
-            item.chart,
-            fig,
-            filters=chart_catalog.filters_caption(con.cursor(), filters),
-            is_demo=is_demo,
-            source=source,
-            exported=day,
-        )
-        width, height = slide_size(fig)
-        jobs.append(export.ImageJob(export.stamp(fig, meta, slide=True), "png", width, height, SLIDE_SCALE))
-        drafts.append((item, meta, width, height))
+        # The caption build_chart wrote: the filters in words, and the periods of a period chart.
+        meta = export.chart_meta(item.chart, fig, is_demo=is_demo, source=source, exported=day)
+        headline = headline_for(findings_of(filters), item.chart) if spec.findings else ""
+        box = BOXES[fmt](Slide(item.chart, meta.title, meta.filters, item.notes, b"", 1, 1, headline=headline))
+        preset = export.PRESETS[PRESET_OF[fmt]].sized(*box)  # drawn at the size it is shown at
+        stamped = export.stamp(fig, meta, preset=preset, bare=True)
+        jobs.append(export.ImageJob(stamped, "png", preset.width_px, preset.height_px, preset.scale))
+        drafts.append((item, meta, box, preset, headline))
+    summary: tuple[str, ...] = ()
+    if spec.findings:
+        summary = tuple(str(text) for text in findings_of(current)["text"].head(SUMMARY_FINDINGS))
     images = export.render_images(jobs, renderer)
     slides = tuple(
-        Slide(item.chart, meta.title, meta.filters, item.notes, image, int(w * SLIDE_SCALE), int(h * SLIDE_SCALE))
-        for (item, meta, w, h), image in zip(drafts, images, strict=True)
+        Slide(
+            item.chart,
+            meta.title,
+            meta.filters,
+            item.notes,
+            image,
+            round(preset.width_px * preset.scale),
+            round(preset.height_px * preset.scale),
+            headline=headline,
+            box=box,
+        )
+        for (item, meta, box, preset, headline), image in zip(drafts, images, strict=True)
     )
     return BriefingContent(
         title=spec.title or t("briefing.default_title"),
@@ -478,7 +549,151 @@ def _prepare(
         day=day,
         slides=slides,
         lang=lang,
+        summary=summary,
+        findings=spec.findings,
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# Fitting text: wrapped, then shrunk to a floor, then cut with an ellipsis, by measuring it with
+# the face the viewer draws it in
+
+
+LEADING = 1.2  # line height / font size: set exactly on every fitted paragraph of the deck
+ELLIPSIS = "…"
+# Chinese punctuation and closing marks never start a line; Latin ones stay with their word.
+_NO_BREAK_BEFORE = frozenset("，。、；：！？）》」』】”’,.;:!?)]}%…·")
+Measure = Callable[[str, float], float]  # (text, size in pt) -> width in pt
+
+
+def _wide(char: str) -> bool:
+    return unicodedata.east_asian_width(char) in ("W", "F")
+
+
+@dataclass(frozen=True)
+class Fitted:
+    """Text fitted to a box: its size, its lines as they are to be drawn, and whether it was
+    cut (then the full text goes to the notes)."""
+
+    size: float
+    lines: tuple[str, ...]
+    cut: bool = False
+
+    @property
+    def height(self) -> float:
+        return len(self.lines) * self.size * LEADING
+
+
+def _tokens(text: str) -> list[str]:
+    """Pieces a line may break between: words, spaces, and each Chinese character (with the
+    punctuation after it)."""
+    tokens: list[str] = []
+    for char in text:
+        last = tokens[-1] if tokens else " "
+        if char == " ":
+            tokens.append(" ")
+        elif last != " " and (char in _NO_BREAK_BEFORE or not (_wide(char) or _wide(last[-1]))):
+            tokens[-1] = last + char
+        else:
+            tokens.append(char)
+    return tokens
+
+
+def _wrap_paragraph(text: str, width: float, size: float, measure: Measure) -> list[str]:
+    lines: list[str] = []
+    current = ""
+    for token in _tokens(text):
+        if token == " ":
+            current += " " if current else ""
+            continue
+        if measure(current + token, size) <= width:
+            current += token
+            continue
+        if current.strip():
+            lines.append(current.rstrip())
+        current = ""
+        if measure(token, size) <= width:
+            current = token
+            continue
+        for char in token:  # a word wider than the box: broken between characters
+            if current and measure(current + char, size) > width:
+                lines.append(current)
+                current = ""
+            current += char
+    if current.strip() or not lines:
+        lines.append(current.rstrip())
+    return lines
+
+
+def wrap(text: str, width: float, size: float, measure: Measure) -> list[str]:
+    """``text`` in lines no wider than ``width`` pt at ``size`` pt (line breaks kept; a word
+    wider than the box breaks between characters; Chinese breaks between any two characters)."""
+    return [line for paragraph in text.split("\n") for line in _wrap_paragraph(paragraph, width, size, measure)]
+
+
+def fit(
+    text: str,
+    width: float,
+    height: float,
+    sizes: Sequence[float],
+    measure: Measure,
+    *,
+    max_lines: int | None = None,
+) -> Fitted:
+    """``text`` in the largest of ``sizes`` whose lines fit ``width`` x ``height`` pt (and
+    ``max_lines``); past the last size (the floor), the lines that fit, the last one ending
+    in an ellipsis."""
+    lines: list[str] = []
+    allowed = 1
+    for size in sizes:
+        lines = wrap(text, width, size, measure)
+        allowed = max(1, int(height // (size * LEADING) + 1e-9))
+        if max_lines is not None:
+            allowed = min(allowed, max_lines)
+        if len(lines) <= allowed:
+            return Fitted(size, tuple(lines))
+    size = sizes[-1]
+    kept = lines[:allowed]
+    last = kept[-1]
+    while last and measure(last.rstrip() + ELLIPSIS, size) > width:
+        last = last[:-1]
+    if " " in last and not any(_wide(c) for c in last) and len(last) - last.rfind(" ") < 20:
+        last = last[: last.rfind(" ")]  # end on a whole word
+    kept[-1] = last.rstrip() + ELLIPSIS
+    return Fitted(size, tuple(kept), cut=True)
+
+
+def _measure_with(font: str) -> Measure:
+    """Width of text in a registered face: each character in ``font`` if it has it, else in
+    the CJK face (``font_runs``), as drawn."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    def measure(text: str, size: float) -> float:
+        return sum(stringWidth(run, face, size) for face, run in font_runs(text, font))
+
+    return measure
+
+
+@cache
+def deck_measure(bold: bool = False) -> Measure:
+    """Width of text as the deck draws it: Latin in Calibri, measured with Carlito (metrically
+    the same face, which LibreOffice uses for Calibri; DejaVu Sans, wider, where Carlito is not
+    installed), Chinese at a full em (the width of every CJK face), anything else at 0.6 em,
+    and a quarter em where Chinese meets a Latin letter or digit."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    face = _register("deck-bold" if bold else "deck-regular") or ("Helvetica-Bold" if bold else "Helvetica")
+    chars = _coverage(face)
+
+    def measure(text: str, size: float) -> float:
+        plain = [c for c in text if not _wide(c) and ord(c) in chars]
+        others = sum(1.0 if _wide(c) else 0.6 for c in text if _wide(c) or ord(c) not in chars)
+        # Viewers space Chinese from Latin letters and digits next to it (LibreOffice's and
+        # PowerPoint's autospacing): a quarter em for each such meeting.
+        meetings = sum(1 for a, b in zip(text, text[1:], strict=False) if " " not in (a, b) and _wide(a) != _wide(b))
+        return stringWidth("".join(plain), face, size) + (others + 0.25 * meetings) * size
+
+    return measure
 
 
 # ---------------------------------------------------------------------------------------------
@@ -491,70 +706,56 @@ DARK = (0x1B, 0x1F, 0x24)
 GREY = (0x5B, 0x64, 0x70)
 ACCENT = (0x1F, 0x4E, 0x79)
 RED = (0xB3, 0x26, 0x1E)
-NOTES_BOX_IN = (9.75, 1.5, 3.05, 5.15)  # left, top, width, height of the notes beside the picture
-TEXT_INSET_IN = (0.1, 0.05)  # python-pptx's default inner margins of a text box: left/right, top/bottom
-NOTES_SIZES_PT = (14, 13, 12, 11, 10)  # the largest whose estimated lines fit is used; 10 pt is the floor
-CHAR_WIDTH_EM = 0.5  # average width of a character of running text in Calibri (the deck's font), in ems
-LINE_SPACING = 1.2
+DECK_MARGIN_IN = 0.5
+DECK_WIDTH_IN = PPT_WIDTH_IN - 2 * DECK_MARGIN_IN  # 12.333: the width of every band of a chart slide
+DECK_SLACK = 0.96  # text is fitted to 96 % of its box: room for a viewer's rounding and kerning
+HEADLINE_TOP_IN, HEADLINE_H_IN = 0.25, 1.05
+HEADLINE_SIZES = (28, 26, 24, 22, 20)
+SUBLINE_TOP_IN, SUBLINE_H_IN = 1.33, 0.5
+SUBLINE_SIZES = (16, 15, 14)
+PICTURE_TOP_IN, PICTURE_H_IN = 1.95, 4.8  # the picture box: under the sub-line, above the footer
+DECK_NOTES_W_IN, DECK_NOTES_GAP_IN = 3.5, 0.25  # notes beside the picture: a column on the right
+DECK_NOTES_PT = 14  # notes beside the picture at this size, else in the speaker notes
+FOOTER_TOP_IN, FOOTER_H_IN = 6.95, 0.3
+FOOTER_SIZES = (12, 11, 10)
+FOOTER_NUMBER_W_IN = 1.6
+TITLE_LEFT_IN, TITLE_WIDTH_IN = 0.8, 11.733
+TITLE_SIZES = (40, 36, 32, 28, 24)
+TITLE_MAX_H_IN = 2.6
+SUBTITLE_SIZES = (24, 22, 20, 18)
+SUBTITLE_MAX_H_IN = 1.1
+SUMMARY_SIZES = (22, 20, 18, 16)
+BULLET_INDENT_IN = 0.35
 # The deck's faces, set on every text run: Latin text in Calibri (the default theme's face; Carlito
-# or DejaVu Sans stand in where it is missing), East Asian text in Microsoft YaHei, which every
-# Windows and Office for Mac has; LibreOffice, which lacks it here, draws those characters with the
-# system's CJK face (Noto Sans CJK SC). The GB2312 charset lets PowerPoint substitute a Simplified
-# Chinese face should YaHei be missing too.
+# stands in where it is missing, with the same widths), East Asian text in Microsoft YaHei, which
+# every Windows and Office for Mac has; LibreOffice, which lacks it here, draws those characters
+# with the system's CJK face (Noto Sans CJK SC). The GB2312 charset lets PowerPoint substitute a
+# Simplified Chinese face should YaHei be missing too.
 LATIN_FACE = "Calibri"
 EAST_ASIAN_FACE = "Microsoft YaHei"
 EAST_ASIAN_CHARSET = "-122"  # GB2312 (134) as the signed byte OOXML stores
 DECK_LANG = {"en": "en-US", "zh": "zh-CN"}
 
 
-def _wide(char: str) -> bool:
-    return unicodedata.east_asian_width(char) in ("W", "F")
+def _pt(inches: float) -> float:
+    return inches * 72
 
 
-def _estimated_lines(text: str, width_pt: float, size: float) -> int:
-    """Lines ``text`` takes in a box ``width_pt`` wide at ``size`` pt (an estimate from the average
-    character width, a CJK character counting as two; each line break starts a new line)."""
-    per_line = max(1, int(width_pt / (size * CHAR_WIDTH_EM)))
-    lines = 0
-    for line in text.split("\n"):
-        if any(_wide(c) for c in line):  # Chinese breaks between any two characters
-            lines += max(1, -(-sum(2 if _wide(c) else 1 for c in line) // per_line))
-        else:
-            lines += max(1, len(textwrap.wrap(line, per_line)))
-    return lines
+def deck_notes(notes: str) -> Fitted | None:
+    """The notes as shown beside the picture at ``DECK_NOTES_PT``, None when they do not fit
+    there whole (then they are only in the speaker notes, and the picture takes the width)."""
+    if not notes:
+        return None
+    shown = fit(notes, _pt(DECK_NOTES_W_IN) * DECK_SLACK, _pt(PICTURE_H_IN), (DECK_NOTES_PT,), deck_measure())
+    return None if shown.cut else shown
 
 
-def fit_notes(text: str, width_pt: float, height_pt: float) -> tuple[float, str]:
-    """(font size, text to show) for notes in a box of ``width_pt`` x ``height_pt`` (inside its
-    margins): the largest size of ``NOTES_SIZES_PT`` at which the estimated lines fit; past the
-    floor, the text is cut at a word and ends with ``NOTES_CUT`` (the speaker notes hold it all)."""
-
-    def fits(shown: str, size: float) -> bool:
-        return _estimated_lines(shown, width_pt, size) * size * LINE_SPACING <= height_pt
-
-    for size in NOTES_SIZES_PT:
-        if fits(text, size):
-            return size, text
-    size = NOTES_SIZES_PT[-1]
-    cut = t("briefing.notes_cut")
-    if any(_wide(c) for c in text):  # cut Chinese between characters, not at spaces
-        low, high = 0, len(text)
-        while low < high:
-            middle = (low + high + 1) // 2
-            if fits(text[:middle].rstrip() + cut, size):
-                low = middle
-            else:
-                high = middle - 1
-        return size, text[:low].rstrip() + cut
-    words = text.split(" ")
-    low, high = 0, len(words) - 1  # the most words that fit with the cut mark after them
-    while low < high:
-        middle = (low + high + 1) // 2
-        if fits(" ".join(words[:middle]).rstrip() + " " + cut, size):
-            low = middle
-        else:
-            high = middle - 1
-    return size, (" ".join(words[:low]).rstrip() + " " + cut).lstrip()
+def deck_picture_box(notes: str) -> tuple[float, float]:
+    """Width and height in inches of a chart slide's picture: the slide's width, less the notes
+    column when the notes fit beside it."""
+    if deck_notes(notes) is None:
+        return DECK_WIDTH_IN, PICTURE_H_IN
+    return DECK_WIDTH_IN - DECK_NOTES_W_IN - DECK_NOTES_GAP_IN, PICTURE_H_IN
 
 
 def set_run_faces(run, lang: str) -> None:
@@ -593,57 +794,112 @@ def _set_faces(deck, lang: str) -> None:
                 set_run_faces(run, lang)
 
 
-def _textbox(slide, left, top, width, height, text, *, size, bold=False, colour=DARK, align=None, wrap=True):
-    from pptx.dml.color import RGBColor
-    from pptx.util import Inches, Pt
-
-    box = slide.shapes.add_textbox(Inches(left), Inches(top), Inches(width), Inches(height))
-    frame = box.text_frame
-    frame.word_wrap = wrap
-    lines = text.split("\n") if text else [""]
-    for i, line in enumerate(lines):
-        paragraph = frame.paragraphs[0] if i == 0 else frame.add_paragraph()
-        if align is not None:
-            paragraph.alignment = align
-        run = paragraph.add_run()
-        run.text = line
-        run.font.size = Pt(size)
-        run.font.bold = bold
-        run.font.color.rgb = RGBColor(*colour)
-    return box
-
-
-def _style_title(shape, text, *, size, left, top, width, height, colour=DARK):
-    from pptx.dml.color import RGBColor
-    from pptx.enum.text import MSO_ANCHOR, PP_ALIGN
-    from pptx.util import Inches, Pt
+def _frame(shape, left: float, top: float, width: float, height: float):
+    """The shape placed (inches) with a text frame that draws exactly the lines given: no
+    inner margins, no autofit, anchored at the top."""
+    from pptx.enum.text import MSO_ANCHOR, MSO_AUTO_SIZE
+    from pptx.util import Inches
 
     shape.left, shape.top, shape.width, shape.height = Inches(left), Inches(top), Inches(width), Inches(height)
-    shape.text = text
     frame = shape.text_frame
     frame.word_wrap = True
-    frame.vertical_anchor = MSO_ANCHOR.BOTTOM
-    for paragraph in frame.paragraphs:
-        paragraph.alignment = PP_ALIGN.LEFT
-        for run in paragraph.runs:
-            run.font.size = Pt(size)
-            run.font.bold = True
-            run.font.color.rgb = RGBColor(*colour)
+    frame.auto_size = MSO_AUTO_SIZE.NONE
+    frame.vertical_anchor = MSO_ANCHOR.TOP
+    frame.margin_left = frame.margin_right = frame.margin_top = frame.margin_bottom = 0
+    frame.text = ""
+    return frame
+
+
+def _lines(paragraph, fitted: Fitted, *, bold=False, colour=DARK, align=None) -> None:
+    """Write the fitted lines into one paragraph, a line break between them, at exact spacing."""
+    from pptx.dml.color import RGBColor
+    from pptx.enum.text import PP_ALIGN
+    from pptx.util import Pt
+
+    paragraph.alignment = align if align is not None else PP_ALIGN.LEFT
+    paragraph.line_spacing = Pt(fitted.size * LEADING)
+    for number, line in enumerate(fitted.lines):
+        if number:
+            paragraph.add_line_break()
+        run = paragraph.add_run()
+        run.text = line
+        run.font.size = Pt(fitted.size)
+        run.font.bold = bold
+        run.font.color.rgb = RGBColor(*colour)
+
+
+def _place(slide, left, top, width, fitted: Fitted, *, shape=None, bold=False, colour=DARK, align=None, height=None):
+    """A text box (or ``shape``, a placeholder) holding ``fitted`` at ``left``, ``top``; its
+    height is that of the lines unless given. Returns the bottom edge in inches."""
+    from pptx.util import Inches
+
+    if shape is None:
+        shape = slide.shapes.add_textbox(Inches(left), Inches(top), Inches(width), Inches(0.3))
+    box_h = height if height is not None else fitted.height / 72 + 0.02
+    frame = _frame(shape, left, top, width, box_h)
+    _lines(frame.paragraphs[0], fitted, bold=bold, colour=colour, align=align)
+    return top + box_h
+
+
+def _fit_deck(text, width_in, height_in, sizes, *, bold=False, max_lines=None) -> Fitted:
+    return fit(text, _pt(width_in) * DECK_SLACK, _pt(height_in), sizes, deck_measure(bold), max_lines=max_lines)
+
+
+def _deck_footer(slide, content: BriefingContent, number: int, total: int, extra: str = "") -> None:
+    """Source and date (and ``extra``) on the left, the demo mark in the middle, the page number
+    on the right, each fitted to its own part of the line."""
+    from pptx.enum.text import PP_ALIGN
+
+    demo_w = 2.6 if content.is_demo else 0
+    left_w = DECK_WIDTH_IN - FOOTER_NUMBER_W_IN - demo_w - 0.2
+    text = content.footer() + (f" · {extra}" if extra else "")
+    _place(
+        slide, DECK_MARGIN_IN, FOOTER_TOP_IN, left_w, _fit_deck(text, left_w, FOOTER_H_IN, FOOTER_SIZES), colour=GREY
+    )
+    if content.is_demo:
+        mark = _fit_deck(texts.demo_mark(), demo_w, FOOTER_H_IN, FOOTER_SIZES, bold=True)
+        _place(
+            slide,
+            DECK_MARGIN_IN + left_w + 0.1,
+            FOOTER_TOP_IN,
+            demo_w,
+            mark,
+            bold=True,
+            colour=RED,
+            align=PP_ALIGN.CENTER,
+        )
+    _deck_footer_number(slide, number, total)
+
+
+def _speaker_notes(slide, parts: Sequence[str]) -> None:
+    shown = "\n\n".join(part for part in parts if part)
+    if shown:
+        slide.notes_slide.notes_text_frame.text = shown
+
+
+def _fit_picture(page: Slide, box_w: float, box_h: float) -> tuple[float, float]:
+    """The picture's size on the page: the box it was drawn for, else fitted into the box."""
+    if page.box is not None and abs(page.box[0] - box_w) < 0.01 and abs(page.box[1] - box_h) < 0.01:
+        return box_w, box_h
+    ratio = page.width_px / page.height_px
+    width = min(box_w, box_h * ratio)
+    return width, width / ratio
 
 
 def build_pptx(content: BriefingContent) -> bytes:
-    """A 16:9 deck: title slide, then one slide per chart with title, filters, picture, notes,
-    source and date, and the page number. Notes go to the speaker notes whole; beside the
-    picture, long ones get a smaller font and, past the floor, are cut (``fit_notes``). Its words
-    are in the content's language, which the core properties record; every run has a Latin and
-    an East Asian face (``set_run_faces``)."""
+    """A 16:9 deck: the title slide, the summary of findings, then one slide per chart headed
+    by its finding (else its plain title) over the plain title and filters, the picture at the
+    size it was drawn for, the notes beside it when they fit at 14 pt (else in the speaker
+    notes only, which always hold them), the source, date and page number. Every text is fitted
+    (``fit``) by measuring it in the deck's face; what is cut is whole in the speaker notes.
+    Its words are in the content's language, which the core properties record; every run has a
+    Latin and an East Asian face (``set_run_faces``)."""
     with i18n.using(content.lang):
         return _build_pptx(content)
 
 
 def _build_pptx(content: BriefingContent) -> bytes:
     from pptx import Presentation
-    from pptx.enum.text import MSO_AUTO_SIZE, PP_ALIGN
     from pptx.util import Inches
 
     deck = Presentation()
@@ -654,63 +910,137 @@ def _build_pptx(content: BriefingContent) -> bytes:
     deck.core_properties.language = DECK_LANG[content.lang]
     total = content.pages
 
-    first = deck.slides.add_slide(deck.slide_layouts[0])
-    _style_title(first.shapes.title, content.title, size=40, left=0.8, top=1.6, width=11.7, height=1.6, colour=ACCENT)
-    subtitle = first.placeholders[1]
-    if content.subtitle:
-        subtitle.left, subtitle.top = Inches(0.8), Inches(3.35)
-        subtitle.width, subtitle.height = Inches(11.7), Inches(0.8)
-        subtitle.text = content.subtitle
-        for paragraph in subtitle.text_frame.paragraphs:
-            paragraph.alignment = PP_ALIGN.LEFT
-    else:  # an empty placeholder would show "Click to add subtitle" while editing
-        subtitle.element.getparent().remove(subtitle.element)
-    filters = t("briefing.filters", filters=content.caption)
-    _textbox(first, 0.8, 4.3, 11.7, 1.0, f"{content.date_text()}\n{filters}", size=16, colour=GREY)
-    if content.is_demo:
-        _textbox(
-            first,
-            0.8,
-            5.5,
-            11.7,
-            0.5,
-            texts.demo_warning(),
-            size=16,
-            bold=True,
-            colour=RED,
-        )
-    _textbox(first, 0.8, 6.75, 11.7, 0.4, t("briefing.source", source=content.source), size=11, colour=GREY)
-
-    for number, page in enumerate(content.slides, start=2):
-        slide = deck.slides.add_slide(deck.slide_layouts[5])
-        _style_title(slide.shapes.title, page.title, size=26, left=0.5, top=0.2, width=12.3, height=0.8)
-        _textbox(slide, 0.5, 1.0, 12.3, 0.4, t("briefing.filters", filters=page.caption), size=14, colour=GREY)
-        box_left, box_top, box_height = 0.5, 1.5, 5.15
-        box_width = 9.0 if page.notes else 12.3
-        ratio = page.width_px / page.height_px
-        width = min(box_width, box_height * ratio)
-        height = width / ratio
-        left = box_left + (box_width - width) / 2 if not page.notes else box_left
-        slide.shapes.add_picture(io.BytesIO(page.image), Inches(left), Inches(box_top), Inches(width), Inches(height))
-        if page.notes:
-            left, top, width, height = NOTES_BOX_IN
-            inset_x, inset_y = TEXT_INSET_IN
-            size, shown = fit_notes(page.notes, (width - 2 * inset_x) * 72, (height - 2 * inset_y) * 72)
-            box = _textbox(slide, left, top, width, height, shown, size=size)
-            # Should the estimate be short for another font, the viewer shrinks the text to the box.
-            box.text_frame.auto_size = MSO_AUTO_SIZE.TEXT_TO_FIT_SHAPE
-            slide.notes_slide.notes_text_frame.text = page.notes
-        _textbox(slide, 0.5, 6.85, 8.0, 0.4, content.footer(), size=11, colour=GREY)
-        if content.is_demo:
-            _textbox(
-                slide, 7.0, 6.85, 3.6, 0.4, texts.demo_mark(), size=12, bold=True, colour=RED, align=PP_ALIGN.CENTER
-            )
-        page_number = t("briefing.page_number", page=number, total=total)
-        _textbox(slide, 10.8, 6.85, 2.0, 0.4, page_number, size=11, colour=GREY, align=PP_ALIGN.RIGHT)
+    _title_slide(deck, content, total)
+    number = 1
+    if content.findings:
+        number += 1
+        _summary_slide(deck, content, number, total)
+    for page in content.slides:
+        number += 1
+        _chart_slide(deck, content, page, number, total)
     _set_faces(deck, content.lang)
     buffer = io.BytesIO()
     deck.save(buffer)
     return buffer.getvalue()
+
+
+def _title_slide(deck, content: BriefingContent, total: int) -> None:
+    """Title, subtitle, date and filters (and the demo warning) from the top, each fitted and
+    placed under the one before; the source and the page number at the foot."""
+    slide = deck.slides.add_slide(deck.slide_layouts[0])
+    subtitle_placeholder = slide.placeholders[1]  # an empty one would say "Click to add subtitle"
+    subtitle_placeholder.element.getparent().remove(subtitle_placeholder.element)
+    width = TITLE_WIDTH_IN
+    title = _fit_deck(content.title, width, TITLE_MAX_H_IN, TITLE_SIZES, bold=True)
+    blocks: list[tuple[Fitted, dict]] = [(title, {"bold": True, "colour": ACCENT, "shape": slide.shapes.title})]
+    subtitle = _fit_deck(content.subtitle, width, SUBTITLE_MAX_H_IN, SUBTITLE_SIZES) if content.subtitle else None
+    if subtitle is not None:
+        blocks.append((subtitle, {}))
+    dated = f"{content.date_text()}\n{t('briefing.filters', filters=content.caption)}"
+    blocks.append((_fit_deck(dated, width, 1.0, (16, 14, 12)), {"colour": GREY}))
+    if content.is_demo:
+        blocks.append(
+            (_fit_deck(texts.demo_warning(), width, 0.8, (16, 14, 12), bold=True), {"bold": True, "colour": RED})
+        )
+    gap = 0.25
+    room = FOOTER_TOP_IN - 0.6  # the source line sits above the footer
+    used = sum(block.height / 72 + 0.02 for block, _ in blocks) + gap * (len(blocks) - 1)
+    top = max(0.5, min(1.6, room - used))  # as low as 1.6 in; higher for a long title
+    for block, style in blocks:
+        top = _place(slide, TITLE_LEFT_IN, top, width, block, **style) + gap
+    source = _fit_deck(t("briefing.source", source=content.source), width, 0.4, (12, 11, 10))
+    _place(slide, TITLE_LEFT_IN, room + 0.15, width, source, colour=GREY)
+    _deck_footer_number(slide, 1, total)
+    _speaker_notes(
+        slide,
+        [
+            text
+            for fitted, text in zip((title, subtitle), (content.title, content.subtitle), strict=True)
+            if fitted and fitted.cut
+        ],
+    )
+
+
+def _deck_footer_number(slide, number: int, total: int) -> None:
+    """The page number at the right of the footer line (the title slide's too)."""
+    from pptx.enum.text import PP_ALIGN
+
+    width = FOOTER_NUMBER_W_IN
+    page = _fit_deck(t("briefing.page_number", page=number, total=total), width, FOOTER_H_IN, FOOTER_SIZES)
+    _place(slide, PPT_WIDTH_IN - DECK_MARGIN_IN - width, FOOTER_TOP_IN, width, page, colour=GREY, align=PP_ALIGN.RIGHT)
+
+
+def _heading(slide, headline: str, subline: str) -> list[str]:
+    """The headline (the slide's title) and the line under it, fitted to their bands; returns
+    the texts that had to be cut, for the speaker notes."""
+    heading = _fit_deck(headline, DECK_WIDTH_IN, HEADLINE_H_IN, HEADLINE_SIZES, bold=True)
+    _place(slide, DECK_MARGIN_IN, HEADLINE_TOP_IN, DECK_WIDTH_IN, heading, shape=slide.shapes.title, bold=True)
+    under = _fit_deck(subline, DECK_WIDTH_IN, SUBLINE_H_IN, SUBLINE_SIZES)
+    _place(slide, DECK_MARGIN_IN, SUBLINE_TOP_IN, DECK_WIDTH_IN, under, colour=GREY)
+    return [text for fitted, text in ((heading, headline), (under, subline)) if fitted.cut]
+
+
+def subline_text(page: Slide) -> str:
+    """The line under a chart page's headline: the plain title and the filters when a finding
+    heads the page, the filters alone when the plain title does."""
+    filters = t("briefing.filters", filters=page.caption)
+    return t("briefing.subline", title=page.title, filters=filters) if page.headline else filters
+
+
+def _chart_slide(deck, content: BriefingContent, page: Slide, number: int, total: int) -> None:
+    from pptx.util import Inches
+
+    slide = deck.slides.add_slide(deck.slide_layouts[5])
+    cut = _heading(slide, page.headline or page.title, subline_text(page))
+    notes = deck_notes(page.notes)
+    box_w, box_h = deck_picture_box(page.notes)
+    width, height = _fit_picture(page, box_w, box_h)
+    left = DECK_MARGIN_IN if notes is not None else DECK_MARGIN_IN + (box_w - width) / 2
+    slide.shapes.add_picture(
+        io.BytesIO(page.image), Inches(left), Inches(PICTURE_TOP_IN), Inches(width), Inches(height)
+    )
+    if notes is not None:
+        _place(slide, DECK_MARGIN_IN + box_w + DECK_NOTES_GAP_IN, PICTURE_TOP_IN, DECK_NOTES_W_IN, notes)
+    pointer = t("briefing.notes_in_speaker_notes") if page.notes and notes is None else ""
+    _deck_footer(slide, content, number, total, pointer)
+    _speaker_notes(slide, [page.notes, *cut])
+
+
+def _summary_slide(deck, content: BriefingContent, number: int, total: int) -> None:
+    """The top findings of the briefing's filters as a list, in the largest size at which they
+    all fit; past the floor, the findings that fit."""
+    from pptx.oxml.ns import qn
+    from pptx.util import Emu, Inches, Pt
+
+    slide = deck.slides.add_slide(deck.slide_layouts[5])
+    cut = _heading(slide, t("briefing.summary.title"), t("briefing.filters", filters=content.caption))
+    text_w = DECK_WIDTH_IN - BULLET_INDENT_IN
+    height = _pt(PICTURE_H_IN)
+    chosen: list[Fitted] = []
+    for size in SUMMARY_SIZES:
+        chosen = []
+        used = 0.0
+        for sentence in summary_items(content):
+            fitted = fit(sentence, _pt(text_w) * DECK_SLACK, height, (size,), deck_measure())
+            used += fitted.height + size * 0.6
+            if used > height:
+                break
+            chosen.append(fitted)
+        if len(chosen) == len(summary_items(content)):
+            break
+    box = slide.shapes.add_textbox(Inches(DECK_MARGIN_IN), Inches(PICTURE_TOP_IN), Inches(DECK_WIDTH_IN), Inches(1))
+    frame = _frame(box, DECK_MARGIN_IN, PICTURE_TOP_IN, DECK_WIDTH_IN, PICTURE_H_IN)
+    for index, fitted in enumerate(chosen):
+        paragraph = frame.paragraphs[0] if index == 0 else frame.add_paragraph()
+        _lines(paragraph, fitted)
+        paragraph.space_after = Pt(fitted.size * 0.6)
+        properties = paragraph._p.get_or_add_pPr()
+        properties.set("marL", str(Emu(Inches(BULLET_INDENT_IN))))
+        properties.set("indent", str(-Emu(Inches(BULLET_INDENT_IN))))
+        bullet = properties.makeelement(qn("a:buChar"), {"char": "•"})
+        properties.append(bullet)
+    _deck_footer(slide, content, number, total)
+    _speaker_notes(slide, ["\n".join(f"• {s}" for s in summary_items(content)), *cut])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -721,7 +1051,8 @@ def _build_pptx(content: BriefingContent) -> bytes:
 # Latin text (Liberation Sans where it is missing), WenQuanYi Zen Hei (TrueType, unlike the CFF
 # Noto Sans CJK) for the Chinese characters the Latin face lacks. Text is split into runs by the
 # face that has each character, so Latin looks the same in both languages and DejaVu Bold stays
-# bold; WenQuanYi has no bold, so Chinese headings are drawn in its regular weight.
+# bold; WenQuanYi has no bold, so Chinese headings are drawn in its regular weight. The deck's
+# faces (Carlito, for measuring Calibri) are registered here too, never embedded in a pack.
 FONT_FILES = {
     "regular": (
         "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
@@ -734,6 +1065,14 @@ FONT_FILES = {
     "cjk": (
         "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
         "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
+    ),
+    "deck-regular": (
+        "/usr/share/fonts/truetype/crosextra/Carlito-Regular.ttf",
+        "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
+    ),
+    "deck-bold": (
+        "/usr/share/fonts/truetype/crosextra/Carlito-Bold.ttf",
+        "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf",
     ),
 }
 PDF_LANG = {"en": "en-GB", "zh": "zh-CN"}
@@ -811,11 +1150,30 @@ def _draw_string(pdf, x: float, y: float, text: str, font: str, size: float, *, 
     pdf.drawText(line)
 
 
+def _draw_fitted(pdf, fitted: Fitted, x: float, top: float, font: str) -> float:
+    """Draw fitted lines from ``top`` down (each line's box ``LEADING`` ems tall, its baseline
+    0.93 em under the box's top: DejaVu's ascent); returns the height used."""
+    for number, line in enumerate(fitted.lines):
+        baseline = top - number * fitted.size * LEADING - fitted.size * 0.93
+        _draw_string(pdf, x, baseline, line, font, fitted.size)
+    return fitted.height
+
+
 PDF_MARGIN = 36
 PDF_CONTENT_BOTTOM = 40  # everything but the footer (drawn at 20 pt from the edge) stays above this
 PDF_GAP = 10
-PDF_NOTES_SIZES = (11, 10, 9, 8)  # notes shrink down to the 8 pt floor, then continue on a page of their own
-MIN_PICTURE_SHARE = 0.55  # the picture's least share of the height under a chart page's heading
+PDF_PAGE = (841.8898, 595.2756)  # A4 landscape
+PDF_WIDTH = PDF_PAGE[0] - 2 * PDF_MARGIN
+PDF_HEADLINE_H, PDF_HEADLINE_SIZES = 52, (20, 18, 16, 14)
+PDF_SUBLINE_H, PDF_SUBLINE_SIZES = 28, (12, 11, 10)
+PDF_PICTURE_TOP = PDF_PAGE[1] - PDF_MARGIN - PDF_HEADLINE_H - 6 - PDF_SUBLINE_H - 8
+PDF_AREA_H = PDF_PICTURE_TOP - PDF_CONTENT_BOTTOM  # the picture (and the notes under it)
+PDF_NOTES_SIZES = (11, 10)  # notes under the picture in the largest that fits...
+PDF_NOTES_SHARE = 0.3  # ...in this share of the area; else on the pages after the chart's
+PDF_POINTER_H = 16  # the line under the picture saying where the notes went
+PDF_TITLE_SIZES, PDF_TITLE_MAX_H = (30, 28, 26, 24, 22, 20), 150
+PDF_SUBTITLE_SIZES, PDF_SUBTITLE_MAX_H = (18, 16, 14), 66
+PDF_SUMMARY_SIZES = (15, 14, 13, 12)
 
 
 def _pdf_paragraph(
@@ -835,7 +1193,10 @@ def _pdf_paragraph(
         fontSize=size,
         leading=leading or size * 1.25,
         textColor=Color(*(c / 255 for c in colour)),
-        wordWrap="CJK" if any(face != font for face, _ in runs) else None,
+        # Chinese breaks between any two characters, and so does a word too long for any line
+        wordWrap="CJK"
+        if any(face != font for face, _ in runs) or max(map(len, text.split()), default=0) > 40
+        else None,
     )
     markup = "".join(
         _escape(run) if face == font else f'<font name="{face}">{_escape(run)}</font>' for face, run in runs
@@ -848,68 +1209,113 @@ def _height(paragraph, width: float) -> float:
 
 
 @dataclass(frozen=True)
-class PdfPage:
-    """One page of a PDF pack after the title page: a chart (heading, picture and the notes that
-    fit under it) or, when long notes do not fit even at the floor size, a page continuing them."""
+class PdfHeading:
+    """A page's headline and the line under it, fitted; ``cut``: the full texts of those cut."""
 
-    slide: Slide
-    heading: tuple  # paragraphs: the title (and, on a chart page, the filters)
+    headline: Fitted
+    subline: Fitted | None
+    cut: tuple[str, ...]
+
+
+def _pdf_heading(headline: str, subline: str) -> PdfHeading:
+    regular, bold = _pdf_fonts()
+    top = fit(headline, PDF_WIDTH, PDF_HEADLINE_H, PDF_HEADLINE_SIZES, _measure_with(bold))
+    under = fit(subline, PDF_WIDTH, PDF_SUBLINE_H, PDF_SUBLINE_SIZES, _measure_with(regular)) if subline else None
+    cut = tuple(text for fitted, text in ((top, headline), (under, subline)) if fitted is not None and fitted.cut)
+    return PdfHeading(top, under, cut)
+
+
+def pack_notes(page: Slide) -> str:
+    """What a chart page of the pack gives as notes: the full text of a cut headline or sub-line
+    (``t('briefing.full_heading')``), then the notes."""
+    with_cut = _pdf_heading(page.headline or page.title, subline_text(page)).cut
+    return "\n\n".join([*(t("briefing.full_heading", text=text) for text in with_cut), page.notes]).strip()
+
+
+def _notes_under(notes: str):
+    """The notes paragraph as it fits under the picture (largest of ``PDF_NOTES_SIZES`` within
+    ``PDF_NOTES_SHARE`` of the area), None when it does not fit there."""
+    if not notes:
+        return None
+    regular, _ = _pdf_fonts()
+    for size in PDF_NOTES_SIZES:
+        paragraph = _pdf_paragraph(notes, size, regular)
+        if _height(paragraph, PDF_WIDTH) <= PDF_AREA_H * PDF_NOTES_SHARE:
+            return paragraph
+    return None
+
+
+def pack_picture_box(page: Slide) -> tuple[float, float]:
+    """Width and height in inches of a chart page's picture: the page's width, and the height
+    the heading leaves, less the notes under it (or the line saying they follow)."""
+    notes = pack_notes(page)
+    under = _notes_under(notes)
+    if under is not None:
+        height = PDF_AREA_H - _height(under, PDF_WIDTH) - PDF_GAP
+    elif notes:
+        height = PDF_AREA_H - PDF_POINTER_H - 4
+    else:
+        height = PDF_AREA_H
+    return PDF_WIDTH / 72, height / 72
+
+
+@dataclass(frozen=True)
+class PdfPage:
+    """One page of a PDF pack after the title page: the summary, a chart (heading, picture and
+    the notes that fit under it, else a line saying they follow) or a page continuing notes."""
+
+    kind: str  # "summary", "chart" or "notes"
+    slide: Slide | None = None
     notes: Any = None  # the paragraph of the notes on this page
     more: bool = False  # the notes continue on the next page
-    picture: bool = True
+    moved: bool = False  # a chart page whose notes are on the pages after it
 
 
 def plan_pdf(content: BriefingContent) -> list[PdfPage]:
-    """The pages after the title page, laid out from measured heights: the notes get the room
-    the picture leaves (never less than ``MIN_PICTURE_SHARE`` for the picture), in the largest of
-    ``PDF_NOTES_SIZES`` that fits; notes still too long continue on pages of their own."""
+    """The pages after the title page: the summary when there is one, then each chart's page;
+    notes that do not fit under the picture (``_notes_under``) continue on pages of their own,
+    split where the page ends."""
     with i18n.using(content.lang):
         return _plan_pdf(content)
 
 
-def _plan_pdf(content: BriefingContent) -> list[PdfPage]:
-    from reportlab.lib.pagesizes import A4, landscape
+def _notes_heading(slide: Slide) -> Fitted:
+    _, bold = _pdf_fonts()
+    return fit(t("briefing.notes_continued", title=slide.title), PDF_WIDTH, 40, (16, 14), _measure_with(bold))
 
-    regular, bold = _pdf_fonts()
-    page_w, page_h = landscape(A4)
-    width = page_w - 2 * PDF_MARGIN
-    full = page_h - PDF_MARGIN - PDF_CONTENT_BOTTOM  # height between the top margin and the footer
-    pages: list[PdfPage] = []
+
+def _plan_pdf(content: BriefingContent) -> list[PdfPage]:
+    regular, _ = _pdf_fonts()
+    full = PDF_PAGE[1] - PDF_MARGIN - PDF_CONTENT_BOTTOM
+    pages: list[PdfPage] = [PdfPage("summary")] if content.findings else []
     for slide in content.slides:
-        heading: tuple = (
-            _pdf_paragraph(slide.title, 20, bold),
-            _pdf_paragraph(t("briefing.filters", filters=slide.caption), 11, regular, GREY),
-        )
-        free = full - sum(_height(p, width) for p in heading) - 4 - PDF_GAP
-        if not slide.notes:
-            pages.append(PdfPage(slide, heading))
+        notes = pack_notes(slide)
+        under = _notes_under(notes)
+        if not notes or under is not None:
+            pages.append(PdfPage("chart", slide, under))
             continue
-        room = free * (1 - MIN_PICTURE_SHARE) - PDF_GAP
-        for size in PDF_NOTES_SIZES:
-            notes = _pdf_paragraph(slide.notes, size, regular)
-            if _height(notes, width) <= room:
+        pages.append(PdfPage("chart", slide, moved=True))
+        marker = _pdf_paragraph(t("briefing.notes_continue"), PDF_NOTES_SIZES[0], regular, GREY)
+        room = full - _notes_heading(slide).height - PDF_GAP
+        room_with_marker = room - _height(marker, PDF_WIDTH) - 4
+        rest = _pdf_paragraph(notes, PDF_NOTES_SIZES[0], regular)
+        while _height(rest, PDF_WIDTH) > room:
+            parts = rest.split(PDF_WIDTH, room_with_marker)
+            if len(parts) < 2:  # cannot split (not one line fits): let it run, as before
                 break
-        marker = _pdf_paragraph(t("briefing.notes_continue"), size, regular, GREY)
-        room_with_marker = room - _height(marker, width) - 4
-        picture, rest = True, notes
-        while _height(rest, width) > room:
-            parts = rest.split(width, room_with_marker)
-            if len(parts) < 2:  # not one line fits here: all of it goes to the next page
-                parts = [None, rest]
-            pages.append(PdfPage(slide, heading, parts[0], more=True, picture=picture))
-            heading = (_pdf_paragraph(t("briefing.notes_continued", title=slide.title), 16, bold),)
-            room = full - _height(heading[0], width) - PDF_GAP
-            room_with_marker = room - _height(marker, width) - 4
-            picture, rest = False, parts[1]
-        pages.append(PdfPage(slide, heading, rest, picture=picture))
+            pages.append(PdfPage("notes", slide, parts[0], more=True))
+            rest = parts[1]
+        pages.append(PdfPage("notes", slide, rest))
     return pages
 
 
 def build_pdf(content: BriefingContent) -> bytes:
     """A PDF pack on A4 landscape pages: a title page with the list of charts and their pages,
-    then one page per chart with title, filters, picture, notes, source, date and page number
-    (notes too long for the page continue on the next; see ``plan_pdf``). Its words are in the
-    content's language, which the catalogue's /Lang records; every font is embedded."""
+    the summary of findings, then one page per chart headed by its finding (else its plain
+    title) over the plain title and filters, with the picture at the size it was drawn for,
+    the notes under it when they fit (else on the pages after it), source, date and page
+    number. Headings are fitted (``fit``) by measuring them in the embedded faces. Its words are
+    in the content's language, which the catalogue's /Lang records; every font is embedded."""
     with i18n.using(content.lang):
         return _build_pdf(content)
 
@@ -918,16 +1324,15 @@ def _build_pdf(content: BriefingContent) -> bytes:
     from PIL import Image as PILImage
     from reportlab import rl_config
     from reportlab.lib.colors import Color
-    from reportlab.lib.pagesizes import A4, landscape
     from reportlab.lib.utils import ImageReader
     from reportlab.pdfgen import canvas
 
     rl_config.useA85 = 0  # binary streams: reportlab's ASCII85 encoder is pure Python and slow
     regular, bold = _pdf_fonts()
-    page_w, page_h = landscape(A4)
+    page_w, page_h = PDF_PAGE
     margin = PDF_MARGIN
-    width = page_w - 2 * margin
-    grey, red = (Color(*(c / 255 for c in rgb)) for rgb in (GREY, RED))
+    width = PDF_WIDTH
+    dark, grey, red, accent = (Color(*(c / 255 for c in rgb)) for rgb in (DARK, GREY, RED, ACCENT))
     plan = plan_pdf(content)
     total = 1 + len(plan)
     buffer = io.BytesIO()
@@ -943,10 +1348,14 @@ def _build_pdf(content: BriefingContent) -> bytes:
     pdf.setAuthor(content.source)
     pdf.setCreator("python -m analytics briefing")
 
-    def draw(par, x, top, box_width):
+    def draw(par, x: float, top: float, box_width: float) -> float:
         height = _height(par, box_width)
         par.drawOn(pdf, x, top - height)
         return height
+
+    def fitted(block: Fitted, x, top, font, colour):
+        pdf.setFillColor(colour)
+        return _draw_fitted(pdf, block, x, top, font)
 
     def footer(number):
         pdf.setFillColor(grey)
@@ -958,26 +1367,45 @@ def _build_pdf(content: BriefingContent) -> bytes:
             pdf.setFillColor(red)
             _draw_string(pdf, page_w / 2, 20, texts.demo_mark(), bold, 10, align="centre")
 
+    def heading(headline: str, subline: str) -> float:
+        made = _pdf_heading(headline, subline)
+        top = page_h - margin
+        fitted(made.headline, margin, top, bold, dark)
+        if made.subline is not None:
+            fitted(made.subline, margin, top - PDF_HEADLINE_H - 6, regular, grey)
+        return PDF_PICTURE_TOP
+
     # Title page. A long list of charts (up to 40) goes in two columns and starts higher up.
-    first_pages = [number for number, page in enumerate(plan, start=2) if page.picture]
+    first_pages = [number for number, page in enumerate(plan, start=2) if page.kind == "chart"]
     entries = [
         t("briefing.contents.entry", page=number, title=slide.title)
         for number, slide in zip(first_pages, content.slides, strict=True)
     ]
-    block = [_pdf_paragraph(content.title, 30, bold, ACCENT)]
+    if content.findings:
+        entries.insert(0, t("briefing.contents.entry", page=2, title=t("briefing.summary.title")))
+    inner = width - 40
+    title = fit(content.title, inner, PDF_TITLE_MAX_H, PDF_TITLE_SIZES, _measure_with(bold))
+    block: list[tuple[float, Callable[[float], float]]] = [
+        (title.height, lambda top: fitted(title, margin + 20, top, bold, accent))
+    ]
     if content.subtitle:
-        block.append(_pdf_paragraph(content.subtitle, 18, regular))
-    block.append(
+        subtitle = fit(content.subtitle, inner, PDF_SUBTITLE_MAX_H, PDF_SUBTITLE_SIZES, _measure_with(regular))
+        block.append((subtitle.height, lambda top: fitted(subtitle, margin + 20, top, regular, dark)))
+    paragraphs = [
         _pdf_paragraph(
             t("briefing.dated_filters", date=content.date_text(), filters=content.caption), 12, regular, GREY
         )
-    )
+    ]
+    if title.cut:
+        paragraphs.append(_pdf_paragraph(t("briefing.full_heading", text=content.title), 10, regular, GREY))
     if content.is_demo:
-        block.append(_pdf_paragraph(texts.demo_warning(), 13, bold, RED))
-    inner = width - 40
-    block_h = sum(_height(p, inner) + 10 for p in block) + 2 + 18
-    heading = _pdf_paragraph(t("briefing.contents"), 11, regular, leading=16)
-    for start, columns, leading in ((150, 1, 16), (150, 2, 16), (margin + 24, 2, 16), (margin + 24, 2, 12)):
+        paragraphs.append(_pdf_paragraph(texts.demo_warning(), 13, bold, RED))
+    for paragraph in paragraphs:
+        block.append((_height(paragraph, inner), partial(draw, paragraph, margin + 20, box_width=inner)))
+    block_h = sum(h + 10 for h, _ in block) + 2 + 18
+    contents_heading = _pdf_paragraph(t("briefing.contents"), 11, regular, leading=16)
+    lists: list = []
+    for start, columns, leading in ((130, 1, 16), (130, 2, 16), (margin + 10, 2, 16), (margin + 10, 2, 12)):
         per_column = max(1, -(-len(entries) // columns))
         lists = [
             _pdf_paragraph(
@@ -989,46 +1417,76 @@ def _build_pdf(content: BriefingContent) -> bytes:
         if page_h - start - block_h - listing_h >= PDF_CONTENT_BOTTOM:
             break
     top = page_h - start
-    for number, paragraph in enumerate(block):
-        top -= draw(paragraph, margin + 20, top, inner) + (12 if number == 0 else 10)
+    for number, (_, drawer) in enumerate(block):
+        top -= drawer(top) + (12 if number == 0 else 10)
     top -= 18
-    top -= draw(heading, margin + 20, top, inner)
+    top -= draw(contents_heading, margin + 20, top, inner)
     for column, paragraph in enumerate(lists):
         draw(paragraph, margin + 20 + column * inner / columns, top, inner / columns - 10)
     footer(1)
     pdf.showPage()
 
     for number, page in enumerate(plan, start=2):
-        top = page_h - margin
-        for paragraph, after in zip(page.heading, (4, PDF_GAP), strict=False):
-            top -= draw(paragraph, margin, top, width) + after
-        marker = _pdf_paragraph(
-            t("briefing.notes_continue"), page.notes.style.fontSize if page.notes else 8, regular, GREY
-        )
-        notes_h = _height(page.notes, width) if page.notes is not None else 0
-        if page.more:
-            notes_h += _height(marker, width) + 4
-        if page.picture:
-            box_h = top - PDF_CONTENT_BOTTOM - (notes_h + PDF_GAP if notes_h else 0)
-            ratio = page.slide.width_px / page.slide.height_px
-            img_w = min(width, box_h * ratio)
-            img_h = img_w / ratio
-            picture = ImageReader(PILImage.open(io.BytesIO(page.slide.image)).convert("RGB"))
+        if page.kind == "summary":
+            top = heading(t("briefing.summary.title"), t("briefing.filters", filters=content.caption))
+            for item in _summary_paragraphs(summary_items(content), top - PDF_CONTENT_BOTTOM):
+                top -= draw(item, margin, top, width) + 8
+        elif page.kind == "chart":
+            assert page.slide is not None
+            slide = page.slide
+            top = heading(slide.headline or slide.title, subline_text(slide))
+            box_w, box_h = (v * 72 for v in pack_picture_box(slide))
+            img_w, img_h = (v * 72 for v in _fit_picture(slide, box_w / 72, box_h / 72))
+            picture = ImageReader(PILImage.open(io.BytesIO(slide.image)).convert("RGB"))
             pdf.drawImage(picture, margin + (width - img_w) / 2, top - img_h, img_w, img_h)
-            top -= img_h + PDF_GAP
-        if page.notes is not None:
+            top -= box_h + PDF_GAP
+            if page.notes is not None:
+                draw(page.notes, margin, top, width)
+            elif page.moved:
+                draw(
+                    _pdf_paragraph(t("briefing.notes_next"), PDF_NOTES_SIZES[0], regular, GREY), margin, top + 6, width
+                )
+        else:
+            assert page.slide is not None
+            top = page_h - margin
+            top -= fitted(_notes_heading(page.slide), margin, top, bold, dark) + PDF_GAP
             top -= draw(page.notes, margin, top, width)
-        if page.more:
-            draw(marker, margin, top - 4, width)
+            if page.more:
+                marker = _pdf_paragraph(t("briefing.notes_continue"), PDF_NOTES_SIZES[0], regular, GREY)
+                draw(marker, margin, top - 4, width)
         footer(number)
         pdf.showPage()
     pdf.save()
     return buffer.getvalue()
 
 
+def _summary_paragraphs(summary: Sequence[str], room: float) -> list:
+    """The summary's findings as bulleted paragraphs, in the largest size at which all fit in
+    ``room`` pt; past the floor, those that fit."""
+    regular, _ = _pdf_fonts()
+    chosen: list = []
+    for size in PDF_SUMMARY_SIZES:
+        chosen, used = [], 0.0
+        for sentence in summary:
+            paragraph = _pdf_paragraph(f"•  {sentence}", size, regular, leading=size * LEADING)
+            used += _height(paragraph, PDF_WIDTH) + 8
+            if used > room:
+                break
+            chosen.append(paragraph)
+        if len(chosen) == len(summary):
+            break
+    return chosen
+
+
+BOXES: dict[str, Callable[[Slide], tuple[float, float]]] = {
+    "pptx": lambda page: deck_picture_box(page.notes),
+    "pdf": pack_picture_box,
+}
+
+
 def page_count(content: BriefingContent, fmt: str) -> int:
-    """Pages of the deck ('pptx': title and one per chart) or the PDF pack (where long notes may
-    take pages of their own)."""
+    """Pages of the deck ('pptx': title, summary and one per chart) or the PDF pack (where long
+    notes may take pages of their own)."""
     return 1 + len(plan_pdf(content)) if fmt == "pdf" else content.pages
 
 
@@ -1072,7 +1530,15 @@ def build_briefing(
         actor, access.Action.SAVE_BRIEFING, spec.title or "briefing", briefing_details(spec, fmt), db=access_db
     ):
         content = prepare(
-            con, spec, is_demo=is_demo, current=current, source=source, renderer=renderer, day=day, lang=lang
+            con,
+            spec,
+            is_demo=is_demo,
+            current=current,
+            source=source,
+            renderer=renderer,
+            day=day,
+            lang=lang,
+            fmt=fmt,  # each picture drawn for its box in this format
         )
         return BUILDERS[fmt](content)
 

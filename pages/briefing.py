@@ -22,6 +22,7 @@ from pages.export_menu import BRIEFING_ITEMS_KEY, add_to_briefing, in_language
 
 TITLE_KEY = "briefing_title"
 SUBTITLE_KEY = "briefing_subtitle"
+FINDINGS_KEY = "briefing_findings"
 CHOICE_KEY = "briefing_choice"
 SAVE_FILTERS_KEY = "briefing_save_filters"
 UPLOAD_KEY = "briefing_upload"
@@ -64,6 +65,7 @@ def _spec(current: Filters) -> briefing.BriefingSpec:
         subtitle=st.session_state.get(SUBTITLE_KEY) or "",
         filters=current,
         items=items,
+        findings=bool(st.session_state.get(FINDINGS_KEY, True)),
     )
 
 
@@ -133,6 +135,7 @@ def _load() -> None:
     _clear()
     st.session_state[TITLE_KEY] = spec.title
     st.session_state[SUBTITLE_KEY] = spec.subtitle
+    st.session_state[FINDINGS_KEY] = spec.findings
     for item in spec.items:
         add_to_briefing(item.chart, item.filters, item.notes, dict(item.options))
         st.session_state[_notes_key(_items()[-1])] = item.notes
@@ -156,6 +159,7 @@ if message:
 
 st.session_state.setdefault(TITLE_KEY, "")
 st.session_state.setdefault(SUBTITLE_KEY, "")
+st.session_state.setdefault(FINDINGS_KEY, True)
 left, right = st.columns(2)
 left.text_input(
     t("briefing_page.field.title"), key=TITLE_KEY, max_chars=briefing.MAX_TITLE, placeholder=t("briefing.default_title")
@@ -166,6 +170,7 @@ right.text_input(
     max_chars=briefing.MAX_TITLE,
     placeholder=t("briefing_page.field.subtitle.placeholder"),
 )
+st.checkbox(t("briefing_page.field.findings"), key=FINDINGS_KEY, help=t("briefing_page.field.findings.help"))
 
 with st.container(border=True):
     st.markdown(t("briefing_page.add.header"))
@@ -201,13 +206,14 @@ else:
     top[0].markdown(plural("briefing_page.count", len(items)))
     top[1].toggle(t("briefing_page.preview"), key=PREVIEW_KEY)
     current_words = markdown_literal(current.describe())
+    first_page = 3 if st.session_state.get(FINDINGS_KEY, True) else 2  # after the title (and the summary)
     for index, item in enumerate(items):
         chart_spec = CHARTS.get(item["chart"])
         own = _item_filters(item)
         with st.container(border=True):
             head, buttons = st.columns([5, 2], vertical_alignment="top")
             title = chart_spec.title if chart_spec else t("briefing_page.item.gone", chart=_name(item["chart"]))
-            head.markdown(f"**{index + 2}. {title}**")
+            head.markdown(f"**{index + first_page}. {title}**")
             if own is not None:
                 head.caption(
                     ":material/lock: " + t("briefing_page.item.saved", filters=markdown_literal(own.describe()))
@@ -371,6 +377,8 @@ save.download_button(
 )
 if ready:
     st.caption(
-        plural("briefing_page.summary", len(spec.items) + 1, filters=markdown_literal(current.describe()))
+        plural(
+            "briefing_page.summary", len(spec.items) + 1 + spec.findings, filters=markdown_literal(current.describe())
+        )
         + (t("briefing_page.summary.demo", mark=texts.demo_mark()) if is_demo else "")
     )

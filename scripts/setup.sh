@@ -58,7 +58,11 @@ command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>
 [ -e /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc ] || optional+=("fonts-noto-cjk")
 [ -e /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc ] || optional+=("fonts-wqy-zenhei")
 [ -e /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf ] || optional+=("fonts-noto-color-emoji")
-# Dev only: LibreOffice Impress, to check by eye that a Chinese deck renders (docs/export.md).
+# Carlito: Calibri's widths, which the deck measures its titles with (DejaVu Sans, wider, stands
+# in without it) and which LibreOffice draws Calibri with.
+[ -e /usr/share/fonts/truetype/crosextra/Carlito-Regular.ttf ] || optional+=("fonts-crosextra-carlito")
+# Dev only: LibreOffice Impress and poppler, required: the render tests convert every deck they
+# build to PDF and check its text positions (tests/test_briefing_render.py).
 if [ "$MODE" = "dev" ]; then
   command -v soffice >/dev/null 2>&1 || optional+=("libreoffice-impress")
   command -v pdftoppm >/dev/null 2>&1 || optional+=("poppler-utils")

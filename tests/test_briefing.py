@@ -7,9 +7,6 @@ import datetime as dt
 import inspect
 import io
 import json
-import shutil
-import subprocess
-import textwrap
 from dataclasses import replace
 from pathlib import Path
 
@@ -54,6 +51,7 @@ def test_spec_json_is_the_documented_format():
         "lang": "en",
         "title": "Monthly briefing",
         "subtitle": "November",
+        "findings": True,
         "filters": {"from": ["2015"]},
         "charts": [
             {"chart": "exchanges-per-year", "filters": None, "notes": "Growth since 2015."},
@@ -90,6 +88,11 @@ def test_spec_accepts_bare_chart_names_and_defaults():
         ('{"charts": ["regions"], "filters": {"from": ["soon"]}}', "must be a year"),
         ('{"charts": [{"chart": "regions", "options": [5]}]}', "Chart 1 \\(regions\\): 'options' must map"),
         ('{"title": 5, "charts": ["regions"]}', "title must be text"),
+        (
+            '{"charts": [{"chart": "regions", "notes": "' + "x" * 2001 + '"}]}',
+            "^The notes of chart 1 are 2001 characters long; the limit is 2000\\.$",
+        ),
+        ('{"charts": [{"chart": "regions", "notes": 5}]}', "^The notes of chart 1 must be text\\.$"),
     ],
 )
 def test_bad_spec_files_say_what_is_wrong(text, message):
@@ -348,18 +351,32 @@ def assert_inside(page, footer_y: float = 20) -> list[tuple[float, float, str]]:
     return body
 
 
-def test_pdf_long_notes_stay_on_the_page_under_the_picture():
-    reader = PdfReader(io.BytesIO(briefing.build_pdf(with_notes(LONG_NOTES))))
+def test_pdf_notes_that_fit_stay_under_the_picture_and_the_picture_keeps_the_rest():
+    notes = LONG_NOTES[:700]
+    made = with_notes(notes)
+    reader = PdfReader(io.BytesIO(briefing.build_pdf(made)))
     assert len(reader.pages) == 3  # they fit on the chart's page
     page = reader.pages[1]
     body = assert_inside(page)
     ((_, picture_y, picture_w, picture_h),) = picture_boxes(page)
-    assert picture_w / picture_h == pytest.approx(16 / 9, rel=0.01)
-    assert picture_h >= 0.5 * (float(page.mediabox.height) - 36 - 40 - 60)  # the picture keeps most of the room
-    notes = [(y, text) for _, y, text in body if y < picture_y]
-    assert notes and all(y + 11 <= picture_y for y, _ in notes)  # under the picture, not over it
-    assert words(" ".join(text for _, text in notes)) == words(LONG_NOTES)  # all of them, none cut
+    box_w, box_h = briefing.pack_picture_box(made.slides[0])
+    assert picture_h == pytest.approx(min(box_h * 72, box_w * 72 * 9 / 16), abs=0.5)  # the box, not shrunk further
+    notes_lines = [(y, text) for _, y, text in body if y < picture_y]
+    assert notes_lines and all(y + 10 <= picture_y for y, _ in notes_lines)  # under the picture, not over it
+    assert words(" ".join(text for _, text in notes_lines)) == words(notes)  # all of them, none cut
     assert "2 / 3" in page.extract_text()
+
+
+def test_pdf_long_notes_go_to_the_next_page_and_the_picture_keeps_the_page():
+    made = with_notes(LONG_NOTES)
+    reader = PdfReader(io.BytesIO(briefing.build_pdf(made)))
+    assert len(reader.pages) == 4
+    chart, notes = reader.pages[1], reader.pages[2]
+    assert briefing.pack_picture_box(made.slides[0])[1] * 72 > 0.9 * briefing.PDF_AREA_H  # the picture keeps it
+    assert "Notes on the next page." in chart.extract_text()
+    shown = [text for _, _, text in assert_inside(notes)]
+    assert shown[0] == "Exchanges per year: notes, continued"
+    assert words(" ".join(shown[1:])) == words(LONG_NOTES)
 
 
 def test_pdf_notes_too_long_for_the_page_continue_on_the_next():
@@ -401,36 +418,66 @@ def test_pdf_title_page_lists_forty_charts_on_the_page():
 
 
 def notes_box(slide):
-    return next(shape for shape in slide.shapes if shape.has_text_frame and shape.left > 9 * 914400)
+    return next(
+        shape for shape in slide.shapes if shape.has_text_frame and shape.left > 9 * 914400 and shape.top < 6 * 914400
+    )
 
 
-def estimated_height_pt(text: str, width_pt: float, size: float) -> float:
-    """Lines of ``text`` at ``size`` pt in a box ``width_pt`` wide, at half an em per character."""
-    per_line = int(width_pt / (size * 0.5))
-    lines = sum(max(1, len(textwrap.wrap(line, per_line))) for line in text.split("\n"))
-    return lines * size * 1.2
+def picture_shape(slide):
+    return next(s for s in slide.shapes if s.shape_type == MSO_SHAPE_TYPE.PICTURE)
 
 
-@pytest.mark.parametrize("notes", [LONG_NOTES, LINES_NOTES, "Growth since 2015."])
-def test_deck_notes_fit_beside_the_picture_and_stay_whole_in_the_speaker_notes(notes):
+@pytest.mark.parametrize(("notes", "beside"), [(LONG_NOTES[:400], True), (LONG_NOTES, False), (LINES_NOTES, False)])
+def test_deck_notes_beside_the_picture_at_14_pt_or_in_the_speaker_notes(notes, beside):
     deck = Presentation(io.BytesIO(briefing.build_pptx(with_notes(notes))))
     slide = deck.slides[1]
-    box = notes_box(slide)
-    frame = box.text_frame
-    sizes = {run.font.size.pt for paragraph in frame.paragraphs for run in paragraph.runs}
-    assert len(sizes) == 1
-    size = sizes.pop()
-    inner_w = (box.width - frame.margin_left - frame.margin_right) / 12700
-    inner_h = (box.height - frame.margin_top - frame.margin_bottom) / 12700
-    assert estimated_height_pt(frame.text, inner_w, size) <= inner_h
-    assert box.top + box.height <= Presentation().slide_height  # the box itself ends above the footer
-    assert slide.notes_slide.notes_text_frame.text == notes
-    if len(notes) < 100:
-        assert (size, frame.text) == (14, notes)
-    else:
-        assert 10 <= size < 14
-        assert frame.text == notes or frame.text.endswith("… (full notes in the speaker notes)")
-        assert words(notes).startswith(words(frame.text.removesuffix("… (full notes in the speaker notes)")))
+    assert slide.notes_slide.notes_text_frame.text == notes  # always whole in the speaker notes
+    footer = " ".join(slide_texts(slide))
+    if beside:
+        box = notes_box(slide)
+        sizes = {run.font.size.pt for paragraph in box.text_frame.paragraphs for run in paragraph.runs}
+        assert sizes == {briefing.DECK_NOTES_PT}
+        assert words(box.text_frame.text.replace("\v", " ")) == words(notes)  # whole, not cut
+        assert box.top + box.height <= briefing.PPT_HEIGHT_IN * 914400 - 0.5 * 914400
+        assert "speaker notes" not in footer
+    else:  # no text beside the picture, a pointer in the footer
+        assert not [s for s in slide.shapes if s.has_text_frame and s.left > 9 * 914400 and s.top < 6 * 914400]
+        assert "Notes: see the speaker notes" in footer
+
+
+def test_fit_wraps_then_shrinks_then_cuts_with_an_ellipsis():
+    measure = briefing.deck_measure()
+    short = briefing.fit("Exchanges per year", 300, 40, (28, 20), measure)
+    assert (short.size, short.lines, short.cut) == (28, ("Exchanges per year",), False)
+    text = "Exchanges with ruling parties rose after 2015, mostly through study trips"
+    shrunk = briefing.fit(text, 300, 75, (28, 24, 20), measure)  # 3 lines: only 20 pt has room for them
+    assert shrunk.size < 28 and not shrunk.cut
+    assert " ".join(shrunk.lines) == text and all(measure(line, shrunk.size) <= 300 for line in shrunk.lines)
+    cut = briefing.fit(text * 4, 300, 60, (28, 20), measure)
+    assert cut.cut and cut.size == 20 and cut.lines[-1].endswith("…")
+    assert len(cut.lines) * 20 * briefing.LEADING <= 60
+
+
+def test_an_unbreakable_word_and_chinese_break_between_characters():
+    measure = briefing.deck_measure(bold=True)
+    word = "X" * 120
+    lines = briefing.wrap(word, 300, 28, measure)
+    assert len(lines) > 1 and "".join(lines) == word and all(measure(line, 28) <= 300 for line in lines)
+    chinese = "与各国政党的交往，" * 30
+    lines = briefing.wrap(chinese, 280, 20, measure)
+    assert "".join(lines) == chinese.rstrip() and all(measure(line, 20) <= 280 for line in lines)
+    assert not any(line.startswith("，") for line in lines)  # a comma never starts a line
+    assert measure("交往", 20) == 40  # Chinese at a full em
+    fitted = briefing.fit("与各国政党的交往" * 250, 200, 350, (14,), measure)
+    assert fitted.cut and fitted.lines[-1].endswith("…") and len(fitted.lines) == int(350 // (14 * 1.2))
+
+
+def test_calibri_is_measured_with_carlito():
+    assert Path(briefing.FONT_FILES["deck-regular"][0]).is_file(), "scripts/setup.sh installs fonts-crosextra-carlito"
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    # Carlito's (and Calibri's) widths: 'Exchanges' is narrower than in DejaVu Sans.
+    assert briefing.deck_measure()("Exchanges", 20) < stringWidth("Exchanges", "Briefing-regular", 20) * 0.9
 
 
 # ---------------------------------------------------------------------------------------------
@@ -449,17 +496,21 @@ def test_prepare_draws_each_chart_with_its_filters(make_ledger):
     assert [s.caption for s in built.slides] == [
         "2016–2021",  # follows the current filters
         "1978–2021; Region: Africa, Europe",  # its own saved filters
-        "2016–2021",
+        "Top 5 · 2016–2021",  # options reach the chart, and its caption says them
     ]
-    assert built.slides[2].title == "Top 5 countries by exchanges"  # options reach the chart
-    for slide in built.slides:
-        assert Image.open(io.BytesIO(slide.image)).size == (3200, 1800)
+    assert built.slides[2].title == "Top countries by exchanges"  # the catalogue's title
+    for slide in built.slides:  # drawn for its box on the slide, at the preset's 2.5x
+        width, height = briefing.deck_picture_box(slide.notes)
+        assert Image.open(io.BytesIO(slide.image)).size == (
+            round(round(width * 96) * 2.5),
+            round(round(height * 96) * 2.5),
+        )
     deck = Presentation(io.BytesIO(briefing.build_pptx(built)))
-    assert len(deck.slides) == 4
-    assert "Demo data" in slide_texts(deck.slides[1])
+    assert len(deck.slides) == 5  # title, summary, three charts
+    assert "Demo data" in slide_texts(deck.slides[2])
     pack = PdfReader(io.BytesIO(briefing.build_pdf(built)))
-    assert len(pack.pages) == 4
-    assert "Filters: 1978–2021; Region: Africa, Europe" in pack.pages[2].extract_text()
+    assert len(pack.pages) == 5
+    assert "Filters: 1978–2021; Region: Africa, Europe" in words(pack.pages[3].extract_text())
 
 
 def test_prepare_refuses_an_empty_briefing(make_ledger):
@@ -545,14 +596,14 @@ def screen_titles(at) -> list[str]:
             {"compare_dimension": "party_family", "compare_a": (2014, 2016), "compare_b": (2019, 2021)},
             "compare-periods",
             {"dimension": "party_family", "period_a": [2014, 2016], "period_b": [2019, 2021]},
-            "Exchanges by party family: 2014–2016 and 2019–2021",
+            "Exchanges in two periods",  # one title per chart, the catalogue's; the caption names the periods
         ),
         (
             "pages/explorer.py",
             {"explorer_rows": "party_family", "explorer_cols": "region", "explorer_measure": "parties"},
             "pivot",
             {"rows": "party_family", "columns": "region", "measure": "parties"},
-            "Parties by party family and region",
+            "Pivot of the filtered exchanges",
         ),
     ],
 )
@@ -586,6 +637,8 @@ def test_add_to_briefing_keeps_the_options_of_the_chart_on_screen(
     finally:
         con.close()
     assert [slide.title for slide in built.slides] == [title]
+    if chart == "compare-periods":
+        assert "2014–2016" in built.slides[0].caption and "2019–2021" in built.slides[0].caption
 
     # The Briefing page (same session) previews it with the same options.
     at.switch_page("pages/briefing.py").run()
@@ -620,15 +673,29 @@ def test_briefing_page_renders_and_adds_charts(page):
     assert all(i["filters"] == {} for i in items)  # today's (empty) filters, saved
     regions, world = (i["id"] for i in items)
     shown = [m.value for m in page.markdown]
-    assert "**2. Exchanges by region**" in shown
-    assert "**3. Exchanges by country**" in shown
+    assert "**3. Exchanges by region**" in shown  # after the title and the summary of findings
+    assert "**4. Exchanges by country**" in shown
     page.button(key=f"briefing_down_{regions}").click().run()
     assert [i["chart"] for i in page.session_state["briefing_items"]] == ["world-map", "regions"]
     page.text_area(key=f"briefing_notes_{regions}").input("Africa first.").run()
     page.button(key=f"briefing_remove_{world}").click().run()
     assert [i["chart"] for i in page.session_state["briefing_items"]] == ["regions"]
     assert not page.exception
+    assert any(c.value.startswith("3 pages · charts without saved filters use: All exchanges") for c in page.caption)
+    # Findings off: no summary page, so one page fewer; the briefing file records the choice.
+    page.checkbox(key="briefing_findings").uncheck().run()
+    assert not page.exception
+    assert "**2. Exchanges by region**" in [m.value for m in page.markdown]
     assert any(c.value.startswith("2 pages · charts without saved filters use: All exchanges") for c in page.caption)
+
+
+def test_loading_a_briefing_file_sets_the_findings_checkbox(page):
+    page.run()
+    text = json.dumps({"charts": ["regions"], "findings": False})
+    page.file_uploader(key="briefing_upload").set_value(("brief.json", text.encode(), "application/json")).run()
+    assert not page.exception
+    assert page.checkbox(key="briefing_findings").value is False
+    assert any(c.value.startswith("2 pages ·") for c in page.caption)  # no summary page
 
 
 def test_briefing_page_without_a_browser_says_what_to_install(page, monkeypatch, tmp_path):
@@ -661,7 +728,17 @@ def test_briefing_page_names_the_chart_it_cannot_build(page):
 
 def _briefing_words(page) -> list[str]:
     words = [e.value for kind in ("title", "markdown", "caption", "info", "warning", "error") for e in page.get(kind)]
-    for kind in ("button", "download_button", "toggle", "multiselect", "text_input", "text_area", "file_uploader"):
+    kinds = (
+        "button",
+        "download_button",
+        "toggle",
+        "checkbox",
+        "multiselect",
+        "text_input",
+        "text_area",
+        "file_uploader",
+    )
+    for kind in kinds:
         words += [str(getattr(e.proto, name, "")) for e in page.get(kind) for name in ("label", "help", "placeholder")]
     return [word for word in words if word]
 
@@ -689,7 +766,7 @@ def test_briefing_page_in_chinese(page, monkeypatch):
     labels = {b.proto.label: b.proto.help for b in page.get("download_button")}
     assert list(labels) == ["下载幻灯片（PPTX）", "下载 PDF 汇编", "保存简报文件（JSON）"]
     assert any(
-        c.value.startswith("共 3 页 · 未保存筛选条件的图表采用：") and c.value.endswith("已标注**演示数据**")
+        c.value.startswith("共 4 页 · 未保存筛选条件的图表采用：") and c.value.endswith("已标注**演示数据**")
         for c in page.caption
     )
     assert [t.proto.help for t in page.get("text_area")] == ["", ""]
@@ -735,12 +812,12 @@ def test_chart_png_and_briefing_downloads_from_the_app(app_url, tmp_path):
         body.get_by_role("button", name="Add to briefing").click()
         # Briefing (same session): one more chart from the list, a title, then both downloads.
         page.get_by_role("link", name="Briefing").click()
-        page.wait_for_selector("text=2. Exchanges per year", timeout=60_000)
+        page.wait_for_selector("text=3. Exchanges per year", timeout=60_000)  # after the title and the summary
         page.locator('[data-testid="stMultiSelect"]').filter(has_text="Charts").click()
         page.get_by_role("option", name="Overview · Exchanges by country").click()
         page.keyboard.press("Escape")
         page.get_by_role("button", name="Add", exact=True).click()
-        page.wait_for_selector("text=3. Exchanges by country", timeout=30_000)
+        page.wait_for_selector("text=4. Exchanges by country", timeout=30_000)
         title = page.get_by_label("Title", exact=True)
         title.fill("Monthly briefing")
         title.press("Enter")
@@ -762,15 +839,14 @@ def test_chart_png_and_briefing_downloads_from_the_app(app_url, tmp_path):
     deck_path, pack_path = downloads.values()
     assert deck_path.name.startswith("monthly-briefing_") and deck_path.suffix == ".pptx"
     deck = Presentation(deck_path)
-    assert [s.shapes.title.text for s in deck.slides] == [
-        "Monthly briefing",
-        "Exchanges per year",
-        "Exchanges by country",
-    ]
-    assert "Demo data" in slide_texts(deck.slides[2])
+    assert [s.shapes.title.text for s in deck.slides][:2] == ["Monthly briefing", "Key findings"]
+    assert len(deck.slides) == 4
+    # Headed by its finding (else its title), the chart's title heads the line under it.
+    assert "Exchanges by country" in " ".join(slide_texts(deck.slides[3]))
+    assert "Demo data" in slide_texts(deck.slides[3])
     pack = PdfReader(pack_path)
-    assert len(pack.pages) == 3
-    assert "Exchanges by country" in pack.pages[2].extract_text()
+    assert len(pack.pages) == 4
+    assert "Exchanges by country" in pack.pages[3].extract_text()
 
 
 def test_a_value_nested_just_short_of_the_parser_limit_is_still_a_briefing_error(monkeypatch):
@@ -870,8 +946,8 @@ def test_long_chinese_notes_break_between_characters_and_continue_on_the_next_pa
     reader = PdfReader(io.BytesIO(briefing.build_pdf(zh_content(notes=notes))))
     assert len(reader.pages) >= 4  # the notes continue on pages of their own
     pages = ["".join(p.extract_text().split()) for p in reader.pages]
-    assert "说明文字转下页。" in pages[1]
-    assert f"{ZH_SLIDE_TITLES[0]}：说明（续）" in pages[2]
+    assert "说明见下页。" in pages[1]
+    assert f"{ZH_SLIDE_TITLES[0]}：说明（续）" in pages[2] and "说明文字转下页。" in pages[2]
     last_line = "".join(notes.split("\n")[-1].split())
     assert last_line in "".join(pages[2:-1])  # nothing lost
     assert ZH_SLIDE_TITLES[1] in pages[-1]
@@ -898,16 +974,6 @@ def test_text_is_cut_into_runs_by_the_face_that_has_each_character(text, font, r
             ("Briefing-regular", "Test · 2025"),
             ("Briefing-cjk", "年"),
         ]
-
-
-def test_chinese_deck_notes_are_fitted_as_wide_characters_and_cut_in_chinese():
-    notes = "与各国政党的交往" * 250  # 2,000 characters: four times what fits beside the picture
-    with i18n.using("zh"):
-        size, shown = briefing.fit_notes(notes[: briefing.MAX_NOTES], 200, 350)
-    assert size == briefing.NOTES_SIZES_PT[-1]
-    assert shown.endswith("……（完整说明见演讲者备注）")
-    per_line = int(200 / (size * briefing.CHAR_WIDTH_EM)) // 2
-    assert len(shown) <= per_line * int(350 / (size * briefing.LINE_SPACING)) + 20
 
 
 def test_spec_records_its_language_and_a_bad_one_is_refused():
@@ -948,41 +1014,6 @@ def test_a_chinese_title_gives_an_ascii_file_name():
     assert briefing.briefing_file_name("2025年3月简报", "pdf", DAY) == "2025-3_2026-11-28.pdf"
 
 
-@pytest.mark.slow
-def test_a_chinese_deck_renders_through_libreoffice(tmp_path, output_dir):
-    """The deck as LibreOffice draws it (the East Asian face falls back to the system's CJK face):
-    Chinese text in the converted PDF, and a picture of each slide kept in test-output/."""
-    soffice = shutil.which("soffice")
-    assert soffice, "LibreOffice is needed (scripts/setup.sh dev installs libreoffice-impress)"
-    deck = tmp_path / "zh-deck.pptx"
-    deck.write_bytes(briefing.build_pptx(zh_content()))
-    subprocess.run(
-        [
-            soffice,
-            f"-env:UserInstallation=file://{tmp_path}/lo",
-            "--headless",
-            "--convert-to",
-            "pdf",
-            "--outdir",
-            str(tmp_path),
-            str(deck),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=180,
-    )
-    converted = tmp_path / "zh-deck.pdf"
-    reader = PdfReader(converted)
-    assert len(reader.pages) == 3
-    first, second = ("".join(p.extract_text().split()) for p in reader.pages[:2])
-    assert "对外交往月度简报" in first and ZH_SLIDE_TITLES[0] in second and "筛选条件" in second
-    fonts = subprocess.run(["pdffonts", str(converted)], check=True, capture_output=True, text=True).stdout
-    assert "CJK" in fonts or "WenQuanYi" in fonts  # drawn with a Chinese face, not boxes
-    subprocess.run(["pdftoppm", "-r", "60", "-png", str(converted), str(output_dir / "zh-deck")], check=True)
-    title = Image.open(output_dir / "zh-deck-1.png").convert("L")
-    assert title.getbbox() is not None
-
-
 @pytest.mark.parametrize(
     ("text", "message"),
     [
@@ -996,6 +1027,10 @@ def test_a_chinese_deck_renders_through_libreoffice(tmp_path, output_dir):
             "第 1 张图表（regions）：未知选项 'top'；该图表不接受任何选项。",
         ),
         ('{"charts": ["regions"], "title": 5}', "标题必须是文本。"),
+        (
+            '{"charts": [{"chart": "regions", "notes": "' + "x" * 2001 + '"}]}',
+            "第 1 张图表的说明长 2001 个字符，上限为 2000 个。",
+        ),
     ],
 )
 def test_briefing_file_errors_in_chinese(text, message):
@@ -1005,3 +1040,166 @@ def test_briefing_file_errors_in_chinese(text, message):
     with pytest.raises(briefing.BriefingError) as english:  # the same file, in English
         briefing.BriefingSpec.from_json(text)
     assert not any("\u4e00" <= c <= "\u9fff" for c in str(english.value))
+
+
+# ---------------------------------------------------------------------------------------------
+# Findings as headlines (the worked example of docs/findings.md: 2023 against 2024)
+
+
+class SizedRenderer(FakeRenderer):
+    """A plain picture of each job's own pixel size, as the browser would give."""
+
+    def __init__(self) -> None:
+        self.jobs: list = []
+
+    def render(self, jobs) -> list[bytes]:
+        self.jobs += jobs
+        made = []
+        for job in jobs:
+            buffer = io.BytesIO()
+            Image.new("RGB", (round(job.width * job.scale), round(job.height * job.scale)), "white").save(buffer, "PNG")
+            made.append(buffer.getvalue())
+        return made
+
+
+FINDINGS_SPEC = briefing.BriefingSpec(
+    title="Findings",
+    items=(
+        briefing.BriefingItem("exchanges-per-year"),
+        briefing.BriefingItem("top-countries", notes="Kenya doubled."),
+        briefing.BriefingItem("regions"),
+    ),
+)
+TOTAL_RISE = "Exchanges rose by 277.1% in 2024: 44, against a yearly mean of 11.7 in 2021–2023."
+KENYA_RISE = "Exchanges with Kenya rose by 100% in 2024: 8, against 4 in 2023."
+
+
+def prepared(make_ledger, spec=FINDINGS_SPEC, fmt="pptx", renderer=None):
+    from tests.test_findings import EXAMPLE
+
+    con = connect_read_only(make_ledger(EXAMPLE))
+    try:
+        return briefing.prepare(con, spec, is_demo=False, renderer=renderer or SizedRenderer(), day=DAY, fmt=fmt)
+    finally:
+        con.close()
+
+
+def test_headlines_are_the_findings_and_the_summary_lists_them(make_ledger):
+    made = prepared(make_ledger)
+    # The best finding whose chart is the slide's chart; none for 'regions': its plain title heads it.
+    assert [s.headline for s in made.slides] == [TOTAL_RISE, KENYA_RISE, ""]
+    assert made.summary[0] == TOTAL_RISE and len(made.summary) == briefing.SUMMARY_FINDINGS
+    deck = Presentation(io.BytesIO(briefing.build_pptx(made)))
+    slides = list(deck.slides)
+    assert len(slides) == 5 == made.pages
+    assert slides[1].shapes.title.text == "Key findings"
+    listed = [p.text.replace("\v", " ") for s in slides[1].shapes if s.has_text_frame for p in s.text_frame.paragraphs]
+    assert all(words(sentence) in map(words, listed) for sentence in made.summary)  # one paragraph each
+    assert [words(s.shapes.title.text.replace("\v", " ")) for s in slides[2:]] == [
+        TOTAL_RISE,
+        KENYA_RISE,
+        "Exchanges by region",
+    ]
+    under = [t.replace("\v", " ") for t in slide_texts(slides[2])]
+    assert any(words(t).startswith("Exchanges per year · Filters: 1978–2024") for t in under)
+    assert "Filters: 1978–2024" in slide_texts(slides[4])  # the plain title heads it: the filters alone under it
+    pack = PdfReader(io.BytesIO(briefing.build_pdf(made)))
+    assert len(pack.pages) == 5
+    assert "Key findings" in pack.pages[1].extract_text()
+    assert words(TOTAL_RISE) in words(pack.pages[1].extract_text())
+    assert words(KENYA_RISE) in words(pack.pages[3].extract_text())
+    assert "3. Exchanges per year" in words(pack.pages[0].extract_text())
+
+
+def test_headlines_in_chinese(make_ledger):
+    made = prepared(make_ledger, replace(FINDINGS_SPEC, lang="zh"))
+    assert made.slides[0].headline == "2024年交往次数为44，比2021—2023年的年均值11.7增长277.1%。"
+    deck = Presentation(io.BytesIO(briefing.build_pptx(made)))
+    assert deck.slides[1].shapes.title.text == "主要发现"
+
+
+def test_findings_switched_off_in_the_file_or_the_spec(make_ledger):
+    made = prepared(make_ledger, replace(FINDINGS_SPEC, findings=False))
+    assert [s.headline for s in made.slides] == ["", "", ""] and made.summary == () and made.pages == 4
+    deck = Presentation(io.BytesIO(briefing.build_pptx(made)))
+    assert [s.shapes.title.text for s in deck.slides][1:] == [
+        "Exchanges per year",
+        "Top countries by exchanges",
+        "Exchanges by region",
+    ]
+    assert briefing.BriefingSpec.from_json('{"charts": ["regions"]}').findings is True  # files from before
+    assert briefing.BriefingSpec.from_json('{"charts": ["regions"], "findings": false}').findings is False
+    assert json.loads(replace(SPEC, findings=False).to_json())["findings"] is False
+    with pytest.raises(briefing.BriefingError, match="'findings' must be true or false, not 'no'"):
+        briefing.BriefingSpec.from_json('{"charts": ["regions"], "findings": "no"}')
+
+
+def test_no_findings_flag_of_the_command():
+    from analytics.cli import build_parser
+    from analytics.commands.export_commands import _briefing_spec
+
+    args = build_parser().parse_args(["briefing", "--charts", "regions", "--out", "d.pptx", "--no-findings"])
+    assert _briefing_spec(args).findings is False
+    args = build_parser().parse_args(["briefing", "--charts", "regions", "--out", "d.pptx"])
+    assert _briefing_spec(args).findings is True
+
+
+def test_a_summary_with_no_finding_says_so():
+    made = replace(content(is_demo=False), findings=True)
+    deck = Presentation(io.BytesIO(briefing.build_pptx(made)))
+    assert any("No change stands out" in text for text in slide_texts(deck.slides[1]))
+
+
+@pytest.mark.parametrize("fmt", ["pptx", "pdf"])
+def test_each_picture_is_drawn_at_the_size_of_its_box_and_shown_at_it(make_ledger, fmt):
+    renderer = SizedRenderer()
+    made = prepared(make_ledger, fmt=fmt, renderer=renderer)
+    preset = export.PRESETS[briefing.PRESET_OF[fmt]]
+    for job, slide in zip(renderer.jobs, made.slides, strict=True):
+        expected = briefing.BOXES[fmt](slide)
+        assert slide.box == expected
+        assert (job.width, job.height) == (round(expected[0] * 96), round(expected[1] * 96))
+        assert job.scale == preset.scale
+    if fmt == "pptx":
+        deck = Presentation(io.BytesIO(briefing.build_pptx(made)))
+        # Notes that fit beside the picture narrow its box; none: the slide's width.
+        assert made.slides[1].box[0] < made.slides[0].box[0] == pytest.approx(briefing.DECK_WIDTH_IN)
+        for slide, shown in zip(made.slides, list(deck.slides)[2:], strict=True):
+            shape = picture_shape(shown)
+            assert (shape.width / 914400, shape.height / 914400) == pytest.approx(slide.box, abs=0.002)
+    else:
+        pack = PdfReader(io.BytesIO(briefing.build_pdf(made)))
+        for slide, page in zip(made.slides, pack.pages[2:], strict=True):
+            ((_, _, width, height),) = picture_boxes(page)
+            assert (width / 72, height / 72) == pytest.approx(slide.box, abs=0.01)
+
+
+def test_a_headline_too_long_for_its_band_is_cut_and_given_whole_in_the_notes():
+    headline = "Exchanges with ruling parties rose in every region the briefing covers this year. " * 6
+    made = content(is_demo=False)
+    made = replace(made, slides=(replace(made.slides[0], headline=headline.strip()), made.slides[1]))
+    deck = Presentation(io.BytesIO(briefing.build_pptx(made)))
+    shown = deck.slides[1].shapes.title.text
+    assert shown.endswith("…") and len(shown) < len(headline)
+    assert headline.strip() in deck.slides[1].notes_slide.notes_text_frame.text
+    assert "Growth since 2015." in deck.slides[1].notes_slide.notes_text_frame.text
+    pack = PdfReader(io.BytesIO(briefing.build_pdf(made)))
+    text = words(" ".join(page.extract_text() for page in pack.pages[1:]))
+    assert "In full: " + words(headline) in text
+
+
+def test_build_briefing_draws_the_pictures_for_its_format(make_ledger, tmp_path):
+    from tests.test_findings import EXAMPLE
+
+    con = connect_read_only(make_ledger(EXAMPLE))
+    try:
+        pack = briefing.build_briefing(
+            con, FINDINGS_SPEC, "pdf", is_demo=False, renderer=SizedRenderer(), day=DAY, access_db=tmp_path / "a.db"
+        )
+    finally:
+        con.close()
+    page = PdfReader(io.BytesIO(pack)).pages[2]
+    ((_, _, width, height),) = picture_boxes(page)
+    box = briefing.pack_picture_box(briefing.Slide("exchanges-per-year", "", "", "", b"", 1, 1, headline=TOTAL_RISE))
+    # The pack's box (a deck picture, 12.33 x 4.8 in, would be 4.2 in tall here)
+    assert (width / 72, height / 72) == pytest.approx(box, abs=0.01)

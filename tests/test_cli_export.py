@@ -237,6 +237,7 @@ def test_briefing_deck_then_pack_from_the_saved_spec(ledger, tmp_path, capsys):
                 "Africa",
                 "--save-spec",
                 str(spec),
+                "--no-findings",
             ]
         )
         == 0
@@ -248,17 +249,19 @@ def test_briefing_deck_then_pack_from_the_saved_spec(ledger, tmp_path, capsys):
     assert "Filters: 1978–2020; Region: Africa" in texts  # Kenya: 2016, 2017, 2020
     saved = json.loads(spec.read_text(encoding="utf-8"))
     assert saved["filters"] == {"region": ["Africa"]}
+    assert saved["findings"] is False  # --no-findings: plain titles, no summary page
 
     # Notes too long for the chart's page take a page of their own, and the count says so.
     saved["charts"][0]["notes"] = "\n".join(f"Point {n}." for n in range(1, 60))
     spec.write_text(json.dumps(saved), encoding="utf-8")
     assert main(["briefing", "--db", ledger, "--spec", str(spec), "--out", str(pack)]) == 0
     reader = PdfReader(pack)
-    assert len(reader.pages) == 4
-    assert "Wrote PDF pack (4 pages: title and 2 charts)" in capsys.readouterr().out
+    assert len(reader.pages) == 5  # the chart's page, then two pages of its notes
+    assert "Wrote PDF pack (5 pages: title and 2 charts)" in capsys.readouterr().out
     assert "Monthly" in reader.pages[0].extract_text()
-    assert "Point 59." in reader.pages[2].extract_text()
-    assert "Filters: 1978–2020; Region: Africa" in reader.pages[3].extract_text()
+    assert "Notes on the next page." in reader.pages[1].extract_text()
+    assert "Point 59." in reader.pages[3].extract_text()
+    assert "Filters: 1978–2020; Region: Africa" in reader.pages[4].extract_text()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -307,13 +310,15 @@ def test_briefing_in_chinese_records_its_language_and_the_saved_spec_keeps_it(le
     deck, spec, pack = tmp_path / "deck.pptx", tmp_path / "brief.json", tmp_path / "pack.pdf"
     argv = ["briefing", "--db", ledger, "--charts", "regions", "--title", "月度简报", "--lang", "zh"]
     assert main([*argv, "--out", str(deck), "--save-spec", str(spec)]) == 0
-    assert "Wrote PowerPoint deck (2 pages" in capsys.readouterr().out  # the command's own words stay English
+    # The command's own words stay English; one chart, said so.
+    assert "Wrote PowerPoint deck (3 pages: title, summary and 1 chart)" in capsys.readouterr().out
     shown = Presentation(deck)
     assert shown.core_properties.language == "zh-CN"
     assert shown.slides[0].shapes.title.text == "月度简报"
-    words = [shape.text_frame.text for shape in shown.slides[1].shapes if shape.has_text_frame]
-    assert any(text.startswith("筛选条件：") for text in words)
-    assert "第2页 / 共2页" in words
+    assert shown.slides[1].shapes.title.text == "主要发现"  # the summary of findings
+    words = [shape.text_frame.text for shape in shown.slides[2].shapes if shape.has_text_frame]
+    assert any("筛选条件：" in text for text in words)
+    assert "第3页 / 共3页" in words
     assert json.loads(spec.read_text(encoding="utf-8"))["lang"] == "zh"
 
     # Rebuilt from the saved file, the pack speaks its language; --lang says otherwise.

@@ -73,7 +73,8 @@ def register(subparsers, common: argparse.ArgumentParser) -> None:
         parents=[common],
         help="build a slide deck (.pptx) or PDF pack (.pdf) of several charts",
         description="Build a 16:9 PowerPoint deck or a PDF pack: a title page, then one chart per page with "
-        "its title, filters, notes, source, date and page number. Charts come from --charts or from a "
+        "its top finding as the headline, its title, filters, notes, source, date and page number, after a "
+        "page summing up the findings. Charts come from --charts or from a "
         "briefing file saved by the Briefing page (--spec). Filter flags replace the briefing's own "
         "filters; charts saved with their own filters keep them.",
     )
@@ -84,6 +85,12 @@ def register(subparsers, common: argparse.ArgumentParser) -> None:
     briefing.add_argument("--title", help="title of the briefing (default: the spec's, else 'Briefing')")
     briefing.add_argument("--subtitle", help="subtitle shown on the title page")
     briefing.add_argument("--save-spec", metavar="FILE", help="also write the briefing file (JSON) used")
+    briefing.add_argument(
+        "--no-findings",
+        action="store_true",
+        help="head each chart with its plain title and leave out the summary of findings "
+        "(default: the briefing file's choice, else on)",
+    )
     add_lang_argument(briefing, "the deck or pack (default: the briefing file's, else LEDGER_LANG)")
     add_filter_arguments(briefing)
     briefing.set_defaults(handler=_guarded(run_briefing))
@@ -230,7 +237,7 @@ def _run_briefing(args, spec, fmt: str, lang: str, started: float) -> int:
         ):
             con = connect_read_only(ledger)
             try:
-                content = briefing.prepare(con, spec, is_demo=is_demo(con), renderer=renderer, lang=lang)
+                content = briefing.prepare(con, spec, is_demo=is_demo(con), renderer=renderer, lang=lang, fmt=fmt)
             finally:
                 con.close()
             _write(Path(args.out), briefing.BUILDERS[fmt](content))
@@ -239,10 +246,16 @@ def _run_briefing(args, spec, fmt: str, lang: str, started: float) -> int:
     pages = briefing.page_count(content, fmt)
     with i18n.using("en"):  # the command's own lines stay English, like its help
         label = briefing.format_label(fmt)
-    print(
-        f"Wrote {label} ({pages} pages: title and {len(spec.items)} charts) "
-        f"to {args.out} in {time.perf_counter() - started:.1f} s"
-    )
+        key = "cli.briefing.wrote_summary" if content.findings else "cli.briefing.wrote"
+        line = i18n.plural(
+            key,
+            len(spec.items),
+            label=label,
+            pages=pages,
+            out=args.out,
+            seconds=f"{time.perf_counter() - started:.1f}",
+        )
+    print(line)
     return 0
 
 
@@ -273,4 +286,6 @@ def _briefing_spec(args):
         changes["filters"] = flags
     if args.lang is not None:  # else the file's own language (a spec made here: LEDGER_LANG)
         changes["lang"] = args.lang
+    if args.no_findings:
+        changes["findings"] = False
     return replace(spec, **changes) if changes else spec
