@@ -763,7 +763,6 @@ def stamp(
     bare: bool = False,
     width: int | None = None,
     height: int | None = None,
-    slide: bool = False,
 ) -> go.Figure:
     """A copy of ``fig`` labelled and laid out for export at ``preset``.
 
@@ -775,11 +774,8 @@ def stamp(
     and the margins are fixed per preset and computed here, so the plot's right edge, the footer
     and the demo mark stand at the same place on every chart (``Frame`` in ``layout.meta``).
     ``width``/``height``: the picture's size in CSS px (the preset's by default; for ``screen``,
-    no width means an HTML page, where titles do not wrap). ``slide=True`` is the former name of
-    ``preset='slide', bare=True`` (kept until every caller passes a preset).
+    no width means an HTML page, where titles do not wrap).
     """
-    if slide:
-        preset, bare = ("slide" if preset == "screen" else preset), True
     shown = resolve_preset(preset)
     projected = shown.projected
     spec = style_for(fig, shown).to_plotly_json()

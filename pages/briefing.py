@@ -203,10 +203,11 @@ if not items:
     )
 else:
     top = st.columns([3, 1])
-    top[0].markdown(plural("briefing_page.count", len(items)))
+    with_summary = st.session_state.get(FINDINGS_KEY, True)
+    top[0].markdown(plural("briefing_page.count_with_summary" if with_summary else "briefing_page.count", len(items)))
     top[1].toggle(t("briefing_page.preview"), key=PREVIEW_KEY)
     current_words = markdown_literal(current.describe())
-    first_page = 3 if st.session_state.get(FINDINGS_KEY, True) else 2  # after the title (and the summary)
+    first_page = 3 if with_summary else 2  # after the title (and the summary)
     for index, item in enumerate(items):
         chart_spec = CHARTS.get(item["chart"])
         own = _item_filters(item)

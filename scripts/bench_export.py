@@ -55,7 +55,16 @@ def main() -> int:
         jobs = []
         for name, (fig, _) in zip(DECK, built, strict=True):
             meta = export.chart_meta(name, fig, is_demo=True)
-            jobs.append(export.ImageJob(export.stamp(fig, meta, slide=True), "png", 1280, 720, 2.5))
+            slide = export.PRESETS["slide"]
+            jobs.append(
+                export.ImageJob(
+                    export.stamp(fig, meta, preset=slide, bare=True),
+                    "png",
+                    slide.width_px,
+                    slide.height_px,
+                    slide.scale,
+                )
+            )
         spec = briefing.spec_for_charts(DECK, title="Benchmark briefing")
         for _ in range(args.repeat):
             renderer = export.ImageRenderer()

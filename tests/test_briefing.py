@@ -675,6 +675,7 @@ def test_briefing_page_renders_and_adds_charts(page):
     shown = [m.value for m in page.markdown]
     assert "**3. Exchanges by region**" in shown  # after the title and the summary of findings
     assert "**4. Exchanges by country**" in shown
+    assert "**2 charts**, one per page after the title page and the summary of findings" in shown
     page.button(key=f"briefing_down_{regions}").click().run()
     assert [i["chart"] for i in page.session_state["briefing_items"]] == ["world-map", "regions"]
     page.text_area(key=f"briefing_notes_{regions}").input("Africa first.").run()
@@ -685,7 +686,9 @@ def test_briefing_page_renders_and_adds_charts(page):
     # Findings off: no summary page, so one page fewer; the briefing file records the choice.
     page.checkbox(key="briefing_findings").uncheck().run()
     assert not page.exception
-    assert "**2. Exchanges by region**" in [m.value for m in page.markdown]
+    shown = [m.value for m in page.markdown]
+    assert "**2. Exchanges by region**" in shown
+    assert "**1 chart**, one per page after the title page" in shown
     assert any(c.value.startswith("2 pages · charts without saved filters use: All exchanges") for c in page.caption)
 
 
@@ -762,7 +765,7 @@ def test_briefing_page_in_chinese(page, monkeypatch):
     next(b for b in page.button if b.label == "添加").click().run()
     assert not page.exception
     shown = [m.value for m in page.markdown]
-    assert "**共 2 个图表**，标题页之后每页一个" in shown
+    assert "**共 2 个图表**，标题页和发现摘要页之后每页一个" in shown
     labels = {b.proto.label: b.proto.help for b in page.get("download_button")}
     assert list(labels) == ["下载幻灯片（PPTX）", "下载 PDF 汇编", "保存简报文件（JSON）"]
     assert any(

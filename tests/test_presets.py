@@ -13,12 +13,26 @@ from dataclasses import replace
 import pytest
 from PIL import Image
 
-from analytics import chart_catalog, charts, export, i18n
+from analytics import briefing, chart_catalog, charts, export, i18n
 from analytics.filters import Filters
 from analytics.ledger import connect_read_only
 
-DECK_BOX = export.PRESETS["slide"].sized(12.3, 4.6)
-PRESETS = {"slide": export.PRESETS["slide"], "a4": export.PRESETS["a4"], "deck-box": DECK_BOX}
+# The boxes the briefing shows pictures in: a deck's chart slide with and without notes beside the
+# picture, and a pack's page at its shortest (notes under the picture take their most).
+DECK_BOX = export.PRESETS["slide"].sized(*briefing.deck_picture_box(""))
+DECK_NOTES_BOX = export.PRESETS["slide"].sized(
+    briefing.DECK_WIDTH_IN - briefing.DECK_NOTES_W_IN - briefing.DECK_NOTES_GAP_IN, briefing.PICTURE_H_IN
+)
+PACK_SHORT_BOX = export.PRESETS["a4"].sized(
+    briefing.PDF_WIDTH / 72, (briefing.PDF_AREA_H * (1 - briefing.PDF_NOTES_SHARE) - briefing.PDF_GAP) / 72
+)
+PRESETS = {
+    "slide": export.PRESETS["slide"],
+    "a4": export.PRESETS["a4"],
+    "deck-box": DECK_BOX,
+    "deck-notes-box": DECK_NOTES_BOX,
+    "pack-short-box": PACK_SHORT_BOX,
+}
 NOTHING = Filters(year_from=1940, year_to=1950)  # before the demo ledger's first exchange (1951)
 PERIOD_CHARTS = ("top-movers", "compare-periods", "compare-movers", "change-level-map")
 
@@ -52,14 +66,14 @@ def stamped(figures):
     }
 
 
-def test_no_text_under_14_pt_on_slides_pages_and_the_deck_box(stamped):
+def test_no_text_under_14_pt_on_slides_pages_and_the_briefing_boxes(stamped):
     small = {
         key: round(export.smallest_font_pt(fig, PRESETS[key[3]]), 2)
         for key, fig in stamped.items()
         if export.smallest_font_pt(fig, PRESETS[key[3]]) < 14
     }
     assert small == {}
-    assert len(stamped) == 2 * len(chart_catalog.CHARTS) * 2 * 3 * 2
+    assert len(stamped) == 2 * len(chart_catalog.CHARTS) * 2 * len(PRESETS) * 2
 
 
 def test_full_slide_titles_are_about_28_pt(stamped):
