@@ -1085,7 +1085,8 @@ def _region_key(fig: _Draft, regions: Sequence[str]) -> None:
             showlegend=True,
             hoverinfo="skip",
         )
-    fig.update_layout(legend=dict(traceorder="normal"))
+    # Above the plot, in a row: a column of regions at the right would take half a narrow chart.
+    fig.update_layout(legend=dict(traceorder="normal", orientation="h", x=0, xanchor="left", y=1.0, yanchor="bottom"))
 
 
 def party_key(iso3: str, party: str) -> str:

@@ -61,17 +61,19 @@ def show_chart(
     key: str | None = None,
     clickable: bool = True,
     data_table: bool = True,
+    legend: bool = True,
     **options,
 ) -> tuple[go.Figure, pd.DataFrame]:
     """Draw a catalog chart with the local map outline; a click on a bar filters to it, on a
     country or party opens its profile. Below it: the export menu (images, HTML, CSV, Excel,
-    add to briefing) and the data behind the chart."""
+    add to briefing) and the data behind the chart. ``legend=False``: no legend on screen, where
+    the chart beside it names the colours (its exports keep theirs)."""
     shown = filters or current_filters()
     fig, data = cache.chart(name, shown, **options)
     key = key or f"chart_{name}"
     dimension = charts.click_dimension(fig)
     # On screen the left margin is set beforehand, so the browser draws the chart once (exports keep ``fig``).
-    screen = margin_hint.with_margin_hint(fig)
+    screen = margin_hint.with_margin_hint(fig if legend else go.Figure(fig).update_layout(showlegend=False))
     if clickable and dimension and not charts.is_empty(fig):
         st.plotly_chart(
             screen,

@@ -17,8 +17,8 @@ st.caption(t("page.regions.click_hint"))
 left, right = st.columns(2, gap="medium")
 with left:
     chart_display.show_chart("regions")
-with right:
-    chart_display.show_chart("subregions")
+with right:  # the region bars beside it name the colours: a key would take half this narrow chart
+    chart_display.show_chart("subregions", legend=False)
 chart_display.show_chart("region-by-year")
 
 st.subheader(t("page.regions.baseline"))

@@ -9,4 +9,6 @@ bash scripts/setup.sh dev
 .venv/bin/ruff format --check .
 .venv/bin/lint-imports --no-logo --no-cache
 .venv/bin/mypy
-.venv/bin/python -m pytest "$@"
+# Test files are shared out between processes, one per core (at most 4); each file runs whole in
+# one process, so its module fixtures are built once.
+.venv/bin/python -m pytest -n auto --maxprocesses 4 --dist loadfile "$@"

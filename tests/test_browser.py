@@ -412,6 +412,12 @@ def test_the_language_follows_the_switch_the_url_a_page_change_and_a_reload(page
     _heading(page, "Trends")
     assert _query(page)["region"] == ["Africa"]
     assert "Region: Africa" in _summary(page)
+    # The run's last elements (the charts' captions) replace their Chinese ones a moment after
+    # the heading and the summary: wait for them (a Chinese word left there fails here).
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stMain\"]').innerText.includes('演示数据')",
+        timeout=LOAD_TIMEOUT_MS,
+    )
     assert "演示数据" not in page.inner_text('[data-testid="stMain"]')
     assert outside_requests == []
 
