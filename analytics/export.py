@@ -755,6 +755,28 @@ def _title_lines(text: str, size_px: float, width: float | None) -> list[str]:
     return [html.escape(line, quote=False) for line in _wrapped(text, size_px, width)]
 
 
+def _corner_note(text: str, name: str, corner: str, shift: tuple[float, float], font: dict, **extra) -> dict:
+    """An annotation at a corner of the plot ('top left', 'bottom left', 'top right'), moved by
+    ``shift`` (x, y in px) to where ``stamp`` places it on the picture."""
+    vertical, horizontal = corner.split()
+    return dict(
+        text=text,
+        name=name,
+        xref="paper",
+        yref="paper",
+        x=1 if horizontal == "right" else 0,
+        y=1 if vertical == "top" else 0,
+        xanchor=horizontal,
+        yanchor=vertical,
+        xshift=shift[0],
+        yshift=shift[1],
+        align="left",
+        showarrow=False,
+        font=font,
+        **extra,
+    )
+
+
 def stamp(
     fig: go.Figure,
     meta: ChartMeta,
@@ -930,56 +952,33 @@ def stamp(
         _place_era_labels(spec, plot_w, plot_h, body)
     if titles:
         layout["annotations"].append(
-            dict(
-                text="<br>".join(titles + captions),
-                name="export-title",
-                xref="paper",
-                yref="paper",
-                x=0,
-                y=1,
-                xanchor="left",
-                yanchor="top",
-                xshift=EDGE_PX - left,
-                yshift=top - EDGE_PX - mark_row,
-                align="left",
-                showarrow=False,
-                font=dict(size=title_px, color="#1b1f24"),
+            _corner_note(
+                "<br>".join(titles + captions),
+                "export-title",
+                "top left",
+                (EDGE_PX - left, top - EDGE_PX - mark_row),
+                dict(size=title_px, color="#1b1f24"),
             )
         )
     notes_under = [*([rows_note] if rows_note else []), *footer_lines]
     if notes_under:
         layout["annotations"].append(
-            dict(
-                text="<br>".join(html.escape(line, quote=False) if line == rows_note else line for line in notes_under),
-                name="export-footer" if footer_lines else "rows-note",
-                xref="paper",
-                yref="paper",
-                x=0,
-                y=0,
-                xanchor="left",
-                yanchor="bottom",
-                xshift=EDGE_PX - left,
-                yshift=EDGE_PX - bottom,
-                showarrow=False,
-                align="left",
-                font=dict(size=footer_px, color=MUTED),
+            _corner_note(
+                "<br>".join(html.escape(line, quote=False) if line == rows_note else line for line in notes_under),
+                "export-footer" if footer_lines else "rows-note",
+                "bottom left",
+                (EDGE_PX - left, EDGE_PX - bottom),
+                dict(size=footer_px, color=MUTED),
             )
         )
     if meta.is_demo:
         layout["annotations"].append(
-            dict(
-                text=meta.demo_stamp(),
-                name="demo-mark",
-                xref="paper",
-                yref="paper",
-                x=1,
-                y=1,
-                xanchor="right",
-                yanchor="top",
-                xshift=right - MARK_INSET_PX,
-                yshift=top - MARK_INSET_PX,
-                showarrow=False,
-                font=dict(size=mark_px, color=DEMO_COLOUR),
+            _corner_note(
+                meta.demo_stamp(),
+                "demo-mark",
+                "top right",
+                (right - MARK_INSET_PX, top - MARK_INSET_PX),
+                dict(size=mark_px, color=DEMO_COLOUR),
                 bgcolor="rgba(255,255,255,0.85)",
             )
         )
