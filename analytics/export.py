@@ -870,24 +870,22 @@ def stamp(
     rows_shown = (0, 0)
     if projected and H is not None:
         # Rows left out may take their legend entries with them (a family with no party shown),
-        # and a smaller legend leaves room for more rows: trial fits find a legend whose band
-        # holds the entries of the rows that fit under it, then the rows are fitted for real.
-        names = legend
-        for attempt in range(4):
-            if not legend:
-                break
-            band = _legend_band(names, legend_px, legend_w)
-            room_top = math.ceil(title_band + max(band, bar_band) + panel_band + 6)
-            trial = copy.deepcopy(spec)
-            _fit_rows(trial, H - room_top - bottom - line_px, body)
-            got = _shown_legend(trial["data"], trial["layout"])
-            if set(got) <= set(names) and (attempt > 0 or got == names):
-                break  # the band holds every entry of the rows that fit under it
-            names = got if attempt == 0 else [n for n in legend if n in set(names) | set(got)]
+        # and a smaller legend leaves room for more rows: the most rows whose own legend's band
+        # still leaves room for them are kept (tried from the most that fit without a legend).
+        fit_h = H - top - bottom - line_px
         if legend:
-            legend_band = _legend_band(names, legend_px, legend_w)
+            row_px = ROW_EMS * body
+            most = int((H - math.ceil(title_band + bar_band + panel_band + 6) - bottom - line_px) // row_px)
+            for rows in range(max(3, most), 2, -1):
+                trial = copy.deepcopy(spec)
+                _fit_rows(trial, rows * row_px + 0.5, body)
+                band = _legend_band(_shown_legend(trial["data"], trial["layout"]), legend_px, legend_w)
+                room_top = math.ceil(title_band + max(band, bar_band) + panel_band + 6)
+                if rows <= (H - room_top - bottom - line_px) // row_px:
+                    legend_band, fit_h = band, rows * row_px + 0.5
+                    break
             top = math.ceil(title_band + max(legend_band, bar_band) + panel_band + 6)
-        rows_shown = _fit_rows(spec, H - top - bottom - line_px, body)
+        rows_shown = _fit_rows(spec, fit_h, body)
         legend = _shown_legend(data, layout)
     rows_note = ""
     if rows_shown[0] < rows_shown[1]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 from dataclasses import replace
 
+import plotly.graph_objects as go
 import pytest
 from PIL import Image
 
@@ -223,6 +224,25 @@ def test_many_rows_are_cut_to_what_fits_and_the_picture_says_so(stamped):
     )
     families = {tr.name for tr in fig.data if tr.type == "bar" and len(tr.y)}
     assert len(families) == len([tr for tr in fig.data if tr.type == "bar"])  # every family keeps its top party
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_legend_band_is_that_of_the_rows_shown(figures, stamped, lang):
+    """Parties left out of the deck's box take their families out of the legend, and the band
+    above the plot is that of the families still shown: no room kept for the others (once, a
+    band for all 9 families left 4 rows under a one-line legend)."""
+    fig = stamped[lang, "top-parties-by-family", False, "deck-box", True]
+    shown, total = fig.layout.meta["rows_shown"]
+    assert 6 <= shown < total
+    families = [tr.name for tr in fig.data if tr.type == "bar" and len(tr.y)]
+    assert len(families) == shown  # one party from each of the families shown, at this size
+    plain, meta = figures[lang, "top-parties-by-family", False]
+    without_legend = export.stamp(go.Figure(plain).update_layout(showlegend=False), meta, preset=DECK_BOX, bare=True)
+    band = fig.layout.margin.t - without_legend.layout.margin.t
+    assert band == pytest.approx(
+        export._legend_band(families, DECK_BOX.floor_px, DECK_BOX.width_px - export.EDGE_PX - fig.layout.margin.r),
+        abs=1,
+    )
 
 
 # ---------------------------------------------------------------------------------------------
