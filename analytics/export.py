@@ -614,11 +614,13 @@ def _place_era_labels(spec: dict, plot_w: float, plot_h: float, size_px: float) 
 ROW_EMS = 1.5  # a bar's row at the preset's body size: the label and a gap
 HEAT_ROW_EMS = 1.35
 LABEL_SHARE = 0.36  # category labels take at most this share of the picture's width
+MIN_HEAD_CHARS = 8  # a cut label keeps at least this much of the name before its '(Country)'
 _SUFFIX = re.compile(r"^(?P<head>.*?)(?P<tail>\s?[（(][^()（）]{1,40}[)）])$")
 
 
 def _shorten(label: str, size_px: float, room_px: float) -> str:
-    """``label`` cut with '…' to fit ``room_px``; a trailing '(Country)' is kept whole."""
+    """``label`` cut with '…' to fit ``room_px``; a trailing '(Country)' is kept whole unless that
+    leaves less than ``MIN_HEAD_CHARS`` of the name (then the whole label is cut at its end)."""
     if text_width(label, size_px) <= room_px:
         return label
     plain = plain_text(label)
@@ -626,8 +628,8 @@ def _shorten(label: str, size_px: float, room_px: float) -> str:
     head, tail = (found["head"], found["tail"]) if found else (plain, "")
     while head and text_width(head + "…" + tail, size_px) > room_px:
         head = head[:-1]
-    if not head.strip():
-        head, tail = plain, ""
+    if len(head.strip()) < min(MIN_HEAD_CHARS, len(found["head"] if found else plain)):
+        head, tail = plain, ""  # a long '(International organisations)' would leave 'G…': cut the whole
         while head and text_width(head + "…", size_px) > room_px:
             head = head[:-1]
     return html.escape(head.rstrip() + "…" + tail, quote=False)

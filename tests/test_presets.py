@@ -333,3 +333,16 @@ def test_map_notes_stand_flush_left_with_the_footer_not_at_the_edge(stamped):
         frame = export.frame_of(fig)
         note = next(a for a in fig.layout.annotations if "map" in (a.text or "") or "地图" in (a.text or ""))
         assert frame.left + note.xshift == export.EDGE_PX, key
+
+
+def test_a_cut_label_keeps_its_country_unless_the_name_would_all_but_vanish():
+    size = 19.0
+    room = export.text_width("Democratic Labour Fr… (Colombia)", size) + 1
+    assert export._shorten("Democratic Labour Frontier of the Andes (Colombia)", size, room) == (
+        "Democratic Labour Fr… (Colombia)"
+    )
+    # '(International organisations)' is as wide as the room: keeping it would leave 'G…'
+    room = export.text_width("Green… (International organisations)", size)
+    cut = export._shorten("Green Planet Forum (International organisations)", size, room)
+    assert cut.startswith("Green Planet Forum") and cut.endswith("…")  # the whole cut at its end
+    assert export.text_width(cut, size) <= room
