@@ -1206,3 +1206,30 @@ def test_build_briefing_draws_the_pictures_for_its_format(make_ledger, tmp_path)
     box = briefing.pack_picture_box(briefing.Slide("exchanges-per-year", "", "", "", b"", 1, 1, headline=TOTAL_RISE))
     # The pack's box (a deck picture, 12.33 x 4.8 in, would be 4.2 in tall here)
     assert (width / 72, height / 72) == pytest.approx(box, abs=0.01)
+
+
+def test_a_hostile_party_name_in_the_findings_is_text_in_the_deck_and_the_pack(make_ledger):
+    """A finding names a party as the ledger holds it: markup in the name (reportlab's <font>,
+    HTML) is drawn as its characters, not obeyed, on the summary page of the deck and the pack."""
+    from tests.test_findings import repeat
+
+    hostile = '<b>Bold</b> & <font name="Courier">Front</font>'
+    rows = [  # the party rises 4 -> 12 beside another Kenyan party (so it is not its country's only one)
+        *repeat(hostile, "KEN", 2023, 4),
+        *repeat(hostile, "KEN", 2024, 12),
+        *repeat("Kenya Union", "KEN", 2023, 5),
+        *repeat("Kenya Union", "KEN", 2024, 5),
+    ]
+    spec = briefing.BriefingSpec(title="Hostile", items=(briefing.BriefingItem("top-parties"),))
+    con = connect_read_only(make_ledger(rows, name="hostile.duckdb"))
+    try:
+        made = briefing.prepare(con, spec, is_demo=False, renderer=SizedRenderer(), day=DAY, fmt="pdf")
+    finally:
+        con.close()
+    said = [line for line in made.summary if hostile in line]
+    assert said == [f"Exchanges with {hostile} (Kenya) rose by 200% in 2024: 12, against 4 in 2023."]
+    pack = PdfReader(io.BytesIO(briefing.build_pdf(made)))
+    assert words(said[0]) in words(pack.pages[1].extract_text())  # the characters, markup and all
+    deck = Presentation(io.BytesIO(briefing.build_pptx(made)))
+    listed = " ".join(t.replace("\v", " ") for t in slide_texts(deck.slides[1]))
+    assert words(said[0]) in words(listed)
