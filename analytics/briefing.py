@@ -717,7 +717,7 @@ PICTURE_TOP_IN, PICTURE_H_IN = 1.95, 4.8  # the picture box: under the sub-line,
 DECK_NOTES_W_IN, DECK_NOTES_GAP_IN = 3.5, 0.25  # notes beside the picture: a column on the right
 DECK_NOTES_PT = 14  # notes beside the picture at this size, else in the speaker notes
 FOOTER_TOP_IN, FOOTER_H_IN = 6.95, 0.3
-FOOTER_SIZES = (12, 11, 10)
+FOOTER_SIZES = (14, 13, 12)  # 14 pt, as the slide's other text, unless a long source name needs less
 FOOTER_NUMBER_W_IN = 1.6
 TITLE_LEFT_IN, TITLE_WIDTH_IN = 0.8, 11.733
 TITLE_SIZES = (40, 36, 32, 28, 24)
@@ -948,7 +948,7 @@ def _title_slide(deck, content: BriefingContent, total: int) -> None:
     top = max(0.5, min(1.6, room - used))  # as low as 1.6 in; higher for a long title
     for block, style in blocks:
         top = _place(slide, TITLE_LEFT_IN, top, width, block, **style) + gap
-    source = _fit_deck(t("briefing.source", source=content.source), width, 0.4, (12, 11, 10))
+    source = _fit_deck(t("briefing.source", source=content.source), width, 0.4, FOOTER_SIZES)
     _place(slide, TITLE_LEFT_IN, room + 0.15, width, source, colour=GREY)
     _deck_footer_number(slide, 1, total)
     _speaker_notes(

@@ -283,6 +283,33 @@ def test_every_page_is_there_and_the_title_page_carries_its_number(rendered, nam
     assert "".join(number.split()) in "".join(pages[0].extract_text().split())
 
 
+def text_sizes(page) -> list[tuple[float, float, str]]:
+    """(size in pt as shown, baseline height, text) of every piece of text on a PDF page."""
+    found = []
+
+    def visit(text, cm, tm, font, size):
+        if text.strip():
+            found.append((round(abs(size * (tm[3] or 1.0) * (cm[3] or 1.0)), 1), tm[5] * cm[3] + cm[5], text.strip()))
+
+    page.extract_text(visitor_text=visit)
+    return found
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", [n for n in RENDERED if n.endswith("deck")])
+def test_deck_text_is_14_pt_or_more_as_libreoffice_draws_it(rendered, name):
+    """Read from the back of the room: every text of every slide at 14 pt or more; only the
+    footer line (source, date, page number) may shrink, to 12 pt, when it must to fit."""
+    for number, page in enumerate(PdfReader(rendered[name]).pages, start=1):
+        footer_top = (briefing.PPT_HEIGHT_IN - briefing.FOOTER_TOP_IN) * 72
+        small = [
+            (size, text[:30])
+            for size, y, text in text_sizes(page)
+            if size < 14 and not (size >= min(briefing.FOOTER_SIZES) and y < footer_top)
+        ]
+        assert small == [], (name, number)
+
+
 @pytest.mark.slow
 def test_an_unbreakable_title_breaks_between_characters_and_is_shown_whole(rendered):
     for name in ("en-unbreakable-deck", "en-unbreakable-pack"):
