@@ -427,8 +427,12 @@ def summary_items(content: BriefingContent) -> tuple[str, ...]:
 def headline_for(found: pd.DataFrame, chart: str) -> str:
     """The headline of a chart page: the sentence of the best-ranked finding whose ``chart`` is
     this chart, under the chart's own filters; empty when there is none (the plain title heads
-    the page then)."""
-    rows = found[found["chart"] == chart]
+    the page then). A finding about one subject that the slice's total chart shows only under
+    that subject's filters (a party's exchanges per year) does not head the page, whose chart
+    draws the whole slice."""
+    total_chart = findings_engine.CHARTS["total"]
+    drawn = (found["chart"] == chart) & ((found["dimension"] == "total") | (found["chart"] != total_chart))
+    rows = found[drawn]
     return str(rows["text"].iloc[0]) if len(rows) else ""
 
 

@@ -1233,3 +1233,37 @@ def test_a_hostile_party_name_in_the_findings_is_text_in_the_deck_and_the_pack(m
     deck = Presentation(io.BytesIO(briefing.build_pptx(made)))
     listed = " ".join(t.replace("\v", " ") for t in slide_texts(deck.slides[1]))
     assert words(said[0]) in words(listed)
+
+
+def test_a_party_s_finding_does_not_head_the_slice_s_total_chart(make_ledger):
+    """Parti A rises 20 -> 40 and Deutsche Partei falls 40 -> 21, Parti B stays at 10: the
+    total (70 -> 71, and 70 a year in 2021-2023) does not move. The parties' findings are drawn
+    by exchanges-per-year only under each party's filters, so they do not head that chart's
+    page, which draws the whole slice (its plain title does); the summary lists them, and the
+    countries' page is headed by a finding about France or Germany."""
+    from tests.test_findings import repeat
+
+    def years(party, country, count):
+        return [row for year in (2021, 2022, 2023) for row in repeat(party, country, year, count)]
+
+    rows = [
+        *years("Parti A", "FRA", 20),
+        *repeat("Parti A", "FRA", 2024, 40),
+        *years("Parti B", "FRA", 10),
+        *repeat("Parti B", "FRA", 2024, 10),
+        *years("Deutsche Partei", "DEU", 40),
+        *repeat("Deutsche Partei", "DEU", 2024, 21),
+    ]
+    spec = briefing.BriefingSpec(
+        items=(briefing.BriefingItem("exchanges-per-year"), briefing.BriefingItem("top-countries"))
+    )
+    con = connect_read_only(make_ledger(rows, name="parties.duckdb"))
+    try:
+        made = briefing.prepare(con, spec, is_demo=False, renderer=SizedRenderer(), day=DAY)
+    finally:
+        con.close()
+    party_rise = "Exchanges with Parti A (France) rose by 100% in 2024: 40, against 20 in 2023."
+    assert party_rise in made.summary  # a finding of the briefing, said on the summary page
+    total, countries = (s.headline for s in made.slides)
+    assert total == ""
+    assert "France" in countries or "Germany" in countries
