@@ -1423,7 +1423,10 @@ def world_map_chart(df: pd.DataFrame, *, title: str | None = None, height: int =
         f"{count('parties', '%{customdata[1]:,}')} · {count('events', '%{customdata[2]:,}')}<extra></extra>",
     )
     fig.update_layout(margin=dict(l=0, r=0, t=88, b=48))
-    _world_view(fig)
+    if on_map["region"].nunique() == 1:  # a slice of one region (Africa, a country): the map fits it
+        fig.update_geos(fitbounds="locations")
+    else:
+        _world_view(fig)
     if off_map:
         fig.add_annotation(
             text=t("chart.world_map.off_map", count=number(off_map)),

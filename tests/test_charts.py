@@ -212,6 +212,10 @@ def test_world_map_iso3_locations_and_off_map_note():
     assert "%{z:,} exchanges" in trace.hovertemplate
     assert any("1 exchanges with international organisations" in a.text for a in fig.layout.annotations)
     assert charts.selection_key(fig, {"curve_number": 0, "point_index": 1}) == "KEN"
+    # Two regions: the whole inhabited world; one region (Africa alone): the map fits its countries
+    assert fig.layout.geo.fitbounds is False and list(fig.layout.geo.lataxis.range) == [-57, 80]
+    africa = charts.world_map_chart(df[df["region"] == "Africa"])
+    assert africa.layout.geo.fitbounds == "locations"
 
 
 def test_change_level_map_one_trace_per_level():
