@@ -12,6 +12,31 @@ from tests.ledgers import build_ledger
 OUTPUT_DIR = Path(__file__).resolve().parent.parent / "test-output"
 
 
+# The longest test files run first: the test command shares whole files out between processes
+# (scripts/test.sh), and a long file taken last would leave the other process idle at the end.
+LONGEST_FIRST = (
+    "test_browser.py",
+    "test_briefing.py",
+    "test_write_kills.py",
+    "test_export.py",
+    "test_bench.py",
+    "test_signin_browser.py",
+    "test_changes_properties.py",
+    "test_counts.py",
+    "test_briefing_render.py",
+    "test_presets.py",
+    "test_metrics_properties.py",
+    "test_findings_properties.py",
+    "test_hostile.py",
+)
+
+
+def pytest_collection_modifyitems(config, items):
+    """The files of ``LONGEST_FIRST`` first, in that order; the others after, as collected."""
+    rank = {name: index for index, name in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))
+
+
 @pytest.fixture(autouse=True)
 def access_db(tmp_path_factory, monkeypatch) -> Path:
     """Each test audits into an access database of its own, never the project's data/ folder."""
