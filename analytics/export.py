@@ -29,7 +29,7 @@ import threading
 import time
 import unicodedata
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -432,10 +432,6 @@ class Frame:
     top: int
     bottom: int
 
-    def mark_position(self) -> tuple[float, float]:
-        """The demo mark's top-right corner, in px from the picture's right and top edges."""
-        return float(MARK_INSET_PX), float(MARK_INSET_PX)
-
 
 def _shown_legend(spec_data: list[dict], layout: dict) -> list[str]:
     """The names of the legend's entries (none when the figure shows no legend)."""
@@ -659,6 +655,13 @@ def _largest_first(values: Sequence) -> list[int]:
     return sorted(range(len(values)), key=lambda i: -abs(float(values[i] or 0)))
 
 
+def _keep_ticks(axis: dict, chosen: set) -> None:
+    """An axis's own tick labels (``tickvals``/``ticktext``) for the ``chosen`` categories only."""
+    if axis.get("tickvals") and axis.get("ticktext"):
+        pairs = [(v, tx) for v, tx in zip(axis["tickvals"], axis["ticktext"], strict=False) if v in chosen]
+        axis["tickvals"], axis["ticktext"] = [v for v, _ in pairs], [tx for _, tx in pairs]
+
+
 def _fit_rows(spec: dict, plot_h: float, size_px: float) -> tuple[int, int]:
     """Horizontal bars (or heatmap rows) that cannot all stand at the preset's type size: the
     largest are kept (round robin over the traces, so each family or group keeps its top ones)
@@ -683,9 +686,7 @@ def _fit_rows(spec: dict, plot_h: float, size_px: float) -> tuple[int, int]:
         axis = layout.setdefault("yaxis", {})
         if axis.get("categoryarray"):
             axis["categoryarray"] = [v for v in axis["categoryarray"] if v in chosen]
-        if axis.get("tickvals") and axis.get("ticktext"):
-            pairs = [(v, tx) for v, tx in zip(axis["tickvals"], axis["ticktext"], strict=False) if v in chosen]
-            axis["tickvals"], axis["ticktext"] = [v for v, _ in pairs], [tx for _, tx in pairs]
+        _keep_ticks(axis, chosen)
         return len(chosen), total
     heat = [tr for tr in spec.get("data", []) if tr.get("type") == "heatmap"]
     if len(heat) == 1 and isinstance(heat[0].get("y"), list):
@@ -700,11 +701,7 @@ def _fit_rows(spec: dict, plot_h: float, size_px: float) -> tuple[int, int]:
         for key in ("y", "z", "customdata"):
             if isinstance(trace.get(key), list) and len(trace[key]) == total:
                 trace[key] = [trace[key][i] for i in keep]
-        axis = layout.setdefault("yaxis", {})
-        if axis.get("tickvals") and axis.get("ticktext"):
-            chosen = set(trace["y"])
-            pairs = [(v, tx) for v, tx in zip(axis["tickvals"], axis["ticktext"], strict=False) if v in chosen]
-            axis["tickvals"], axis["ticktext"] = [v for v, _ in pairs], [tx for _, tx in pairs]
+        _keep_ticks(layout.setdefault("yaxis", {}), set(trace["y"]))
         return room, total
     return 0, 0
 
@@ -984,7 +981,7 @@ def stamp(
         )
     frame = Frame(W, H, left, right, top, bottom)
     old_meta = layout.get("meta") if isinstance(layout.get("meta"), dict) else {}
-    layout["meta"] = {**old_meta, "frame": dataclass_dict(frame), "preset": shown.name, "rows_shown": list(rows_shown)}
+    layout["meta"] = {**old_meta, "frame": asdict(frame), "preset": shown.name, "rows_shown": list(rows_shown)}
     if W is not None:
         layout["width"], layout["height"] = W, H
     return go.Figure(spec, _validate=False)
@@ -993,17 +990,6 @@ def stamp(
 def stamped_title(fig: go.Figure) -> str:
     """The title block a stamped figure carries (title lines, then the filters lines), as markup."""
     return next((a.text or "" for a in fig.layout.annotations if a.name == "export-title"), "")
-
-
-def dataclass_dict(frame: Frame) -> dict:
-    return {
-        "width": frame.width,
-        "height": frame.height,
-        "left": frame.left,
-        "right": frame.right,
-        "top": frame.top,
-        "bottom": frame.bottom,
-    }
 
 
 def frame_of(fig: go.Figure) -> Frame | None:
@@ -1510,7 +1496,7 @@ def picture_size(
     """The picture's size in CSS px: given ones, else the preset's (``screen``: 1200 wide and the
     figure's own height plus the footer, ``image_size``)."""
     shown = resolve_preset(preset)
-    if shown.name == "screen" and not shown.projected:
+    if not shown.projected:
         return image_size(fig, width, height)
     return int(width or shown.width_px), int(height or shown.height_px)
 
